@@ -1,0 +1,84 @@
+// Bundles every face of sa-kubeconfig with esbuild:
+//   dist/extension.js  the VS Code extension (CommonJS, `vscode` external)
+//   dist/cli.js        the `sa-kubeconfig` command line (Node 20+)
+//   dist/webview/      the wizard page (browser, IIFE)
+//   out/test/          with --tests: the unit, cluster, extension-host and e2e test bundles
+// @kubernetes/client-node ships ESM only; bundling it is what lets the CommonJS extension host load it.
+// Flags: --production (minify, no source maps), --watch, --tests.
+import * as esbuild from 'esbuild';
+import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
+
+const production = process.argv.includes('--production');
+const watch = process.argv.includes('--watch');
+const tests = process.argv.includes('--tests');
+
+/** Reports errors in the `file:line:col: error: msg` shape VS Code's $esbuild-watch problem matcher reads. */
+const problemMatcher = {
+  name: 'problem-matcher',
+  setup(build) {
+    build.onStart(() => { if (watch) console.log('[watch] build started'); });
+    build.onEnd((result) => {
+      for (const { text, location } of result.errors) {
+        console.error(`✘ [ERROR] ${text}`);
+        if (location) console.error(`    ${location.file}:${location.line}:${location.column}:`);
+      }
+      if (watch) console.log('[watch] build finished');
+    });
+  },
+};
+
+const common = {
+  bundle: true,
+  sourcemap: production ? false : 'linked',
+  minify: production,
+  sourcesContent: false,
+  logLevel: 'warning',
+  plugins: [problemMatcher],
+};
+
+const node = { ...common, platform: 'node', target: 'node20', format: 'cjs', mainFields: ['module', 'main'] };
+
+/** Every `*.ts` file below dir whose name matches the pattern. */
+function findFiles(dir, pattern) {
+  if (!existsSync(dir)) return [];
+  return readdirSync(dir).flatMap((name) => {
+    const full = join(dir, name);
+    if (statSync(full).isDirectory()) return findFiles(full, pattern);
+    return pattern.test(name) ? [full] : [];
+  });
+}
+
+const productBuilds = [
+  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
+  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  ...(existsSync('src/webview/page/main.ts')
+    ? [{ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['src/webview/page/main.ts'], outfile: 'dist/webview/wizard.js' }]
+    : []),
+];
+
+const testBuilds = [
+  {
+    ...node,
+    entryPoints: [
+      ...findFiles('test/unit', /\.test\.ts$/),
+      ...findFiles('test/integration', /\.test\.ts$/),
+      ...findFiles('test/vscode', /\.(test\.ts|ts)$/),
+      ...findFiles('test/e2e', /\.ts$/),
+      ...findFiles('test/runners', /\.ts$/),
+    ],
+    outdir: 'out/test',
+    outbase: 'test',
+    external: ['vscode', 'mocha', 'playwright-core', '@vscode/test-electron'],
+    sourcemap: 'inline',
+  },
+];
+
+const builds = tests ? testBuilds : productBuilds;
+if (!tests && !watch) rmSync('dist/webview', { recursive: true, force: true });
+if (watch) {
+  const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
+  await Promise.all(contexts.map((c) => c.watch()));
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}

@@ -1,0 +1,128 @@
+// The vocabulary shared by every part of core and by the three faces (extension, wizard, CLI).
+// Plain data only: everything here can cross the webview boundary and be printed as JSON.
+
+/** Every object sa-kubeconfig creates carries this label; inventory and clean-up find objects by it. */
+export const MANAGED_BY_LABEL = 'app.kubernetes.io/managed-by';
+export const MANAGED_BY_VALUE = 'sa-kubeconfig';
+/** Annotation on objects we made: which service account ("<namespace>/<name>") they were made for. */
+export const FOR_SERVICE_ACCOUNT_ANNOTATION = 'sa-kubeconfig.io/service-account';
+
+/** An RBAC rule, exactly as in rbac.authorization.k8s.io/v1 PolicyRule (resources may be `pods/exec`). */
+export interface PolicyRule {
+  apiGroups: string[];
+  resources: string[];
+  verbs: string[];
+  resourceNames?: string[];
+}
+
+/** A reference to an existing Role or ClusterRole to bind instead of (or besides) generated rules. */
+export interface RoleReference {
+  kind: 'Role' | 'ClusterRole';
+  name: string;
+}
+
+/**
+ * Where the permissions apply.
+ * - namespaces: a Role (for custom rules) and RoleBindings in each listed namespace. A ClusterRole reference
+ *   bound by a RoleBinding grants its rules in that namespace only.
+ * - cluster: a ClusterRole (for custom rules) and a ClusterRoleBinding.
+ */
+export type PermissionScope =
+  | { kind: 'namespaces'; namespaces: string[] }
+  | { kind: 'cluster' };
+
+export type TokenMode =
+  /** TokenRequest. durationSeconds is what we ask for; the server may grant less. */
+  | { kind: 'timeBound'; durationSeconds: number; bindToSecret?: boolean }
+  /** A kubernetes.io/service-account-token Secret that the token controller fills. */
+  | { kind: 'longLived'; secretName?: string }
+  /** A token Secret that already exists for the service account (older clusters, OpenShift <= 4.15). */
+  | { kind: 'existingSecret'; secretName: string };
+
+export interface KubeconfigOptions {
+  /** Server URL; defaults to the context's cluster server. */
+  server?: string;
+  /** Only when the user explicitly asks; never the default. */
+  insecureSkipTlsVerify?: boolean;
+  /** Name prefix for the generated cluster/user/context entries; defaults to `<context>-<serviceAccount>`. */
+  namePrefix?: string;
+}
+
+/** Everything a user decides in the wizard, the quick-create flow or the CLI's `create`. */
+export interface ProvisionRequest {
+  /** Context of the caller's kubeconfig to act with. */
+  context: string;
+  /** Namespace the ServiceAccount lives in. */
+  namespace: string;
+  /** Create the namespace when it does not exist. */
+  createNamespace?: boolean;
+  serviceAccount: string;
+  /** Custom rules; they become one generated Role per namespace, or one ClusterRole. */
+  rules: PolicyRule[];
+  /** Existing Roles/ClusterRoles to bind. */
+  roleRefs: RoleReference[];
+  /** Where the rules and references apply. Defaults to the service account's namespace. */
+  scope: PermissionScope;
+  token: TokenMode;
+  kubeconfig: KubeconfigOptions;
+  /** The caller agreed to take over same-named objects that sa-kubeconfig did not make. */
+  adoptUnmanaged?: boolean;
+}
+
+/** A Kubernetes object as plain JSON (apiVersion, kind, metadata, ...). */
+export interface KubeObject {
+  apiVersion: string;
+  kind: string;
+  metadata: {
+    name: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    annotations?: Record<string, string>;
+    [key: string]: unknown;
+  };
+  [key: string]: unknown;
+}
+
+/** One object the plan will create or update, in apply order. */
+export interface PlannedObject {
+  object: KubeObject;
+  /** Filled by the preflight check: whether it exists and what would change. */
+  status?: 'create' | 'update' | 'unchanged' | 'conflict';
+  /** Human-readable reason for update/conflict. */
+  detail?: string;
+}
+
+export interface Plan {
+  request: ProvisionRequest;
+  /** Namespace, ServiceAccount, Role/ClusterRole, RoleBinding(s)/ClusterRoleBinding, token Secret: in apply order. */
+  objects: PlannedObject[];
+  /** Risk warnings, e.g. wildcard verbs, reading secrets, pods/exec, cluster-wide grants, insecure TLS. */
+  warnings: string[];
+}
+
+/** One resource kind from API discovery. */
+export interface DiscoveredResource {
+  group: string; // '' for core
+  version: string;
+  resource: string; // plural, e.g. 'pods'
+  kind: string;
+  namespaced: boolean;
+  verbs: string[];
+  /** e.g. [{ name: 'exec', verbs: ['create','get'] }, { name: 'log', verbs: ['get'] }] */
+  subresources: { name: string; verbs: string[] }[];
+  shortNames?: string[];
+}
+
+/** Small logger interface that core uses; faces provide an implementation that redacts secrets. */
+export interface Logger {
+  debug(message: string): void;
+  info(message: string): void;
+  warn(message: string): void;
+  error(message: string): void;
+}
+
+/** Options every core operation that talks to a cluster accepts. */
+export interface OperationOptions {
+  signal?: AbortSignal;
+  logger?: Logger;
+}
