@@ -1,0 +1,63 @@
+// Connecting: the caller's kubeconfig, a selected context and a REST client for it.
+
+import type { Logger } from '../types';
+import { KubeClient } from './client';
+import { toKubeConfig, type KubeConfig } from './clientNode';
+import { loadKubeconfig, loadKubeconfigFromString, readMergedKubeconfig, type LoadedKubeconfig, type LoadKubeconfigOptions } from './kubeconfig';
+
+export interface Connection {
+  client: KubeClient;
+  /** client-node's KubeConfig for the same context: `kubeConfig.makeApiClient(CoreV1Api)` gives generated clients. */
+  kubeConfig: KubeConfig;
+  loaded: LoadedKubeconfig;
+  contextName: string;
+  /** The context's default namespace (`default` when unset). */
+  namespace: string;
+  server: string;
+  close(): void;
+}
+
+export interface ConnectOptions extends LoadKubeconfigOptions {
+  logger?: Logger;
+  /** Per-request timeout in ms (default 30 s). */
+  timeoutMs?: number;
+}
+
+export async function connectLoaded(loaded: LoadedKubeconfig, options: { logger?: Logger; timeoutMs?: number } = {}): Promise<Connection> {
+  const kubeConfig = await toKubeConfig(loaded);
+  const client = new KubeClient(kubeConfig, loaded.server, loaded.contextName, options);
+  return {
+    client,
+    kubeConfig,
+    loaded,
+    contextName: loaded.contextName,
+    namespace: loaded.namespace,
+    server: loaded.server,
+    close: () => client.close(),
+  };
+}
+
+/** Loads the kubeconfig like kubectl and selects the context. No request is sent. */
+export function connect(options: ConnectOptions = {}): Promise<Connection> {
+  return connectLoaded(loadKubeconfig(options), options);
+}
+
+/** Connects with a kubeconfig given as text (a generated one): used to verify it on its own. */
+export function connectWithKubeconfigText(text: string, context?: string, options: { logger?: Logger; timeoutMs?: number } = {}): Promise<Connection> {
+  return connectLoaded(loadKubeconfigFromString(text, context, 'the generated kubeconfig'), options);
+}
+
+export interface ContextSummary { name: string; cluster: string; user: string; namespace: string; server: string; current: boolean }
+
+/** Contexts of the caller's kubeconfig (for pickers), without connecting. */
+export function listContexts(options: Omit<LoadKubeconfigOptions, 'context'> = {}): ContextSummary[] {
+  const { raw } = readMergedKubeconfig(options);
+  return (raw.contexts ?? []).map((c) => ({
+    name: c.name,
+    cluster: c.context?.cluster ?? '',
+    user: c.context?.user ?? '',
+    namespace: c.context?.namespace || 'default',
+    server: String((raw.clusters ?? []).find((cl) => cl.name === c.context?.cluster)?.cluster?.server ?? ''),
+    current: c.name === raw['current-context'],
+  }));
+}

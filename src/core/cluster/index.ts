@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './kubeconfig';
+export * from './client';
+export * from './clientNode';
+export * from './connect';
+export * from './namespaces';
