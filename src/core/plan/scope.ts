@@ -1,0 +1,52 @@
+// Whether a resource lives in a namespace. Discovery knows for certain (DiscoveredResource.namespaced);
+// this table covers the built-in cluster-scoped kinds so that planning without a cluster (dry runs, tests) is right too.
+import type { DiscoveredResource } from '../types';
+
+/** Answers whether group/resource is namespaced; undefined when unknown. `resource` has no subresource part. */
+export type NamespacedLookup = (group: string, resource: string) => boolean | undefined;
+
+const BUILT_IN_CLUSTER_SCOPED: Record<string, string[]> = {
+  '': ['namespaces', 'nodes', 'persistentvolumes', 'componentstatuses'],
+  'rbac.authorization.k8s.io': ['clusterroles', 'clusterrolebindings'],
+  'storage.k8s.io': ['storageclasses', 'csidrivers', 'csinodes', 'volumeattachments', 'volumeattributesclasses'],
+  'apiextensions.k8s.io': ['customresourcedefinitions'],
+  'apiregistration.k8s.io': ['apiservices'],
+  'admissionregistration.k8s.io': [
+    'mutatingwebhookconfigurations', 'validatingwebhookconfigurations',
+    'validatingadmissionpolicies', 'validatingadmissionpolicybindings',
+    'mutatingadmissionpolicies', 'mutatingadmissionpolicybindings',
+  ],
+  'certificates.k8s.io': ['certificatesigningrequests', 'clustertrustbundles'],
+  'scheduling.k8s.io': ['priorityclasses'],
+  'node.k8s.io': ['runtimeclasses'],
+  'networking.k8s.io': ['ingressclasses', 'ipaddresses', 'servicecidrs'],
+  'flowcontrol.apiserver.k8s.io': ['flowschemas', 'prioritylevelconfigurations'],
+  'authentication.k8s.io': ['tokenreviews', 'selfsubjectreviews'],
+  'authorization.k8s.io': ['selfsubjectaccessreviews', 'selfsubjectrulesreviews', 'subjectaccessreviews'],
+  'resource.k8s.io': ['deviceclasses', 'resourceslices'],
+  'project.openshift.io': ['projects', 'projectrequests'],
+  'config.openshift.io': ['clusterversions', 'clusteroperators', 'infrastructures', 'ingresses', 'networks'],
+  'security.openshift.io': ['securitycontextconstraints'],
+  'user.openshift.io': ['users', 'groups', 'identities'],
+};
+
+/** Built-in knowledge only: false for known cluster-scoped resources, undefined otherwise. */
+export const builtInNamespacedLookup: NamespacedLookup = (group, resource) => {
+  if (group === '*') {
+    return Object.values(BUILT_IN_CLUSTER_SCOPED).some((list) => list.includes(resource)) ? false : undefined;
+  }
+  return BUILT_IN_CLUSTER_SCOPED[group]?.includes(resource) ? false : undefined;
+};
+
+/** A lookup answering from discovery first and the built-in table second. */
+export function namespacedLookupFrom(resources: DiscoveredResource[]): NamespacedLookup {
+  const known = new Map(resources.map((r) => [`${r.group}/${r.resource}`, r.namespaced]));
+  return (group, resource) => {
+    if (group === '*') {
+      const matches = resources.filter((r) => r.resource === resource);
+      if (matches.some((r) => !r.namespaced)) return false;
+      return matches.length > 0 ? true : builtInNamespacedLookup(group, resource);
+    }
+    return known.get(`${group}/${resource}`) ?? builtInNamespacedLookup(group, resource);
+  };
+}
