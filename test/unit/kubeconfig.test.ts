@@ -1,6 +1,6 @@
 import * as assert from 'node:assert/strict';
 import * as yaml from 'js-yaml';
-import { buildKubeconfig, certificateAuthorityData, contextNames, defaultNamePrefix, renderKubeconfigYaml, type KubeconfigInput } from '../../src/core/kubeconfig/build';
+import { buildKubeconfig, certificateAuthorityData, contextNames, defaultNamePrefix, renderKubeconfigYaml, type KubeconfigDocument, type KubeconfigInput } from '../../src/core/kubeconfig/build';
 
 const PEM = '-----BEGIN CERTIFICATE-----\nMIIBfake\n-----END CERTIFICATE-----\n';
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJ0ZXN0LXN1YmplY3QifQ.c2lnbmF0dXJlLXRlc3Q';
@@ -11,7 +11,7 @@ function input(overrides: Partial<KubeconfigInput> = {}): KubeconfigInput {
 
 describe('buildKubeconfig', () => {
   it('has one cluster with the CA embedded, one user with the token and one context with the namespace', () => {
-    const parsed = yaml.load(renderKubeconfigYaml(buildKubeconfig(input()))) as Record<string, any>;
+    const parsed = yaml.load(renderKubeconfigYaml(buildKubeconfig(input()))) as KubeconfigDocument;
     assert.equal(parsed.apiVersion, 'v1');
     assert.equal(parsed.kind, 'Config');
     assert.deepEqual(parsed.clusters, [{ name: 'kind-myexample-sa', cluster: { server: 'https://127.0.0.1:6443', 'certificate-authority-data': Buffer.from(PEM).toString('base64') } }]);
