@@ -4,3 +4,5 @@ export * from './client';
 export * from './clientNode';
 export * from './connect';
 export * from './namespaces';
+export * from './reviews';
+export * from './util';

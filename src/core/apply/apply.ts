@@ -1,0 +1,151 @@
+// Applying a checked plan: create or update only what the preflight marked, idempotently.
+//
+// Failure part-way: we ROLL BACK. Every object this run created is deleted again (newest first), so no
+// half-made credential (a ServiceAccount with a binding but no kubeconfig, a token Secret nobody knows
+// about) stays behind. Objects this run only updated are managed by us (or adopted with consent) and are
+// left as updated: a re-run of the same request converges them. The result lists what was rolled back and
+// what could not be (a rollback that fails is reported, never hidden).
+
+import type { KubeObject, Logger, OperationOptions, Plan, PlannedObject } from '../types';
+import type { Connection } from '../cluster/connect';
+import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
+import { createBody, describeRef, immutableChanges, isManaged, objectPath, ownedMergePatch, refOf, diffOwned, type ObjectRef } from './objects';
+import { classify, explainRefusal, preflight, type PreflightReport } from './preflight';
+
+export interface ApplyResult {
+  created: ObjectRef[];
+  updated: ObjectRef[];
+  unchanged: ObjectRef[];
+  /** Created by this run, then deleted again because a later step failed. */
+  rolledBack: ObjectRef[];
+  /** Rollback deletions that failed: these objects still exist. */
+  rollbackFailed: { ref: ObjectRef; message: string }[];
+  /** Requests the apply sent (without the preflight). */
+  requests: number;
+}
+
+export interface ApplyOptions extends OperationOptions {
+  /** A preflight already run for this plan; otherwise apply runs one. */
+  preflight?: PreflightReport;
+}
+
+/**
+ * Applies the plan. Refuses (throws, creating nothing) when the preflight found conflicts, missing
+ * permissions or dry-run failures. On a failure part-way it rolls back what it created and throws the
+ * error with `details.applyResult`.
+ */
+export async function apply(conn: Connection, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
+  const report = options.preflight ?? await preflight(conn, plan, options);
+  refuseUnlessOk(report);
+  const before = conn.client.requestCount;
+  const result: ApplyResult = { created: [], updated: [], unchanged: [], rolledBack: [], rollbackFailed: [], requests: 0 };
+  try {
+    for (const p of report.plan.objects) {
+      if (options.signal?.aborted) throw new SaKubeconfigError('aborted', 'Cancelled.');
+      await applyOne(conn, p, plan.request.adoptUnmanaged === true, result, options);
+    }
+  } catch (err) {
+    options.logger?.error(`Apply failed: ${(err as Error).message}; rolling back what this run created.`);
+    await rollback(conn, result, options.logger);
+    result.requests = conn.client.requestCount - before;
+    throw withApplyResult(err, result);
+  }
+  result.requests = conn.client.requestCount - before;
+  return result;
+}
+
+export function refuseUnlessOk(report: PreflightReport): void {
+  if (report.ok) return;
+  const why = explainRefusal(report);
+  if (report.conflicts.length > 0 && report.missingRules.length === 0 && report.denied.length === 0) {
+    throw new SaKubeconfigError('unmanagedConflict', `Nothing was created: objects with the same names already exist.\n${why}`, { details: report });
+  }
+  if (report.missingRules.length > 0 || report.denied.length > 0) {
+    throw new SaKubeconfigError('escalation', `Nothing was created: you lack permissions this request needs.\n${why}`, { details: report });
+  }
+  throw new SaKubeconfigError('invalid', `Nothing was created: the server's dry run rejected the plan.\n${why}`, { details: report, hint: 'Fix what the server names and try again.' });
+}
+
+async function applyOne(conn: Connection, p: PlannedObject, adopt: boolean, result: ApplyResult, options: OperationOptions): Promise<void> {
+  const ref = refOf(p.object);
+  const logger = options.logger;
+  switch (p.status) {
+    case 'unchanged':
+      result.unchanged.push(ref);
+      return;
+    case 'conflict':
+      throw new SaKubeconfigError('unmanagedConflict', p.detail ?? `${describeRef(ref)} conflicts`);
+    case 'update':
+      await update(conn, p.object, undefined, result, options);
+      return;
+    case 'create':
+    default: {
+      try {
+        await conn.client.request({ method: 'POST', path: objectPath(ref, false), body: createBody(p.object), action: `create ${describeRef(ref)}` }, options);
+        logger?.info(`created ${describeRef(ref)}`);
+        result.created.push(ref);
+      } catch (err) {
+        if (!isSaKubeconfigError(err, 'conflict')) throw err;
+        // Someone made it between preflight and now: look again, as the preflight would have.
+        const live = await conn.client.getOptional<KubeObject>({ path: objectPath(ref), action: `read ${describeRef(ref)}` }, options);
+        const again = classify(p.object, live, adopt);
+        if (again.status === 'conflict') throw new SaKubeconfigError('unmanagedConflict', again.detail ?? `${describeRef(ref)} appeared meanwhile`);
+        if (again.status === 'unchanged') result.unchanged.push(ref);
+        else await update(conn, p.object, live, result, options);
+      }
+    }
+  }
+}
+
+async function update(conn: Connection, planned: KubeObject, live: KubeObject | undefined, result: ApplyResult, options: OperationOptions): Promise<void> {
+  const ref = refOf(planned);
+  live ??= await conn.client.getOptional<KubeObject>({ path: objectPath(ref), action: `read ${describeRef(ref)}` }, options);
+  if (!live) {
+    await conn.client.request({ method: 'POST', path: objectPath(ref, false), body: createBody(planned), action: `create ${describeRef(ref)}` }, options);
+    result.created.push(ref);
+    return;
+  }
+  if (diffOwned(planned, live).length === 0) {
+    result.unchanged.push(ref);
+    return;
+  }
+  if (immutableChanges(planned, live).length > 0) {
+    // roleRef / Secret type cannot change in place: replace (only ever objects we own or were allowed to adopt).
+    await conn.client.request({ method: 'DELETE', path: objectPath(ref), action: `replace ${describeRef(ref)} (delete)` }, options);
+    await conn.client.request({ method: 'POST', path: objectPath(ref, false), body: createBody(planned), action: `replace ${describeRef(ref)} (create)` }, options);
+  } else {
+    await conn.client.request({
+      method: 'PATCH', path: objectPath(ref), body: ownedMergePatch(planned), contentType: 'application/merge-patch+json', action: `update ${describeRef(ref)}`,
+    }, options);
+  }
+  options.logger?.info(`updated ${describeRef(ref)}${isManaged(live) ? '' : ' (adopted)'}`);
+  result.updated.push(ref);
+}
+
+/**
+ * Deletes what `result.created` lists, newest first, and moves each to rolledBack (or rollbackFailed).
+ * Not cancellable on purpose: a rollback interrupted half-way would leave the half-made state it exists to remove.
+ */
+export async function rollback(conn: Connection, result: ApplyResult, logger?: Logger): Promise<void> {
+  for (const ref of [...result.created].reverse()) {
+    try {
+      const res = await conn.client.requestRaw({ method: 'DELETE', path: objectPath(ref), query: { propagationPolicy: 'Background' } });
+      if (res.status >= 300 && res.status !== 404) throw new Error(`HTTP ${res.status}`);
+      result.rolledBack.push(ref);
+      logger?.info(`rolled back ${describeRef(ref)}`);
+    } catch (err) {
+      result.rollbackFailed.push({ ref, message: (err as Error).message });
+      logger?.error(`could not roll back ${describeRef(ref)}: ${(err as Error).message}`);
+    }
+  }
+  result.created = result.created.filter((r) => !result.rolledBack.includes(r));
+}
+
+function withApplyResult(err: unknown, result: ApplyResult): SaKubeconfigError {
+  const rolled = result.rolledBack.length > 0 ? ` Rolled back: ${result.rolledBack.map(describeRef).join(', ')}.` : '';
+  const left = result.rollbackFailed.length > 0 ? ` Could NOT roll back (delete by hand): ${result.rollbackFailed.map((f) => describeRef(f.ref)).join(', ')}.` : '';
+  if (err instanceof SaKubeconfigError) {
+    return new SaKubeconfigError(err.code, `${err.message}${rolled}${left}`, { hint: err.hint, status: err.status, cause: err, details: { applyResult: result, cause: err.details } });
+  }
+  return new SaKubeconfigError('server', `Apply failed: ${(err as Error).message}.${rolled}${left}`, { cause: err, details: { applyResult: result } });
+}

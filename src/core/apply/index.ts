@@ -1,0 +1,3 @@
+export * from './objects';
+export * from './preflight';
+export * from './apply';

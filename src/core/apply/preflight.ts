@@ -1,0 +1,279 @@
+// Checks before acting, sending nothing that changes the cluster:
+//  1. existence and ownership of every planned object (same-named objects we did not make are conflicts
+//     unless the request agrees to adopt them) and what would change;
+//  2. a server-side dry run (dryRun=All) of every create/update: admission, validation, authorization and
+//     RBAC's escalation check exactly as the real request would meet them;
+//  3. SelfSubjectAccessReviews for the verbs the apply will use;
+//  4. the escalation pre-check: which requested rules the caller does not hold (SelfSubjectRulesReview per
+//     namespace + missingRules), unless it may `escalate` roles / `bind` the referenced role.
+// The result says exactly what is missing, so that a refused request creates nothing.
+
+import type { KubeObject, OperationOptions, Plan, PlannedObject, PolicyRule } from '../types';
+import type { Connection } from '../cluster/connect';
+import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
+import { accessReview, rulesReview, type AccessAttributes, type RulesReview } from '../cluster/reviews';
+import { mapLimit } from '../cluster/util';
+import { breakdownRule, formatRule, missingRules } from '../plan/rules';
+import {
+  createBody, describeRef, diffOwned, groupOf, immutableChanges, isManaged, managedFor, objectPath, ownedMergePatch, pluralOf, refOf, type ObjectRef,
+} from './objects';
+
+export interface DryRunOutcome {
+  ref: ObjectRef;
+  ok: boolean;
+  /** Why no dry run was possible (e.g. its namespace is created by this plan). */
+  skipped?: string;
+  error?: { code: string; message: string };
+}
+
+export interface DeniedAction extends AccessAttributes {
+  /** `create roles in namespace "x"` */
+  description: string;
+  reason?: string;
+}
+
+export interface MissingRulesEntry {
+  /** Namespace where the rules would apply; undefined = cluster-wide. */
+  namespace?: string;
+  /** The objects that need these rules: `Role x/y`, `RoleBinding x/z`. */
+  neededFor: string[];
+  rules: PolicyRule[];
+}
+
+export interface PreflightReport {
+  /** The plan with each object's status and detail filled in. */
+  plan: Plan;
+  ok: boolean;
+  conflicts: { ref: ObjectRef; detail: string }[];
+  dryRun: DryRunOutcome[];
+  denied: DeniedAction[];
+  missingRules: MissingRulesEntry[];
+  /** Some answer was incomplete (rules review incomplete, a referenced role unreadable): the dry run decides. */
+  incomplete: boolean;
+  notes: string[];
+  /** Requests this preflight sent. */
+  requests: number;
+}
+
+interface Live { planned: PlannedObject; live?: KubeObject; unknown?: boolean }
+
+/** Status and detail of one planned object given what exists. Pure. */
+export function classify(planned: KubeObject, live: KubeObject | undefined, adoptUnmanaged: boolean): Pick<PlannedObject, 'status' | 'detail'> {
+  if (!live) return { status: 'create' };
+  if (planned.kind === 'Namespace') {
+    return { status: 'unchanged', detail: isManaged(live) ? 'exists' : 'exists already (not made by sa-kubeconfig); used as it is, never deleted by sa-kubeconfig' };
+  }
+  const ours = isManaged(live);
+  const wantedFor = planned.metadata.annotations?.['sa-kubeconfig.io/service-account'];
+  const liveFor = managedFor(live);
+  if (!ours && !adoptUnmanaged) {
+    return { status: 'conflict', detail: `${describeRef(refOf(planned))} already exists and was not made by sa-kubeconfig; it will not be changed unless you agree to adopt it` };
+  }
+  if (ours && liveFor && wantedFor && liveFor !== wantedFor && !adoptUnmanaged) {
+    return { status: 'conflict', detail: `${describeRef(refOf(planned))} was made by sa-kubeconfig for service account ${liveFor}, not ${wantedFor}` };
+  }
+  const immutable = immutableChanges(planned, live);
+  const changes = diffOwned(planned, live);
+  if (changes.length === 0) return { status: 'unchanged' };
+  const adopt = ours ? '' : 'adopt (add the sa-kubeconfig label); ';
+  const replace = immutable.length > 0 ? `replace (${immutable.join(', ')} cannot change in place); ` : '';
+  return { status: 'update', detail: `${adopt}${replace}change ${changes.join(', ')}` };
+}
+
+/** The verbs the apply will use, as access checks. Pure. */
+export function actionsToCheck(plan: Plan): (AccessAttributes & { description: string })[] {
+  const seen = new Map<string, AccessAttributes & { description: string }>();
+  const add = (a: AccessAttributes, description: string) => {
+    const k = JSON.stringify([a.verb, a.group, a.resource, a.subresource, a.namespace]);
+    if (!seen.has(k)) seen.set(k, { ...a, description });
+  };
+  const where = (ns?: string) => (ns ? ` in namespace "${ns}"` : ' (cluster-wide)');
+  for (const p of plan.objects) {
+    const o = p.object;
+    const resource = pluralOf(o.kind);
+    const group = groupOf(o.apiVersion);
+    if (p.status === 'create') add({ verb: 'create', group, resource, namespace: o.metadata.namespace }, `create ${resource}${where(o.metadata.namespace)}`);
+    if (p.status === 'update') add({ verb: 'patch', group, resource, namespace: o.metadata.namespace }, `patch ${resource}${where(o.metadata.namespace)}`);
+  }
+  const t = plan.request.token;
+  if (t.kind === 'timeBound') {
+    add({ verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespace: plan.request.namespace }, `create serviceaccounts/token in namespace "${plan.request.namespace}"`);
+    if (t.bindToSecret) add({ verb: 'get', group: '', resource: 'secrets', namespace: plan.request.namespace }, `get secrets in namespace "${plan.request.namespace}"`);
+  } else {
+    add({ verb: 'get', group: '', resource: 'secrets', namespace: plan.request.namespace }, `get secrets in namespace "${plan.request.namespace}"`);
+    if (t.kind === 'existingSecret') {
+      add({ verb: 'get', group: '', resource: 'serviceaccounts', namespace: plan.request.namespace }, `get serviceaccounts in namespace "${plan.request.namespace}"`);
+    }
+  }
+  return [...seen.values()];
+}
+
+const MAX_CLUSTER_ATOM_CHECKS = 64;
+
+export async function preflight(conn: Connection, plan: Plan, options: OperationOptions = {}): Promise<PreflightReport> {
+  const before = conn.client.requestCount;
+  const adopt = plan.request.adoptUnmanaged === true;
+  const notes: string[] = [];
+  let incomplete = false;
+
+  // 1. existence and ownership
+  const lives: Live[] = await mapLimit(plan.objects, 8, async (planned) => {
+    try {
+      const live = await conn.client.getOptional<KubeObject>({ path: objectPath(refOf(planned.object)), action: `read ${describeRef(refOf(planned.object))}` }, options);
+      return { planned, live };
+    } catch (err) {
+      if (isSaKubeconfigError(err, 'forbidden')) return { planned, unknown: true };
+      throw err;
+    }
+  });
+  const objects: PlannedObject[] = lives.map(({ planned, live, unknown }) => {
+    const c = classify(planned.object, live, adopt);
+    if (unknown) {
+      notes.push(`You may not read ${describeRef(refOf(planned.object))}; assuming it does not exist (the dry run checks).`);
+    }
+    return { object: planned.object, ...c };
+  });
+  const planWithStatus: Plan = { ...plan, objects };
+  const conflicts = objects.filter((o) => o.status === 'conflict').map((o) => ({ ref: refOf(o.object), detail: o.detail ?? 'conflict' }));
+
+  // 2. dry run
+  const createdNamespaces = new Set(objects.filter((o) => o.object.kind === 'Namespace' && o.status === 'create').map((o) => o.object.metadata.name));
+  const createdRoles = new Set(objects.filter((o) => (o.object.kind === 'Role' || o.object.kind === 'ClusterRole') && o.status === 'create')
+    .map((o) => `${o.object.kind}/${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`));
+  const dryRun: DryRunOutcome[] = await mapLimit(objects, 8, async (p): Promise<DryRunOutcome> => {
+    const ref = refOf(p.object);
+    if (p.status === 'unchanged' || p.status === 'conflict') return { ref, ok: true, skipped: p.status };
+    if (ref.namespace && createdNamespaces.has(ref.namespace)) return { ref, ok: true, skipped: `namespace "${ref.namespace}" is created by this plan` };
+    const roleRef = p.object.roleRef as { kind?: string; name?: string } | undefined;
+    if (roleRef && createdRoles.has(`${roleRef.kind}/${roleRef.kind === 'Role' ? ref.namespace ?? '' : ''}/${roleRef.name}`)) {
+      return { ref, ok: true, skipped: `its ${roleRef.kind} is created by this plan (the escalation check below covers it)` };
+    }
+    if (p.status === 'update' && (p.detail ?? '').includes('replace (')) return { ref, ok: true, skipped: 'replaced: checked by the access review' };
+    try {
+      if (p.status === 'create') {
+        await conn.client.request({ method: 'POST', path: objectPath(ref, false), query: { dryRun: 'All' }, body: createBody(p.object), action: `create ${describeRef(ref)} (dry run)` }, options);
+      } else {
+        await conn.client.request({
+          method: 'PATCH', path: objectPath(ref), query: { dryRun: 'All' }, body: ownedMergePatch(p.object), contentType: 'application/merge-patch+json',
+          action: `update ${describeRef(ref)} (dry run)`,
+        }, options);
+      }
+      return { ref, ok: true };
+    } catch (err) {
+      if (!(err instanceof SaKubeconfigError) || err.code === 'aborted' || err.code === 'unreachable' || err.code === 'unauthorized' || err.code === 'tls') throw err;
+      return { ref, ok: false, error: { code: err.code, message: err.message } };
+    }
+  });
+
+  // 3. access checks for the verbs we will use
+  const actions = actionsToCheck(planWithStatus);
+  const decisions = await mapLimit(actions, 8, (a) => accessReview(conn, a, options));
+  const denied: DeniedAction[] = actions.map((a, i) => ({ a, d: decisions[i] })).filter(({ d }) => !d.allowed)
+    .map(({ a, d }) => ({ ...a, ...(d.reason ? { reason: d.reason } : {}) }));
+
+  // 4. escalation
+  const reviews = new Map<string, Promise<RulesReview>>();
+  const review = (ns: string) => {
+    let r = reviews.get(ns);
+    if (!r) { r = rulesReview(conn, ns, options); reviews.set(ns, r); }
+    return r;
+  };
+  const missing: MissingRulesEntry[] = [];
+  const addMissing = (namespace: string | undefined, neededFor: string, rules: PolicyRule[]) => {
+    if (rules.length === 0) return;
+    const key = JSON.stringify(rules);
+    const existing = missing.find((m) => m.namespace === namespace && JSON.stringify(m.rules) === key);
+    if (existing) existing.neededFor.push(neededFor);
+    else missing.push({ ...(namespace ? { namespace } : {}), neededFor: [neededFor], rules });
+  };
+  /** Rules in `wanted` the caller does not hold in ns (or cluster-wide when ns is undefined). */
+  const notHeld = async (ns: string | undefined, wanted: PolicyRule[]): Promise<PolicyRule[]> => {
+    if (ns) {
+      const r = await review(ns);
+      if (r.incomplete) incomplete = true;
+      return missingRules(r.resourceRules, wanted);
+    }
+    const atoms = wanted.flatMap(breakdownRule);
+    if (atoms.length > MAX_CLUSTER_ATOM_CHECKS) {
+      incomplete = true;
+      notes.push(`Too many cluster-wide rules to check one by one (${atoms.length}); the dry run decides.`);
+      return [];
+    }
+    const checks = await mapLimit(atoms, 8, (atom) => {
+      const { resource, subresource } = splitRes(atom.resources[0]);
+      return accessReview(conn, { verb: atom.verbs[0], group: atom.apiGroups[0], resource, subresource, name: atom.resourceNames?.[0] }, options);
+    });
+    // missingRules against nothing held regroups the denied atoms into compact rules.
+    return missingRules([], atoms.filter((_, i) => !checks[i].allowed));
+  };
+  const mayDo = (verb: string, resource: string, ns: string | undefined, name?: string) =>
+    accessReview(conn, { verb, group: 'rbac.authorization.k8s.io', resource, namespace: ns, name }, options).then((d) => d.allowed);
+
+  const changing = objects.filter((o) => o.status === 'create' || o.status === 'update');
+  for (const p of changing) {
+    const o = p.object;
+    const ns = o.metadata.namespace;
+    if (o.kind === 'Role' || o.kind === 'ClusterRole') {
+      const lacking = await notHeld(o.kind === 'Role' ? ns : undefined, (o.rules as PolicyRule[]) ?? []);
+      if (lacking.length > 0 && !(await mayDo('escalate', o.kind === 'Role' ? 'roles' : 'clusterroles', o.kind === 'Role' ? ns : undefined, o.metadata.name))) {
+        addMissing(o.kind === 'Role' ? ns : undefined, describeRef(refOf(o)), lacking);
+      }
+    } else if (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') {
+      const roleRef = o.roleRef as { kind: 'Role' | 'ClusterRole'; name: string };
+      const bindNs = o.kind === 'RoleBinding' ? ns : undefined;
+      const roleResource = roleRef.kind === 'Role' ? 'roles' : 'clusterroles';
+      let roleRules: PolicyRule[] | undefined;
+      const inPlan = objects.find((x) => x.object.kind === roleRef.kind && x.object.metadata.name === roleRef.name && (roleRef.kind === 'ClusterRole' || x.object.metadata.namespace === ns));
+      if (inPlan) {
+        roleRules = (inPlan.object.rules as PolicyRule[]) ?? [];
+      } else {
+        try {
+          const role = await conn.client.getOptional<{ rules?: PolicyRule[]; aggregationRule?: unknown }>({
+            path: roleRef.kind === 'Role' ? `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(ns ?? '')}/roles/${encodeURIComponent(roleRef.name)}` : `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(roleRef.name)}`,
+            action: `read ${roleRef.kind} "${roleRef.name}"`,
+          }, options);
+          if (!role) {
+            denied.push({ verb: 'bind', group: 'rbac.authorization.k8s.io', resource: roleResource, namespace: bindNs, name: roleRef.name, description: `bind ${roleRef.kind} "${roleRef.name}"`, reason: `${roleRef.kind} "${roleRef.name}" does not exist${roleRef.kind === 'Role' ? ` in namespace "${ns}"` : ''}` });
+            continue;
+          }
+          roleRules = (role.rules ?? []).map((r) => ({ apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], verbs: r.verbs ?? [], ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}) }));
+        } catch (err) {
+          if (!isSaKubeconfigError(err, 'forbidden')) throw err;
+          incomplete = true;
+          notes.push(`You may not read ${roleRef.kind} "${roleRef.name}", so whether you hold its rules is left to the server's dry run.`);
+          continue;
+        }
+      }
+      // Non-resource rules (nonResourceURLs) are compared by the server only; we check resource rules.
+      const resourceRules = roleRules.filter((r) => (r.resources ?? []).length > 0);
+      const lacking = await notHeld(bindNs, resourceRules);
+      if (lacking.length > 0 && !(await mayDo('bind', roleResource, bindNs, roleRef.name))) {
+        addMissing(bindNs, describeRef(refOf(o)), lacking);
+      }
+    }
+  }
+  const roleCreateDenied = (ns?: string) => denied.some((d) => d.verb === 'create' && (d.resource === 'roles' || d.resource === 'clusterroles') && d.namespace === ns);
+  if (missing.length > 0 && missing.every((m) => roleCreateDenied(m.namespace))) notes.push('You may not create the roles at all; see the denied actions.');
+
+  const dryRunFailed = dryRun.some((d) => !d.ok);
+  const ok = conflicts.length === 0 && !dryRunFailed && denied.length === 0 && missing.length === 0;
+  return { plan: planWithStatus, ok, conflicts, dryRun, denied, missingRules: missing, incomplete, notes, requests: conn.client.requestCount - before };
+}
+
+function splitRes(resource: string): { resource: string; subresource?: string } {
+  const i = resource.indexOf('/');
+  return i === -1 ? { resource } : { resource: resource.slice(0, i), subresource: resource.slice(i + 1) };
+}
+
+/** A one-paragraph explanation of why a preflight refused, for errors and CLI output. Pure. */
+export function explainRefusal(report: PreflightReport): string {
+  const lines: string[] = [];
+  for (const c of report.conflicts) lines.push(`- ${c.detail}`);
+  for (const m of report.missingRules) {
+    const where = m.namespace ? `in namespace "${m.namespace}"` : 'cluster-wide';
+    lines.push(`- You cannot grant rules you do not hold ${where} (needed for ${m.neededFor.join(', ')}): ${m.rules.map(formatRule).join('; ')}`);
+  }
+  for (const d of report.denied) lines.push(`- You may not ${d.description}${d.reason ? ` (${d.reason})` : ''}`);
+  for (const r of report.dryRun) if (!r.ok) lines.push(`- ${describeRef(r.ref)}: ${r.error?.message}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,192 @@
+// API discovery for the permission picker: every group/version/resource with its verbs and
+// subresources. Aggregated discovery (apidiscovery.k8s.io/v2, Kubernetes 1.30+) answers in two
+// requests (/api and /apis); older servers get legacy discovery (/api, /api/v1, /apis, then one request
+// per group version). Building requests and parsing answers are pure; only discover() sends.
+
+import type { DiscoveredResource, OperationOptions } from '../types';
+import type { Connection } from '../cluster/connect';
+import type { RequestSpec } from '../cluster/client';
+import { SaKubeconfigError, errorFromResponse } from '../cluster/errors';
+import { mapLimit } from '../cluster/util';
+
+export const AGGREGATED_ACCEPT =
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+
+// ---- aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList) ----
+
+interface AggregatedSubresource { subresource: string; verbs?: string[]; responseKind?: { kind?: string } }
+interface AggregatedResource {
+  resource: string;
+  responseKind?: { group?: string; version?: string; kind?: string };
+  scope?: 'Namespaced' | 'Cluster';
+  verbs?: string[];
+  shortNames?: string[];
+  subresources?: AggregatedSubresource[];
+}
+export interface APIGroupDiscoveryList {
+  kind?: string;
+  apiVersion?: string;
+  items?: { metadata?: { name?: string }; versions?: { version: string; resources?: AggregatedResource[]; freshness?: string }[] }[];
+}
+
+export function aggregatedRequests(): RequestSpec[] {
+  return [
+    { method: 'GET', path: '/api', accept: AGGREGATED_ACCEPT, action: 'discover the core API' },
+    { method: 'GET', path: '/apis', accept: AGGREGATED_ACCEPT, action: 'discover API groups' },
+  ];
+}
+
+/** True when the server answered with an aggregated discovery document (rather than legacy APIVersions/APIGroupList). */
+export function isAggregated(doc: unknown, contentType?: string): doc is APIGroupDiscoveryList {
+  const d = doc as { kind?: string } | undefined;
+  return d?.kind === 'APIGroupDiscoveryList' || /apidiscovery\.k8s\.io/.test(contentType ?? '');
+}
+
+/** Resources from one aggregated discovery document (the core group has the name ""). Pure. */
+export function parseAggregated(doc: APIGroupDiscoveryList): DiscoveredResource[] {
+  const out: DiscoveredResource[] = [];
+  for (const group of doc.items ?? []) {
+    const groupName = group.metadata?.name ?? '';
+    for (const version of group.versions ?? []) {
+      for (const r of version.resources ?? []) {
+        out.push({
+          group: groupName,
+          version: version.version,
+          resource: r.resource,
+          kind: r.responseKind?.kind ?? '',
+          namespaced: r.scope === 'Namespaced',
+          verbs: [...(r.verbs ?? [])],
+          subresources: (r.subresources ?? []).map((s) => ({ name: s.subresource, verbs: [...(s.verbs ?? [])] })),
+          ...(r.shortNames?.length ? { shortNames: [...r.shortNames] } : {}),
+        });
+      }
+    }
+  }
+  return out;
+}
+
+// ---- legacy discovery ----
+
+export interface APIVersions { kind?: string; versions?: string[] }
+export interface APIGroupList { kind?: string; groups?: { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion?: { version: string } }[] }
+export interface APIResourceList {
+  kind?: string;
+  groupVersion: string;
+  resources: { name: string; namespaced: boolean; kind: string; verbs?: string[]; shortNames?: string[] }[];
+}
+
+/** The per-group-version requests legacy discovery needs once /api and /apis are known. Pure. */
+export function legacyResourceRequests(core: APIVersions, groups: APIGroupList): RequestSpec[] {
+  const specs: RequestSpec[] = (core.versions ?? []).map((v) => ({ method: 'GET' as const, path: `/api/${v}`, action: `discover /api/${v}` }));
+  for (const g of groups.groups ?? []) {
+    for (const v of g.versions ?? []) specs.push({ method: 'GET', path: `/apis/${v.groupVersion}`, action: `discover /apis/${v.groupVersion}` });
+  }
+  return specs;
+}
+
+/** Resources from one legacy APIResourceList; `pods/exec` style entries become subresources of their parent. Pure. */
+export function parseResourceList(list: APIResourceList): DiscoveredResource[] {
+  const slash = list.groupVersion.indexOf('/');
+  const group = slash === -1 ? '' : list.groupVersion.slice(0, slash);
+  const version = slash === -1 ? list.groupVersion : list.groupVersion.slice(slash + 1);
+  const byName = new Map<string, DiscoveredResource>();
+  for (const r of list.resources ?? []) {
+    if (r.name.includes('/')) continue;
+    byName.set(r.name, {
+      group, version, resource: r.name, kind: r.kind, namespaced: r.namespaced, verbs: [...(r.verbs ?? [])], subresources: [],
+      ...(r.shortNames?.length ? { shortNames: [...r.shortNames] } : {}),
+    });
+  }
+  for (const r of list.resources ?? []) {
+    const i = r.name.indexOf('/');
+    if (i === -1) continue;
+    const parent = byName.get(r.name.slice(0, i));
+    if (parent) parent.subresources.push({ name: r.name.slice(i + 1), verbs: [...(r.verbs ?? [])] });
+  }
+  return [...byName.values()];
+}
+
+// ---- sending ----
+
+export interface DiscoveryResult {
+  resources: DiscoveredResource[];
+  mode: 'aggregated' | 'legacy';
+  /** Requests this discovery sent. */
+  requests: number;
+  /** Group versions that failed (e.g. an unavailable aggregated API server); the rest is still returned. */
+  failedGroupVersions: string[];
+}
+
+/** Discovers every resource the server serves. Also accepts `{ legacy: true }` to force legacy discovery (benchmarks). */
+export async function discover(conn: Connection, options: OperationOptions & { legacy?: boolean } = {}): Promise<DiscoveryResult> {
+  const before = conn.client.requestCount;
+  const [coreSpec, groupsSpec] = aggregatedRequests().map((s) => (options.legacy ? { ...s, accept: 'application/json' } : s));
+  const [coreRes, groupsRes] = await Promise.all([conn.client.requestRaw(coreSpec, options), conn.client.requestRaw(groupsSpec, options)]);
+  for (const [spec, res] of [[coreSpec, coreRes], [groupsSpec, groupsRes]] as const) {
+    if (res.status !== 200) {
+      throw errorFromResponse(res.status, res.body, { method: 'GET', path: spec.path, action: spec.action, context: conn.contextName });
+    }
+  }
+  const core = parseJson(coreRes.body, '/api');
+  const groups = parseJson(groupsRes.body, '/apis');
+  if (isAggregated(core, String(coreRes.headers['content-type'])) && isAggregated(groups, String(groupsRes.headers['content-type']))) {
+    return { resources: sortResources([...parseAggregated(core), ...parseAggregated(groups)]), mode: 'aggregated', requests: conn.client.requestCount - before, failedGroupVersions: [] };
+  }
+  options.logger?.info('Aggregated discovery is not served; using legacy discovery.');
+  const failed: string[] = [];
+  const specs = legacyResourceRequests(core as APIVersions, groups as APIGroupList);
+  const lists = await mapLimit(specs, 6, async (spec) => {
+    try {
+      return await conn.client.request<APIResourceList>(spec, options);
+    } catch (err) {
+      if (err instanceof SaKubeconfigError && (err.code === 'aborted' || err.code === 'unauthorized')) throw err;
+      failed.push(spec.path.replace(/^\/apis?\//, ''));
+      return undefined;
+    }
+  });
+  const resources = lists.flatMap((l) => (l ? parseResourceList(l) : []));
+  return { resources: sortResources(resources), mode: 'legacy', requests: conn.client.requestCount - before, failedGroupVersions: failed };
+}
+
+function parseJson(body: string, what: string): unknown {
+  try {
+    return JSON.parse(body);
+  } catch {
+    throw new SaKubeconfigError('server', `The discovery answer for ${what} is not JSON.`);
+  }
+}
+
+/** Core group first, then groups alphabetically; versions in server order; resources alphabetically. Pure. */
+export function sortResources(resources: DiscoveredResource[]): DiscoveredResource[] {
+  const versionOrder = new Map<string, number>();
+  resources.forEach((r, i) => { if (!versionOrder.has(`${r.group}/${r.version}`)) versionOrder.set(`${r.group}/${r.version}`, i); });
+  return [...resources].sort((a, b) => {
+    if (a.group !== b.group) return a.group === '' ? -1 : b.group === '' ? 1 : a.group.localeCompare(b.group);
+    if (a.version !== b.version) return (versionOrder.get(`${a.group}/${a.version}`) ?? 0) - (versionOrder.get(`${b.group}/${b.version}`) ?? 0);
+    return a.resource.localeCompare(b.resource);
+  });
+}
+
+/**
+ * One entry per (group, resource), keeping the first (preferred) version: RBAC rules ignore versions,
+ * so this is what a permission picker shows. Pure.
+ */
+export function rbacResources(resources: DiscoveredResource[]): DiscoveredResource[] {
+  const seen = new Map<string, DiscoveredResource>();
+  for (const r of resources) {
+    const k = `${r.group}/${r.resource}`;
+    const existing = seen.get(k);
+    if (!existing) {
+      seen.set(k, { ...r, subresources: r.subresources.map((s) => ({ ...s, verbs: [...s.verbs] })), verbs: [...r.verbs] });
+      continue;
+    }
+    // Merge verbs/subresources a later version adds.
+    for (const v of r.verbs) if (!existing.verbs.includes(v)) existing.verbs.push(v);
+    for (const s of r.subresources) {
+      const es = existing.subresources.find((x) => x.name === s.name);
+      if (!es) existing.subresources.push({ ...s, verbs: [...s.verbs] });
+      else for (const v of s.verbs) if (!es.verbs.includes(v)) es.verbs.push(v);
+    }
+  }
+  return [...seen.values()];
+}

@@ -1,0 +1,142 @@
+// Verifies a generated kubeconfig with ITS OWN credentials, never the caller's: what the service account
+// may do (SelfSubjectRulesReview per namespace), every requested rule (SelfSubjectAccessReview, expected
+// allowed) and a few things it must not do (expected denied: list secrets, the same verbs in a namespace
+// outside the scope), plus who the server says it is (SelfSubjectReview).
+
+import type { OperationOptions, PolicyRule, ProvisionRequest } from '../types';
+import { connectWithKubeconfigText, type Connection } from '../cluster/connect';
+import { accessReview, rulesReview, splitResource, whoAmI, type WhoAmI } from '../cluster/reviews';
+import { mapLimit } from '../cluster/util';
+import { breakdownRule, missingRules } from '../plan/rules';
+
+export interface VerificationCheck {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  /** Undefined = cluster-wide. */
+  namespace?: string;
+  name?: string;
+  expected: 'allowed' | 'denied';
+  allowed: boolean;
+  ok: boolean;
+  /** Why this check is here, e.g. "requested" or "not requested: secrets". */
+  why: string;
+}
+
+export interface VerificationReport {
+  ok: boolean;
+  checks: VerificationCheck[];
+  /** What the server says the credential may do in each namespace (SelfSubjectRulesReview). */
+  rulesByNamespace: Record<string, PolicyRule[]>;
+  /** A rules review was incomplete (webhook authorizers): rulesByNamespace may miss rules. */
+  incomplete: boolean;
+  whoami?: WhoAmI;
+  notes: string[];
+  /** Requests the verification sent. */
+  requests: number;
+  /** Context of the generated kubeconfig that was used. */
+  context: string;
+}
+
+export interface Expectations {
+  /** Namespaces the rules were granted in (each gets a rules review). */
+  namespaces: string[];
+  /** Rules granted cluster-wide instead of per namespace. */
+  clusterWide?: boolean;
+  rules: PolicyRule[];
+  /** Bound existing roles: their rules are unknown here, so "expected denied" checks they might cover are skipped. */
+  hasRoleRefs?: boolean;
+  /** A namespace outside the scope to check the verbs are denied in (default: "default", or "kube-system"). */
+  outsideNamespace?: string;
+}
+
+const MAX_ALLOWED_CHECKS = 100;
+
+/** What a request leads us to expect. Pure. */
+export function expectationsFromRequest(request: ProvisionRequest): Expectations {
+  const clusterWide = request.scope.kind === 'cluster';
+  const namespaces = request.scope.kind === 'namespaces' && request.scope.namespaces.length > 0 ? request.scope.namespaces : [request.namespace];
+  return { namespaces: clusterWide ? [request.namespace] : namespaces, clusterWide, rules: request.rules, hasRoleRefs: request.roleRefs.length > 0 };
+}
+
+type PlannedCheck = Omit<VerificationCheck, 'allowed' | 'ok'>;
+
+/** The access checks to run for these expectations. Pure. */
+export function plannedChecks(exp: Expectations): { checks: PlannedCheck[]; notes: string[] } {
+  const checks: PlannedCheck[] = [];
+  const notes: string[] = [];
+  const atoms = exp.rules.flatMap(breakdownRule);
+  if (atoms.length > MAX_ALLOWED_CHECKS) notes.push(`Only the first ${MAX_ALLOWED_CHECKS} of ${atoms.length} requested permissions are checked one by one.`);
+  const scopes: (string | undefined)[] = exp.clusterWide ? [undefined] : exp.namespaces;
+  for (const ns of scopes) {
+    for (const atom of atoms.slice(0, MAX_ALLOWED_CHECKS)) {
+      const { resource, subresource } = splitResource(atom.resources[0]);
+      checks.push({
+        verb: atom.verbs[0], group: atom.apiGroups[0], resource, ...(subresource ? { subresource } : {}), ...(ns ? { namespace: ns } : {}),
+        ...(atom.resourceNames?.[0] ? { name: atom.resourceNames[0] } : {}), expected: 'allowed', why: 'requested',
+      });
+    }
+  }
+  // Denied: reading secrets (unless requested or possibly granted by a bound role).
+  const secretsList: PolicyRule = { apiGroups: [''], resources: ['secrets'], verbs: ['list'] };
+  if (missingRules(exp.rules, [secretsList]).length === 0) {
+    notes.push('Listing secrets was requested, so it is not checked as denied.');
+  } else if (exp.hasRoleRefs) {
+    notes.push('A bound role may grant reading secrets, so that is not checked as denied.');
+  } else {
+    for (const ns of scopes) checks.push({ verb: 'list', group: '', resource: 'secrets', ...(ns ? { namespace: ns } : {}), expected: 'denied', why: 'not requested: secrets' });
+  }
+  // Denied: the same verbs in a namespace outside the scope.
+  if (!exp.clusterWide) {
+    const outside = exp.outsideNamespace ?? (exp.namespaces.includes('default') ? (exp.namespaces.includes('kube-system') ? undefined : 'kube-system') : 'default');
+    if (outside) {
+      const seen = new Set<string>();
+      for (const atom of atoms) {
+        if (atom.resourceNames?.length) continue;
+        const k = `${atom.apiGroups[0]}/${atom.resources[0]}/${atom.verbs[0]}`;
+        if (seen.has(k) || seen.size >= 5) continue;
+        seen.add(k);
+        const { resource, subresource } = splitResource(atom.resources[0]);
+        checks.push({ verb: atom.verbs[0], group: atom.apiGroups[0], resource, ...(subresource ? { subresource } : {}), namespace: outside, expected: 'denied', why: `outside the scope: namespace ${outside}` });
+      }
+    }
+  }
+  return { checks, notes };
+}
+
+/** Verifies the generated kubeconfig text (its current context, or `context`). */
+export async function verifyKubeconfig(kubeconfigYaml: string, exp: Expectations, options: OperationOptions & { context?: string; timeoutMs?: number } = {}): Promise<VerificationReport> {
+  const conn = await connectWithKubeconfigText(kubeconfigYaml, options.context, { logger: options.logger, timeoutMs: options.timeoutMs });
+  try {
+    return await verifyWith(conn, exp, options);
+  } finally {
+    conn.close();
+  }
+}
+
+/** Verifies with an existing connection that uses the credential under test. */
+export async function verifyWith(conn: Connection, exp: Expectations, options: OperationOptions = {}): Promise<VerificationReport> {
+  const before = conn.client.requestCount;
+  const { checks: planned, notes } = plannedChecks(exp);
+  // whoami first: a rejected token fails here with a clear 401 error.
+  const whoami = await whoAmI(conn, options).catch((err) => {
+    if ((err as { code?: string }).code === 'notFound') { notes.push('SelfSubjectReview is not served (Kubernetes < 1.28).'); return undefined; }
+    throw err;
+  });
+  const [reviews, decisions] = await Promise.all([
+    mapLimit(exp.namespaces, 4, (ns) => rulesReview(conn, ns, options)),
+    mapLimit(planned, 8, (c) => accessReview(conn, { verb: c.verb, group: c.group, resource: c.resource, subresource: c.subresource, namespace: c.namespace, name: c.name }, options)),
+  ]);
+  const checks: VerificationCheck[] = planned.map((c, i) => {
+    const allowed = decisions[i].allowed;
+    return { ...c, allowed, ok: c.expected === 'allowed' ? allowed : !allowed };
+  });
+  const rulesByNamespace: Record<string, PolicyRule[]> = {};
+  for (const r of reviews) rulesByNamespace[r.namespace] = r.resourceRules;
+  const incomplete = reviews.some((r) => r.incomplete);
+  return {
+    ok: checks.every((c) => c.ok), checks, rulesByNamespace, incomplete, ...(whoami ? { whoami } : {}), notes,
+    requests: conn.client.requestCount - before, context: conn.contextName,
+  };
+}
