@@ -77,8 +77,9 @@ if ! have_build_deps; then
     sudo dnf install -y krb5-devel pkgconf-pkg-config     (Fedora/RHEL)"
   fi
 fi
-command -v make >/dev/null && command -v g++ >/dev/null \
-  || die "building code-server's native modules needs make and a C++ compiler; install them (Debian: apt-get install -y build-essential python3)."
+if ! command -v make >/dev/null || ! command -v g++ >/dev/null || ! command -v python3 >/dev/null; then
+  die "building code-server's native modules needs make, a C++ compiler and python3; install them (Debian, as root: apt-get install -y build-essential python3)."
+fi
 
 # A folder without the marker is a failed or interrupted install: start it over.
 rm -rf "$dir"
