@@ -1,13 +1,52 @@
-// Entry point of the VS Code extension. Activation only registers things; no cluster call happens here.
+// Entry point of the VS Code extension. Activation only wires things up: no cluster call, no file read beyond
+// what VS Code does for us. The tree loads when it is shown; commands connect when they run.
 import * as vscode from 'vscode';
+import { ConnectionPool } from './commands/support/connections';
+import type { CommandDeps } from './commands/support/deps';
+import { KubeconfigLocation } from './commands/support/kubeconfigLocation';
+import { vscodePrompts } from './commands/support/prompts';
+import { TokenMemory } from './commands/support/tokenMemory';
+import { COMMANDS, registerCommands } from './commands/registerCommands';
+import { KubeconfigDocuments } from './editor/kubeconfigDocuments';
+import { activateKubernetesToolsIntegration } from './integrations/kubernetesTools';
+import { ExtensionLogger } from './logging';
+import { ClusterTreeModel } from './tree/model';
+import { ClusterTreeDataProvider } from './tree/provider';
 
-export function activate(context: vscode.ExtensionContext): void {
-  const log = vscode.window.createOutputChannel('Service Account Kubeconfig', { log: true });
-  context.subscriptions.push(log);
-  context.subscriptions.push(
-    vscode.commands.registerCommand('saKubeconfig.showLog', () => log.show()),
-    vscode.commands.registerCommand('saKubeconfig.refresh', () => undefined),
-  );
+/** What activate() returns: for the extension-host tests (and nothing else relies on it). */
+export interface SaKubeconfigApi {
+  activationMs: number;
+  deps: CommandDeps;
+  provider: ClusterTreeDataProvider;
+  commands: typeof COMMANDS;
+  /** Settles when the optional Kubernetes extension integration has been tried. */
+  kubernetesToolsReady: Promise<boolean>;
+}
+
+export function activate(context: vscode.ExtensionContext): SaKubeconfigApi {
+  const started = performance.now();
+  const logger = ExtensionLogger.create();
+  const location = new KubeconfigLocation();
+  const connections = new ConnectionPool(location, logger);
+  const tokens = new TokenMemory(context.globalState);
+  const tree = new ClusterTreeModel(connections, location, tokens, context.workspaceState, logger);
+  const provider = new ClusterTreeDataProvider(tree, logger);
+  const view = vscode.window.createTreeView('saKubeconfig.clusters', { treeDataProvider: provider, showCollapseAll: true });
+  const documents = new KubeconfigDocuments(logger);
+  context.subscriptions.push(logger, location, connections, tree, provider, view, documents);
+  context.subscriptions.push(tree.onDidChange(() => { view.description = tree.filter ? `filter: ${tree.filter}` : undefined; }));
+
+  const deps: CommandDeps = { context, logger, location, connections, tree, tokens, documents, prompts: vscodePrompts };
+  registerCommands(context, deps);
+
+  // After activation returns: loading the Kubernetes extension's API must not count against (or block) ours.
+  const kubernetesToolsReady = new Promise<boolean>((resolve) => setTimeout(() => {
+    activateKubernetesToolsIntegration({ logger, location, onChange: () => tree.refresh(), subscriptions: context.subscriptions }).then(resolve, () => resolve(false));
+  }, 0));
+
+  const activationMs = performance.now() - started;
+  logger.info(`Activated in ${activationMs.toFixed(1)} ms`);
+  return { activationMs, deps, provider, commands: COMMANDS, kubernetesToolsReady };
 }
 
 export function deactivate(): void {}

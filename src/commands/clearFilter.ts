@@ -1,0 +1,5 @@
+import type { CommandDeps } from './support/deps';
+
+export function clearFilter(deps: CommandDeps): void {
+  deps.tree.setFilter('');
+}

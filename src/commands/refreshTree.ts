@@ -1,0 +1,7 @@
+import type { CommandDeps } from './support/deps';
+import { TreeNode } from '../tree/nodes';
+
+/** Reloads the whole tree, or the part below the clicked node. */
+export function refreshTree(deps: CommandDeps, node?: unknown): void {
+  deps.tree.refresh(node instanceof TreeNode ? node.key : undefined);
+}

@@ -1,0 +1,85 @@
+// The one list of commands. Each is a plain function in its own file; this wraps every one in the same error
+// handling: the error goes to the log, and a notification says what failed with "Show Log" and "Retry".
+import * as vscode from 'vscode';
+import { isSaKubeconfigError } from '../core/cluster/errors';
+import { describeError } from '../logging';
+import type { CommandDeps } from './support/deps';
+import { addNamespace } from './addNamespace';
+import { checkAccess } from './checkAccess';
+import { clearFilter } from './clearFilter';
+import { copyToken } from './copyToken';
+import { deleteServiceAccount } from './deleteServiceAccount';
+import { filterTree } from './filterTree';
+import { generateKubeconfig } from './generateKubeconfig';
+import { loadMore } from './loadMore';
+import { mergeKubeconfig } from './mergeKubeconfig';
+import { newToken } from './newToken';
+import { openKubeconfigFile } from './openKubeconfigFile';
+import { quickCreate } from './quickCreate';
+import { refreshTree } from './refreshTree';
+import { retryNode } from './retryNode';
+import { revokeToken } from './revokeToken';
+import { rotateToken } from './rotateToken';
+import { saveKubeconfigAs } from './saveKubeconfigAs';
+import { selectContext } from './selectContext';
+import { showYaml } from './showYaml';
+import { testConnection } from './testConnection';
+import { createKubeconfig } from './createKubeconfig';
+
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export type CommandFunction = (deps: CommandDeps, ...args: any[]) => unknown;
+
+/** Command id → function. The ids are the ones package.json contributes. */
+export const COMMANDS: Record<string, CommandFunction> = {
+  'saKubeconfig.createKubeconfig': createKubeconfig,
+  'saKubeconfig.quickCreate': quickCreate,
+  'saKubeconfig.generateKubeconfig': generateKubeconfig,
+  'saKubeconfig.newToken': newToken,
+  'saKubeconfig.rotateToken': rotateToken,
+  'saKubeconfig.revokeToken': revokeToken,
+  'saKubeconfig.checkAccess': checkAccess,
+  'saKubeconfig.showYaml': showYaml,
+  'saKubeconfig.deleteServiceAccount': deleteServiceAccount,
+  'saKubeconfig.copyToken': copyToken,
+  'saKubeconfig.refresh': refreshTree,
+  'saKubeconfig.selectContext': selectContext,
+  'saKubeconfig.filter': filterTree,
+  'saKubeconfig.clearFilter': clearFilter,
+  'saKubeconfig.loadMore': loadMore,
+  'saKubeconfig.addNamespace': addNamespace,
+  'saKubeconfig.retry': retryNode,
+  'saKubeconfig.openKubeconfigFile': openKubeconfigFile,
+  'saKubeconfig.saveKubeconfigAs': saveKubeconfigAs,
+  'saKubeconfig.mergeKubeconfig': mergeKubeconfig,
+  'saKubeconfig.testConnection': testConnection,
+  'saKubeconfig.showLog': (deps) => deps.logger.show(),
+};
+
+/** Registers every command with the shared error handling; returns the disposables (also pushed to the context). */
+export function registerCommands(context: vscode.ExtensionContext, deps: CommandDeps): vscode.Disposable[] {
+  const disposables = Object.entries(COMMANDS).map(([id, fn]) =>
+    vscode.commands.registerCommand(id, (...args: unknown[]) => runWithErrorHandling(id, fn, deps, args)));
+  context.subscriptions.push(...disposables);
+  return disposables;
+}
+
+async function runWithErrorHandling(id: string, fn: CommandFunction, deps: CommandDeps, args: unknown[]): Promise<unknown> {
+  try {
+    return await fn(deps, ...args);
+  } catch (err) {
+    if (isSaKubeconfigError(err, 'aborted')) {
+      deps.logger.info(`${id}: cancelled`);
+      return undefined;
+    }
+    deps.logger.logError(`${id} failed`, err);
+    void offerActions(id, fn, deps, args, err);
+    // Not rethrown: the workbench would show a second, less helpful notification. Tests call the functions directly.
+    return undefined;
+  }
+}
+
+async function offerActions(id: string, fn: CommandFunction, deps: CommandDeps, args: unknown[], err: unknown): Promise<void> {
+  const choice = await vscode.window.showErrorMessage(describeError(err), 'Show Log', 'Retry');
+  if (choice === 'Show Log') deps.logger.show();
+  else if (choice === 'Retry') await runWithErrorHandling(id, fn, deps, args).catch(() => undefined);
+}

@@ -1,0 +1,8 @@
+import type { CommandDeps } from './support/deps';
+import { ErrorNode } from '../tree/nodes';
+
+/** Loads again what an error node stands for. */
+export function retryNode(deps: CommandDeps, node?: unknown): void {
+  const key = node instanceof ErrorNode ? node.failedKey : undefined;
+  deps.tree.refresh(key ? key : undefined);
+}

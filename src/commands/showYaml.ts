@@ -1,0 +1,5 @@
+import type { CommandDeps } from './support/deps';
+
+export async function showYaml(deps: CommandDeps, _node?: unknown): Promise<void> {
+  void deps.prompts.info('Not available yet.');
+}

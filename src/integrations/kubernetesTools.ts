@@ -1,0 +1,85 @@
+// Microsoft's Kubernetes extension (ms-kubernetes-tools.vscode-kubernetes-tools), through its published API
+// package: a Service Accounts folder (abbreviation `sa`) in its Cluster Explorer, our commands on its namespace,
+// cluster and service account nodes (package.json menus match its viewItems with regexes), its kubeconfig path
+// honoured. When the extension is not installed nothing here runs and its menus never show.
+import * as vscode from 'vscode';
+import type { ClusterExplorerV1 } from 'vscode-kubernetes-tools-api';
+import { listContexts } from '../core/cluster/connect';
+import type { Logger } from '../core/types';
+import type { KubeconfigLocation } from '../commands/support/kubeconfigLocation';
+import type { Target } from '../commands/support/targets';
+
+export const KUBERNETES_TOOLS_ID = 'ms-kubernetes-tools.vscode-kubernetes-tools';
+export const KUBERNETES_TOOLS_CONTEXT_KEY = 'saKubeconfig.kubernetesToolsAvailable';
+
+let explorer: ClusterExplorerV1 | undefined;
+let location: KubeconfigLocation | undefined;
+
+export interface IntegrationDeps {
+  logger: Logger;
+  location: KubeconfigLocation;
+  /** Called when the Kubernetes extension switches context or kubeconfig. */
+  onChange: () => void;
+  subscriptions: vscode.Disposable[];
+}
+
+/** Hooks into the Kubernetes extension when it is installed; resolves to whether it did. Never throws. */
+export async function activateKubernetesToolsIntegration(deps: IntegrationDeps): Promise<boolean> {
+  location = deps.location;
+  if (!vscode.extensions.getExtension(KUBERNETES_TOOLS_ID)) {
+    deps.logger.debug('Kubernetes extension not installed: no Cluster Explorer integration.');
+    return false;
+  }
+  try {
+    // Loaded only now: the package's module activates the Kubernetes extension as soon as it is evaluated.
+    const k8s = await import('vscode-kubernetes-tools-api');
+    const ce = await k8s.extension.clusterExplorer.v1;
+    if (!ce.available) {
+      deps.logger.info(`Kubernetes extension's Cluster Explorer API is unavailable (${ce.reason}).`);
+      return false;
+    }
+    explorer = ce.api;
+    explorer.registerNodeContributor(explorer.nodeSources.resourceFolder('Service Account', 'Service Accounts', 'ServiceAccount', 'sa').at(undefined));
+    const conf = await k8s.extension.configuration.v1_1;
+    if (conf.available) {
+      const apply = (p: { pathType: 'host'; hostPath: string } | { pathType: 'wsl'; wslPath: string }) => {
+        if (p.pathType === 'host') deps.location.setOverride(p.hostPath);
+      };
+      apply(conf.api.getKubeconfigPath());
+      deps.subscriptions.push(
+        conf.api.onDidChangeKubeconfigPath((p) => apply(p)),
+        conf.api.onDidChangeContext(() => deps.onChange()),
+      );
+    }
+    await vscode.commands.executeCommand('setContext', KUBERNETES_TOOLS_CONTEXT_KEY, true);
+    deps.logger.info('Integrated with the Kubernetes extension\'s Cluster Explorer.');
+    return true;
+  } catch (err) {
+    deps.logger.warn(`Kubernetes extension integration failed: ${(err as Error).message}`);
+    return false;
+  }
+}
+
+/** Turns a Cluster Explorer command target into our Target, through the API's resolveCommandTarget. */
+export async function resolveKubernetesToolsTarget(arg: unknown): Promise<Target | undefined> {
+  const node = explorer?.resolveCommandTarget(arg);
+  if (!node) return undefined;
+  switch (node.nodeType) {
+    case 'context':
+    case 'context.inactive':
+      return { context: node.name };
+    case 'resource': {
+      // Cluster Explorer shows resources of its kubeconfig's current context only.
+      const context = listContexts({ kubeconfigPath: location?.path }).find((c) => c.current)?.name;
+      const kind = node.resourceKind.manifestKind;
+      if (kind === 'Namespace') return { context, namespace: node.name };
+      if (kind === 'ServiceAccount') {
+        const labels = (node.metadata as { labels?: Record<string, string> } | undefined)?.labels;
+        return { context, namespace: node.namespace ?? undefined, serviceAccount: node.name, managed: labels?.['app.kubernetes.io/managed-by'] === 'sa-kubeconfig' };
+      }
+      return { context, namespace: node.namespace ?? undefined };
+    }
+    default:
+      return undefined;
+  }
+}

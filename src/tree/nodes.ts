@@ -1,0 +1,280 @@
+// The tree's node classes. Each owns its TreeItem and its children; data comes from the model.
+// contextValue is a base plus "+flag"s (e.g. "serviceAccount+managed+hasToken"); package.json matches them with regexes.
+import * as vscode from 'vscode';
+import type { ContextSummary } from '../core/cluster/connect';
+import { isSaKubeconfigError } from '../core/cluster/errors';
+import type { NamespaceList } from '../core/cluster/namespaces';
+import type { BindingSummary, ServiceAccountSummary, TokenSecretSummary } from '../core/browse/serviceAccounts';
+import { formatRule } from '../core/plan/rules';
+import type { PolicyRule } from '../core/types';
+import type { IssuedTokenRecord } from '../commands/support/tokenMemory';
+import { describeError } from '../logging';
+import { keys, type ClusterTreeModel } from './model';
+
+export abstract class TreeNode {
+  /** Stable identity: the model's events name nodes by key. */
+  abstract readonly key: string;
+  parent: TreeNode | undefined;
+  abstract getTreeItem(): vscode.TreeItem;
+  getChildren(): Promise<TreeNode[]> {
+    return Promise.resolve([]);
+  }
+}
+
+function flags(base: string, set: Record<string, boolean>): string {
+  return [base, ...Object.entries(set).filter(([, on]) => on).map(([name]) => name)].join('+');
+}
+
+export class ContextNode extends TreeNode {
+  readonly key: string;
+  constructor(private readonly model: ClusterTreeModel, readonly summary: ContextSummary, readonly selected: boolean) {
+    super();
+    this.key = keys.context(summary.name);
+  }
+  get context(): string { return this.summary.name; }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.summary.name, this.selected ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.key;
+    item.description = [this.selected ? '● selected' : '', this.summary.current ? 'current-context' : ''].filter(Boolean).join(' · ') || this.summary.server;
+    item.tooltip = new vscode.MarkdownString(`**${this.summary.name}**\n\nServer: \`${this.summary.server}\`\n\nUser: \`${this.summary.user}\`\n\nNamespace: \`${this.summary.namespace}\``);
+    item.iconPath = new vscode.ThemeIcon(this.selected ? 'vm-active' : 'vm');
+    item.contextValue = flags('context', { selected: this.selected, current: this.summary.current });
+    return item;
+  }
+
+  override async getChildren(): Promise<TreeNode[]> {
+    const list: NamespaceList = await this.model.namespaces(this.context);
+    const children: TreeNode[] = [];
+    let names = list.namespaces;
+    if (list.source === 'projects') {
+      children.push(new InfoNode(this.key, 'Listing namespaces is not allowed: showing your OpenShift projects.', 'info'));
+    } else if (list.source === 'context') {
+      children.push(new InfoNode(this.key, 'Listing namespaces is not allowed: showing the context\'s namespace and the ones you added.', 'info'));
+      names = [...new Set([...names, ...this.model.extraNamespaces(this.context)])].sort();
+    }
+    children.push(...names.map((n) => new NamespaceNode(this.model, this.context, n)));
+    if (list.source !== 'namespaces') children.push(new AddNamespaceNode(this.context));
+    return children;
+  }
+}
+
+export class NamespaceNode extends TreeNode {
+  readonly key: string;
+  constructor(private readonly model: ClusterTreeModel, readonly context: string, readonly namespace: string) {
+    super();
+    this.key = keys.namespace(context, namespace);
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.namespace, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.key;
+    item.iconPath = new vscode.ThemeIcon('symbol-namespace');
+    item.contextValue = 'namespace';
+    item.tooltip = `Namespace ${this.namespace} (context ${this.context})`;
+    return item;
+  }
+
+  override async getChildren(): Promise<TreeNode[]> {
+    const listing = await this.model.serviceAccounts(this.context, this.namespace);
+    const visible = listing.items.filter((sa) => this.model.matchesFilter(sa.name));
+    const children: TreeNode[] = [];
+    if (this.model.filter) {
+      children.push(new InfoNode(this.key, `Filter "${this.model.filter}": ${visible.length} of ${listing.items.length} loaded match`, 'filter'));
+    }
+    for (const sa of visible) {
+      const secretCount = listing.tokenOwners?.get(sa.name) ?? 0;
+      const issued = this.model.tokens.forServiceAccount(this.context, this.namespace, sa.name).length;
+      children.push(new ServiceAccountNode(this.model, this.context, sa, secretCount + issued > 0));
+    }
+    if (listing.continueToken) children.push(new LoadMoreNode(this.context, this.namespace, listing.items.length));
+    if (listing.items.length === 0) children.push(new InfoNode(this.key, 'No service accounts', 'info'));
+    return children;
+  }
+}
+
+export class ServiceAccountNode extends TreeNode {
+  readonly key: string;
+  constructor(private readonly model: ClusterTreeModel, readonly context: string, readonly summary: ServiceAccountSummary, readonly hasToken: boolean) {
+    super();
+    this.key = keys.serviceAccount(context, summary.namespace, summary.name);
+  }
+  get namespace(): string { return this.summary.namespace; }
+  get name(): string { return this.summary.name; }
+
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.key;
+    item.iconPath = new vscode.ThemeIcon(this.summary.managed ? 'verified' : 'account');
+    item.description = this.summary.managed ? 'managed by sa-kubeconfig' : undefined;
+    item.contextValue = flags('serviceAccount', { managed: this.summary.managed, hasToken: this.hasToken });
+    item.tooltip = new vscode.MarkdownString(
+      `**${this.namespace}/${this.name}**${this.summary.managed ? '\n\nMade by sa-kubeconfig.' : ''}${this.summary.createdAt ? `\n\nCreated ${this.summary.createdAt}` : ''}`);
+    return item;
+  }
+
+  override async getChildren(): Promise<TreeNode[]> {
+    const details = await this.model.serviceAccountDetails(this.context, this.namespace, this.name);
+    const children: TreeNode[] = [];
+    for (const note of details.notes) children.push(new InfoNode(this.key, note, 'warning'));
+    for (const b of details.bindings) children.push(new BindingNode(this.model, this.context, this.summary, b));
+    for (const s of details.tokenSecrets) children.push(new TokenSecretNode(this.context, this.summary, s));
+    for (const r of this.model.tokens.forServiceAccount(this.context, this.namespace, this.name)) children.push(new IssuedTokenNode(this.context, this.summary, r));
+    if (details.bindings.length === 0) children.push(new InfoNode(this.key, 'No bindings: this service account may do nothing', 'info'));
+    return children;
+  }
+}
+
+export class BindingNode extends TreeNode {
+  readonly key: string;
+  constructor(private readonly model: ClusterTreeModel, readonly context: string, readonly serviceAccount: ServiceAccountSummary, readonly binding: BindingSummary) {
+    super();
+    this.key = `binding/${context}/${serviceAccount.namespace}/${serviceAccount.name}/${binding.kind}/${binding.namespace ?? ''}/${binding.name}`;
+  }
+
+  getTreeItem(): vscode.TreeItem {
+    const b = this.binding;
+    const item = new vscode.TreeItem(b.name, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = this.key;
+    item.iconPath = new vscode.ThemeIcon(b.kind === 'ClusterRoleBinding' ? 'globe' : 'link');
+    item.description = `${b.kind === 'ClusterRoleBinding' ? 'cluster-wide' : `in ${b.namespace}`} → ${b.roleRef.kind} ${b.roleRef.name}`;
+    item.contextValue = flags('binding', { managed: b.managed, cluster: b.kind === 'ClusterRoleBinding' });
+    item.tooltip = `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name}\nbinds ${b.roleRef.kind} ${b.roleRef.name}`;
+    return item;
+  }
+
+  override async getChildren(): Promise<TreeNode[]> {
+    const rules: PolicyRule[] | undefined = await this.model.roleRules(this.context, this.binding);
+    if (rules === undefined) return [new InfoNode(this.key, `${this.binding.roleRef.kind} ${this.binding.roleRef.name} does not exist`, 'warning')];
+    if (rules.length === 0) return [new InfoNode(this.key, 'No rules', 'info')];
+    return rules.map((r, i) => new RuleNode(`${this.key}/${i}`, r));
+  }
+}
+
+export class RuleNode extends TreeNode {
+  constructor(readonly key: string, readonly rule: PolicyRule) { super(); }
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(formatRule(this.rule), vscode.TreeItemCollapsibleState.None);
+    item.id = this.key;
+    item.iconPath = new vscode.ThemeIcon('key');
+    item.contextValue = 'rule';
+    item.tooltip = `apiGroups: ${JSON.stringify(this.rule.apiGroups)}\nresources: ${JSON.stringify(this.rule.resources)}\nverbs: ${JSON.stringify(this.rule.verbs)}${this.rule.resourceNames ? `\nresourceNames: ${JSON.stringify(this.rule.resourceNames)}` : ''}`;
+    return item;
+  }
+}
+
+export class TokenSecretNode extends TreeNode {
+  readonly key: string;
+  constructor(readonly context: string, readonly serviceAccount: ServiceAccountSummary, readonly secret: TokenSecretSummary) {
+    super();
+    this.key = `token/${context}/${secret.namespace}/${serviceAccount.name}/secret/${secret.name}`;
+  }
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.secret.name, vscode.TreeItemCollapsibleState.None);
+    item.id = this.key;
+    item.iconPath = new vscode.ThemeIcon('lock');
+    item.description = `Secret · long-lived${this.secret.populated ? '' : ' · waiting for the token controller'}`;
+    item.contextValue = flags('token', { secret: true, managed: this.secret.managed, populated: this.secret.populated });
+    item.tooltip = `Secret ${this.secret.namespace}/${this.secret.name} of type ${this.secret.type}: it does not expire; delete it to revoke the token.`;
+    return item;
+  }
+}
+
+export class IssuedTokenNode extends TreeNode {
+  readonly key: string;
+  constructor(readonly context: string, readonly serviceAccount: ServiceAccountSummary, readonly record: IssuedTokenRecord) {
+    super();
+    this.key = `token/${context}/${record.namespace}/${record.serviceAccount}/issued/${record.issuedAt}`;
+  }
+  getTreeItem(): vscode.TreeItem {
+    const expires = new Date(this.record.expiresAt);
+    const item = new vscode.TreeItem(`TokenRequest ${this.record.issuedAt.replace(/\.\d+Z$/, 'Z')}`, vscode.TreeItemCollapsibleState.None);
+    item.id = this.key;
+    item.iconPath = new vscode.ThemeIcon('watch');
+    item.description = `expires ${expires.toLocaleString()}${this.record.boundSecret ? ` · bound to Secret ${this.record.boundSecret}` : ''}`;
+    item.contextValue = flags('token', { issued: true, bound: Boolean(this.record.boundSecret) });
+    item.tooltip = `Issued by sa-kubeconfig through TokenRequest; valid until ${this.record.expiresAt}. The token itself is not kept.`
+      + (this.record.boundSecret ? ` Deleting Secret ${this.record.boundSecret} revokes it.` : ' It cannot be revoked before it expires, except by deleting the service account.');
+    return item;
+  }
+}
+
+export class InfoNode extends TreeNode {
+  readonly key: string;
+  constructor(parentKey: string, readonly message: string, readonly icon: string) {
+    super();
+    this.key = `info/${parentKey}/${message}`;
+  }
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.message, vscode.TreeItemCollapsibleState.None);
+    item.id = this.key;
+    item.iconPath = new vscode.ThemeIcon(this.icon);
+    item.contextValue = 'info';
+    item.tooltip = this.message;
+    return item;
+  }
+}
+
+export class AddNamespaceNode extends TreeNode {
+  readonly key: string;
+  constructor(readonly context: string) {
+    super();
+    this.key = `addNamespace/${context}`;
+  }
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Add namespace…', vscode.TreeItemCollapsibleState.None);
+    item.id = this.key;
+    item.iconPath = new vscode.ThemeIcon('add');
+    item.contextValue = 'addNamespace';
+    item.command = { command: 'saKubeconfig.addNamespace', title: 'Add namespace…', arguments: [this] };
+    return item;
+  }
+}
+
+export class LoadMoreNode extends TreeNode {
+  readonly key: string;
+  constructor(readonly context: string, readonly namespace: string, readonly loaded: number) {
+    super();
+    this.key = `loadMore/${context}/${namespace}/${loaded}`;
+  }
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Load more…', vscode.TreeItemCollapsibleState.None);
+    item.id = this.key;
+    item.description = `${this.loaded} loaded`;
+    item.iconPath = new vscode.ThemeIcon('more');
+    item.contextValue = 'loadMore';
+    item.command = { command: 'saKubeconfig.loadMore', title: 'Load more', arguments: [this] };
+    return item;
+  }
+}
+
+/** What went wrong loading a node's children, with the action that helps (Retry; log in; fix the kubeconfig). */
+export class ErrorNode extends TreeNode {
+  readonly key: string;
+  readonly code: string;
+  constructor(readonly failedKey: string, readonly error: unknown) {
+    super();
+    this.key = `error/${failedKey}`;
+    this.code = isSaKubeconfigError(error) ? error.code : 'unknown';
+  }
+  get label(): string {
+    switch (this.code) {
+      case 'unreachable': return 'Cluster unreachable';
+      case 'unauthorized': return 'Login expired or rejected';
+      case 'forbidden': return 'Not allowed';
+      case 'tls': return 'TLS verification failed';
+      case 'kubeconfig': return 'Kubeconfig problem';
+      default: return 'Could not load';
+    }
+  }
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
+    item.id = this.key;
+    item.description = describeError(this.error);
+    item.tooltip = new vscode.MarkdownString(`${describeError(this.error)}\n\nClick to retry.`);
+    item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
+    item.contextValue = flags('error', { [this.code]: true });
+    item.command = { command: 'saKubeconfig.retry', title: 'Retry', arguments: [this] };
+    return item;
+  }
+}
