@@ -55,6 +55,10 @@ const productBuilds = [
   ...(existsSync('src/webview/page/main.ts')
     ? [{ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['src/webview/page/main.ts'], outfile: 'dist/webview/wizard.js' }]
     : []),
+  // The wizard's stylesheet (theme variables only; no icon font is shipped).
+  ...(existsSync('src/webview/page/wizard.css')
+    ? [{ ...common, sourcemap: false, entryPoints: ['src/webview/page/wizard.css'], outfile: 'dist/webview/wizard.css' }]
+    : []),
 ];
 
 const testBuilds = [

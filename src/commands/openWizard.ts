@@ -1,0 +1,14 @@
+// "Create Service Account Kubeconfig…" as the webview wizard, prefilled from where it was opened
+// (our tree, Microsoft's Kubernetes tree, or nothing from the palette).
+import type { CommandDeps } from './support/deps';
+import type { Prefill } from '../webview/protocol';
+import { WizardPanel } from '../webview/host/wizardPanel';
+
+export function openWizard(deps: CommandDeps, prefill: Prefill = {}): WizardPanel {
+  const clean: Prefill = {};
+  if (prefill.context) clean.context = prefill.context;
+  if (prefill.namespace) clean.namespace = prefill.namespace;
+  if (prefill.serviceAccount) clean.serviceAccount = prefill.serviceAccount;
+  deps.logger.info(`Wizard: opening${clean.context ? ` for ${[clean.context, clean.namespace, clean.serviceAccount].filter(Boolean).join('/')}` : ''}`);
+  return WizardPanel.show(deps, clean);
+}
