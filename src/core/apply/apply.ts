@@ -60,6 +60,12 @@ export function refuseUnlessOk(report: PreflightReport): void {
   if (report.conflicts.length > 0 && report.missingRules.length === 0 && report.denied.length === 0) {
     throw new SaKubeconfigError('unmanagedConflict', `Nothing was created: objects with the same names already exist.\n${why}`, { details: report });
   }
+  const missingNamespace = report.dryRun.find((d) => !d.ok && d.error?.code === 'notFound' && /^Namespace /.test(d.error.message));
+  if (missingNamespace && report.missingRules.length === 0 && report.denied.length === 0 && report.conflicts.length === 0) {
+    throw new SaKubeconfigError('notFound', `Nothing was created: ${missingNamespace.error?.message}`, {
+      details: report, hint: 'Ask sa-kubeconfig to create the namespace (--create-namespace), or pick an existing one.',
+    });
+  }
   if (report.missingRules.length > 0 || report.denied.length > 0) {
     throw new SaKubeconfigError('escalation', `Nothing was created: you lack permissions this request needs.\n${why}`, { details: report });
   }

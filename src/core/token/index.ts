@@ -1,1 +1,2 @@
 export * from './token';
+export * from './kubeconfigFor';
