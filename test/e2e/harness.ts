@@ -1,0 +1,196 @@
+// Harness for the browser tests: code-server with the built .vsix installed into a throw-away extensions folder,
+// opened in headless Debian Chromium through Playwright, plus helpers that act like a user (click, read, type).
+// KUBECONFIG and SAK_* of this process reach the extension host (scripts/e2e.sh runs under scripts/with-cluster.sh).
+//
+//   const wb = await startWorkbench({ name: 'my-test' });
+//   await wb.clickActivityBarItem('SA Kubeconfig');
+//   const rows = await wb.treeItems('Clusters');
+//   await wb.screenshot('my-test');      // test-results/e2e/my-test.png
+//   await wb.stop();
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Locator, Page } from 'playwright-core';
+import { REPO_ROOT, elapsed, launchBrowser, startCodeServer, type BrowserSession, type CodeServer } from '../runners/codeServerHost';
+
+export const RESULTS_DIR = join(REPO_ROOT, 'test-results', 'e2e');
+export const VSIX = join(REPO_ROOT, 'dist', 'sa-kubeconfig.vsix');
+
+export interface WorkbenchOptions {
+  /** Names the run's log files in test-results/e2e. */
+  name: string;
+  /** Defaults to dist/sa-kubeconfig.vsix (npm run package). */
+  vsix?: string;
+  /** Environment of code-server and its extension host; defaults to this process's (KUBECONFIG, SAK_*, ...). */
+  env?: NodeJS.ProcessEnv;
+  /** Folder to open in the workbench (none: an empty window). */
+  folder?: string;
+}
+
+export interface TreeItem {
+  label: string;
+  /** The row's full accessible text (label, description, tooltip-like details VS Code puts in aria-label). */
+  ariaLabel: string;
+  /** 1 for top-level items. */
+  level: number;
+  expanded: boolean | undefined;
+}
+
+export class Workbench {
+  private constructor(
+    readonly page: Page,
+    readonly server: CodeServer,
+    private readonly session: BrowserSession,
+    /** Workbench console lines (errors and warnings), for failure messages. */
+    readonly consoleLines: string[],
+  ) {}
+
+  static async start(options: WorkbenchOptions): Promise<Workbench> {
+    const started = Date.now();
+    const server = await startCodeServer({
+      name: options.name,
+      resultsDir: RESULTS_DIR,
+      installExtensions: [options.vsix ?? VSIX],
+      env: options.env ?? process.env,
+      ...(options.folder ? { folder: options.folder } : {}),
+    });
+    let session: BrowserSession | undefined;
+    try {
+      session = await launchBrowser();
+      const consoleLines: string[] = [];
+      session.page.on('console', (msg) => {
+        if (msg.type() === 'error' || msg.type() === 'warning') consoleLines.push(`[${msg.type()}] ${msg.text()}`);
+      });
+      session.page.on('pageerror', (err) => consoleLines.push(`[pageerror] ${err.message}`));
+      await session.page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+      await session.page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
+      console.log(`      [e2e] workbench ready in ${elapsed(started)}`);
+      return new Workbench(session.page, server, session, consoleLines);
+    } catch (err) {
+      await session?.close();
+      await server.stop();
+      throw err;
+    }
+  }
+
+  async stop(): Promise<void> {
+    await this.session.close();
+    await this.server.stop();
+  }
+
+  /** The activity-bar entry whose title (tooltip / aria-label) starts with `title`. */
+  activityBarItem(title: string): Locator {
+    return this.page.locator(`.part.activitybar .action-item .action-label[aria-label^="${cssString(title)}"]`).first();
+  }
+
+  /** Clicks an activity-bar entry and waits until its side bar is shown. */
+  async clickActivityBarItem(title: string): Promise<void> {
+    const item = this.activityBarItem(title);
+    await item.waitFor({ state: 'visible', timeout: 30_000 });
+    const checked = await item.locator('xpath=..').getAttribute('aria-selected') === 'true'
+      || (await item.locator('xpath=..').getAttribute('class'))?.includes('checked');
+    // Clicking the entry of the open container would close the side bar.
+    if (!checked) await item.click();
+    await this.page.locator('.part.sidebar').waitFor({ state: 'visible', timeout: 30_000 });
+  }
+
+  /** The view pane (header + body) titled `viewName` in the side bar. */
+  view(viewName: string): Locator {
+    return this.page.locator('.part.sidebar .pane').filter({
+      has: this.page.locator('.pane-header', { has: this.page.locator('h3.title', { hasText: new RegExp(`^${escapeRegExp(viewName)}$`, 'i') }) }),
+    }).first();
+  }
+
+  /** Visible rows of a tree view, top to bottom (VS Code renders only the rows in view). */
+  async treeItems(viewName: string): Promise<TreeItem[]> {
+    const rows = this.view(viewName).locator('.pane-body .monaco-list-row');
+    const count = await rows.count();
+    const items: TreeItem[] = [];
+    for (let i = 0; i < count; i++) {
+      const row = rows.nth(i);
+      const expanded = await row.getAttribute('aria-expanded');
+      items.push({
+        label: (await row.locator('.label-name').first().textContent())?.trim() ?? '',
+        ariaLabel: (await row.getAttribute('aria-label')) ?? '',
+        level: Number(await row.getAttribute('aria-level') ?? '1'),
+        expanded: expanded === null ? undefined : expanded === 'true',
+      });
+    }
+    return items;
+  }
+
+  /** The text of a view's welcome content (viewsWelcome), empty when the view shows data instead. */
+  async viewWelcomeText(viewName: string): Promise<string> {
+    const welcome = this.view(viewName).locator('.pane-body .welcome-view-content');
+    if (await welcome.count() === 0 || !(await welcome.first().isVisible())) return '';
+    return (await welcome.first().innerText()).trim();
+  }
+
+  /** Waits until a row labelled `label` shows in the view (trees load asynchronously) and returns the rows then. */
+  async waitForTreeItem(viewName: string, label: string, timeoutMs = 30_000): Promise<TreeItem[]> {
+    const row = this.view(viewName).locator('.pane-body .monaco-list-row', {
+      has: this.page.locator('.label-name', { hasText: new RegExp(`^${escapeRegExp(label)}$`) }),
+    });
+    await row.first().waitFor({ state: 'visible', timeout: timeoutMs });
+    return this.treeItems(viewName);
+  }
+
+  /** Waits until the view's welcome content contains `text` and returns all of it. */
+  async waitForWelcomeText(viewName: string, text: string, timeoutMs = 30_000): Promise<string> {
+    await this.view(viewName).locator('.pane-body .welcome-view-content', { hasText: text }).first()
+      .waitFor({ state: 'visible', timeout: timeoutMs });
+    return this.viewWelcomeText(viewName);
+  }
+
+  /** Title of the side bar (for a container with one view: "<container>: <view>"). */
+  async sideBarTitle(): Promise<string> {
+    return (await this.page.locator('.part.sidebar .composite.title .title-label h2').first().innerText()).trim();
+  }
+
+  /** Runs a command the way a user does: F1, type its title, pick the entry whose label matches exactly. */
+  async runCommand(title: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await input.fill(`>${title}`);
+    const entry = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', {
+      has: this.page.locator('.label-name', { hasText: new RegExp(`^(.*: )?${escapeRegExp(title)}$`) }),
+    }).first();
+    await entry.waitFor({ state: 'visible', timeout: 10_000 });
+    await entry.click();
+    await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  }
+
+  /** Text of the active text editor's visible lines (Monaco renders only what is on screen). */
+  async activeEditorText(): Promise<string> {
+    const lines = this.page.locator('.editor-group-container.active .editor-instance .monaco-editor .view-lines').first();
+    await lines.waitFor({ state: 'visible', timeout: 10_000 });
+    const rows = await lines.locator('.view-line').evaluateAll((els) => els
+      .map((el) => ({ top: parseFloat((el as HTMLElement).style.top || '0'), text: (el as HTMLElement).innerText }))
+      .sort((a, b) => a.top - b.top)
+      .map((l) => l.text.replace(/\u00a0/g, ' ')));
+    return rows.join('\n');
+  }
+
+  /** Title of the active editor tab. */
+  async activeEditorTitle(): Promise<string> {
+    return (await this.page.locator('.editor-group-container.active .tabs-container .tab.active .label-name').first().innerText()).trim();
+  }
+
+  /** Saves a PNG of the whole window to test-results/e2e/<name>.png and returns its path. */
+  async screenshot(name: string): Promise<string> {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const path = join(RESULTS_DIR, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+    await this.page.screenshot({ path });
+    return path;
+  }
+}
+
+export const startWorkbench = (options: WorkbenchOptions): Promise<Workbench> => Workbench.start(options);
+
+function escapeRegExp(text: string): string {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function cssString(text: string): string {
+  return text.replace(/["\\]/g, '\\$&');
+}
