@@ -1,0 +1,206 @@
+// The wizard end to end: real VS Code (code-server) in Chromium, the real local cluster, the packaged extension.
+//  1. As the admin: the tutorial's scenario entirely through the wizard (a new namespace and service account; pods
+//     get/watch/list/create and pods/exec create), applied; the Result step lists the allowed and the denied checks;
+//     "Open kubeconfig in editor" gives an editor tab holding the expected context.
+//  2. As the restricted user (a second context of the same kubeconfig): a run the escalation pre-check refuses; the
+//     missing rules are shown, Create stays disabled, and kubectl finds nothing created.
+// A screenshot of every step goes to test-results/e2e/wizard-*.png, the Permissions step in both a dark and a light
+// theme. The test prints the wizard's time to interactive and the number of discovery requests.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import type { FrameLocator, Page } from 'playwright-core';
+import { startWorkbench, type Workbench } from './harness';
+
+const ADMIN = process.env.SAK_ADMIN_KUBECONFIG ?? '';
+const RESTRICTED = process.env.SAK_RESTRICTED_KUBECONFIG ?? '';
+const KUBECTL = process.env.SAK_KUBECTL ?? 'kubectl';
+const ADMIN_CONTEXT = 'admin@local';
+const RESTRICTED_CONTEXT = 'restricted@local';
+const RUN = Date.now().toString(36).slice(-5);
+const NAMESPACE = `myexample-wizard-${RUN}`;
+const SERVICE_ACCOUNT = 'myexample-sa';
+const DENIED_SA = `wizard-denied-${RUN}`;
+
+function kubectl(...args: string[]): { ok: boolean; out: string } {
+  try {
+    return { ok: true, out: execFileSync(KUBECTL, ['--kubeconfig', ADMIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+/** The wizard page: VS Code puts a webview's content in an inner iframe of an outer one. */
+function wizard(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+}
+
+/** Waits until an input holds a non-empty value (values are DOM properties, not attributes). */
+async function waitForValue(frame: FrameLocator, selector: string, timeoutMs = 30_000): Promise<string> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await frame.locator(selector).inputValue().catch(() => '');
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`${selector} stayed empty for ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function setTheme(wb: Workbench, label: string): Promise<void> {
+  await wb.page.keyboard.press('F1');
+  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
+  await input.fill('>Preferences: Color Theme');
+  await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
+  await input.fill(label);
+  await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().click();
+  await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  await wb.page.waitForTimeout(800);
+}
+
+describe('wizard webview, against the real cluster', function () {
+  this.timeout(300_000);
+  let wb: Workbench;
+
+  before(async function () {
+    if (!ADMIN || !RESTRICTED) {
+      throw new Error('SAK_ADMIN_KUBECONFIG / SAK_RESTRICTED_KUBECONFIG are not set: run through scripts/with-cluster.sh (npm run test:e2e).');
+    }
+    // One kubeconfig with both users' contexts (admin@local, restricted@local), merged the way kubectl merges KUBECONFIG.
+    wb = await startWorkbench({ name: 'wizard', env: { ...process.env, KUBECONFIG: `${ADMIN}:${RESTRICTED}` } });
+  });
+
+  after(async function () {
+    if (process.env.SAK_KEEP_WIZARD_NAMESPACE !== '1') kubectl('delete', 'namespace', NAMESPACE, '--wait=false');
+    await wb?.stop();
+  });
+
+  it('creates the tutorial\'s kubeconfig entirely through the wizard, verified', async function () {
+    const page = wb.page;
+    const w = wizard(page);
+
+    const opened = Date.now();
+    await wb.runCommand('Create Service Account Kubeconfig…');
+    // Interactive: contexts listed and the context's namespace filled in (the host answered "ready" and "loadContext").
+    await w.locator('#context option', { hasText: ADMIN_CONTEXT }).waitFor({ state: 'attached', timeout: 30_000 });
+    await waitForValue(w, '#namespace');
+    const timeToInteractive = Date.now() - opened;
+
+    await w.locator('#context').selectOption(ADMIN_CONTEXT);
+    await w.locator('#context-help', { hasText: 'Server https://' }).waitFor({ timeout: 30_000 });
+    await w.locator('#namespace').fill(NAMESPACE);
+    await w.locator('#namespace-help', { hasText: 'will be created' }).waitFor();
+    // Validation as you type: an invalid name is flagged at once, a valid one clears it.
+    await w.locator('#service-account').fill('My_SA');
+    await w.locator('#serviceAccount-error', { hasText: 'use lower case only' }).waitFor();
+    assert.equal(await w.locator('#service-account').getAttribute('aria-invalid'), 'true');
+    await w.locator('#service-account').fill(SERVICE_ACCOUNT);
+    await w.locator('#serviceAccount-error').waitFor({ state: 'detached' });
+    await wb.screenshot('wizard-1-target');
+    await w.locator('#next').click();
+
+    // Permissions from live discovery: tick the tutorial's verbs on pods and create on pods/exec.
+    await w.locator('#step-title', { hasText: 'Permissions' }).waitFor();
+    await w.locator('#resource-groups').waitFor({ timeout: 30_000 });
+    const pickerReady = Date.now() - opened;
+    const stats = (await w.locator('.picker-header .muted').innerText()).trim();
+    const discoveryRequests = Number(/\((\d+) requests?/.exec(stats)?.[1] ?? NaN);
+    await w.locator('#perm-search').fill('pods');
+    for (const verb of ['get', 'watch', 'list', 'create']) await w.locator(`#v-core-pods-${verb}`).check();
+    await w.locator('#res-core-pods-more').click();
+    await w.locator('#v-core-pods--exec-create').check();
+    await w.locator('.summary .rules li', { hasText: 'pods/exec:create' }).waitFor();
+    await w.locator('.warnings', { hasText: 'remote code execution' }).waitFor();
+    const rules = await w.locator('.summary .rules li').allInnerTexts();
+    assert.deepEqual(rules, ['pods:get,list,watch,create', 'pods/exec:create']);
+    await wb.screenshot('wizard-2-permissions-dark');
+    await setTheme(wb, 'Light Modern');
+    await wb.screenshot('wizard-2-permissions-light');
+    await setTheme(wb, 'Dark Modern');
+    await w.locator('#next').click();
+
+    // Token: time-bound by default.
+    await w.locator('#step-title', { hasText: 'Token' }).waitFor();
+    assert.equal(await w.locator('#token-time-bound').isChecked(), true);
+    await w.locator('#lifetime-8h').click();
+    await wb.screenshot('wizard-3-token');
+    await w.locator('#next').click();
+
+    // Kubeconfig: server from the context, CA embedded, one context.
+    await w.locator('#step-title', { hasText: 'Kubeconfig' }).waitFor();
+    assert.match(await w.locator('#server').inputValue(), /^https:\/\/127\.0\.0\.1:\d+$/);
+    assert.equal(await w.locator('#insecure').isChecked(), false);
+    await wb.screenshot('wizard-4-kubeconfig');
+    await w.locator('#next').click();
+
+    // Review: the exact YAML, the dry run and the escalation pre-check.
+    await w.locator('#step-title', { hasText: 'Review' }).waitFor();
+    await w.locator('#escalation-ok').waitFor({ timeout: 30_000 });
+    const kinds = await w.locator('.object .object-kind').allInnerTexts();
+    assert.deepEqual(kinds, ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding']);
+    assert.match(await w.locator('.object .yaml').nth(2).innerText(), /pods\/exec/);
+    await wb.screenshot('wizard-5-review');
+
+    // Apply, then the Result with its verified checks.
+    await w.locator('#next', { hasText: 'Create' }).click();
+    await w.locator('#step-title', { hasText: 'Apply' }).waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await wb.screenshot('wizard-6-apply');
+    await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 60_000 });
+    await wb.screenshot('wizard-7-result');
+    const allowed = await w.locator('[aria-labelledby="allowed-title"] li').allInnerTexts();
+    const denied = await w.locator('[aria-labelledby="denied-title"] li').allInnerTexts();
+    assert.ok(allowed.some((t) => t.includes(`create pods/exec in namespace ${NAMESPACE}`)), allowed.join('\n'));
+    assert.ok(allowed.some((t) => t.includes(`list pods in namespace ${NAMESPACE}`)), allowed.join('\n'));
+    assert.ok(denied.some((t) => t.includes(`list secrets in namespace ${NAMESPACE}`)), denied.join('\n'));
+    assert.ok(denied.length > 0 && allowed.length >= 5);
+    assert.match(await w.locator('#token-expiry').innerText(), /expires /);
+
+    // What the wizard made, seen by kubectl.
+    assert.ok(kubectl('get', 'serviceaccount', SERVICE_ACCOUNT, '-n', NAMESPACE).ok);
+    const role = kubectl('get', 'role', `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}`, '-n', NAMESPACE, '-o', 'jsonpath={.rules}').out;
+    assert.match(role, /pods\/exec/);
+
+    // Open kubeconfig in editor: an editor tab holding the expected context.
+    await w.locator('#open-kubeconfig').click();
+    const expectedContext = `${ADMIN_CONTEXT}-${SERVICE_ACCOUNT}`;
+    await page.locator('.editor-group-container.active .view-lines', { hasText: `current-context: ${expectedContext}` }).waitFor({ timeout: 20_000 });
+    const text = await wb.activeEditorText();
+    assert.match(text, new RegExp(`name: ${expectedContext.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+    assert.match(text, new RegExp(`namespace: ${NAMESPACE}`));
+    await wb.screenshot('wizard-8-kubeconfig-editor');
+
+    console.log(`      [wizard] time to interactive ${timeToInteractive} ms; permission picker ready ${pickerReady} ms; discovery: ${stats} -> ${discoveryRequests} requests`);
+    assert.ok(discoveryRequests > 0 && discoveryRequests <= 4, `discovery used ${discoveryRequests} requests`);
+  });
+
+  it('as the restricted user, the escalation pre-check refuses: missing rules shown, nothing created', async function () {
+    const page = wb.page;
+    // Back to the wizard tab (the kubeconfig editor took the focus), and start over.
+    await page.locator('.tabs-container .tab', { hasText: 'New Service Account Kubeconfig' }).first().click();
+    const w = wizard(page);
+    await w.locator('#start-over').click();
+    await w.locator('#step-title', { hasText: 'Target' }).waitFor();
+    await w.locator('#context').selectOption(RESTRICTED_CONTEXT);
+    await w.locator('#context-help', { hasText: 'Server https://' }).waitFor({ timeout: 30_000 });
+    assert.equal(await waitForValue(w, '#namespace'), 'restricted-ns');
+    await w.locator('#service-account').fill(DENIED_SA);
+    await w.locator('#next').click();
+
+    await w.locator('#resource-groups').waitFor({ timeout: 30_000 });
+    await w.locator('#preset-exec-pods').click();
+    await w.locator('#preset-exec-pods[aria-pressed="true"]').waitFor();
+    await w.locator('#next').click();
+    await w.locator('#next').click();
+    await w.locator('#next').click();
+
+    await w.locator('#step-title', { hasText: 'Review' }).waitFor();
+    await w.locator('#escalation-refused').waitFor({ timeout: 30_000 });
+    const missing = await w.locator('#escalation-refused .missing-rules li').allInnerTexts();
+    assert.ok(missing.some((r) => r.includes('pods/exec')), missing.join('\n'));
+    assert.ok(missing.some((r) => /^pods:/.test(r)), missing.join('\n'));
+    assert.equal(await w.locator('#next', { hasText: 'Create' }).isDisabled(), true);
+    await wb.screenshot('wizard-9-escalation-refused');
+
+    assert.equal(kubectl('get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns').ok, false, 'the refused run created the service account');
+    assert.equal(kubectl('get', 'role', `sa-kubeconfig:restricted-ns:${DENIED_SA}`, '-n', 'restricted-ns').ok, false, 'the refused run created the role');
+  });
+});
