@@ -1,0 +1,175 @@
+// `sa-kubeconfig create`: service account, RBAC and token in the cluster, then a verified kubeconfig.
+import { loadKubeconfig } from '../../core/cluster/kubeconfig';
+import { explainRefusal, type PreflightReport } from '../../core/apply/preflight';
+import { describeRef, refOf } from '../../core/apply/objects';
+import { formatDuration } from '../../core/plan/duration';
+import { buildPlan } from '../../core/plan/plan';
+import { renderPlanYaml } from '../../core/plan/render';
+import { planAndCheck, provision, provisionSummary, verifyProvisioned, type ProvisionResult } from '../../core/provision/provision';
+import type { VerificationReport } from '../../core/verify/verify';
+import type { Plan } from '../../core/types';
+import { booleanFlag, stringFlag, UsageError, type FlagValues, type ParsedArgs } from '../args';
+import { CONNECTION_FLAGS, OUTPUT_FLAG, RULE_SYNTAX_HELP, VERBOSE_FLAG, connectFromFlags, outputFormat, type Command } from '../command';
+import { DEFAULT_DURATION, REQUEST_FLAGS, requestFromFlags } from '../createRequest';
+import { EXIT, printResult, stderrLogger, VerificationFailedError, type CliIo, type OutputFormat } from '../io';
+import { describeVerification, verificationSummary } from './verify';
+import { KUBECONFIG_OUTPUT_FLAGS, checkOutputFlags, describeDestination, destinationSummary, messageWriter, writeKubeconfigOutput, type Destination } from '../kubeconfigOutput';
+
+export const createCommand: Command = {
+  name: 'create',
+  summary: 'Create a service account with least-privilege RBAC and write a verified kubeconfig for it.',
+  usage: 'sa-kubeconfig create --service-account NAME (--rule RULE | --preset ID | --role NAME | --cluster-role NAME)... [flags]',
+  flags: [
+    ...CONNECTION_FLAGS,
+    ...REQUEST_FLAGS,
+    ...KUBECONFIG_OUTPUT_FLAGS,
+    { name: 'dry-run', type: 'boolean', description: 'Print the objects as YAML, checked against the cluster (server dry run, permissions); change nothing.' },
+    { name: 'offline', type: 'boolean', description: 'With --dry-run: plan without contacting the cluster.' },
+    { name: 'no-verify', type: 'boolean', description: 'Skip checking the new kubeconfig against the cluster.' },
+    { name: 'yes', short: 'y', type: 'boolean', description: 'Do not ask for confirmation (never asked when not at a terminal).' },
+    OUTPUT_FLAG,
+    VERBOSE_FLAG,
+  ],
+  details: `${RULE_SYNTAX_HELP}
+
+Tokens: time-limited by default (--duration, default ${DEFAULT_DURATION}); --long-lived for a token Secret that does
+not expire; --existing-secret NAME to reuse one.
+
+Output: the kubeconfig goes to --out FILE, --merge-into FILE, or stdout; messages go to stderr. With
+--output json|yaml a report (never the token) is printed on stdout, so --out or --merge-into is required.
+
+Examples:
+  sa-kubeconfig create -n myexample --create-namespace -s myexample-sa \\
+      --rule pods:get,watch,list,create --rule pods/exec:create --out myexample.kubeconfig
+  sa-kubeconfig create -n ci -s deployer --preset ci-apply --duration 7d --merge-into ~/.kube/config --on-conflict rename
+  sa-kubeconfig create -n team-a -s reader --cluster-role view --namespaces team-a,team-b --dry-run`,
+  run: runCreate,
+};
+
+function checkFlagCombinations(flags: FlagValues, format: OutputFormat): void {
+  checkOutputFlags(flags, format, booleanFlag(flags, 'dry-run'));
+  if (booleanFlag(flags, 'offline') && !booleanFlag(flags, 'dry-run')) throw new UsageError('--offline applies only with --dry-run.');
+}
+
+async function runCreate({ flags, positionals }: ParsedArgs, io: CliIo): Promise<number> {
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"; every create option is a flag.`);
+  const format = outputFormat(flags);
+  checkFlagCombinations(flags, format);
+  const logger = stderrLogger(io, booleanFlag(flags, 'verbose'));
+
+  if (booleanFlag(flags, 'dry-run') && booleanFlag(flags, 'offline')) {
+    const defaults = offlineDefaults(flags, io);
+    const plan = buildPlan(requestFromFlags(flags, defaults));
+    printPlan(io, format, plan);
+    return EXIT.ok;
+  }
+
+  const conn = await connectFromFlags(flags, logger, io);
+  try {
+    const request = requestFromFlags(flags, { context: conn.contextName, namespace: conn.namespace });
+    logger.info(`Using context "${conn.contextName}" (${conn.server}).`);
+    const report = await planAndCheck(conn, request, { logger, signal: io.signal });
+    if (booleanFlag(flags, 'dry-run')) {
+      printPlan(io, format, report.plan, report);
+      if (!report.ok) {
+        io.stderr(`Refused: the cluster would not accept this request:\n${explainRefusal(report)}\n`);
+        return EXIT.conflict;
+      }
+      io.stderr(`Dry run: nothing was changed (${conn.client.requestCount} requests). Run without --dry-run to create these objects.\n`);
+      return EXIT.ok;
+    }
+    if (report.ok && io.interactive && !booleanFlag(flags, 'yes')) {
+      io.stderr(renderPlanYaml(report.plan, { statusComments: true }));
+      printWarnings(io, report.plan.warnings);
+      if (!(await io.confirm(`Create these objects in context "${conn.contextName}"?`))) {
+        io.stderr('Cancelled; nothing was changed.\n');
+        return EXIT.ok;
+      }
+    }
+    const result = await provision(conn, request, { logger, signal: io.signal, preflight: report });
+    const destination = await writeKubeconfigOutput(flags, result.kubeconfigYaml, io);
+    const verification = booleanFlag(flags, 'no-verify') ? undefined : await verifyProvisioned(result, { logger, signal: io.signal });
+    report_(io, format, result, destination, verification);
+    if (verification && !verification.ok) {
+      throw new VerificationFailedError(
+        `The new kubeconfig does not behave as requested:\n${describeVerification(verification, true)}\n` +
+          'The objects and the kubeconfig were kept; inspect them with "sa-kubeconfig list" and "sa-kubeconfig verify".',
+      );
+    }
+    return EXIT.ok;
+  } finally {
+    conn.close();
+  }
+}
+
+/** Context name and namespace from the kubeconfig without contacting the cluster; placeholders when there is none. */
+function offlineDefaults(flags: FlagValues, io: CliIo): { context: string; namespace: string } {
+  const context = stringFlag(flags, 'context');
+  const kubeconfigPath = stringFlag(flags, 'kubeconfig');
+  try {
+    const loaded = loadKubeconfig({ ...(context ? { context } : {}), ...(kubeconfigPath ? { kubeconfigPath } : {}), env: io.env });
+    return { context: loaded.contextName, namespace: loaded.namespace };
+  } catch {
+    return { context: context ?? '(offline)', namespace: 'default' };
+  }
+}
+
+function printWarnings(io: CliIo, warnings: string[]): void {
+  for (const warning of warnings) io.stderr(`warning: ${warning}\n`);
+}
+
+function printPlan(io: CliIo, format: OutputFormat, plan: Plan, report?: PreflightReport): void {
+  printWarnings(io, plan.warnings);
+  const data = {
+    objects: plan.objects.map((p) => ({ ...(p.status ? { status: p.status } : {}), ...(p.detail ? { detail: p.detail } : {}), object: p.object })),
+    warnings: plan.warnings,
+    ...(report ? {
+      ok: report.ok,
+      conflicts: report.conflicts.map((c) => ({ object: describeRef(c.ref), detail: c.detail })),
+      missingRules: report.missingRules,
+      denied: report.denied.map((d) => d.description),
+      dryRunFailures: report.dryRun.filter((d) => !d.ok).map((d) => ({ object: describeRef(d.ref), error: d.error?.message })),
+      notes: report.notes,
+    } : {}),
+  };
+  printResult(io, format, data, () => renderPlanYaml(plan, { statusComments: report !== undefined }));
+}
+
+function describeToken(result: ProvisionResult): string {
+  const t = result.token;
+  if (t.mode === 'timeBound') {
+    const granted = t.grantedSeconds !== undefined ? formatDuration(t.grantedSeconds) : '?';
+    const shortened = t.shortened && t.requestedSeconds ? ` (requested ${formatDuration(t.requestedSeconds)}; the server's maximum is lower)` : '';
+    const bound = t.secretName ? `; bound to Secret ${result.plan.request.namespace}/${t.secretName} (delete it or run "sa-kubeconfig revoke" to invalidate)` : '';
+    return `Token: time-limited, valid ${granted}, expires ${t.expiresAt}${shortened}${bound}.`;
+  }
+  return `Token: does not expire; stored in Secret ${result.plan.request.namespace}/${t.secretName} (revoke with "sa-kubeconfig revoke").`;
+}
+
+function report_(io: CliIo, format: OutputFormat, result: ProvisionResult, destination: Destination, verification?: VerificationReport): void {
+  const data = {
+    ...provisionSummary(result),
+    ...destinationSummary(destination),
+    verification: verification ? verificationSummary(verification) : null,
+  };
+  if (format !== 'text') {
+    printResult(io, format, data, () => '');
+    printWarnings(io, result.warnings);
+    return;
+  }
+  const a = result.apply;
+  const changed = [...a.created.map((r) => `created ${describeRef(r)}`), ...a.updated.map((r) => `updated ${describeRef(r)}`)];
+  const lines = [
+    `Service account ${result.plan.request.namespace}/${result.plan.request.serviceAccount} is ready in context "${result.plan.request.context}": ` +
+      `${a.created.length} created, ${a.updated.length} updated, ${a.unchanged.length} unchanged.`,
+    ...changed.map((c) => `  ${c}`),
+    ...result.plan.objects.filter((p) => p.status === 'unchanged').map((p) => `  unchanged ${describeRef(refOf(p.object))}`),
+    describeToken(result),
+    ...describeDestination(destination),
+    `Contexts: ${result.contextNames.join(', ')} (current: ${result.contextNames[0]}).`,
+    ...(verification ? [describeVerification(verification, false)] : ['Not verified (--no-verify).']),
+    `${result.requests} API requests.`,
+  ];
+  messageWriter(io, destination)(`${lines.join('\n')}\n`);
+  printWarnings(io, result.warnings);
+}

@@ -1,0 +1,87 @@
+// Turns `create` flags into a ProvisionRequest. Pure, so every flag combination is unit tested without a cluster.
+import { parseDuration } from '../core/plan/duration';
+import { findPreset } from '../core/plan/presets';
+import { parseRules } from '../core/plan/rules';
+import type { PermissionScope, PolicyRule, ProvisionRequest, RoleReference, TokenMode } from '../core/types';
+import { booleanFlag, exclusive, listFlag, stringFlag, UsageError, type FlagSpec, type FlagValues } from './args';
+
+export const DEFAULT_DURATION = '24h';
+
+export const REQUEST_FLAGS: FlagSpec[] = [
+  { name: 'namespace', short: 'n', type: 'string', value: 'NS', description: 'Namespace of the service account (default: the context\'s namespace).' },
+  { name: 'create-namespace', type: 'boolean', description: 'Create the namespace if it does not exist.' },
+  { name: 'service-account', short: 's', type: 'string', value: 'NAME', description: 'Service account to create (or reuse if sa-kubeconfig made it). Required.' },
+  { name: 'rule', short: 'r', type: 'string', repeatable: true, value: 'RULE', description: 'Grant a rule, e.g. pods:get,list,watch or deployments.apps/scale:update (repeatable; see "Rules" below).' },
+  { name: 'preset', type: 'string', repeatable: true, value: 'ID', description: 'Grant a preset (repeatable; list them with "sa-kubeconfig presets").' },
+  { name: 'role', type: 'string', repeatable: true, value: 'NAME', description: 'Bind an existing Role of each target namespace (repeatable).' },
+  { name: 'cluster-role', type: 'string', repeatable: true, value: 'NAME', description: 'Bind an existing ClusterRole, e.g. view (repeatable; in the target namespaces, or cluster-wide with --cluster-wide).' },
+  { name: 'namespaces', type: 'list', value: 'A,B', description: 'Grant the permissions in these namespaces (default: the service account\'s namespace); one context each.' },
+  { name: 'cluster-wide', type: 'boolean', description: 'Grant the permissions in every namespace (ClusterRole + ClusterRoleBinding).' },
+  { name: 'duration', short: 'd', type: 'string', value: 'DURATION', description: `Time-limited token lifetime, e.g. 90m, 24h, 7d (default ${DEFAULT_DURATION}; the server may grant less).` },
+  { name: 'bind-to-secret', type: 'boolean', description: 'Bind the time-limited token to a Secret, so that "revoke" can invalidate it early.' },
+  { name: 'long-lived', type: 'boolean', description: 'Use a non-expiring token Secret (kubernetes.io/service-account-token) instead.' },
+  { name: 'existing-secret', type: 'string', value: 'NAME', description: 'Use the token of an existing token Secret of the service account (older clusters, OpenShift <= 4.15).' },
+  { name: 'adopt', type: 'boolean', description: 'Take over same-named objects that sa-kubeconfig did not make (otherwise they are a conflict).' },
+  { name: 'server', type: 'string', value: 'URL', description: 'API server URL to put in the kubeconfig (default: the context\'s).' },
+  { name: 'insecure', type: 'boolean', description: 'Turn TLS verification off in the kubeconfig (insecure-skip-tls-verify). Avoid.' },
+  { name: 'name-prefix', type: 'string', value: 'PREFIX', description: 'Name of the kubeconfig\'s cluster/user/context entries (default: <context>-<service account>).' },
+];
+
+export interface RequestDefaults {
+  context: string;
+  /** The context's namespace. */
+  namespace: string;
+}
+
+function tokenMode(flags: FlagValues): TokenMode {
+  exclusive(flags, ['duration', 'long-lived', 'existing-secret']);
+  if (booleanFlag(flags, 'bind-to-secret') && (flags['long-lived'] || flags['existing-secret'])) {
+    throw new UsageError('--bind-to-secret applies to time-limited tokens only; drop it, or --long-lived/--existing-secret.');
+  }
+  if (booleanFlag(flags, 'long-lived')) return { kind: 'longLived' };
+  const existing = stringFlag(flags, 'existing-secret');
+  if (existing !== undefined) return { kind: 'existingSecret', secretName: existing };
+  const durationSeconds = parseDuration(stringFlag(flags, 'duration') ?? DEFAULT_DURATION);
+  return { kind: 'timeBound', durationSeconds, ...(booleanFlag(flags, 'bind-to-secret') ? { bindToSecret: true } : {}) };
+}
+
+function scope(flags: FlagValues): PermissionScope {
+  exclusive(flags, ['namespaces', 'cluster-wide']);
+  if (booleanFlag(flags, 'cluster-wide')) return { kind: 'cluster' };
+  return { kind: 'namespaces', namespaces: [...new Set(listFlag(flags, 'namespaces'))] };
+}
+
+/** Builds the request; throws UsageError for flag mistakes and ValidationError for bad rules or durations. */
+export function requestFromFlags(flags: FlagValues, defaults: RequestDefaults): ProvisionRequest {
+  const serviceAccount = stringFlag(flags, 'service-account');
+  if (!serviceAccount) throw new UsageError('--service-account NAME is required.');
+  const presets = listFlag(flags, 'preset').map(findPreset);
+  const rules: PolicyRule[] = [...presets.flatMap((p) => p.rules), ...parseRules(listFlag(flags, 'rule'))];
+  const roleRefs: RoleReference[] = [
+    ...presets.flatMap((p) => p.roleRefs),
+    ...listFlag(flags, 'role').map((name): RoleReference => ({ kind: 'Role', name })),
+    ...listFlag(flags, 'cluster-role').map((name): RoleReference => ({ kind: 'ClusterRole', name })),
+  ];
+  if (rules.length === 0 && roleRefs.length === 0) {
+    throw new UsageError('Say what the service account may do: --rule, --preset, --role or --cluster-role (e.g. --preset read-pods-logs).');
+  }
+  const uniqueRefs = [...new Map(roleRefs.map((r) => [`${r.kind}/${r.name}`, r])).values()];
+  const server = stringFlag(flags, 'server');
+  const namePrefix = stringFlag(flags, 'name-prefix');
+  return {
+    context: defaults.context,
+    namespace: stringFlag(flags, 'namespace') ?? defaults.namespace,
+    ...(booleanFlag(flags, 'create-namespace') ? { createNamespace: true } : {}),
+    serviceAccount,
+    rules,
+    roleRefs: uniqueRefs,
+    scope: scope(flags),
+    token: tokenMode(flags),
+    kubeconfig: {
+      ...(server ? { server } : {}),
+      ...(booleanFlag(flags, 'insecure') ? { insecureSkipTlsVerify: true } : {}),
+      ...(namePrefix ? { namePrefix } : {}),
+    },
+    ...(booleanFlag(flags, 'adopt') ? { adoptUnmanaged: true } : {}),
+  };
+}
