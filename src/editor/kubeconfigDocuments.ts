@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
 import type { Logger } from '../core/types';
+import type { Expectations } from '../core/verify/verify';
 
 export interface GeneratedKubeconfigInfo {
   /** The caller's context it was made with. */
@@ -13,6 +14,8 @@ export interface GeneratedKubeconfigInfo {
   serviceAccount: string;
   /** `<context>-<serviceaccount>.kubeconfig` */
   suggestedFileName: string;
+  /** What Test connection should expect (from the request that made it); otherwise it only reports. */
+  expectations?: Expectations;
 }
 
 export const KUBECONFIG_EDITOR_CONTEXT_KEY = 'saKubeconfig.kubeconfigEditor';

@@ -1,0 +1,128 @@
+// Helpers for the extension-host tests: the extension's exports, scripted answers for its prompts, and a real
+// kubectl against the test cluster to set things up and to check what commands did.
+import * as assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import * as vscode from 'vscode';
+import type { SaKubeconfigApi } from '../../../src/extension';
+import type { PickItem, Prompts } from '../../../src/commands/support/prompts';
+import type { TreeNode } from '../../../src/tree/nodes';
+
+export const EXTENSION_ID = 'sa-kubeconfig.sa-kubeconfig';
+
+export async function api(): Promise<SaKubeconfigApi> {
+  const ext = vscode.extensions.getExtension<SaKubeconfigApi>(EXTENSION_ID);
+  assert.ok(ext, `${EXTENSION_ID} is not loaded`);
+  return ext.activate();
+}
+
+export function haveCluster(): boolean {
+  return Boolean(process.env.SAK_ADMIN_KUBECONFIG && process.env.SAK_KUBECTL);
+}
+
+/** Runs the real kubectl as the cluster admin (or with another kubeconfig); returns stdout. */
+export function kubectl(args: string[], options: { kubeconfig?: string; input?: string } = {}): string {
+  const kubectlPath = process.env.SAK_KUBECTL ?? 'kubectl';
+  return execFileSync(kubectlPath, args, {
+    env: { ...process.env, KUBECONFIG: options.kubeconfig ?? process.env.SAK_ADMIN_KUBECONFIG },
+    input: options.input,
+    encoding: 'utf8',
+    stdio: ['pipe', 'pipe', 'pipe'],
+  });
+}
+
+export function kubectlOk(args: string[], options: { kubeconfig?: string } = {}): boolean {
+  try {
+    kubectl(args, options);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+export function uniqueName(prefix: string): string {
+  return `${prefix}-${Date.now().toString(36)}-${Math.floor(Math.random() * 1e4)}`;
+}
+
+type Answer = unknown | ((items: PickItem<unknown>[]) => unknown);
+
+/**
+ * Prompts that answer from a script: each call takes the first entry whose pattern matches the title (or the
+ * message), and fails the test when none does. Picks may answer with a value, a label, or a function of the items.
+ */
+export class ScriptedPrompts implements Prompts {
+  readonly asked: string[] = [];
+  readonly messages: string[] = [];
+  constructor(private readonly script: [RegExp, Answer][]) {}
+
+  private take(title: string): Answer {
+    this.asked.push(title);
+    const i = this.script.findIndex(([pattern]) => pattern.test(title));
+    assert.ok(i >= 0, `unexpected prompt "${title}" (asked so far: ${this.asked.join(' | ')})`);
+    const [, answer] = this.script.splice(i, 1)[0];
+    return answer;
+  }
+
+  async pick<T>(title: string, items: PickItem<T>[]): Promise<T | undefined> {
+    const answer = this.take(title);
+    if (typeof answer === 'function') return (answer as (i: PickItem<T>[]) => T | undefined)(items);
+    const byLabel = items.find((i) => i.label === answer);
+    if (byLabel) return byLabel.value;
+    const byValue = items.find((i) => JSON.stringify(i.value) === JSON.stringify(answer));
+    assert.ok(byValue, `prompt "${title}": no item ${JSON.stringify(answer)} among ${items.map((i) => i.label).join(', ')}`);
+    return byValue.value;
+  }
+  async input(title: string): Promise<string | undefined> { return this.take(title) as string | undefined; }
+  /** The detail text of each confirmation, in order. */
+  readonly details: string[] = [];
+  async confirm(message: string, detail = ''): Promise<string | undefined> {
+    this.details.push(detail);
+    return this.take(message) as string | undefined;
+  }
+  async saveDialog(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined> {
+    this.asked.push(`save dialog (default ${options.defaultUri?.fsPath})`);
+    return this.take('save dialog') as vscode.Uri | undefined;
+  }
+  async info(message: string): Promise<string | undefined> { this.messages.push(message); return undefined; }
+  async warn(message: string): Promise<string | undefined> { this.messages.push(`warning: ${message}`); return undefined; }
+
+  /** Every scripted answer was used. */
+  assertDone(): void {
+    assert.deepEqual(this.script.map(([p]) => String(p)), [], 'scripted answers left unused');
+  }
+}
+
+/** Runs fn with scripted prompts in place of the real ones. */
+export async function withPrompts<T>(a: SaKubeconfigApi, prompts: Prompts, fn: () => Promise<T>): Promise<T> {
+  const real = a.deps.prompts;
+  a.deps.prompts = prompts;
+  try {
+    return await fn();
+  } finally {
+    a.deps.prompts = real;
+  }
+}
+
+export async function children(a: SaKubeconfigApi, node?: TreeNode): Promise<TreeNode[]> {
+  return a.provider.getChildren(node);
+}
+
+export function label(node: TreeNode): string {
+  const l = node.getTreeItem().label;
+  return typeof l === 'string' ? l : l?.label ?? '';
+}
+
+export function contextValue(node: TreeNode): string {
+  return node.getTreeItem().contextValue ?? '';
+}
+
+export async function childByLabel(a: SaKubeconfigApi, parent: TreeNode | undefined, name: string): Promise<TreeNode> {
+  const kids = await children(a, parent);
+  const found = kids.find((k) => label(k) === name);
+  assert.ok(found, `no child "${name}" under ${parent ? label(parent) : 'the root'}: ${kids.map(label).join(', ')}`);
+  return found;
+}
+
+/** The admin context's name (the current context of the test cluster's admin kubeconfig). */
+export function adminContext(): string {
+  return kubectl(['config', 'current-context']).trim();
+}

@@ -1,0 +1,142 @@
+// The Clusters tree against the real cluster: contexts → namespaces → service accounts (paged) → bindings with
+// rules, tokens; the filter; error nodes; the fallback when namespaces may not be listed.
+import * as assert from 'node:assert/strict';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import * as vscode from 'vscode';
+import { adminContext, api, childByLabel, children, contextValue, haveCluster, kubectl, label, ScriptedPrompts, uniqueName, withPrompts } from './support/harness';
+
+describe('Clusters tree (real cluster)', function () {
+  this.timeout(120_000);
+  const ns = uniqueName('sak-tree');
+  const many = 230;
+
+  before(function () {
+    if (!haveCluster()) this.skip();
+    // One apply of a List: 230 service accounts plus an RBAC binding for one of them.
+    const items = Array.from({ length: many }, (_, i) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `bulk-${String(i).padStart(4, '0')}`, namespace: ns } }));
+    kubectl(['create', 'namespace', ns]);
+    kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
+    kubectl(['-n', ns, 'create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods']);
+    kubectl(['-n', ns, 'create', 'rolebinding', 'bulk-0001-reads', '--role=pod-reader', `--serviceaccount=${ns}:bulk-0001`]);
+  });
+
+  after(() => {
+    if (haveCluster()) kubectl(['delete', 'namespace', ns, '--wait=false']);
+  });
+
+  it('shows the kubeconfig contexts with the selected one marked', async () => {
+    const a = await api();
+    a.deps.tree.refresh();
+    const roots = await children(a);
+    const admin = roots.find((n) => label(n) === adminContext());
+    assert.ok(admin, `no node for ${adminContext()}: ${roots.map(label).join(', ')}`);
+    assert.match(contextValue(admin), /^context\+selected/);
+    assert.match(String(admin.getTreeItem().description), /selected/);
+  });
+
+  it('lists namespaces, then service accounts a page at a time with "Load more…"', async () => {
+    const a = await api();
+    const context = await childByLabel(a, undefined, adminContext());
+    const namespace = await childByLabel(a, context, ns);
+    assert.equal(contextValue(namespace), 'namespace');
+    let kids = await children(a, namespace);
+    const accounts = kids.filter((k) => contextValue(k).startsWith('serviceAccount'));
+    assert.equal(accounts.length, a.deps.tree.pageSize, 'the first page holds pageSize service accounts');
+    const more = kids.at(-1)!;
+    assert.equal(label(more), 'Load more…');
+    assert.equal(more.getTreeItem().command?.command, 'saKubeconfig.loadMore');
+    await vscode.commands.executeCommand('saKubeconfig.loadMore', more);
+    kids = await children(a, namespace);
+    const all = kids.filter((k) => contextValue(k).startsWith('serviceAccount')).map(label);
+    assert.equal(all.filter((n) => n.startsWith('bulk-')).length, many, 'every service account after loading the last page');
+    assert.ok(!kids.some((k) => label(k) === 'Load more…'), 'no "Load more…" after the last page');
+    assert.equal(new Set(all).size, all.length, 'no duplicates across pages');
+  });
+
+  it('shows a service account\'s bindings with their rules', async () => {
+    const a = await api();
+    const namespace = await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns);
+    const sa = await childByLabel(a, namespace, 'bulk-0001');
+    assert.equal(contextValue(sa), 'serviceAccount');
+    const binding = await childByLabel(a, sa, 'bulk-0001-reads');
+    assert.match(contextValue(binding), /^binding/);
+    assert.match(String(binding.getTreeItem().description), /Role pod-reader/);
+    const rules = (await children(a, binding)).map(label);
+    assert.deepEqual(rules, ['pods:get,list']);
+    const lonely = await childByLabel(a, namespace, 'bulk-0002');
+    assert.ok((await children(a, lonely)).some((k) => /No bindings/.test(label(k))));
+  });
+
+  it('filters service accounts by name', async () => {
+    const a = await api();
+    const namespace = await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns);
+    await vscode.commands.executeCommand('saKubeconfig.filter', 'bulk-00');
+    try {
+      const kids = await children(a, namespace);
+      const accounts = kids.filter((k) => contextValue(k).startsWith('serviceAccount')).map(label);
+      assert.equal(accounts.length, 100);
+      assert.ok(accounts.every((n) => n.startsWith('bulk-00')));
+      assert.match(label(kids[0]), /Filter "bulk-00": 100 of \d+ loaded match/);
+    } finally {
+      await vscode.commands.executeCommand('saKubeconfig.clearFilter');
+    }
+    assert.equal(a.deps.tree.filter, '');
+  });
+
+  it('shows an error node with Retry for an unreachable cluster', async () => {
+    const a = await api();
+    const dir = mkdtempSync(join(tmpdir(), 'sak-unreachable-'));
+    const file = join(dir, 'config');
+    writeFileSync(file, [
+      'apiVersion: v1', 'kind: Config', 'current-context: nowhere',
+      'clusters: [{name: nowhere, cluster: {server: "https://127.0.0.1:1"}}]',
+      'users: [{name: nobody, user: {token: not-a-real-token}}]',
+      'contexts: [{name: nowhere, context: {cluster: nowhere, user: nobody}}]', '',
+    ].join('\n'), { mode: 0o600 });
+    a.deps.location.setOverride(file);
+    try {
+      const context = await childByLabel(a, undefined, 'nowhere');
+      const [error] = await children(a, context);
+      assert.equal(label(error), 'Cluster unreachable');
+      assert.equal(contextValue(error), 'error+unreachable');
+      assert.equal(error.getTreeItem().command?.command, 'saKubeconfig.retry');
+      assert.doesNotMatch(String(error.getTreeItem().description), /not-a-real-token/);
+    } finally {
+      a.deps.location.setOverride(undefined);
+    }
+  });
+
+  it('falls back to the context\'s namespace plus "Add namespace…" when listing namespaces is Forbidden', async () => {
+    const a = await api();
+    // A service account with no rights at all, through a kubeconfig made by kubectl: it may not list namespaces.
+    const sa = uniqueName('nobody');
+    kubectl(['-n', ns, 'create', 'serviceaccount', sa]);
+    const token = kubectl(['-n', ns, 'create', 'token', sa, '--duration=10m']).trim();
+    const dir = mkdtempSync(join(tmpdir(), 'sak-forbidden-'));
+    const file = join(dir, 'config');
+    const ca = kubectl(['config', 'view', '--raw', '--minify', '-o', 'jsonpath={.clusters[0].cluster.certificate-authority-data}']);
+    writeFileSync(file, JSON.stringify({
+      apiVersion: 'v1', kind: 'Config', 'current-context': 'limited',
+      clusters: [{ name: 'c', cluster: { server: process.env.SAK_API_SERVER, 'certificate-authority-data': ca } }],
+      users: [{ name: 'u', user: { token } }],
+      contexts: [{ name: 'limited', context: { cluster: 'c', user: 'u', namespace: ns } }],
+    }), { mode: 0o600 });
+    a.deps.location.setOverride(file);
+    try {
+      const context = await childByLabel(a, undefined, 'limited');
+      let kids = await children(a, context);
+      assert.match(label(kids[0]), /Listing namespaces is not allowed/);
+      assert.deepEqual(kids.filter((k) => contextValue(k) === 'namespace').map(label), [ns]);
+      const add = kids.at(-1)!;
+      assert.equal(label(add), 'Add namespace…');
+      const prompts = new ScriptedPrompts([[/Add namespace/, 'team-b']]);
+      await withPrompts(a, prompts, () => a.commands['saKubeconfig.addNamespace'](a.deps, add) as Promise<unknown>);
+      kids = await children(a, context);
+      assert.deepEqual(kids.filter((k) => contextValue(k) === 'namespace').map(label).sort(), [ns, 'team-b'].sort());
+    } finally {
+      a.deps.location.setOverride(undefined);
+    }
+  });
+});
