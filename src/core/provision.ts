@@ -4,7 +4,7 @@
 // created is rolled back (see apply.ts) so no half-made credential stays. A verification that finds a
 // problem does not roll back: its report says what is wrong and the caller decides.
 
-import type { DiscoveredResource, OperationOptions, Plan, ProvisionRequest } from './types';
+import { FOR_SERVICE_ACCOUNT_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type DiscoveredResource, type OperationOptions, type Plan, type ProvisionRequest } from './types';
 import { connect, type Connection } from './cluster/connect';
 import { SaKubeconfigError } from './cluster/errors';
 import { buildPlan, targetNamespaces } from './plan/plan';
@@ -13,9 +13,9 @@ import { ValidationError } from './plan/validate';
 import { preflight, type PreflightReport } from './apply/preflight';
 import { apply, refuseUnlessOk, rollback, type ApplyResult } from './apply/apply';
 import { kubeconfigFor } from './token/kubeconfigFor';
-import { readExistingTokenSecret, requestToken, waitForTokenSecret, type TokenResult } from './token/token';
+import { SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, readExistingTokenSecret, type SecretObject, requestToken, waitForTokenSecret, type TokenResult } from './token/token';
 import { expectationsFromRequest, verifyKubeconfig, type VerificationReport } from './verify/verify';
-import { longLivedTokenSecretName, tokenBindingSecretName } from './plan/names';
+import { longLivedTokenSecretName, serviceAccountKey, tokenBindingSecretName } from './plan/names';
 
 export type ProvisionStep = 'connect' | 'plan' | 'preflight' | 'apply' | 'token' | 'kubeconfig' | 'verify';
 export const PROVISION_STEPS: readonly ProvisionStep[] = ['connect', 'plan', 'preflight', 'apply', 'token', 'kubeconfig', 'verify'];
@@ -90,6 +90,7 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
   if (options.connection) progress('connect', 'skipped', `context ${conn.contextName}`);
   const before = conn.client.requestCount;
   try {
+    request = await reuseRotatedTokenSecret(conn, request, op);
     const plan = await runStep('plan', () => {
       try {
         return buildPlan(request, options.discovered ? { isNamespaced: namespacedLookupFrom(options.discovered) } : {});
@@ -162,6 +163,28 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
   } finally {
     if (!options.connection) conn.close();
   }
+}
+
+/**
+ * A long-lived token Secret that `rotate` renamed (`<sa>-token-rxxxxx`) is the one to keep using: without this a
+ * re-run would plan `<sa>-token` again and make a second credential. One request, only for long-lived tokens.
+ */
+async function reuseRotatedTokenSecret(conn: Connection, request: ProvisionRequest, options: OperationOptions): Promise<ProvisionRequest> {
+  if (request.token.kind !== 'longLived' || request.token.secretName) return request;
+  try {
+    const list = await conn.client.request<{ items?: SecretObject[] }>({
+      method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(request.namespace)}/secrets`,
+      query: { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`, fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` }, action: 'list token Secrets',
+    }, options);
+    const key = serviceAccountKey(request.namespace, request.serviceAccount);
+    const mine = (list.items ?? []).filter((s) => s.metadata.annotations?.[FOR_SERVICE_ACCOUNT_ANNOTATION] === key && s.metadata.annotations?.[SA_NAME_ANNOTATION] === request.serviceAccount);
+    if (mine.length === 1 && mine[0].metadata.name !== longLivedTokenSecretName(request.serviceAccount)) {
+      return { ...request, token: { kind: 'longLived', secretName: mine[0].metadata.name } };
+    }
+  } catch (err) {
+    if (!(err instanceof SaKubeconfigError) || (err.code !== 'forbidden' && err.code !== 'notFound')) throw err;
+  }
+  return request;
 }
 
 async function getToken(conn: Connection, request: ProvisionRequest, options: ProvisionOptions): Promise<TokenResult> {

@@ -323,22 +323,35 @@ export async function rotate(
   const longLived = secrets.find((s) => (s.object as SecretObject).type === SERVICE_ACCOUNT_TOKEN_TYPE);
   const binding = secrets.find((s) => s.name === tokenBindingSecretName(args.serviceAccount));
   const replacedSecrets: string[] = [];
-  const recreate = async (o: (typeof secrets)[number]) => {
+  const secretBody = (o: (typeof secrets)[number], name: string) => {
     const { metadata, type } = o.object as SecretObject;
+    return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations }, type };
+  };
+  const deleteSecret = async (o: ObjectRef) => {
     await conn.client.request({ method: 'DELETE', path: objectPath(o), action: `delete ${describeRef(o)}` }, options);
-    await waitGone(conn, o, options);
-    await conn.client.request({
-      method: 'POST', path: objectPath(o, false), action: `create ${describeRef(o)}`,
-      body: { apiVersion: 'v1', kind: 'Secret', metadata: { name: metadata.name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations }, type },
-    }, options);
     replacedSecrets.push(o.name);
   };
   let token: TokenResult;
   if (longLived) {
-    await recreate(longLived);
-    token = await waitForTokenSecret(conn, { namespace: args.namespace, secretName: longLived.name, timeoutMs: args.tokenTimeoutMs }, options);
+    // A legacy token is a JWT over (namespace, service account name and uid, Secret name) only: a Secret made
+    // again under the same name would carry the very same token. So the new Secret gets a new name, and the
+    // old one is deleted once the new token is there (which revokes the old token).
+    const newName = rotatedSecretName(longLived.name);
+    await conn.client.request({ method: 'POST', path: objectPath(longLived, false), body: secretBody(longLived, newName), action: `create Secret "${newName}"` }, options);
+    try {
+      token = await waitForTokenSecret(conn, { namespace: args.namespace, secretName: newName, timeoutMs: args.tokenTimeoutMs }, options);
+    } catch (err) {
+      await conn.client.requestRaw({ method: 'DELETE', path: objectPath({ ...longLived, name: newName }) }).catch(() => undefined);
+      throw err;
+    }
+    await deleteSecret(longLived);
   } else {
-    if (binding) await recreate(binding);
+    if (binding) {
+      // Bound tokens carry the Secret's uid: a Secret made again under the same name revokes them all.
+      await deleteSecret(binding);
+      await waitGone(conn, binding, options);
+      await conn.client.request({ method: 'POST', path: objectPath(binding, false), body: secretBody(binding, binding.name), action: `create ${describeRef(binding)}` }, options);
+    }
     token = await requestToken(conn, { namespace: args.namespace, serviceAccount: args.serviceAccount, durationSeconds: args.durationSeconds ?? 3600, ...(binding ? { boundSecretName: binding.name } : {}) }, options);
   }
   const bindingNamespaces = [...new Set(found.objects.filter((o) => o.kind === 'RoleBinding').map((o) => o.namespace ?? ''))].filter(Boolean).sort();
@@ -357,6 +370,13 @@ export async function rotate(
   if (!longLived && !binding) warnings.push('Earlier time-limited tokens of this service account stay valid until they expire (they were not bound to a Secret).');
   if (token.shortened) warnings.push(`The server granted ${token.grantedSeconds} s instead of the ${token.requestedSeconds} s requested.`);
   return { token: summary, kubeconfigYaml: k.kubeconfigYaml, contexts: k.contexts, replacedSecrets, warnings };
+}
+
+/** `ci-token` -> `ci-token-r7k2pq`; `ci-token-r7k2pq` -> `ci-token-rq9a1z` (one rotation suffix, never growing). */
+export function rotatedSecretName(current: string): string {
+  const base = current.replace(/-r[a-z0-9]{5}$/, '');
+  const suffix = Array.from({ length: 5 }, () => 'abcdefghijklmnopqrstuvwxyz0123456789'[Math.floor(Math.random() * 36)]).join('');
+  return `${base.slice(0, 253 - 7)}-r${suffix}`;
 }
 
 /** After DELETE, a Secret may linger a moment (finalizers); wait so the create that follows does not 409. */
