@@ -38,14 +38,14 @@ export interface TreeItem {
 export class Workbench {
   private constructor(
     readonly page: Page,
-    readonly server: CodeServer,
+    /** The code-server this workbench started (undefined when attached to one started elsewhere). */
+    readonly server: CodeServer | undefined,
     private readonly session: BrowserSession,
     /** Workbench console lines (errors and warnings), for failure messages. */
     readonly consoleLines: string[],
   ) {}
 
   static async start(options: WorkbenchOptions): Promise<Workbench> {
-    const started = Date.now();
     const server = await startCodeServer({
       name: options.name,
       resultsDir: RESULTS_DIR,
@@ -53,28 +53,41 @@ export class Workbench {
       env: options.env ?? process.env,
       ...(options.folder ? { folder: options.folder } : {}),
     });
-    let session: BrowserSession | undefined;
     try {
-      session = await launchBrowser();
+      return await Workbench.open(server.url, server);
+    } catch (err) {
+      await server.stop();
+      throw err;
+    }
+  }
+
+  /** Opens a workbench that is already served at `url` (e.g. by scripts/start.sh); stop() closes only the browser. */
+  static attach(url: string): Promise<Workbench> {
+    return Workbench.open(url, undefined);
+  }
+
+  private static async open(url: string, server: CodeServer | undefined): Promise<Workbench> {
+    const started = Date.now();
+    const session = await launchBrowser();
+    try {
       const consoleLines: string[] = [];
       session.page.on('console', (msg) => {
         if (msg.type() === 'error' || msg.type() === 'warning') consoleLines.push(`[${msg.type()}] ${msg.text()}`);
       });
       session.page.on('pageerror', (err) => consoleLines.push(`[pageerror] ${err.message}`));
-      await session.page.goto(server.url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
+      await session.page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 });
       await session.page.locator('.monaco-workbench .part.activitybar').waitFor({ state: 'visible', timeout: 60_000 });
       console.log(`      [e2e] workbench ready in ${elapsed(started)}`);
       return new Workbench(session.page, server, session, consoleLines);
     } catch (err) {
-      await session?.close();
-      await server.stop();
+      await session.close();
       throw err;
     }
   }
 
   async stop(): Promise<void> {
     await this.session.close();
-    await this.server.stop();
+    await this.server?.stop();
   }
 
   /** The activity-bar entry whose title (tooltip / aria-label) starts with `title`. */
