@@ -1,12 +1,13 @@
 // `sa-kubeconfig create`: service account, RBAC and token in the cluster, then a verified kubeconfig.
 import { loadKubeconfig } from '../../core/cluster/kubeconfig';
 import { explainRefusal, type PreflightReport } from '../../core/apply/preflight';
-import { describeRef, refOf } from '../../core/apply/objects';
+import { describeRef } from '../../core/apply/objects';
+import { discover } from '../../core/discovery/discovery';
 import { formatDuration } from '../../core/plan/duration';
 import { buildPlan } from '../../core/plan/plan';
 import { renderPlanYaml } from '../../core/plan/render';
-import { planAndCheck, provision, provisionSummary, verifyProvisioned, type ProvisionResult } from '../../core/provision/provision';
-import type { VerificationReport } from '../../core/verify/verify';
+import { planNeedsDiscovery } from '../../core/plan/scope';
+import { provision, type ProvisionProgress, type ProvisionResult } from '../../core/provision';
 import type { Plan } from '../../core/types';
 import { booleanFlag, stringFlag, UsageError, type FlagValues, type ParsedArgs } from '../args';
 import { CONNECTION_FLAGS, OUTPUT_FLAG, RULE_SYNTAX_HELP, VERBOSE_FLAG, connectFromFlags, outputFormat, type Command } from '../command';
@@ -58,47 +59,60 @@ async function runCreate({ flags, positionals }: ParsedArgs, io: CliIo): Promise
   const logger = stderrLogger(io, booleanFlag(flags, 'verbose'));
 
   if (booleanFlag(flags, 'dry-run') && booleanFlag(flags, 'offline')) {
-    const defaults = offlineDefaults(flags, io);
-    const plan = buildPlan(requestFromFlags(flags, defaults));
+    const plan = buildPlan(requestFromFlags(flags, offlineDefaults(flags, io)));
     printPlan(io, format, plan);
     return EXIT.ok;
   }
 
-  const conn = await connectFromFlags(flags, logger, io);
+  const connection = await connectFromFlags(flags, logger, io);
   try {
-    const request = requestFromFlags(flags, { context: conn.contextName, namespace: conn.namespace });
-    logger.info(`Using context "${conn.contextName}" (${conn.server}).`);
-    const report = await planAndCheck(conn, request, { logger, signal: io.signal });
-    if (booleanFlag(flags, 'dry-run')) {
-      printPlan(io, format, report.plan, report);
-      if (!report.ok) {
-        io.stderr(`Refused: the cluster would not accept this request:\n${explainRefusal(report)}\n`);
-        return EXIT.conflict;
-      }
-      io.stderr(`Dry run: nothing was changed (${conn.client.requestCount} requests). Run without --dry-run to create these objects.\n`);
-      return EXIT.ok;
-    }
-    if (report.ok && io.interactive && !booleanFlag(flags, 'yes')) {
-      io.stderr(renderPlanYaml(report.plan, { statusComments: true }));
-      printWarnings(io, report.plan.warnings);
-      if (!(await io.confirm(`Create these objects in context "${conn.contextName}"?`))) {
-        io.stderr('Cancelled; nothing was changed.\n');
+    const request = requestFromFlags(flags, { context: connection.contextName, namespace: connection.namespace });
+    logger.info(`Using context "${connection.contextName}" (${connection.server}).`);
+    const discovered = planNeedsDiscovery(request) ? (await discover(connection, { logger, signal: io.signal })).resources : undefined;
+    const options = {
+      connection, logger, signal: io.signal, ...(discovered ? { discovered } : {}),
+      onProgress: (p: ProvisionProgress) => { if (p.state !== 'start') logger.info(`${p.step}: ${p.state}${p.message ? ` (${p.message})` : ''}`); },
+    };
+
+    const askFirst = io.interactive && !booleanFlag(flags, 'yes');
+    if (booleanFlag(flags, 'dry-run') || askFirst) {
+      const checked = await provision(request, { ...options, dryRun: true });
+      const report = checked.preflight;
+      if (booleanFlag(flags, 'dry-run')) {
+        printPlan(io, format, report.plan, report);
+        if (!report.ok) {
+          io.stderr(`Refused: the cluster would not accept this request:\n${explainRefusal(report)}\n`);
+          return EXIT.conflict;
+        }
+        io.stderr(`Dry run: nothing was changed (${checked.requests} requests). Run without --dry-run to create these objects.\n`);
         return EXIT.ok;
       }
+      if (report.ok) {
+        io.stderr(renderPlanYaml(report.plan, { statusComments: true }));
+        printWarnings(io, report.plan.warnings);
+        if (!(await io.confirm(`Create these objects in context "${connection.contextName}"?`))) {
+          io.stderr('Cancelled; nothing was changed.\n');
+          return EXIT.ok;
+        }
+      }
     }
-    const result = await provision(conn, request, { logger, signal: io.signal, preflight: report });
+
+    const result = await provision(request, { ...options, verify: !booleanFlag(flags, 'no-verify') });
+    if (!result.kubeconfigYaml || !result.applyResult || !result.token) throw new Error('Provisioning returned no kubeconfig.');
     const destination = await writeKubeconfigOutput(flags, result.kubeconfigYaml, io);
-    const verification = booleanFlag(flags, 'no-verify') ? undefined : await verifyProvisioned(result, { logger, signal: io.signal });
-    report_(io, format, result, destination, verification);
-    if (verification && !verification.ok) {
+    printReport(io, format, result, destination);
+    if (result.verificationError) {
+      throw new VerificationFailedError(`The new kubeconfig could not be verified: ${result.verificationError.message}\n${result.verificationError.hint}`);
+    }
+    if (result.verification && !result.verification.ok) {
       throw new VerificationFailedError(
-        `The new kubeconfig does not behave as requested:\n${describeVerification(verification, true)}\n` +
+        `The new kubeconfig does not behave as requested:\n${describeVerification(result.verification, false)}\n` +
           'The objects and the kubeconfig were kept; inspect them with "sa-kubeconfig list" and "sa-kubeconfig verify".',
       );
     }
     return EXIT.ok;
   } finally {
-    conn.close();
+    connection.close();
   }
 }
 
@@ -137,38 +151,61 @@ function printPlan(io: CliIo, format: OutputFormat, plan: Plan, report?: Preflig
 
 function describeToken(result: ProvisionResult): string {
   const t = result.token;
+  const namespace = result.plan.request.namespace;
+  if (!t) return 'Token: none.';
   if (t.mode === 'timeBound') {
-    const granted = t.grantedSeconds !== undefined ? formatDuration(t.grantedSeconds) : '?';
-    const shortened = t.shortened && t.requestedSeconds ? ` (requested ${formatDuration(t.requestedSeconds)}; the server's maximum is lower)` : '';
-    const bound = t.secretName ? `; bound to Secret ${result.plan.request.namespace}/${t.secretName} (delete it or run "sa-kubeconfig revoke" to invalidate)` : '';
+    // Rounded to minutes: the granted lifetime is measured from our clock and is a second or so short.
+    const granted = t.grantedSeconds !== undefined ? formatDuration(Math.max(60, Math.round(t.grantedSeconds / 60) * 60)) : '?';
+    const shortened = t.shortened && t.requestedSeconds ? ` (requested ${formatDuration(t.requestedSeconds)}; the cluster's maximum is lower)` : '';
+    const bound = t.secretName ? `; bound to Secret ${namespace}/${t.secretName} ("sa-kubeconfig revoke" invalidates it)` : '';
     return `Token: time-limited, valid ${granted}, expires ${t.expiresAt}${shortened}${bound}.`;
   }
-  return `Token: does not expire; stored in Secret ${result.plan.request.namespace}/${t.secretName} (revoke with "sa-kubeconfig revoke").`;
+  return `Token: does not expire; stored in Secret ${namespace}/${t.secretName} (revoke with "sa-kubeconfig revoke").`;
 }
 
-function report_(io: CliIo, format: OutputFormat, result: ProvisionResult, destination: Destination, verification?: VerificationReport): void {
-  const data = {
-    ...provisionSummary(result),
+function resultSummary(result: ProvisionResult, destination: Destination) {
+  const a = result.applyResult;
+  return {
+    serviceAccount: `${result.plan.request.namespace}/${result.plan.request.serviceAccount}`,
+    context: result.plan.request.context,
+    objects: result.plan.objects.map((p) => ({
+      kind: p.object.kind, name: p.object.metadata.name, ...(p.object.metadata.namespace ? { namespace: p.object.metadata.namespace } : {}), status: p.status,
+    })),
+    created: a?.created.length ?? 0,
+    updated: a?.updated.length ?? 0,
+    unchanged: a?.unchanged.length ?? 0,
+    token: result.token ?? null,
+    caSource: result.caSource ?? null,
+    contexts: result.contexts ?? [],
     ...destinationSummary(destination),
-    verification: verification ? verificationSummary(verification) : null,
+    verification: result.verification ? verificationSummary(result.verification) : null,
+    warnings: result.warnings,
+    requests: result.requests,
+    durationMs: result.durationMs,
   };
+}
+
+function printReport(io: CliIo, format: OutputFormat, result: ProvisionResult, destination: Destination): void {
   if (format !== 'text') {
-    printResult(io, format, data, () => '');
+    printResult(io, format, resultSummary(result, destination), () => '');
     printWarnings(io, result.warnings);
     return;
   }
-  const a = result.apply;
-  const changed = [...a.created.map((r) => `created ${describeRef(r)}`), ...a.updated.map((r) => `updated ${describeRef(r)}`)];
+  const a = result.applyResult!;
+  const renamed = destination.kind === 'merge' ? destination.merge.changes.filter((c) => c.section === 'context' && c.renamedFrom) : [];
+  const contexts = (result.contexts ?? []).map((name) => renamed.find((c) => c.renamedFrom === name)?.name ?? name);
+  const verification = result.verification;
   const lines = [
     `Service account ${result.plan.request.namespace}/${result.plan.request.serviceAccount} is ready in context "${result.plan.request.context}": ` +
       `${a.created.length} created, ${a.updated.length} updated, ${a.unchanged.length} unchanged.`,
-    ...changed.map((c) => `  ${c}`),
-    ...result.plan.objects.filter((p) => p.status === 'unchanged').map((p) => `  unchanged ${describeRef(refOf(p.object))}`),
+    ...a.created.map((r) => `  created ${describeRef(r)}`),
+    ...a.updated.map((r) => `  updated ${describeRef(r)}`),
+    ...a.unchanged.map((r) => `  unchanged ${describeRef(r)}`),
     describeToken(result),
     ...describeDestination(destination),
-    `Contexts: ${result.contextNames.join(', ')} (current: ${result.contextNames[0]}).`,
-    ...(verification ? [describeVerification(verification, false)] : ['Not verified (--no-verify).']),
-    `${result.requests} API requests.`,
+    `Contexts: ${contexts.join(', ')} (current: ${contexts[0] ?? '-'}).`,
+    verification ? describeVerification(verification, false) : result.verificationError ? 'Verification could not run.' : 'Not verified (--no-verify).',
+    `${result.requests} API requests with your credentials${verification ? `, ${verification.requests} with the new one` : ''}; ${(result.durationMs / 1000).toFixed(1)} s.`,
   ];
   messageWriter(io, destination)(`${lines.join('\n')}\n`);
   printWarnings(io, result.warnings);

@@ -39,7 +39,10 @@ async function runRevoke({ flags, positionals }: ParsedArgs, io: CliIo): Promise
     const secret = stringFlag(flags, 'secret');
     const result = await revoke(conn, { namespace, serviceAccount, ...(secret ? { secretName: secret } : {}) }, { logger, signal: io.signal });
     printResult(io, outputFormat(flags), result, () => [
-      ...(result.deleted.length > 0 ? [`Revoked: deleted ${result.deleted.map(describeRef).join(', ')}.`] : ['Nothing to revoke.']),
+      ...(result.deleted.length > 0
+        ? [`Revoked: deleted ${result.deleted.map(describeRef).join(', ')}.`,
+          'The API server caches accepted tokens briefly, so the revoked token may keep working for about 10 more seconds.']
+        : ['Nothing to revoke.']),
       ...result.notes.map((n) => `Note: ${n}`),
     ].join('\n'));
     return EXIT.ok;

@@ -1,5 +1,6 @@
 // `sa-kubeconfig verify KUBECONFIG`: checks a kubeconfig with its own credentials.
 import { promises as fs } from 'node:fs';
+import { isSaKubeconfigError, SaKubeconfigError } from '../../core/cluster/errors';
 import { loadKubeconfigFromString } from '../../core/cluster/kubeconfig';
 import { parseHeader } from '../../core/kubeconfig/build';
 import { findPreset } from '../../core/plan/presets';
@@ -46,7 +47,17 @@ async function runVerify({ flags, positionals }: ParsedArgs, io: CliIo): Promise
   const loaded = loadKubeconfigFromString(text, context, file);
   const expectations = expectationsFor(text, loaded.raw.contexts ?? [], loaded.namespace, flags);
   const logger = stderrLogger(io, booleanFlag(flags, 'verbose'));
-  const report = await verifyKubeconfig(text, expectations, { logger, signal: io.signal, ...(context ? { context } : {}) });
+  let report: VerificationReport;
+  try {
+    report = await verifyKubeconfig(text, expectations, { logger, signal: io.signal, ...(context ? { context } : {}) });
+  } catch (error) {
+    if (isSaKubeconfigError(error, 'unauthorized')) {
+      throw new SaKubeconfigError('unauthorized', `The cluster rejects the token in ${file}: it expired, was revoked, or its service account was deleted.`, {
+        hint: 'Get a new one with "sa-kubeconfig rotate -n NAMESPACE -s SERVICE_ACCOUNT" (or "create" again).', cause: error,
+      });
+    }
+    throw error;
+  }
   printResult(io, outputFormat(flags), verificationSummary(report), () => describeVerification(report, true));
   if (!report.ok) throw new VerificationFailedError(`${report.checks.filter((c) => !c.ok).length} check(s) failed for ${file}.`);
   return EXIT.ok;

@@ -1,6 +1,6 @@
 // Whether a resource lives in a namespace. Discovery knows for certain (DiscoveredResource.namespaced);
 // this table covers the built-in cluster-scoped kinds so that planning without a cluster (dry runs, tests) is right too.
-import type { DiscoveredResource } from '../types';
+import type { DiscoveredResource, ProvisionRequest } from '../types';
 
 /** Answers whether group/resource is namespaced; undefined when unknown. `resource` has no subresource part. */
 export type NamespacedLookup = (group: string, resource: string) => boolean | undefined;
@@ -49,4 +49,20 @@ export function namespacedLookupFrom(resources: DiscoveredResource[]): Namespace
     }
     return known.get(`${group}/${resource}`) ?? builtInNamespacedLookup(group, resource);
   };
+}
+
+/** API groups whose cluster-scoped resources the built-in table lists completely. */
+const WELL_KNOWN_GROUPS = new Set([
+  '', 'apps', 'batch', 'autoscaling', 'policy', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io',
+  'events.k8s.io', 'discovery.k8s.io', 'coordination.k8s.io', 'apiextensions.k8s.io', 'admissionregistration.k8s.io',
+  'certificates.k8s.io', 'scheduling.k8s.io', 'node.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io',
+]);
+
+/**
+ * Whether planning these rules needs discovery to tell namespaced from cluster-scoped resources: only when a rule
+ * names an API group (a CRD's, an aggregated API's) the built-in table does not cover. Saves two requests otherwise.
+ */
+export function planNeedsDiscovery(request: Pick<ProvisionRequest, 'rules' | 'scope'>): boolean {
+  if (request.scope.kind === 'cluster') return false;
+  return request.rules.some((rule) => rule.apiGroups.some((group) => !WELL_KNOWN_GROUPS.has(group)));
 }
