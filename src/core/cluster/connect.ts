@@ -38,12 +38,12 @@ export async function connectLoaded(loaded: LoadedKubeconfig, options: { logger?
 }
 
 /** Loads the kubeconfig like kubectl and selects the context. No request is sent. */
-export function connect(options: ConnectOptions = {}): Promise<Connection> {
+export async function connect(options: ConnectOptions = {}): Promise<Connection> {
   return connectLoaded(loadKubeconfig(options), options);
 }
 
 /** Connects with a kubeconfig given as text (a generated one): used to verify it on its own. */
-export function connectWithKubeconfigText(text: string, context?: string, options: { logger?: Logger; timeoutMs?: number } = {}): Promise<Connection> {
+export async function connectWithKubeconfigText(text: string, context?: string, options: { logger?: Logger; timeoutMs?: number } = {}): Promise<Connection> {
   return connectLoaded(loadKubeconfigFromString(text, context, 'the generated kubeconfig'), options);
 }
 
