@@ -82,7 +82,8 @@ export async function askQuickCreateRequest(deps: CommandDeps, node?: unknown): 
   return {
     context, namespace, createNamespace, serviceAccount, rules, roleRefs,
     scope: { kind: 'namespaces', namespaces: [namespace] },
-    token,
+    // Bound to a Secret, so that "Revoke token" can cut it off before it expires.
+    token: token.kind === 'timeBound' ? { ...token, bindToSecret: true } : token,
     kubeconfig: {},
   };
 }

@@ -91,7 +91,7 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(contextValue(node), 'serviceAccount+managed+hasToken');
     const kids = await children(a, node);
     assert.ok(kids.some((k) => contextValue(k).startsWith('binding+managed')));
-    assert.ok(kids.some((k) => contextValue(k) === 'token+issued'), 'the issued TokenRequest shows with its expiry');
+    assert.ok(kids.some((k) => contextValue(k) === 'token+issued+bound'), 'the issued TokenRequest shows with its expiry and its binding Secret');
   });
 
   it('Save as… writes a 0600 file (the save dialog answered by the test) and replaces the untitled tab', async () => {
@@ -225,6 +225,59 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(await vscode.env.clipboard.readText(), 'unchanged');
   });
 
+  it('Show YAML lists what sa-kubeconfig made, without Secret data', async () => {
+    const a = await api();
+    const doc = await a.commands['saKubeconfig.showYaml'](a.deps, { context: adminContext(), namespace: ns, serviceAccount: sa }) as vscode.TextDocument;
+    const text = doc.getText();
+    for (const kind of ['ServiceAccount', 'Role', 'RoleBinding', 'Secret']) assert.match(text, new RegExp(`^kind: ${kind}$`, 'm'));
+    assert.doesNotMatch(text, /^data:/m);
+    assert.doesNotMatch(text, /managedFields/);
+  });
+
+  it('New token… issues a kubeconfig with a fresh time-bound token', async () => {
+    const a = await api();
+    const prompts = new ScriptedPrompts([[/Token lifetime/, 3600]]);
+    await withPrompts(a, prompts, () => a.commands['saKubeconfig.newToken'](a.deps, { context: adminContext(), namespace: ns, serviceAccount: sa }) as Promise<unknown>);
+    const file = join(scratch, 'new-token.kubeconfig');
+    writeFileSync(file, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
+    assert.ok(kubectlOk(['get', 'pods'], { kubeconfig: file }));
+  });
+
+  it('Rotate token makes the token-binding Secret again: the old kubeconfig stops working, the new one works', async () => {
+    const a = await api();
+    const old = join(scratch, 'saved.kubeconfig');
+    assert.ok(kubectlOk(['get', 'pods'], { kubeconfig: old }), 'the Quick create kubeconfig works before');
+    const node = await childByLabel(a, await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns), sa);
+    const prompts = new ScriptedPrompts([[/Rotate the token/, 'Rotate'], [/Lifetime of the new token/, 3600]]);
+    await withPrompts(a, prompts, () => a.commands['saKubeconfig.rotateToken'](a.deps, node) as Promise<unknown>);
+    const fresh = join(scratch, 'rotated.kubeconfig');
+    writeFileSync(fresh, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
+    assert.ok(kubectlOk(['get', 'pods'], { kubeconfig: fresh }), 'the rotated kubeconfig works');
+    let oldWorks = true;
+    for (let i = 0; i < 30 && oldWorks; i++) {
+      oldWorks = kubectlOk(['get', 'pods'], { kubeconfig: old });
+      if (oldWorks) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(oldWorks, false, 'the old token was revoked with its binding Secret');
+  });
+
+  it('Revoke token on an issued, bound token node: the token gets 401', async () => {
+    const a = await api();
+    const fresh = join(scratch, 'rotated.kubeconfig');
+    const saNode = await childByLabel(a, await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns), sa);
+    const tokenNodes = (await children(a, saNode)).filter((k) => contextValue(k) === 'token+issued+bound');
+    assert.ok(tokenNodes.length > 0, 'bound tokens are listed under the service account');
+    const prompts = new ScriptedPrompts([[/Revoke by deleting Secret/, 'Revoke']]);
+    await withPrompts(a, prompts, () => a.commands['saKubeconfig.revokeToken'](a.deps, tokenNodes.at(-1)) as Promise<unknown>);
+    let works = true;
+    for (let i = 0; i < 30 && works; i++) {
+      works = kubectlOk(['get', 'pods'], { kubeconfig: fresh });
+      if (works) await new Promise((r) => setTimeout(r, 500));
+    }
+    assert.equal(works, false);
+    assert.match(String((() => { try { kubectl(['get', 'pods'], { kubeconfig: fresh }); return ''; } catch (e) { return (e as Error).message; } })()), /Unauthorized|must be logged in/);
+  });
+
   it('Select context changes the context palette commands use, not the kubeconfig', async () => {
     const a = await api();
     const before = kubectl(['config', 'current-context']).trim();
@@ -234,5 +287,17 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(kubectl(['config', 'current-context']).trim(), before);
     const roots = await children(a);
     assert.ok(roots.some((n) => label(n) === before && /\+selected/.test(contextValue(n))));
+  });
+
+  it('Delete service account and what we made: lists it first, then deletes exactly that', async () => {
+    const a = await api();
+    kubectl(['-n', ns, 'create', 'serviceaccount', 'not-ours']);
+    const prompts = new ScriptedPrompts([[/^Delete .* and what sa-kubeconfig made/, 'Delete']]);
+    await withPrompts(a, prompts, () => a.commands['saKubeconfig.deleteServiceAccount'](a.deps, { context: adminContext(), namespace: ns, serviceAccount: sa }) as Promise<unknown>);
+    assert.match(prompts.details[0], new RegExp(`ServiceAccount ${ns}/${sa}|serviceaccount`, 'i'));
+    assert.ok(!kubectlOk(['-n', ns, 'get', 'serviceaccount', sa]), 'the service account is gone');
+    assert.equal(kubectl(['-n', ns, 'get', 'roles,rolebindings', '-l', 'app.kubernetes.io/managed-by=sa-kubeconfig', '-o', 'name']).trim(), '');
+    assert.ok(kubectlOk(['-n', ns, 'get', 'serviceaccount', 'not-ours']), 'what we did not make is left alone');
+    assert.ok(kubectlOk(['get', 'namespace', ns]), 'the namespace (not ours) is left alone');
   });
 });

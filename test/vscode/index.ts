@@ -24,7 +24,6 @@ export async function run(): Promise<void> {
   // VS Code. Format each line here so that it arrives as one string, not a format string plus arguments.
   const marker = vscode.env.uiKind === vscode.UIKind.Web ? SUITE_LINE_MARKER : '';
   Mocha.reporters.Base.consoleLog = (...args: unknown[]) => console.log(marker + format(...args));
-  process.setSourceMapsEnabled(true); // stack traces point at the .ts sources (the bundles carry inline maps)
   const mocha = new Mocha({ ui: 'bdd', reporter: 'spec', color: false, timeout: 30_000 });
   if (process.env.SAK_TEST_GREP) mocha.grep(process.env.SAK_TEST_GREP);
   const files = findTests(__dirname);
