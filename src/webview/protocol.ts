@@ -72,6 +72,8 @@ export interface ReviewInfo {
   warnings: string[];
   /** Problems that stop the request from being planned at all (validation). */
   problems: string[];
+  /** What the server's dry run refused (often the same escalation, in the API server's words). */
+  dryRunRejections: string[];
   /** Rules split off into a ClusterRole because they name cluster-scoped resources (formatted). */
   clusterScopedRules: string[];
   escalation: {
@@ -137,7 +139,8 @@ export type ResultAction = 'openKubeconfig' | 'saveAs' | 'merge' | 'copyCommand'
 // ---------- page -> host ----------
 
 export type PageMessage =
-  | { type: 'ready' }
+  /** navigationMs: the page's performance.now() when it posted "ready" (how long the webview took to boot). */
+  | { type: 'ready'; navigationMs?: number }
   | { type: 'loadContext'; context: string }
   | { type: 'refreshDiscovery'; context: string }
   | { type: 'loadServiceAccounts'; context: string; namespace: string }
@@ -259,7 +262,7 @@ const provisionRequest = shape(
 const runId = int(0, Number.MAX_SAFE_INTEGER);
 
 const pageMessage = tagged('type', {
-  ready: shape({ type: str() }),
+  ready: shape({ type: str() }, { navigationMs: int(0, 10_000_000) }),
   loadContext: shape({ type: str(), context: nonEmpty() }),
   refreshDiscovery: shape({ type: str(), context: nonEmpty() }),
   loadServiceAccounts: shape({ type: str(), context: nonEmpty(), namespace: nonEmpty(63) }),

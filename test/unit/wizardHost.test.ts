@@ -61,11 +61,12 @@ describe('wizard review from core\'s preflight', () => {
     assert.equal(review.canApply, false);
   });
 
-  it('turns dry-run rejections into problems', () => {
+  it('lists dry-run rejections on their own', () => {
     const review = reviewFromReport(buildPlan(request), report({
       ok: false, dryRun: [{ ref: { apiVersion: 'v1', kind: 'ServiceAccount', name: 'myexample-sa', namespace: 'myexample' }, ok: false, error: { code: 'invalid', message: 'bad name' } }],
     }));
-    assert.match(review.problems[0], /dry run rejected .*myexample-sa.*bad name/);
+    assert.match(review.dryRunRejections[0], /dry run rejected .*myexample-sa.*bad name/);
+    assert.deepEqual(review.problems, []);
   });
 
   it('a failed review cannot be applied', () => {

@@ -32,7 +32,8 @@ export function reviewFromReport(plan: Plan, report: PreflightReport): ReviewInf
   return {
     objects,
     warnings: plan.warnings,
-    problems: dryRunProblems,
+    problems: [],
+    dryRunRejections: dryRunProblems,
     clusterScopedRules: clusterScopedRules(plan),
     escalation: { checked: true, allowed, missingRules, missingPermissions, ...(notes.length ? { note: notes.join(' ') } : {}) },
     dryRun: true,
@@ -50,6 +51,7 @@ export function failedReview(problems: string[], error?: ErrorInfo, plan?: Plan)
     })) : [],
     warnings: plan?.warnings ?? [],
     problems,
+    dryRunRejections: [],
     clusterScopedRules: plan ? clusterScopedRules(plan) : [],
     escalation: { checked: false, allowed: false, missingRules: [], missingPermissions: [] },
     dryRun: false,

@@ -2,7 +2,7 @@
 // everything Kubernetes (contexts, namespaces, service accounts, discovery, plan + preflight, provision), reports
 // progress step by step, and keeps the generated kubeconfig (a secret) here: the page never receives the token.
 import * as vscode from 'vscode';
-import { listContexts } from '../../core/cluster/connect';
+import { connectLoaded, listContexts } from '../../core/cluster/connect';
 import { isSaKubeconfigError, SaKubeconfigError } from '../../core/cluster/errors';
 import { listNamespaces } from '../../core/cluster/namespaces';
 import { discover } from '../../core/discovery/discovery';
@@ -66,6 +66,8 @@ export class WizardPanel implements vscode.Disposable {
   private reviewAbort: AbortController | undefined;
   private readonly openedAt = performance.now();
   private readyLogged = false;
+  /** Context data fetched while the webview boots, handed over when the page asks for it. */
+  private readonly contextLoads = new Map<string, Promise<HostMessage>>();
 
   /** Opens the wizard for a target, or reveals the one already open for it. */
   static show(deps: CommandDeps, prefill: Prefill = {}): WizardPanel {
@@ -101,6 +103,13 @@ export class WizardPanel implements vscode.Disposable {
   ) {
     panel.iconPath = vscode.Uri.joinPath(deps.context.extensionUri, 'media', 'activity-bar.svg');
     panel.webview.html = this.html();
+    // The webview takes a few seconds to boot; connecting and listing namespaces meanwhile makes the first step
+    // interactive as soon as the page is.
+    const likely = prefill.context ?? this.currentContext();
+    if (likely) {
+      this.contextLoads.set(likely, this.fetchContext(likely));
+      void this.fetchDiscovery(likely, false).catch(() => undefined);
+    }
     this.disposables.push(
       panel.onDidDispose(() => this.dispose()),
       panel.webview.onDidReceiveMessage((raw: unknown) => this.receive(raw)),
@@ -136,8 +145,8 @@ export class WizardPanel implements vscode.Disposable {
 
   private async handle(message: PageMessage): Promise<void> {
     switch (message.type) {
-      case 'ready': return this.ready();
-      case 'loadContext': return this.loadContext(message.context, false);
+      case 'ready': return this.ready(message.navigationMs);
+      case 'loadContext': return this.loadContext(message.context);
       case 'refreshDiscovery': return this.loadDiscovery(message.context, true);
       case 'loadServiceAccounts': return this.loadServiceAccounts(message.context, message.namespace);
       case 'loadServiceAccountDetails': return this.loadServiceAccountDetails(message.context, message.namespace, message.name);
@@ -167,7 +176,15 @@ export class WizardPanel implements vscode.Disposable {
     this.operations.delete(controller);
   }
 
-  private ready(): void {
+  private currentContext(): string | undefined {
+    try {
+      return listContexts({ kubeconfigPath: this.deps.location.path }).find((c) => c.current)?.name;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private ready(navigationMs?: number): void {
     let contexts: ReturnType<typeof listContexts> = [];
     let kubeconfigError: ErrorInfo | undefined;
     try {
@@ -187,7 +204,7 @@ export class WizardPanel implements vscode.Disposable {
     });
     if (!this.readyLogged) {
       this.readyLogged = true;
-      this.deps.logger.info(`Wizard: page ready ${Math.round(performance.now() - this.openedAt)} ms after opening`);
+      this.deps.logger.info(`Wizard: page ready ${Math.round(performance.now() - this.openedAt)} ms after opening${navigationMs !== undefined ? ` (the page's own load took ${navigationMs} ms)` : ''}`);
     }
     // The page lost everything it did not store when it was hidden: tell it how the run stands.
     const run = this.run;
@@ -197,34 +214,46 @@ export class WizardPanel implements vscode.Disposable {
     }
   }
 
-  private async loadContext(context: string, _force: boolean): Promise<void> {
+  /** Connects and lists namespaces; the answer is the page's contextLoaded message. */
+  private async fetchContext(context: string): Promise<HostMessage> {
     const controller = this.operation();
     try {
       const conn = await this.deps.connections.get(context);
-      void this.loadDiscovery(context, false);
       const list = await listNamespaces(conn, { signal: controller.signal, logger: this.deps.logger });
-      this.post({
+      return {
         type: 'contextLoaded', context, server: conn.server, defaultNamespace: conn.namespace,
         namespaces: list.namespaces, namespacesSource: list.source,
-      });
-    } catch (err) {
-      if (isSaKubeconfigError(err, 'aborted')) return;
-      this.deps.logger.logError(`Wizard: loading context ${context} failed`, err);
-      this.post({ type: 'error', scope: 'context', context, error: toErrorInfo(err) });
+      };
     } finally {
       this.finish(controller);
     }
   }
 
-  private async loadDiscovery(context: string, force: boolean): Promise<void> {
-    let pending = discoveryCache.get(context);
-    if (pending && !force) {
-      const cached = await pending.catch(() => undefined);
-      if (!cached || Date.now() - cached.at > DISCOVERY_TTL_MS) pending = undefined;
+  private async loadContext(context: string): Promise<void> {
+    const pending = this.contextLoads.get(context) ?? this.fetchContext(context);
+    // Prefetched data serves the first request only; choosing the context again reads afresh.
+    this.contextLoads.delete(context);
+    void this.loadDiscovery(context, false);
+    try {
+      this.post(await pending);
+    } catch (err) {
+      if (isSaKubeconfigError(err, 'aborted')) return;
+      this.deps.logger.logError(`Wizard: loading context ${context} failed`, err);
+      this.post({ type: 'error', scope: 'context', context, error: toErrorInfo(err) });
     }
-    if (!pending || force) {
-      pending = (async () => {
-        const conn = await this.deps.connections.get(context);
+  }
+
+  /** Discovery of a context, shared by all panels for a few minutes. */
+  private fetchDiscovery(context: string, force: boolean): Promise<CachedDiscovery> {
+    const cached = discoveryCache.get(context);
+    if (cached && !force) {
+      return cached.then((c) => (Date.now() - c.at > DISCOVERY_TTL_MS ? this.fetchDiscovery(context, true) : c));
+    }
+    const pending = (async () => {
+      const shared = await this.deps.connections.get(context);
+      // Its own connection, so that the request count is discovery's alone (core counts a client's requests).
+      const conn = await connectLoaded(shared.loaded, { logger: this.deps.logger });
+      try {
         const started = performance.now();
         const result = await discover(conn, { logger: this.deps.logger });
         const durationMs = Math.round(performance.now() - started);
@@ -232,12 +261,18 @@ export class WizardPanel implements vscode.Disposable {
         wizardStats.discoveries += 1;
         this.deps.logger.info(`Wizard: discovery of ${context}: ${result.resources.length} resources, ${result.requests} requests (${result.mode}) in ${durationMs} ms; total discovery requests ${wizardStats.discoveryRequests}`);
         return { resources: result.resources, stats: { mode: result.mode, requests: result.requests, durationMs, failedGroupVersions: result.failedGroupVersions }, at: Date.now() };
-      })();
-      pending.catch(() => discoveryCache.delete(context));
-      discoveryCache.set(context, pending);
-    }
+      } finally {
+        conn.close();
+      }
+    })();
+    pending.catch(() => discoveryCache.delete(context));
+    discoveryCache.set(context, pending);
+    return pending;
+  }
+
+  private async loadDiscovery(context: string, force: boolean): Promise<void> {
     try {
-      const { resources, stats } = await pending;
+      const { resources, stats } = await this.fetchDiscovery(context, force);
       this.post({ type: 'discovery', context, resources, stats });
     } catch (err) {
       this.deps.logger.logError(`Wizard: discovery of ${context} failed`, err);

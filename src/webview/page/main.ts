@@ -314,7 +314,7 @@ function requestReview(): void {
     update({
       reviewId, reviewLoading: false, reviewedRequest: undefined,
       review: {
-        objects: [], warnings: [], problems, clusterScopedRules: [], dryRun: false, needsAdoption: false, canApply: false,
+        objects: [], warnings: [], problems, dryRunRejections: [], clusterScopedRules: [], dryRun: false, needsAdoption: false, canApply: false,
         escalation: { checked: false, allowed: false, missingRules: [], missingPermissions: [] },
       },
     });
@@ -1016,10 +1016,20 @@ function reviewStep(): HTMLElement {
     escalationBox = callout('info', escalation.note);
   }
 
+  const rejections = review.dryRunRejections.length > 0
+    ? (escalation.checked && !escalation.allowed
+      // Usually the same refusal in the API server's words: available, but not shouted twice.
+      ? h('details', { class: 'dry-run-details', id: 'dry-run-rejections' },
+        h('summary', null, `What the server's dry run said (${review.dryRunRejections.length})`),
+        h('ul', null, review.dryRunRejections.map((p) => h('li', null, p))))
+      : h('div', { class: 'callout callout-error', role: 'alert', id: 'dry-run-rejections' }, icon('error'), ' ', h('strong', null, 'The server\'s dry run refused:'),
+        h('ul', null, review.dryRunRejections.map((p) => h('li', null, p)))))
+    : null;
   return h('section', { class: 'step-review' },
     review.error ? errorBox(review.error) : null,
     review.problems.length > 0 ? h('div', { class: 'callout callout-error', role: 'alert' }, icon('error'), ' ', h('strong', null, 'Fix these first:'), h('ul', null, review.problems.map((p) => h('li', null, p)))) : null,
     escalationBox,
+    rejections,
     review.dryRun && review.objects.length > 0
       ? h('p', { class: 'lead' }, `Dry run: ${[...statusCounts].map(([s, n]) => `${n} to ${s === 'unchanged' ? 'leave unchanged' : s === 'conflict' ? 'resolve (conflict)' : s}`).join(', ')}.`)
       : null,
@@ -1121,4 +1131,4 @@ document.addEventListener('keydown', (e: KeyboardEvent) => {
 });
 
 render();
-post({ type: 'ready' });
+post({ type: 'ready', navigationMs: Math.round(performance.now()) });
