@@ -38,6 +38,11 @@ export interface CliIo {
   env: NodeJS.ProcessEnv;
   /** Aborted on Ctrl-C; passed to every core operation. */
   signal?: AbortSignal;
+  /**
+   * Called before a credential is written to stdout: when stdout was redirected to a file (`> my.kubeconfig`),
+   * the shell created it with the umask's mode; this narrows it to 0600. Returns whether it did.
+   */
+  protectStdout?(): boolean;
 }
 
 export type OutputFormat = 'text' | 'json' | 'yaml';

@@ -14,7 +14,7 @@ export const KUBECONFIG_OUTPUT_FLAGS: FlagSpec[] = [
 ];
 
 export type Destination =
-  | { kind: 'stdout' }
+  | { kind: 'stdout'; tightened?: boolean }
   | { kind: 'file'; path: string; tightenedFrom?: number }
   | { kind: 'merge'; merge: MergeFileResult };
 
@@ -47,14 +47,15 @@ export async function writeKubeconfigOutput(flags: FlagValues, kubeconfigYaml: s
     }
     throw error;
   }
+  const tightened = io.protectStdout?.() === true;
   io.stdout(kubeconfigYaml);
-  return { kind: 'stdout' };
+  return { kind: 'stdout', ...(tightened ? { tightened } : {}) };
 }
 
 export function describeDestination(destination: Destination): string[] {
   switch (destination.kind) {
     case 'stdout':
-      return ['Kubeconfig: written to stdout.'];
+      return [`Kubeconfig: written to stdout${destination.tightened ? ' (a file: its mode is now 0600)' : ''}.`];
     case 'file':
       return [
         `Kubeconfig: written to ${destination.path} (mode 0600).`,

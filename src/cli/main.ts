@@ -1,4 +1,5 @@
 // The `sa-kubeconfig` command line: a thin face over src/core. See cli.ts for the commands.
+import { fchmodSync, fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 import { runCli } from './cli';
 import type { CliIo } from './io';
@@ -19,6 +20,16 @@ const io: CliIo = {
   stderr: (text) => process.stderr.write(text),
   interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
   env: process.env,
+  protectStdout() {
+    try {
+      const stat = fstatSync(1);
+      if (!stat.isFile() || (stat.mode & 0o077) === 0) return false;
+      fchmodSync(1, 0o600);
+      return true;
+    } catch {
+      return false;
+    }
+  },
   async confirm(question) {
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
