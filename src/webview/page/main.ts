@@ -74,6 +74,8 @@ interface PageState {
 }
 
 const vscode = acquireVsCodeApi();
+// Wall-clock marks that tests read to measure time to interactive without polling overhead.
+document.documentElement.dataset.bootAt = String(Date.now());
 
 function initialState(): PageState {
   return {
@@ -156,6 +158,7 @@ function onHostMessage(message: HostMessage): void {
       }
       if (!form.server || form.server === previousServer) form.server = message.server;
       form.createNamespace = namespaceMissing(form.namespace, message.namespaces, message.namespacesSource) ?? form.createNamespace;
+      document.documentElement.dataset.interactiveAt ??= String(Date.now());
       update({
         contextData: { context: message.context, server: message.server, defaultNamespace: message.defaultNamespace, namespaces: message.namespaces, namespacesSource: message.namespacesSource },
         contextLoading: false, contextError: undefined, form, prefillPending: undefined,
@@ -1109,6 +1112,12 @@ function resultStep(): HTMLElement {
       h('button', { type: 'button', id: 'copy-command', class: 'secondary', on: { click: () => post({ type: 'resultAction', action: 'copyCommand' }) } }, 'Copy KUBECONFIG=… kubectl line'),
     ),
     h('pre', { class: 'command', 'aria-label': 'Command line' }, h('code', null, result.kubectlLine)),
+    state.run && state.run.steps.length > 0
+      ? h('details', { class: 'run-steps', id: 'run-steps' },
+        h('summary', null, `How it went (${state.run.steps.filter((s) => s.status === 'done').length} steps done)`),
+        h('ol', { class: 'progress' }, state.run.steps.map((s) => h('li', { class: `progress-step status-${s.status}` },
+          icon(STATUS_GLYPH[s.status], s.status), ' ', s.label, s.detail ? h('span', { class: 'muted' }, ` — ${s.detail}`) : null))))
+      : null,
     h('h3', null, 'Verified permissions of the new credential'),
     result.verifyNote && result.verified ? h('p', { class: 'muted' }, result.verifyNote) : null,
     h('div', { class: 'check-columns' },
