@@ -7,7 +7,8 @@ set -euo pipefail
 repo="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 started=""
 if [[ -z "${SAK_ADMIN_KUBECONFIG:-}" || ! -f "${SAK_ADMIN_KUBECONFIG}" ]]; then
-  env_lines="$(bash "$repo/test/cluster/up.sh")"
+  # A name of its own: stopping it afterwards must never stop a cluster somebody else started.
+  env_lines="$(bash "$repo/test/cluster/up.sh" --name "run-$$")"
   eval "$env_lines"
   started=1
 fi
