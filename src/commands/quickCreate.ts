@@ -24,7 +24,8 @@ export async function askQuickCreateRequest(deps: CommandDeps, node?: unknown): 
   const target = await targetOf(node);
   const context = await pickContext(deps, target);
   if (!context) return undefined;
-  const totalSteps = 4;
+  // Service account, permissions, token lifetime; plus the namespace when the invocation did not say it.
+  const questionsAfterNamespace = 3;
 
   let namespace = target.namespace;
   let createNamespace = false;
@@ -36,7 +37,7 @@ export async function askQuickCreateRequest(deps: CommandDeps, node?: unknown): 
     const chosen = await deps.prompts.pick('Quick create: namespace', [
       ...known.map((n) => ({ label: n, value: n })),
       { label: '$(add) New namespace…', description: 'created with the service account', value: NEW },
-    ], { step: { step, totalSteps: totalSteps + 1 }, placeholder: `Namespace of the service account (context ${context})` });
+    ], { step: { step, totalSteps: questionsAfterNamespace + 1 }, placeholder: `Namespace of the service account (context ${context})` });
     if (!chosen) return undefined;
     if (chosen === NEW) {
       namespace = await deps.prompts.input('Quick create: new namespace', { validate: (v) => checkDns1123Subdomain(v, 'Namespace') });
@@ -47,7 +48,7 @@ export async function askQuickCreateRequest(deps: CommandDeps, node?: unknown): 
     }
     step++;
   }
-  const steps = (n: number) => ({ step: step + n, totalSteps: step + totalSteps - 1 });
+  const steps = (n: number) => ({ step: step + n, totalSteps: step - 1 + questionsAfterNamespace });
 
   const serviceAccount = await deps.prompts.input('Quick create: service account', {
     step: steps(0),
