@@ -1,6 +1,7 @@
 // "Create Service Account Kubeconfig…" as the webview wizard, prefilled from where it was opened
 // (our tree, Microsoft's Kubernetes tree, or nothing from the palette).
 import type { CommandDeps } from './support/deps';
+import { targetOf } from './support/targets';
 import type { Prefill } from '../webview/protocol';
 import { WizardPanel } from '../webview/host/wizardPanel';
 
@@ -11,4 +12,10 @@ export function openWizard(deps: CommandDeps, prefill: Prefill = {}): WizardPane
   if (prefill.serviceAccount) clean.serviceAccount = prefill.serviceAccount;
   deps.logger.info(`Wizard: opening${clean.context ? ` for ${[clean.context, clean.namespace, clean.serviceAccount].filter(Boolean).join('/')}` : ''}`);
   return WizardPanel.show(deps, clean);
+}
+
+/** The command form: whatever it was invoked on (a tree node, a Kubernetes-extension target, nothing) becomes the prefill. */
+export async function openWizardCommand(deps: CommandDeps, node?: unknown): Promise<WizardPanel> {
+  const target = await targetOf(node);
+  return openWizard(deps, { context: target.context, namespace: target.namespace, serviceAccount: target.serviceAccount });
 }
