@@ -1,0 +1,101 @@
+// core/apply without a cluster: paths, ownership, what changed, what to check, why refused.
+import * as assert from 'node:assert/strict';
+import { diffOwned, immutableChanges, objectPath, ownedMergePatch, sameValue } from '../../src/core/apply/objects';
+import { actionsToCheck, classify, explainRefusal, type PreflightReport } from '../../src/core/apply/preflight';
+import { buildPlan } from '../../src/core/plan/plan';
+import type { KubeObject, ProvisionRequest } from '../../src/core/types';
+
+const LABELS = { 'app.kubernetes.io/managed-by': 'sa-kubeconfig' };
+const ANN = { 'sa-kubeconfig.io/service-account': 'ns/sa' };
+const role = (rules: unknown, labels: Record<string, string> = LABELS, annotations: Record<string, string> = ANN): KubeObject => ({
+  apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: 'r', namespace: 'ns', labels, annotations }, rules,
+});
+
+describe('apply: objects', function () {
+  it('REST paths for every kind we manage', function () {
+    assert.equal(objectPath({ apiVersion: 'v1', kind: 'Namespace', name: 'a' }), '/api/v1/namespaces/a');
+    assert.equal(objectPath({ apiVersion: 'v1', kind: 'ServiceAccount', name: 'sa', namespace: 'a' }, false), '/api/v1/namespaces/a/serviceaccounts');
+    assert.equal(objectPath({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', name: 'sa-kubeconfig:a:b', namespace: 'a' }), '/apis/rbac.authorization.k8s.io/v1/namespaces/a/roles/sa-kubeconfig%3Aa%3Ab');
+    assert.equal(objectPath({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', name: 'x' }), '/apis/rbac.authorization.k8s.io/v1/clusterrolebindings/x');
+  });
+
+  it('the server dropping empty fields is no change; a different verb is', function () {
+    const planned = role([{ apiGroups: [''], resources: ['pods'], verbs: ['get'], resourceNames: [] }]);
+    const live = { ...role([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }]), metadata: { ...planned.metadata, uid: 'u', resourceVersion: '5', labels: { ...LABELS, extra: 'kept' } } };
+    assert.deepEqual(diffOwned(planned, live), []);
+    assert.deepEqual(diffOwned(role([{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]), live), ['rules']);
+    assert.deepEqual(diffOwned(planned, { ...live, metadata: { ...live.metadata, labels: {} } }), ['label app.kubernetes.io/managed-by']);
+    assert.equal(sameValue({ a: [] }, {}), true);
+  });
+
+  it('roleRef and Secret type cannot change in place', function () {
+    const rb = (name: string): KubeObject => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', metadata: { name: 'b' }, roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name } });
+    assert.deepEqual(immutableChanges(rb('x'), rb('y')), ['roleRef']);
+    assert.deepEqual(immutableChanges(rb('x'), rb('x')), []);
+    const secret = (type?: string): KubeObject => ({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 's' }, ...(type ? { type } : {}) });
+    assert.deepEqual(immutableChanges(secret('Opaque'), secret()), []);
+    assert.deepEqual(immutableChanges(secret('kubernetes.io/service-account-token'), secret('Opaque')), ['type']);
+  });
+
+  it('the merge patch sets only our labels, annotations and fields', function () {
+    assert.deepEqual(ownedMergePatch(role([{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }])), {
+      metadata: { labels: LABELS, annotations: ANN }, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
+    });
+  });
+});
+
+describe('apply: preflight decisions', function () {
+  const rules = [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }];
+
+  it('missing -> create; ours and equal -> unchanged; ours and different -> update', function () {
+    assert.deepEqual(classify(role(rules), undefined, false), { status: 'create' });
+    assert.deepEqual(classify(role(rules), role(rules), false), { status: 'unchanged' });
+    const u = classify(role(rules), role([]), false);
+    assert.equal(u.status, 'update');
+    assert.match(u.detail!, /change rules/);
+  });
+
+  it('not ours -> conflict unless adopting; ours for another service account -> conflict', function () {
+    const c = classify(role(rules), role(rules, {}), false);
+    assert.equal(c.status, 'conflict');
+    assert.match(c.detail!, /Role ns\/r already exists and was not made by sa-kubeconfig/);
+    const adopt = classify(role(rules), role(rules, {}), true);
+    assert.equal(adopt.status, 'update');
+    assert.match(adopt.detail!, /^adopt/);
+    const other = classify(role(rules), role(rules, LABELS, { 'sa-kubeconfig.io/service-account': 'ns/someone-else' }), false);
+    assert.equal(other.status, 'conflict');
+    assert.match(other.detail!, /for service account ns\/someone-else/);
+  });
+
+  it('an existing namespace is used as it is, never a conflict', function () {
+    const ns: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns', labels: LABELS } };
+    const c = classify(ns, { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'ns' } }, false);
+    assert.equal(c.status, 'unchanged');
+    assert.match(c.detail!, /never deleted by sa-kubeconfig/);
+  });
+
+  it('checks create for new objects, patch for updates, and the token subresource', function () {
+    const request: ProvisionRequest = {
+      context: 'c', namespace: 'ns', createNamespace: true, serviceAccount: 'sa', rules, roleRefs: [], scope: { kind: 'namespaces', namespaces: ['ns'] },
+      token: { kind: 'timeBound', durationSeconds: 3600 }, kubeconfig: {},
+    };
+    const plan = buildPlan(request);
+    plan.objects.forEach((o) => { o.status = o.object.kind === 'Role' ? 'update' : 'create'; });
+    const checks = actionsToCheck(plan).map((a) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.namespace ?? '-'}`);
+    assert.deepEqual(checks, ['create namespaces -', 'create serviceaccounts ns', 'patch roles ns', 'create rolebindings ns', 'create serviceaccounts/token ns']);
+  });
+
+  it('explains a refusal line by line', function () {
+    const report = {
+      conflicts: [{ ref: { apiVersion: 'v1', kind: 'ServiceAccount', name: 'sa', namespace: 'ns' }, detail: 'ServiceAccount ns/sa already exists and was not made by sa-kubeconfig' }],
+      missingRules: [{ namespace: 'ns', neededFor: ['Role ns/r'], rules: [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }] }],
+      denied: [{ verb: 'create', group: '', resource: 'secrets', namespace: 'ns', description: 'create secrets in namespace "ns"' }],
+      dryRun: [],
+    } as unknown as PreflightReport;
+    assert.equal(explainRefusal(report), [
+      '- ServiceAccount ns/sa already exists and was not made by sa-kubeconfig',
+      '- You cannot grant rules you do not hold in namespace "ns" (needed for Role ns/r): pods/exec:create',
+      '- You may not create secrets in namespace "ns"',
+    ].join('\n'));
+  });
+});
