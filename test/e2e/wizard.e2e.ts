@@ -198,6 +198,9 @@ describe('wizard webview, against the real cluster', function () {
     // Back to the wizard tab (the kubeconfig editor took the focus), and start over.
     await page.locator('.tabs-container .tab', { hasText: 'New Service Account Kubeconfig' }).first().click();
     const w = wizard(page);
+    // Hidden behind the editor tab, the page was dropped (no retainContextWhenHidden); getState brought it back.
+    await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 20_000 });
+    await w.locator('[aria-labelledby="allowed-title"] li').first().waitFor();
     await w.locator('#start-over').click();
     await w.locator('#step-title', { hasText: 'Target' }).waitFor();
     await w.locator('#context').selectOption(RESTRICTED_CONTEXT);
