@@ -8,7 +8,7 @@ import { vscodePrompts } from './commands/support/prompts';
 import { TokenMemory } from './commands/support/tokenMemory';
 import { COMMANDS, registerCommands } from './commands/registerCommands';
 import { KubeconfigDocuments } from './editor/kubeconfigDocuments';
-import { activateKubernetesToolsIntegration } from './integrations/kubernetesTools';
+import { startKubernetesToolsIntegration } from './integrations/kubernetesTools';
 import { ExtensionLogger } from './logging';
 import { ClusterTreeModel } from './tree/model';
 import { ClusterTreeDataProvider } from './tree/provider';
@@ -39,10 +39,7 @@ export function activate(context: vscode.ExtensionContext): SaKubeconfigApi {
   const deps: CommandDeps = { context, logger, location, connections, tree, tokens, documents, prompts: vscodePrompts };
   registerCommands(context, deps);
 
-  // After activation returns: loading the Kubernetes extension's API must not count against (or block) ours.
-  const kubernetesToolsReady = new Promise<boolean>((resolve) => setTimeout(() => {
-    activateKubernetesToolsIntegration({ logger, location, onChange: () => tree.refresh(), subscriptions: context.subscriptions }).then(resolve, () => resolve(false));
-  }, 0));
+  const kubernetesToolsReady = startKubernetesToolsIntegration({ logger, location, onChange: () => tree.refresh(), subscriptions: context.subscriptions });
 
   const activationMs = performance.now() - started;
   logger.info(`Activated in ${activationMs.toFixed(1)} ms`);

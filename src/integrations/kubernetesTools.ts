@@ -14,6 +14,7 @@ export const KUBERNETES_TOOLS_CONTEXT_KEY = 'saKubeconfig.kubernetesToolsAvailab
 
 let explorer: ClusterExplorerV1 | undefined;
 let location: KubeconfigLocation | undefined;
+let started: Promise<boolean> | undefined;
 
 export interface IntegrationDeps {
   logger: Logger;
@@ -23,8 +24,17 @@ export interface IntegrationDeps {
   subscriptions: vscode.Disposable[];
 }
 
+/**
+ * Starts the integration right after activation returns (loading the other extension's API must neither block
+ * nor count against our activation). Command targets resolved meanwhile wait for it.
+ */
+export function startKubernetesToolsIntegration(deps: IntegrationDeps): Promise<boolean> {
+  started = new Promise<boolean>((resolve) => setTimeout(() => { activateKubernetesToolsIntegration(deps).then(resolve, () => resolve(false)); }, 0));
+  return started;
+}
+
 /** Hooks into the Kubernetes extension when it is installed; resolves to whether it did. Never throws. */
-export async function activateKubernetesToolsIntegration(deps: IntegrationDeps): Promise<boolean> {
+async function activateKubernetesToolsIntegration(deps: IntegrationDeps): Promise<boolean> {
   location = deps.location;
   if (!vscode.extensions.getExtension(KUBERNETES_TOOLS_ID)) {
     deps.logger.debug('Kubernetes extension not installed: no Cluster Explorer integration.');
@@ -62,6 +72,7 @@ export async function activateKubernetesToolsIntegration(deps: IntegrationDeps):
 
 /** Turns a Cluster Explorer command target into our Target, through the API's resolveCommandTarget. */
 export async function resolveKubernetesToolsTarget(arg: unknown): Promise<Target | undefined> {
+  await started;
   const node = explorer?.resolveCommandTarget(arg);
   if (!node) return undefined;
   switch (node.nodeType) {
