@@ -79,7 +79,8 @@ const testBuilds = [
 ];
 
 const builds = tests ? testBuilds : productBuilds;
-if (!tests && !watch) rmSync('dist/webview', { recursive: true, force: true });
+// A deleted source must not leave its old bundle behind to run (or to ship).
+if (!watch) rmSync(tests ? 'out/test' : 'dist/webview', { recursive: true, force: true });
 if (watch) {
   const contexts = await Promise.all(builds.map((b) => esbuild.context(b)));
   await Promise.all(contexts.map((c) => c.watch()));

@@ -93,7 +93,7 @@ fi
 phase "build (extension, cli, webview)" node esbuild.mjs
 phase "build tests" node esbuild.mjs --tests
 phase "typecheck" npx tsc -p . --noEmit
-phase "lint" npx eslint src test scripts
+phase "lint" npx eslint .
 
 layer unit npx mocha --config test/.mocharc.unit.json
 
