@@ -133,7 +133,7 @@ start kube-controller-manager "$bin/kube-controller-manager" \
   --use-service-account-credentials=true \
   --service-account-private-key-file "$pki/sa.key" \
   --root-ca-file "$pki/ca.crt" \
-  --controllers serviceaccount-token-controller,serviceaccount-controller,namespace-controller,root-ca-certificate-publisher-controller,garbage-collector-controller
+  --controllers serviceaccount-token-controller,serviceaccount-controller,namespace-controller,root-ca-certificate-publisher-controller,garbage-collector-controller,clusterrole-aggregation-controller
 
 admin=(--kubeconfig "$dir/admin.kubeconfig")
 ready=""

@@ -79,6 +79,17 @@ describe('local control plane (test/cluster)', function () {
     assert.deepEqual(keys.sort(), ['ca.crt', 'namespace', 'token']);
   });
 
+  it('aggregates the built-in view/edit/admin ClusterRoles (clusterrole-aggregation controller)', async () => {
+    let rules: unknown[] = [];
+    for (let i = 0; i < 50 && rules.length === 0; i++) {
+      const got = await kubectl(admin(), ['get', 'clusterrole', 'view', '-o', 'json']);
+      assert.equal(got.code, 0, got.stderr);
+      rules = JSON.parse(got.stdout).rules ?? [];
+      if (rules.length === 0) await sleep(200);
+    }
+    assert.ok(rules.length > 0, 'ClusterRole view has no rules: binding it would grant nothing');
+  });
+
   it('issues a TokenRequest token that authenticates as the service account', async () => {
     assert.equal((await kubectl(admin(), ['-n', namespace, 'create', 'serviceaccount', 'requester'])).code, 0);
     const created = await kubectl(admin(), ['-n', namespace, 'create', 'token', 'requester', '--duration', '15m']);
