@@ -24,14 +24,14 @@ import { saveKubeconfigAs } from './saveKubeconfigAs';
 import { selectContext } from './selectContext';
 import { showYaml } from './showYaml';
 import { testConnection } from './testConnection';
-import { createKubeconfig } from './createKubeconfig';
+import { openWizardCommand } from './openWizard';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CommandFunction = (deps: CommandDeps, ...args: any[]) => unknown;
 
 /** Command id → function. The ids are the ones package.json contributes. */
 export const COMMANDS: Record<string, CommandFunction> = {
-  'saKubeconfig.createKubeconfig': createKubeconfig,
+  'saKubeconfig.createKubeconfig': openWizardCommand,
   'saKubeconfig.quickCreate': quickCreate,
   'saKubeconfig.generateKubeconfig': generateKubeconfig,
   'saKubeconfig.newToken': newToken,
