@@ -4,6 +4,9 @@
 // that namespace. A screenshot of every step goes to test-results/e2e/quick-create-*.png.
 import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { startWorkbench, type Workbench } from './harness';
 
 const ADMIN = process.env.SAK_ADMIN_KUBECONFIG ?? '';
@@ -102,5 +105,28 @@ describe('Quick create from the Clusters tree', function () {
     await row.locator('.monaco-tl-twistie').click();
     await wb!.waitForTreeItem('Clusters', SERVICE_ACCOUNT);
     await shot('tree-after');
+  });
+
+  it('Save as… (CodeLens) writes a 0600 file that kubectl can use', async function () {
+    this.timeout(120_000);
+    const page = wb!.page;
+    const file = join(mkdtempSync(join(tmpdir(), 'sak-e2e-save-')), `${SERVICE_ACCOUNT}.kubeconfig`);
+    await page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Save as…' }).first().click();
+    // code-server's save dialog is VS Code's simple file dialog: a QuickInput holding the path.
+    const input = page.locator('.quick-input-widget .quick-input-box input');
+    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await shot('save-dialog');
+    await input.fill(file);
+    await page.waitForTimeout(300); // the simple dialog validates the typed path before it accepts it
+    await page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ }).first().click();
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(file) && Date.now() < deadline) await page.waitForTimeout(200);
+    assert.ok(existsSync(file), `${file} was not written`);
+    assert.equal(statSync(file).mode & 0o777, 0o600);
+    await page.waitForTimeout(500);
+    await shot('saved');
+    assert.match(await page.title(), new RegExp(`^${SERVICE_ACCOUNT}\\.kubeconfig`), 'the saved file replaced the untitled tab');
+    execFileSync(KUBECTL, ['--kubeconfig', file, 'get', 'pods'], { stdio: 'ignore' });
+    assert.equal(execFileSync(KUBECTL, ['--kubeconfig', file, 'auth', 'can-i', 'create', 'pods/exec'], { encoding: 'utf8' }).trim(), 'yes');
   });
 });
