@@ -83,6 +83,7 @@ if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
 fi
 
 t=$(now)
+bash scripts/ensure-npm-packages.sh --quiet
 bash scripts/ensure-code-server.sh --quiet
 # shellcheck source=/dev/null
 source "${XDG_CACHE_HOME:-$HOME/.cache}/sa-kubeconfig/code-server-4.139.1/env"

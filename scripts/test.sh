@@ -74,15 +74,7 @@ finish() {
 }
 trap 'echo "interrupted" >&2; failed_any=1; finish 1' INT TERM
 
-needs_npm_install() {
-  [[ ! -d node_modules ]] && return 0
-  [[ ! -f node_modules/.package-lock.json ]] && return 0
-  [[ package-lock.json -nt node_modules/.package-lock.json ]] && return 0
-  return 1
-}
-install_npm() { if needs_npm_install; then npm ci --no-audit --no-fund; else echo "node_modules up to date"; fi; }
-
-phase "npm packages" install_npm
+phase "npm packages" bash scripts/ensure-npm-packages.sh
 if [[ " $layers " == *" vscode "* || " $layers " == *" e2e "* ]]; then
   phase "chromium" bash scripts/ensure-chromium.sh
   phase "code-server + node 24" bash scripts/ensure-code-server.sh
