@@ -5,10 +5,10 @@
 //   const wb = await startWorkbench({ name: 'my-test' });
 //   await wb.clickActivityBarItem('SA Kubeconfig');
 //   const rows = await wb.treeItems('Clusters');
-//   await wb.screenshot('my-test');      // test-results/e2e/my-test.png
+//   await wb.screenshot('my-test');      // test-results/e2e/my-test.png, credentials in editors masked
 //   await wb.stop();
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, isAbsolute, join } from 'node:path';
 import type { Locator, Page } from 'playwright-core';
 import { REPO_ROOT, elapsed, launchBrowser, startCodeServer, type BrowserSession, type CodeServer } from '../runners/codeServerHost';
 
@@ -189,14 +189,92 @@ export class Workbench {
     return (await this.page.locator('.editor-group-container.active .tabs-container .tab.active .label-name').first().innerText()).trim();
   }
 
-  /** Saves a PNG of the whole window to test-results/e2e/<name>.png and returns its path. */
+  /**
+   * Saves a PNG of the whole window to test-results/e2e/<name>.png and returns its path. Credentials never reach a
+   * screenshot: editor lines holding a token or certificate/key data (and the minimap of such an editor) are painted
+   * over, and the screenshot is refused when a token-shaped text is visible anywhere else in the workbench.
+   */
   async screenshot(name: string): Promise<string> {
-    mkdirSync(RESULTS_DIR, { recursive: true });
-    const path = join(RESULTS_DIR, `${name.replace(/[^\w.-]+/g, '-')}.png`);
-    await this.page.screenshot({ path });
+    // An absolute *.png path is used as it is (scripts/start.sh --check names its own file).
+    const path = isAbsolute(name) && name.endsWith('.png') ? name : join(RESULTS_DIR, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+    mkdirSync(dirname(path), { recursive: true });
+    const mask = this.credentialMask();
+    const exposed = await this.unmaskedCredentialText();
+    if (exposed.length > 0) {
+      throw new Error(`refusing to save screenshot ${name}: credential-looking text visible outside the masked editor lines, in: ${exposed.join('; ')}`);
+    }
+    // Playwright places the mask where the lines are when it starts; the editor may move them meanwhile (a CodeLens
+    // appearing pushes every line down). Keep the screenshot only when the masked boxes did not move during it.
+    for (let attempt = 1; ; attempt++) {
+      const before = await maskBoxes(mask);
+      await this.page.screenshot({ path, mask, maskColor: MASK_COLOR });
+      const after = await maskBoxes(mask);
+      if (before === after) break;
+      if (attempt === 5) throw new Error(`screenshot ${name}: the credential lines kept moving; cannot mask them reliably`);
+      await this.page.waitForTimeout(300);
+    }
+    this.lastMaskedLines = await mask[0]!.count();
     return path;
   }
+
+  /** How many editor lines the last screenshot masked (tests check that a kubeconfig tab's credentials were). */
+  lastMaskedLines = 0;
+
+  /** Editor lines (and the minimaps of editors) that show credential material. */
+  credentialMask(): Locator[] {
+    const lines = this.page.locator('.monaco-editor .view-line, .monaco-editor .sticky-line-content');
+    return [
+      lines.filter({ hasText: CREDENTIAL_LINE }),
+      // A wrapped token or base64 blob continues on lines of its own.
+      lines.filter({ hasText: CREDENTIAL_CONTINUATION }),
+      // The minimap paints the text too, small.
+      this.page.locator('.monaco-editor').filter({ has: this.page.locator('.view-line').filter({ hasText: CREDENTIAL_LINE }) }).locator('.minimap'),
+    ];
+  }
+
+  /** Where token-shaped text is visible in the workbench outside editor lines (the page itself, not webviews). */
+  private async unmaskedCredentialText(): Promise<string[]> {
+    return this.page.evaluate(({ jwt, credentialLine, continuation, hidden }) => {
+      const found: string[] = [];
+      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+        if (!new RegExp(jwt).test(node.textContent ?? '')) continue;
+        const el = node.parentElement;
+        if (!el || el.closest(hidden)) continue;
+        const line = el.closest('.monaco-editor .view-line, .monaco-editor .sticky-line-content');
+        const lineText = line?.textContent ?? '';
+        if (line && (new RegExp(credentialLine).test(lineText) || new RegExp(continuation).test(lineText))) continue;
+        const box = el.getBoundingClientRect();
+        const style = getComputedStyle(el);
+        if (box.width < 2 || box.height < 2 || style.visibility === 'hidden' || style.opacity === '0') continue;
+        found.push(`${el.tagName.toLowerCase()}.${(el.getAttribute('class') ?? '').trim().split(/\s+/).join('.')}`);
+      }
+      return found;
+    }, {
+      jwt: JWT.source, credentialLine: CREDENTIAL_LINE.source, continuation: CREDENTIAL_CONTINUATION.source,
+      // Monaco's input helpers hold the text around the cursor for screen readers and IMEs; they are not painted.
+      hidden: '.monaco-editor .native-edit-context, .monaco-editor textarea, .monaco-editor .minimap',
+    });
+  }
 }
+
+/** Where the masked elements are on screen, as one comparable string. */
+async function maskBoxes(mask: Locator[]): Promise<string> {
+  const boxes = await Promise.all(mask.map((locator) => locator.evaluateAll((els) => els.map((el) => {
+    const r = el.getBoundingClientRect();
+    return [r.x, r.y, r.width, r.height].map(Math.round).join(',');
+  }).join(' '))));
+  return boxes.join(' | ');
+}
+
+/** Magenta, so that a masked credential is unmistakable in a screenshot. */
+const MASK_COLOR = '#ff00ff';
+/** A kubeconfig line carrying a credential: `token:`, `certificate-authority-data:`, `client-key-data:`, ... */
+const CREDENTIAL_LINE = /(^|\s)(token|[\w-]+-data|password):/;
+/** A line that is nothing but a long token-or-base64 run (the continuation of a wrapped credential). */
+const CREDENTIAL_CONTINUATION = /^[\s\u00a0]*[A-Za-z0-9+/=_.-]{40,}[\s\u00a0]*$/;
+/** A JSON Web Token: header and payload are base64url JSON, so both start with "eyJ". */
+const JWT = /eyJ[A-Za-z0-9_-]{10,}\.eyJ[A-Za-z0-9_-]{10,}/;
 
 export const startWorkbench = (options: WorkbenchOptions): Promise<Workbench> => Workbench.start(options);
 

@@ -114,6 +114,7 @@ describe('Kubernetes extension integration (with the TEST DOUBLE of ms-kubernete
     await quickInput().press('Enter');
     const text = await waitForEditorText(`namespace: ${NAMESPACE}`);
     await shot('namespace-kubeconfig');
+    assert.ok(wb!.lastMaskedLines >= 2, `the screenshot masked ${wb!.lastMaskedLines} credential lines`);
     assert.ok(text.includes(`# Service account: ${NAMESPACE}/${NAMESPACE}-sa`));
     assert.equal(kubectl('auth', 'can-i', 'list', 'pods', '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:${NAMESPACE}-sa`).trim(), 'yes');
   });
@@ -130,6 +131,7 @@ describe('Kubernetes extension integration (with the TEST DOUBLE of ms-kubernete
     await quickInput().press('Enter');
     const text = await waitForEditorText(`# Service account: default/${EXISTING_SA}`);
     await shot('service-account-kubeconfig');
+    assert.ok(wb!.lastMaskedLines >= 2, `the screenshot masked ${wb!.lastMaskedLines} credential lines`);
     assert.match(text, /# Bound roles: ClusterRole\/view/);
   });
 });
