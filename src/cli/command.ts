@@ -1,8 +1,8 @@
 // The shape of a subcommand, the flags many of them share, and their help text.
 import { connect, type Connection } from '../core/cluster/connect';
 import type { Logger } from '../core/types';
-import { formatFlagHelp, stringFlag, type FlagSpec, type FlagValues, type ParsedArgs } from './args';
-import { OUTPUT_FLAG, type CliIo, type OutputFormat } from './io';
+import { booleanFlag, formatFlagHelp, stringFlag, UsageError, type FlagSpec, type FlagValues, type ParsedArgs } from './args';
+import { OUTPUT_FLAG, stderrLogger, type CliIo, type OutputFormat } from './io';
 
 export interface Command {
   name: string;
@@ -45,4 +45,34 @@ export function connectFromFlags(flags: FlagValues, logger: Logger, io: CliIo): 
   const kubeconfigPath = stringFlag(flags, 'kubeconfig');
   const context = stringFlag(flags, 'context');
   return connect({ ...(kubeconfigPath ? { kubeconfigPath } : {}), ...(context ? { context } : {}), env: io.env, logger });
+}
+
+/** The flags that name one service account (`-n`, `-s`). */
+export const SERVICE_ACCOUNT_FLAGS: FlagSpec[] = [
+  { name: 'namespace', short: 'n', type: 'string', value: 'NS', description: 'Namespace of the service account (default: the context\'s).' },
+  { name: 'service-account', short: 's', type: 'string', value: 'NAME', description: 'The service account. Required.' },
+];
+
+export interface ServiceAccountTarget {
+  conn: Connection;
+  namespace: string;
+  serviceAccount: string;
+  logger: Logger;
+}
+
+/**
+ * For the commands that act on one service account: checks -s (before any connection), connects, runs `act`,
+ * and closes the connection whatever happens.
+ */
+export async function withServiceAccount<T>({ flags, positionals }: ParsedArgs, io: CliIo, act: (target: ServiceAccountTarget) => Promise<T>): Promise<T> {
+  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"; name the service account with -s.`);
+  const serviceAccount = stringFlag(flags, 'service-account');
+  if (!serviceAccount) throw new UsageError('--service-account NAME is required.');
+  const logger = stderrLogger(io, booleanFlag(flags, 'verbose'));
+  const conn = await connectFromFlags(flags, logger, io);
+  try {
+    return await act({ conn, namespace: stringFlag(flags, 'namespace') ?? conn.namespace, serviceAccount, logger });
+  } finally {
+    conn.close();
+  }
 }

@@ -1,4 +1,4 @@
-import type { ServiceAccountKubeconfig } from '../core/browse/serviceAccountKubeconfig';
+import type { ServiceAccountKubeconfig } from '../core/inventory';
 import { formatDuration } from '../core/plan/duration';
 import type { CommandDeps } from './support/deps';
 import { openKubeconfigForServiceAccount } from './support/issue';

@@ -1,4 +1,4 @@
-import { revoke, type RevokeResult } from '../core/inventory/inventory';
+import { revoke, type RevokeResult } from '../core/inventory';
 import type { CommandDeps } from './support/deps';
 import { withCancellableProgress } from './support/progress';
 import { resolveServiceAccount } from './support/targets';

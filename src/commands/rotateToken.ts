@@ -1,4 +1,4 @@
-import { rotate, type RotateResult } from '../core/inventory/inventory';
+import { rotate, type RotateResult } from '../core/inventory';
 import type { CommandDeps } from './support/deps';
 import { rememberToken, suggestedFileName } from './support/issue';
 import { pickTokenMode } from './support/lifetimes';

@@ -6,7 +6,7 @@ import { listNamespaces, type NamespaceList } from '../core/cluster/namespaces';
 import {
   fetchRoleRules, fetchServiceAccountDetails, fetchServiceAccountPage, fetchTokenSecretOwners,
   type BindingSummary, type ServiceAccountDetails, type ServiceAccountSummary,
-} from '../core/browse/serviceAccounts';
+} from '../core/inventory';
 import type { Logger, PolicyRule } from '../core/types';
 import type { ConnectionPool } from '../commands/support/connections';
 import type { KubeconfigLocation } from '../commands/support/kubeconfigLocation';

@@ -4,7 +4,7 @@ import * as vscode from 'vscode';
 import type { ContextSummary } from '../core/cluster/connect';
 import { isSaKubeconfigError } from '../core/cluster/errors';
 import type { NamespaceList } from '../core/cluster/namespaces';
-import type { BindingSummary, ServiceAccountSummary, TokenSecretSummary } from '../core/browse/serviceAccounts';
+import type { BindingSummary, ServiceAccountSummary, TokenSecretSummary } from '../core/inventory';
 import { formatRule } from '../core/plan/rules';
 import type { PolicyRule } from '../core/types';
 import type { IssuedTokenRecord } from '../commands/support/tokenMemory';
@@ -48,9 +48,9 @@ export class ContextNode extends TreeNode {
     const children: TreeNode[] = [];
     let names = list.namespaces;
     if (list.source === 'projects') {
-      children.push(new InfoNode(this.key, 'Listing namespaces is not allowed: showing your OpenShift projects.', 'info'));
+      children.push(new InfoNode(this.key, list.note ?? '', 'info'));
     } else if (list.source === 'context') {
-      children.push(new InfoNode(this.key, 'Listing namespaces is not allowed: showing the context\'s namespace and the ones you added.', 'info'));
+      children.push(new InfoNode(this.key, `${list.note ?? ''} Add others with "Add namespace…".`, 'info'));
       names = [...new Set([...names, ...this.model.extraNamespaces(this.context)])].sort();
     }
     children.push(...names.map((n) => new NamespaceNode(this.model, this.context, n)));

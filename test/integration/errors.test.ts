@@ -10,7 +10,8 @@ import { whoAmI } from '../../src/core/cluster/reviews';
 import { listNamespaces } from '../../src/core/cluster/namespaces';
 import { provision } from '../../src/core/provision';
 import type { Logger } from '../../src/core/types';
-import { Cleanup, clusterEnv, currentContextOf, privateTempDir, restrictedConnection, uniqueName, writeKubeconfig } from '../support/cluster';
+import { Cleanup, clusterEnv, currentContextOf, kubectl, kubectlOk, privateTempDir, restrictedConnection, uniqueName, writeKubeconfig } from '../support/cluster';
+import { runCli } from '../support/users';
 
 function kubeconfigText(server: string, user: Record<string, unknown>, ca?: string): string {
   return JSON.stringify({
@@ -108,7 +109,7 @@ describe('clear errors', function () {
     } finally { conn.close(); }
   });
 
-  it('a namespace that does not exist: "notFound" and the hint to create it', async function () {
+  it('the service account\'s namespace does not exist: "notFound" naming it, and the hint to create it', async function () {
     const env = clusterEnv();
     const ns = uniqueName('missing');
     await assert.rejects(provision({
@@ -116,10 +117,26 @@ describe('clear errors', function () {
       roleRefs: [], scope: { kind: 'namespaces', namespaces: [ns] }, token: { kind: 'timeBound', durationSeconds: 3600 }, kubeconfig: {},
     }, { kubeconfigPath: env.adminKubeconfig }), (err: unknown) => {
       assert.ok(isSaKubeconfigError(err, 'notFound'), String(err));
-      assert.match(err.message, new RegExp(`Nothing was created: Namespace "${ns}" does not exist`));
-      assert.match(err.hint, /create the namespace/i);
+      assert.equal(err.message, `Nothing was created: the service account's namespace "${ns}" does not exist.`);
+      assert.equal(err.hint, `Ask sa-kubeconfig to create "${ns}" (--create-namespace), or pick an existing namespace.`);
       return true;
     });
+  });
+
+  it('namespaces given for the permissions do not exist: the CLI names exactly those, says --create-namespace does not make them, creates nothing', async function () {
+    this.timeout(60_000);
+    const env = clusterEnv();
+    const own = uniqueName('own');
+    const [gone1, gone2] = [uniqueName('gone'), uniqueName('gone')];
+    const existing = cleanup.namespace(uniqueName('there'));
+    await kubectlOk(['create', 'namespace', existing]);
+    const r = await runCli(['create', '-n', own, '--create-namespace', '-s', 'ci', '--rule', 'pods:get', '--namespaces', `${own},${existing},${gone1},${gone2}`], env.adminKubeconfig);
+    assert.equal(r.code, 1, r.stderr);
+    assert.match(r.stderr, new RegExp(`Nothing was created: namespaces "${gone1}", "${gone2}", where permissions were to be granted \\(--namespaces\\), do not exist\\.`));
+    assert.match(r.stderr, new RegExp(`Create them first \\(kubectl create namespace ${gone1} ${gone2}\\) or leave them out of --namespaces; --create-namespace only creates the service account's own namespace \\("${own}"\\)\\.`));
+    assert.doesNotMatch(r.stderr, new RegExp(`"${own}" does not exist|"${existing}"`), 'only the missing namespaces are named');
+    assert.notEqual((await kubectl(['get', 'namespace', own])).code, 0, 'nothing was created, not even the service account\'s namespace');
+    assert.equal((await kubectlOk(['get', 'roles,rolebindings', '-n', existing, '-o', 'name'])).trim(), '');
   });
 
   it('kubeconfig problems: missing file, unknown context', async function () {
@@ -156,7 +173,9 @@ describe('clear errors', function () {
     }, { kubeconfigPath: env.adminKubeconfig, verify: false });
     const conn = await connectWithKubeconfigText(r.kubeconfigYaml!);
     try {
-      assert.deepEqual(await listNamespaces(conn), { namespaces: [ns], source: 'context' });
+      assert.deepEqual(await listNamespaces(conn), {
+        namespaces: [ns], source: 'context', note: `Listing namespaces is not allowed (nor OpenShift projects): showing only the context's namespace "${ns}".`,
+      });
     } finally { conn.close(); }
     const restricted = await restrictedConnection();
     try {

@@ -1,7 +1,7 @@
 // Inventory of service accounts and deletion of exactly what sa-kubeconfig made.
 import * as assert from 'node:assert/strict';
 import { provision } from '../../src/core/provision';
-import { deleteManaged, listServiceAccounts } from '../../src/core/inventory/inventory';
+import { deleteManaged, listServiceAccounts } from '../../src/core/inventory';
 import { adminConnection, Cleanup, clusterEnv, currentContextOf, eventually, kubectl, kubectlOk, restrictedConnection, uniqueName } from '../support/cluster';
 
 describe('inventory and clean-up', function () {
@@ -47,14 +47,14 @@ describe('inventory and clean-up', function () {
     assert.deepEqual(generated.rules, [{ apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'], verbs: ['get', 'update'] }]);
     // The bound ClusterRole's rules are read (`view` is aggregated: empty unless the cluster runs clusterrole-aggregation).
     assert.ok(Array.isArray(deployer.bindings.find((b) => b.roleRef.name === 'view')!.rules));
-    assert.deepEqual(deployer.tokenSecrets.map((t) => [t.name, t.role, t.managed, t.filled]), [['deployer-token', 'longLived', true, true]]);
+    assert.deepEqual(deployer.tokenSecrets.map((t) => [t.name, t.role, t.managed, t.populated]), [['deployer-token', 'longLived', true, true]]);
   });
 
   it('says what it could not list for a user with fewer rights', async function () {
     const conn = await restrictedConnection();
     try {
       const inv = await listServiceAccounts(conn, 'restricted-ns');
-      assert.ok(inv.incomplete.some((i) => /secrets in namespace "restricted-ns" \(Forbidden\)/.test(i)), inv.incomplete.join('; '));
+      assert.ok(inv.incomplete.some((i) => /Not allowed to list Secrets in namespace "restricted-ns"/.test(i)), inv.incomplete.join('; '));
       assert.ok(inv.serviceAccounts.some((s) => s.name === 'default'));
     } finally { conn.close(); }
   });

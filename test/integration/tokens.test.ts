@@ -5,7 +5,7 @@ import type { ProvisionRequest, TokenMode } from '../../src/core/types';
 import { connectWithKubeconfigText } from '../../src/core/cluster/connect';
 import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/cluster/errors';
 import { whoAmI } from '../../src/core/cluster/reviews';
-import { revoke, rotate } from '../../src/core/inventory/inventory';
+import { revoke, rotate } from '../../src/core/inventory';
 import { waitForTokenSecret } from '../../src/core/token/token';
 import { adminConnection, Cleanup, clusterEnv, currentContextOf, eventually, kubectl, kubectlOk, privateTempDir, uniqueName, writeKubeconfig } from '../support/cluster';
 

@@ -2,6 +2,7 @@
 import * as assert from 'node:assert/strict';
 import { diffOwned, immutableChanges, objectPath, ownedMergePatch, sameValue } from '../../src/core/apply/objects';
 import { actionsToCheck, classify, explainRefusal, type PreflightReport } from '../../src/core/apply/preflight';
+import { describeMissingNamespaces, missingNamespaces } from '../../src/core/apply/apply';
 import { buildPlan } from '../../src/core/plan/plan';
 import type { KubeObject, ProvisionRequest } from '../../src/core/types';
 
@@ -97,5 +98,31 @@ describe('apply: preflight decisions', function () {
       '- You cannot grant rules you do not hold in namespace "ns" (needed for Role ns/r): pods/exec:create',
       '- You may not create secrets in namespace "ns"',
     ].join('\n'));
+  });
+});
+
+describe('missing namespaces', function () {
+  const ref = (namespace: string) => ({ apiVersion: 'v1', kind: 'ServiceAccount', name: 'x', namespace });
+  const notFound = (namespace: string) => ({ ref: ref(namespace), ok: false, error: { code: 'notFound', message: `namespaces "${namespace}" not found` } });
+
+  it('names each missing namespace once, from the dry run', function () {
+    const missing = missingNamespaces({ dryRun: [notFound('a'), notFound('b'), notFound('a'), { ref: ref('c'), ok: true }] } as never);
+    assert.deepEqual(missing, ['a', 'b']);
+  });
+
+  it('the service account\'s own namespace: --create-namespace', function () {
+    assert.deepEqual(describeMissingNamespaces('own', ['own']), {
+      message: 'Nothing was created: the service account\'s namespace "own" does not exist.',
+      hint: 'Ask sa-kubeconfig to create "own" (--create-namespace), or pick an existing namespace.',
+    });
+  });
+
+  it('other namespaces: create them first or leave them out; --create-namespace does not make them', function () {
+    const one = describeMissingNamespaces('own', ['team-b']);
+    assert.equal(one.message, 'Nothing was created: namespace "team-b", where permissions were to be granted (--namespaces), does not exist.');
+    assert.equal(one.hint, 'Create it first (kubectl create namespace team-b) or leave it out of --namespaces; --create-namespace only creates the service account\'s own namespace ("own").');
+    const both = describeMissingNamespaces('own', ['own', 'b', 'c']);
+    assert.match(both.message, /namespace "own" does not exist, and namespaces "b", "c", where permissions were to be granted \(--namespaces\), do not exist\.$/);
+    assert.match(both.hint, /--create-namespace\), or pick an existing namespace\. Create them first \(kubectl create namespace b c\)/);
   });
 });

@@ -1,35 +1,99 @@
-// core/inventory without a cluster: which bindings and Secrets belong to a service account.
+// core/inventory without a cluster: the pure parts every face reads service accounts through.
 import * as assert from 'node:assert/strict';
-import { assembleInventory, bindsServiceAccount, rotatedSecretName, tokenSecretsFor } from '../../src/core/inventory/inventory';
+import {
+  assembleInventory, bindingsFor, bindsServiceAccount, countTokenSecretsByOwner, namespacesFromBindings, parseServiceAccountPage,
+  roleRefsOf, rotatedSecretName, secretMeta, tokenSecretsFor, withRules, type BindingSummary, type RawBinding,
+} from '../../src/core/inventory';
 
 const managed = { 'app.kubernetes.io/managed-by': 'sa-kubeconfig' };
+const TOKEN_TYPE = 'kubernetes.io/service-account-token';
 const binding = (name: string, namespace: string | undefined, subjects: { kind: string; name: string; namespace?: string }[], roleRef = { kind: 'Role', name: 'r' }) => ({
-  apiVersion: 'rbac.authorization.k8s.io/v1', kind: namespace ? 'RoleBinding' : 'ClusterRoleBinding', metadata: { name, ...(namespace ? { namespace } : {}) }, roleRef, subjects,
-});
+  kind: (namespace ? 'RoleBinding' : 'ClusterRoleBinding') as BindingSummary['kind'], metadata: { name, ...(namespace ? { namespace } : {}) }, roleRef, subjects,
+} satisfies RawBinding);
 
-describe('inventory', function () {
+describe('inventory (pure)', function () {
+  it('a page of service accounts: summaries, the managed mark, and the continue token only when there is more', function () {
+    const page = parseServiceAccountPage({ metadata: { continue: 'abc' }, items: [
+      { metadata: { name: 'ci', labels: managed, creationTimestamp: '2025-01-01T00:00:00Z' } }, { metadata: { name: 'default' } }, { metadata: {} },
+    ] }, 'ns');
+    assert.deepEqual(page, { continueToken: 'abc', items: [
+      { namespace: 'ns', name: 'ci', managed: true, createdAt: '2025-01-01T00:00:00Z' }, { namespace: 'ns', name: 'default', managed: false },
+    ] });
+    assert.equal(parseServiceAccountPage({ metadata: { continue: '' }, items: [] }, 'ns').continueToken, undefined);
+  });
+
   it('a binding binds the service account by kind, name and namespace', function () {
     assert.equal(bindsServiceAccount(binding('b', 'ns', [{ kind: 'ServiceAccount', name: 'sa', namespace: 'ns' }]), 'ns', 'sa'), true);
+    assert.equal(bindsServiceAccount(binding('b', 'ns', [{ kind: 'ServiceAccount', name: 'sa' }]), 'ns', 'sa'), true, 'no subject namespace = the binding\'s');
     assert.equal(bindsServiceAccount(binding('b', 'ns', [{ kind: 'ServiceAccount', name: 'sa', namespace: 'other' }]), 'ns', 'sa'), false);
     assert.equal(bindsServiceAccount(binding('b', 'ns', [{ kind: 'User', name: 'sa' }]), 'ns', 'sa'), false);
     assert.equal(bindsServiceAccount(binding('b', undefined, [{ kind: 'ServiceAccount', name: 'sa', namespace: 'ns' }]), 'ns', 'sa'), true);
   });
 
-  it('token Secrets: long-lived by annotation, our binding Secret by our annotation', function () {
-    const secrets = tokenSecretsFor({ metadata: { name: 'sa', namespace: 'ns' } }, [
-      { metadata: { name: 'sa-token', labels: managed, annotations: { 'kubernetes.io/service-account.name': 'sa' } }, type: 'kubernetes.io/service-account-token', data: { token: 'eA==' } },
-      { metadata: { name: 'sa-token-binding', labels: managed, annotations: { 'sa-kubeconfig.io/service-account': 'ns/sa' } }, type: 'Opaque' },
-      { metadata: { name: 'unrelated' }, type: 'Opaque' },
+  it('bindings of one account are summarised and sorted, ClusterRoleBindings without a namespace', function () {
+    const sa = [{ kind: 'ServiceAccount', name: 'sa', namespace: 'ns' }];
+    const got = bindingsFor([
+      binding('z', 'ns', sa), { ...binding('mine', 'ns', sa), metadata: { name: 'mine', namespace: 'ns', labels: managed } },
+      binding('crb', undefined, sa, { kind: 'ClusterRole', name: 'view' }), binding('other', 'ns', [{ kind: 'ServiceAccount', name: 'x', namespace: 'ns' }]),
+    ], 'ns', 'sa');
+    assert.deepEqual(got, [
+      { kind: 'ClusterRoleBinding', name: 'crb', roleRef: { kind: 'ClusterRole', name: 'view' }, managed: false },
+      { kind: 'RoleBinding', name: 'mine', namespace: 'ns', roleRef: { kind: 'Role', name: 'r' }, managed: true },
+      { kind: 'RoleBinding', name: 'z', namespace: 'ns', roleRef: { kind: 'Role', name: 'r' }, managed: false },
     ]);
-    assert.deepEqual(secrets.map((s) => [s.name, s.role, s.managed, s.filled]), [['sa-token', 'longLived', true, true], ['sa-token-binding', 'binding', true, undefined]]);
+    assert.deepEqual(namespacesFromBindings('ns', [...got, { ...got[1], namespace: 'b' }, { ...got[1], namespace: 'a' }]), ['ns', 'a', 'b']);
+    assert.deepEqual(roleRefsOf(got), [{ kind: 'ClusterRole', name: 'view' }, { kind: 'Role', name: 'r' }]);
   });
 
-  it('assembles service accounts with their bindings and the bound rules', function () {
+  it('a Secret keeps no data: only whether it holds a token', function () {
+    const kept = secretMeta({ metadata: { name: 's' }, type: TOKEN_TYPE, data: { token: 'c2VjcmV0', 'ca.crt': 'UEVN' } });
+    assert.deepEqual(kept, { metadata: { name: 's' }, type: TOKEN_TYPE, populated: true });
+    assert.ok(!JSON.stringify(kept).includes('c2VjcmV0'));
+    assert.deepEqual(secretMeta({ metadata: { name: 's' } }), { metadata: { name: 's' } }, 'metadata-only answers say nothing about a token');
+  });
+
+  it('token Secrets: long-lived by annotation or by the account\'s .secrets (OpenShift ≤ 4.15), our binding Secret by our annotation', function () {
+    const secrets = tokenSecretsFor('ns', 'sa', [
+      secretMeta({ metadata: { name: 'sa-token', labels: managed, annotations: { 'kubernetes.io/service-account.name': 'sa' } }, type: TOKEN_TYPE, data: { token: 'eA==' } }),
+      secretMeta({ metadata: { name: 'sa-token-x7k2p', annotations: { 'kubernetes.io/service-account.name': 'sa-renamed' } }, type: TOKEN_TYPE, data: {} }),
+      secretMeta({ metadata: { name: 'sa-token-binding', labels: managed, annotations: { 'sa-kubeconfig.io/service-account': 'ns/sa' } }, type: 'Opaque' }),
+      secretMeta({ metadata: { name: 'other-binding', labels: managed, annotations: { 'sa-kubeconfig.io/service-account': 'ns/other' } }, type: 'Opaque' }),
+      secretMeta({ metadata: { name: 'unrelated' }, type: 'Opaque' }),
+      secretMeta({ metadata: { name: 'someone-elses', annotations: { 'kubernetes.io/service-account.name': 'other' } }, type: TOKEN_TYPE }),
+    ], ['sa-token-x7k2p', 'sa-dockercfg-abcde']);
+    assert.deepEqual(secrets.map((s) => [s.name, s.role, s.managed, s.populated]), [
+      ['sa-token', 'longLived', true, true], ['sa-token-binding', 'binding', true, false], ['sa-token-x7k2p', 'longLived', false, false],
+    ]);
+  });
+
+  it('counts token Secrets per owner, also from metadata-only answers without a type', function () {
+    const counts = countTokenSecretsByOwner([
+      { metadata: { name: 'a', annotations: { 'kubernetes.io/service-account.name': 'ci' } } },
+      { metadata: { name: 'b', annotations: { 'kubernetes.io/service-account.name': 'ci' } }, type: TOKEN_TYPE },
+      { metadata: { name: 'c', annotations: { 'kubernetes.io/service-account.name': 'ci' } }, type: 'Opaque' },
+      { metadata: { name: 'd' }, type: TOKEN_TYPE },
+    ]);
+    assert.deepEqual([...counts], [['ci', 2]]);
+  });
+
+  it('joins bindings with their role\'s rules or the reason they are unknown', function () {
     const rules = [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }];
-    const inv = assembleInventory('ns', [{ metadata: { name: 'sa', labels: managed } }, { metadata: { name: 'default' } }],
+    const b: BindingSummary[] = [
+      { kind: 'RoleBinding', name: 'a', namespace: 'ns', roleRef: { kind: 'Role', name: 'r' }, managed: true },
+      { kind: 'RoleBinding', name: 'b', namespace: 'ns', roleRef: { kind: 'ClusterRole', name: 'view' }, managed: false },
+      { kind: 'RoleBinding', name: 'c', namespace: 'other', roleRef: { kind: 'Role', name: 'r' }, managed: false },
+    ];
+    const joined = withRules(b, new Map<string, typeof rules | string>([['Role/ns/r', rules], ['ClusterRole//view', 'you may not read ClusterRole "view"']]));
+    assert.deepEqual(joined.map((j) => [j.name, j.rules, j.rulesError]), [['a', rules, undefined], ['b', undefined, 'you may not read ClusterRole "view"'], ['c', undefined, undefined]]);
+  });
+
+  it('assembles service accounts with their bindings, the bound rules and token Secrets', function () {
+    const rules = [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }];
+    const inv = assembleInventory('ns', [{ metadata: { name: 'sa', labels: managed }, secrets: [{ name: 'sa-token-abcde' }] }, { metadata: { name: 'default' } }],
       [binding('b', 'ns', [{ kind: 'ServiceAccount', name: 'sa', namespace: 'ns' }]), binding('c', undefined, [{ kind: 'ServiceAccount', name: 'sa', namespace: 'ns' }], { kind: 'ClusterRole', name: 'view' })],
-      [], new Map<string, typeof rules | string>([['Role/ns/r', rules], ['ClusterRole//view', 'you may not read ClusterRole "view"']]));
-    assert.deepEqual(inv.map((s) => [s.name, s.managed, s.bindings.length]), [['default', false, 0], ['sa', true, 2]]);
+      [{ metadata: { name: 'sa-token-abcde', annotations: { 'kubernetes.io/service-account.name': 'sa' } }, type: TOKEN_TYPE, populated: true }],
+      new Map<string, typeof rules | string>([['Role/ns/r', rules], ['ClusterRole//view', 'you may not read ClusterRole "view"']]));
+    assert.deepEqual(inv.map((s) => [s.name, s.managed, s.bindings.length, s.tokenSecrets.length]), [['default', false, 0, 0], ['sa', true, 2, 1]]);
     const sa = inv.find((s) => s.name === 'sa')!;
     assert.deepEqual(sa.bindings[0].rulesError, 'you may not read ClusterRole "view"');
     assert.deepEqual(sa.bindings[1].rules, rules);

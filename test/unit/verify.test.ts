@@ -1,6 +1,6 @@
 // core/verify without a cluster: which checks a request leads to.
 import * as assert from 'node:assert/strict';
-import { expectationsFromRequest, plannedChecks } from '../../src/core/verify/verify';
+import { checkWithPropagationRetry, expectationsFromRequest, plannedChecks, PROPAGATION_RETRY_DELAYS_MS } from '../../src/core/verify/verify';
 import type { ProvisionRequest } from '../../src/core/types';
 
 const base: ProvisionRequest = {
@@ -35,5 +35,62 @@ describe('verify: planned checks', function () {
     const cluster = plannedChecks(expectationsFromRequest({ ...base, scope: { kind: 'cluster' } }));
     assert.ok(cluster.checks.filter((c) => c.expected === 'allowed').every((c) => c.namespace === undefined));
     assert.ok(!cluster.checks.some((c) => c.why.startsWith('outside')));
+  });
+});
+
+describe('verify: retrying checks denied while RBAC propagates', function () {
+  type C = { id: string; expected: 'allowed' | 'denied' };
+  /** A check that answers "denied" for the first `deniedCalls[id]` calls of that id, then "allowed" (or always denied). */
+  function checker(deniedCalls: Record<string, number>, alwaysDenied: string[] = []) {
+    const calls: string[] = [];
+    return {
+      calls,
+      check: async (c: C) => {
+        calls.push(c.id);
+        if (alwaysDenied.includes(c.id)) return false;
+        return calls.filter((x) => x === c.id).length > (deniedCalls[c.id] ?? 0);
+      },
+    };
+  }
+  const noWait = (waited: number[]) => async (ms: number) => { waited.push(ms); };
+
+  it('no retry when everything expected allowed is allowed at once', async function () {
+    const waited: number[] = [];
+    const { check, calls } = checker({});
+    const out = await checkWithPropagationRetry<C>([{ id: 'a', expected: 'allowed' }, { id: 'b', expected: 'allowed' }], check, { wait: noWait(waited) });
+    assert.deepEqual(out, { allowed: [true, true], retries: 0, allowedLate: 0 });
+    assert.deepEqual(waited, []);
+    assert.deepEqual(calls.sort(), ['a', 'b']);
+  });
+
+  it('re-asks only the expected-allowed checks that were denied, until they are allowed', async function () {
+    const waited: number[] = [];
+    const { check, calls } = checker({ slow: 2 }, ['secrets']);
+    const out = await checkWithPropagationRetry<C>(
+      [{ id: 'fast', expected: 'allowed' }, { id: 'slow', expected: 'allowed' }, { id: 'secrets', expected: 'denied' }], check, { wait: noWait(waited) });
+    assert.deepEqual(out, { allowed: [true, true, false], retries: 2, allowedLate: 1 });
+    assert.deepEqual(waited, PROPAGATION_RETRY_DELAYS_MS.slice(0, 2));
+    assert.equal(calls.filter((c) => c === 'fast').length, 1);
+    assert.equal(calls.filter((c) => c === 'secrets').length, 1, 'an expected-denied check is asked once');
+    assert.equal(calls.filter((c) => c === 'slow').length, 3);
+  });
+
+  it('gives up after the bounded delays (about 3 s in all) and reports the denial', async function () {
+    const waited: number[] = [];
+    const { check, calls } = checker({}, ['never']);
+    const out = await checkWithPropagationRetry<C>([{ id: 'never', expected: 'allowed' }], check, { wait: noWait(waited) });
+    assert.deepEqual(out, { allowed: [false], retries: PROPAGATION_RETRY_DELAYS_MS.length, allowedLate: 0 });
+    assert.deepEqual(waited, [...PROPAGATION_RETRY_DELAYS_MS]);
+    const total = waited.reduce((a, b) => a + b, 0);
+    assert.ok(total >= 2000 && total <= 3500, `waited ${total} ms in all`);
+    assert.equal(calls.length, 1 + PROPAGATION_RETRY_DELAYS_MS.length);
+  });
+
+  it('an expected-denied check that is allowed is a failure at once, never retried', async function () {
+    const waited: number[] = [];
+    const { check } = checker({});
+    const out = await checkWithPropagationRetry<C>([{ id: 'leak', expected: 'denied' }], check, { wait: noWait(waited) });
+    assert.deepEqual(out, { allowed: [true], retries: 0, allowedLate: 0 });
+    assert.deepEqual(waited, []);
   });
 });

@@ -1,9 +1,9 @@
 // `sa-kubeconfig delete`: remove everything sa-kubeconfig made for a service account, and nothing else.
 import { describeRef } from '../../core/apply/objects';
-import { deleteManaged, type DeleteResult } from '../../core/inventory/inventory';
-import { booleanFlag, stringFlag, UsageError, type ParsedArgs } from '../args';
-import { CONNECTION_FLAGS, OUTPUT_FLAG, VERBOSE_FLAG, connectFromFlags, outputFormat, type Command } from '../command';
-import { EXIT, printResult, stderrLogger, type CliIo } from '../io';
+import { deleteManaged, type DeleteResult } from '../../core/inventory';
+import { booleanFlag, type ParsedArgs } from '../args';
+import { CONNECTION_FLAGS, OUTPUT_FLAG, SERVICE_ACCOUNT_FLAGS, VERBOSE_FLAG, outputFormat, withServiceAccount, type Command } from '../command';
+import { EXIT, printResult, type CliIo } from '../io';
 
 export const deleteCommand: Command = {
   name: 'delete',
@@ -11,8 +11,7 @@ export const deleteCommand: Command = {
   usage: 'sa-kubeconfig delete -s NAME [-n NS] [--include-namespace] [--dry-run] [flags]',
   flags: [
     ...CONNECTION_FLAGS,
-    { name: 'namespace', short: 'n', type: 'string', value: 'NS', description: 'Namespace of the service account (default: the context\'s).' },
-    { name: 'service-account', short: 's', type: 'string', value: 'NAME', description: 'The service account. Required.' },
+    ...SERVICE_ACCOUNT_FLAGS,
     { name: 'include-namespace', type: 'boolean', description: 'Also delete the namespace if sa-kubeconfig created it (deletes everything in it).' },
     { name: 'dry-run', type: 'boolean', description: 'Only list what would be deleted.' },
     { name: 'yes', short: 'y', type: 'boolean', description: 'Do not ask for confirmation.' },
@@ -35,14 +34,9 @@ function describeResult(result: DeleteResult): string {
   ].join('\n');
 }
 
-async function runDelete({ flags, positionals }: ParsedArgs, io: CliIo): Promise<number> {
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"; name the service account with -s.`);
-  const serviceAccount = stringFlag(flags, 'service-account');
-  if (!serviceAccount) throw new UsageError('--service-account NAME is required.');
-  const logger = stderrLogger(io, booleanFlag(flags, 'verbose'));
-  const conn = await connectFromFlags(flags, logger, io);
-  try {
-    const namespace = stringFlag(flags, 'namespace') ?? conn.namespace;
+function runDelete(parsed: ParsedArgs, io: CliIo): Promise<number> {
+  const { flags } = parsed;
+  return withServiceAccount(parsed, io, async ({ conn, namespace, serviceAccount, logger }) => {
     const args = { namespace, serviceAccount, includeNamespace: booleanFlag(flags, 'include-namespace') };
     if (!booleanFlag(flags, 'dry-run') && io.interactive && !booleanFlag(flags, 'yes')) {
       const preview = await deleteManaged(conn, { ...args, dryRun: true }, { logger, signal: io.signal });
@@ -56,7 +50,5 @@ async function runDelete({ flags, positionals }: ParsedArgs, io: CliIo): Promise
     const result = await deleteManaged(conn, { ...args, dryRun: booleanFlag(flags, 'dry-run') }, { logger, signal: io.signal });
     printResult(io, outputFormat(flags), result, () => describeResult(result));
     return result.failed.length > 0 ? EXIT.failure : EXIT.ok;
-  } finally {
-    conn.close();
-  }
+  });
 }

@@ -1,9 +1,9 @@
 // `sa-kubeconfig revoke`: invalidate the tokens issued through Secrets by deleting those Secrets.
 import { describeRef } from '../../core/apply/objects';
-import { revoke } from '../../core/inventory/inventory';
-import { booleanFlag, stringFlag, UsageError, type ParsedArgs } from '../args';
-import { CONNECTION_FLAGS, OUTPUT_FLAG, VERBOSE_FLAG, connectFromFlags, outputFormat, type Command } from '../command';
-import { EXIT, printResult, stderrLogger, type CliIo } from '../io';
+import { revoke } from '../../core/inventory';
+import { booleanFlag, stringFlag, type ParsedArgs } from '../args';
+import { CONNECTION_FLAGS, OUTPUT_FLAG, SERVICE_ACCOUNT_FLAGS, VERBOSE_FLAG, outputFormat, withServiceAccount, type Command } from '../command';
+import { EXIT, printResult, type CliIo } from '../io';
 
 export const revokeCommand: Command = {
   name: 'revoke',
@@ -11,8 +11,7 @@ export const revokeCommand: Command = {
   usage: 'sa-kubeconfig revoke -s NAME [-n NS] [--secret NAME] [flags]',
   flags: [
     ...CONNECTION_FLAGS,
-    { name: 'namespace', short: 'n', type: 'string', value: 'NS', description: 'Namespace of the service account (default: the context\'s).' },
-    { name: 'service-account', short: 's', type: 'string', value: 'NAME', description: 'The service account. Required.' },
+    ...SERVICE_ACCOUNT_FLAGS,
     { name: 'secret', type: 'string', value: 'NAME', description: 'Only this token Secret (also one sa-kubeconfig did not make).' },
     { name: 'yes', short: 'y', type: 'boolean', description: 'Do not ask for confirmation.' },
     OUTPUT_FLAG,
@@ -23,14 +22,9 @@ export const revokeCommand: Command = {
   run: runRevoke,
 };
 
-async function runRevoke({ flags, positionals }: ParsedArgs, io: CliIo): Promise<number> {
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"; name the service account with -s.`);
-  const serviceAccount = stringFlag(flags, 'service-account');
-  if (!serviceAccount) throw new UsageError('--service-account NAME is required.');
-  const logger = stderrLogger(io, booleanFlag(flags, 'verbose'));
-  const conn = await connectFromFlags(flags, logger, io);
-  try {
-    const namespace = stringFlag(flags, 'namespace') ?? conn.namespace;
+function runRevoke(parsed: ParsedArgs, io: CliIo): Promise<number> {
+  const { flags } = parsed;
+  return withServiceAccount(parsed, io, async ({ conn, namespace, serviceAccount, logger }) => {
     if (io.interactive && !booleanFlag(flags, 'yes')
       && !(await io.confirm(`Revoke the token Secrets of ${namespace}/${serviceAccount} in context "${conn.contextName}"?`))) {
       io.stderr('Cancelled; nothing was changed.\n');
@@ -46,7 +40,5 @@ async function runRevoke({ flags, positionals }: ParsedArgs, io: CliIo): Promise
       ...result.notes.map((n) => `Note: ${n}`),
     ].join('\n'));
     return EXIT.ok;
-  } finally {
-    conn.close();
-  }
+  });
 }

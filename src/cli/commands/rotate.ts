@@ -1,9 +1,9 @@
 // `sa-kubeconfig rotate`: a new token (and kubeconfig) for a service account sa-kubeconfig made.
-import { rotate, type RotateResult } from '../../core/inventory/inventory';
+import { rotate } from '../../core/inventory';
 import { parseDuration } from '../../core/plan/duration';
 import { verifyKubeconfig } from '../../core/verify/verify';
-import { booleanFlag, listFlag, stringFlag, UsageError, type ParsedArgs } from '../args';
-import { CONNECTION_FLAGS, OUTPUT_FLAG, VERBOSE_FLAG, connectFromFlags, outputFormat, type Command } from '../command';
+import { booleanFlag, listFlag, stringFlag, type ParsedArgs } from '../args';
+import { CONNECTION_FLAGS, OUTPUT_FLAG, SERVICE_ACCOUNT_FLAGS, VERBOSE_FLAG, outputFormat, withServiceAccount, type Command } from '../command';
 import { EXIT, printResult, stderrLogger, VerificationFailedError, type CliIo } from '../io';
 import { KUBECONFIG_OUTPUT_FLAGS, checkOutputFlags, describeDestination, destinationSummary, messageWriter, writeKubeconfigOutput } from '../kubeconfigOutput';
 
@@ -13,8 +13,7 @@ export const rotateCommand: Command = {
   usage: 'sa-kubeconfig rotate -s NAME [-n NS] [--duration 24h] [--out FILE | --merge-into FILE] [flags]',
   flags: [
     ...CONNECTION_FLAGS,
-    { name: 'namespace', short: 'n', type: 'string', value: 'NS', description: 'Namespace of the service account (default: the context\'s).' },
-    { name: 'service-account', short: 's', type: 'string', value: 'NAME', description: 'The service account. Required.' },
+    ...SERVICE_ACCOUNT_FLAGS,
     { name: 'duration', short: 'd', type: 'string', value: 'DURATION', description: 'Lifetime of a new time-limited token (default 24h).' },
     { name: 'namespaces', type: 'list', value: 'A,B', description: 'Contexts for these namespaces (default: where its RoleBindings are).' },
     { name: 'server', type: 'string', value: 'URL', description: 'API server URL for the kubeconfig (default: the context\'s).' },
@@ -30,24 +29,21 @@ export const rotateCommand: Command = {
   run: runRotate,
 };
 
-async function runRotate({ flags, positionals }: ParsedArgs, io: CliIo): Promise<number> {
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"; name the service account with -s.`);
-  const serviceAccount = stringFlag(flags, 'service-account');
-  if (!serviceAccount) throw new UsageError('--service-account NAME is required.');
+async function runRotate(parsed: ParsedArgs, io: CliIo): Promise<number> {
+  const { flags } = parsed;
   const format = outputFormat(flags);
   checkOutputFlags(flags, format);
   const durationSeconds = parseDuration(stringFlag(flags, 'duration') ?? '24h');
   const logger = stderrLogger(io, booleanFlag(flags, 'verbose'));
-  const conn = await connectFromFlags(flags, logger, io);
-  const namespace = stringFlag(flags, 'namespace') ?? conn.namespace;
-  let result: RotateResult;
-  try {
-    const namespaces = listFlag(flags, 'namespaces');
-    const server = stringFlag(flags, 'server');
-    const namePrefix = stringFlag(flags, 'name-prefix');
-    result = await rotate(conn, {
-      namespace,
-      serviceAccount,
+  const namespaces = listFlag(flags, 'namespaces');
+  const server = stringFlag(flags, 'server');
+  const namePrefix = stringFlag(flags, 'name-prefix');
+  const { namespace, serviceAccount, result } = await withServiceAccount(parsed, io, async (t) => ({
+    namespace: t.namespace,
+    serviceAccount: t.serviceAccount,
+    result: await rotate(t.conn, {
+      namespace: t.namespace,
+      serviceAccount: t.serviceAccount,
       durationSeconds,
       ...(namespaces.length > 0 ? { namespaces } : {}),
       kubeconfig: {
@@ -55,10 +51,8 @@ async function runRotate({ flags, positionals }: ParsedArgs, io: CliIo): Promise
         ...(booleanFlag(flags, 'insecure') ? { insecureSkipTlsVerify: true } : {}),
         ...(namePrefix ? { namePrefix } : {}),
       },
-    }, { logger, signal: io.signal });
-  } finally {
-    conn.close();
-  }
+    }, { logger: t.logger, signal: io.signal }),
+  }));
   const destination = await writeKubeconfigOutput(flags, result.kubeconfigYaml, io);
   // The rules were checked when the account was created; here it matters that the cluster accepts the new token.
   const verification = booleanFlag(flags, 'no-verify')

@@ -121,5 +121,6 @@ export function verificationSummary(report: VerificationReport) {
     incomplete: report.incomplete,
     notes: report.notes,
     requests: report.requests,
+    retries: report.retries,
   };
 }

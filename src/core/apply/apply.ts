@@ -54,17 +54,46 @@ export async function apply(conn: Connection, plan: Plan, options: ApplyOptions 
   return result;
 }
 
+/** Namespaces the server's dry run said do not exist, in plan order. Pure. */
+export function missingNamespaces(report: Pick<PreflightReport, 'dryRun'>): string[] {
+  const names = report.dryRun
+    .filter((d) => !d.ok && d.error?.code === 'notFound' && /namespace/i.test(d.error.message ?? '') && d.ref.namespace)
+    .map((d) => d.ref.namespace as string);
+  return [...new Set(names)];
+}
+
+/**
+ * Says which namespaces are missing and what to do. Only the service account's own namespace can be created by
+ * sa-kubeconfig (--create-namespace); the other namespaces permissions are granted in must exist already. Pure.
+ */
+export function describeMissingNamespaces(serviceAccountNamespace: string, missing: string[]): { message: string; hint: string } {
+  const own = missing.includes(serviceAccountNamespace);
+  const others = missing.filter((n) => n !== serviceAccountNamespace);
+  const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(', ');
+  const parts: string[] = [];
+  const hints: string[] = [];
+  if (own) {
+    parts.push(`the service account's namespace "${serviceAccountNamespace}" does not exist`);
+    hints.push(`Ask sa-kubeconfig to create "${serviceAccountNamespace}" (--create-namespace), or pick an existing namespace.`);
+  }
+  if (others.length > 0) {
+    parts.push(`${others.length === 1 ? 'namespace' : 'namespaces'} ${quoted(others)}, where permissions were to be granted (--namespaces), ${others.length === 1 ? 'does' : 'do'} not exist`);
+    hints.push(`Create ${others.length === 1 ? 'it' : 'them'} first (kubectl create namespace ${others.join(' ')}) or leave ${others.length === 1 ? 'it' : 'them'} out of --namespaces; `
+      + `--create-namespace only creates the service account's own namespace${own ? '' : ` ("${serviceAccountNamespace}")`}.`);
+  }
+  return { message: `Nothing was created: ${parts.join(', and ')}.`, hint: hints.join(' ') };
+}
+
 export function refuseUnlessOk(report: PreflightReport): void {
   if (report.ok) return;
   const why = explainRefusal(report);
   if (report.conflicts.length > 0 && report.missingRules.length === 0 && report.denied.length === 0) {
     throw new SaKubeconfigError('unmanagedConflict', `Nothing was created: objects with the same names already exist.\n${why}`, { details: report });
   }
-  const missingNamespace = report.dryRun.find((d) => !d.ok && d.error?.code === 'notFound' && /^Namespace /.test(d.error.message));
-  if (missingNamespace && report.missingRules.length === 0 && report.denied.length === 0 && report.conflicts.length === 0) {
-    throw new SaKubeconfigError('notFound', `Nothing was created: ${missingNamespace.error?.message}`, {
-      details: report, hint: 'Ask sa-kubeconfig to create the namespace (--create-namespace), or pick an existing one.',
-    });
+  const missing = missingNamespaces(report);
+  if (missing.length > 0 && report.missingRules.length === 0 && report.denied.length === 0 && report.conflicts.length === 0) {
+    const { message, hint } = describeMissingNamespaces(report.plan.request.namespace, missing);
+    throw new SaKubeconfigError('notFound', message, { details: report, hint });
   }
   if (report.missingRules.length > 0 || report.denied.length > 0) {
     throw new SaKubeconfigError('escalation', `Nothing was created: you lack permissions this request needs.\n${why}`, { details: report });

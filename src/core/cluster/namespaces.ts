@@ -8,6 +8,17 @@ export interface NamespaceList {
   namespaces: string[];
   /** Where the list came from: the namespaces API, OpenShift's projects API, or only the context's namespace. */
   source: 'namespaces' | 'projects' | 'context';
+  /** Why the list is not the cluster's namespaces, in words for the user (set unless source is 'namespaces'). */
+  note?: string;
+}
+
+/** What a fallback list means for the user. Pure. */
+export function namespaceListNote(source: NamespaceList['source'], contextNamespace: string): string | undefined {
+  switch (source) {
+    case 'projects': return 'Listing namespaces is not allowed: showing your OpenShift projects instead.';
+    case 'context': return `Listing namespaces is not allowed (nor OpenShift projects): showing only the context's namespace "${contextNamespace}".`;
+    default: return undefined;
+  }
 }
 
 interface NameList { items?: { metadata?: { name?: string } }[] }
@@ -31,11 +42,11 @@ export async function listNamespaces(conn: Connection, options: OperationOptions
   }
   try {
     const list = await conn.client.request<NameList>({ method: 'GET', path: '/apis/project.openshift.io/v1/projects', action: 'list projects' }, options);
-    return { namespaces: namesFromList(list), source: 'projects' };
+    return { namespaces: namesFromList(list), source: 'projects', note: namespaceListNote('projects', conn.namespace) };
   } catch (err) {
     if (!isSaKubeconfigError(err, 'forbidden') && !isSaKubeconfigError(err, 'notFound')) throw err;
   }
-  return { namespaces: [conn.namespace], source: 'context' };
+  return { namespaces: [conn.namespace], source: 'context', note: namespaceListNote('context', conn.namespace) };
 }
 
 /** OpenShift serves its own API groups (project.openshift.io, route.openshift.io, ...). Pure. */

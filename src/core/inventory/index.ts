@@ -1,1 +1,4 @@
-export * from './inventory';
+export * from './parse';
+export * from './read';
+export * from './lifecycle';
+export * from './kubeconfig';

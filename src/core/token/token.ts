@@ -10,6 +10,7 @@ import type { OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
 import { SaKubeconfigError, isSaKubeconfigError } from '../cluster/errors';
 import { clusterCaPem } from '../cluster/kubeconfig';
+import { METADATA_ONLY_LIST, sleep } from '../cluster/util';
 
 export const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
 export const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
@@ -153,15 +154,6 @@ export async function waitForTokenSecret(
   }
 }
 
-function sleep(ms: number, signal?: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(new SaKubeconfigError('aborted', 'Cancelled.'));
-    const t = setTimeout(() => { signal?.removeEventListener('abort', onAbort); resolve(); }, ms);
-    const onAbort = () => { clearTimeout(t); reject(new SaKubeconfigError('aborted', 'Cancelled.')); };
-    signal?.addEventListener('abort', onAbort, { once: true });
-  });
-}
-
 // ---- (c) existing token Secret ----
 
 export interface ServiceAccountObject {
@@ -170,13 +162,24 @@ export interface ServiceAccountObject {
 }
 
 /**
+ * A service-account-token Secret of this service account: annotated with its name (the API server requires the
+ * annotation on that type), or listed in its `.secrets` (how OpenShift ≤ 4.15 links `<sa>-token-xxxxx`). Pure.
+ */
+export function isTokenSecretOf(
+  secret: { metadata?: { name?: string; annotations?: Record<string, string> }; type?: string }, serviceAccount: string, listed: ReadonlySet<string | undefined> = new Set(),
+): boolean {
+  return secret.type === SERVICE_ACCOUNT_TOKEN_TYPE
+    && (secret.metadata?.annotations?.[SA_NAME_ANNOTATION] === serviceAccount || (secret.metadata?.name !== undefined && listed.has(secret.metadata.name)));
+}
+
+/**
  * Token Secrets that belong to a service account: those listed in its `.secrets` and those annotated with its
  * name, of type service-account-token. Newest first. Pure.
  */
 export function tokenSecretsOf(sa: ServiceAccountObject, secrets: SecretObject[]): SecretObject[] {
-  const listed = new Set((sa.secrets ?? []).map((s) => s.name).filter(Boolean));
+  const listed = new Set((sa.secrets ?? []).map((s) => s.name));
   return secrets
-    .filter((s) => s.type === SERVICE_ACCOUNT_TOKEN_TYPE && (listed.has(s.metadata.name) || s.metadata.annotations?.[SA_NAME_ANNOTATION] === sa.metadata.name))
+    .filter((s) => isTokenSecretOf(s, sa.metadata.name, listed))
     .sort((a, b) => (b.metadata.creationTimestamp ?? '').localeCompare(a.metadata.creationTimestamp ?? ''));
 }
 
@@ -196,10 +199,15 @@ export async function readExistingTokenSecret(
     }
   } else {
     const sa = await conn.client.request<ServiceAccountObject>({ method: 'GET', path: `/api/v1/namespaces/${ns}/serviceaccounts/${encodeURIComponent(args.serviceAccount)}`, action: `get service account "${args.serviceAccount}"` }, options);
-    const list = await conn.client.request<{ items: SecretObject[] }>({
-      method: 'GET', path: `/api/v1/namespaces/${ns}/secrets`, query: { fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` }, action: `list token Secrets in namespace "${args.namespace}"`,
+    // Metadata only: the data of every token Secret in the namespace need not cross the wire to pick one.
+    const list = await conn.client.request<{ items?: SecretObject[] }>({
+      method: 'GET', path: `/api/v1/namespaces/${ns}/secrets`, query: { fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` },
+      accept: METADATA_ONLY_LIST, action: `list token Secrets in namespace "${args.namespace}"`,
     }, options);
-    secret = tokenSecretsOf(sa, list.items).find((s) => readTokenSecret(s));
+    for (const candidate of tokenSecretsOf(sa, (list.items ?? []).map((s) => ({ ...s, type: SERVICE_ACCOUNT_TOKEN_TYPE })))) {
+      const full = await conn.client.getOptional<SecretObject>({ path: `/api/v1/namespaces/${ns}/secrets/${encodeURIComponent(candidate.metadata.name)}`, action: `read Secret "${candidate.metadata.name}"` }, options);
+      if (full && readTokenSecret(full)) { secret = full; break; }
+    }
     if (!secret) throw new SaKubeconfigError('notFound', `Service account "${args.serviceAccount}" in namespace "${args.namespace}" has no token Secret.`, { hint: 'Use a time-bound token (--duration) or a long-lived one (--long-lived) instead.' });
   }
   const filled = readTokenSecret(secret);

@@ -5,18 +5,13 @@
 
 import type { OperationOptions, PolicyRule, ProvisionRequest } from '../types';
 import { connectWithKubeconfigText, type Connection } from '../cluster/connect';
-import { accessReview, rulesReview, splitResource, whoAmI, type WhoAmI } from '../cluster/reviews';
-import { mapLimit } from '../cluster/util';
+import { accessReview, rulesReview, splitResource, whoAmI, type AccessAttributes, type WhoAmI } from '../cluster/reviews';
+import { mapLimit, sleep } from '../cluster/util';
 import { breakdownRule, missingRules } from '../plan/rules';
 
-export interface VerificationCheck {
-  verb: string;
-  group: string;
-  resource: string;
-  subresource?: string;
+export interface VerificationCheck extends AccessAttributes {
   /** Undefined = cluster-wide. */
   namespace?: string;
-  name?: string;
   expected: 'allowed' | 'denied';
   allowed: boolean;
   ok: boolean;
@@ -35,6 +30,11 @@ export interface VerificationReport {
   notes: string[];
   /** Requests the verification sent. */
   requests: number;
+  /**
+   * Rounds in which expected-allowed checks that came back denied were asked again (RBAC propagation: the
+   * authorizer learns new Roles and bindings through informers, a moment after they are created). 0 = none needed.
+   */
+  retries: number;
   /** Context of the generated kubeconfig that was used. */
   context: string;
 }
@@ -105,8 +105,55 @@ export function plannedChecks(exp: Expectations): { checks: PlannedCheck[]; note
   return { checks, notes };
 }
 
+/**
+ * Waits between re-checks of expected-allowed checks that were denied: about 3 s in all, then a denial is final.
+ * RBAC objects reach the API server's authorizer through informers, usually within a second of being created.
+ */
+export const PROPAGATION_RETRY_DELAYS_MS: readonly number[] = [100, 200, 400, 800, 1500];
+
+export interface RetryOutcome {
+  allowed: boolean[];
+  /** Rounds of re-checks that were needed (0 when every expected-allowed check was allowed at once). */
+  retries: number;
+  /** Checks that were denied at first and allowed on a re-check. */
+  allowedLate: number;
+}
+
+/**
+ * Runs every check once, then re-runs only the expected-allowed ones that came back denied, after each delay in
+ * turn, until none is left or the delays run out. Expected-denied checks are never retried (a late "allowed"
+ * would be the real answer, not a propagation delay). `check` and `wait` are injected so this can be tested alone.
+ */
+export async function checkWithPropagationRetry<C extends { expected: 'allowed' | 'denied' }>(
+  checks: C[],
+  check: (c: C) => Promise<boolean>,
+  opts: { delaysMs?: readonly number[]; wait?: (ms: number) => Promise<void>; concurrency?: number } = {},
+): Promise<RetryOutcome> {
+  const delays = opts.delaysMs ?? PROPAGATION_RETRY_DELAYS_MS;
+  const wait = opts.wait ?? ((ms: number) => sleep(ms));
+  const concurrency = opts.concurrency ?? 8;
+  const allowed = await mapLimit(checks, concurrency, check);
+  const pendingAtFirst = checks.filter((c, i) => c.expected === 'allowed' && !allowed[i]).length;
+  let retries = 0;
+  for (const delay of delays) {
+    const pending = checks.map((_c, i) => i).filter((i) => checks[i].expected === 'allowed' && !allowed[i]);
+    if (pending.length === 0) break;
+    await wait(delay);
+    retries++;
+    const again = await mapLimit(pending, concurrency, (i) => check(checks[i]));
+    pending.forEach((i, k) => { allowed[i] = again[k]; });
+  }
+  const stillDenied = checks.filter((c, i) => c.expected === 'allowed' && !allowed[i]).length;
+  return { allowed, retries, allowedLate: pendingAtFirst - stillDenied };
+}
+
 /** Verifies the generated kubeconfig text (its current context, or `context`). */
-export async function verifyKubeconfig(kubeconfigYaml: string, exp: Expectations, options: OperationOptions & { context?: string; timeoutMs?: number } = {}): Promise<VerificationReport> {
+export interface VerifyOptions extends OperationOptions {
+  /** Delays between re-checks of expected-allowed checks that were denied (default PROPAGATION_RETRY_DELAYS_MS). */
+  propagationDelaysMs?: readonly number[];
+}
+
+export async function verifyKubeconfig(kubeconfigYaml: string, exp: Expectations, options: VerifyOptions & { context?: string; timeoutMs?: number } = {}): Promise<VerificationReport> {
   const conn = await connectWithKubeconfigText(kubeconfigYaml, options.context, { logger: options.logger, timeoutMs: options.timeoutMs });
   try {
     return await verifyWith(conn, exp, options);
@@ -116,7 +163,7 @@ export async function verifyKubeconfig(kubeconfigYaml: string, exp: Expectations
 }
 
 /** Verifies with an existing connection that uses the credential under test. */
-export async function verifyWith(conn: Connection, exp: Expectations, options: OperationOptions = {}): Promise<VerificationReport> {
+export async function verifyWith(conn: Connection, exp: Expectations, options: VerifyOptions = {}): Promise<VerificationReport> {
   const before = conn.client.requestCount;
   const { checks: planned, notes } = plannedChecks(exp);
   // whoami first: a rejected token fails here with a clear 401 error.
@@ -124,12 +171,20 @@ export async function verifyWith(conn: Connection, exp: Expectations, options: O
     if ((err as { code?: string }).code === 'notFound') { notes.push('SelfSubjectReview is not served (Kubernetes < 1.28).'); return undefined; }
     throw err;
   });
-  const [reviews, decisions] = await Promise.all([
-    mapLimit(exp.namespaces, 4, (ns) => rulesReview(conn, ns, options)),
-    mapLimit(planned, 8, (c) => accessReview(conn, { verb: c.verb, group: c.group, resource: c.resource, subresource: c.subresource, namespace: c.namespace, name: c.name }, options)),
+  const reviewRules = () => mapLimit(exp.namespaces, 4, (ns) => rulesReview(conn, ns, options));
+  const [firstReviews, outcome] = await Promise.all([
+    reviewRules(),
+    checkWithPropagationRetry(planned, async (c) => (await accessReview(conn, { verb: c.verb, group: c.group, resource: c.resource, subresource: c.subresource, namespace: c.namespace, name: c.name }, options)).allowed, {
+      delaysMs: options.propagationDelaysMs, wait: (ms) => sleep(ms, options.signal),
+    }),
   ]);
+  // The rules reviews ran while permissions were still arriving: ask again for the settled picture.
+  const reviews = outcome.retries > 0 ? await reviewRules() : firstReviews;
+  if (outcome.allowedLate > 0) {
+    notes.push(`${outcome.allowedLate} permission check(s) were denied at first and allowed after ${outcome.retries} retry round(s): the API server takes a moment to learn new RBAC objects.`);
+  }
   const checks: VerificationCheck[] = planned.map((c, i) => {
-    const allowed = decisions[i].allowed;
+    const allowed = outcome.allowed[i];
     return { ...c, allowed, ok: c.expected === 'allowed' ? allowed : !allowed };
   });
   const rulesByNamespace: Record<string, PolicyRule[]> = {};
@@ -137,6 +192,6 @@ export async function verifyWith(conn: Connection, exp: Expectations, options: O
   const incomplete = reviews.some((r) => r.incomplete);
   return {
     ok: checks.every((c) => c.ok), checks, rulesByNamespace, incomplete, ...(whoami ? { whoami } : {}), notes,
-    requests: conn.client.requestCount - before, context: conn.contextName,
+    requests: conn.client.requestCount - before, retries: outcome.retries, context: conn.contextName,
   };
 }

@@ -1,174 +1,20 @@
-// What exists for service accounts, and the life-cycle operations on what sa-kubeconfig made:
-//   listServiceAccounts  service accounts of a namespace with their bindings, the bound roles' rules and token Secrets
-//   rotate               a new token (replacing the long-lived or binding Secret, which revokes the old token)
-//   revoke               delete the token Secrets we made (long-lived, or the Secret time-bound tokens are bound to)
-//   deleteManaged        delete everything we made for one service account, found by label + annotation, nothing else
-// Parsing is pure; the functions that send are thin.
+// The life-cycle operations on what sa-kubeconfig made, found by its label and annotation:
+//   findManagedObjects  everything we made for one service account (Secrets without their data)
+//   deleteManaged       delete exactly that, bindings first, nothing else
+//   revoke              delete the token Secrets we made (long-lived, or the Secret time-bound tokens are bound to)
+//   rotate              a new token (replacing the long-lived or binding Secret, which revokes the old token)
+// Reading service accounts is read.ts's; the pure parts are in parse.ts.
 
-import {
-  MANAGED_BY_LABEL, MANAGED_BY_VALUE, type KubeconfigOptions, type KubeObject, type OperationOptions, type PolicyRule, type RoleReference,
-} from '../types';
+import type { KubeconfigOptions, KubeObject, OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
 import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
-import { mapLimit } from '../cluster/util';
+import { mapLimit, sleep } from '../cluster/util';
 import { describeRef, isManaged, managedFor, objectPath, type ObjectRef } from '../apply/objects';
 import { serviceAccountKey, tokenBindingSecretName } from '../plan/names';
-import { SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, requestToken, waitForTokenSecret, type SecretObject, type ServiceAccountObject, type TokenResult } from '../token/token';
+import { SERVICE_ACCOUNT_TOKEN_TYPE, requestToken, waitForTokenSecret, type SecretObject, type ServiceAccountObject, type TokenResult } from '../token/token';
 import { kubeconfigFor, type KubeconfigForResult } from '../token/kubeconfigFor';
-
-const RBAC = '/apis/rbac.authorization.k8s.io/v1';
-const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
-
-export interface BindingInfo {
-  kind: 'RoleBinding' | 'ClusterRoleBinding';
-  name: string;
-  namespace?: string;
-  roleRef: RoleReference;
-  managed: boolean;
-  /** Rules of the bound role; undefined when it could not be read. */
-  rules?: PolicyRule[];
-  rulesError?: string;
-}
-
-export interface TokenSecretInfo {
-  name: string;
-  type: string;
-  /** `longLived`: a service-account-token Secret; `binding`: the Secret time-bound tokens are bound to. */
-  role: 'longLived' | 'binding';
-  managed: boolean;
-  createdAt?: string;
-  /** The token controller has filled it (long-lived only). */
-  filled?: boolean;
-}
-
-export interface ServiceAccountInfo {
-  namespace: string;
-  name: string;
-  managed: boolean;
-  createdAt?: string;
-  bindings: BindingInfo[];
-  tokenSecrets: TokenSecretInfo[];
-}
-
-export interface InventoryResult {
-  namespace: string;
-  serviceAccounts: ServiceAccountInfo[];
-  /** What could not be listed (Forbidden) and so may be missing. */
-  incomplete: string[];
-  requests: number;
-}
-
-interface BindingObject extends KubeObject {
-  roleRef: { kind: string; name: string; apiGroup?: string };
-  subjects?: { kind: string; name: string; namespace?: string }[];
-}
-
-/** Whether a binding's subjects include the service account. Pure. */
-export function bindsServiceAccount(binding: BindingObject, namespace: string, name: string): boolean {
-  return (binding.subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === name && (s.namespace ?? binding.metadata.namespace) === namespace);
-}
-
-/** Token Secrets of a service account, long-lived ones and our binding Secret. Pure. */
-export function tokenSecretsFor(sa: ServiceAccountObject, secrets: SecretObject[]): TokenSecretInfo[] {
-  const namespace = sa.metadata.namespace ?? '';
-  const listed = new Set((sa.secrets ?? []).map((s) => s.name));
-  const key = serviceAccountKey(namespace, sa.metadata.name);
-  const out: TokenSecretInfo[] = [];
-  for (const s of secrets) {
-    const managed = isManaged(s);
-    if (s.type === SERVICE_ACCOUNT_TOKEN_TYPE && (s.metadata.annotations?.[SA_NAME_ANNOTATION] === sa.metadata.name || listed.has(s.metadata.name))) {
-      out.push({ name: s.metadata.name, type: s.type, role: 'longLived', managed, createdAt: s.metadata.creationTimestamp, filled: Boolean(s.data?.token) });
-    } else if (managed && managedFor(s) === key) {
-      out.push({ name: s.metadata.name, type: s.type ?? 'Opaque', role: 'binding', managed, createdAt: s.metadata.creationTimestamp });
-    }
-  }
-  return out.sort((a, b) => a.name.localeCompare(b.name));
-}
-
-/** Assembles the inventory from lists. Pure. `roleRules` maps "Kind/namespace/name" to rules (or an error text). */
-export function assembleInventory(
-  namespace: string,
-  serviceAccounts: ServiceAccountObject[],
-  bindings: BindingObject[],
-  secrets: SecretObject[],
-  roleRules: Map<string, PolicyRule[] | string>,
-): ServiceAccountInfo[] {
-  return serviceAccounts.map((sa) => {
-    const name = sa.metadata.name;
-    const own = bindings.filter((b) => bindsServiceAccount(b, namespace, name));
-    return {
-      namespace, name, managed: isManaged(sa), createdAt: sa.metadata.creationTimestamp,
-      bindings: own.map((b): BindingInfo => {
-        const roleKey = roleKeyOf(b);
-        const rules = roleRules.get(roleKey);
-        return {
-          kind: b.kind as BindingInfo['kind'], name: b.metadata.name, ...(b.metadata.namespace ? { namespace: b.metadata.namespace } : {}),
-          roleRef: { kind: b.roleRef.kind as RoleReference['kind'], name: b.roleRef.name }, managed: isManaged(b),
-          ...(Array.isArray(rules) ? { rules } : typeof rules === 'string' ? { rulesError: rules } : {}),
-        };
-      }).sort((a, b) => `${a.kind}/${a.namespace}/${a.name}`.localeCompare(`${b.kind}/${b.namespace}/${b.name}`)),
-      tokenSecrets: tokenSecretsFor({ ...sa, metadata: { ...sa.metadata, namespace } }, secrets),
-    };
-  }).sort((a, b) => a.name.localeCompare(b.name));
-}
-
-function roleKeyOf(b: BindingObject): string {
-  return b.roleRef.kind === 'Role' ? `Role/${b.metadata.namespace}/${b.roleRef.name}` : `ClusterRole//${b.roleRef.name}`;
-}
-
-async function listOrForbidden<T>(conn: Connection, path: string, what: string, incomplete: string[], options: OperationOptions, query?: Record<string, string>): Promise<T[] | undefined> {
-  try {
-    const list = await conn.client.request<{ items?: T[] }>({ method: 'GET', path, query, action: `list ${what}` }, options);
-    return list.items ?? [];
-  } catch (err) {
-    if (!isSaKubeconfigError(err, 'forbidden')) throw err;
-    incomplete.push(`${what} (Forbidden)`);
-    return undefined;
-  }
-}
-
-/** Service accounts of a namespace with their bindings (in any namespace we may list), rules and token Secrets. */
-export async function listServiceAccounts(conn: Connection, namespace: string, options: OperationOptions = {}): Promise<InventoryResult> {
-  const before = conn.client.requestCount;
-  const incomplete: string[] = [];
-  const ns = encodeURIComponent(namespace);
-  const [sas, allRoleBindings, clusterBindings, secrets] = await Promise.all([
-    conn.client.request<{ items?: ServiceAccountObject[] }>({ method: 'GET', path: `/api/v1/namespaces/${ns}/serviceaccounts`, action: `list service accounts in namespace "${namespace}"` }, options).then((l) => l.items ?? []),
-    // RoleBindings anywhere can bind the service account; fall back to its own namespace when listing all is Forbidden.
-    listOrForbidden<BindingObject>(conn, `${RBAC}/rolebindings`, 'role bindings in all namespaces', [], options),
-    listOrForbidden<BindingObject>(conn, `${RBAC}/clusterrolebindings`, 'cluster role bindings', incomplete, options),
-    listOrForbidden<SecretObject>(conn, `/api/v1/namespaces/${ns}/secrets`, `secrets in namespace "${namespace}"`, incomplete, options),
-  ]);
-  let roleBindings = allRoleBindings;
-  if (!roleBindings) {
-    roleBindings = await listOrForbidden<BindingObject>(conn, `${RBAC}/namespaces/${ns}/rolebindings`, `role bindings in namespace "${namespace}"`, incomplete, options);
-    if (roleBindings) incomplete.push('role bindings in other namespaces (Forbidden)');
-  }
-  const bindings = [
-    ...(roleBindings ?? []).map((b) => ({ ...b, kind: 'RoleBinding' })),
-    ...(clusterBindings ?? []).map((b) => ({ ...b, kind: 'ClusterRoleBinding' })),
-  ].filter((b) => sas.some((sa) => bindsServiceAccount(b, namespace, sa.metadata.name)));
-  const roleKeys = [...new Set(bindings.map(roleKeyOf))];
-  const roleRules = new Map<string, PolicyRule[] | string>();
-  await mapLimit(roleKeys, 8, async (key) => {
-    const [kind, roleNs, name] = key.split('/');
-    const path = kind === 'Role' ? `${RBAC}/namespaces/${encodeURIComponent(roleNs)}/roles/${encodeURIComponent(name)}` : `${RBAC}/clusterroles/${encodeURIComponent(name)}`;
-    try {
-      const role = await conn.client.getOptional<{ rules?: PolicyRule[] }>({ path, action: `read ${kind} "${name}"` }, options);
-      roleRules.set(key, role ? (role.rules ?? []).map(normalizeRule) : `${kind} "${name}" does not exist`);
-    } catch (err) {
-      if (!isSaKubeconfigError(err, 'forbidden')) throw err;
-      roleRules.set(key, `you may not read ${kind} "${name}"`);
-    }
-  });
-  return { namespace, serviceAccounts: assembleInventory(namespace, sas, bindings, secrets ?? [], roleRules), incomplete, requests: conn.client.requestCount - before };
-}
-
-function normalizeRule(r: Partial<PolicyRule>): PolicyRule {
-  return { apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], verbs: r.verbs ?? [], ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}) };
-}
-
-// ---- finding what we made ----
+import { tokenSecretsFor } from './parse';
+import { fetchInventorySecrets, ForbiddenNotes, MANAGED_SELECTOR, RBAC_PATH as RBAC } from './read';
 
 export interface ManagedObjects {
   objects: (ObjectRef & { object: KubeObject })[];
@@ -179,7 +25,6 @@ export interface ManagedObjects {
 /** Everything labelled as ours and annotated for this service account. */
 export async function findManagedObjects(conn: Connection, namespace: string, serviceAccount: string, options: OperationOptions = {}): Promise<ManagedObjects> {
   const key = serviceAccountKey(namespace, serviceAccount);
-  const incomplete: string[] = [];
   const ns = encodeURIComponent(namespace);
   const q = { labelSelector: MANAGED_SELECTOR };
   const sources: { apiVersion: string; kind: string; all?: string; local?: string }[] = [
@@ -191,17 +36,23 @@ export async function findManagedObjects(conn: Connection, namespace: string, se
     { apiVersion: 'v1', kind: 'ServiceAccount', local: `/api/v1/namespaces/${ns}/serviceaccounts` },
     { apiVersion: 'v1', kind: 'Namespace', all: '/api/v1/namespaces' },
   ];
+  const forbidden = new ForbiddenNotes((what) => what);
+  const list = (path: string) => () => conn.client.request<{ items?: KubeObject[] }>({ method: 'GET', path, query: q, action: `list ${path}` }, options).then((l) => l.items ?? []);
   const lists = await mapLimit(sources, 7, async (src) => {
     let items: KubeObject[] | undefined;
-    if (src.all) items = await listOrForbidden<KubeObject>(conn, src.all, `${src.kind}s in all namespaces`, src.local ? [] : incomplete, options, q);
+    if (src.all) items = await forbidden.attempt(`${src.kind}s in all namespaces`, list(src.all), Boolean(src.local));
     if (!items && src.local) {
-      items = await listOrForbidden<KubeObject>(conn, src.local, `${src.kind}s in namespace "${namespace}"`, incomplete, options, q);
-      if (items && src.all) incomplete.push(`${src.kind}s in other namespaces (Forbidden)`);
+      items = await forbidden.attempt(`${src.kind}s in namespace "${namespace}"`, list(src.local));
+      if (items && src.all) forbidden.notes.push(`${src.kind}s in other namespaces`);
     }
-    return (items ?? []).map((object) => ({ apiVersion: src.apiVersion, kind: src.kind, name: object.metadata.name, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}), object: { ...object, apiVersion: src.apiVersion, kind: src.kind } }));
+    // A Secret's data never leaves here: what we made is shown and deleted by its metadata and type.
+    return (items ?? []).map(({ data: _data, ...object }) => ({
+      apiVersion: src.apiVersion, kind: src.kind, name: object.metadata.name, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
+      object: { ...object, apiVersion: src.apiVersion, kind: src.kind } as KubeObject,
+    }));
   });
   const objects = lists.flat().filter((o) => isManaged(o.object) && managedFor(o.object) === key);
-  return { objects, incomplete };
+  return { objects, incomplete: forbidden.notes };
 }
 
 // ---- delete ----
@@ -265,8 +116,8 @@ export interface RevokeResult {
 export async function revoke(conn: Connection, args: { namespace: string; serviceAccount: string; secretName?: string }, options: OperationOptions = {}): Promise<RevokeResult> {
   const ns = encodeURIComponent(args.namespace);
   const sa = await conn.client.request<ServiceAccountObject>({ method: 'GET', path: `/api/v1/namespaces/${ns}/serviceaccounts/${encodeURIComponent(args.serviceAccount)}`, action: `get service account "${args.serviceAccount}"` }, options);
-  const secrets = await conn.client.request<{ items?: SecretObject[] }>({ method: 'GET', path: `/api/v1/namespaces/${ns}/secrets`, action: `list secrets in namespace "${args.namespace}"` }, options);
-  const candidates = tokenSecretsFor({ ...sa, metadata: { ...sa.metadata, namespace: args.namespace } }, secrets.items ?? [])
+  const secrets = await fetchInventorySecrets(conn, args.namespace, undefined, options);
+  const candidates = tokenSecretsFor(args.namespace, args.serviceAccount, secrets, (sa.secrets ?? []).map((s) => s.name))
     .filter((s) => (args.secretName ? s.name === args.secretName : s.managed));
   const notes: string[] = [];
   if (args.secretName && candidates.length === 0) {
@@ -384,7 +235,7 @@ async function waitGone(conn: Connection, ref: ObjectRef, options: OperationOpti
   for (let i = 0; i < 50; i++) {
     const live = await conn.client.getOptional({ path: objectPath(ref) }, options);
     if (!live) return;
-    await new Promise((r) => setTimeout(r, 100));
+    await sleep(100, options.signal);
   }
   throw new SaKubeconfigError('timeout', `${describeRef(ref)} was not deleted within 5 s.`);
 }

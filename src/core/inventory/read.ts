@@ -1,0 +1,189 @@
+// Reading service accounts, the one way every face does it (the tree, the wizard host, the CLI's `list`):
+//   fetchServiceAccountPage    one page of a namespace's service accounts (limit/continue: namespaces can hold thousands)
+//   fetchTokenSecretOwners     token Secret counts per service account, metadata only
+//   fetchServiceAccountDetails one account's bindings and token Secrets; what is Forbidden becomes a note
+//   fetchRoleRules             the rules of one binding's role
+//   listServiceAccounts        all of a namespace's accounts with bindings, the bound rules and token Secrets
+// Secret data never leaves this module: token Secrets are reduced to "has a token" on arrival, and every other
+// Secret is read metadata-only. The pure parts are in parse.ts.
+
+import type { Connection } from '../cluster/connect';
+import { isSaKubeconfigError } from '../cluster/errors';
+import { mapLimit, METADATA_ONLY_LIST } from '../cluster/util';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type OperationOptions, type PolicyRule } from '../types';
+import { SERVICE_ACCOUNT_TOKEN_TYPE } from '../token/token';
+import {
+  assembleInventory, bindingsFor, countTokenSecretsByOwner, normalizeRule, parseServiceAccountPage, roleKeyOf, secretMeta, tokenSecretsFor,
+  type BindingSummary, type ListAnswer, type RawBinding, type RawSecret, type RawServiceAccount, type SecretMeta,
+  type ServiceAccountDetails, type ServiceAccountInfo, type ServiceAccountPage,
+} from './parse';
+
+export const RBAC_PATH = '/apis/rbac.authorization.k8s.io/v1';
+export const MANAGED_SELECTOR = `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`;
+const DEFAULT_PAGE_SIZE = 200;
+
+export interface PageRequest {
+  /** Page size (default 200). */
+  limit?: number;
+  continueToken?: string;
+}
+
+/** Collects what could not be read because it is Forbidden, as sentences a user can act on. */
+export class ForbiddenNotes {
+  readonly notes: string[] = [];
+  constructor(private readonly say: (what: string) => string = (what) => `Not allowed to ${what}.`) {}
+  /** Runs `fetch`; on Forbidden notes what could not be done (unless quiet) and returns undefined. */
+  async attempt<T>(what: string, fetch: () => Promise<T>, quiet = false): Promise<T | undefined> {
+    try {
+      return await fetch();
+    } catch (err) {
+      if (!isSaKubeconfigError(err, 'forbidden')) throw err;
+      if (!quiet) this.notes.push(this.say(what));
+      return undefined;
+    }
+  }
+}
+
+const ns = (namespace: string) => encodeURIComponent(namespace);
+
+/** One page of the namespace's service accounts, in the API server's (name) order. */
+export async function fetchServiceAccountPage(conn: Connection, namespace: string, page: PageRequest = {}, options: OperationOptions = {}): Promise<ServiceAccountPage> {
+  const answer = await fetchRawServiceAccountPage(conn, namespace, page, options);
+  return parseServiceAccountPage(answer, namespace);
+}
+
+function fetchRawServiceAccountPage(conn: Connection, namespace: string, page: PageRequest, options: OperationOptions): Promise<ListAnswer<RawServiceAccount>> {
+  return conn.client.request<ListAnswer<RawServiceAccount>>({
+    method: 'GET',
+    path: `/api/v1/namespaces/${ns(namespace)}/serviceaccounts`,
+    query: { limit: page.limit ?? DEFAULT_PAGE_SIZE, continue: page.continueToken },
+    action: `list service accounts in namespace "${namespace}"`,
+  }, options);
+}
+
+/** Every service account of the namespace, page by page. */
+async function fetchAllServiceAccounts(conn: Connection, namespace: string, options: OperationOptions): Promise<RawServiceAccount[]> {
+  const all: RawServiceAccount[] = [];
+  let continueToken: string | undefined;
+  do {
+    const answer = await fetchRawServiceAccountPage(conn, namespace, { continueToken }, options);
+    all.push(...(answer.items ?? []));
+    continueToken = answer.metadata?.continue || undefined;
+  } while (continueToken);
+  return all;
+}
+
+/** Token Secrets of the namespace, metadata only. */
+function fetchTokenSecretMetadata(conn: Connection, namespace: string, options: OperationOptions): Promise<SecretMeta[]> {
+  return conn.client.request<ListAnswer<RawSecret>>({
+    method: 'GET',
+    path: `/api/v1/namespaces/${ns(namespace)}/secrets`,
+    query: { fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` },
+    accept: METADATA_ONLY_LIST,
+    action: `list secrets in namespace "${namespace}"`,
+  }, options).then((l) => (l.items ?? []).map((s) => ({ ...secretMeta({ metadata: s.metadata }), type: SERVICE_ACCOUNT_TOKEN_TYPE })));
+}
+
+/** Token Secret counts per service account in a namespace; undefined when listing Secrets is Forbidden. */
+export async function fetchTokenSecretOwners(conn: Connection, namespace: string, options: OperationOptions = {}): Promise<Map<string, number> | undefined> {
+  const secrets = await new ForbiddenNotes().attempt('list Secrets', () => fetchTokenSecretMetadata(conn, namespace, options));
+  return secrets ? countTokenSecretsByOwner(secrets) : undefined;
+}
+
+/**
+ * The Secrets the inventory needs from a namespace: token Secrets (read whole, because only the data says whether
+ * the controller filled them, and reduced to that at once) and, metadata only, the Secrets we made.
+ */
+export async function fetchInventorySecrets(
+  conn: Connection, namespace: string, forbidden: ForbiddenNotes | undefined, options: OperationOptions, what: { bindingSecrets: boolean } = { bindingSecrets: true },
+): Promise<SecretMeta[]> {
+  const list = (query: Record<string, string>, accept?: string) => conn.client.request<ListAnswer<RawSecret>>({
+    method: 'GET', path: `/api/v1/namespaces/${ns(namespace)}/secrets`, query, ...(accept ? { accept } : {}), action: `list secrets in namespace "${namespace}"`,
+  }, options).then((l) => (l.items ?? []).map(secretMeta));
+  const fetch = () => Promise.all([
+    list({ fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` }),
+    what.bindingSecrets ? list({ labelSelector: MANAGED_SELECTOR, fieldSelector: `type!=${SERVICE_ACCOUNT_TOKEN_TYPE}` }, METADATA_ONLY_LIST) : Promise.resolve([]),
+  ]);
+  const both = forbidden ? await forbidden.attempt(`list Secrets in namespace "${namespace}"`, fetch) : await fetch();
+  return both ? [...both[0].map((s) => ({ ...s, type: s.type ?? SERVICE_ACCOUNT_TOKEN_TYPE })), ...both[1]] : [];
+}
+
+type TaggedBinding = RawBinding & { kind: BindingSummary['kind'] };
+
+/** RoleBindings (in every namespace when allowed, else in `namespace`) and ClusterRoleBindings. */
+async function fetchBindings(conn: Connection, namespace: string, forbidden: ForbiddenNotes, options: OperationOptions): Promise<TaggedBinding[]> {
+  const list = (path: string, what: string) => conn.client.request<ListAnswer<RawBinding>>({ method: 'GET', path, action: `list ${what}` }, options).then((l) => l.items ?? []);
+  const [allRoleBindings, clusterRoleBindings] = await Promise.all([
+    forbidden.attempt('list RoleBindings in all namespaces', () => list(`${RBAC_PATH}/rolebindings`, 'rolebindings'), true),
+    forbidden.attempt('list ClusterRoleBindings', () => list(`${RBAC_PATH}/clusterrolebindings`, 'clusterrolebindings')),
+  ]);
+  let roleBindings = allRoleBindings;
+  if (!roleBindings) {
+    roleBindings = await forbidden.attempt(`list RoleBindings in namespace "${namespace}"`, () => list(`${RBAC_PATH}/namespaces/${ns(namespace)}/rolebindings`, 'rolebindings'));
+    if (roleBindings) forbidden.notes.push(`Showing RoleBindings of namespace "${namespace}" only (listing them in all namespaces is not allowed).`);
+  }
+  return [
+    ...(roleBindings ?? []).map((b): TaggedBinding => ({ ...b, kind: 'RoleBinding' })),
+    ...(clusterRoleBindings ?? []).map((b): TaggedBinding => ({ ...b, kind: 'ClusterRoleBinding' })),
+  ];
+}
+
+/**
+ * Bindings and long-lived token Secrets of one service account (the Secret our time-bound tokens are bound to is
+ * shown with those tokens, not here); whatever is Forbidden becomes a note.
+ */
+export async function fetchServiceAccountDetails(conn: Connection, namespace: string, serviceAccount: string, options: OperationOptions = {}): Promise<ServiceAccountDetails> {
+  const forbidden = new ForbiddenNotes();
+  const [bindings, secrets] = await Promise.all([
+    fetchBindings(conn, namespace, forbidden, options),
+    fetchInventorySecrets(conn, namespace, forbidden, options, { bindingSecrets: false }),
+  ]);
+  return {
+    bindings: bindingsFor(bindings, namespace, serviceAccount),
+    tokenSecrets: tokenSecretsFor(namespace, serviceAccount, secrets),
+    notes: forbidden.notes,
+  };
+}
+
+/** The rules of a binding's role (a Role in the binding's namespace, or a ClusterRole); undefined when it does not exist. */
+export async function fetchRoleRules(conn: Connection, roleRef: BindingSummary['roleRef'], bindingNamespace: string | undefined, options: OperationOptions = {}): Promise<PolicyRule[] | undefined> {
+  const path = roleRef.kind === 'Role'
+    ? `${RBAC_PATH}/namespaces/${ns(bindingNamespace ?? '')}/roles/${encodeURIComponent(roleRef.name)}`
+    : `${RBAC_PATH}/clusterroles/${encodeURIComponent(roleRef.name)}`;
+  const role = await conn.client.getOptional<{ rules?: Partial<PolicyRule>[] }>({ path, action: `read ${roleRef.kind} "${roleRef.name}"` }, options);
+  return role ? (role.rules ?? []).map(normalizeRule) : undefined;
+}
+
+export interface InventoryResult {
+  namespace: string;
+  serviceAccounts: ServiceAccountInfo[];
+  /** What could not be listed (Forbidden) and so may be missing, in words. */
+  incomplete: string[];
+  requests: number;
+}
+
+/** Every service account of a namespace with its bindings (in any namespace we may list), their rules and token Secrets. */
+export async function listServiceAccounts(conn: Connection, namespace: string, options: OperationOptions = {}): Promise<InventoryResult> {
+  const before = conn.client.requestCount;
+  const forbidden = new ForbiddenNotes();
+  const [serviceAccounts, allBindings, secrets] = await Promise.all([
+    fetchAllServiceAccounts(conn, namespace, options),
+    fetchBindings(conn, namespace, forbidden, options),
+    fetchInventorySecrets(conn, namespace, forbidden, options),
+  ]);
+  const names = serviceAccounts.map((sa) => sa.metadata?.name ?? '');
+  const bindings = allBindings.filter((b) => names.some((name) => bindingsFor([b], namespace, name).length > 0));
+  const roles = new Map<string, BindingSummary>();
+  for (const name of names) for (const b of bindingsFor(bindings, namespace, name)) roles.set(roleKeyOf(b), b);
+  const roleRules = new Map<string, PolicyRule[] | string>();
+  await mapLimit([...roles.entries()], 8, async ([key, b]) => {
+    try {
+      const rules = await fetchRoleRules(conn, b.roleRef, b.namespace, options);
+      roleRules.set(key, rules ?? `${b.roleRef.kind} "${b.roleRef.name}" does not exist`);
+    } catch (err) {
+      if (!isSaKubeconfigError(err, 'forbidden')) throw err;
+      roleRules.set(key, `you may not read ${b.roleRef.kind} "${b.roleRef.name}"`);
+    }
+  });
+  return { namespace, serviceAccounts: assembleInventory(namespace, serviceAccounts, bindings, secrets, roleRules), incomplete: forbidden.notes, requests: conn.client.requestCount - before };
+}
