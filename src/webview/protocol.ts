@@ -50,7 +50,11 @@ export interface ServiceAccountInfo {
 
 /** What an existing service account already holds (bindings) and its legacy token Secrets. */
 export interface ServiceAccountDetailsInfo {
-  bindings: { kind: 'RoleBinding' | 'ClusterRoleBinding'; name: string; namespace?: string; roleRef: RoleReference; managed: boolean }[];
+  bindings: {
+    kind: 'RoleBinding' | 'ClusterRoleBinding'; name: string; namespace?: string; roleRef: RoleReference; managed: boolean;
+    /** The bound role's rules in --rule syntax; absent when they could not be read (missing role, Forbidden). */
+    rules?: string[];
+  }[];
   tokenSecrets: { name: string; populated: boolean; managed: boolean }[];
   notes: string[];
 }

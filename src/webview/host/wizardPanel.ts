@@ -3,19 +3,17 @@
 // progress step by step, and keeps the generated kubeconfig (a secret) here: the page never receives the token.
 import * as vscode from 'vscode';
 import { connectLoaded, listContexts } from '../../core/cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError } from '../../core/cluster/errors';
+import { isSaKubeconfigError } from '../../core/cluster/errors';
 import { listNamespaces } from '../../core/cluster/namespaces';
 import { discover } from '../../core/discovery/discovery';
-import { fetchServiceAccountDetails, fetchServiceAccountPage } from '../../core/browse/serviceAccounts';
+import { fetchRoleRules, fetchServiceAccountDetails, fetchServiceAccountPage } from '../../core/inventory';
+import { formatRule } from '../../core/plan/rules';
 import { buildPlan } from '../../core/plan/plan';
 import { PRESETS } from '../../core/plan/presets';
 import { namespacedLookupFrom } from '../../core/plan/scope';
 import { ValidationError } from '../../core/plan/validate';
 import { preflight } from '../../core/apply/preflight';
-import type { ApplyResult } from '../../core/apply/apply';
-import { describeRef } from '../../core/apply/objects';
-import { provision, PROVISION_STEPS, type ProvisionResult } from '../../core/provision';
-import { redact } from '../../core/redact';
+import type { ProvisionResult } from '../../core/provision';
 import type { DiscoveredResource, ProvisionRequest } from '../../core/types';
 import type { CommandDeps } from '../../commands/support/deps';
 import { saveKubeconfigAs } from '../../commands/saveKubeconfigAs';
@@ -25,7 +23,8 @@ import {
 } from '../protocol';
 import { makeNonce, wizardHtml } from './html';
 import { failedReview, reviewFromReport } from './reviewInfo';
-import { applyProgress, initialSteps, kubectlLine, resultFromProvision } from './resultInfo';
+import { kubectlLine } from './resultInfo';
+import { applySteps, runApply, toErrorInfo } from './runApply';
 
 export const WIZARD_VIEW_TYPE = 'saKubeconfig.wizard';
 const TOKEN_CAPS_KEY = 'saKubeconfig.wizard.tokenCaps';
@@ -49,12 +48,6 @@ interface Run {
   kubeconfig?: string;
   result?: ResultInfo;
   document?: vscode.TextDocument;
-}
-
-export function toErrorInfo(err: unknown): ErrorInfo {
-  if (err instanceof SaKubeconfigError) return { message: err.message, hint: err.hint || undefined, code: err.code };
-  if (err instanceof ValidationError) return { message: err.message, code: 'invalidInput' };
-  return { message: redact(err instanceof Error ? err.message : String(err)) };
 }
 
 export class WizardPanel implements vscode.Disposable {
@@ -304,11 +297,22 @@ export class WizardPanel implements vscode.Disposable {
     const controller = this.operation();
     try {
       const conn = await this.deps.connections.get(context);
-      const d = await fetchServiceAccountDetails(conn, namespace, name, { signal: controller.signal, logger: this.deps.logger });
+      const op = { signal: controller.signal, logger: this.deps.logger };
+      const d = await fetchServiceAccountDetails(conn, namespace, name, op);
+      // What each binding grants, so that the Target step shows what the account already may do.
+      const rules = await Promise.all(d.bindings.map((b) => fetchRoleRules(conn, b.roleRef, b.namespace, op)
+        .then((r) => r?.map(formatRule))
+        .catch((err: unknown) => {
+          if (isSaKubeconfigError(err, 'aborted')) throw err;
+          return undefined;
+        })));
       this.post({
         type: 'serviceAccountDetails', context, namespace, name,
         details: {
-          bindings: d.bindings.map((b) => ({ kind: b.kind, name: b.name, ...(b.namespace ? { namespace: b.namespace } : {}), roleRef: b.roleRef, managed: b.managed })),
+          bindings: d.bindings.map((b, i) => ({
+            kind: b.kind, name: b.name, ...(b.namespace ? { namespace: b.namespace } : {}), roleRef: b.roleRef, managed: b.managed,
+            ...(rules[i] ? { rules: rules[i] } : {}),
+          })),
           tokenSecrets: d.tokenSecrets.map((s) => ({ name: s.name, populated: s.populated, managed: s.managed })),
           notes: d.notes,
         },
@@ -363,40 +367,28 @@ export class WizardPanel implements vscode.Disposable {
       return;
     }
     const controller = this.operation();
-    const run: Run = { runId, abort: controller, request, steps: initialSteps(PROVISION_STEPS.filter((s) => s !== 'connect')) };
+    const run: Run = { runId, abort: controller, request, steps: applySteps() };
     this.run = run;
     this.post({ type: 'progress', runId, steps: run.steps });
-    const logger = this.deps.logger;
     try {
       const conn = await this.deps.connections.get(request.context);
-      const result: ProvisionResult = await provision(request, {
-        connection: conn,
-        signal: controller.signal,
-        logger,
-        discovered: await this.discovered(request.context),
-        onProgress: (event) => {
-          if (event.step === 'connect') return;
-          run.steps = applyProgress(run.steps, event);
-          if (this.run === run) this.post({ type: 'progress', runId, steps: run.steps });
+      const outcome = await runApply(request, {
+        runId, connection: conn, signal: controller.signal, logger: this.deps.logger, discovered: await this.discovered(request.context),
+        onSteps: (steps) => {
+          run.steps = steps;
+          if (this.run === run) this.post({ type: 'progress', runId, steps });
         },
       });
-      run.kubeconfig = result.kubeconfigYaml;
-      run.result = resultFromProvision(request, result, conn.server);
-      this.rememberTokenCap(request.context, result);
-      logger.info(`Wizard: provisioned ${request.namespace}/${request.serviceAccount} in ${result.durationMs} ms (${result.requests} requests); verification ${result.verification?.ok ? 'passed' : 'did not pass'}`);
-      run.final = { type: 'applyDone', runId, result: run.result };
+      run.steps = outcome.steps;
+      run.kubeconfig = outcome.kubeconfig;
+      if (outcome.final.type === 'applyDone') run.result = outcome.final.result;
+      if (outcome.provision) this.rememberTokenCap(request.context, outcome.provision);
+      run.final = outcome.final;
     } catch (err) {
-      const cancelled = isSaKubeconfigError(err, 'aborted') || controller.signal.aborted;
-      const applyResult = (err as { details?: { applyResult?: ApplyResult } }).details?.applyResult;
-      const rolledBack = [
-        ...(applyResult?.rolledBack ?? []).map((ref) => `Deleted ${describeRef(ref)}`),
-        ...(applyResult?.rollbackFailed ?? []).map((f) => `Could NOT delete ${describeRef(f.ref)}: ${f.message}`),
-      ];
-      if (!cancelled) logger.logError('Wizard: provisioning failed', err);
-      else logger.info(`Wizard: cancelled; rolled back ${rolledBack.length} object(s)`);
-      const steps = run.steps.map((s) => (s.status === 'running' ? { ...s, status: cancelled ? 'skipped' as const : 'failed' as const } : s));
-      run.steps = steps;
-      run.final = { type: 'applyFailed', runId, error: toErrorInfo(err), rolledBack, cancelled, steps };
+      // Connecting failed: nothing was created.
+      this.deps.logger.logError('Wizard: provisioning failed', err);
+      const steps = run.steps.map((s) => (s.status === 'pending' ? { ...s, status: 'skipped' as const } : s));
+      run.final = { type: 'applyFailed', runId, error: toErrorInfo(err), rolledBack: [], cancelled: controller.signal.aborted, steps };
     } finally {
       this.finish(controller);
     }

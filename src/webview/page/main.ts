@@ -628,10 +628,16 @@ function existingDetails(): HTMLElement | null {
   const { bindings, tokenSecrets, notes } = d.details;
   return h('div', { class: 'sa-details', 'aria-label': `What ${serviceAccount} already holds` },
     h('div', { class: 'subheading' }, 'Already holds'),
-    bindings.length === 0 ? h('div', { class: 'muted' }, 'No role bindings.') : h('ul', null, bindings.map((b) =>
-      h('li', null, `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} → ${b.roleRef.kind} ${b.roleRef.name}${b.managed ? ' (sa-kubeconfig)' : ''}`))),
+    bindings.length === 0 ? h('div', { class: 'muted' }, 'No role bindings.') : h('ul', { class: 'sa-bindings' }, bindings.map((b) =>
+      h('li', null, `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} → ${b.roleRef.kind} ${b.roleRef.name}${b.managed ? ' (sa-kubeconfig)' : ''}`,
+        b.rules === undefined ? h('div', { class: 'muted' }, 'Its rules could not be read.')
+          : b.rules.length === 0 ? h('div', { class: 'muted' }, 'No rules.')
+            : h('details', { class: 'binding-rules' },
+              h('summary', null, `${b.rules.length} rule${b.rules.length === 1 ? '' : 's'}`),
+              h('ul', { class: 'rules' }, b.rules.map((r) => h('li', { class: 'mono' }, r))))))),
+    bindings.length > 0 ? h('div', { class: 'help' }, 'These stay as they are: the permissions you pick next are added in bindings of their own.') : null,
     h('div', { class: 'subheading' }, 'Token Secrets'),
-    tokenSecrets.length === 0 ? h('div', { class: 'muted' }, 'None.') : h('ul', null, tokenSecrets.map((s) =>
+    tokenSecrets.length === 0 ? h('div', { class: 'muted' }, 'None.') : h('ul', { class: 'sa-token-secrets' }, tokenSecrets.map((s) =>
       h('li', null, `${s.name}${s.populated ? '' : ' (not filled yet)'}`))),
     notes.map((n) => h('div', { class: 'muted' }, n)),
   );
