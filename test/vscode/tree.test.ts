@@ -1,10 +1,11 @@
 // The Clusters tree against the real cluster: contexts → namespaces → service accounts (paged) → bindings with
 // rules, tokens; the filter; error nodes; the fallback when namespaces may not be listed.
 import * as assert from 'node:assert/strict';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
+import { clientCertificateKubeconfig } from '../support/users';
 import { adminContext, api, childByLabel, children, contextValue, haveCluster, kubectl, label, ScriptedPrompts, uniqueName, withPrompts } from './support/harness';
 
 describe('Clusters tree (real cluster)', function () {
@@ -137,6 +138,49 @@ describe('Clusters tree (real cluster)', function () {
       assert.deepEqual(kids.filter((k) => contextValue(k) === 'namespace').map(label).sort(), [ns, 'team-b'].sort());
     } finally {
       a.deps.location.setOverride(undefined);
+    }
+  });
+
+  it('shows OpenShift projects (with the explanation) for a user who may list projects but not namespaces', async () => {
+    const a = await api();
+    const user = uniqueName('oc-dev');
+    const projects = [uniqueName('oc-a'), uniqueName('oc-b')].sort();
+    let kubeconfigFile: string | undefined;
+    const crd = {
+      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'projects.project.openshift.io' },
+      spec: {
+        group: 'project.openshift.io', scope: 'Cluster', names: { plural: 'projects', singular: 'project', kind: 'Project', listKind: 'ProjectList' },
+        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+      },
+    };
+    try {
+      for (const p of projects) kubectl(['create', 'namespace', p]);
+      kubectl(['apply', '-f', '-'], { input: JSON.stringify(crd) });
+      kubectl(['wait', '--for=condition=Established', `crd/${crd.metadata.name}`, '--timeout=60s']);
+      const projectList = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: projects.map((name) => ({ apiVersion: 'project.openshift.io/v1', kind: 'Project', metadata: { name } })) });
+      // The new resource is served a moment after the CRD is Established.
+      for (let i = 0; ; i++) {
+        try { kubectl(['apply', '-f', '-'], { input: projectList }); break; } catch (err) { if (i >= 50) throw err; }
+        await new Promise((r) => setTimeout(r, 200));
+      }
+      kubectl(['create', 'clusterrole', `${user}-projects`, '--verb=get,list,watch', '--resource=projects.project.openshift.io']);
+      kubectl(['create', 'clusterrolebinding', `${user}-projects`, `--clusterrole=${user}-projects`, `--user=${user}`]);
+      for (const p of projects) kubectl(['-n', p, 'create', 'rolebinding', 'dev-view', '--clusterrole=view', `--user=${user}`]);
+      kubeconfigFile = clientCertificateKubeconfig(user);
+      a.deps.location.setOverride(kubeconfigFile);
+      const context = await childByLabel(a, undefined, `${user}@local`);
+      const kids = await children(a, context);
+      assert.equal(label(kids[0]), 'Listing namespaces is not allowed: showing your OpenShift projects instead.');
+      assert.deepEqual(kids.filter((k) => contextValue(k) === 'namespace').map(label), projects);
+      assert.equal(label(kids.at(-1)!), 'Add namespace…');
+      const accounts = await children(a, await childByLabel(a, context, projects[0]));
+      assert.ok(accounts.some((k) => label(k) === 'default' && contextValue(k).startsWith('serviceAccount')), accounts.map(label).join(', '));
+    } finally {
+      a.deps.location.setOverride(undefined);
+      if (kubeconfigFile) rmSync(dirname(kubeconfigFile), { recursive: true, force: true });
+      kubectl(['delete', 'customresourcedefinition', crd.metadata.name, 'clusterrole', `${user}-projects`, '--ignore-not-found', '--wait=false']);
+      kubectl(['delete', 'clusterrolebinding', `${user}-projects`, '--ignore-not-found']);
+      kubectl(['delete', 'namespace', ...projects, '--wait=false']);
     }
   });
 });
