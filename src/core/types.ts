@@ -98,6 +98,8 @@ export interface Plan {
   objects: PlannedObject[];
   /** Risk warnings, e.g. wildcard verbs, reading secrets, pods/exec, cluster-wide grants, insecure TLS. */
   warnings: string[];
+  /** Why the plan grants through a ClusterRole/ClusterRoleBinding (absent when it uses none). */
+  clusterRoleReason?: string;
 }
 
 /** One resource kind from API discovery. */

@@ -252,3 +252,23 @@ describe('planNeedsDiscovery', () => {
     assert.equal(planNeedsDiscovery({ scope: { kind: 'cluster' }, rules: [{ apiGroups: ['example.com'], resources: ['widgets'], verbs: ['get'] }] }), false);
   });
 });
+
+describe('create --dry-run explains a ClusterRole', () => {
+  it('cluster-scoped rules: says why a ClusterRole is used, above it', async () => {
+    const c = captureIo();
+    assert.equal(await runCli(['create', '-n', 't', '-s', 's', '--rule', 'pods:get', '--rule', 'nodes:get,list', '--dry-run', '--offline'], c.io), EXIT.ok, c.err());
+    assert.match(c.out(), /# Why a ClusterRole: nodes:get,list names cluster-scoped resources, which a namespaced Role cannot grant, so a ClusterRole and a ClusterRoleBinding hold those rules; the other rules stay in namespaced Roles\.\napiVersion: rbac.authorization.k8s.io\/v1\nkind: ClusterRole\n/);
+  });
+
+  it('--cluster-wide: says the grant applies in every namespace', async () => {
+    const c = captureIo();
+    assert.equal(await runCli(['create', '-n', 't', '-s', 's', '--rule', 'pods:get', '--cluster-wide', '--dry-run', '--offline'], c.io), EXIT.ok, c.err());
+    assert.match(c.out(), /# Why a ClusterRole: The permissions were asked for cluster-wide, so they are granted with a ClusterRoleBinding to a ClusterRole: they apply in every namespace, present and future\.\n/);
+  });
+
+  it('namespaced rules only: no ClusterRole, no explanation', async () => {
+    const c = captureIo();
+    assert.equal(await runCli(['create', '-n', 't', '-s', 's', '--rule', 'pods:get', '--dry-run', '--offline'], c.io), EXIT.ok, c.err());
+    assert.doesNotMatch(c.out(), /ClusterRole/);
+  });
+});

@@ -6,6 +6,7 @@
 // left as updated: a re-run of the same request converges them. The result lists what was rolled back and
 // what could not be (a rollback that fails is reported, never hidden).
 
+import { redact } from '../redact';
 import type { KubeObject, Logger, OperationOptions, Plan, PlannedObject } from '../types';
 import type { Connection } from '../cluster/connect';
 import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
@@ -45,7 +46,7 @@ export async function apply(conn: Connection, plan: Plan, options: ApplyOptions 
       await applyOne(conn, p, plan.request.adoptUnmanaged === true, result, options);
     }
   } catch (err) {
-    options.logger?.error(`Apply failed: ${(err as Error).message}; rolling back what this run created.`);
+    options.logger?.error(`Apply failed: ${redact((err as Error).message)}; rolling back what this run created.`);
     await rollback(conn, result, options.logger);
     result.requests = conn.client.requestCount - before;
     throw withApplyResult(err, result);
@@ -170,7 +171,7 @@ export async function rollback(conn: Connection, result: ApplyResult, logger?: L
       logger?.info(`rolled back ${describeRef(ref)}`);
     } catch (err) {
       result.rollbackFailed.push({ ref, message: (err as Error).message });
-      logger?.error(`could not roll back ${describeRef(ref)}: ${(err as Error).message}`);
+      logger?.error(`could not roll back ${describeRef(ref)}: ${redact((err as Error).message)}`);
     }
   }
   result.created = result.created.filter((r) => !result.rolledBack.includes(r));

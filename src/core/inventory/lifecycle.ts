@@ -7,6 +7,7 @@
 
 import type { KubeconfigOptions, KubeObject, OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
+import { redact } from '../redact';
 import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
 import { mapLimit, sleep } from '../cluster/util';
 import { describeRef, isManaged, managedFor, objectPath, type ObjectRef } from '../apply/objects';
@@ -95,7 +96,7 @@ export async function deleteManaged(
       options.logger?.info(`deleted ${describeRef(ref)}`);
     } catch (err) {
       if (isSaKubeconfigError(err, 'aborted')) throw err;
-      result.failed.push({ ref, message: (err as Error).message });
+      result.failed.push({ ref, message: redact((err as Error).message) });
     }
   }
   return result;

@@ -11,7 +11,7 @@ import {
   type RoleReference,
 } from '../types';
 import { bindingName, generatedRoleName, longLivedTokenSecretName, serviceAccountKey, tokenBindingSecretName } from './names';
-import { normalizeRules } from './rules';
+import { formatRule, normalizeRules } from './rules';
 import { builtInNamespacedLookup, type NamespacedLookup } from './scope';
 import { assertValidRequest } from './validate';
 import { riskWarnings } from './warnings';
@@ -129,5 +129,19 @@ export function buildPlan(request: ProvisionRequest, options: PlanOptions = {}):
   }
 
   const warnings = riskWarnings({ request, clusterScopedRules: clusterWide ? [] : clusterScoped }).map((w) => w.message);
-  return { request, objects: objects.map((object) => ({ object })), warnings };
+  const clusterRoleReason = clusterRoleReasonFor(clusterWide, clusterScoped, request.roleRefs);
+  return { request, objects: objects.map((object) => ({ object })), warnings, ...(clusterRoleReason ? { clusterRoleReason } : {}) };
+}
+
+/** Why a plan grants through a ClusterRole/ClusterRoleBinding, in words; undefined when it does not. Pure. */
+export function clusterRoleReasonFor(clusterWide: boolean, clusterScopedRules: PolicyRule[], roleRefs: RoleReference[]): string | undefined {
+  if (clusterWide && (clusterScopedRules.length > 0 || roleRefs.length > 0)) {
+    return 'The permissions were asked for cluster-wide, so they are granted with a ClusterRoleBinding'
+      + `${clusterScopedRules.length > 0 ? ' to a ClusterRole' : ''}: they apply in every namespace, present and future.`;
+  }
+  if (clusterScopedRules.length > 0) {
+    return `${clusterScopedRules.map(formatRule).join('; ')} ${clusterScopedRules.length === 1 ? 'names' : 'name'} cluster-scoped resources, which a namespaced Role cannot grant, `
+      + 'so a ClusterRole and a ClusterRoleBinding hold those rules; the other rules stay in namespaced Roles.';
+  }
+  return undefined;
 }

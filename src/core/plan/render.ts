@@ -45,7 +45,9 @@ export function renderPlanYaml(plan: Plan, options: RenderOptions = {}): string 
   const header = options.warningComments && plan.warnings.length > 0
     ? `${plan.warnings.map((w) => `# WARNING: ${w}`).join('\n')}\n`
     : '';
-  const documents = plan.objects.map((planned) => `${options.statusComments ? statusComment(planned) : ''}${renderObjectYaml(planned.object)}`);
+  const firstClusterGrant = plan.objects.findIndex((p) => p.object.kind === 'ClusterRole' || p.object.kind === 'ClusterRoleBinding');
+  const why = (i: number) => (plan.clusterRoleReason && i === firstClusterGrant ? `# Why a ClusterRole: ${plan.clusterRoleReason}\n` : '');
+  const documents = plan.objects.map((planned, i) => `${why(i)}${options.statusComments ? statusComment(planned) : ''}${renderObjectYaml(planned.object)}`);
   return header + documents.join('---\n');
 }
 
