@@ -102,6 +102,10 @@ t=$(now)
 say "installing code-server@$CODE_SERVER_VERSION into $dir/code-server (about 2 minutes, ~620 MB)"
 (
   cd "$dir/code-server"
+  # Under `npm test` this shell inherits npm_* variables from the outer npm (running on Node 20); the inner npm
+  # would take them as its own config, and code-server's postinstall reads the Node version from
+  # npm_config_user_agent, so it would refuse to install. Start from a clean npm environment.
+  while read -r var; do unset "$var"; done < <(compgen -e | grep -i '^npm_')
   export PATH="$node_pkg/bin:$dir/node/node_modules/.bin:$PATH"
   export npm_config_nodedir="$node_pkg"
   npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >/dev/null
