@@ -105,7 +105,9 @@ say "installing code-server@$CODE_SERVER_VERSION into $dir/code-server (about 2 
   # Under `npm test` this shell inherits npm_* variables from the outer npm (running on Node 20); the inner npm
   # would take them as its own config, and code-server's postinstall reads the Node version from
   # npm_config_user_agent, so it would refuse to install. Start from a clean npm environment.
-  while read -r var; do unset "$var"; done < <(compgen -e | grep -i '^npm_')
+  # Network settings (registry, proxies, CA, cache) are kept.
+  while read -r var; do unset "$var"; done < <(compgen -e | grep -i '^npm_' \
+    | grep -viE '^npm_config_(registry|proxy|https_proxy|noproxy|cafile|strict_ssl|cache)$')
   export PATH="$node_pkg/bin:$dir/node/node_modules/.bin:$PATH"
   export npm_config_nodedir="$node_pkg"
   npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >/dev/null
