@@ -19,22 +19,27 @@ export async function deleteServiceAccount(deps: CommandDeps, node?: unknown): P
     return undefined;
   }
   const hasNamespace = preview.deleted.some((r) => r.kind === 'Namespace');
+  const keptAccount = preview.kept.find((k) => k.ref.kind === 'ServiceAccount');
   const objects = preview.deleted.filter((r) => r.kind !== 'Namespace').map((r) => `• ${describeRef(r)}`);
   const detail = [
     ...objects,
+    ...(keptAccount ? ['', `The service account itself stays: ${keptAccount.reason}.`] : []),
     ...(hasNamespace ? ['', `Namespace ${t.namespace} was also made by sa-kubeconfig; deleting it deletes everything in it.`] : []),
     ...(preview.incomplete.length ? ['', `Not searched (Forbidden): ${preview.incomplete.join('; ')}`] : []),
   ].join('\n');
   const withNamespace = 'Delete, with the Namespace';
   const actions = hasNamespace ? ['Delete', withNamespace] : ['Delete'];
-  const go = await deps.prompts.confirm(`Delete ${t.namespace}/${t.serviceAccount} and what sa-kubeconfig made for it?`, detail, ...actions);
+  const question = keptAccount
+    ? `Delete what sa-kubeconfig made for ${t.namespace}/${t.serviceAccount} (the service account itself stays)?`
+    : `Delete ${t.namespace}/${t.serviceAccount} and what sa-kubeconfig made for it?`;
+  const go = await deps.prompts.confirm(question, detail, ...actions);
   if (!go || !actions.includes(go)) return undefined;
   const result = await withCancellableProgress(`Deleting ${t.namespace}/${t.serviceAccount}`, (signal) =>
     deleteManaged(conn, { namespace: t.namespace, serviceAccount: t.serviceAccount, includeNamespace: go === withNamespace }, { signal, logger: deps.logger }));
   await deps.tokens.forget((r) => r.context === t.context && r.namespace === t.namespace && r.serviceAccount === t.serviceAccount);
   deps.logger.info(`Deleted ${result.deleted.map(describeRef).join(', ')}${result.failed.length ? `; failed: ${result.failed.map((f) => `${describeRef(f.ref)} (${f.message})`).join(', ')}` : ''}`);
   if (result.failed.length > 0) void deps.prompts.warn(`Some objects could not be deleted: ${result.failed.map((f) => describeRef(f.ref)).join(', ')}. See the log.`);
-  else void deps.prompts.info(`Deleted ${result.deleted.length} object(s).`);
+  else void deps.prompts.info(`Deleted ${result.deleted.length} object(s)${keptAccount ? `; the service account ${t.namespace}/${t.serviceAccount} stays (sa-kubeconfig did not make it)` : ''}.`);
   deps.tree.refresh(go === withNamespace ? `ctx/${t.context}` : `ns/${t.context}/${t.namespace}`);
   return result;
 }

@@ -57,6 +57,16 @@ export interface ProvisionRequest {
   /** Create the namespace when it does not exist. */
   createNamespace?: boolean;
   serviceAccount: string;
+  /**
+   * Whether the service account is made for this request or one that is there already (default 'create').
+   * - 'create': sa-kubeconfig makes it, labels it as its own, and `delete`/rollback remove it. A same-named account
+   *   sa-kubeconfig did not make is a conflict unless adoptUnmanaged (then it is labelled and becomes ours).
+   * - 'existing': the account is used as it is, like an existing Namespace: never created, labelled, updated or
+   *   deleted (not by `delete`, not by a rollback). The preflight refuses when it does not exist. Only what
+   *   sa-kubeconfig makes for it (Role/ClusterRole, bindings, token Secret) is labelled, managed and cleaned up.
+   *   The CLI's `--existing-service-account` and `--existing-secret` and the wizard's "Existing" choice ask for it.
+   */
+  serviceAccountMode?: 'create' | 'existing';
   /** Custom rules; they become one generated Role per namespace, or one ClusterRole. */
   rules: PolicyRule[];
   /** Existing Roles/ClusterRoles to bind. */
@@ -65,7 +75,10 @@ export interface ProvisionRequest {
   scope: PermissionScope;
   token: TokenMode;
   kubeconfig: KubeconfigOptions;
-  /** The caller agreed to take over same-named objects that sa-kubeconfig did not make. */
+  /**
+   * The caller agreed to take over same-named objects that sa-kubeconfig did not make (they get its label and are
+   * updated, and `delete` removes them later). Never needed to use an existing service account: see serviceAccountMode.
+   */
   adoptUnmanaged?: boolean;
 }
 
@@ -85,9 +98,16 @@ export interface KubeObject {
 
 /** One object the plan will create or update, in apply order. */
 export interface PlannedObject {
+  /**
+   * What to create or update. An object WITHOUT the managed-by label is one the plan only uses as it is (an existing
+   * service account, see ProvisionRequest.serviceAccountMode): it is never sent, changed or deleted.
+   */
   object: KubeObject;
-  /** Filled by the preflight check: whether it exists and what would change. */
-  status?: 'create' | 'update' | 'unchanged' | 'conflict';
+  /**
+   * Filled by the preflight check: whether it exists and what would change. 'use': an object the plan uses as it
+   * is (never sent); 'missing': such an object does not exist (the request is refused).
+   */
+  status?: 'create' | 'update' | 'unchanged' | 'conflict' | 'use' | 'missing';
   /** Human-readable reason for update/conflict. */
   detail?: string;
 }

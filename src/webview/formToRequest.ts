@@ -282,6 +282,8 @@ export function formToRequest(form: WizardForm): FormRequest {
     kubeconfig,
   };
   if (form.createNamespace) request.createNamespace = true;
+  // "Existing" uses the account as it is: sa-kubeconfig never labels, changes or deletes it.
+  if (form.serviceAccountMode === 'existing') request.serviceAccountMode = 'existing';
   if (form.adoptUnmanaged) request.adoptUnmanaged = true;
 
   const extra = fieldProblems(form).extraNamespaces;

@@ -59,7 +59,8 @@ export interface ServiceAccountDetailsInfo {
   notes: string[];
 }
 
-export type ObjectStatus = 'create' | 'update' | 'unchanged' | 'conflict';
+/** 'use': used as it is, never changed (an existing service account); 'missing': such an object does not exist. */
+export type ObjectStatus = 'create' | 'update' | 'unchanged' | 'conflict' | 'use' | 'missing';
 
 export interface ReviewObject {
   kind: string;
@@ -260,7 +261,7 @@ const provisionRequest = shape(
     }),
     kubeconfig: shape({}, { server: str(2048), insecureSkipTlsVerify: bool, namePrefix: str(253) }),
   },
-  { createNamespace: bool, adoptUnmanaged: bool },
+  { createNamespace: bool, serviceAccountMode: oneOf('create', 'existing'), adoptUnmanaged: bool },
 );
 
 const runId = int(0, Number.MAX_SAFE_INTEGER);

@@ -7,7 +7,8 @@ import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/cluster/e
 import type { PreflightReport } from '../../src/core/apply/preflight';
 import type { ApplyResult } from '../../src/core/apply/apply';
 import { formatRule } from '../../src/core/plan/rules';
-import { Cleanup, clusterEnv, currentContextOf, kubectl, kubectlOk, uniqueName } from '../support/cluster';
+import { Cleanup, clusterEnv, currentContextOf, eventually, kubectl, kubectlOk, privateTempDir, uniqueName, writeKubeconfig } from '../support/cluster';
+import { HoldingRelay } from '../support/holdingRelay';
 
 const POD_RULES = [
   { apiGroups: [''], resources: ['pods'], verbs: ['get', 'watch', 'list', 'create'] },
@@ -167,6 +168,41 @@ describe('preflight and apply', function () {
       });
       assert.equal(await exists('serviceaccount', 'half', ns), false);
       assert.equal((await kubectlOk(['get', 'roles,rolebindings', '-n', ns, '-o', 'name'])).trim(), '');
+    });
+
+    it('cancelled while a create is in flight (the server made the Role, its answer not yet back): nothing is left', async function () {
+      const env = clusterEnv();
+      const ns = cleanup.namespace(uniqueName('rb-inflight'));
+      await kubectlOk(['create', 'namespace', ns]);
+      const relay = await HoldingRelay.start(env.server);
+      const dir = cleanup.dir(privateTempDir());
+      const kubeconfigPath = writeKubeconfig(dir, 'relay.kubeconfig', relay.kubeconfig(env.adminKubeconfig, env.server));
+      const ac = new AbortController();
+      let heldRole = false;
+      // The Role's real create (not its dry run) goes out: hold the server's answer, and cancel once it has come.
+      const logger = {
+        debug(m: string) { if (/^POST \S*\/roles$/.test(m)) { relay.hold(); heldRole = true; } },
+        info() {}, warn() {}, error() {},
+      };
+      relay.onHeldAnswer = () => {
+        ac.abort();
+        setTimeout(() => relay.release(), 300);
+      };
+      try {
+        await assert.rejects(provision(request(env.adminKubeconfig, ns, 'inflight'), { kubeconfigPath, signal: ac.signal, logger }), (err: unknown) => {
+          assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
+          const result = (err.details as { applyResult: ApplyResult }).applyResult;
+          assert.deepEqual(result.rolledBack.map((o) => o.kind), ['Role', 'ServiceAccount']);
+          assert.deepEqual(result.rollbackFailed, []);
+          assert.match(err.message, /Rolled back: Role .*, ServiceAccount/);
+          return true;
+        });
+      } finally {
+        await relay.close();
+      }
+      assert.ok(heldRole, 'the Role\'s create was held');
+      assert.equal((await kubectlOk(['get', 'roles,rolebindings', '-n', ns, '-o', 'name'])).trim(), '', 'no Role or RoleBinding is left');
+      await eventually(async () => !(await exists('serviceaccount', 'inflight', ns)), 10_000, 'the service account to go');
     });
 
     it('a token step that fails after apply rolls back every object this run created', async function () {

@@ -75,6 +75,36 @@ describe('apply: preflight decisions', function () {
     assert.match(c.detail!, /never deleted by sa-kubeconfig/);
   });
 
+  it('an existing service account (serviceAccountMode "existing") is planned without our label and used as it is, never a conflict', function () {
+    const request: ProvisionRequest = {
+      context: 'c', namespace: 'ns', serviceAccount: 'app', serviceAccountMode: 'existing', rules, roleRefs: [], scope: { kind: 'namespaces', namespaces: ['ns'] },
+      token: { kind: 'longLived' }, kubeconfig: {},
+    };
+    const plan = buildPlan(request);
+    const sa = plan.objects[0].object;
+    assert.deepEqual(sa, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: 'ns' } });
+    // Everything else is ours, labelled and annotated for the account.
+    for (const o of plan.objects.slice(1)) assert.equal(o.object.metadata.labels?.['app.kubernetes.io/managed-by'], 'sa-kubeconfig', o.object.kind);
+    const handmade: KubeObject = { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: 'ns', labels: { team: 'blue' } } };
+    const used = classify(sa, handmade, false);
+    assert.equal(used.status, 'use');
+    assert.match(used.detail!, /not made by sa-kubeconfig\); used as it is: never labelled, changed or deleted/);
+    assert.equal(classify(sa, { ...handmade, metadata: { ...handmade.metadata, labels: LABELS } }, false).status, 'use');
+    assert.deepEqual(classify(sa, undefined, false), { status: 'missing', detail: 'service account "app" does not exist in namespace "ns"; create it, or choose a new service account' });
+    plan.objects.forEach((o, i) => { o.status = i === 0 ? 'use' : 'create'; });
+    const checks = actionsToCheck(plan).map((a) => `${a.verb} ${a.resource} ${a.namespace ?? '-'}`);
+    assert.ok(!checks.some((c) => c.includes('serviceaccounts')), checks.join('; '));
+  });
+
+  it('a new service account whose name exists unmanaged stays a conflict, and says how to use it instead', function () {
+    const plan = buildPlan({
+      context: 'c', namespace: 'ns', serviceAccount: 'app', rules, roleRefs: [], scope: { kind: 'namespaces', namespaces: ['ns'] }, token: { kind: 'timeBound', durationSeconds: 3600 }, kubeconfig: {},
+    });
+    const c = classify(plan.objects[0].object, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: 'ns' } }, false);
+    assert.equal(c.status, 'conflict');
+    assert.match(c.detail!, /to use it as it is, choose the existing service account \(--existing-service-account; "Existing" in the wizard\)/);
+  });
+
   it('checks create for new objects, patch for updates, and the token subresource', function () {
     const request: ProvisionRequest = {
       context: 'c', namespace: 'ns', createNamespace: true, serviceAccount: 'sa', rules, roleRefs: [], scope: { kind: 'namespaces', namespaces: ['ns'] },
@@ -92,8 +122,10 @@ describe('apply: preflight decisions', function () {
       missingRules: [{ namespace: 'ns', neededFor: ['Role ns/r'], rules: [{ apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }] }],
       denied: [{ verb: 'create', group: '', resource: 'secrets', namespace: 'ns', description: 'create secrets in namespace "ns"' }],
       dryRun: [],
+      missing: [{ ref: { apiVersion: 'v1', kind: 'ServiceAccount', name: 'app', namespace: 'ns' }, detail: 'service account "app" does not exist in namespace "ns"; create it, or choose a new service account' }],
     } as unknown as PreflightReport;
     assert.equal(explainRefusal(report), [
+      '- service account "app" does not exist in namespace "ns"; create it, or choose a new service account',
       '- ServiceAccount ns/sa already exists and was not made by sa-kubeconfig',
       '- You cannot grant rules you do not hold in namespace "ns" (needed for Role ns/r): pods/exec:create',
       '- You may not create secrets in namespace "ns"',

@@ -80,6 +80,12 @@ describe('wizard form → ProvisionRequest', () => {
       { kind: 'existingSecret', secretName: 'sa-token-x1' });
   });
 
+  it('"Existing" on the Target step uses the service account as it is; "New" makes one', () => {
+    assert.equal(formToRequest(form({ picks: tutorialPicks, serviceAccountMode: 'existing', serviceAccount: 'legacy-sa' })).request.serviceAccountMode, 'existing');
+    assert.equal(formToRequest(form({ picks: tutorialPicks, serviceAccountMode: 'new', serviceAccount: 'fresh' })).request.serviceAccountMode, undefined);
+    assert.equal(formToRequest(form({ picks: tutorialPicks, serviceAccountMode: 'existing', serviceAccount: 'legacy-sa' })).request.adoptUnmanaged, undefined, 'no take-over needed');
+  });
+
   it('maps the kubeconfig options and leaves insecure off unless ticked', () => {
     const plain = formToRequest(form({ picks: tutorialPicks })).request.kubeconfig;
     assert.equal(plain.insecureSkipTlsVerify, undefined);

@@ -26,7 +26,7 @@ function report(overrides: Partial<PreflightReport> = {}): PreflightReport {
   const plan = buildPlan(request);
   return {
     plan: { ...plan, objects: plan.objects.map((o) => ({ ...o, status: 'create' as const })) },
-    ok: true, conflicts: [], dryRun: [], denied: [], missingRules: [], incomplete: false, notes: [], requests: 9, ...overrides,
+    ok: true, conflicts: [], missing: [], dryRun: [], denied: [], missingRules: [], incomplete: false, notes: [], requests: 9, ...overrides,
   };
 }
 
@@ -59,6 +59,19 @@ describe('wizard review from core\'s preflight', () => {
     const review = reviewFromReport(buildPlan(request), report({ ok: false, conflicts: [{ ref: { apiVersion: 'v1', kind: 'ServiceAccount', name: 'myexample-sa', namespace: 'myexample' }, detail: 'exists' }] }));
     assert.equal(review.needsAdoption, true);
     assert.equal(review.canApply, false);
+  });
+
+  it('an existing service account shows as "use as it is"; a missing one is the problem to fix', () => {
+    const existing = { ...request, serviceAccountMode: 'existing' as const };
+    const plan = buildPlan(existing);
+    const used = reviewFromReport(plan, { ...report(), plan: { ...plan, objects: plan.objects.map((o, i) => ({ ...o, status: i === 0 ? 'use' as const : 'create' as const, ...(i === 0 ? { detail: 'exists (not made by sa-kubeconfig); used as it is' } : {}) })) } });
+    assert.deepEqual(used.objects.map((o) => [o.kind, o.status]), [['ServiceAccount', 'use'], ['Role', 'create'], ['RoleBinding', 'create']]);
+    assert.doesNotMatch(used.objects[0].yaml, /managed-by/);
+    assert.equal(used.needsAdoption, false);
+    assert.equal(used.canApply, true);
+    const missing = reviewFromReport(plan, report({ ok: false, missing: [{ ref: { apiVersion: 'v1', kind: 'ServiceAccount', name: 'myexample-sa', namespace: 'myexample' }, detail: 'service account "myexample-sa" does not exist in namespace "myexample"; create it, or choose a new service account' }] }));
+    assert.deepEqual(missing.problems, ['Service account "myexample-sa" does not exist in namespace "myexample"; create it, or choose a new service account.']);
+    assert.equal(missing.canApply, false);
   });
 
   it('lists dry-run rejections on their own', () => {

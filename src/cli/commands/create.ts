@@ -36,6 +36,11 @@ export const createCommand: Command = {
 Tokens: time-limited by default (--duration, default ${DEFAULT_DURATION}); --long-lived for a token Secret that does
 not expire; --existing-secret NAME to reuse one.
 
+Service account: made by sa-kubeconfig unless --existing-service-account (or --existing-secret) says to use one
+that exists, as it is. An existing account is never labelled, changed or deleted by sa-kubeconfig: "delete" and a
+rollback remove only the Role, bindings and token Secret made for it. A same-named account sa-kubeconfig did not
+make is a conflict otherwise; --adopt takes it over instead (it gets the label, and "delete" removes it).
+
 Output: the kubeconfig goes to --out FILE, --merge-into FILE, or stdout; messages go to stderr. With
 --output json|yaml a report (never the token) is printed on stdout, so --out or --merge-into is required.
 
@@ -43,7 +48,8 @@ Examples:
   sa-kubeconfig create -n myexample --create-namespace -s myexample-sa \\
       --rule pods:get,watch,list,create --rule pods/exec:create --out myexample.kubeconfig
   sa-kubeconfig create -n ci -s deployer --preset ci-apply --duration 7d --merge-into ~/.kube/config --on-conflict rename
-  sa-kubeconfig create -n team-a -s reader --cluster-role view --namespaces team-a,team-b --dry-run`,
+  sa-kubeconfig create -n team-a -s reader --cluster-role view --namespaces team-a,team-b --dry-run
+  sa-kubeconfig create -n legacy -s app --existing-secret app-token-x7k2p --preset read-pods-logs --out app.kubeconfig`,
   run: runCreate,
 };
 
@@ -64,6 +70,8 @@ async function runCreate({ flags, positionals }: ParsedArgs, io: CliIo): Promise
     return EXIT.ok;
   }
 
+  // Every problem with the values at once, before contacting the cluster (the context's namespace is not needed for it).
+  requestFromFlags(flags, { context: stringFlag(flags, 'context') ?? 'current', namespace: 'default' });
   const connection = await connectFromFlags(flags, logger, io);
   try {
     const request = requestFromFlags(flags, { context: connection.contextName, namespace: connection.namespace });
@@ -174,6 +182,7 @@ function resultSummary(result: ProvisionResult, destination: Destination) {
     created: a?.created.length ?? 0,
     updated: a?.updated.length ?? 0,
     unchanged: a?.unchanged.length ?? 0,
+    used: a?.used.map(describeRef) ?? [],
     token: result.token ?? null,
     caSource: result.caSource ?? null,
     contexts: result.contexts ?? [],
@@ -201,6 +210,7 @@ function printReport(io: CliIo, format: OutputFormat, result: ProvisionResult, d
     ...a.created.map((r) => `  created ${describeRef(r)}`),
     ...a.updated.map((r) => `  updated ${describeRef(r)}`),
     ...a.unchanged.map((r) => `  unchanged ${describeRef(r)}`),
+    ...a.used.map((r) => `  used as it is ${describeRef(r)} (sa-kubeconfig never changes or deletes it)`),
     describeToken(result),
     ...describeDestination(destination),
     `Contexts: ${contexts.join(', ')} (current: ${contexts[0] ?? '-'}).`,

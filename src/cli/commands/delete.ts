@@ -7,7 +7,7 @@ import { EXIT, printResult, type CliIo } from '../io';
 
 export const deleteCommand: Command = {
   name: 'delete',
-  summary: 'Delete the service account and every object sa-kubeconfig made for it (found by its label and annotation).',
+  summary: 'Delete every object sa-kubeconfig made for a service account, and the account itself if sa-kubeconfig made it.',
   usage: 'sa-kubeconfig delete -s NAME [-n NS] [--include-namespace] [--dry-run] [flags]',
   flags: [
     ...CONNECTION_FLAGS,
@@ -18,8 +18,10 @@ export const deleteCommand: Command = {
     OUTPUT_FLAG,
     VERBOSE_FLAG,
   ],
-  details: 'Bindings go first, so the credential loses its rights before anything else. Objects of the same names that\n' +
-    'sa-kubeconfig did not make are never touched. Exit code 1 if some object could not be deleted.',
+  details: 'Objects are found by their sa-kubeconfig label and annotation. Bindings go first, so the credential loses its\n' +
+    'rights before anything else. Objects sa-kubeconfig did not make are never touched: a service account used as it is\n' +
+    '(create --existing-service-account / --existing-secret) is kept, and only its Role, bindings and token Secret go.\n' +
+    'Exit code 1 if some object could not be deleted.',
   run: runDelete,
 };
 

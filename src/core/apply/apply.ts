@@ -1,4 +1,9 @@
-// Applying a checked plan: create or update only what the preflight marked, idempotently.
+// Applying a checked plan: create or update only what the preflight marked, idempotently. Objects the plan uses
+// as they are (an existing service account) are never sent, and so never rolled back.
+//
+// Cancellation is cooperative: the signal is checked between objects, never handed to a create, patch or delete
+// in flight. An aborted POST may still have made its object on the server without this run learning of it, and
+// rollback, which deletes only what the run recorded, would miss it.
 //
 // Failure part-way: we ROLL BACK. Every object this run created is deleted again (newest first), so no
 // half-made credential (a ServiceAccount with a binding but no kubeconfig, a token Secret nobody knows
@@ -17,6 +22,8 @@ export interface ApplyResult {
   created: ObjectRef[];
   updated: ObjectRef[];
   unchanged: ObjectRef[];
+  /** Used as they are, never sent or changed (an existing service account). */
+  used: ObjectRef[];
   /** Created by this run, then deleted again because a later step failed. */
   rolledBack: ObjectRef[];
   /** Rollback deletions that failed: these objects still exist. */
@@ -39,12 +46,15 @@ export async function apply(conn: Connection, plan: Plan, options: ApplyOptions 
   const report = options.preflight ?? await preflight(conn, plan, options);
   refuseUnlessOk(report);
   const before = conn.client.requestCount;
-  const result: ApplyResult = { created: [], updated: [], unchanged: [], rolledBack: [], rollbackFailed: [], requests: 0 };
+  const result: ApplyResult = { created: [], updated: [], unchanged: [], used: [], rolledBack: [], rollbackFailed: [], requests: 0 };
+  // Requests that change the cluster get no signal (see the top of this file); reads do.
+  const writes: OperationOptions = { logger: options.logger };
   try {
     for (const p of report.plan.objects) {
       if (options.signal?.aborted) throw new SaKubeconfigError('aborted', 'Cancelled.');
-      await applyOne(conn, p, plan.request.adoptUnmanaged === true, result, options);
+      await applyOne(conn, p, plan.request.adoptUnmanaged === true, result, writes);
     }
+    if (options.signal?.aborted) throw new SaKubeconfigError('aborted', 'Cancelled.');
   } catch (err) {
     options.logger?.error(`Apply failed: ${redact((err as Error).message)}; rolling back what this run created.`);
     await rollback(conn, result, options.logger);
@@ -92,6 +102,16 @@ export function refuseUnlessOk(report: PreflightReport): void {
     throw new SaKubeconfigError('unmanagedConflict', `Nothing was created: objects with the same names already exist.\n${why}`, { details: report });
   }
   const missing = missingNamespaces(report);
+  const missingAccounts = report.missing;
+  if (missingAccounts.length > 0 && !missing.includes(report.plan.request.namespace)) {
+    const others = why.split('\n').filter((line) => !missingAccounts.some((m) => line === `- ${m.detail}`));
+    const ref = missingAccounts[0].ref;
+    throw new SaKubeconfigError('notFound', `Nothing was created: service account "${ref.name}" does not exist in namespace "${ref.namespace ?? ''}".${others.length > 0 ? `\n${others.join('\n')}` : ''}`, {
+      details: report,
+      hint: `Create it first (kubectl create serviceaccount ${ref.name} -n ${ref.namespace ?? ''}), or choose a new service account `
+        + '(leave out --existing-service-account and --existing-secret; "New" in the wizard) that sa-kubeconfig makes for you.',
+    });
+  }
   if (missing.length > 0 && report.missingRules.length === 0 && report.denied.length === 0 && report.conflicts.length === 0) {
     const { message, hint } = describeMissingNamespaces(report.plan.request.namespace, missing);
     throw new SaKubeconfigError('notFound', message, { details: report, hint });
@@ -109,6 +129,11 @@ async function applyOne(conn: Connection, p: PlannedObject, adopt: boolean, resu
     case 'unchanged':
       result.unchanged.push(ref);
       return;
+    case 'use':
+      result.used.push(ref);
+      return;
+    case 'missing':
+      throw new SaKubeconfigError('notFound', `Nothing was created: ${p.detail ?? `${describeRef(ref)} does not exist`}.`);
     case 'conflict':
       throw new SaKubeconfigError('unmanagedConflict', p.detail ?? `${describeRef(ref)} conflicts`);
     case 'update':

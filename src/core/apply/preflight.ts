@@ -45,6 +45,8 @@ export interface PreflightReport {
   plan: Plan;
   ok: boolean;
   conflicts: { ref: ObjectRef; detail: string }[];
+  /** Objects the request uses as they are (an existing service account) that do not exist. */
+  missing: { ref: ObjectRef; detail: string }[];
   dryRun: DryRunOutcome[];
   denied: DeniedAction[];
   missingRules: MissingRulesEntry[];
@@ -57,8 +59,23 @@ export interface PreflightReport {
 
 interface Live { planned: PlannedObject; live?: KubeObject; unknown?: boolean }
 
+/** What to tell someone whose existing service account (used as it is) is not there. Pure. */
+export function missingServiceAccountDetail(ref: ObjectRef): string {
+  return `service account "${ref.name}" does not exist in namespace "${ref.namespace ?? ''}"; create it, or choose a new service account`;
+}
+
 /** Status and detail of one planned object given what exists. Pure. */
 export function classify(planned: KubeObject, live: KubeObject | undefined, adoptUnmanaged: boolean): Pick<PlannedObject, 'status' | 'detail'> {
+  if (!isManaged(planned)) {
+    // Planned without our label: an object the request uses as it is (an existing service account).
+    if (!live) return { status: 'missing', detail: missingServiceAccountDetail(refOf(planned)) };
+    return {
+      status: 'use',
+      detail: isManaged(live)
+        ? 'exists (made by sa-kubeconfig); used as it is'
+        : 'exists (not made by sa-kubeconfig); used as it is: never labelled, changed or deleted by sa-kubeconfig',
+    };
+  }
   if (!live) return { status: 'create' };
   if (planned.kind === 'Namespace') {
     return { status: 'unchanged', detail: isManaged(live) ? 'exists' : 'exists already (not made by sa-kubeconfig); used as it is, never deleted by sa-kubeconfig' };
@@ -67,7 +84,10 @@ export function classify(planned: KubeObject, live: KubeObject | undefined, adop
   const wantedFor = planned.metadata.annotations?.['sa-kubeconfig.io/service-account'];
   const liveFor = managedFor(live);
   if (!ours && !adoptUnmanaged) {
-    return { status: 'conflict', detail: `${describeRef(refOf(planned))} already exists and was not made by sa-kubeconfig; it will not be changed unless you agree to adopt it` };
+    const useInstead = planned.kind === 'ServiceAccount'
+      ? '; to use it as it is, choose the existing service account (--existing-service-account; "Existing" in the wizard)'
+      : '';
+    return { status: 'conflict', detail: `${describeRef(refOf(planned))} already exists and was not made by sa-kubeconfig; it will not be changed unless you agree to adopt it${useInstead}` };
   }
   if (ours && liveFor && wantedFor && liveFor !== wantedFor && !adoptUnmanaged) {
     return { status: 'conflict', detail: `${describeRef(refOf(planned))} was made by sa-kubeconfig for service account ${liveFor}, not ${wantedFor}` };
@@ -127,6 +147,10 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
     }
   });
   const objects: PlannedObject[] = lives.map(({ planned, live, unknown }) => {
+    if (unknown && !isManaged(planned.object)) {
+      notes.push(`You may not read ${describeRef(refOf(planned.object))}; assuming it exists, to be used as it is (the token step checks).`);
+      return { object: planned.object, status: 'use', detail: 'used as it is (you may not read it to check it exists)' };
+    }
     const c = classify(planned.object, live, adopt);
     if (unknown) {
       notes.push(`You may not read ${describeRef(refOf(planned.object))}; assuming it does not exist (the dry run checks).`);
@@ -135,6 +159,7 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
   });
   const planWithStatus: Plan = { ...plan, objects };
   const conflicts = objects.filter((o) => o.status === 'conflict').map((o) => ({ ref: refOf(o.object), detail: o.detail ?? 'conflict' }));
+  const missing = objects.filter((o) => o.status === 'missing').map((o) => ({ ref: refOf(o.object), detail: o.detail ?? 'does not exist' }));
 
   // 2. dry run
   const createdNamespaces = new Set(objects.filter((o) => o.object.kind === 'Namespace' && o.status === 'create').map((o) => o.object.metadata.name));
@@ -142,7 +167,7 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
     .map((o) => `${o.object.kind}/${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`));
   const dryRun: DryRunOutcome[] = await mapLimit(objects, 8, async (p): Promise<DryRunOutcome> => {
     const ref = refOf(p.object);
-    if (p.status === 'unchanged' || p.status === 'conflict') return { ref, ok: true, skipped: p.status };
+    if (p.status === 'unchanged' || p.status === 'conflict' || p.status === 'use' || p.status === 'missing') return { ref, ok: true, skipped: p.status };
     if (ref.namespace && createdNamespaces.has(ref.namespace)) return { ref, ok: true, skipped: `namespace "${ref.namespace}" is created by this plan` };
     const roleRef = p.object.roleRef as { kind?: string; name?: string } | undefined;
     if (roleRef && createdRoles.has(`${roleRef.kind}/${roleRef.kind === 'Role' ? ref.namespace ?? '' : ''}/${roleRef.name}`)) {
@@ -178,13 +203,13 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
     if (!r) { r = rulesReview(conn, ns, options); reviews.set(ns, r); }
     return r;
   };
-  const missing: MissingRulesEntry[] = [];
+  const missingRulesFound: MissingRulesEntry[] = [];
   const addMissing = (namespace: string | undefined, neededFor: string, rules: PolicyRule[]) => {
     if (rules.length === 0) return;
     const key = JSON.stringify(rules);
-    const existing = missing.find((m) => m.namespace === namespace && JSON.stringify(m.rules) === key);
+    const existing = missingRulesFound.find((m) => m.namespace === namespace && JSON.stringify(m.rules) === key);
     if (existing) existing.neededFor.push(neededFor);
-    else missing.push({ ...(namespace ? { namespace } : {}), neededFor: [neededFor], rules });
+    else missingRulesFound.push({ ...(namespace ? { namespace } : {}), neededFor: [neededFor], rules });
   };
   /** Rules in `wanted` the caller does not hold in ns (or cluster-wide when ns is undefined). */
   const notHeld = async (ns: string | undefined, wanted: PolicyRule[]): Promise<PolicyRule[]> => {
@@ -253,11 +278,11 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
     }
   }
   const roleCreateDenied = (ns?: string) => denied.some((d) => d.verb === 'create' && (d.resource === 'roles' || d.resource === 'clusterroles') && d.namespace === ns);
-  if (missing.length > 0 && missing.every((m) => roleCreateDenied(m.namespace))) notes.push('You may not create the roles at all; see the denied actions.');
+  if (missingRulesFound.length > 0 && missingRulesFound.every((m) => roleCreateDenied(m.namespace))) notes.push('You may not create the roles at all; see the denied actions.');
 
   const dryRunFailed = dryRun.some((d) => !d.ok);
-  const ok = conflicts.length === 0 && !dryRunFailed && denied.length === 0 && missing.length === 0;
-  return { plan: planWithStatus, ok, conflicts, dryRun, denied, missingRules: missing, incomplete, notes, requests: conn.client.requestCount - before };
+  const ok = conflicts.length === 0 && missing.length === 0 && !dryRunFailed && denied.length === 0 && missingRulesFound.length === 0;
+  return { plan: planWithStatus, ok, conflicts, missing, dryRun, denied, missingRules: missingRulesFound, incomplete, notes, requests: conn.client.requestCount - before };
 }
 
 function splitRes(resource: string): { resource: string; subresource?: string } {
@@ -268,6 +293,7 @@ function splitRes(resource: string): { resource: string; subresource?: string } 
 /** A one-paragraph explanation of why a preflight refused, for errors and CLI output. Pure. */
 export function explainRefusal(report: PreflightReport): string {
   const lines: string[] = [];
+  for (const m of report.missing) lines.push(`- ${m.detail}`);
   for (const c of report.conflicts) lines.push(`- ${c.detail}`);
   for (const m of report.missingRules) {
     const where = m.namespace ? `in namespace "${m.namespace}"` : 'cluster-wide';

@@ -72,7 +72,8 @@ const DELETE_ORDER = ['RoleBinding', 'ClusterRoleBinding', 'Role', 'ClusterRole'
 /**
  * Deletes everything sa-kubeconfig made for the service account (label + annotation), bindings first so the
  * credential loses its rights before anything else. The namespace only with includeNamespace: deleting it
- * deletes everything in it, including what others put there.
+ * deletes everything in it, including what others put there. A service account sa-kubeconfig did not make (one it
+ * used as it is) is never deleted: it is listed under `kept`, with why.
  */
 export async function deleteManaged(
   conn: Connection,
@@ -81,6 +82,18 @@ export async function deleteManaged(
 ): Promise<DeleteResult> {
   const found = await findManagedObjects(conn, args.namespace, args.serviceAccount, options);
   const result: DeleteResult = { deleted: [], kept: [], failed: [], incomplete: found.incomplete, dryRun: args.dryRun === true };
+  if (!found.objects.some((o) => o.kind === 'ServiceAccount')) {
+    const ref: ObjectRef = { apiVersion: 'v1', kind: 'ServiceAccount', name: args.serviceAccount, namespace: args.namespace };
+    const live = await conn.client.getOptional<KubeObject>({ path: objectPath(ref), action: `read ${describeRef(ref)}` }, options)
+      .catch((err: unknown) => { if (isSaKubeconfigError(err, 'forbidden')) return undefined; throw err; });
+    if (live) {
+      result.kept.push({
+        ref, reason: isManaged(live)
+          ? `it was made by sa-kubeconfig for ${managedFor(live) ?? 'another service account'}`
+          : 'it was not made by sa-kubeconfig (it was used as it is), so only what sa-kubeconfig made for it is deleted',
+      });
+    }
+  }
   const sorted = [...found.objects].sort((a, b) => DELETE_ORDER.indexOf(a.kind) - DELETE_ORDER.indexOf(b.kind));
   for (const o of sorted) {
     const ref: ObjectRef = { apiVersion: o.apiVersion, kind: o.kind, name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) };
@@ -166,9 +179,10 @@ export async function rotate(
   options: OperationOptions = {},
 ): Promise<RotateResult> {
   const found = await findManagedObjects(conn, args.namespace, args.serviceAccount, options);
-  if (!found.objects.some((o) => o.kind === 'ServiceAccount')) {
-    throw new SaKubeconfigError('notFound', `Service account "${args.serviceAccount}" in namespace "${args.namespace}" was not made by sa-kubeconfig (or does not exist).`, {
-      hint: 'Rotate only works for service accounts sa-kubeconfig created; use `create` to set one up.',
+  // A service account sa-kubeconfig made, or one it used as it is and made bindings or a token Secret for.
+  if (found.objects.length === 0) {
+    throw new SaKubeconfigError('notFound', `sa-kubeconfig made nothing for service account "${args.serviceAccount}" in namespace "${args.namespace}" (or it does not exist).`, {
+      hint: 'Rotate only works for service accounts set up with sa-kubeconfig; use `create` to set one up (--existing-service-account to use an account as it is).',
     });
   }
   const secrets = found.objects.filter((o) => o.kind === 'Secret');

@@ -81,7 +81,10 @@ export function buildPlan(request: ProvisionRequest, options: PlanOptions = {}):
 
   const objects: KubeObject[] = [];
   if (request.createNamespace) objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: metadata(saNamespace) });
-  objects.push({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(sa, saNamespace) });
+  // An existing service account is used as it is: planned without our label, so nothing ever sends, labels or deletes it.
+  objects.push(request.serviceAccountMode === 'existing'
+    ? { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: saNamespace } }
+    : { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(sa, saNamespace) });
 
   // Roles before bindings, so that a binding never points at a role that is not there yet.
   if (namespaced.length > 0) {

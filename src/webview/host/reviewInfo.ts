@@ -32,7 +32,8 @@ export function reviewFromReport(plan: Plan, report: PreflightReport): ReviewInf
   return {
     objects,
     warnings: plan.warnings,
-    problems: [],
+    // An existing service account that is not there: the one thing to fix before anything else.
+    problems: report.missing.map((m) => `${m.detail.charAt(0).toUpperCase()}${m.detail.slice(1)}.`),
     dryRunRejections: dryRunProblems,
     clusterScopedRules: clusterScopedRules(plan),
     escalation: { checked: true, allowed, missingRules, missingPermissions, ...(notes.length ? { note: notes.join(' ') } : {}) },

@@ -1003,6 +1003,12 @@ function kubeconfigStep(): HTMLElement {
 
 // ---------- step 5: review ----------
 
+/** How each object status reads in the Review's summary line and on its badge. */
+const STATUS_LEAD: Record<string, string> = {
+  unchanged: 'leave unchanged', conflict: 'resolve (conflict)', use: 'use as it is', missing: 'find (missing)',
+};
+const STATUS_BADGE: Record<string, string> = { use: 'use as it is' };
+
 function reviewStep(): HTMLElement {
   const review = state.review;
   if (state.reviewLoading || !review) return h('section', null, loading('Planning and asking the API server for a dry run and the escalation pre-check…'));
@@ -1040,7 +1046,7 @@ function reviewStep(): HTMLElement {
     escalationBox,
     rejections,
     review.dryRun && review.objects.length > 0
-      ? h('p', { class: 'lead' }, `Dry run: ${[...statusCounts].map(([s, n]) => `${n} to ${s === 'unchanged' ? 'leave unchanged' : s === 'conflict' ? 'resolve (conflict)' : s}`).join(', ')}.`)
+      ? h('p', { class: 'lead' }, `Dry run: ${[...statusCounts].map(([s, n]) => `${n} to ${STATUS_LEAD[s] ?? s}`).join(', ')}.`)
       : null,
     review.clusterScopedRules.length ? callout('info', `${review.clusterScopedRules.join(', ')} name cluster-scoped resources, so they are granted with a ClusterRole and ClusterRoleBinding.`) : null,
     review.warnings.length ? h('div', { class: 'warnings', role: 'region', 'aria-label': 'Risk warnings' }, review.warnings.map((w) => callout('warning', w))) : null,
@@ -1053,7 +1059,7 @@ function reviewStep(): HTMLElement {
     h('div', { class: 'objects' }, review.objects.map((o, i) =>
       h('details', { class: 'object', open: true, id: `object-${i}` },
         h('summary', null,
-          o.status ? h('span', { class: `badge status-${o.status}` }, o.status) : null, ' ',
+          o.status ? h('span', { class: `badge status-${o.status}` }, STATUS_BADGE[o.status] ?? o.status) : null, ' ',
           h('span', { class: 'object-kind' }, o.kind), ' ', h('span', { class: 'mono' }, o.namespace ? `${o.namespace}/${o.name}` : o.name),
           o.detail ? h('span', { class: 'muted' }, ` — ${o.detail}`) : null),
         h('pre', { class: 'yaml', tabindex: '0', 'aria-label': `YAML of ${o.kind} ${o.name}` }, h('code', null, o.yaml)),
