@@ -12,7 +12,10 @@ export const EXIT = {
   ok: 0,
   /** Something failed: the cluster could not be reached, the server failed, a file could not be written. */
   failure: 1,
-  /** The command line or an input value is wrong; nothing was done. */
+  /**
+   * The command line or an input value is wrong, or names something that does not exist (a namespace, service
+   * account or Secret); nothing was changed.
+   */
   usage: 2,
   /** Verification of the new credential failed, or the cluster denied the request (401/403). */
   denied: 3,
@@ -23,7 +26,8 @@ export const EXIT = {
 export const EXIT_CODES_HELP = `Exit codes:
   0  success
   1  failure (cluster unreachable, server error, file not writable, ...)
-  2  usage error: bad flags or invalid input; nothing was changed
+  2  usage error or invalid input: bad flags or values, or a namespace, service account or Secret
+     that does not exist; nothing was changed
   3  verification failed, or the cluster denied the request (401/403)
   4  refused: a conflict with objects or kubeconfig entries sa-kubeconfig did not make, or you lack
      permissions you asked to grant (RBAC escalation); nothing was changed`;
@@ -78,7 +82,9 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof VerificationFailedError) return EXIT.denied;
   if (error instanceof SaKubeconfigError) {
     switch (error.code) {
-      case 'invalidInput': return EXIT.usage;
+      // A namespace, service account or Secret the input names that does not exist is invalid input too; nothing changed.
+      case 'invalidInput':
+      case 'notFound': return EXIT.usage;
       case 'forbidden':
       case 'unauthorized': return EXIT.denied;
       case 'escalation':

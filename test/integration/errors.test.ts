@@ -131,12 +131,32 @@ describe('clear errors', function () {
     const existing = cleanup.namespace(uniqueName('there'));
     await kubectlOk(['create', 'namespace', existing]);
     const r = await runCli(['create', '-n', own, '--create-namespace', '-s', 'ci', '--rule', 'pods:get', '--namespaces', `${own},${existing},${gone1},${gone2}`], env.adminKubeconfig);
-    assert.equal(r.code, 1, r.stderr);
+    // Invalid input that changed nothing: exit 2, as `--help` and the README say.
+    assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, new RegExp(`Nothing was created: namespaces "${gone1}", "${gone2}", where permissions were to be granted \\(--namespaces\\), do not exist\\.`));
     assert.match(r.stderr, new RegExp(`Create them first \\(kubectl create namespace ${gone1} ${gone2}\\) or leave them out of --namespaces; --create-namespace only creates the service account's own namespace \\("${own}"\\)\\.`));
     assert.doesNotMatch(r.stderr, new RegExp(`"${own}" does not exist|"${existing}"`), 'only the missing namespaces are named');
     assert.notEqual((await kubectl(['get', 'namespace', own])).code, 0, 'nothing was created, not even the service account\'s namespace');
     assert.equal((await kubectlOk(['get', 'roles,rolebindings', '-n', existing, '-o', 'name'])).trim(), '');
+  });
+
+  it('the CLI with a missing namespace exits 2 (invalid input, nothing changed), and --help says so', async function () {
+    const env = clusterEnv();
+    const ns = uniqueName('missing');
+    const r = await runCli(['create', '-n', ns, '-s', 'x', '--rule', 'pods:get'], env.adminKubeconfig);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, new RegExp(`error: Nothing was created: the service account's namespace "${ns}" does not exist\\.`));
+    const help = await runCli(['--help'], env.adminKubeconfig);
+    assert.match(help.stdout, /2 {2}usage error or invalid input: bad flags or values, or a namespace, service account or Secret\n\s+that does not exist; nothing was changed/);
+  });
+
+  it('every problem with the input at once (names and rules), exit 2, before anything is sent', async function () {
+    const env = clusterEnv();
+    const r = await runCli(['create', '-n', 'Bad_NS', '-s', 'x', '--rule', 'pods:gte'], env.adminKubeconfig);
+    assert.equal(r.code, 2, r.stderr);
+    assert.match(r.stderr, /^error: The input has 2 problems:\n/);
+    assert.match(r.stderr, /- Namespace "Bad_NS" is not a valid name: use lower case only .* Try "bad-ns"\./);
+    assert.match(r.stderr, /- .*"gte"/);
   });
 
   it('kubeconfig problems: missing file, unknown context', async function () {

@@ -99,6 +99,29 @@ describe('requestFromFlags', () => {
     assert.deepEqual(parse(['-s', 'a', '--rule', 'pods:get', '--cluster-wide']).scope, { kind: 'cluster' });
   });
 
+  it('--existing-service-account and --existing-secret use the account as it is', () => {
+    assert.equal(parse(['-s', 'a', '--rule', 'pods:get']).serviceAccountMode, undefined);
+    assert.equal(parse(['-s', 'a', '--rule', 'pods:get', '--existing-service-account']).serviceAccountMode, 'existing');
+    assert.equal(parse(['-s', 'a', '--rule', 'pods:get', '--existing-secret', 'old']).serviceAccountMode, 'existing');
+  });
+
+  it('reports every problem with names, rules, presets and duration at once', () => {
+    assert.throws(() => parse(['-n', 'Bad_NS', '-s', 'x', '--rule', 'pods:gte']), (e: unknown) => {
+      assert.ok(e instanceof ValidationError, String(e));
+      assert.equal(e.problems.length, 2, e.problems.join('\n'));
+      assert.match(e.problems.join('\n'), /Namespace "Bad_NS" is not a valid name/);
+      assert.match(e.problems.join('\n'), /gte/);
+      return true;
+    });
+    assert.throws(() => parse(['-n', 'ok', '-s', 'Bad_SA', '--preset', 'nope', '--rule', 'pods', '--duration', '10', '--namespaces', 'Also_Bad']), (e: unknown) => {
+      assert.ok(e instanceof ValidationError, String(e));
+      const text = e.problems.join('\n');
+      for (const part of [/Service account name "Bad_SA"/, /Unknown preset "nope"/, /has no verbs/, /no unit/, /Namespace "Also_Bad"/]) assert.match(text, part);
+      assert.doesNotMatch(text, /No permissions/);
+      return true;
+    });
+  });
+
   const bad: [string[], RegExp, 'usage' | 'validation'][] = [
     [['--rule', 'pods:get'], /--service-account NAME is required/, 'usage'],
     [['-s', 'a'], /Say what the service account may do/, 'usage'],
@@ -217,6 +240,8 @@ describe('exitCodeFor', () => {
     assert.equal(exitCodeFor(new UsageError('x')), EXIT.usage);
     assert.equal(exitCodeFor(new ValidationError(['x'])), EXIT.usage);
     assert.equal(exitCodeFor(new SaKubeconfigError('invalidInput', 'x')), EXIT.usage);
+    // A namespace or service account that does not exist is invalid input; nothing was changed.
+    assert.equal(exitCodeFor(new SaKubeconfigError('notFound', 'x')), EXIT.usage);
     assert.equal(exitCodeFor(new SaKubeconfigError('forbidden', 'x')), EXIT.denied);
     assert.equal(exitCodeFor(new SaKubeconfigError('unauthorized', 'x')), EXIT.denied);
     assert.equal(exitCodeFor(new SaKubeconfigError('escalation', 'x')), EXIT.conflict);
