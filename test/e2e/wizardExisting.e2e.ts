@@ -3,6 +3,7 @@
 // ClusterRole view and a legacy kubernetes.io/service-account-token Secret listed in its `.secrets`. Then:
 //  - Target: picking "Existing" shows what the account already holds: the binding, its rules, the token Secret;
 //  - Token: "Existing token Secret" offers that Secret; the run adds a Role and RoleBinding and leaves the old binding;
+//  - Review: the account is used as it is (no "Take them over"): after the run it carries no sa-kubeconfig label;
 //  - Result: Save as… writes a 0600 file, and kubectl get pods works with it;
 //  - the Target step in the "Default High Contrast" theme.
 // Screenshots: test-results/e2e/wizard-existing-*.png.
@@ -154,19 +155,20 @@ describe('wizard with an existing service account and its legacy token Secret', 
     await w.locator('#step-title', { hasText: 'Kubeconfig' }).waitFor();
     await w.locator('#next').click();
 
-    // Review: the account is there already; a Role and RoleBinding of ours are added.
+    // Review: the account is there already and is used as it is; a Role and RoleBinding of ours are added. Nothing asks
+    // to take the account over: it is not ours and never becomes ours.
     await w.locator('#step-title', { hasText: 'Review' }).waitFor();
-    await w.locator('#escalation-ok, #escalation-refused, .adopt').first().waitFor({ timeout: 30_000 });
+    await w.locator('#escalation-ok').waitFor({ timeout: 30_000 });
     const objects = await w.locator('.object summary').allInnerTexts();
     await shot('review');
+    const account = objects.find((o) => o.includes(`${NAMESPACE}/${SERVICE_ACCOUNT}`) && /ServiceAccount/.test(o));
+    assert.match(account ?? '', /^use as it is\s+ServiceAccount\s.*not made by sa-kubeconfig\); used as it is: never labelled, changed or deleted by sa-kubeconfig/, objects.join('\n'));
+    assert.match(await w.locator('.step-review .lead').innerText(), /1 to use as it is/);
     assert.ok(objects.some((o) => /^create\s+Role\s/.test(o)), objects.join('\n'));
     assert.ok(objects.some((o) => /^create\s+RoleBinding\s/.test(o)), objects.join('\n'));
     assert.ok(!objects.some((o) => o.includes(OLD_BINDING)), 'the existing binding is not part of the plan');
-    if (await w.locator('#adopt').count() > 0) {
-      // The account was not made by sa-kubeconfig: the wizard asks before labelling it as its own.
-      await w.locator('#adopt').click();
-      await w.locator('#escalation-ok').waitFor({ timeout: 30_000 });
-    }
+    assert.equal(await w.locator('#adopt').count(), 0, 'no "Take them over": the account is used as it is');
+    assert.doesNotMatch(await w.locator('.object').first().locator('pre.yaml').innerText(), /managed-by/, 'the account\'s YAML carries no label of ours');
     await w.locator('#next', { hasText: 'Create' }).click();
     await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 60_000 });
     await w.locator('[aria-labelledby="allowed-title"] li').first().waitFor();
@@ -180,6 +182,8 @@ describe('wizard with an existing service account and its legacy token Secret', 
     const bindings = mustKubectl(['-n', NAMESPACE, 'get', 'rolebindings', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}']).trim().split('\n');
     assert.ok(bindings.includes(OLD_BINDING) && bindings.length >= 2, `rolebindings: ${bindings.join(', ')}`);
     assert.match(mustKubectl(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.secrets[*].name}']), new RegExp(LEGACY_SECRET));
+    // Used as it is: not labelled as ours, so a later Delete keeps it.
+    assert.equal(mustKubectl(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.metadata.labels}']), '');
 
     // Save as… from the Result page: VS Code's save dialog (code-server's simple dialog: a QuickInput with the path).
     const file = join(mkdtempSync(join(tmpdir(), 'sak-e2e-wizard-save-')), `${ADMIN_CONTEXT}-${SERVICE_ACCOUNT}.kubeconfig`);
