@@ -68,7 +68,8 @@ async function runWithErrorHandling(id: string, fn: CommandFunction, deps: Comma
     return await fn(deps, ...args);
   } catch (err) {
     if (isSaKubeconfigError(err, 'aborted')) {
-      deps.logger.info(`${id}: cancelled`);
+      // The message says what a cancel part-way had already done (e.g. the objects a delete had removed).
+      deps.logger.info(`${id}: ${err.message}`);
       return undefined;
     }
     deps.logger.logError(`${id} failed`, err);

@@ -15,6 +15,7 @@ import { redact } from '../redact';
 import type { KubeObject, Logger, OperationOptions, Plan, PlannedObject } from '../types';
 import type { Connection } from '../cluster/connect';
 import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
+import { throwIfAborted } from '../cluster/util';
 import { createBody, describeRef, immutableChanges, isManaged, objectPath, ownedMergePatch, refOf, diffOwned, type ObjectRef } from './objects';
 import { classify, explainRefusal, preflight, type PreflightReport } from './preflight';
 
@@ -51,10 +52,10 @@ export async function apply(conn: Connection, plan: Plan, options: ApplyOptions 
   const writes: OperationOptions = { logger: options.logger };
   try {
     for (const p of report.plan.objects) {
-      if (options.signal?.aborted) throw new SaKubeconfigError('aborted', 'Cancelled.');
+      throwIfAborted(options.signal);
       await applyOne(conn, p, plan.request.adoptUnmanaged === true, result, writes);
     }
-    if (options.signal?.aborted) throw new SaKubeconfigError('aborted', 'Cancelled.');
+    throwIfAborted(options.signal);
   } catch (err) {
     options.logger?.error(`Apply failed: ${redact((err as Error).message)}; rolling back what this run created.`);
     await rollback(conn, result, options.logger);

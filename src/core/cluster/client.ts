@@ -8,6 +8,7 @@ import * as https from 'node:https';
 import type { KubeConfig } from './clientNode';
 import type { Logger, OperationOptions } from '../types';
 import { errorFromNetwork, errorFromResponse, SaKubeconfigError } from './errors';
+import { throwIfAborted } from './util';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -88,7 +89,7 @@ export class KubeClient {
   async requestRaw(spec: RequestSpec, options: OperationOptions = {}): Promise<RawResponse> {
     const { signal } = options;
     const logger = options.logger ?? this.logger;
-    if (signal?.aborted) throw new SaKubeconfigError('aborted', 'Cancelled.');
+    throwIfAborted(signal);
     const url = new URL(this.server);
     const basePath = url.pathname.replace(/\/$/, '');
     const reqOpts: https.RequestOptions = {

@@ -17,6 +17,11 @@ export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, in
 /** Accept header for a list of metadata only (PartialObjectMetadataList): no Secret data crosses the wire. */
 export const METADATA_ONLY_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
 
+/** Throws SaKubeconfigError('aborted') when the signal has aborted: the check between steps of cooperative cancellation. */
+export function throwIfAborted(signal?: AbortSignal): void {
+  if (signal?.aborted) throw new SaKubeconfigError('aborted', 'Cancelled.');
+}
+
 /** Waits `ms`, or rejects with SaKubeconfigError('aborted') as soon as the signal aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

@@ -4,12 +4,17 @@
 //   revoke              delete the token Secrets we made (long-lived, or the Secret time-bound tokens are bound to)
 //   rotate              a new token (replacing the long-lived or binding Secret, which revokes the old token)
 // Reading service accounts is read.ts's; the pure parts are in parse.ts.
+//
+// Cancellation is cooperative, as in apply: reads and waits get the signal, a request that changes the cluster
+// never does (an aborted DELETE or POST may still be carried out by the server without this run learning of it),
+// and the signal is checked between steps. Once rotate has revoked the old credential it finishes, so that a
+// cancel never leaves a service account without its binding Secret or without the one token still valid.
 
 import type { KubeconfigOptions, KubeObject, OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
 import { redact } from '../redact';
 import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
-import { mapLimit, sleep } from '../cluster/util';
+import { mapLimit, sleep, throwIfAborted } from '../cluster/util';
 import { describeRef, isManaged, managedFor, objectPath, type ObjectRef } from '../apply/objects';
 import { serviceAccountKey, tokenBindingSecretName } from '../plan/names';
 import { SERVICE_ACCOUNT_TOKEN_TYPE, requestToken, waitForTokenSecret, type SecretObject, type ServiceAccountObject, type TokenResult } from '../token/token';
@@ -95,6 +100,7 @@ export async function deleteManaged(
     }
   }
   const sorted = [...found.objects].sort((a, b) => DELETE_ORDER.indexOf(a.kind) - DELETE_ORDER.indexOf(b.kind));
+  const writes: OperationOptions = { logger: options.logger };
   for (const o of sorted) {
     const ref: ObjectRef = { apiVersion: o.apiVersion, kind: o.kind, name: o.name, ...(o.namespace ? { namespace: o.namespace } : {}) };
     if (o.kind === 'Namespace' && !args.includeNamespace) {
@@ -102,17 +108,23 @@ export async function deleteManaged(
       continue;
     }
     if (args.dryRun) { result.deleted.push(ref); continue; }
+    if (options.signal?.aborted) throw cancelledDeleting(result);
     try {
-      const res = await conn.client.requestRaw({ method: 'DELETE', path: objectPath(ref), query: { propagationPolicy: 'Background' }, action: `delete ${describeRef(ref)}` }, options);
+      const res = await conn.client.requestRaw({ method: 'DELETE', path: objectPath(ref), query: { propagationPolicy: 'Background' }, action: `delete ${describeRef(ref)}` }, writes);
       if (res.status === 404 || (res.status >= 200 && res.status < 300)) result.deleted.push(ref);
       else result.failed.push({ ref, message: `HTTP ${res.status}` });
       options.logger?.info(`deleted ${describeRef(ref)}`);
     } catch (err) {
-      if (isSaKubeconfigError(err, 'aborted')) throw err;
       result.failed.push({ ref, message: redact((err as Error).message) });
     }
   }
   return result;
+}
+
+/** A cancel part-way through deleteManaged: says what is already gone, and carries the result in `details.deleteResult`. */
+function cancelledDeleting(result: DeleteResult): SaKubeconfigError {
+  const done = result.deleted.length > 0 ? ` Already deleted: ${result.deleted.map(describeRef).join(', ')}.` : ' Nothing was deleted.';
+  return new SaKubeconfigError('aborted', `Cancelled.${done}`, { details: { deleteResult: result } });
 }
 
 // ---- revoke ----
@@ -142,8 +154,9 @@ export async function revoke(conn: Connection, args: { namespace: string; servic
   if (args.secretName && !candidates[0].managed) notes.push(`Secret "${args.secretName}" was not made by sa-kubeconfig; deleting it because you named it.`);
   const deleted: ObjectRef[] = [];
   for (const s of candidates) {
+    throwIfAborted(options.signal);
     const ref: ObjectRef = { apiVersion: 'v1', kind: 'Secret', name: s.name, namespace: args.namespace };
-    await conn.client.requestRaw({ method: 'DELETE', path: objectPath(ref), action: `delete ${describeRef(ref)}` }, options).then((res) => {
+    await conn.client.requestRaw({ method: 'DELETE', path: objectPath(ref), action: `delete ${describeRef(ref)}` }, { logger: options.logger }).then((res) => {
       if (res.status >= 300 && res.status !== 404) throw new SaKubeconfigError(res.status === 403 ? 'forbidden' : 'server', `Could not delete ${describeRef(ref)} (HTTP ${res.status}).`);
     });
     deleted.push(ref);
@@ -193,33 +206,43 @@ export async function rotate(
     const { metadata, type } = o.object as SecretObject;
     return { apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace: metadata.namespace, labels: metadata.labels, annotations: metadata.annotations }, type };
   };
+  // Requests that change the cluster get no signal (see the top of this file); nor does anything after the old
+  // credential is revoked.
+  const writes: OperationOptions = { logger: options.logger };
   const deleteSecret = async (o: ObjectRef) => {
-    await conn.client.request({ method: 'DELETE', path: objectPath(o), action: `delete ${describeRef(o)}` }, options);
+    await conn.client.request({ method: 'DELETE', path: objectPath(o), action: `delete ${describeRef(o)}` }, writes);
     replacedSecrets.push(o.name);
   };
   let token: TokenResult;
+  throwIfAborted(options.signal);
   if (longLived) {
     // A legacy token is a JWT over (namespace, service account name and uid, Secret name) only: a Secret made
     // again under the same name would carry the very same token. So the new Secret gets a new name, and the
     // old one is deleted once the new token is there (which revokes the old token).
     const newName = rotatedSecretName(longLived.name);
-    await conn.client.request({ method: 'POST', path: objectPath(longLived, false), body: secretBody(longLived, newName), action: `create Secret "${newName}"` }, options);
+    await conn.client.request({ method: 'POST', path: objectPath(longLived, false), body: secretBody(longLived, newName), action: `create Secret "${newName}"` }, writes);
     try {
       token = await waitForTokenSecret(conn, { namespace: args.namespace, secretName: newName, timeoutMs: args.tokenTimeoutMs }, options);
+      throwIfAborted(options.signal);
     } catch (err) {
+      // Cancelled or failed before the old Secret was touched: take the new one away again, and the old token stays.
       await conn.client.requestRaw({ method: 'DELETE', path: objectPath({ ...longLived, name: newName }) }).catch(() => undefined);
       throw err;
     }
     await deleteSecret(longLived);
+  } else if (binding) {
+    // Bound tokens carry the Secret's uid: a Secret made again under the same name revokes them all. From the
+    // delete on, nothing is cancelled: the Secret is made again and a token bound to it.
+    await deleteSecret(binding);
+    await waitGone(conn, binding);
+    await conn.client.request({ method: 'POST', path: objectPath(binding, false), body: secretBody(binding, binding.name), action: `create ${describeRef(binding)}` }, writes);
+    token = await requestToken(conn, { namespace: args.namespace, serviceAccount: args.serviceAccount, durationSeconds: args.durationSeconds ?? 3600, boundSecretName: binding.name }, writes);
   } else {
-    if (binding) {
-      // Bound tokens carry the Secret's uid: a Secret made again under the same name revokes them all.
-      await deleteSecret(binding);
-      await waitGone(conn, binding, options);
-      await conn.client.request({ method: 'POST', path: objectPath(binding, false), body: secretBody(binding, binding.name), action: `create ${describeRef(binding)}` }, options);
-    }
-    token = await requestToken(conn, { namespace: args.namespace, serviceAccount: args.serviceAccount, durationSeconds: args.durationSeconds ?? 3600, ...(binding ? { boundSecretName: binding.name } : {}) }, options);
+    // A TokenRequest stores nothing: cancelling it in flight loses only a token nobody has yet.
+    token = await requestToken(conn, { namespace: args.namespace, serviceAccount: args.serviceAccount, durationSeconds: args.durationSeconds ?? 3600 }, options);
   }
+  // The old credential may be revoked by now: the kubeconfig is finished whatever happens to the signal.
+  const afterRevoke: OperationOptions = longLived || binding ? writes : options;
   const bindingNamespaces = [...new Set(found.objects.filter((o) => o.kind === 'RoleBinding').map((o) => o.namespace ?? ''))].filter(Boolean).sort();
   const clusterWide = found.objects.some((o) => o.kind === 'ClusterRoleBinding') && bindingNamespaces.length === 0;
   const namespaces = args.namespaces ?? (bindingNamespaces.length > 0 ? bindingNamespaces : [args.namespace]);
@@ -230,7 +253,7 @@ export async function rotate(
   }
   const k: KubeconfigForResult = await kubeconfigFor(conn, {
     serviceAccount: args.serviceAccount, serviceAccountNamespace: args.namespace, namespaces, kubeconfig: args.kubeconfig ?? {}, clusterWide,
-  }, token, options);
+  }, token, afterRevoke);
   const { token: _t, secretCaPem: _c, ...summary } = token;
   const warnings = [...k.warnings];
   if (!longLived && !binding) warnings.push('Earlier time-limited tokens of this service account stay valid until they expire (they were not bound to a Secret).');
@@ -245,12 +268,15 @@ export function rotatedSecretName(current: string): string {
   return `${base.slice(0, 253 - 7)}-r${suffix}`;
 }
 
-/** After DELETE, a Secret may linger a moment (finalizers); wait so the create that follows does not 409. */
-async function waitGone(conn: Connection, ref: ObjectRef, options: OperationOptions): Promise<void> {
+/**
+ * After DELETE, a Secret may linger a moment (finalizers); wait so the create that follows does not 409.
+ * Not cancellable: the create that follows must happen.
+ */
+async function waitGone(conn: Connection, ref: ObjectRef): Promise<void> {
   for (let i = 0; i < 50; i++) {
-    const live = await conn.client.getOptional({ path: objectPath(ref) }, options);
+    const live = await conn.client.getOptional({ path: objectPath(ref) });
     if (!live) return;
-    await sleep(100, options.signal);
+    await sleep(100);
   }
   throw new SaKubeconfigError('timeout', `${describeRef(ref)} was not deleted within 5 s.`);
 }
