@@ -89,10 +89,6 @@ export function formNamespaces(form: WizardForm): string[] {
   return first === undefined ? [] : [first, ...all.filter((n) => n !== first)];
 }
 
-export function pickKey(group: string, resource: string): string {
-  return `${group}|${resource}`;
-}
-
 /** The resource as RBAC rule syntax shows it: `pods/exec`, `deployments.apps`, `deployments.apps/scale`. */
 export function pickLabel(group: string, resource: string): string {
   if (group === '') return resource;

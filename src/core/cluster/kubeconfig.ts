@@ -224,9 +224,3 @@ export function clusterCaPem(loaded: LoadedKubeconfig): string | undefined {
   }
   return undefined;
 }
-
-/** Whether the selected cluster entry turns TLS verification off. */
-export function clusterSkipsTlsVerify(loaded: LoadedKubeconfig): boolean {
-  const cluster = (loaded.raw.clusters ?? []).find((c) => c.name === loaded.clusterName)?.cluster ?? {};
-  return cluster['insecure-skip-tls-verify'] === true;
-}

@@ -50,9 +50,3 @@ export function icon(name: 'check' | 'error' | 'warning' | 'info' | 'loading' | 
   const glyph = { check: '✓', pass: '✓', error: '✕', close: '✕', warning: '⚠', info: 'ℹ', loading: '◌', circle: '○', dash: '–' }[name];
   return h('span', { class: `glyph glyph-${name}`, 'aria-hidden': label ? undefined : 'true', role: label ? 'img' : undefined, 'aria-label': label }, glyph);
 }
-
-let uid = 0;
-export function nextId(prefix: string): string {
-  uid += 1;
-  return `${prefix}-${uid}`;
-}
