@@ -4,6 +4,7 @@
 // honoured. When the extension is not installed nothing here runs and its menus never show.
 import * as vscode from 'vscode';
 import type { ClusterExplorerV1 } from 'vscode-kubernetes-tools-api';
+import { isManaged } from '../core/apply/objects';
 import { listContexts } from '../core/cluster/connect';
 import type { Logger } from '../core/types';
 import type { KubeconfigLocation } from '../commands/support/kubeconfigLocation';
@@ -85,8 +86,8 @@ export async function resolveKubernetesToolsTarget(arg: unknown): Promise<Target
       const kind = node.resourceKind.manifestKind;
       if (kind === 'Namespace') return { context, namespace: node.name };
       if (kind === 'ServiceAccount') {
-        const labels = (node.metadata as { labels?: Record<string, string> } | undefined)?.labels;
-        return { context, namespace: node.namespace ?? undefined, serviceAccount: node.name, managed: labels?.['app.kubernetes.io/managed-by'] === 'sa-kubeconfig' };
+        const metadata = node.metadata as { labels?: Record<string, string> } | undefined;
+        return { context, namespace: node.namespace ?? undefined, serviceAccount: node.name, managed: isManaged({ metadata }) };
       }
       return { context, namespace: node.namespace ?? undefined };
     }
