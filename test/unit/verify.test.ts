@@ -1,6 +1,7 @@
 // core/verify without a cluster: which checks a request leads to.
 import * as assert from 'node:assert/strict';
-import { checkWithPropagationRetry, expectationsFromRequest, plannedChecks, PROPAGATION_RETRY_DELAYS_MS } from '../../src/core/verify/verify';
+import { checkWithPropagationRetry, expectationsFromKubeconfig, expectationsFromRequest, plannedChecks, PROPAGATION_RETRY_DELAYS_MS } from '../../src/core/verify/verify';
+import { buildKubeconfig, renderKubeconfigYaml } from '../../src/core/kubeconfig/build';
 import type { ProvisionRequest } from '../../src/core/types';
 
 const base: ProvisionRequest = {
@@ -92,5 +93,32 @@ describe('verify: retrying checks denied while RBAC propagates', function () {
     const out = await checkWithPropagationRetry<C>([{ id: 'leak', expected: 'denied' }], check, { wait: noWait(waited) });
     assert.deepEqual(out, { allowed: [true], retries: 0, allowedLate: 0 });
     assert.deepEqual(waited, []);
+  });
+});
+
+describe('verify: expectations from a kubeconfig file', function () {
+  const contexts = [{ context: { namespace: 'a' } }, { context: { namespace: 'b' } }, { context: { namespace: 'a' } }];
+  const none = { rules: [], namespaces: [], clusterWide: false };
+  const made = (clusterWide: boolean) => renderKubeconfigYaml(
+    buildKubeconfig({ server: 'https://h:6443', token: 't', namePrefix: 'p', namespaces: ['a', 'b'] }),
+    { serviceAccount: 'sa', serviceAccountNamespace: 'a', namespaces: ['a', 'b'], clusterWide, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }], roleRefs: [] },
+  );
+
+  it('a kubeconfig sa-kubeconfig made: the rules and scope of its header, the namespaces of its contexts', function () {
+    assert.deepEqual(expectationsFromKubeconfig(made(false), contexts, 'x', none), {
+      namespaces: ['a', 'b'], clusterWide: false, rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }], hasRoleRefs: false,
+    });
+    assert.equal(expectationsFromKubeconfig(made(true), contexts, 'x', none).clusterWide, true);
+  });
+
+  it('rules, namespaces and scope given win over the header; the outside namespace is passed on', function () {
+    const rules = [{ apiGroups: ['apps'], resources: ['deployments'], verbs: ['list'] }];
+    assert.deepEqual(expectationsFromKubeconfig(made(true), contexts, 'x', { rules, namespaces: ['c'], clusterWide: false, outsideNamespace: 'o' }), {
+      namespaces: ['c'], clusterWide: false, rules, hasRoleRefs: false, outsideNamespace: 'o',
+    });
+  });
+
+  it('any other kubeconfig: no rules, so nothing is asserted as denied; the current namespace without context namespaces', function () {
+    assert.deepEqual(expectationsFromKubeconfig('apiVersion: v1\nkind: Config\n', [{}], 'x', none), { namespaces: ['x'], clusterWide: false, rules: [], hasRoleRefs: true });
   });
 });

@@ -2,10 +2,9 @@
 import { promises as fs } from 'node:fs';
 import { isSaKubeconfigError, SaKubeconfigError } from '../../core/cluster/errors';
 import { loadKubeconfigFromString } from '../../core/cluster/kubeconfig';
-import { parseHeader } from '../../core/kubeconfig/build';
 import { findPreset } from '../../core/plan/presets';
 import { formatRule, parseRules } from '../../core/plan/rules';
-import { verifyKubeconfig, type Expectations, type VerificationCheck, type VerificationReport } from '../../core/verify/verify';
+import { expectationsFromKubeconfig, verifyKubeconfig, type VerificationCheck, type VerificationReport } from '../../core/verify/verify';
 import { booleanFlag, exclusive, listFlag, stringFlag, UsageError, type ParsedArgs } from '../args';
 import { OUTPUT_FLAG, RULE_SYNTAX_HELP, VERBOSE_FLAG, outputFormat, type Command } from '../command';
 import { EXIT, printResult, stderrLogger, VerificationFailedError, type CliIo } from '../io';
@@ -45,7 +44,11 @@ async function runVerify({ flags, positionals }: ParsedArgs, io: CliIo): Promise
   }
   const context = stringFlag(flags, 'context');
   const loaded = loadKubeconfigFromString(text, context, file);
-  const expectations = expectationsFor(text, loaded.raw.contexts ?? [], loaded.namespace, flags);
+  const outside = stringFlag(flags, 'outside');
+  const expectations = expectationsFromKubeconfig(text, loaded.raw.contexts ?? [], loaded.namespace, {
+    rules: [...listFlag(flags, 'preset').flatMap((id) => findPreset(id).rules), ...parseRules(listFlag(flags, 'rule'))],
+    namespaces: listFlag(flags, 'namespaces'), clusterWide: booleanFlag(flags, 'cluster-wide'), ...(outside ? { outsideNamespace: outside } : {}),
+  });
   const logger = stderrLogger(io, booleanFlag(flags, 'verbose'));
   let report: VerificationReport;
   try {
@@ -61,30 +64,6 @@ async function runVerify({ flags, positionals }: ParsedArgs, io: CliIo): Promise
   printResult(io, outputFormat(flags), verificationSummary(report), () => describeVerification(report, true));
   if (!report.ok) throw new VerificationFailedError(`${report.checks.filter((c) => !c.ok).length} check(s) failed for ${file}.`);
   return EXIT.ok;
-}
-
-function expectationsFor(
-  text: string,
-  contexts: { context?: { namespace?: string } }[],
-  currentNamespace: string,
-  flags: ParsedArgs['flags'],
-): Expectations {
-  const header = parseHeader(text);
-  const given = [...listFlag(flags, 'preset').flatMap((id) => findPreset(id).rules), ...parseRules(listFlag(flags, 'rule'))];
-  const fromHeader = given.length === 0 && header ? parseRules(header.rules) : [];
-  const rules = given.length > 0 ? given : fromHeader;
-  const contextNamespaces = [...new Set(contexts.map((c) => c.context?.namespace).filter((ns): ns is string => !!ns))];
-  const namespaces = listFlag(flags, 'namespaces');
-  const clusterWide = booleanFlag(flags, 'cluster-wide') || (given.length === 0 && header?.clusterWide === true);
-  const outside = stringFlag(flags, 'outside');
-  return {
-    namespaces: namespaces.length > 0 ? namespaces : contextNamespaces.length > 0 ? contextNamespaces : [currentNamespace],
-    clusterWide,
-    rules,
-    // Without any expectation, or with bound roles whose rules we do not know, nothing is asserted as denied.
-    hasRoleRefs: rules.length === 0 || (given.length === 0 && (header?.roleRefs.length ?? 0) > 0),
-    ...(outside ? { outsideNamespace: outside } : {}),
-  };
 }
 
 function describeCheck(c: VerificationCheck): string {

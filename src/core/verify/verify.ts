@@ -7,7 +7,8 @@ import type { OperationOptions, PolicyRule, ProvisionRequest } from '../types';
 import { connectWithKubeconfigText, type Connection } from '../cluster/connect';
 import { accessReview, rulesReview, splitResource, whoAmI, type AccessAttributes, type WhoAmI } from '../cluster/reviews';
 import { mapLimit, sleep } from '../cluster/util';
-import { breakdownRule, missingRules } from '../plan/rules';
+import { parseHeader } from '../kubeconfig/build';
+import { breakdownRule, missingRules, parseRules } from '../plan/rules';
 
 export interface VerificationCheck extends AccessAttributes {
   /** Undefined = cluster-wide. */
@@ -52,6 +53,30 @@ export interface Expectations {
 }
 
 const MAX_ALLOWED_CHECKS = 100;
+
+/**
+ * What a kubeconfig file leads us to expect. Rules given by the caller win; without them, a kubeconfig sa-kubeconfig
+ * made brings its own in its header comment (with its roles and whether it is cluster-wide). Namespaces given win,
+ * then those of its contexts, then `currentNamespace`. Without any expectation, or with bound roles whose rules are
+ * unknown here, nothing is asserted as denied. Pure.
+ */
+export function expectationsFromKubeconfig(
+  text: string,
+  contexts: { context?: { namespace?: string } }[],
+  currentNamespace: string,
+  given: { rules: PolicyRule[]; namespaces: string[]; clusterWide: boolean; outsideNamespace?: string },
+): Expectations {
+  const header = given.rules.length === 0 ? parseHeader(text) : undefined;
+  const rules = given.rules.length > 0 ? given.rules : header ? parseRules(header.rules) : [];
+  const contextNamespaces = [...new Set(contexts.map((c) => c.context?.namespace).filter((ns): ns is string => !!ns))];
+  return {
+    namespaces: given.namespaces.length > 0 ? given.namespaces : contextNamespaces.length > 0 ? contextNamespaces : [currentNamespace],
+    clusterWide: given.clusterWide || header?.clusterWide === true,
+    rules,
+    hasRoleRefs: rules.length === 0 || (header?.roleRefs.length ?? 0) > 0,
+    ...(given.outsideNamespace ? { outsideNamespace: given.outsideNamespace } : {}),
+  };
+}
 
 /** What a request leads us to expect. Pure. */
 export function expectationsFromRequest(request: ProvisionRequest): Expectations {
