@@ -43,4 +43,11 @@ describe('redact', () => {
     const text = 'list secrets in namespace "team-a": Forbidden (token Secret "ci-token" was not filled)';
     assert.equal(redact(text), text);
   });
+
+  it('leaves the token subresource in rule syntax alone, but not refresh-token or id-token fields', () => {
+    const text = 'you lack permissions this request needs:\n- serviceaccounts/token:create';
+    assert.equal(redact(text), text);
+    assert.equal(redact(`refresh-token: ${OPAQUE}`), 'refresh-token: <redacted>');
+    assert.equal(redact(`"id-token":"${OPAQUE}"`), '"id-token":"<redacted>"');
+  });
 });
