@@ -1,6 +1,7 @@
 // The `sa-kubeconfig` command line: a thin face over src/core. See cli.ts for the commands.
 import { fchmodSync, fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
+import { redact } from '../core/redact';
 import { runCli } from './cli';
 import type { CliIo } from './io';
 
@@ -46,7 +47,7 @@ runCli(process.argv.slice(2), io, packageJson.version).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`error: unexpected failure: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(`error: unexpected failure: ${redact(error instanceof Error ? error.message : String(error))}\n`);
     process.exitCode = 1;
   },
 );

@@ -5,6 +5,8 @@ import type { ProvisionResult } from '../../src/core/provision';
 import type { ProvisionRequest } from '../../src/core/types';
 import { failedReview, reviewFromReport } from '../../src/webview/host/reviewInfo';
 import { applyProgress, initialSteps, kubectlLine, resultFromProvision, shellQuote } from '../../src/webview/host/resultInfo';
+import { toErrorInfo } from '../../src/webview/host/runApply';
+import { SaKubeconfigError } from '../../src/core/cluster/errors';
 
 const request: ProvisionRequest = {
   context: 'admin',
@@ -133,5 +135,20 @@ describe('wizard result from core\'s provision', () => {
     steps = applyProgress(steps, { step: 'plan', state: 'done', message: '4 objects' });
     steps = applyProgress(steps, { step: 'preflight', state: 'failed', message: 'refused' });
     assert.deepEqual(steps.map((s) => [s.id, s.status, s.detail]), [['plan', 'done', '4 objects'], ['preflight', 'failed', 'refused'], ['apply', 'pending', undefined]]);
+  });
+});
+
+describe('wizard host: nothing secret reaches the page', () => {
+  const JWT = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLW5vdC1yZWFs';
+
+  it('error messages and hints are redacted, rule syntax kept', () => {
+    const info = toErrorInfo(new SaKubeconfigError('unauthorized', `exec plugin said: token: ${JWT} and needs serviceaccounts/token:create`, { hint: `Bearer ${JWT}` }));
+    assert.deepEqual(info, { message: 'exec plugin said: token: <redacted> and needs serviceaccounts/token:create', hint: 'Bearer <redacted>', code: 'unauthorized' });
+    assert.equal(toErrorInfo(new Error(`failed for ${JWT}`)).message, 'failed for <redacted-jwt>');
+  });
+
+  it('a failed step\'s detail is redacted', () => {
+    const steps = applyProgress(initialSteps(['token']), { step: 'token', state: 'failed', message: `answer had ${JWT}` });
+    assert.equal(steps[0].detail, 'answer had <redacted-jwt>');
   });
 });

@@ -3,6 +3,7 @@ import type { ProvisionRequest } from '../../core/types';
 import type { ProvisionProgress, ProvisionResult, ProvisionStep } from '../../core/provision';
 import type { VerificationCheck as CoreCheck } from '../../core/verify/verify';
 import { formatDuration } from '../../core/plan/duration';
+import { redact } from '../../core/redact';
 import { targetNamespaces } from '../../core/plan/plan';
 import type { ProgressStep, ResultInfo, VerificationCheck } from '../protocol';
 
@@ -19,7 +20,7 @@ export const STEP_LABELS: Record<ProvisionStep, string> = {
 /** Folds one progress event into the step list the page shows. Pure. */
 export function applyProgress(steps: ProgressStep[], event: ProvisionProgress): ProgressStep[] {
   const status: ProgressStep['status'] = event.state === 'start' ? 'running' : event.state === 'done' ? 'done' : event.state === 'skipped' ? 'skipped' : 'failed';
-  return steps.map((s) => (s.id === event.step ? { ...s, status, ...(event.message ? { detail: event.message } : {}) } : s));
+  return steps.map((s) => (s.id === event.step ? { ...s, status, ...(event.message ? { detail: redact(event.message) } : {}) } : s));
 }
 
 export function initialSteps(steps: readonly ProvisionStep[]): ProgressStep[] {
@@ -67,7 +68,7 @@ export function resultFromProvision(request: ProvisionRequest, result: Provision
   }
   const verification = result.verification;
   const verifyNote = result.verificationError
-    ? `Verification could not run: ${result.verificationError.message}`
+    ? `Verification could not run: ${redact(result.verificationError.message)}`
     : verification && verification.notes.length > 0 ? verification.notes.join(' ') : undefined;
   return {
     serviceAccount: request.serviceAccount,

@@ -14,8 +14,9 @@ import type { ErrorInfo, HostMessage, ProgressStep } from '../protocol';
 import { applyProgress, initialSteps, resultFromProvision } from './resultInfo';
 
 export function toErrorInfo(err: unknown): ErrorInfo {
-  if (err instanceof SaKubeconfigError) return { message: err.message, hint: err.hint || undefined, code: err.code };
-  if (err instanceof ValidationError) return { message: err.message, code: 'invalidInput' };
+  // Messages can quote the server or an exec plugin: redacted like every log line before they reach the page.
+  if (err instanceof SaKubeconfigError) return { message: redact(err.message), hint: err.hint ? redact(err.hint) : undefined, code: err.code };
+  if (err instanceof ValidationError) return { message: redact(err.message), code: 'invalidInput' };
   return { message: redact(err instanceof Error ? err.message : String(err)) };
 }
 
