@@ -52,8 +52,10 @@ export interface ServiceAccountInfo {
 export interface ServiceAccountDetailsInfo {
   bindings: {
     kind: 'RoleBinding' | 'ClusterRoleBinding'; name: string; namespace?: string; roleRef: RoleReference; managed: boolean;
-    /** The bound role's rules in --rule syntax; absent when they could not be read (missing role, Forbidden). */
+    /** The bound role's rules in --rule syntax; absent when they could not be read. */
     rules?: string[];
+    /** Why the rules could not be read (a missing role, Forbidden, or another error), in words. */
+    rulesError?: string;
   }[];
   tokenSecrets: { name: string; populated: boolean; managed: boolean }[];
   notes: string[];

@@ -1,7 +1,7 @@
 // Inventory of service accounts and deletion of exactly what sa-kubeconfig made.
 import * as assert from 'node:assert/strict';
 import { provision } from '../../src/core/provision';
-import { deleteManaged, listServiceAccounts } from '../../src/core/inventory';
+import { deleteManaged, fetchServiceAccountHoldings, listServiceAccounts } from '../../src/core/inventory';
 import { adminConnection, Cleanup, clusterEnv, currentContextOf, eventually, kubectl, kubectlOk, restrictedConnection, uniqueName } from '../support/cluster';
 
 describe('inventory and clean-up', function () {
@@ -48,6 +48,22 @@ describe('inventory and clean-up', function () {
     // The bound ClusterRole's rules are read (`view` is aggregated: empty unless the cluster runs clusterrole-aggregation).
     assert.ok(Array.isArray(deployer.bindings.find((b) => b.roleRef.name === 'view')!.rules));
     assert.deepEqual(deployer.tokenSecrets.map((t) => [t.name, t.role, t.managed, t.populated]), [['deployer-token', 'longLived', true, true]]);
+  });
+
+  it('one account\'s holdings: the same bindings and rules as the inventory, and why a role\'s rules are unknown', async function () {
+    await kubectlOk(['create', 'rolebinding', 'ghost-binding', '--role=ghost-role', `--serviceaccount=${ns}:handmade`, '-n', ns]);
+    const conn = await adminConnection();
+    try {
+      const inv = await listServiceAccounts(conn, ns);
+      const deployer = await fetchServiceAccountHoldings(conn, ns, 'deployer');
+      assert.deepEqual(deployer.bindings, inv.serviceAccounts.find((s) => s.name === 'deployer')!.bindings);
+      assert.deepEqual(deployer.notes, []);
+      const handmade = await fetchServiceAccountHoldings(conn, ns, 'handmade');
+      assert.deepEqual(handmade.bindings.map((b) => [b.name, b.rules, b.rulesError]), [['ghost-binding', undefined, 'Role "ghost-role" does not exist']]);
+    } finally {
+      conn.close();
+      await kubectlOk(['delete', 'rolebinding', 'ghost-binding', '-n', ns]);
+    }
   });
 
   it('says what it could not list for a user with fewer rights', async function () {

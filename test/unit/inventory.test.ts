@@ -2,8 +2,9 @@
 import * as assert from 'node:assert/strict';
 import {
   assembleInventory, bindingsFor, bindsServiceAccount, countTokenSecretsByOwner, namespacesFromBindings, parseServiceAccountPage,
-  roleRefsOf, rotatedSecretName, secretMeta, tokenSecretsFor, withRules, type BindingSummary, type RawBinding,
+  roleRefsOf, rotatedSecretName, secretMeta, tokenSecretsFor, unreadableRoleReason, withRules, type BindingSummary, type RawBinding,
 } from '../../src/core/inventory';
+import { SaKubeconfigError } from '../../src/core/cluster/errors';
 
 const managed = { 'app.kubernetes.io/managed-by': 'sa-kubeconfig' };
 const TOKEN_TYPE = 'kubernetes.io/service-account-token';
@@ -85,6 +86,19 @@ describe('inventory (pure)', function () {
     ];
     const joined = withRules(b, new Map<string, typeof rules | string>([['Role/ns/r', rules], ['ClusterRole//view', 'you may not read ClusterRole "view"']]));
     assert.deepEqual(joined.map((j) => [j.name, j.rules, j.rulesError]), [['a', rules, undefined], ['b', undefined, 'you may not read ClusterRole "view"'], ['c', undefined, undefined]]);
+  });
+
+  it('why a role\'s rules are unknown: Forbidden always says so, other errors only when noted (redacted), a cancel never', function () {
+    const view = { kind: 'ClusterRole' as const, name: 'view' };
+    const forbidden = new SaKubeconfigError('forbidden', 'no');
+    assert.equal(unreadableRoleReason(view, forbidden, 'throw'), 'you may not read ClusterRole "view"');
+    assert.equal(unreadableRoleReason(view, forbidden, 'note'), 'you may not read ClusterRole "view"');
+    const unreachable = new SaKubeconfigError('unreachable', 'connect ECONNREFUSED 127.0.0.1:6443');
+    assert.equal(unreadableRoleReason(view, unreachable, 'throw'), undefined);
+    assert.equal(unreadableRoleReason(view, unreachable, 'note'), 'could not read ClusterRole "view": connect ECONNREFUSED 127.0.0.1:6443');
+    assert.equal(unreadableRoleReason(view, new Error('Authorization: Bearer abc.def'), 'note'), 'could not read ClusterRole "view": Authorization: Bearer <redacted>');
+    assert.equal(unreadableRoleReason({ kind: 'Role', name: 'r' }, 'odd', 'note'), 'could not read Role "r": odd');
+    assert.equal(unreadableRoleReason(view, new SaKubeconfigError('aborted', 'Cancelled.'), 'note'), undefined);
   });
 
   it('assembles service accounts with their bindings, the bound rules and token Secrets', function () {

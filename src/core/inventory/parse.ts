@@ -3,6 +3,8 @@
 
 import type { PolicyRule, RoleReference } from '../types';
 import { isManaged, managedFor } from '../apply/objects';
+import { isSaKubeconfigError } from '../cluster/errors';
+import { redact } from '../redact';
 import { serviceAccountKey } from '../plan/names';
 import { isTokenSecretOf, SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE } from '../token/token';
 
@@ -79,6 +81,11 @@ export interface ServiceAccountDetails {
   tokenSecrets: TokenSecretSummary[];
   /** What could not be read (Forbidden), said in words. */
   notes: string[];
+}
+
+/** What one account already holds: its bindings with their roles' rules (or why those are unknown), its token Secrets. */
+export interface ServiceAccountHoldings extends Omit<ServiceAccountDetails, 'bindings'> {
+  bindings: BindingInfo[];
 }
 
 export interface ServiceAccountInfo extends ServiceAccountSummary {
@@ -164,6 +171,20 @@ export function countTokenSecretsByOwner(secrets: SecretMeta[]): Map<string, num
 /** "Role/<namespace>/<name>" or "ClusterRole//<name>": the key a binding's role's rules are kept under. */
 export function roleKeyOf(b: BindingSummary): string {
   return b.roleRef.kind === 'Role' ? `Role/${b.namespace ?? ''}/${b.roleRef.name}` : `ClusterRole//${b.roleRef.name}`;
+}
+
+/** How a role read whose error is not Forbidden is treated: thrown (the inventory), or kept as the reason (one account's view). */
+export type OtherRoleErrors = 'throw' | 'note';
+
+/**
+ * Why a binding's role could not be read, in words, or undefined when the caller should rethrow the error. Forbidden
+ * always has a reason; any other error only with `otherErrors` 'note' (redacted: it may quote the server); a cancelled
+ * read never has one.
+ */
+export function unreadableRoleReason(roleRef: RoleReference, err: unknown, otherErrors: OtherRoleErrors): string | undefined {
+  if (isSaKubeconfigError(err, 'forbidden')) return `you may not read ${roleRef.kind} "${roleRef.name}"`;
+  if (otherErrors === 'throw' || isSaKubeconfigError(err, 'aborted')) return undefined;
+  return `could not read ${roleRef.kind} "${roleRef.name}": ${redact(err instanceof Error ? err.message : String(err))}`;
 }
 
 /** Joins bindings with their roles' rules (or the reason they could not be read). `roleRules` is keyed by roleKeyOf. */

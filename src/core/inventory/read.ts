@@ -3,6 +3,8 @@
 //   fetchTokenSecretOwners     token Secret counts per service account, metadata only
 //   fetchServiceAccountDetails one account's bindings and token Secrets; what is Forbidden becomes a note
 //   fetchRoleRules             the rules of one binding's role
+//   fetchRulesOfRoles          the rules of many bindings' roles, each read once; missing or Forbidden ones say why
+//   fetchServiceAccountHoldings one account's details with its roles' rules: what the wizard's Target step shows
 //   listServiceAccounts        all of a namespace's accounts with bindings, the bound rules and token Secrets
 // Secret data never leaves this module: token Secrets are reduced to "has a token" on arrival, and every other
 // Secret is read metadata-only. The pure parts are in parse.ts.
@@ -13,9 +15,10 @@ import { mapLimit, METADATA_ONLY_LIST } from '../cluster/util';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type OperationOptions, type PolicyRule } from '../types';
 import { SERVICE_ACCOUNT_TOKEN_TYPE } from '../token/token';
 import {
-  assembleInventory, bindingsFor, countTokenSecretsByOwner, normalizeRule, parseServiceAccountPage, roleKeyOf, secretMeta, tokenSecretsFor,
-  type BindingSummary, type ListAnswer, type RawBinding, type RawSecret, type RawServiceAccount, type SecretMeta,
-  type ServiceAccountDetails, type ServiceAccountInfo, type ServiceAccountPage,
+  assembleInventory, bindingsFor, countTokenSecretsByOwner, normalizeRule, parseServiceAccountPage, roleKeyOf, secretMeta,
+  tokenSecretsFor, unreadableRoleReason, withRules,
+  type BindingSummary, type ListAnswer, type OtherRoleErrors, type RawBinding, type RawSecret, type RawServiceAccount, type SecretMeta,
+  type ServiceAccountDetails, type ServiceAccountHoldings, type ServiceAccountInfo, type ServiceAccountPage,
 } from './parse';
 
 export const RBAC_PATH = '/apis/rbac.authorization.k8s.io/v1';
@@ -154,6 +157,41 @@ export async function fetchRoleRules(conn: Connection, roleRef: BindingSummary['
   return role ? (role.rules ?? []).map(normalizeRule) : undefined;
 }
 
+/**
+ * The rules of the bindings' roles, each role read once, keyed by roleKeyOf. A role that does not exist or may not be
+ * read (Forbidden) gets the reason instead of rules; any other error throws, or with `otherErrors` 'note' becomes that
+ * role's reason too (see unreadableRoleReason).
+ */
+export async function fetchRulesOfRoles(
+  conn: Connection, bindings: BindingSummary[], options: OperationOptions = {}, otherErrors: OtherRoleErrors = 'throw',
+): Promise<Map<string, PolicyRule[] | string>> {
+  const roles = new Map<string, BindingSummary>();
+  for (const b of bindings) roles.set(roleKeyOf(b), b);
+  const roleRules = new Map<string, PolicyRule[] | string>();
+  await mapLimit([...roles.entries()], 8, async ([key, b]) => {
+    try {
+      const rules = await fetchRoleRules(conn, b.roleRef, b.namespace, options);
+      roleRules.set(key, rules ?? `${b.roleRef.kind} "${b.roleRef.name}" does not exist`);
+    } catch (err) {
+      const reason = unreadableRoleReason(b.roleRef, err, otherErrors);
+      if (reason === undefined) throw err;
+      roleRules.set(key, reason);
+    }
+  });
+  return roleRules;
+}
+
+/**
+ * What one account already holds: its bindings with their roles' rules, and its token Secrets. Nothing it could not
+ * read stops it: Forbidden lists become notes, and a role that is missing or could not be read (for whatever reason)
+ * says why on its binding.
+ */
+export async function fetchServiceAccountHoldings(conn: Connection, namespace: string, serviceAccount: string, options: OperationOptions = {}): Promise<ServiceAccountHoldings> {
+  const details = await fetchServiceAccountDetails(conn, namespace, serviceAccount, options);
+  const roleRules = await fetchRulesOfRoles(conn, details.bindings, options, 'note');
+  return { ...details, bindings: withRules(details.bindings, roleRules) };
+}
+
 export interface InventoryResult {
   namespace: string;
   serviceAccounts: ServiceAccountInfo[];
@@ -173,17 +211,6 @@ export async function listServiceAccounts(conn: Connection, namespace: string, o
   ]);
   const names = serviceAccounts.map((sa) => sa.metadata?.name ?? '');
   const bindings = allBindings.filter((b) => names.some((name) => bindingsFor([b], namespace, name).length > 0));
-  const roles = new Map<string, BindingSummary>();
-  for (const name of names) for (const b of bindingsFor(bindings, namespace, name)) roles.set(roleKeyOf(b), b);
-  const roleRules = new Map<string, PolicyRule[] | string>();
-  await mapLimit([...roles.entries()], 8, async ([key, b]) => {
-    try {
-      const rules = await fetchRoleRules(conn, b.roleRef, b.namespace, options);
-      roleRules.set(key, rules ?? `${b.roleRef.kind} "${b.roleRef.name}" does not exist`);
-    } catch (err) {
-      if (!isSaKubeconfigError(err, 'forbidden')) throw err;
-      roleRules.set(key, `you may not read ${b.roleRef.kind} "${b.roleRef.name}"`);
-    }
-  });
+  const roleRules = await fetchRulesOfRoles(conn, names.flatMap((name) => bindingsFor(bindings, namespace, name)), options);
   return { namespace, serviceAccounts: assembleInventory(namespace, serviceAccounts, bindings, secrets, roleRules), incomplete: forbidden.notes, requests: conn.client.requestCount - before };
 }

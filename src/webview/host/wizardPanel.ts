@@ -6,7 +6,7 @@ import { connectLoaded, listContexts } from '../../core/cluster/connect';
 import { isSaKubeconfigError } from '../../core/cluster/errors';
 import { listNamespaces } from '../../core/cluster/namespaces';
 import { discover } from '../../core/discovery/discovery';
-import { fetchRoleRules, fetchServiceAccountDetails, fetchServiceAccountPage } from '../../core/inventory';
+import { fetchServiceAccountHoldings, fetchServiceAccountPage } from '../../core/inventory';
 import { formatRule } from '../../core/plan/rules';
 import { buildPlan } from '../../core/plan/plan';
 import { PRESETS } from '../../core/plan/presets';
@@ -297,21 +297,14 @@ export class WizardPanel implements vscode.Disposable {
     const controller = this.operation();
     try {
       const conn = await this.deps.connections.get(context);
-      const op = { signal: controller.signal, logger: this.deps.logger };
-      const d = await fetchServiceAccountDetails(conn, namespace, name, op);
       // What each binding grants, so that the Target step shows what the account already may do.
-      const rules = await Promise.all(d.bindings.map((b) => fetchRoleRules(conn, b.roleRef, b.namespace, op)
-        .then((r) => r?.map(formatRule))
-        .catch((err: unknown) => {
-          if (isSaKubeconfigError(err, 'aborted')) throw err;
-          return undefined;
-        })));
+      const d = await fetchServiceAccountHoldings(conn, namespace, name, { signal: controller.signal, logger: this.deps.logger });
       this.post({
         type: 'serviceAccountDetails', context, namespace, name,
         details: {
-          bindings: d.bindings.map((b, i) => ({
+          bindings: d.bindings.map((b) => ({
             kind: b.kind, name: b.name, ...(b.namespace ? { namespace: b.namespace } : {}), roleRef: b.roleRef, managed: b.managed,
-            ...(rules[i] ? { rules: rules[i] } : {}),
+            ...(b.rules ? { rules: b.rules.map(formatRule) } : {}), ...(b.rulesError ? { rulesError: b.rulesError } : {}),
           })),
           tokenSecrets: d.tokenSecrets.map((s) => ({ name: s.name, populated: s.populated, managed: s.managed })),
           notes: d.notes,

@@ -630,7 +630,7 @@ function existingDetails(): HTMLElement | null {
     h('div', { class: 'subheading' }, 'Already holds'),
     bindings.length === 0 ? h('div', { class: 'muted' }, 'No role bindings.') : h('ul', { class: 'sa-bindings' }, bindings.map((b) =>
       h('li', null, `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} → ${b.roleRef.kind} ${b.roleRef.name}${b.managed ? ' (sa-kubeconfig)' : ''}`,
-        b.rules === undefined ? h('div', { class: 'muted' }, 'Its rules could not be read.')
+        b.rules === undefined ? h('div', { class: 'muted' }, b.rulesError ? `Its rules could not be read: ${b.rulesError}.` : 'Its rules could not be read.')
           : b.rules.length === 0 ? h('div', { class: 'muted' }, 'No rules.')
             : h('details', { class: 'binding-rules' },
               h('summary', null, `${b.rules.length} rule${b.rules.length === 1 ? '' : 's'}`),
