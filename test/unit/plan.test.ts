@@ -13,24 +13,7 @@ import {
   type PolicyRule,
   type ProvisionRequest,
 } from '../../src/core/types';
-
-function tutorialRequest(overrides: Partial<ProvisionRequest> = {}): ProvisionRequest {
-  return {
-    context: 'kind-local',
-    namespace: 'myexample',
-    createNamespace: true,
-    serviceAccount: 'myexample-sa',
-    rules: [
-      { apiGroups: [''], resources: ['pods'], verbs: ['get', 'watch', 'list', 'create'] },
-      { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
-    ],
-    roleRefs: [],
-    scope: { kind: 'namespaces', namespaces: ['myexample'] },
-    token: { kind: 'timeBound', durationSeconds: 86400 },
-    kubeconfig: {},
-    ...overrides,
-  };
-}
+import { tutorialRequest } from '../support/requests';
 
 const objectsOf = (request: ProvisionRequest, options = {}) => buildPlan(request, options).objects.map((p) => p.object);
 const summary = (objects: KubeObject[]) => objects.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);

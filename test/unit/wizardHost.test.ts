@@ -2,25 +2,13 @@ import * as assert from 'node:assert/strict';
 import { buildPlan } from '../../src/core/plan/plan';
 import type { PreflightReport } from '../../src/core/apply/preflight';
 import type { ProvisionResult } from '../../src/core/provision';
-import type { ProvisionRequest } from '../../src/core/types';
 import { failedReview, reviewFromReport } from '../../src/webview/host/reviewInfo';
 import { applyProgress, initialSteps, kubectlLine, resultFromProvision, shellQuote } from '../../src/webview/host/resultInfo';
 import { toErrorInfo } from '../../src/webview/host/runApply';
 import { SaKubeconfigError } from '../../src/core/cluster/errors';
+import { tutorialRequest } from '../support/requests';
 
-const request: ProvisionRequest = {
-  context: 'admin',
-  namespace: 'myexample',
-  serviceAccount: 'myexample-sa',
-  rules: [
-    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create'] },
-    { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
-  ],
-  roleRefs: [],
-  scope: { kind: 'namespaces', namespaces: ['myexample'] },
-  token: { kind: 'timeBound', durationSeconds: 86400 },
-  kubeconfig: {},
-};
+const request = tutorialRequest({ context: 'admin', createNamespace: false });
 
 const TOKEN = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQifQ.c2lnbmF0dXJlLXNpZ25hdHVyZQ';
 

@@ -1,22 +1,14 @@
 import * as assert from 'node:assert/strict';
 import { parsePageMessage, type PageMessage } from '../../src/webview/protocol';
 import { contentSecurityPolicy, makeNonce, wizardHtml } from '../../src/webview/host/html';
-import type { ProvisionRequest } from '../../src/core/types';
+import { tutorialRequest } from '../support/requests';
 
-const request: ProvisionRequest = {
+const request = tutorialRequest({
   context: 'admin',
-  namespace: 'myexample',
-  serviceAccount: 'myexample-sa',
-  rules: [
-    { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list', 'watch', 'create'] },
-    { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
-  ],
   roleRefs: [{ kind: 'ClusterRole', name: 'view' }],
-  scope: { kind: 'namespaces', namespaces: ['myexample'] },
   token: { kind: 'timeBound', durationSeconds: 86400, bindToSecret: true },
   kubeconfig: { server: 'https://127.0.0.1:6443', namePrefix: 'x' },
-  createNamespace: true,
-};
+});
 
 function accepts(message: unknown): PageMessage {
   const parsed = parsePageMessage(message);
