@@ -4,6 +4,7 @@ import * as assert from 'node:assert/strict';
 import { provision } from '../../src/core/provision';
 import { connect } from '../../src/core/cluster/connect';
 import { Cleanup, clusterEnv, currentContextOf, uniqueName } from '../support/cluster';
+import { tutorialRequest } from '../support/requests';
 
 describe('request budget of one create', function () {
   const cleanup = new Cleanup();
@@ -13,11 +14,9 @@ describe('request budget of one create', function () {
     const env = clusterEnv();
     const ns = cleanup.namespace(uniqueName('bench-core'));
     const conn = await connect({ kubeconfigPath: env.adminKubeconfig });
-    const r = await provision({
-      context: currentContextOf(env.adminKubeconfig), namespace: ns, createNamespace: true, serviceAccount: 'myexample-sa',
-      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'watch', 'list', 'create'] }, { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] }],
-      roleRefs: [], scope: { kind: 'namespaces', namespaces: [ns] }, token: { kind: 'timeBound', durationSeconds: 86400 }, kubeconfig: {},
-    }, { connection: conn });
+    const r = await provision(tutorialRequest({
+      context: currentContextOf(env.adminKubeconfig), namespace: ns, scope: { kind: 'namespaces', namespaces: [ns] },
+    }), { connection: conn });
     conn.close();
     const total = r.requests + r.verification!.requests;
     console.log(`      provision: ${total} requests (${r.preflight.requests} preflight, ${r.applyResult!.requests} apply, ${r.requests - r.preflight.requests - r.applyResult!.requests} token/CA, ${r.verification!.requests} verification with the new credential)`);

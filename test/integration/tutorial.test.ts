@@ -2,8 +2,8 @@
 import * as assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
 import { provision, type ProvisionResult } from '../../src/core/provision';
-import type { ProvisionRequest } from '../../src/core/types';
 import { Cleanup, clusterEnv, currentContextOf, ensureNamespaceGone, kubectl, kubectlOk, privateTempDir, writeKubeconfig } from '../support/cluster';
+import { tutorialRequest } from '../support/requests';
 
 describe('tutorial scenario: myexample / myexample-sa with pods and pods/exec', function () {
   const cleanup = new Cleanup();
@@ -19,20 +19,10 @@ describe('tutorial scenario: myexample / myexample-sa with pods and pods/exec', 
     await kubectlOk(['create', 'namespace', 'myexample-staging']);
     cleanup.namespace('myexample');
     cleanup.namespace('myexample-staging');
-    const request: ProvisionRequest = {
+    const request = tutorialRequest({
       context: currentContextOf(env.adminKubeconfig),
-      namespace: 'myexample',
-      createNamespace: true,
-      serviceAccount: 'myexample-sa',
-      rules: [
-        { apiGroups: [''], resources: ['pods'], verbs: ['get', 'watch', 'list', 'create'] },
-        { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
-      ],
-      roleRefs: [],
       scope: { kind: 'namespaces', namespaces: ['myexample', 'myexample-staging'] },
-      token: { kind: 'timeBound', durationSeconds: 24 * 3600 },
-      kubeconfig: {},
-    };
+    });
     result = await provision(request, { kubeconfigPath: env.adminKubeconfig, onProgress: (p) => progress.push(`${p.step}:${p.state}`) });
     file = writeKubeconfig(cleanup.dir(privateTempDir()), 'myexample.kubeconfig', result.kubeconfigYaml!);
   });
