@@ -7,13 +7,48 @@
 //   const rows = await wb.treeItems('Clusters');
 //   await wb.screenshot('my-test');      // test-results/e2e/my-test.png, credentials in editors masked
 //   await wb.stop();
-import { mkdirSync } from 'node:fs';
+// Also the cluster side of the tests: kubectl as the cluster's admin (or with any kubeconfig), and the wizard's frame.
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
-import type { Locator, Page } from 'playwright-core';
+import type { FrameLocator, Locator, Page } from 'playwright-core';
 import { REPO_ROOT, elapsed, launchBrowser, startCodeServer, type BrowserSession, type CodeServer } from '../runners/codeServerHost';
 
 export const RESULTS_DIR = join(REPO_ROOT, 'test-results', 'e2e');
 export const VSIX = join(REPO_ROOT, 'dist', 'sa-kubeconfig.vsix');
+
+/** The test cluster's admin kubeconfig (set by scripts/with-cluster.sh; empty when not run through it). */
+export const ADMIN_KUBECONFIG = process.env.SAK_ADMIN_KUBECONFIG ?? '';
+export const KUBECTL = process.env.SAK_KUBECTL ?? 'kubectl';
+
+export interface KubectlOptions {
+  /** Written to kubectl's stdin (for `apply -f -`). */
+  input?: string;
+  /** Defaults to the admin's. */
+  kubeconfig?: string;
+}
+
+/** Runs kubectl; whether it succeeded and what it printed (stdout, and stderr too when it failed). */
+export function tryKubectl(args: string[], options: KubectlOptions = {}): { ok: boolean; out: string } {
+  try {
+    return { ok: true, out: kubectl(args, options) };
+  } catch (err) {
+    const e = err as { stdout?: string; stderr?: string };
+    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
+  }
+}
+
+/** Runs kubectl and returns its stdout; throws (with its stdout and stderr) when it fails. */
+export function kubectl(args: string[], options: KubectlOptions = {}): string {
+  return execFileSync(KUBECTL, ['--kubeconfig', options.kubeconfig ?? ADMIN_KUBECONFIG, ...args], {
+    encoding: 'utf8', input: options.input, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
+  });
+}
+
+/** The wizard page of the last webview opened: VS Code puts a webview's content in an inner iframe of an outer one. */
+export function wizard(page: Page): FrameLocator {
+  return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
+}
 
 export interface WorkbenchOptions {
   /** Names the run's log files in test-results/e2e. */
@@ -159,10 +194,15 @@ export class Workbench {
     return (await this.page.locator('.part.sidebar .composite.title .title-label h2').first().innerText()).trim();
   }
 
+  /** The QuickInput's text box (the palette, QuickPick steps, code-server's simple file dialog). */
+  quickInput(): Locator {
+    return this.page.locator('.quick-input-widget .quick-input-box input');
+  }
+
   /** Runs a command the way a user does: F1, type its title, pick the entry whose label matches exactly. */
   async runCommand(title: string): Promise<void> {
     await this.page.keyboard.press('F1');
-    const input = this.page.locator('.quick-input-widget .quick-input-box input');
+    const input = this.quickInput();
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(`>${title}`);
     const entry = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', {
@@ -171,6 +211,38 @@ export class Workbench {
     await entry.waitFor({ state: 'visible', timeout: 10_000 });
     await entry.click();
     await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+  }
+
+  /** Switches the colour theme through "Preferences: Color Theme", as a user does. */
+  async setTheme(label: string): Promise<void> {
+    await this.page.keyboard.press('F1');
+    const input = this.quickInput();
+    await input.fill('>Preferences: Color Theme');
+    await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
+    await input.fill(label);
+    await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().click();
+    await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
+    await this.page.waitForTimeout(800);
+  }
+
+  /**
+   * Waits for VS Code's save dialog and returns its path box. In code-server it is the simple file dialog: a QuickInput
+   * holding the path (the folder first, then the suggested name).
+   */
+  async saveDialog(timeoutMs = 10_000): Promise<Locator> {
+    const input = this.quickInput();
+    await input.waitFor({ state: 'visible', timeout: timeoutMs });
+    return input;
+  }
+
+  /** Types `file` into the open save dialog, presses OK and waits until the file is written; throws when it is not. */
+  async acceptSaveDialog(file: string): Promise<void> {
+    await this.quickInput().fill(file);
+    await this.page.waitForTimeout(300); // the simple dialog validates the typed path before it accepts it
+    await this.page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ }).first().click();
+    const deadline = Date.now() + 30_000;
+    while (!existsSync(file) && Date.now() < deadline) await this.page.waitForTimeout(200);
+    if (!existsSync(file)) throw new Error(`${file} was not written`);
   }
 
   /** Text of the active text editor's visible lines (Monaco renders only what is on screen). */

@@ -9,19 +9,13 @@ import { execFileSync } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT, startCodeServer, type CodeServer } from '../runners/codeServerHost';
-import { RESULTS_DIR, VSIX, Workbench } from './harness';
+import { ADMIN_KUBECONFIG as ADMIN, kubectl, RESULTS_DIR, VSIX, Workbench } from './harness';
 
-const ADMIN = process.env.SAK_ADMIN_KUBECONFIG ?? '';
-const KUBECTL = process.env.SAK_KUBECTL ?? 'kubectl';
 const ADMIN_CONTEXT = 'admin@local';
 const RUN = Date.now().toString(36).slice(-5);
 const NAMESPACE = `aaa-vskt-${RUN}`;
 const EXISTING_SA = `aaa-vskt-sa-${RUN}`;
 const DOUBLE_DIR = join(REPO_ROOT, 'test', 'fixtures', 'kubernetes-tools-double');
-
-function kubectl(...args: string[]): string {
-  return execFileSync(KUBECTL, ['--kubeconfig', ADMIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 describe('Kubernetes extension integration (with the TEST DOUBLE of ms-kubernetes-tools)', function () {
   let server: CodeServer | undefined;
@@ -33,7 +27,7 @@ describe('Kubernetes extension integration (with the TEST DOUBLE of ms-kubernete
   };
   const row = (label: string) => wb!.view('Clusters').locator('.pane-body .monaco-list-row', { has: wb!.page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }) }).first();
   const menuItem = (title: string) => wb!.page.locator('.context-view .monaco-menu .action-item', { hasText: title }).first();
-  const quickInput = () => wb!.page.locator('.quick-input-widget .quick-input-box input');
+  const quickInput = () => wb!.quickInput();
   const waitForEditorText = async (needle: string) => {
     const deadline = Date.now() + 60_000;
     let text = '';
@@ -48,9 +42,9 @@ describe('Kubernetes extension integration (with the TEST DOUBLE of ms-kubernete
   before(async function () {
     if (!ADMIN) this.skip();
     this.timeout(240_000);
-    kubectl('create', 'namespace', NAMESPACE);
-    kubectl('-n', 'default', 'create', 'serviceaccount', EXISTING_SA);
-    kubectl('-n', 'default', 'create', 'rolebinding', `${EXISTING_SA}-view`, '--clusterrole=view', `--serviceaccount=default:${EXISTING_SA}`);
+    kubectl(['create', 'namespace', NAMESPACE]);
+    kubectl(['-n', 'default', 'create', 'serviceaccount', EXISTING_SA]);
+    kubectl(['-n', 'default', 'create', 'rolebinding', `${EXISTING_SA}-view`, '--clusterrole=view', `--serviceaccount=default:${EXISTING_SA}`]);
     const outDir = join(REPO_ROOT, 'out', 'test', 'fixtures');
     mkdirSync(outDir, { recursive: true });
     const doubleVsix = join(outDir, 'kubernetes-tools-double.vsix');
@@ -69,7 +63,7 @@ describe('Kubernetes extension integration (with the TEST DOUBLE of ms-kubernete
     await server?.stop();
     if (ADMIN) {
       for (const args of [['delete', 'namespace', NAMESPACE, '--wait=false'], ['-n', 'default', 'delete', 'serviceaccount,rolebinding', EXISTING_SA, `${EXISTING_SA}-view`, '--ignore-not-found']]) {
-        try { kubectl(...args); } catch { /* best effort */ }
+        try { kubectl(args); } catch { /* best effort */ }
       }
     }
   });
@@ -116,7 +110,7 @@ describe('Kubernetes extension integration (with the TEST DOUBLE of ms-kubernete
     await shot('namespace-kubeconfig');
     assert.ok(wb!.lastMaskedLines >= 2, `the screenshot masked ${wb!.lastMaskedLines} credential lines`);
     assert.ok(text.includes(`# Service account: ${NAMESPACE}/${NAMESPACE}-sa`));
-    assert.equal(kubectl('auth', 'can-i', 'list', 'pods', '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:${NAMESPACE}-sa`).trim(), 'yes');
+    assert.equal(kubectl(['auth', 'can-i', 'list', 'pods', '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:${NAMESPACE}-sa`]).trim(), 'yes');
   });
 
   it('right-click a service account in the Service Accounts folder → Generate kubeconfig', async function () {

@@ -3,22 +3,15 @@
 // (service account, permissions, token lifetime), and the kubeconfig opens in an untitled tab with a context for
 // that namespace. A screenshot of every step goes to test-results/e2e/quick-create-*.png.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, statSync } from 'node:fs';
+import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startWorkbench, type Workbench } from './harness';
+import { ADMIN_KUBECONFIG as ADMIN, kubectl, startWorkbench, type Workbench } from './harness';
 
-const ADMIN = process.env.SAK_ADMIN_KUBECONFIG ?? '';
-const KUBECTL = process.env.SAK_KUBECTL ?? 'kubectl';
 const ADMIN_CONTEXT = 'admin@local';
 // Sorts near the top of the namespace list, so that its row is on screen without scrolling.
 const NAMESPACE = `aaa-quick-${Date.now().toString(36).slice(-5)}`;
 const SERVICE_ACCOUNT = `${NAMESPACE}-sa`;
-
-function kubectl(...args: string[]): string {
-  return execFileSync(KUBECTL, ['--kubeconfig', ADMIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
-}
 
 describe('Quick create from the Clusters tree', function () {
   let wb: Workbench | undefined;
@@ -32,7 +25,7 @@ describe('Quick create from the Clusters tree', function () {
   before(async function () {
     if (!ADMIN) this.skip();
     this.timeout(180_000);
-    kubectl('create', 'namespace', NAMESPACE);
+    kubectl(['create', 'namespace', NAMESPACE]);
     wb = await startWorkbench({ name: 'quick-create' });
   });
 
@@ -43,7 +36,7 @@ describe('Quick create from the Clusters tree', function () {
   after(async () => {
     await wb?.stop();
     if (ADMIN) {
-      try { kubectl('delete', 'namespace', NAMESPACE, '--wait=false'); } catch { /* already gone */ }
+      try { kubectl(['delete', 'namespace', NAMESPACE, '--wait=false']); } catch { /* already gone */ }
     }
   });
 
@@ -101,8 +94,8 @@ describe('Quick create from the Clusters tree', function () {
     // The editor offers the actions on the document.
     await page.locator('.editor-group-container.active .codelens-decoration', { hasText: 'Save as…' }).first().waitFor({ state: 'visible', timeout: 10_000 });
     // And the cluster has what it says.
-    assert.match(kubectl('-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}'), /^sa-kubeconfig$/);
-    assert.equal(kubectl('auth', 'can-i', 'create', 'pods/exec', '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`).trim(), 'yes');
+    assert.match(kubectl(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}']), /^sa-kubeconfig$/);
+    assert.equal(kubectl(['auth', 'can-i', 'create', 'pods/exec', '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`]).trim(), 'yes');
 
     // The tree shows the new service account under the namespace, marked as managed.
     await row.locator('.monaco-tl-twistie').click();
@@ -116,20 +109,14 @@ describe('Quick create from the Clusters tree', function () {
     const file = join(mkdtempSync(join(tmpdir(), 'sak-e2e-save-')), `${SERVICE_ACCOUNT}.kubeconfig`);
     await page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Save as…' }).first().click();
     // code-server's save dialog is VS Code's simple file dialog: a QuickInput holding the path.
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 10_000 });
+    await wb!.saveDialog();
     await shot('save-dialog');
-    await input.fill(file);
-    await page.waitForTimeout(300); // the simple dialog validates the typed path before it accepts it
-    await page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ }).first().click();
-    const deadline = Date.now() + 30_000;
-    while (!existsSync(file) && Date.now() < deadline) await page.waitForTimeout(200);
-    assert.ok(existsSync(file), `${file} was not written`);
+    await wb!.acceptSaveDialog(file);
     assert.equal(statSync(file).mode & 0o777, 0o600);
     await page.waitForTimeout(500);
     await shot('saved');
     assert.match(await page.title(), new RegExp(`^${SERVICE_ACCOUNT}\\.kubeconfig`), 'the saved file replaced the untitled tab');
-    execFileSync(KUBECTL, ['--kubeconfig', file, 'get', 'pods'], { stdio: 'ignore' });
-    assert.equal(execFileSync(KUBECTL, ['--kubeconfig', file, 'auth', 'can-i', 'create', 'pods/exec'], { encoding: 'utf8' }).trim(), 'yes');
+    kubectl(['get', 'pods'], { kubeconfig: file });
+    assert.equal(kubectl(['auth', 'can-i', 'create', 'pods/exec'], { kubeconfig: file }).trim(), 'yes');
   });
 });

@@ -7,33 +7,16 @@
 // A screenshot of every step goes to test-results/e2e/wizard-*.png, the Permissions step in both a dark and a light
 // theme. The test prints the wizard's time to interactive and the number of discovery requests.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import type { FrameLocator, Page } from 'playwright-core';
-import { startWorkbench, type Workbench } from './harness';
+import type { FrameLocator } from 'playwright-core';
+import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, tryKubectl, wizard, type Workbench } from './harness';
 
-const ADMIN = process.env.SAK_ADMIN_KUBECONFIG ?? '';
 const RESTRICTED = process.env.SAK_RESTRICTED_KUBECONFIG ?? '';
-const KUBECTL = process.env.SAK_KUBECTL ?? 'kubectl';
 const ADMIN_CONTEXT = 'admin@local';
 const RESTRICTED_CONTEXT = 'restricted@local';
 const RUN = Date.now().toString(36).slice(-5);
 const NAMESPACE = `myexample-wizard-${RUN}`;
 const SERVICE_ACCOUNT = 'myexample-sa';
 const DENIED_SA = `wizard-denied-${RUN}`;
-
-function kubectl(...args: string[]): { ok: boolean; out: string } {
-  try {
-    return { ok: true, out: execFileSync(KUBECTL, ['--kubeconfig', ADMIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
-
-/** The wizard page: VS Code puts a webview's content in an inner iframe of an outer one. */
-function wizard(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
-}
 
 /** Waits until an input holds a non-empty value (values are DOM properties, not attributes). */
 async function waitForValue(frame: FrameLocator, selector: string, timeoutMs = 30_000): Promise<string> {
@@ -44,17 +27,6 @@ async function waitForValue(frame: FrameLocator, selector: string, timeoutMs = 3
     if (Date.now() > deadline) throw new Error(`${selector} stayed empty for ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
   }
-}
-
-async function setTheme(wb: Workbench, label: string): Promise<void> {
-  await wb.page.keyboard.press('F1');
-  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
-  await input.fill('>Preferences: Color Theme');
-  await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
-  await input.fill(label);
-  await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().click();
-  await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
-  await wb.page.waitForTimeout(800);
 }
 
 describe('wizard webview, against the real cluster', function () {
@@ -72,7 +44,7 @@ describe('wizard webview, against the real cluster', function () {
   });
 
   after(async function () {
-    if (process.env.SAK_KEEP_WIZARD_NAMESPACE !== '1') kubectl('delete', 'namespace', NAMESPACE, '--wait=false');
+    if (process.env.SAK_KEEP_WIZARD_NAMESPACE !== '1') tryKubectl(['delete', 'namespace', NAMESPACE, '--wait=false']);
     await wb?.stop();
   });
 
@@ -82,7 +54,7 @@ describe('wizard webview, against the real cluster', function () {
 
     // Time to interactive: from choosing the command in the palette until the Target step can be used.
     await page.keyboard.press('F1');
-    const palette = page.locator('.quick-input-widget .quick-input-box input');
+    const palette = wb.quickInput();
     await palette.fill('>Create Service Account Kubeconfig…');
     const entry = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', {
       has: page.locator('.label-name', { hasText: /^(.*: )?Create Service Account Kubeconfig…$/ }),
@@ -126,10 +98,10 @@ describe('wizard webview, against the real cluster', function () {
     const rules = await w.locator('.summary .rules li').allInnerTexts();
     assert.deepEqual(rules, ['pods:get,list,watch,create', 'pods/exec:create']);
     // The same step in a dark and a light theme (the page uses only the theme's variables).
-    await setTheme(wb, 'Dark Modern');
+    await wb.setTheme('Dark Modern');
     await w.locator('#v-core-pods--exec-create').scrollIntoViewIfNeeded();
     await wb.screenshot('wizard-2-permissions-dark');
-    await setTheme(wb, 'Light Modern');
+    await wb.setTheme('Light Modern');
     await wb.screenshot('wizard-2-permissions-light');
     await w.locator('#next').click();
 
@@ -175,8 +147,8 @@ describe('wizard webview, against the real cluster', function () {
     assert.match(await w.locator('#token-expiry').innerText(), /expires /);
 
     // What the wizard made, seen by kubectl.
-    assert.ok(kubectl('get', 'serviceaccount', SERVICE_ACCOUNT, '-n', NAMESPACE).ok);
-    const role = kubectl('get', 'role', `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}`, '-n', NAMESPACE, '-o', 'jsonpath={.rules}').out;
+    assert.ok(tryKubectl(['get', 'serviceaccount', SERVICE_ACCOUNT, '-n', NAMESPACE]).ok);
+    const role = tryKubectl(['get', 'role', `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}`, '-n', NAMESPACE, '-o', 'jsonpath={.rules}']).out;
     assert.match(role, /pods\/exec/);
 
     // Open kubeconfig in editor: an editor tab holding the expected context.
@@ -230,7 +202,7 @@ describe('wizard webview, against the real cluster', function () {
     assert.equal(await w.locator('#next', { hasText: 'Create' }).isDisabled(), true);
     await wb.screenshot('wizard-9-escalation-refused');
 
-    assert.equal(kubectl('get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns').ok, false, 'the refused run created the service account');
-    assert.equal(kubectl('get', 'role', `sa-kubeconfig:restricted-ns:${DENIED_SA}`, '-n', 'restricted-ns').ok, false, 'the refused run created the role');
+    assert.equal(tryKubectl(['get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns']).ok, false, 'the refused run created the service account');
+    assert.equal(tryKubectl(['get', 'role', `sa-kubeconfig:restricted-ns:${DENIED_SA}`, '-n', 'restricted-ns']).ok, false, 'the refused run created the role');
   });
 });

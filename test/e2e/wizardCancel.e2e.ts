@@ -4,26 +4,15 @@
 // the first object was created, then checks the message the page would get (cancelled, with what was rolled back)
 // and that kubectl finds nothing of the run left on the cluster.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import { connect, type Connection } from '../../src/core/cluster/connect';
 import type { Logger, ProvisionRequest } from '../../src/core/types';
 import { runApply } from '../../src/webview/host/runApply';
 import type { ProgressStep } from '../../src/webview/protocol';
+import { ADMIN_KUBECONFIG as ADMIN, tryKubectl } from './harness';
 
-const ADMIN = process.env.SAK_ADMIN_KUBECONFIG ?? '';
-const KUBECTL = process.env.SAK_KUBECTL ?? 'kubectl';
 const RUN = Date.now().toString(36).slice(-5);
 const NAMESPACE = `wizard-cancel-${RUN}`;
 const SERVICE_ACCOUNT = 'cancelled-sa';
-
-function kubectl(...args: string[]): { ok: boolean; out: string } {
-  try {
-    return { ok: true, out: execFileSync(KUBECTL, ['--kubeconfig', ADMIN, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }) };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
 
 describe('wizard host: cancel during Apply, against the real cluster', function () {
   this.timeout(60_000);
@@ -36,7 +25,7 @@ describe('wizard host: cancel during Apply, against the real cluster', function 
 
   after(() => {
     conn?.close();
-    kubectl('delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=false');
+    tryKubectl(['delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=false']);
   });
 
   it('aborted after the first object: the page is told it was cancelled and what was rolled back; nothing is left', async function () {
@@ -76,13 +65,13 @@ describe('wizard host: cancel during Apply, against the real cluster', function 
     assert.ok(seen.some((steps) => steps.some((s) => s.id === 'apply' && s.status === 'running')), 'the page was told Apply was running');
 
     // Nothing of the run is left: the namespace is gone or going, the later objects were never made.
-    const ns = kubectl('get', 'namespace', NAMESPACE, '-o', 'jsonpath={.status.phase}');
+    const ns = tryKubectl(['get', 'namespace', NAMESPACE, '-o', 'jsonpath={.status.phase}']);
     assert.ok(!ns.ok || ns.out === 'Terminating', `namespace ${NAMESPACE} is still there (${ns.out})`);
     for (const [kind, name] of [['serviceaccount', SERVICE_ACCOUNT], ['role', `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}`], ['rolebinding', `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}`]]) {
-      const got = kubectl('get', kind, name, '-n', NAMESPACE, '-o', 'name');
+      const got = tryKubectl(['get', kind, name, '-n', NAMESPACE, '-o', 'name']);
       assert.ok(!got.ok || got.out.trim() === '', `${kind} ${name} was left behind`);
     }
-    const managed = kubectl('get', 'serviceaccounts,roles,rolebindings,secrets', '-A', '-l', 'app.kubernetes.io/managed-by=sa-kubeconfig', '-o', 'name', '--field-selector', `metadata.namespace=${NAMESPACE}`);
+    const managed = tryKubectl(['get', 'serviceaccounts,roles,rolebindings,secrets', '-A', '-l', 'app.kubernetes.io/managed-by=sa-kubeconfig', '-o', 'name', '--field-selector', `metadata.namespace=${NAMESPACE}`]);
     assert.equal(managed.out.trim(), '', `managed objects left in ${NAMESPACE}: ${managed.out}`);
     console.log(`      [cancel] rolled back: ${outcome.final.rolledBack.join('; ')}; namespace now ${ns.ok ? ns.out : 'gone'}`);
   });

@@ -8,51 +8,17 @@
 //  - the Target step in the "Default High Contrast" theme.
 // Screenshots: test-results/e2e/wizard-existing-*.png.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync } from 'node:fs';
+import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { FrameLocator, Page } from 'playwright-core';
-import { startWorkbench, type Workbench } from './harness';
+import { ADMIN_KUBECONFIG as ADMIN, kubectl, startWorkbench, tryKubectl, wizard, type Workbench } from './harness';
 
-const ADMIN = process.env.SAK_ADMIN_KUBECONFIG ?? '';
-const KUBECTL = process.env.SAK_KUBECTL ?? 'kubectl';
 const ADMIN_CONTEXT = 'admin@local';
 const RUN = Date.now().toString(36).slice(-5);
 const NAMESPACE = `wizard-existing-${RUN}`;
 const SERVICE_ACCOUNT = 'legacy-sa';
 const LEGACY_SECRET = 'legacy-sa-token';
 const OLD_BINDING = 'legacy-sa-view';
-
-function kubectl(args: string[], input?: string): { ok: boolean; out: string } {
-  try {
-    return { ok: true, out: execFileSync(KUBECTL, ['--kubeconfig', ADMIN, ...args], { encoding: 'utf8', input, stdio: [input ? 'pipe' : 'ignore', 'pipe', 'pipe'] }) };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
-
-function mustKubectl(args: string[], input?: string): string {
-  const r = kubectl(args, input);
-  if (!r.ok) throw new Error(`kubectl ${args.join(' ')} failed: ${r.out}`);
-  return r.out;
-}
-
-function wizard(page: Page): FrameLocator {
-  return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');
-}
-
-async function setTheme(wb: Workbench, label: string): Promise<void> {
-  await wb.page.keyboard.press('F1');
-  const input = wb.page.locator('.quick-input-widget .quick-input-box input');
-  await input.fill('>Preferences: Color Theme');
-  await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
-  await input.fill(label);
-  await wb.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().click();
-  await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
-  await wb.page.waitForTimeout(800);
-}
 
 describe('wizard with an existing service account and its legacy token Secret', function () {
   this.timeout(240_000);
@@ -65,19 +31,19 @@ describe('wizard with an existing service account and its legacy token Secret', 
 
   before(async function () {
     if (!ADMIN) throw new Error('SAK_ADMIN_KUBECONFIG is not set: run through scripts/with-cluster.sh (npm run test:e2e).');
-    mustKubectl(['create', 'namespace', NAMESPACE]);
-    mustKubectl(['-n', NAMESPACE, 'create', 'serviceaccount', SERVICE_ACCOUNT]);
-    mustKubectl(['-n', NAMESPACE, 'create', 'rolebinding', OLD_BINDING, '--clusterrole=view', `--serviceaccount=${NAMESPACE}:${SERVICE_ACCOUNT}`]);
+    kubectl(['create', 'namespace', NAMESPACE]);
+    kubectl(['-n', NAMESPACE, 'create', 'serviceaccount', SERVICE_ACCOUNT]);
+    kubectl(['-n', NAMESPACE, 'create', 'rolebinding', OLD_BINDING, '--clusterrole=view', `--serviceaccount=${NAMESPACE}:${SERVICE_ACCOUNT}`]);
     // A legacy token Secret, as clusters before 1.24 (and OpenShift <= 4.15) made for every service account: the token
     // controller fills it, and the account lists it in .secrets.
-    mustKubectl(['apply', '-f', '-'], JSON.stringify({
+    kubectl(['apply', '-f', '-'], { input: JSON.stringify({
       apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
       metadata: { name: LEGACY_SECRET, namespace: NAMESPACE, annotations: { 'kubernetes.io/service-account.name': SERVICE_ACCOUNT } },
-    }));
-    mustKubectl(['-n', NAMESPACE, 'patch', 'serviceaccount', SERVICE_ACCOUNT, '--type=merge', '-p', JSON.stringify({ secrets: [{ name: LEGACY_SECRET }] })]);
+    }) });
+    kubectl(['-n', NAMESPACE, 'patch', 'serviceaccount', SERVICE_ACCOUNT, '--type=merge', '-p', JSON.stringify({ secrets: [{ name: LEGACY_SECRET }] })]);
     const deadline = Date.now() + 30_000;
     // Only the length is looked at: the token itself is never printed.
-    while (mustKubectl(['-n', NAMESPACE, 'get', 'secret', LEGACY_SECRET, '-o', 'jsonpath={.data.token}']).length === 0) {
+    while (kubectl(['-n', NAMESPACE, 'get', 'secret', LEGACY_SECRET, '-o', 'jsonpath={.data.token}']).length === 0) {
       if (Date.now() > deadline) throw new Error(`the token controller did not fill Secret ${LEGACY_SECRET}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -91,7 +57,7 @@ describe('wizard with an existing service account and its legacy token Secret', 
 
   after(async () => {
     await wb?.stop();
-    if (ADMIN && process.env.SAK_KEEP_WIZARD_NAMESPACE !== '1') kubectl(['delete', 'namespace', NAMESPACE, '--wait=false']);
+    if (ADMIN && process.env.SAK_KEEP_WIZARD_NAMESPACE !== '1') tryKubectl(['delete', 'namespace', NAMESPACE, '--wait=false']);
   });
 
   it('Target shows what the account already holds; the run adds to it with its legacy Secret; Save as… gives a 0600 file kubectl can use', async function () {
@@ -120,7 +86,7 @@ describe('wizard with an existing service account and its legacy token Secret', 
     await shot('target');
 
     // Theme check: the page uses the theme's variables, so High Contrast gets its borders and colours.
-    await setTheme(wb!, 'Default High Contrast');
+    await wb!.setTheme('Default High Contrast');
     const contrastBorder = await w.locator('body').evaluate((el) => getComputedStyle(el).getPropertyValue('--vscode-contrastBorder').trim());
     assert.ok(contrastBorder !== '', 'the high-contrast theme defines --vscode-contrastBorder for the page');
     assert.equal(await w.locator('body').evaluate((el) => el.classList.contains('vscode-high-contrast')), true);
@@ -134,7 +100,7 @@ describe('wizard with an existing service account and its legacy token Secret', 
     const accent = await w.locator('#sa-existing').evaluate((el) => ({ accent: getComputedStyle(el).accentColor, page: getComputedStyle(document.body).backgroundColor }));
     assert.notEqual(accent.accent, accent.page, 'the checked radio is drawn in the page background colour');
     await shot('target-high-contrast');
-    await setTheme(wb!, 'Dark Modern');
+    await wb!.setTheme('Dark Modern');
 
     await w.locator('#next').click();
     await w.locator('#step-title', { hasText: 'Permissions' }).waitFor();
@@ -178,30 +144,24 @@ describe('wizard with an existing service account and its legacy token Secret', 
     await shot('result');
 
     // On the cluster: the old binding is untouched, ours is added, the legacy Secret is still the one in .secrets.
-    assert.equal(mustKubectl(['-n', NAMESPACE, 'get', 'rolebinding', OLD_BINDING, '-o', 'jsonpath={.roleRef.name}']), 'view');
-    const bindings = mustKubectl(['-n', NAMESPACE, 'get', 'rolebindings', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}']).trim().split('\n');
+    assert.equal(kubectl(['-n', NAMESPACE, 'get', 'rolebinding', OLD_BINDING, '-o', 'jsonpath={.roleRef.name}']), 'view');
+    const bindings = kubectl(['-n', NAMESPACE, 'get', 'rolebindings', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}']).trim().split('\n');
     assert.ok(bindings.includes(OLD_BINDING) && bindings.length >= 2, `rolebindings: ${bindings.join(', ')}`);
-    assert.match(mustKubectl(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.secrets[*].name}']), new RegExp(LEGACY_SECRET));
+    assert.match(kubectl(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.secrets[*].name}']), new RegExp(LEGACY_SECRET));
     // Used as it is: not labelled as ours, so a later Delete keeps it.
-    assert.equal(mustKubectl(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.metadata.labels}']), '');
+    assert.equal(kubectl(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.metadata.labels}']), '');
 
     // Save as… from the Result page: VS Code's save dialog (code-server's simple dialog: a QuickInput with the path).
     const file = join(mkdtempSync(join(tmpdir(), 'sak-e2e-wizard-save-')), `${ADMIN_CONTEXT}-${SERVICE_ACCOUNT}.kubeconfig`);
     await w.locator('#save-kubeconfig').click();
-    const input = page.locator('.quick-input-widget .quick-input-box input');
-    await input.waitFor({ state: 'visible', timeout: 20_000 });
+    const input = await wb!.saveDialog(20_000);
     // The simple dialog fills in the folder first, then the suggested name.
     const suggested = `${ADMIN_CONTEXT}-${SERVICE_ACCOUNT}.kubeconfig`;
     const until = Date.now() + 10_000;
     while (!(await input.inputValue()).endsWith(suggested) && Date.now() < until) await page.waitForTimeout(100);
     assert.ok((await input.inputValue()).endsWith(`/${suggested}`), `the suggested name is <context>-<serviceaccount>.kubeconfig: ${await input.inputValue()}`);
     await shot('save-dialog');
-    await input.fill(file);
-    await page.waitForTimeout(300); // the simple dialog validates the typed path before it accepts it
-    await page.locator('.quick-input-widget .monaco-button', { hasText: /^OK$/ }).first().click();
-    const deadline = Date.now() + 30_000;
-    while (!existsSync(file) && Date.now() < deadline) await page.waitForTimeout(200);
-    assert.ok(existsSync(file), `${file} was not written`);
+    await wb!.acceptSaveDialog(file);
     assert.equal(statSync(file).mode & 0o777, 0o600, 'the saved kubeconfig is owner-only');
     // The wizard comes back to the front and shows where it was saved.
     await w.locator('dd.mono', { hasText: file }).waitFor({ timeout: 20_000 });
@@ -212,10 +172,10 @@ describe('wizard with an existing service account and its legacy token Secret', 
     const saved = readFileSync(file, 'utf8');
     assert.ok(saved.startsWith(`# kubeconfig for ${NAMESPACE}/${SERVICE_ACCOUNT} (sa-kubeconfig)\n`));
     assert.match(saved, /# Token: does not expire/);
-    execFileSync(KUBECTL, ['--kubeconfig', file, 'get', 'pods'], { stdio: 'ignore' });
-    assert.equal(execFileSync(KUBECTL, ['--kubeconfig', file, 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { encoding: 'utf8' }).trim(),
+    kubectl(['get', 'pods'], { kubeconfig: file });
+    assert.equal(kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: file }).trim(),
       `system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`);
-    const secretToken = Buffer.from(mustKubectl(['-n', NAMESPACE, 'get', 'secret', LEGACY_SECRET, '-o', 'jsonpath={.data.token}']), 'base64').toString('utf8');
+    const secretToken = Buffer.from(kubectl(['-n', NAMESPACE, 'get', 'secret', LEGACY_SECRET, '-o', 'jsonpath={.data.token}']), 'base64').toString('utf8');
     assert.ok(saved.includes(`token: ${secretToken}`), 'the kubeconfig carries the legacy Secret\'s token');
   });
 });
