@@ -134,9 +134,17 @@ function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: nu
   });
 }
 
+/**
+ * The folder name of an extra cluster: the test's name plus this process's id, so that two test runs on one machine
+ * (two checkouts, or CI beside a developer) never start, reuse or stop each other's cluster.
+ */
+function runClusterName(name: string): string {
+  return `${name}-${process.pid}`;
+}
+
 /** Starts an extra named cluster (e.g. with capped token lifetimes); returns its environment. */
 export async function startCluster(name: string, extraApiserverFlags: string[] = []): Promise<ClusterEnv> {
-  const r = await run('bash', [path.join(REPO, 'test/cluster/up.sh'), '--name', name, '--', ...extraApiserverFlags], 240_000);
+  const r = await run('bash', [path.join(REPO, 'test/cluster/up.sh'), '--name', runClusterName(name), '--', ...extraApiserverFlags], 240_000);
   if (r.code !== 0) throw new Error(`up.sh --name ${name} failed (${r.code}): ${r.stderr.slice(-2000)}`);
   const vars: Record<string, string> = {};
   for (const m of r.stdout.matchAll(/^export (\w+)='([^']*)'$/gm)) vars[m[1]] = m[2];
@@ -144,7 +152,7 @@ export async function startCluster(name: string, extraApiserverFlags: string[] =
 }
 
 export async function stopCluster(name: string): Promise<void> {
-  await run('bash', [path.join(REPO, 'test/cluster/down.sh'), '--name', name], 120_000);
+  await run('bash', [path.join(REPO, 'test/cluster/down.sh'), '--name', runClusterName(name)], 120_000);
 }
 
 /** Polls fn until it returns a truthy value or the time is up. */
