@@ -10,9 +10,11 @@
 
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import type { KubeConfig } from './clientNode';
 import type { Logger, OperationOptions } from '../types';
 import { errorFromNetwork, errorFromResponse, SaKubeconfigError } from './errors';
+import { proxyFromEnvironment } from './proxyEnv';
 import { sleep, throwIfAborted } from './util';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
@@ -54,6 +56,8 @@ export interface ClientOptions {
   timeoutMs?: number;
   logger?: Logger;
   retry?: Partial<RetryPolicy>;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read from here (default: process.env) when the kubeconfig has no proxy-url. */
+  env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -101,11 +105,14 @@ export class KubeClient {
   private readonly timeoutMs: number;
   private readonly logger?: Logger;
   private readonly retryPolicy: RetryPolicy;
+  /** The proxy from the environment for this server, as kubectl would pick it; undefined for a direct connection. */
+  readonly environmentProxy: string | undefined;
 
   constructor(readonly kubeConfig: KubeConfig, readonly server: string, readonly contextName: string, options: ClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.logger = options.logger;
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.environmentProxy = proxyFromEnvironment(server, options.env ?? process.env);
   }
 
   /** Sends a request and parses a JSON answer; non-2xx answers throw SaKubeconfigError. */
@@ -227,7 +234,8 @@ export class KubeClient {
 
   /**
    * client-node makes a fresh agent per call (no connection reuse). We keep one keep-alive agent while
-   * the TLS material stays the same, and use client-node's own agent when a proxy is configured.
+   * the TLS material stays the same, and use client-node's own agent when a proxy-url is configured. Without one,
+   * HTTPS_PROXY / NO_PROXY apply as kubectl applies them (proxyEnv.ts).
    */
   private reuseAgent(opts: https.RequestOptions, isHttps: boolean): http.Agent | undefined {
     const cluster = this.kubeConfig.getCurrentCluster();
@@ -236,9 +244,16 @@ export class KubeClient {
     if (this.agent && key === this.agentKey) return this.agent;
     this.agent?.destroy();
     this.agentKey = key;
-    this.agent = isHttps
-      ? new https.Agent({ keepAlive: true, maxSockets: 8, ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername })
-      : new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+    const proxy = this.environmentProxy;
+    if (proxy) {
+      this.logger?.debug(`connecting to ${this.server} through the proxy from the environment (HTTPS_PROXY/HTTP_PROXY)`);
+      this.agent = isHttps
+        ? new HttpsProxyAgent({ keepAlive: true, maxSockets: 8, proxy, ...tls })
+        : new HttpProxyAgent({ keepAlive: true, maxSockets: 8, proxy });
+      return this.agent;
+    }
+    this.agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets: 8, ...tls }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
     return this.agent;
   }
 
