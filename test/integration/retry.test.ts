@@ -68,4 +68,24 @@ describe('retries on a busy server (429 / 503 with Retry-After)', function () {
     assert.match(readFileSync(out, 'utf8'), new RegExp(`server: ${env.server}`));
     assert.equal((await kubectl(['get', 'pods', '-n', ns], { kubeconfig: out })).code, 0);
   });
+
+  it('a create whose answer was lost (503 after the server made it) meets 409 on the retry, re-reads, and counts it as created', async () => {
+    const ns = cleanup.namespace(uniqueName('lost'));
+    await kubectlOk(['create', 'namespace', ns]);
+    relay.throttle({ method: 'POST', path: new RegExp(`^/api/v1/namespaces/${ns}/serviceaccounts$`), times: 1, status: 503, afterForwarding: true });
+    const conn = await connect({ kubeconfigPath: relayKubeconfig });
+    let result;
+    try {
+      result = await provision(tutorialRequest({
+        context: currentContextOf(relayKubeconfig), namespace: ns, createNamespace: false, scope: { kind: 'namespaces', namespaces: [ns] },
+        kubeconfig: { server: env.server },
+      }), { connection: conn, verify: false });
+    } finally {
+      conn.close();
+    }
+    assert.equal(conn.client.retryCount, 1);
+    // Ours and equal: recorded as created by this run, so that a rollback would remove it too.
+    assert.ok(result.applyResult?.created.some((r) => r.kind === 'ServiceAccount' && r.name === 'myexample-sa'), JSON.stringify(result.applyResult));
+    await kubectlOk(['get', 'serviceaccount', '-n', ns, 'myexample-sa']);
+  });
 });

@@ -19,6 +19,8 @@ export interface ThrottleRule {
   times: number;
   status?: 429 | 503;
   retryAfterSeconds?: number;
+  /** Pass the request on first and replace the server's answer by the busy one: the server acted, the client never heard. */
+  afterForwarding?: boolean;
 }
 
 export class ThrottlingRelay {
@@ -49,22 +51,31 @@ export class ThrottlingRelay {
       const relay = relays[0];
       const what = `${req.method} ${req.url}`;
       const rule = relay.rules.find((r) => r.times > 0 && r.method === req.method && r.path.test(req.url ?? ''));
+      const busy = (status: number) => {
+        res.writeHead(status, { 'Content-Type': 'application/json', 'Retry-After': String(rule?.retryAfterSeconds ?? 1) });
+        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: status, reason: 'TooManyRequests', message: 'too many requests, please try again later' }));
+      };
       if (rule) {
         rule.times--;
         relay.throttled.push(what);
-        const status = rule.status ?? 429;
-        req.resume();
-        res.writeHead(status, { 'Content-Type': 'application/json', 'Retry-After': String(rule.retryAfterSeconds ?? 1) });
-        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: status, reason: 'TooManyRequests', message: 'too many requests, please try again later' }));
-        return;
+        if (!rule.afterForwarding) {
+          req.resume();
+          busy(rule.status ?? 429);
+          return;
+        }
       }
-      relay.passed.push(what);
+      if (!rule) relay.passed.push(what);
       const bearer = typeof req.headers.authorization === 'string';
       const headers = { ...req.headers, host: upstream.host };
       const forward = https.request({
         hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers,
         ca: upstreamTls.ca, ...(bearer ? {} : { cert: upstreamTls.cert, key: upstreamTls.key }),
       }, (answer) => {
+        if (rule) {
+          answer.resume();
+          answer.on('end', () => busy(rule.status ?? 503));
+          return;
+        }
         res.writeHead(answer.statusCode ?? 502, answer.headers);
         answer.pipe(res);
       });
