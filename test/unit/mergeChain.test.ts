@@ -127,9 +127,9 @@ describe('merging into kubeconfig files', () => {
     });
 
     it('new entries go to the first file that exists, not to a missing first file', async () => {
-      const missing = path.join(dir, 'missing');
+      const missing = path.join(dir, 'no-such-folder', 'missing');
       await mergeKubeconfigIntoFiles([missing, a], generated('new'), 'refuse');
-      await assert.rejects(fs.stat(missing), /ENOENT/);
+      await assert.rejects(fs.stat(path.dirname(missing)), /ENOENT/, 'no file, folder or lock is made for a missing file of the chain');
       assert.ok(names(await read(a)).includes('new'));
     });
   });

@@ -267,7 +267,10 @@ export async function mergeKubeconfigIntoFiles(
   options: MergeFileOptions = {},
 ): Promise<MergeFileResult> {
   if (files.length === 0) throw new KubeconfigFileError('the kubeconfig', 'no file was given');
-  return withFileLocks(files, async () => {
+  // Lock the files that exist and the one new entries go to; no lock (or folder) for the other missing files.
+  const existing = await Promise.all(files.map((f) => fs.stat(f).then(() => true, () => false)));
+  const toLock = files.filter((_, i) => existing[i]);
+  return withFileLocks(toLock.length > 0 ? toLock : [files[0]], async () => {
     const chain = await Promise.all(files.map(readChainFile));
     const target = defaultFile(chain);
     const exists = chain.some((f) => f.doc);
