@@ -9,7 +9,7 @@ import { presetsCommand } from './commands/presets';
 import { revokeCommand } from './commands/revoke';
 import { rotateCommand } from './commands/rotate';
 import { verifyCommand } from './commands/verify';
-import { EXIT, EXIT_CODES_HELP, reportError, type CliIo, type OutputFormat } from './io';
+import { EXIT, EXIT_CODES_HELP, formatDocument, reportError, ReportSink, requestedFormat, type CliIo, type OutputFormat } from './io';
 
 export const COMMANDS: readonly Command[] = [
   createCommand, verifyCommand, listCommand, rotateCommand, revokeCommand, deleteCommand, discoverCommand, presetsCommand,
@@ -39,25 +39,36 @@ Example (the service account of the Kubernetes tutorial, exec into pods in one n
 }
 
 export async function runCli(argv: string[], io: CliIo, version = '0.0.0'): Promise<number> {
+  const format = requestedFormat(argv.slice(1));
+  if (format === 'text') return runCommand(argv, io, version, format);
+  // --output json|yaml: every exit path prints exactly one document on stdout (messages stay on stderr).
+  const report = new ReportSink();
+  const code = await runCommand(argv, { ...io, report }, version, format);
+  io.stdout(formatDocument(format, report.document(code)));
+  return code;
+}
+
+async function runCommand(argv: string[], io: CliIo, version: string, requested: OutputFormat): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    io.stdout(topic ? commandHelp(topic) : mainHelp(version));
+    printHelp(io, topic ? commandHelp(topic) : mainHelp(version));
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === 'version') {
-    io.stdout(`${version}\n`);
+    if (io.report) io.report.set({ version });
+    else io.stdout(`${version}\n`);
     return EXIT.ok;
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    return reportError(io, new UsageError(`Unknown command "${name}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`));
+    return reportError(io, new UsageError(`Unknown command "${name}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`), undefined, requested);
   }
-  let format: OutputFormat = 'text';
+  let format: OutputFormat = requested;
   try {
     const parsed = parseArgs(rest, command.flags);
     if (parsed.flags[HELP_FLAG.name]) {
-      io.stdout(commandHelp(command));
+      printHelp(io, commandHelp(command));
       return EXIT.ok;
     }
     format = (parsed.flags.output as OutputFormat | undefined) ?? 'text';
@@ -65,4 +76,10 @@ export async function runCli(argv: string[], io: CliIo, version = '0.0.0'): Prom
   } catch (error) {
     return reportError(io, error, command.name, format);
   }
+}
+
+/** Help is text; with --output json|yaml it is the document's "help" field, so stdout still parses. */
+function printHelp(io: CliIo, text: string): void {
+  if (io.report) io.report.set({ help: text });
+  else io.stdout(text);
 }

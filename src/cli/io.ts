@@ -4,7 +4,7 @@ import * as yaml from 'js-yaml';
 import { KubeconfigConflictError, KubeconfigFileError } from '../core/kubeconfig/merge';
 import { ValidationError } from '../core/plan/validate';
 import { SaKubeconfigError } from '../core/cluster/errors';
-import { redact } from '../core/redact';
+import { redact, redactStructured } from '../core/redact';
 import type { Logger } from '../core/types';
 import { UsageError, type FlagSpec } from './args';
 
@@ -47,6 +47,54 @@ export interface CliIo {
    * the shell created it with the umask's mode; this narrows it to 0600. Returns whether it did.
    */
   protectStdout?(): boolean;
+  /**
+   * Set by runCli for --output json|yaml: printResult hands its document here instead of printing it, and runCli
+   * prints exactly one document at the end (the report, with an "error" field when the command failed after it).
+   */
+  report?: ReportSink;
+}
+
+/** The one structured document of a command run (see CliIo.report). */
+export class ReportSink {
+  data: unknown;
+  hasData = false;
+  error: Record<string, unknown> | undefined;
+
+  set(data: unknown): void {
+    this.data = data;
+    this.hasData = true;
+  }
+
+  /** The document to print: the report, the error, or both; `{exitCode}` when the command printed nothing. */
+  document(exitCode: number): unknown {
+    if (!this.error) return this.hasData ? this.data : { exitCode };
+    if (!this.hasData) return { error: this.error };
+    const isRecord = this.data !== null && typeof this.data === 'object' && !Array.isArray(this.data);
+    return isRecord ? { ...(this.data as Record<string, unknown>), error: this.error } : { result: this.data, error: this.error };
+  }
+}
+
+/** Serialises a structured document, credentials redacted key by key (never by a regex over the text). */
+export function formatDocument(format: 'json' | 'yaml', data: unknown): string {
+  const safe = redactStructured(data);
+  return format === 'json' ? `${JSON.stringify(safe, null, 2)}\n` : yaml.dump(safe, { lineWidth: -1, noRefs: true });
+}
+
+/**
+ * The --output format from a raw command line, for the paths where parsing failed or never ran (usage errors,
+ * unknown commands): the error must still be one document in the asked format. Stops at "--".
+ */
+export function requestedFormat(argv: string[]): OutputFormat {
+  let format: OutputFormat = 'text';
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (arg === '--') break;
+    const m = /^(?:--output|-o)(?:=(.*))?$/.exec(arg);
+    if (!m) continue;
+    const value = m[1] ?? argv[++i];
+    if (value === 'json' || value === 'yaml' || value === 'text') format = value;
+  }
+  return format;
 }
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
@@ -56,8 +104,8 @@ export const OUTPUT_FLAG: FlagSpec = {
 
 /** Prints a structured result as JSON or YAML, or calls `text` to print it for people. */
 export function printResult(io: CliIo, format: OutputFormat, data: unknown, text: () => string): void {
-  if (format === 'json') io.stdout(`${JSON.stringify(data, null, 2)}\n`);
-  else if (format === 'yaml') io.stdout(yaml.dump(data, { lineWidth: -1, noRefs: true }));
+  if (format !== 'text' && io.report) io.report.set(data);
+  else if (format !== 'text') io.stdout(formatDocument(format, data));
   else {
     const out = text();
     io.stdout(out.endsWith('\n') || out === '' ? out : `${out}\n`);
@@ -106,9 +154,14 @@ export class VerificationFailedError extends Error {
 /** Writes the error to stderr (message, then what to do) and returns the exit code. */
 export function reportError(io: CliIo, error: unknown, command?: string, format: OutputFormat = 'text'): number {
   const code = exitCodeFor(error);
-  if (format === 'json' && !(error instanceof UsageError)) {
-    const body = error instanceof SaKubeconfigError ? error.toJSON() : { message: error instanceof Error ? error.message : String(error) };
-    io.stdout(`${redact(JSON.stringify({ error: { ...body, exitCode: code } }, null, 2))}\n`);
+  if (format !== 'text') {
+    const body = error instanceof SaKubeconfigError ? error.toJSON()
+      : error instanceof ValidationError ? { code: 'invalidInput', message: error.message, problems: error.problems }
+        : error instanceof KubeconfigConflictError ? { code: 'kubeconfigConflict', message: error.message, clashes: error.clashes }
+        : { code: error instanceof UsageError ? 'usage' : 'failure', message: error instanceof Error ? error.message : String(error) };
+    const described = { ...body, exitCode: code };
+    if (io.report) io.report.error = described;
+    else io.stdout(formatDocument(format, { error: described }));
   }
   let text: string;
   if (error instanceof UsageError) text = `${error.message}\nRun "sa-kubeconfig ${command ? `${command} ` : ''}--help" for usage.`;

@@ -1,10 +1,8 @@
-import { promises as fs } from 'node:fs';
 import { kubeconfigPaths } from '../core/cluster/kubeconfig';
 import {
-  KubeconfigConflictError, mergeKubeconfigIntoFile, mergeKubeconfigs, parseKubeconfigText,
+  KubeconfigConflictError, mergeKubeconfigIntoFiles, mergeKubeconfigs, parseKubeconfigText, readKubeconfigChain,
   type ConflictStrategy, type MergeChange, type MergeFileResult,
 } from '../core/kubeconfig/merge';
-import type { KubeconfigDocument } from '../core/kubeconfig/build';
 import type { CommandDeps } from './support/deps';
 import { kubeconfigDocumentOf } from './support/documents';
 
@@ -26,12 +24,9 @@ export function describeChange(c: MergeChange): string {
 export async function mergeKubeconfig(deps: CommandDeps, arg?: unknown, targetFile?: string): Promise<MergeFileResult | undefined> {
   const { doc } = kubeconfigDocumentOf(deps, arg);
   const incoming = parseKubeconfigText(doc.getText(), 'the generated kubeconfig');
-  const file = targetFile ?? kubeconfigPaths(deps.location.path).paths[0];
-  const existingText = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
-    if (err.code === 'ENOENT') return undefined;
-    throw err;
-  });
-  const existing: KubeconfigDocument | undefined = existingText === undefined ? undefined : parseKubeconfigText(existingText, file);
+  // KUBECONFIG=a:b: entries go where kubectl would put them, checked against what kubectl sees (the merged view).
+  const files = targetFile ? [targetFile] : kubeconfigPaths(deps.location.path).paths;
+  const { view: existing, target: file } = await readKubeconfigChain(files);
 
   let strategy: ConflictStrategy = 'refuse';
   try {
@@ -60,7 +55,7 @@ export async function mergeKubeconfig(deps: CommandDeps, arg?: unknown, targetFi
     'Merge',
   );
   if (go !== 'Merge') return undefined;
-  const result = await mergeKubeconfigIntoFile(file, incoming, strategy, { setCurrentContext });
+  const result = await mergeKubeconfigIntoFiles(files, incoming, strategy, { setCurrentContext });
   deps.logger.info(`Merged into ${result.path}: ${result.changes.map(describeChange).join('; ')}${result.backupPath ? `; backup ${result.backupPath}` : ''}`);
   void deps.prompts.info(`Merged into ${result.path}${result.backupPath ? ` (backup: ${result.backupPath})` : ''}.`);
   deps.tree.refresh();

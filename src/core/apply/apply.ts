@@ -16,6 +16,7 @@ import type { KubeObject, Logger, OperationOptions, Plan, PlannedObject } from '
 import type { Connection } from '../cluster/connect';
 import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
 import { throwIfAborted } from '../cluster/util';
+import { isRetriedCreateConflict } from '../cluster/client';
 import { createBody, describeRef, immutableChanges, isManaged, objectPath, ownedMergePatch, refOf, diffOwned, type ObjectRef } from './objects';
 import { classify, explainRefusal, preflight, type PreflightReport } from './preflight';
 
@@ -152,7 +153,8 @@ async function applyOne(conn: Connection, p: PlannedObject, adopt: boolean, resu
         const live = await conn.client.getOptional<KubeObject>({ path: objectPath(ref), action: `read ${describeRef(ref)}` }, options);
         const again = classify(p.object, live, adopt);
         if (again.status === 'conflict') throw new SaKubeconfigError('unmanagedConflict', again.detail ?? `${describeRef(ref)} appeared meanwhile`);
-        if (again.status === 'unchanged') result.unchanged.push(ref);
+        // Sent again after a busy answer: an equal object of ours is what our first attempt made (rollback needs it).
+        if (again.status === 'unchanged') (isRetriedCreateConflict(err) ? result.created : result.unchanged).push(ref);
         else await update(conn, p.object, live, result, options);
       }
     }

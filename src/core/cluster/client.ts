@@ -2,13 +2,20 @@
 // client certificates, exec plugins, OIDC, auth providers, basic auth, proxies) through
 // applyToHTTPSOptions; we send with node:https so that every request can be cancelled, timed out,
 // counted, and its failures classified into SaKubeconfigError.
+//
+// A busy server (429 from API Priority and Fairness, 503) is retried a bounded number of times, honouring
+// Retry-After (capped) and the abort signal. Every request we send is safe to repeat: reads, deletes, merge
+// patches of the fields we own, reviews, TokenRequests, and creates, where a 409 after a retry means "look again"
+// (apply re-reads the object and takes it as its own only when it is ours and equal: isRetriedCreateConflict).
 
 import * as http from 'node:http';
 import * as https from 'node:https';
+import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import type { KubeConfig } from './clientNode';
 import type { Logger, OperationOptions } from '../types';
 import { errorFromNetwork, errorFromResponse, SaKubeconfigError } from './errors';
-import { throwIfAborted } from './util';
+import { proxyFromEnvironment } from './proxyEnv';
+import { sleep, throwIfAborted } from './util';
 
 export type HttpMethod = 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
 
@@ -29,12 +36,52 @@ export interface RawResponse {
   status: number;
   headers: http.IncomingHttpHeaders;
   body: string;
+  /** How many times the request was sent again after a 429/503 before this answer. */
+  retries?: number;
 }
+
+export interface RetryPolicy {
+  /** Retries after the first attempt (default 5). */
+  maxRetries: number;
+  /** Longest wait a Retry-After may ask for (default 10 s); longer asks are capped. */
+  maxDelayMs: number;
+  /** First backoff without Retry-After (default 500 ms), doubled per retry. */
+  baseDelayMs: number;
+}
+
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 5, maxDelayMs: 10_000, baseDelayMs: 500 };
 
 export interface ClientOptions {
   /** Per-request timeout; default 30 s. */
   timeoutMs?: number;
   logger?: Logger;
+  retry?: Partial<RetryPolicy>;
+  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read from here (default: process.env) when the kubeconfig has no proxy-url. */
+  env?: NodeJS.ProcessEnv;
+}
+
+/**
+ * How long to wait before sending a request again after this answer, or undefined when it must not be retried.
+ * 429 (APF rejected it before handling) and 503 (busy / unavailable) are retried, except a JSON patch after a 503
+ * (it may have been applied and is not idempotent). Retry-After in seconds or as an HTTP date, capped. Pure.
+ */
+export function retryDelayMs(
+  spec: Pick<RequestSpec, 'method' | 'contentType'>, status: number, retryAfter: string | undefined, attempt: number,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY, now = Date.now(),
+): number | undefined {
+  if (attempt >= policy.maxRetries) return undefined;
+  if (status !== 429 && status !== 503) return undefined;
+  if (status === 503 && spec.method === 'PATCH' && spec.contentType === 'application/json-patch+json') return undefined;
+  const backoff = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);
+  if (retryAfter === undefined || retryAfter.trim() === '') return backoff;
+  const seconds = /^\d+$/.test(retryAfter.trim()) ? Number(retryAfter.trim()) : (Date.parse(retryAfter) - now) / 1000;
+  if (!Number.isFinite(seconds)) return backoff;
+  return Math.min(policy.maxDelayMs, Math.max(0, seconds * 1000));
+}
+
+/** A create answered 409 after it had been sent again: the object may be the one an earlier attempt made. */
+export function isRetriedCreateConflict(err: unknown): boolean {
+  return err instanceof SaKubeconfigError && err.code === 'conflict' && (err as { retriedCreate?: boolean }).retriedCreate === true;
 }
 
 /** Builds the URL path with its query string. Pure. */
@@ -47,25 +94,34 @@ export function buildPath(p: string, query?: RequestSpec['query']): string {
 }
 
 export class KubeClient {
-  /** Every request sent (including failed ones): benchmarks read this. */
+  /** Every request sent (including failed ones and retries): benchmarks read this. */
   requestCount = 0;
+  /** Requests sent again after a 429/503. */
+  retryCount = 0;
   /** Warning headers the server sent (e.g. "requested expiration ... shortened"). */
   readonly warnings: string[] = [];
   private agent: http.Agent | undefined;
   private agentKey = '';
   private readonly timeoutMs: number;
   private readonly logger?: Logger;
+  private readonly retryPolicy: RetryPolicy;
+  /** The proxy from the environment for this server, as kubectl would pick it; undefined for a direct connection. */
+  readonly environmentProxy: string | undefined;
 
   constructor(readonly kubeConfig: KubeConfig, readonly server: string, readonly contextName: string, options: ClientOptions = {}) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.logger = options.logger;
+    this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
+    this.environmentProxy = proxyFromEnvironment(server, options.env ?? process.env);
   }
 
   /** Sends a request and parses a JSON answer; non-2xx answers throw SaKubeconfigError. */
   async request<T = unknown>(spec: RequestSpec, options: OperationOptions = {}): Promise<T> {
     const res = await this.requestRaw(spec, options);
     if (res.status < 200 || res.status >= 300) {
-      throw errorFromResponse(res.status, res.body, { method: spec.method, path: spec.path, action: spec.action, context: this.contextName });
+      const err = errorFromResponse(res.status, res.body, { method: spec.method, path: spec.path, action: spec.action, context: this.contextName });
+      if (spec.method === 'POST' && res.status === 409 && res.retries) Object.assign(err, { retriedCreate: true });
+      throw err;
     }
     if (!res.body) return undefined as T;
     try {
@@ -85,8 +141,22 @@ export class KubeClient {
     return JSON.parse(res.body) as T;
   }
 
-  /** Sends a request and returns status, headers and body without interpreting the status. */
+  /** Sends a request and returns status, headers and body without interpreting the status; retries a busy server. */
   async requestRaw(spec: RequestSpec, options: OperationOptions = {}): Promise<RawResponse> {
+    const logger = options.logger ?? this.logger;
+    for (let attempt = 0; ; attempt++) {
+      const res = await this.sendOnce(spec, options);
+      const retryAfter = res.headers['retry-after'];
+      const delay = retryDelayMs(spec, res.status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, attempt, this.retryPolicy);
+      if (delay === undefined) return attempt > 0 ? { ...res, retries: attempt } : res;
+      this.retryCount++;
+      logger?.info(`${spec.method} ${spec.path}: the server answered ${res.status} (busy); retry ${attempt + 1} of ${this.retryPolicy.maxRetries} ` +
+        `in ${(delay / 1000).toFixed(1)} s`);
+      await sleep(delay, options.signal);
+    }
+  }
+
+  private async sendOnce(spec: RequestSpec, options: OperationOptions): Promise<RawResponse> {
     const { signal } = options;
     const logger = options.logger ?? this.logger;
     throwIfAborted(signal);
@@ -164,7 +234,8 @@ export class KubeClient {
 
   /**
    * client-node makes a fresh agent per call (no connection reuse). We keep one keep-alive agent while
-   * the TLS material stays the same, and use client-node's own agent when a proxy is configured.
+   * the TLS material stays the same, and use client-node's own agent when a proxy-url is configured. Without one,
+   * HTTPS_PROXY / NO_PROXY apply as kubectl applies them (proxyEnv.ts).
    */
   private reuseAgent(opts: https.RequestOptions, isHttps: boolean): http.Agent | undefined {
     const cluster = this.kubeConfig.getCurrentCluster();
@@ -173,9 +244,16 @@ export class KubeClient {
     if (this.agent && key === this.agentKey) return this.agent;
     this.agent?.destroy();
     this.agentKey = key;
-    this.agent = isHttps
-      ? new https.Agent({ keepAlive: true, maxSockets: 8, ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername })
-      : new http.Agent({ keepAlive: true, maxSockets: 8 });
+    const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+    const proxy = this.environmentProxy;
+    if (proxy) {
+      this.logger?.debug(`connecting to ${this.server} through the proxy from the environment (HTTPS_PROXY/HTTP_PROXY)`);
+      this.agent = isHttps
+        ? new HttpsProxyAgent({ keepAlive: true, maxSockets: 8, proxy, ...tls })
+        : new HttpProxyAgent({ keepAlive: true, maxSockets: 8, proxy });
+      return this.agent;
+    }
+    this.agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets: 8, ...tls }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
     return this.agent;
   }
 

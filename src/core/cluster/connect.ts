@@ -23,9 +23,9 @@ export interface ConnectOptions extends LoadKubeconfigOptions {
   timeoutMs?: number;
 }
 
-export async function connectLoaded(loaded: LoadedKubeconfig, options: { logger?: Logger; timeoutMs?: number } = {}): Promise<Connection> {
+export async function connectLoaded(loaded: LoadedKubeconfig, options: { logger?: Logger; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Connection> {
   const kubeConfig = await toKubeConfig(loaded);
-  const client = new KubeClient(kubeConfig, loaded.server, loaded.contextName, options);
+  const client = new KubeClient(kubeConfig, loaded.server, loaded.contextName, { logger: options.logger, timeoutMs: options.timeoutMs, env: options.env });
   return {
     client,
     kubeConfig,
@@ -43,7 +43,9 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
 }
 
 /** Connects with a kubeconfig given as text (a generated one): used to verify it on its own. */
-export async function connectWithKubeconfigText(text: string, context?: string, options: { logger?: Logger; timeoutMs?: number } = {}): Promise<Connection> {
+export async function connectWithKubeconfigText(
+  text: string, context?: string, options: { logger?: Logger; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<Connection> {
   return connectLoaded(loadKubeconfigFromString(text, context, 'the generated kubeconfig'), options);
 }
 

@@ -77,3 +77,29 @@ async function exists(file: string): Promise<boolean> {
     return false;
   }
 }
+
+/** How many `<file>.bak-*` copies a merge keeps. */
+export const BACKUPS_KEPT = 5;
+
+/**
+ * Removes all but the newest `keep` backups that backupSecretFile made of `file` (oldest first by their timestamp
+ * and counter, so the order does not depend on file times). Returns the removed paths.
+ */
+export async function pruneBackups(file: string, keep = BACKUPS_KEPT): Promise<string[]> {
+  const dir = path.dirname(file);
+  const prefix = `${path.basename(file)}.bak-`;
+  const pattern = /^(\d{8}T\d{6}Z)(?:-(\d+))?$/;
+  let names: string[];
+  try {
+    names = await fs.readdir(dir);
+  } catch {
+    return [];
+  }
+  const backups = names.flatMap((name) => {
+    const m = name.startsWith(prefix) ? pattern.exec(name.slice(prefix.length)) : null;
+    return m ? [{ name, stamp: m[1], n: m[2] ? Number(m[2]) : 1 }] : [];
+  }).sort((a, b) => (a.stamp === b.stamp ? a.n - b.n : a.stamp < b.stamp ? -1 : 1));
+  const removed = backups.slice(0, Math.max(0, backups.length - keep)).map((b) => path.join(dir, b.name));
+  for (const old of removed) await fs.rm(old, { force: true });
+  return removed;
+}

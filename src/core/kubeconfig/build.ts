@@ -34,6 +34,9 @@ export interface KubeconfigInput {
   certificateAuthority?: string | Uint8Array;
   /** Only when the user explicitly asked; the CA is then left out, as kubectl refuses both. */
   insecureSkipTlsVerify?: boolean;
+  /** Carried over from the caller's context (see kubeconfig/tls.ts). */
+  tlsServerName?: string;
+  proxyUrl?: string;
   token: string;
   /** Name of the cluster and user entries, and of the context when there is one namespace. */
   namePrefix: string;
@@ -77,6 +80,8 @@ export function buildKubeconfig(input: KubeconfigInput): KubeconfigDocument {
   const cluster: NamedCluster['cluster'] = { server: input.server };
   if (input.insecureSkipTlsVerify) cluster['insecure-skip-tls-verify'] = true;
   else if (input.certificateAuthority !== undefined) cluster['certificate-authority-data'] = certificateAuthorityData(input.certificateAuthority);
+  if (input.tlsServerName) cluster['tls-server-name'] = input.tlsServerName;
+  if (input.proxyUrl) cluster['proxy-url'] = input.proxyUrl;
 
   const names = contextNames(input.namePrefix, input.namespaces);
   const contexts = input.namespaces.map((namespace, i): NamedContext => ({

@@ -1,8 +1,15 @@
 // Merging a generated kubeconfig into an existing file (typically ~/.kube/config) without silently replacing
 // anybody's clusters, users or contexts.
+//
+// With several files (KUBECONFIG=a:b) it writes where kubectl would: an entry that exists goes to the file that
+// holds it, a new one to the first existing file; clashes are checked against the merged view (what kubectl
+// sees), and a current-context goes to the file whose current-context is in effect, so nothing is shadowed.
+// Every read-modify-write holds kubectl's `<file>.lock`; a bounded number of 0600 backups is kept.
 import { promises as fs } from 'node:fs';
+import { isDeepStrictEqual } from 'node:util';
 import * as yaml from 'js-yaml';
-import { backupSecretFile, writeSecretFile } from '../fs/secretFile';
+import { withFileLocks, type FileLockOptions } from '../fs/fileLock';
+import { backupSecretFile, pruneBackups, writeSecretFile } from '../fs/secretFile';
 import type { KubeconfigDocument, NamedCluster, NamedContext, NamedUser } from './build';
 
 /** What to do when an entry of the same name but different content exists: refuse, add a "-2" copy, or replace (explicit consent). */
@@ -58,8 +65,9 @@ function emptyKubeconfig(): KubeconfigDocument {
   return { apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [], preferences: {} };
 }
 
+/** Deep equality: the same entry written with its keys in another order is the same entry. */
 function same(a: unknown, b: unknown): boolean {
-  return JSON.stringify(a) === JSON.stringify(b);
+  return isDeepStrictEqual(a, b);
 }
 
 /** First of name, name-2, name-3, ... not in `taken`. */
@@ -175,26 +183,61 @@ export function parseKubeconfigText(text: string, file: string): KubeconfigDocum
 }
 
 export interface MergeFileResult {
-  /** The file written (symlinks resolved). */
+  /** The file new entries went to (symlinks resolved): the first existing file of the chain. */
   path: string;
   changes: MergeChange[];
   created: boolean;
-  /** Copy of the previous content (mode 0600); absent when the file was new or nothing changed. */
+  /** Copy of the previous content of `path` (mode 0600); absent when the file was new or nothing changed. */
   backupPath?: string;
   /** The file's previous permission bits when they were wider than 0600. */
   tightenedFrom?: number;
+  /** Every file written (more than `path` when entries or the current-context live in other files of the chain). */
+  written?: string[];
+}
+
+export interface MergeFileOptions extends MergeOptions {
+  now?: Date;
+  lock?: FileLockOptions;
 }
 
 /**
  * Merges into a kubeconfig file: creates it when missing, refuses a malformed one, backs up the old content to
- * `<file>.bak-<timestamp>` and writes atomically with mode 0600. A merge that changes nothing writes nothing.
+ * `<file>.bak-<timestamp>` (keeping the last few) and writes atomically with mode 0600, holding `<file>.lock`.
+ * A merge that changes nothing writes nothing.
  */
-export async function mergeKubeconfigIntoFile(
-  file: string,
-  incoming: KubeconfigDocument,
-  strategy: ConflictStrategy,
-  options: MergeOptions & { now?: Date } = {},
-): Promise<MergeFileResult> {
+export function mergeKubeconfigIntoFile(file: string, incoming: KubeconfigDocument, strategy: ConflictStrategy, options: MergeFileOptions = {}): Promise<MergeFileResult> {
+  return mergeKubeconfigIntoFiles([file], incoming, strategy, options);
+}
+
+interface ChainFile {
+  path: string;
+  text?: string;
+  doc?: KubeconfigDocument;
+}
+
+const SECTIONS = [['cluster', 'clusters'], ['user', 'users'], ['context', 'contexts']] as const;
+
+/** kubectl's merged view: first definition of each name wins, first non-empty current-context wins. Pure. */
+export function mergedView(docs: (KubeconfigDocument | undefined)[]): KubeconfigDocument {
+  const view = emptyKubeconfig();
+  for (const doc of docs) {
+    if (!doc) continue;
+    for (const [, key] of SECTIONS) {
+      for (const entry of doc[key] ?? []) {
+        if (!(view[key] as Named[]).some((e) => e.name === entry.name)) (view[key] as Named[]).push(entry);
+      }
+    }
+    if (!view['current-context'] && doc['current-context']) view['current-context'] = doc['current-context'];
+  }
+  return view;
+}
+
+/** Where kubectl writes a new entry: the first file that exists, else the first file of the chain. */
+function defaultFile(chain: ChainFile[]): ChainFile {
+  return chain.find((f) => f.text !== undefined) ?? chain[0];
+}
+
+async function readChainFile(file: string): Promise<ChainFile> {
   let text: string | undefined;
   try {
     text = await fs.readFile(file, 'utf8');
@@ -202,24 +245,86 @@ export async function mergeKubeconfigIntoFile(
     const code = (error as NodeJS.ErrnoException).code;
     if (code !== 'ENOENT') throw new KubeconfigFileError(file, `it cannot be read (${code ?? String(error)})`);
   }
-  const existing = text === undefined ? undefined : parseKubeconfigText(text, file);
-  let merged: MergeResult;
-  try {
-    merged = mergeKubeconfigs(existing, incoming, strategy, options);
-  } catch (error) {
-    if (error instanceof KubeconfigConflictError) throw new KubeconfigConflictError(error.clashes, file);
-    throw error;
-  }
-  if (existing && merged.changes.every((c) => c.action === 'unchanged')) {
-    return { path: file, changes: merged.changes, created: false };
-  }
-  const backupPath = text === undefined ? undefined : await backupSecretFile(file, options.now);
-  const written = await writeSecretFile(file, yaml.dump(merged.result, { lineWidth: -1, noRefs: true }));
-  return {
-    path: written.path,
-    changes: merged.changes,
-    created: text === undefined,
-    ...(backupPath ? { backupPath } : {}),
-    ...(written.tightenedFrom !== undefined ? { tightenedFrom: written.tightenedFrom } : {}),
-  };
+  return { path: file, text, doc: text === undefined ? undefined : parseKubeconfigText(text, file) };
+}
+
+/** Reads the files of a kubeconfig chain: their merged view, and the file new entries would go to. */
+export async function readKubeconfigChain(files: string[]): Promise<{ view: KubeconfigDocument | undefined; target: string }> {
+  const chain = await Promise.all(files.map(readChainFile));
+  const exists = chain.some((f) => f.doc);
+  return { view: exists ? mergedView(chain.map((f) => f.doc)) : undefined, target: defaultFile(chain).path };
+}
+
+/**
+ * Merges into the kubeconfig chain `files` (KUBECONFIG's files, in order; one file for an explicit target), the way
+ * kubectl modifies it. Holds the lock of every file of the chain while reading and writing, so parallel merges
+ * all land.
+ */
+export async function mergeKubeconfigIntoFiles(
+  files: string[],
+  incoming: KubeconfigDocument,
+  strategy: ConflictStrategy,
+  options: MergeFileOptions = {},
+): Promise<MergeFileResult> {
+  if (files.length === 0) throw new KubeconfigFileError('the kubeconfig', 'no file was given');
+  // Lock the files that exist and the one new entries go to; no lock (or folder) for the other missing files.
+  const existing = await Promise.all(files.map((f) => fs.stat(f).then(() => true, () => false)));
+  const toLock = files.filter((_, i) => existing[i]);
+  return withFileLocks(toLock.length > 0 ? toLock : [files[0]], async () => {
+    const chain = await Promise.all(files.map(readChainFile));
+    const target = defaultFile(chain);
+    const exists = chain.some((f) => f.doc);
+    const view = exists ? mergedView(chain.map((f) => f.doc)) : undefined;
+    let merged: MergeResult;
+    try {
+      merged = mergeKubeconfigs(view, incoming, strategy, options);
+    } catch (error) {
+      if (error instanceof KubeconfigConflictError) throw new KubeconfigConflictError(error.clashes, files.length === 1 ? files[0] : files.join(':'));
+      throw error;
+    }
+    if (view && merged.changes.every((c) => c.action === 'unchanged')) {
+      return { path: target.path, changes: merged.changes, created: false };
+    }
+    // Each changed entry goes to the file that holds that name already, else to the target.
+    const edits = new Map<ChainFile, KubeconfigDocument>();
+    const docFor = (f: ChainFile) => {
+      let doc = edits.get(f);
+      if (!doc) {
+        doc = f.doc ? { ...f.doc, clusters: [...f.doc.clusters], users: [...f.doc.users], contexts: [...f.doc.contexts] } : emptyKubeconfig();
+        edits.set(f, doc);
+      }
+      return doc;
+    };
+    for (const change of merged.changes) {
+      if (change.action === 'unchanged') continue;
+      if (change.section === 'current-context') {
+        // kubectl writes the current-context into the first file that has one: only there does it take effect.
+        const holder = chain.find((f) => f.doc?.['current-context']) ?? target;
+        docFor(holder)['current-context'] = change.name;
+        continue;
+      }
+      const key = SECTIONS.find(([section]) => section === change.section)![1];
+      const entry = (merged.result[key] as Named[]).find((e) => e.name === change.name)!;
+      const holder = chain.find((f) => (f.doc?.[key] as Named[] | undefined)?.some((e) => e.name === change.name)) ?? target;
+      const list = docFor(holder)[key] as Named[];
+      const index = list.findIndex((e) => e.name === change.name);
+      if (index === -1) list.push(entry);
+      else list[index] = entry;
+    }
+    let result: MergeFileResult = { path: target.path, changes: merged.changes, created: target.text === undefined, written: [] };
+    for (const [f, doc] of edits) {
+      const backupPath = f.text === undefined ? undefined : await backupSecretFile(f.path, options.now);
+      const written = await writeSecretFile(f.path, yaml.dump(doc, { lineWidth: -1, noRefs: true }));
+      if (backupPath) await pruneBackups(f.path);
+      result.written!.push(written.path);
+      if (f === target) {
+        result = {
+          ...result, path: written.path,
+          ...(backupPath ? { backupPath } : {}),
+          ...(written.tightenedFrom !== undefined ? { tightenedFrom: written.tightenedFrom } : {}),
+        };
+      }
+    }
+    return result;
+  }, options.lock);
 }

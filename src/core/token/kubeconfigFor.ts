@@ -1,10 +1,11 @@
-// Turns a token into the kubeconfig handed out: server from the caller's context, the CA found by findCa,
+// Turns a token into the kubeconfig handed out: server and TLS settings from the caller's context (kubeconfig/tls.ts),
 // one context per namespace, a header saying what it is. Shared by provision and rotate.
 
 import type { KubeconfigOptions, OperationOptions, PolicyRule, RoleReference } from '../types';
 import type { Connection } from '../cluster/connect';
 import { buildKubeconfig, contextNames, defaultNamePrefix, renderKubeconfigYaml } from '../kubeconfig/build';
-import { findCa, type TokenResult } from './token';
+import { clusterTlsFor } from '../kubeconfig/tls';
+import type { TokenResult } from './token';
 
 export interface KubeconfigForArgs {
   serviceAccount: string;
@@ -26,14 +27,16 @@ export interface KubeconfigForResult {
 }
 
 export async function kubeconfigFor(conn: Connection, args: KubeconfigForArgs, token: TokenResult, options: OperationOptions = {}): Promise<KubeconfigForResult> {
-  const warnings: string[] = [];
   const insecure = args.kubeconfig.insecureSkipTlsVerify === true;
-  const ca = insecure ? undefined : await findCa(conn, { namespace: args.serviceAccountNamespace, secretCaPem: token.secretCaPem }, options);
-  if (insecure) warnings.push('The kubeconfig skips TLS verification (insecure-skip-tls-verify): anyone in the network path can read the token.');
-  else if (!ca) warnings.push('No CA certificate was found for the cluster; the kubeconfig relies on the system\'s trusted CAs.');
+  const server = args.kubeconfig.server || conn.server;
+  // The TLS settings of the caller's context, carried over exactly (kubeconfig/tls.ts).
+  const tls = await clusterTlsFor(conn, { namespace: args.serviceAccountNamespace, secretCaPem: token.secretCaPem, server, insecureRequested: insecure }, options);
+  const warnings = [...tls.warnings];
+  for (const note of tls.notes) options.logger?.info(note);
   const namePrefix = args.kubeconfig.namePrefix || defaultNamePrefix(conn.contextName, args.serviceAccount);
   const doc = buildKubeconfig({
-    server: args.kubeconfig.server || conn.server, certificateAuthority: ca?.pem, insecureSkipTlsVerify: insecure, token: token.token, namePrefix, namespaces: args.namespaces,
+    server, certificateAuthority: tls.caPem, insecureSkipTlsVerify: tls.insecure, tlsServerName: tls.tlsServerName, proxyUrl: tls.proxyUrl,
+    token: token.token, namePrefix, namespaces: args.namespaces,
   });
   const kubeconfigYaml = renderKubeconfigYaml(doc, {
     serviceAccount: args.serviceAccount, serviceAccountNamespace: args.serviceAccountNamespace, sourceContext: conn.contextName, namespaces: args.namespaces,
@@ -41,5 +44,5 @@ export async function kubeconfigFor(conn: Connection, args: KubeconfigForArgs, t
     expiresAt: token.expiresAt ? new Date(token.expiresAt) : undefined,
     tokenSecret: token.mode !== 'timeBound' ? token.secretName : undefined, generatedAt: new Date(),
   });
-  return { kubeconfigYaml, contexts: contextNames(namePrefix, args.namespaces), caSource: insecure ? 'insecure' : ca?.source ?? 'none', warnings };
+  return { kubeconfigYaml, contexts: contextNames(namePrefix, args.namespaces), caSource: tls.caSource, warnings };
 }
