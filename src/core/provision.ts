@@ -91,9 +91,10 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
   const before = conn.client.requestCount;
   try {
     request = await reuseRotatedTokenSecret(conn, request, op);
+    const planOptions = options.discovered ? { isNamespaced: namespacedLookupFrom(options.discovered) } : {};
     const plan = await runStep('plan', () => {
       try {
-        return buildPlan(request, options.discovered ? { isNamespaced: namespacedLookupFrom(options.discovered) } : {});
+        return buildPlan(request, planOptions);
       } catch (err) {
         if (err instanceof ValidationError) throw new SaKubeconfigError('invalidInput', err.message, { details: { problems: err.problems } });
         throw err;
@@ -152,7 +153,7 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
       progress('verify', 'skipped');
     } else {
       try {
-        verification = await runStep('verify', () => verifyKubeconfig(kubeconfigYaml, expectationsFromRequest(request), op),
+        verification = await runStep('verify', () => verifyKubeconfig(kubeconfigYaml, expectationsFromRequest(request, planOptions), op),
           (v) => (v.ok ? `${v.checks.length} checks passed` : `${v.checks.filter((c) => !c.ok).length} of ${v.checks.length} checks failed`));
       } catch (err) {
         const e = err instanceof SaKubeconfigError ? err : new SaKubeconfigError('server', (err as Error).message);
