@@ -118,7 +118,7 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     }
 
     const applyResult = await runStep('apply', () => apply(conn, plan, { ...op, preflight: report }),
-      (r) => `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged`);
+      (r) => `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged${r.removed.length > 0 ? `, ${r.removed.length} removed` : ''}`);
 
     let token: TokenResult;
     let kubeconfigYaml: string;
