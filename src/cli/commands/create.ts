@@ -162,6 +162,7 @@ function printPlan(io: CliIo, format: OutputFormat, plan: Plan, report?: Preflig
     } : {}),
   };
   printResult(io, format, data, () => renderPlanYaml(plan, { statusComments: report !== undefined }));
+  if (format === 'text') for (const note of report?.notes ?? []) io.stderr(`note: ${note}\n`);
 }
 
 /** Earlier grants the apply removes ("remove") or keeps (--keep-extra: "keep"), for --output json|yaml. */
