@@ -12,9 +12,10 @@ import { namespacedLookupFrom } from './plan/scope';
 import { ValidationError } from './plan/validate';
 import { preflight, type PreflightReport } from './apply/preflight';
 import { apply, refuseUnlessOk, rollback, type ApplyResult } from './apply/apply';
+import { describeRef } from './apply/objects';
 import { kubeconfigFor } from './token/kubeconfigFor';
 import { SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, readExistingTokenSecret, type SecretObject, requestToken, waitForTokenSecret, type TokenResult } from './token/token';
-import { expectationsFromRequest, verifyKubeconfig, type VerificationReport } from './verify/verify';
+import { expectationsFromPlan, verifyKubeconfig, type VerificationReport } from './verify/verify';
 import { longLivedTokenSecretName, serviceAccountKey, tokenBindingSecretName } from './plan/names';
 
 export type ProvisionStep = 'connect' | 'plan' | 'preflight' | 'apply' | 'token' | 'kubeconfig' | 'verify';
@@ -120,6 +121,10 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     const applyResult = await runStep('apply', () => apply(conn, plan, { ...op, preflight: report }),
       (r) => `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged${r.removed.length > 0 ? `, ${r.removed.length} removed` : ''}`);
 
+    if (applyResult.kept.length > 0) {
+      warnings.push(`Kept as asked, though this request no longer has them, and still granting: ${applyResult.kept.map(describeRef).join(', ')}.`);
+    }
+
     let token: TokenResult;
     let kubeconfigYaml: string;
     let names: string[];
@@ -153,7 +158,7 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
       progress('verify', 'skipped');
     } else {
       try {
-        verification = await runStep('verify', () => verifyKubeconfig(kubeconfigYaml, expectationsFromRequest(request, planOptions), op),
+        verification = await runStep('verify', () => verifyKubeconfig(kubeconfigYaml, expectationsFromPlan(plan), op),
           (v) => (v.ok ? `${v.checks.length} checks passed` : `${v.checks.filter((c) => !c.ok).length} of ${v.checks.length} checks failed`));
       } catch (err) {
         const e = err instanceof SaKubeconfigError ? err : new SaKubeconfigError('server', (err as Error).message);

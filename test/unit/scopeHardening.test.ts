@@ -8,7 +8,7 @@ import { formatRule, parseRules } from '../../src/core/plan/rules';
 import { namespacedLookupFrom } from '../../src/core/plan/scope';
 import { ValidationError } from '../../src/core/plan/validate';
 import { riskWarnings } from '../../src/core/plan/warnings';
-import { expectationsFromRequest, plannedChecks } from '../../src/core/verify/verify';
+import { expectationsFromPlan, expectationsFromRequest, plannedChecks } from '../../src/core/verify/verify';
 import type { DiscoveredResource, KubeObject, PolicyRule, ProvisionRequest } from '../../src/core/types';
 import { tutorialRequest } from '../support/requests';
 
@@ -114,6 +114,14 @@ describe('verify: expectations follow the split between namespaced and cluster-s
     assert.ok(checks.some((c) => c.resource === 'pods' && c.namespace === 'team-a' && c.expected === 'allowed'));
     assert.ok(checks.some((c) => c.resource === 'pods' && c.namespace === 'default' && c.expected === 'denied'));
     assert.deepEqual(checks.filter((c) => c.resource === 'nodes').map((c) => [c.namespace, c.expected]), [[undefined, 'allowed']]);
+  });
+
+  it('a plan made with discovery brings its split along (what provision and Test connection verify against)', () => {
+    const plan = buildPlan(teamA(['builds.config.example.io:get', 'pods:get']), { isNamespaced: BUILDS });
+    const exp = expectationsFromPlan(plan);
+    assert.deepEqual([exp.rules.map(formatRule), exp.clusterRules?.map(formatRule)], [['pods:get'], ['builds.config.example.io:get']]);
+    const wide = expectationsFromPlan(buildPlan(teamA(['pods:get'], { scope: { kind: 'cluster' } })));
+    assert.deepEqual([wide.clusterWide, wide.rules.map(formatRule), wide.clusterRules], [true, ['pods:get'], undefined]);
   });
 
   it('a CRD that discovery says is cluster-scoped is checked cluster-wide', () => {

@@ -3,7 +3,8 @@
 // allowed) and a few things it must not do (expected denied: list secrets, the same verbs in a namespace
 // outside the scope), plus who the server says it is (SelfSubjectReview).
 
-import type { OperationOptions, PolicyRule, ProvisionRequest } from '../types';
+import type { OperationOptions, Plan, PolicyRule, ProvisionRequest } from '../types';
+import { generatedRoleName } from '../plan/names';
 import { connectWithKubeconfigText, type Connection } from '../cluster/connect';
 import { accessReview, rulesReview, splitResource, whoAmI, type AccessAttributes, type WhoAmI } from '../cluster/reviews';
 import { mapLimit, sleep } from '../cluster/util';
@@ -100,6 +101,21 @@ export function expectationsFromRequest(request: ProvisionRequest, options: Plan
   return {
     namespaces, clusterWide, rules: namespaced, ...(clusterScoped.length > 0 ? { clusterRules: clusterScoped } : {}), hasRoleRefs: request.roleRefs.length > 0,
   };
+}
+
+/**
+ * What a plan leads us to expect: the rules of its generated Role (per namespace) and ClusterRole, exactly as planned
+ * (with discovery's view of which CRDs are cluster-scoped, when the plan had it). Pure.
+ */
+export function expectationsFromPlan(plan: Plan): Expectations {
+  const { request } = plan;
+  const base = expectationsFromRequest(request);
+  if (request.scope.kind === 'cluster') return base;
+  const generated = generatedRoleName(request.namespace, request.serviceAccount);
+  const rulesOf = (kind: string) => (plan.objects.find((p) => p.object.kind === kind && p.object.metadata.name === generated)?.object.rules as PolicyRule[] | undefined) ?? [];
+  const { clusterRules: _c, ...rest } = base;
+  const clusterRules = rulesOf('ClusterRole');
+  return { ...rest, rules: rulesOf('Role'), ...(clusterRules.length > 0 ? { clusterRules } : {}) };
 }
 
 type PlannedCheck = Omit<VerificationCheck, 'allowed' | 'ok'>;
