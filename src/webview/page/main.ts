@@ -1076,10 +1076,10 @@ function removalsSection(review: ReviewInfo): HTMLElement | null {
     h('h3', null, `No longer requested (${removals.length}): ${removals.some((r) => r.status === 'remove') ? 'removed after the objects below are in place' : 'kept'}`),
     checkbox('keep-extra', state.form.keepExtra === true, 'Keep them (the service account keeps what they grant)', (checked) => { setForm({ keepExtra: checked }); requestReview(); }),
     removals.map((o, i) =>
-      h('details', { class: 'object', id: `removal-${i}` },
+      h('details', { class: 'removal', id: `removal-${i}` },
         h('summary', null,
           h('span', { class: `badge status-${o.status}` }, o.status), ' ',
-          h('span', { class: 'object-kind' }, o.kind), ' ', h('span', { class: 'mono' }, o.namespace ? `${o.namespace}/${o.name}` : o.name),
+          h('span', { class: 'removal-kind' }, o.kind), ' ', h('span', { class: 'mono' }, o.namespace ? `${o.namespace}/${o.name}` : o.name),
           h('span', { class: 'muted' }, ` — ${o.detail}`)),
         h('pre', { class: 'yaml', tabindex: '0', 'aria-label': `YAML of ${o.kind} ${o.name}` }, h('code', null, o.yaml)),
       )),
