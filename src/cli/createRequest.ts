@@ -28,7 +28,8 @@ export const REQUEST_FLAGS: FlagSpec[] = [
   { name: 'existing-secret', type: 'string', value: 'NAME', description: 'Use the token of an existing token Secret of the service account (older clusters, OpenShift <= 4.15).' },
   {
     name: 'keep-extra', type: 'boolean',
-    description: 'Keep the Roles and bindings sa-kubeconfig made for this service account earlier that this request no longer has (a re-run removes them by default; token Secrets are never removed).',
+    description: 'Keep the Roles and bindings sa-kubeconfig made for this service account earlier that this request '
+      + 'no longer has (a re-run removes them by default; token Secrets are never removed).',
   },
   { name: 'adopt', type: 'boolean', description: 'Take over same-named objects that sa-kubeconfig did not make (they get its label, are updated, and "delete" removes them; otherwise they are a conflict).' },
   { name: 'server', type: 'string', value: 'URL', description: 'API server URL to put in the kubeconfig (default: the context\'s).' },

@@ -119,10 +119,12 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     }
 
     const applyResult = await runStep('apply', () => apply(conn, plan, { ...op, preflight: report }),
-      (r) => `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged${r.removed.length > 0 ? `, ${r.removed.length} removed` : ''}`);
+      (r) => `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged`
+        + `${r.removed.length > 0 ? `, ${r.removed.length} removed` : ''}`);
 
     if (applyResult.kept.length > 0) {
-      warnings.push(`Kept as asked, though this request no longer has them, and still granting: ${applyResult.kept.map(describeRef).join(', ')}.`);
+      const kept = applyResult.kept.map(describeRef).join(', ');
+      warnings.push(`Kept as asked, though this request no longer has them, and still granting: ${kept}.`);
     }
 
     let token: TokenResult;

@@ -134,7 +134,7 @@ export interface Plan {
   request: ProvisionRequest;
   /** Namespace, ServiceAccount, Role/ClusterRole, RoleBinding(s)/ClusterRoleBinding, token Secret: in apply order. */
   objects: PlannedObject[];
-  /** Filled by the preflight: earlier grants of this service account that this plan no longer has (see PlannedRemoval). */
+  /** Filled by the preflight: earlier grants of the service account that this plan no longer has (PlannedRemoval). */
   removals?: PlannedRemoval[];
   /** Risk warnings, e.g. wildcard verbs, reading secrets, pods/exec, cluster-wide grants, insecure TLS. */
   warnings: string[];

@@ -224,7 +224,8 @@ function printReport(io: CliIo, format: OutputFormat, result: ProvisionResult, d
   const verification = result.verification;
   const lines = [
     `Service account ${result.plan.request.namespace}/${result.plan.request.serviceAccount} is ready in context "${result.plan.request.context}": ` +
-      `${a.created.length} created, ${a.updated.length} updated, ${a.unchanged.length} unchanged${a.removed.length > 0 ? `, ${a.removed.length} removed` : ''}.`,
+      `${a.created.length} created, ${a.updated.length} updated, ${a.unchanged.length} unchanged`
+      + `${a.removed.length > 0 ? `, ${a.removed.length} removed` : ''}.`,
     ...a.created.map((r) => `  created ${describeRef(r)}`),
     ...a.updated.map((r) => `  updated ${describeRef(r)}`),
     ...a.unchanged.map((r) => `  unchanged ${describeRef(r)}`),

@@ -4,6 +4,7 @@ import { provision, type ProvisionProgress, type ProvisionResult } from '../../c
 import { SaKubeconfigError } from '../../core/cluster/errors';
 import type { ProvisionRequest } from '../../core/types';
 import { expectationsFromPlan } from '../../core/verify/verify';
+import { describeRef } from '../../core/apply/objects';
 import type { CommandDeps } from './deps';
 import { rememberToken, suggestedFileName } from './issue';
 import { withCancellableProgress } from './progress';
@@ -33,11 +34,12 @@ export async function provisionAndOpen(deps: CommandDeps, request: ProvisionRequ
   if (result.token) await rememberToken(deps, request, result.token);
   await deps.documents.open(result.kubeconfigYaml, {
     sourceContext: request.context, namespace: request.namespace, serviceAccount: request.serviceAccount,
-    suggestedFileName: suggestedFileName(request.context, request.serviceAccount), expectations: expectationsFromPlan(result.plan),
+    suggestedFileName: suggestedFileName(request.context, request.serviceAccount),
+    expectations: expectationsFromPlan(result.plan),
   });
   deps.tree.refresh(`ctx/${request.context}`);
   const problems = [...result.warnings];
-  const removed = result.applyResult?.removed.map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`) ?? [];
+  const removed = result.applyResult?.removed.map(describeRef) ?? [];
   if (removed.length > 0) problems.unshift(`Removed earlier grants this request no longer has: ${removed.join(', ')}.`);
   if (result.verification && !result.verification.ok) problems.push('Verification found problems: run Test connection for the report.');
   if (result.verificationError) problems.push(`Verification could not run: ${result.verificationError.message}`);

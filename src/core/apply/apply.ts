@@ -60,7 +60,8 @@ export async function apply(conn: Connection, plan: Plan, options: ApplyOptions 
   const before = conn.client.requestCount;
   const removals = report.plan.removals ?? [];
   const result: ApplyResult = {
-    created: [], updated: [], unchanged: [], used: [], rolledBack: [], rollbackFailed: [], removed: [], removeFailed: [],
+    created: [], updated: [], unchanged: [], used: [], rolledBack: [], rollbackFailed: [],
+    removed: [], removeFailed: [],
     kept: removals.filter((r) => r.action === 'keep').map((r) => refOf(r.object)), requests: 0,
   };
   // Requests that change the cluster get no signal (see the top of this file); reads do.
@@ -73,8 +74,12 @@ export async function apply(conn: Connection, plan: Plan, options: ApplyOptions 
     throwIfAborted(options.signal);
     await removeStale(conn, removals, result, options.logger);
     if (result.removeFailed.length > 0) {
-      throw new SaKubeconfigError('server', `Could not remove ${result.removeFailed.length} earlier grant(s) this request no longer has `
-        + `(${result.removeFailed.map((f) => f.message).join('; ')}).`, { hint: 'They still grant what they held. Run the request again, or delete them by hand.' });
+      const why = result.removeFailed.map((f) => f.message).join('; ');
+      const count = result.removeFailed.length;
+      const message = `Could not remove ${count} earlier grant(s) the request no longer has (${why}).`;
+      throw new SaKubeconfigError('server', message, {
+        hint: 'They still grant what they held. Run the request again, or delete them by hand.',
+      });
     }
   } catch (err) {
     options.logger?.error(`Apply failed: ${redact((err as Error).message)}; rolling back what this run created.`);
@@ -227,12 +232,17 @@ export async function rollback(conn: Connection, result: ApplyResult, logger?: L
 
 function withApplyResult(err: unknown, result: ApplyResult): SaKubeconfigError {
   const rolled = result.rolledBack.length > 0 ? ` Rolled back: ${result.rolledBack.map(describeRef).join(', ')}.` : '';
-  const removed = result.removed.length > 0 ? ` Removed as requested (not put back): ${result.removed.map(describeRef).join(', ')}.` : '';
+  const removed = result.removed.length > 0
+    ? ` Removed as requested (not put back): ${result.removed.map(describeRef).join(', ')}.` : '';
   const left = result.rollbackFailed.length > 0 ? ` Could NOT roll back (delete by hand): ${result.rollbackFailed.map((f) => describeRef(f.ref)).join(', ')}.` : '';
-  const stale = result.removeFailed.length > 0
-    ? ` Could NOT remove earlier grants (delete by hand): ${result.removeFailed.map((f) => describeRef(f.ref)).join(', ')}.` : '';
+  const notRemoved = result.removeFailed.map((f) => describeRef(f.ref)).join(', ');
+  const stale = notRemoved ? ` Could NOT remove earlier grants (delete by hand): ${notRemoved}.` : '';
   if (err instanceof SaKubeconfigError) {
-    return new SaKubeconfigError(err.code, `${err.message}${rolled}${removed}${left}${stale}`, { hint: err.hint, status: err.status, cause: err, details: { applyResult: result, cause: err.details } });
+    return new SaKubeconfigError(err.code, `${err.message}${rolled}${removed}${left}${stale}`, {
+      hint: err.hint, status: err.status, cause: err, details: { applyResult: result, cause: err.details },
+    });
   }
-  return new SaKubeconfigError('server', `Apply failed: ${(err as Error).message}.${rolled}${removed}${left}${stale}`, { cause: err, details: { applyResult: result } });
+  return new SaKubeconfigError('server', `Apply failed: ${(err as Error).message}.${rolled}${removed}${left}${stale}`, {
+    cause: err, details: { applyResult: result },
+  });
 }

@@ -26,13 +26,15 @@ export function notOursBecause(obj: KubeObject, namespace: string, serviceAccoun
   if (!isManaged(obj)) return 'it does not carry the sa-kubeconfig label';
   const key = serviceAccountKey(namespace, serviceAccount);
   const annotated = managedFor(obj);
-  if (annotated !== key) return `its ${FOR_SERVICE_ACCOUNT_ANNOTATION} annotation names ${annotated ?? 'no service account'}, not ${key}`;
+  if (annotated !== key) {
+    return `its ${FOR_SERVICE_ACCOUNT_ANNOTATION} annotation names ${annotated ?? 'no service account'}, not ${key}`;
+  }
   const { name, namespace: objectNamespace } = obj.metadata;
   const generated = generatedRoleName(namespace, serviceAccount);
   switch (obj.kind) {
     case 'Role':
     case 'ClusterRole':
-      if ((obj.kind === 'Role') !== Boolean(objectNamespace)) return `a ${obj.kind} ${obj.kind === 'Role' ? 'lives in a namespace' : 'has no namespace'}`;
+      if ((obj.kind === 'Role') !== Boolean(objectNamespace)) return `a ${obj.kind} in the wrong scope`;
       return name === generated ? undefined : `its name is not the generated "${generated}"`;
     case 'RoleBinding':
     case 'ClusterRoleBinding':
@@ -45,11 +47,14 @@ export function notOursBecause(obj: KubeObject, namespace: string, serviceAccoun
       if (objectNamespace !== namespace) return `it is not in the service account's namespace "${namespace}"`;
       if (obj.type === SERVICE_ACCOUNT_TOKEN_TYPE) {
         const of = obj.metadata.annotations?.[SA_NAME_ANNOTATION];
-        return of === serviceAccount ? undefined : `it holds the token of ${of ? `service account "${of}"` : 'no service account'}, not "${serviceAccount}"`;
+        if (of === serviceAccount) return undefined;
+        const holder = of ? `service account "${of}"` : 'no service account';
+        return `it holds the token of ${holder}, not "${serviceAccount}"`;
       }
       // The Secrets time-limited tokens are bound to are empty; one holding data was not made by sa-kubeconfig.
       const data = { ...(obj.data as object | undefined), ...(obj.stringData as object | undefined) };
-      return Object.keys(data).length === 0 ? undefined : 'it holds data, and the Secrets sa-kubeconfig makes for bound tokens are empty';
+      if (Object.keys(data).length === 0) return undefined;
+      return 'it holds data, and the Secrets sa-kubeconfig makes for bound tokens are empty';
     }
     default:
       return `sa-kubeconfig makes no ${obj.kind}`;
@@ -62,13 +67,15 @@ export function isOurs(obj: KubeObject, namespace: string, serviceAccount: strin
 
 function bindingProblem(obj: KubeObject, namespace: string, serviceAccount: string): string | undefined {
   const subjects = (obj.subjects as Subject[] | undefined) ?? [];
-  const toAccount = (s: Subject) => s.kind === 'ServiceAccount' && (s.apiGroup ?? '') === '' && s.name === serviceAccount && s.namespace === namespace;
+  const toAccount = (s: Subject) =>
+    s.kind === 'ServiceAccount' && (s.apiGroup ?? '') === '' && s.name === serviceAccount && s.namespace === namespace;
   if (subjects.length !== 1 || !toAccount(subjects[0])) {
     return `its subjects are not exactly service account ${serviceAccountKey(namespace, serviceAccount)}`;
   }
   const ref = (obj.roleRef as RoleRef | undefined) ?? {};
   const cluster = obj.kind === 'ClusterRoleBinding';
-  if (ref.apiGroup !== RBAC_GROUP || (ref.kind !== 'Role' && ref.kind !== 'ClusterRole') || !ref.name || (cluster && ref.kind === 'Role')) {
+  const kindOk = ref.kind === 'ClusterRole' || (ref.kind === 'Role' && !cluster);
+  if (ref.apiGroup !== RBAC_GROUP || !kindOk || !ref.name) {
     return 'its roleRef is not a Role or ClusterRole it could have been made for';
   }
   const generatedKind = cluster ? 'ClusterRole' : 'Role';
@@ -76,6 +83,7 @@ function bindingProblem(obj: KubeObject, namespace: string, serviceAccount: stri
   // The binding of the generated role, or of an existing role named in its own name.
   const expected = ref.kind === generatedKind && ref.name === generated
     ? bindingName(namespace, serviceAccount)
-    : bindingName(namespace, serviceAccount, { kind: ref.kind, name: ref.name });
-  return obj.metadata.name === expected ? undefined : `its name is not "${expected}", the one generated for its roleRef ${ref.kind} "${ref.name}"`;
+    : bindingName(namespace, serviceAccount, { kind: ref.kind as 'Role' | 'ClusterRole', name: ref.name });
+  if (obj.metadata.name === expected) return undefined;
+  return `its name is not "${expected}", the one generated for its roleRef ${ref.kind} "${ref.name}"`;
 }

@@ -123,8 +123,10 @@ export function actionsToCheck(plan: Plan): (AccessAttributes & { description: s
     if (r.action !== 'remove') continue;
     const o = r.object;
     const resource = pluralOf(o.kind);
-    add({ verb: 'delete', group: groupOf(o.apiVersion), resource, namespace: o.metadata.namespace, name: o.metadata.name },
-      `delete ${resource}${where(o.metadata.namespace)} (to remove ${describeRef(refOf(o))}, no longer requested; or keep it: --keep-extra)`);
+    const ns = o.metadata.namespace;
+    add({ verb: 'delete', group: groupOf(o.apiVersion), resource, namespace: ns, name: o.metadata.name },
+      `delete ${resource}${where(ns)} (to remove ${describeRef(refOf(o))}, no longer requested; or keep it: `
+        + '--keep-extra)');
   }
   const t = plan.request.token;
   if (t.kind === 'timeBound') {
@@ -151,7 +153,9 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
   const [lives, stale] = await Promise.all([
     mapLimit(plan.objects, 8, async (planned): Promise<Live> => {
       try {
-        const live = await conn.client.getOptional<KubeObject>({ path: objectPath(refOf(planned.object)), action: `read ${describeRef(refOf(planned.object))}` }, options);
+        const ref = refOf(planned.object);
+        const spec = { path: objectPath(ref), action: `read ${describeRef(ref)}` };
+        const live = await conn.client.getOptional<KubeObject>(spec, options);
         return { planned, live };
       } catch (err) {
         if (isSaKubeconfigError(err, 'forbidden')) return { planned, unknown: true };
@@ -162,7 +166,8 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
   ]);
   for (const n of stale.notOurs) notes.push(`${describeRef(n.ref)}: ${NOT_OURS} (${n.reason}).`);
   if (stale.incomplete.length > 0) {
-    notes.push(`Could not search for earlier grants of this service account that this request no longer has (Forbidden): ${stale.incomplete.join('; ')}.`);
+    notes.push('Could not search for earlier grants of the service account that the request no longer has (Forbidden): '
+      + `${stale.incomplete.join('; ')}.`);
   }
   const objects: PlannedObject[] = lives.map(({ planned, live, unknown }) => {
     if (unknown && !isManaged(planned.object)) {

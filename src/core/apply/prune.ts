@@ -33,12 +33,15 @@ export interface StaleSearch {
   requests: number;
 }
 
-const key = (o: { kind: string; metadata: { name: string; namespace?: string } }) => `${o.kind}/${o.metadata.namespace ?? ''}/${o.metadata.name}`;
+const refKey = (r: { kind: string; namespace?: string; name: string }) => `${r.kind}/${r.namespace ?? ''}/${r.name}`;
+const key = (o: { kind: string; metadata: { name: string; namespace?: string } }) =>
+  refKey({ kind: o.kind, ...o.metadata });
 
 /** What an RBAC object grants, in words (for the review). Pure. */
 export function describeGrant(object: KubeObject): string {
   const roleRef = object.roleRef as { kind?: string; name?: string } | undefined;
-  if (roleRef) return `binds ${roleRef.kind} "${roleRef.name}" ${object.metadata.namespace ? `in namespace "${object.metadata.namespace}"` : 'cluster-wide'}`;
+  const ns = object.metadata.namespace;
+  if (roleRef) return `binds ${roleRef.kind} "${roleRef.name}" ${ns ? `in namespace "${ns}"` : 'cluster-wide'}`;
   const rules = ((object.rules as PolicyRule[] | undefined) ?? []).map(formatRule);
   return rules.length > 0 ? `holds ${rules.join('; ')}` : 'holds no rules';
 }
@@ -56,7 +59,7 @@ export function staleRemovals(plan: Pick<Plan, 'objects' | 'request'>, found: Ku
     .map((o) => ({
       object: trimmed(o),
       action: keep ? 'keep' : 'remove',
-      detail: `${keep ? 'no longer requested, kept as asked (keep extra grants)' : 'no longer requested'}: ${describeGrant(o)}`,
+      detail: `no longer requested${keep ? ', kept as asked (keep extra grants)' : ''}: ${describeGrant(o)}`,
     }));
 }
 
@@ -65,9 +68,14 @@ function trimmed(o: KubeObject): KubeObject {
   const { name, namespace, labels, annotations, uid, resourceVersion } = o.metadata;
   const body: KubeObject = {
     apiVersion: o.apiVersion, kind: o.kind,
-    metadata: { name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}), uid, resourceVersion },
+    metadata: {
+      name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}),
+      uid, resourceVersion,
+    },
   };
-  for (const field of ['rules', 'aggregationRule', 'roleRef', 'subjects']) if (o[field] !== undefined) body[field] = o[field];
+  for (const field of ['rules', 'aggregationRule', 'roleRef', 'subjects']) {
+    if (o[field] !== undefined) body[field] = o[field];
+  }
   return body;
 }
 
@@ -94,8 +102,10 @@ export interface RemovalOutcome {
  * Deletes the removals marked 'remove' that `outcome` does not list yet, in order (bindings before roles), each only
  * if it is still the object the preflight saw. Not cancellable: a half-done removal is what it exists to avoid.
  */
-export async function removeStale(conn: Connection, removals: PlannedRemoval[], outcome: RemovalOutcome, logger?: Logger): Promise<void> {
-  const done = new Set([...outcome.removed, ...outcome.removeFailed.map((f) => f.ref)].map((r) => `${r.kind}/${r.namespace ?? ''}/${r.name}`));
+export async function removeStale(
+  conn: Connection, removals: PlannedRemoval[], outcome: RemovalOutcome, logger?: Logger,
+): Promise<void> {
+  const done = new Set([...outcome.removed, ...outcome.removeFailed.map((f) => f.ref)].map(refKey));
   const pending = removals.filter((r) => r.action === 'remove' && !done.has(key(r.object)))
     .sort((a, b) => PRUNABLE_KINDS.indexOf(a.object.kind) - PRUNABLE_KINDS.indexOf(b.object.kind));
   for (const removal of pending) {
@@ -104,10 +114,13 @@ export async function removeStale(conn: Connection, removals: PlannedRemoval[], 
     try {
       const res = await conn.client.requestRaw({
         method: 'DELETE', path: objectPath(ref), action: `remove ${describeRef(ref)}`,
-        body: { apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(uid ? { preconditions: { uid, resourceVersion } } : {}) },
+        body: {
+          apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background',
+          ...(uid ? { preconditions: { uid, resourceVersion } } : {}),
+        },
       }, { logger });
       if (res.status === 409) {
-        outcome.removeFailed.push({ ref, message: 'it changed after the check; left alone (run the request again to review it)' });
+        outcome.removeFailed.push({ ref, message: 'it changed after the check; left alone (run again to see it)' });
         logger?.warn(`left ${describeRef(ref)} alone: it changed after the check`);
         continue;
       }

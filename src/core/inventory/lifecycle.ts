@@ -16,7 +16,7 @@ import type { Connection } from '../cluster/connect';
 import { redact } from '../redact';
 import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
 import { mapLimit, sleep, throwIfAborted } from '../cluster/util';
-import { describeRef, isManaged, managedFor, objectPath, type ObjectRef } from '../apply/objects';
+import { describeRef, isManaged, managedFor, objectPath, refOf, type ObjectRef } from '../apply/objects';
 import { NOT_OURS, notOursBecause } from '../apply/ownership';
 import { serviceAccountKey, tokenBindingSecretName } from '../plan/names';
 import { SERVICE_ACCOUNT_TOKEN_TYPE, requestToken, waitForTokenSecret, type SecretObject, type ServiceAccountObject, type TokenResult } from '../token/token';
@@ -37,7 +37,8 @@ export interface ManagedObjects {
  * ownership test (generated name; bindings of only this account). `kinds` limits the search (fewer requests).
  */
 export async function findManagedObjects(
-  conn: Connection, namespace: string, serviceAccount: string, options: OperationOptions = {}, kinds?: readonly string[],
+  conn: Connection, namespace: string, serviceAccount: string, options: OperationOptions = {},
+  kinds?: readonly string[],
 ): Promise<ManagedObjects> {
   const key = serviceAccountKey(namespace, serviceAccount);
   const ns = encodeURIComponent(namespace);
@@ -62,18 +63,18 @@ export async function findManagedObjects(
       if (items && src.all) forbidden.notes.push(`${src.kind}s in other namespaces`);
     }
     // A Secret's data never leaves here: what we made is shown and deleted by its metadata and type.
-    return (items ?? []).filter((item) => isManaged(item) && managedFor(item) === key).map(({ data, stringData: _s, ...object }) => {
-      const ref: ObjectRef = {
-        apiVersion: src.apiVersion, kind: src.kind, name: object.metadata.name, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
-      };
-      const notOurs = notOursBecause({ ...object, data, apiVersion: src.apiVersion, kind: src.kind } as KubeObject, namespace, serviceAccount);
-      return { ...ref, object: { ...object, apiVersion: src.apiVersion, kind: src.kind } as KubeObject, ...(notOurs ? { notOurs } : {}) };
+    const labelled = (items ?? []).filter((item) => isManaged(item) && managedFor(item) === key);
+    return labelled.map(({ data, stringData: _s, ...rest }) => {
+      const object = { ...rest, apiVersion: src.apiVersion, kind: src.kind } as KubeObject;
+      const notOurs = notOursBecause({ ...object, data }, namespace, serviceAccount);
+      return { ...refOf(object), object, ...(notOurs ? { notOurs } : {}) };
     });
   });
   const found = lists.flat();
   return {
     objects: found.filter((o) => o.notOurs === undefined).map(({ notOurs: _n, ...o }) => o),
-    notOurs: found.filter((o) => o.notOurs !== undefined).map(({ object: _o, notOurs, ...ref }) => ({ ref, reason: notOurs as string })),
+    notOurs: found.filter((o) => o.notOurs !== undefined)
+      .map((o) => ({ ref: refOf(o.object), reason: o.notOurs as string })),
     incomplete: forbidden.notes,
   };
 }
@@ -94,8 +95,8 @@ const DELETE_ORDER = ['RoleBinding', 'ClusterRoleBinding', 'Role', 'ClusterRole'
 /**
  * Deletes everything sa-kubeconfig made for the service account (label, annotation and the ownership test of
  * apply/ownership.ts), bindings first so the credential loses its rights before anything else. Objects that carry the
- * label and annotation but fail the test are listed under `kept` and never deleted. The namespace only with includeNamespace: deleting it
- * deletes everything in it, including what others put there. A service account sa-kubeconfig did not make (one it
+ * label and annotation but fail the test are listed under `kept` and never deleted. The namespace only with
+ * includeNamespace: deleting it deletes everything in it, including what others put there. A service account sa-kubeconfig did not make (one it
  * used as it is) is never deleted: it is listed under `kept`, with why.
  */
 export async function deleteManaged(
@@ -129,18 +130,19 @@ export async function deleteManaged(
     if (args.dryRun) { result.deleted.push(ref); continue; }
     if (options.signal?.aborted) throw cancelledDeleting(result);
     try {
-      // Only the object that passed the ownership test: a role or binding changed since (re-bound) fails with 409. Other
-      // kinds only by uid: the API server itself updates token Secrets (legacy-token-last-used).
+      // Only the object that passed the ownership test: a role or binding changed since (re-bound) fails with 409.
+      // Other kinds only by uid: the API server itself updates token Secrets (legacy-token-last-used).
       const { uid, resourceVersion } = o.object.metadata as { uid?: string; resourceVersion?: string };
       const rbac = ref.apiVersion.startsWith('rbac.authorization.k8s.io/');
       const res = await conn.client.requestRaw({
         method: 'DELETE', path: objectPath(ref), action: `delete ${describeRef(ref)}`,
         body: {
-          apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background', ...(uid ? { preconditions: { uid, ...(rbac ? { resourceVersion } : {}) } } : {}),
+          apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background',
+          ...(uid ? { preconditions: { uid, ...(rbac ? { resourceVersion } : {}) } } : {}),
         },
       }, writes);
       if (res.status === 404 || (res.status >= 200 && res.status < 300)) result.deleted.push(ref);
-      else if (res.status === 409) result.failed.push({ ref, message: 'it changed after it was checked; left alone (run delete again to check it again)' });
+      else if (res.status === 409) result.failed.push({ ref, message: 'it changed after it was checked; left alone' });
       else result.failed.push({ ref, message: `HTTP ${res.status}` });
       options.logger?.info(`deleted ${describeRef(ref)}`);
     } catch (err) {

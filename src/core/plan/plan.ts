@@ -66,7 +66,9 @@ export function partitionRules(rules: PolicyRule[], isNamespaced: NamespacedLook
  * which would grant the namespaced groups' objects in every namespace too. Each problem names the cluster-scoped
  * group and the rules that would ask for it. Empty for cluster-wide requests. Pure.
  */
-export function clusterScopeProblems(request: Pick<ProvisionRequest, 'rules' | 'scope'>, isNamespaced: NamespacedLookup): string[] {
+export function clusterScopeProblems(
+  request: Pick<ProvisionRequest, 'rules' | 'scope'>, isNamespaced: NamespacedLookup,
+): string[] {
   if (request.scope.kind === 'cluster') return [];
   const { clusterScoped } = partitionRules(request.rules, isNamespaced);
   const problems: string[] = [];
@@ -83,24 +85,32 @@ export function clusterScopeProblems(request: Pick<ProvisionRequest, 'rules' | '
         .filter((g) => g.missing.length > 0);
       if (groups.length > 0 && lacking.length === 0) continue;
       const missing = lacking.flatMap((g) => g.missing);
-      const namespacedAlternatives = groups.filter((g) => g.namespaced).map((g) => `"${formatRule({ ...asked, apiGroups: [g.group] })}"`);
+      const namespacedAlternatives = groups.filter((g) => g.namespaced)
+        .map((g) => `"${formatRule({ ...asked, apiGroups: [g.group] })}"`);
       const clusterNames = lacking.map((g) => (g.group === '' ? base : `${base}.${g.group}`));
-      problems.push(`${shown}, and ${clusterNames.length > 0 ? clusterNames.join(', ') : `${base} (in some group)`} `
-        + `${clusterNames.length === 1 ? 'is' : 'are'} cluster-scoped: a request for namespaces cannot grant that without granting `
-        + `${resource} in every namespace. To grant it cluster-wide, also add ${missing.length > 0 ? missing.map((m) => `the rule "${formatRule(m)}"`).join(' and ') : 'a rule naming its group'}`
-        + ' (a ClusterRole and ClusterRoleBinding hold it), or ask for every permission cluster-wide (--cluster-wide; "Cluster-wide" in the wizard).'
+      const names = clusterNames.length > 0 ? clusterNames.join(', ') : `${base} (in some API group)`;
+      const add = missing.length > 0
+        ? missing.map((m) => `the rule "${formatRule(m)}"`).join(' and ') : 'a rule naming its group';
+      problems.push(`${shown}, and ${names} ${clusterNames.length > 1 ? 'are' : 'is'} cluster-scoped: only a `
+        + `ClusterRoleBinding can grant that, and one holding this rule would grant ${resource} of every API group in `
+        + `every namespace. To grant ${names} too, add ${add} (it alone goes into a ClusterRole), or ask for every `
+        + 'permission cluster-wide (--cluster-wide; "Cluster-wide" in the wizard).'
         + (namespacedAlternatives.length > 0
-          ? ` To grant only the namespaced ${base} in the namespaces, name their API group instead of "*": ${namespacedAlternatives.join(', ')}.`
-          : ` To grant nothing cluster-wide, name the API groups you mean instead of "*".`));
+          ? ` To grant only the namespaced ${base}, name their API group instead of "*": `
+            + `${namespacedAlternatives.join(', ')}.`
+          : ' To grant nothing cluster-wide, name the API groups you mean instead of "*".'));
     }
   }
   return problems;
 }
 
 /** The rules a plan puts in namespaced Roles and in the ClusterRole, as buildPlan splits them. Pure. */
-export function splitRules(request: Pick<ProvisionRequest, 'rules' | 'scope'>, isNamespaced: NamespacedLookup = builtInNamespacedLookup): { namespaced: PolicyRule[]; clusterScoped: PolicyRule[] } {
-  // The rules as given, not normalised first: normalising would fold "builds.config.example.io:get" into "builds.*:get".
-  return request.scope.kind === 'cluster' ? { namespaced: [], clusterScoped: normalizeRules(request.rules) } : partitionRules(request.rules, isNamespaced);
+export function splitRules(
+  request: Pick<ProvisionRequest, 'rules' | 'scope'>, isNamespaced: NamespacedLookup = builtInNamespacedLookup,
+): { namespaced: PolicyRule[]; clusterScoped: PolicyRule[] } {
+  if (request.scope.kind === 'cluster') return { namespaced: [], clusterScoped: normalizeRules(request.rules) };
+  // The rules as given, not normalised first: that would fold "builds.config.example.io:get" into "builds.*:get".
+  return partitionRules(request.rules, isNamespaced);
 }
 
 /** Builds the plan; throws a ValidationError listing every problem in the request. */

@@ -51,7 +51,7 @@ export function renderPlanYaml(plan: Plan, options: RenderOptions = {}): string 
   return header + documents.join('---\n') + removalComments(plan);
 }
 
-/** Earlier grants the apply removes (or keeps), as comments: never documents, or `kubectl apply` would make them again. */
+/** Earlier grants the apply removes (or keeps), as comments: as documents, `kubectl apply` would make them again. */
 function removalComments(plan: Plan): string {
   const removals = plan.removals ?? [];
   if (removals.length === 0) return '';

@@ -39,7 +39,8 @@ const BUILT_IN_CLUSTER_SCOPED: Record<string, string[]> = {
 
 /** The built-in cluster-scoped groups of a resource (the table knows nothing of namespaced ones). */
 function builtInGroupsOf(resource: string): { group: string; namespaced: boolean }[] {
-  return Object.entries(BUILT_IN_CLUSTER_SCOPED).filter(([, list]) => list.includes(resource)).map(([group]) => ({ group, namespaced: false }));
+  return Object.entries(BUILT_IN_CLUSTER_SCOPED).filter(([, list]) => list.includes(resource))
+    .map(([group]) => ({ group, namespaced: false }));
 }
 
 /** Built-in knowledge only: false for known cluster-scoped resources, undefined otherwise. */
@@ -54,7 +55,8 @@ export function namespacedLookupFrom(resources: DiscoveredResource[]): Namespace
   const groupsOf = (resource: string) => {
     const matches = resources.filter((r) => r.resource === resource);
     const seen = new Set<string>();
-    const served = matches.filter((r) => !seen.has(r.group) && seen.add(r.group)).map((r) => ({ group: r.group, namespaced: r.namespaced }));
+    const served = matches.filter((r) => !seen.has(r.group) && seen.add(r.group))
+      .map((r) => ({ group: r.group, namespaced: r.namespaced }));
     return served.length > 0 ? served : builtInGroupsOf(resource);
   };
   return Object.assign((group: string, resource: string) => {

@@ -91,8 +91,8 @@ function ruleWarnings(rule: PolicyRule): RiskWarning[] {
   if (workloadWrites.length > 0) {
     out.push({
       code: 'create-workloads',
-      message: `Rule ${shown} can ${workloadWrites.join('/')} ${workloads.join(', ')}: their pods can run as any service account `
-        + 'of the namespace and mount any of its Secrets, as creating Pods can.',
+      message: `Rule ${shown} can ${workloadWrites.join('/')} ${workloads.join(', ')}: their pods can run as any `
+        + 'service account of the namespace and mount any of its Secrets, as creating Pods can.',
     });
   }
   if (touches(rule, '', 'serviceaccounts/token') && grantsAny(rule, ['create']).length > 0) {

@@ -78,7 +78,8 @@ export function expectationsFromKubeconfig(
   const contextNamespaces = [...new Set(contexts.map((c) => c.context?.namespace).filter((ns): ns is string => !!ns))];
   const clusterWide = given.clusterWide || header?.clusterWide === true;
   // Without discovery only the built-in cluster-scoped kinds (nodes, namespaces, ...) are known as such.
-  const split = splitRules({ rules, scope: clusterWide ? { kind: 'cluster' } : { kind: 'namespaces', namespaces: [] } });
+  const scope = clusterWide ? { kind: 'cluster' as const } : { kind: 'namespaces' as const, namespaces: [] };
+  const split = splitRules({ rules, scope });
   return {
     namespaces: given.namespaces.length > 0 ? given.namespaces : contextNamespaces.length > 0 ? contextNamespaces : [currentNamespace],
     clusterWide,
@@ -96,11 +97,11 @@ export function expectationsFromKubeconfig(
 export function expectationsFromRequest(request: ProvisionRequest, options: PlanOptions = {}): Expectations {
   const clusterWide = request.scope.kind === 'cluster';
   const namespaces = request.scope.kind === 'namespaces' && request.scope.namespaces.length > 0 ? request.scope.namespaces : [request.namespace];
-  if (clusterWide) return { namespaces: [request.namespace], clusterWide, rules: request.rules, hasRoleRefs: request.roleRefs.length > 0 };
+  const hasRoleRefs = request.roleRefs.length > 0;
+  if (clusterWide) return { namespaces: [request.namespace], clusterWide, rules: request.rules, hasRoleRefs };
   const { namespaced, clusterScoped } = splitRules(request, options.isNamespaced);
-  return {
-    namespaces, clusterWide, rules: namespaced, ...(clusterScoped.length > 0 ? { clusterRules: clusterScoped } : {}), hasRoleRefs: request.roleRefs.length > 0,
-  };
+  const clusterRules = clusterScoped.length > 0 ? { clusterRules: clusterScoped } : {};
+  return { namespaces, clusterWide, rules: namespaced, ...clusterRules, hasRoleRefs };
 }
 
 /**
@@ -112,7 +113,10 @@ export function expectationsFromPlan(plan: Plan): Expectations {
   const base = expectationsFromRequest(request);
   if (request.scope.kind === 'cluster') return base;
   const generated = generatedRoleName(request.namespace, request.serviceAccount);
-  const rulesOf = (kind: string) => (plan.objects.find((p) => p.object.kind === kind && p.object.metadata.name === generated)?.object.rules as PolicyRule[] | undefined) ?? [];
+  const rulesOf = (kind: string) => {
+    const role = plan.objects.find((p) => p.object.kind === kind && p.object.metadata.name === generated);
+    return (role?.object.rules as PolicyRule[] | undefined) ?? [];
+  };
   const { clusterRules: _c, ...rest } = base;
   const clusterRules = rulesOf('ClusterRole');
   return { ...rest, rules: rulesOf('Role'), ...(clusterRules.length > 0 ? { clusterRules } : {}) };
@@ -127,17 +131,22 @@ export function plannedChecks(exp: Expectations): { checks: PlannedCheck[]; note
   const atoms = exp.rules.flatMap(breakdownRule);
   const clusterAtoms = (exp.clusterRules ?? []).flatMap(breakdownRule);
   const total = atoms.length + clusterAtoms.length;
-  if (total > MAX_ALLOWED_CHECKS) notes.push(`Only the first ${MAX_ALLOWED_CHECKS} of ${total} requested permissions are checked one by one.`);
+  if (total > MAX_ALLOWED_CHECKS) {
+    notes.push(`Only the first ${MAX_ALLOWED_CHECKS} of ${total} requested permissions are checked one by one.`);
+  }
   const scopes: (string | undefined)[] = exp.clusterWide ? [undefined] : exp.namespaces;
   const allowed = (atom: PolicyRule, ns: string | undefined, why: string) => {
     const { resource, subresource } = splitResource(atom.resources[0]);
     checks.push({
-      verb: atom.verbs[0], group: atom.apiGroups[0], resource, ...(subresource ? { subresource } : {}), ...(ns ? { namespace: ns } : {}),
-      ...(atom.resourceNames?.[0] ? { name: atom.resourceNames[0] } : {}), expected: 'allowed', why,
+      verb: atom.verbs[0], group: atom.apiGroups[0], resource, ...(subresource ? { subresource } : {}),
+      ...(ns ? { namespace: ns } : {}), ...(atom.resourceNames?.[0] ? { name: atom.resourceNames[0] } : {}),
+      expected: 'allowed', why,
     });
   };
   for (const ns of scopes) for (const atom of atoms.slice(0, MAX_ALLOWED_CHECKS)) allowed(atom, ns, 'requested');
-  for (const atom of clusterAtoms.slice(0, Math.max(0, MAX_ALLOWED_CHECKS - atoms.length))) allowed(atom, undefined, 'requested (cluster-scoped)');
+  for (const atom of clusterAtoms.slice(0, Math.max(0, MAX_ALLOWED_CHECKS - atoms.length))) {
+    allowed(atom, undefined, 'requested (cluster-scoped)');
+  }
   // Denied: reading secrets (unless requested or possibly granted by a bound role).
   const secretsList: PolicyRule = { apiGroups: [''], resources: ['secrets'], verbs: ['list'] };
   if (missingRules([...exp.rules, ...(exp.clusterRules ?? [])], [secretsList]).length === 0) {

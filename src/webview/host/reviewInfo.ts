@@ -25,7 +25,7 @@ export function reviewFromReport(plan: Plan, report: PreflightReport): ReviewInf
   const removals = (report.plan.removals ?? []).map((r) => {
     const { uid: _uid, resourceVersion: _rv, ...metadata } = r.object.metadata;
     return {
-      kind: r.object.kind, name: r.object.metadata.name, ...(r.object.metadata.namespace ? { namespace: r.object.metadata.namespace } : {}),
+      kind: r.object.kind, name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}),
       yaml: renderObjectYaml({ ...r.object, metadata }), status: r.action, detail: r.detail,
     };
   });

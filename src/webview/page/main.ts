@@ -1005,7 +1005,8 @@ function kubeconfigStep(): HTMLElement {
 
 /** How each object status reads in the Review's summary line and on its badge. */
 const STATUS_LEAD: Record<string, string> = {
-  unchanged: 'leave unchanged', conflict: 'resolve (conflict)', use: 'use as it is', missing: 'find (missing)', keep: 'keep (no longer requested)',
+  unchanged: 'leave unchanged', conflict: 'resolve (conflict)', use: 'use as it is', missing: 'find (missing)',
+  keep: 'keep (no longer requested)',
 };
 const STATUS_BADGE: Record<string, string> = { use: 'use as it is' };
 
@@ -1014,7 +1015,9 @@ function reviewStep(): HTMLElement {
   if (state.reviewLoading || !review) return h('section', null, loading('Planning and asking the API server for a dry run and the escalation pre-check…'));
   const escalation = review.escalation;
   const statusCounts = new Map<string, number>();
-  for (const o of [...review.objects, ...(review.removals ?? [])]) if (o.status) statusCounts.set(o.status, (statusCounts.get(o.status) ?? 0) + 1);
+  for (const o of [...review.objects, ...(review.removals ?? [])]) {
+    if (o.status) statusCounts.set(o.status, (statusCounts.get(o.status) ?? 0) + 1);
+  }
 
   let escalationBox: HTMLElement | null = null;
   if (escalation.checked && escalation.allowed) {
@@ -1073,15 +1076,21 @@ function removalsSection(review: ReviewInfo): HTMLElement | null {
   const removals = review.removals ?? [];
   if (removals.length === 0) return null;
   return h('div', { class: 'removals', id: 'removals' },
-    h('h3', null, `No longer requested (${removals.length}): ${removals.some((r) => r.status === 'remove') ? 'removed after the objects below are in place' : 'kept'}`),
-    checkbox('keep-extra', state.form.keepExtra === true, 'Keep them (the service account keeps what they grant)', (checked) => { setForm({ keepExtra: checked }); requestReview(); }),
+    h('h3', null, `No longer requested (${removals.length}): `
+      + `${removals.some((r) => r.status === 'remove') ? 'removed after the objects below are in place' : 'kept'}`),
+    checkbox('keep-extra', state.form.keepExtra === true, 'Keep them (the account keeps their access)', (checked) => {
+      setForm({ keepExtra: checked });
+      requestReview();
+    }),
     removals.map((o, i) =>
       h('details', { class: 'removal', id: `removal-${i}` },
         h('summary', null,
           h('span', { class: `badge status-${o.status}` }, o.status), ' ',
-          h('span', { class: 'removal-kind' }, o.kind), ' ', h('span', { class: 'mono' }, o.namespace ? `${o.namespace}/${o.name}` : o.name),
+          h('span', { class: 'removal-kind' }, o.kind), ' ',
+          h('span', { class: 'mono' }, o.namespace ? `${o.namespace}/${o.name}` : o.name),
           h('span', { class: 'muted' }, ` — ${o.detail}`)),
-        h('pre', { class: 'yaml', tabindex: '0', 'aria-label': `YAML of ${o.kind} ${o.name}` }, h('code', null, o.yaml)),
+        h('pre', { class: 'yaml', tabindex: '0', 'aria-label': `YAML of ${o.kind} ${o.name}` },
+          h('code', null, o.yaml)),
       )),
   );
 }
