@@ -17,7 +17,8 @@ const SERVICE_ACCOUNT = 'reader';
 const VIEW_BINDING = `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}:clusterrole:view`;
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
-const canI = (verb: string, resource: string) => tryKubectl(['auth', 'can-i', verb, resource, '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`]).ok;
+const AS = `--as=system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`;
+const canI = (verb: string, resource: string) => tryKubectl(['auth', 'can-i', verb, resource, '-n', NAMESPACE, AS]).ok;
 
 describe('wizard: a re-run converges (Review lists the grants it removes)', function () {
   this.timeout(240_000);
@@ -25,15 +26,20 @@ describe('wizard: a re-run converges (Review lists the grants it removes)', func
 
   before(async function () {
     if (!ADMIN) throw new Error('SAK_ADMIN_KUBECONFIG is not set: run through scripts/with-cluster.sh (npm run test:e2e).');
-    execFileSync(process.execPath, [CLI, 'create', '-n', NAMESPACE, '--create-namespace', '-s', SERVICE_ACCOUNT, '--rule', 'pods:get', '--cluster-role', 'view',
-      '--no-verify', '--out', join(mkdtempSync(join(tmpdir(), 'sak-e2e-converge-')), 'first.kubeconfig')], { env: { ...process.env, KUBECONFIG: ADMIN }, stdio: ['ignore', 'ignore', 'pipe'] });
-    assert.equal(kubectl(['-n', NAMESPACE, 'get', 'rolebinding', VIEW_BINDING, '-o', 'jsonpath={.roleRef.name}']), 'view');
+    const out = join(mkdtempSync(join(tmpdir(), 'sak-e2e-converge-')), 'first.kubeconfig');
+    execFileSync(process.execPath, [
+      CLI, 'create', '-n', NAMESPACE, '--create-namespace', '-s', SERVICE_ACCOUNT,
+      '--rule', 'pods:get', '--cluster-role', 'view', '--no-verify', '--out', out,
+    ], { env: { ...process.env, KUBECONFIG: ADMIN }, stdio: ['ignore', 'ignore', 'pipe'] });
+    const roleRef = kubectl(['-n', NAMESPACE, 'get', 'rolebinding', VIEW_BINDING, '-o', 'jsonpath={.roleRef.name}']);
+    assert.equal(roleRef, 'view');
     wb = await startWorkbench({ name: 'wizard-converge' });
     await wb.activityBarItem('SA Kubeconfig').waitFor({ state: 'visible', timeout: 60_000 });
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) console.log(`      screenshot of the failure: ${await wb.screenshot(`failed-${this.currentTest.title}`)}`);
+    if (this.currentTest?.state !== 'failed' || !wb) return;
+    console.log(`      screenshot of the failure: ${await wb.screenshot(`failed-${this.currentTest.title}`)}`);
   });
 
   after(async () => {
@@ -65,7 +71,8 @@ describe('wizard: a re-run converges (Review lists the grants it removes)', func
     await w.locator('#escalation-ok').waitFor({ timeout: 30_000 });
     const removals = w.locator('#removals .removal summary');
     assert.deepEqual((await removals.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim()),
-      [`remove RoleBinding ${NAMESPACE}/${VIEW_BINDING} — no longer requested: binds ClusterRole "view" in namespace "${NAMESPACE}"`]);
+      [`remove RoleBinding ${NAMESPACE}/${VIEW_BINDING} — no longer requested: `
+        + `binds ClusterRole "view" in namespace "${NAMESPACE}"`]);
     assert.match(await w.locator('.step-review .lead').innerText(), /1 to remove/);
     console.log(`      screenshot: ${await wb!.screenshot('wizard-converge-1-review')}`);
 
@@ -79,7 +86,8 @@ describe('wizard: a re-run converges (Review lists the grants it removes)', func
 
     await w.locator('#next', { hasText: 'Create' }).click();
     await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 60_000 });
-    assert.equal(tryKubectl(['-n', NAMESPACE, 'get', 'rolebinding', VIEW_BINDING]).ok, false, 'the view binding is gone');
+    const binding = tryKubectl(['-n', NAMESPACE, 'get', 'rolebinding', VIEW_BINDING]);
+    assert.equal(binding.ok, false, 'the view binding is gone');
     const deadline = Date.now() + 10_000;
     while (canI('list', 'configmaps') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     assert.equal(canI('list', 'configmaps'), false, 'view\'s access is gone');

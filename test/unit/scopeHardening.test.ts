@@ -13,17 +13,22 @@ import type { DiscoveredResource, KubeObject, PolicyRule, ProvisionRequest } fro
 import { tutorialRequest } from '../support/requests';
 
 const crd = (group: string, namespaced: boolean): DiscoveredResource =>
-  ({ group, version: 'v1', resource: 'builds', kind: 'Build', namespaced, verbs: ['get', 'list'], subresources: [{ name: 'log', verbs: ['get'] }] });
+  ({ group, version: 'v1', resource: 'builds', kind: 'Build', namespaced, verbs: ['get', 'list'], subresources: [] });
 /** What discovery says with OpenShift's two `builds`: config.example.io cluster-scoped, build.example.io namespaced. */
 const BUILDS = namespacedLookupFrom([crd('config.example.io', false), crd('build.example.io', true)]);
 const teamA = (rules: string[], extra: Partial<ProvisionRequest> = {}) => tutorialRequest({
-  namespace: 'team-a', createNamespace: false, rules: parseRules(rules), scope: { kind: 'namespaces', namespaces: ['team-a'] }, ...extra,
+  namespace: 'team-a', createNamespace: false, rules: parseRules(rules),
+  scope: { kind: 'namespaces', namespaces: ['team-a'] }, ...extra,
 });
-const rulesOf = (objects: KubeObject[], kind: string) => objects.filter((o) => o.kind === kind).flatMap((o) => (o.rules as PolicyRule[]).map(formatRule));
+const rulesOf = (objects: KubeObject[], kind: string) =>
+  objects.filter((o) => o.kind === kind).flatMap((o) => (o.rules as PolicyRule[]).map(formatRule));
+/** The planned objects for team-a with these rules, with BUILDS as discovery unless said otherwise. */
+const planned = (rules: string[], extra: Partial<ProvisionRequest> = {}, isNamespaced = BUILDS) =>
+  buildPlan(teamA(rules, extra), { isNamespaced }).objects.map((p) => p.object);
 const kinds = (objects: KubeObject[]) => objects.map((o) => o.kind);
 
 describe('plan: a rule for every API group (*) in a namespaced request', () => {
-  it('is refused when it also matches a cluster-scoped resource that was not asked for by name, saying how to ask', () => {
+  it('is refused when it also matches a cluster-scoped resource not asked for by name, saying how to ask', () => {
     assert.throws(() => buildPlan(teamA(['builds.*:get']), { isNamespaced: BUILDS }), (error: unknown) => {
       assert.ok(error instanceof ValidationError);
       const text = error.problems.join('\n');
@@ -36,26 +41,26 @@ describe('plan: a rule for every API group (*) in a namespaced request', () => {
     });
   });
 
-  it('keeps the namespaced part in the Role and grants the cluster-scoped group named explicitly, and only that group, cluster-wide', () => {
-    const objects = buildPlan(teamA(['builds.*:get', 'builds.config.example.io:get']), { isNamespaced: BUILDS }).objects.map((p) => p.object);
+  it('keeps the namespaced part in the Role; grants the cluster-scoped group named, and only it, cluster-wide', () => {
+    const objects = planned(['builds.*:get', 'builds.config.example.io:get']);
     assert.deepEqual(kinds(objects), ['ServiceAccount', 'Role', 'ClusterRole', 'RoleBinding', 'ClusterRoleBinding']);
     assert.deepEqual(rulesOf(objects, 'Role'), ['builds.*:get']);
     assert.deepEqual(rulesOf(objects, 'ClusterRole'), ['builds.config.example.io:get']);
   });
 
   it('is refused when the explicit rule grants fewer verbs than the wildcard asks for', () => {
-    assert.throws(() => buildPlan(teamA(['builds.*:get,list', 'builds.config.example.io:get']), { isNamespaced: BUILDS }),
-      /builds\.config\.example\.io:list/);
+    const rules = ['builds.*:get,list', 'builds.config.example.io:get'];
+    assert.throws(() => planned(rules), /builds\.config\.example\.io:list/);
   });
 
   it('grants the namespaced builds in the namespace only when no group has cluster-scoped builds', () => {
     const onlyNamespaced = namespacedLookupFrom([crd('build.example.io', true)]);
-    const objects = buildPlan(teamA(['builds.*:get', 'builds.*/log:get']), { isNamespaced: onlyNamespaced }).objects.map((p) => p.object);
+    const objects = planned(['builds.*:get', 'builds.*/log:get'], {}, onlyNamespaced);
     assert.deepEqual(kinds(objects), ['ServiceAccount', 'Role', 'RoleBinding']);
   });
 
   it('is granted as asked when the request is cluster-wide', () => {
-    const objects = buildPlan(teamA(['builds.*:get'], { scope: { kind: 'cluster' } }), { isNamespaced: BUILDS }).objects.map((p) => p.object);
+    const objects = planned(['builds.*:get'], { scope: { kind: 'cluster' } });
     assert.deepEqual(rulesOf(objects, 'ClusterRole'), ['builds.*:get']);
   });
 
@@ -70,7 +75,12 @@ describe('plan: a rule for every API group (*) in a namespaced request', () => {
 });
 
 describe('warnings: creating workloads is creating pods', () => {
-  const workloads = ['deployments.apps', 'statefulsets.apps', 'daemonsets.apps', 'replicasets.apps', 'jobs.batch', 'cronjobs.batch', 'replicationcontrollers'];
+  const workloads = [
+    'deployments.apps', 'statefulsets.apps', 'daemonsets.apps', 'replicasets.apps', 'jobs.batch', 'cronjobs.batch',
+    'replicationcontrollers',
+  ];
+  const warns = (rules: string[], extra: Partial<ProvisionRequest> = {}) =>
+    riskWarnings({ request: teamA(rules, extra) }).some((w) => w.code === 'create-workloads');
   const messages = (rules: string[]) => riskWarnings({ request: teamA(rules) });
 
   for (const resource of workloads) {
@@ -85,10 +95,10 @@ describe('warnings: creating workloads is creating pods', () => {
   }
 
   it('warns for every resource (*) and every group (*) too, and not for reading workloads', () => {
-    assert.ok(messages(['*.*:create']).some((w) => w.code === 'create-workloads'));
-    assert.ok(messages(['deployments.*:patch']).some((w) => w.code === 'create-workloads'));
-    assert.ok(!messages(['deployments.apps,jobs.batch:get,list,watch,delete']).some((w) => w.code === 'create-workloads'));
-    assert.ok(!messages(['deployments.apps/scale:update']).some((w) => w.code === 'create-workloads'));
+    assert.ok(warns(['*.*:create']));
+    assert.ok(warns(['deployments.*:patch']));
+    assert.ok(!warns(['deployments.apps,jobs.batch:get,list,watch,delete']));
+    assert.ok(!warns(['deployments.apps/scale:update']));
   });
 
   it('the Deploy and CI presets say that their workloads can mount Secrets, and warn', () => {
@@ -96,7 +106,7 @@ describe('warnings: creating workloads is creating pods', () => {
       const preset = findPreset(id);
       assert.doesNotMatch(preset.description, /No Secrets/i, id);
       assert.match(preset.description, /mount/i, id);
-      assert.ok(riskWarnings({ request: teamA([], { rules: preset.rules }) }).some((w) => w.code === 'create-workloads'), id);
+      assert.ok(warns([], { rules: preset.rules }), id);
     }
   });
 });
@@ -113,31 +123,37 @@ describe('verify: expectations follow the split between namespaced and cluster-s
     const { checks } = plannedChecks(expectationsFromRequest(teamA(['nodes:get', 'pods:list'])));
     assert.ok(checks.some((c) => c.resource === 'pods' && c.namespace === 'team-a' && c.expected === 'allowed'));
     assert.ok(checks.some((c) => c.resource === 'pods' && c.namespace === 'default' && c.expected === 'denied'));
-    assert.deepEqual(checks.filter((c) => c.resource === 'nodes').map((c) => [c.namespace, c.expected]), [[undefined, 'allowed']]);
+    const nodes = checks.filter((c) => c.resource === 'nodes').map((c) => [c.namespace, c.expected]);
+    assert.deepEqual(nodes, [[undefined, 'allowed']]);
   });
 
   it('a plan made with discovery brings its split along (what provision and Test connection verify against)', () => {
     const plan = buildPlan(teamA(['builds.config.example.io:get', 'pods:get']), { isNamespaced: BUILDS });
     const exp = expectationsFromPlan(plan);
-    assert.deepEqual([exp.rules.map(formatRule), exp.clusterRules?.map(formatRule)], [['pods:get'], ['builds.config.example.io:get']]);
+    assert.deepEqual(exp.rules.map(formatRule), ['pods:get']);
+    assert.deepEqual(exp.clusterRules?.map(formatRule), ['builds.config.example.io:get']);
     const wide = expectationsFromPlan(buildPlan(teamA(['pods:get'], { scope: { kind: 'cluster' } })));
-    assert.deepEqual([wide.clusterWide, wide.rules.map(formatRule), wide.clusterRules], [true, ['pods:get'], undefined]);
+    assert.deepEqual([wide.clusterWide, wide.rules.map(formatRule), wide.clusterRules],
+      [true, ['pods:get'], undefined]);
   });
 
   it('a CRD that discovery says is cluster-scoped is checked cluster-wide', () => {
-    const { checks } = plannedChecks(expectationsFromRequest(teamA(['builds.config.example.io:get']), { isNamespaced: BUILDS }));
-    assert.deepEqual(checks.filter((c) => c.resource === 'builds').map((c) => [c.group, c.namespace, c.expected]), [['config.example.io', undefined, 'allowed']]);
+    const exp = expectationsFromRequest(teamA(['builds.config.example.io:get']), { isNamespaced: BUILDS });
+    const builds = plannedChecks(exp).checks.filter((c) => c.resource === 'builds')
+      .map((c) => [c.group, c.namespace, c.expected]);
+    assert.deepEqual(builds, [['config.example.io', undefined, 'allowed']]);
   });
 });
 
 describe('names: at most 253 characters, deterministic and readable', () => {
   const longRole = `role-${'x'.repeat(240)}`;
   it('keeps short names as they were', () => {
-    assert.equal(bindingName('team-a', 'ci', { kind: 'ClusterRole', name: 'view' }), 'sa-kubeconfig:team-a:ci:clusterrole:view');
+    const view = bindingName('team-a', 'ci', { kind: 'ClusterRole', name: 'view' });
+    assert.equal(view, 'sa-kubeconfig:team-a:ci:clusterrole:view');
     assert.equal(generatedRoleName('team-a', 'ci'), 'sa-kubeconfig:team-a:ci');
   });
 
-  it('shortens a binding name for a long role name with a hash, the same every time, different for another role', () => {
+  it('shortens a binding name for a long role name with a hash: the same every time, another for another role', () => {
     const name = bindingName('team-a', 'ci', { kind: 'ClusterRole', name: longRole });
     assert.ok(name.length <= 253, `${name.length} characters`);
     assert.ok(name.startsWith('sa-kubeconfig:team-a:ci:clusterrole:role-xxx'), name);
