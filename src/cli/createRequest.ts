@@ -26,6 +26,11 @@ export const REQUEST_FLAGS: FlagSpec[] = [
   { name: 'bind-to-secret', type: 'boolean', description: 'Bind the time-limited token to a Secret, so that "revoke" can invalidate it early.' },
   { name: 'long-lived', type: 'boolean', description: 'Use a non-expiring token Secret (kubernetes.io/service-account-token) instead.' },
   { name: 'existing-secret', type: 'string', value: 'NAME', description: 'Use the token of an existing token Secret of the service account (older clusters, OpenShift <= 4.15).' },
+  {
+    name: 'keep-extra', type: 'boolean',
+    description: 'Keep the Roles and bindings sa-kubeconfig made for this service account earlier that this request '
+      + 'no longer has (a re-run removes them by default; token Secrets are never removed).',
+  },
   { name: 'adopt', type: 'boolean', description: 'Take over same-named objects that sa-kubeconfig did not make (they get its label, are updated, and "delete" removes them; otherwise they are a conflict).' },
   { name: 'server', type: 'string', value: 'URL', description: 'API server URL to put in the kubeconfig (default: the context\'s).' },
   { name: 'insecure', type: 'boolean', description: 'Turn TLS verification off in the kubeconfig (insecure-skip-tls-verify). Avoid.' },
@@ -114,6 +119,7 @@ export function requestFromFlags(flags: FlagValues, defaults: RequestDefaults): 
       ...(namePrefix ? { namePrefix } : {}),
     },
     ...(booleanFlag(flags, 'adopt') ? { adoptUnmanaged: true } : {}),
+    ...(booleanFlag(flags, 'keep-extra') ? { keepExtra: true } : {}),
   };
   // The rest of the request (names, namespaces, server...) is checked as core checks it; a rule or preset that did
   // not parse left no rules behind, which is not a problem of its own.

@@ -12,9 +12,10 @@ import { namespacedLookupFrom } from './plan/scope';
 import { ValidationError } from './plan/validate';
 import { preflight, type PreflightReport } from './apply/preflight';
 import { apply, refuseUnlessOk, rollback, type ApplyResult } from './apply/apply';
+import { describeRef } from './apply/objects';
 import { kubeconfigFor } from './token/kubeconfigFor';
 import { SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, readExistingTokenSecret, type SecretObject, requestToken, waitForTokenSecret, type TokenResult } from './token/token';
-import { expectationsFromRequest, verifyKubeconfig, type VerificationReport } from './verify/verify';
+import { expectationsFromPlan, verifyKubeconfig, type VerificationReport } from './verify/verify';
 import { longLivedTokenSecretName, serviceAccountKey, tokenBindingSecretName } from './plan/names';
 
 export type ProvisionStep = 'connect' | 'plan' | 'preflight' | 'apply' | 'token' | 'kubeconfig' | 'verify';
@@ -91,9 +92,10 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
   const before = conn.client.requestCount;
   try {
     request = await reuseRotatedTokenSecret(conn, request, op);
+    const planOptions = options.discovered ? { isNamespaced: namespacedLookupFrom(options.discovered) } : {};
     const plan = await runStep('plan', () => {
       try {
-        return buildPlan(request, options.discovered ? { isNamespaced: namespacedLookupFrom(options.discovered) } : {});
+        return buildPlan(request, planOptions);
       } catch (err) {
         if (err instanceof ValidationError) throw new SaKubeconfigError('invalidInput', err.message, { details: { problems: err.problems } });
         throw err;
@@ -117,7 +119,13 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     }
 
     const applyResult = await runStep('apply', () => apply(conn, plan, { ...op, preflight: report }),
-      (r) => `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged`);
+      (r) => `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged`
+        + `${r.removed.length > 0 ? `, ${r.removed.length} removed` : ''}`);
+
+    if (applyResult.kept.length > 0) {
+      const kept = applyResult.kept.map(describeRef).join(', ');
+      warnings.push(`Kept as asked, though this request no longer has them, and still granting: ${kept}.`);
+    }
 
     let token: TokenResult;
     let kubeconfigYaml: string;
@@ -152,7 +160,7 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
       progress('verify', 'skipped');
     } else {
       try {
-        verification = await runStep('verify', () => verifyKubeconfig(kubeconfigYaml, expectationsFromRequest(request), op),
+        verification = await runStep('verify', () => verifyKubeconfig(kubeconfigYaml, expectationsFromPlan(plan), op),
           (v) => (v.ok ? `${v.checks.length} checks passed` : `${v.checks.filter((c) => !c.ok).length} of ${v.checks.length} checks failed`));
       } catch (err) {
         const e = err instanceof SaKubeconfigError ? err : new SaKubeconfigError('server', (err as Error).message);

@@ -80,6 +80,12 @@ export interface ProvisionRequest {
    * updated, and `delete` removes them later). Never needed to use an existing service account: see serviceAccountMode.
    */
   adoptUnmanaged?: boolean;
+  /**
+   * Keep the Roles, ClusterRoles and bindings sa-kubeconfig made for this service account earlier that this request
+   * no longer has. By default a re-run removes them, so the account holds what the request says and no more. Never
+   * about Secrets (credentials), the ServiceAccount or the Namespace: those are never removed by a re-run.
+   */
+  keepExtra?: boolean;
 }
 
 /** A Kubernetes object as plain JSON (apiVersion, kind, metadata, ...). */
@@ -112,10 +118,24 @@ export interface PlannedObject {
   detail?: string;
 }
 
+/**
+ * A Role, ClusterRole or binding sa-kubeconfig made for the service account earlier (label, annotation and ownership)
+ * that the plan no longer has: the preflight finds them, the apply removes them unless the request keeps them.
+ */
+export interface PlannedRemoval {
+  /** The object as found: metadata (with uid and resourceVersion, the delete's preconditions) and what it grants. */
+  object: KubeObject;
+  action: 'remove' | 'keep';
+  /** What it grants, in words. */
+  detail: string;
+}
+
 export interface Plan {
   request: ProvisionRequest;
   /** Namespace, ServiceAccount, Role/ClusterRole, RoleBinding(s)/ClusterRoleBinding, token Secret: in apply order. */
   objects: PlannedObject[];
+  /** Filled by the preflight: earlier grants of the service account that this plan no longer has (PlannedRemoval). */
+  removals?: PlannedRemoval[];
   /** Risk warnings, e.g. wildcard verbs, reading secrets, pods/exec, cluster-wide grants, insecure TLS. */
   warnings: string[];
   /** Why the plan grants through a ClusterRole/ClusterRoleBinding (absent when it uses none). */

@@ -46,6 +46,8 @@ export interface WizardForm {
   /** Namespace of the kubeconfig's current context (the first context). */
   defaultNamespace: string;
   adoptUnmanaged: boolean;
+  /** Keep earlier grants of the service account that the request no longer has (Review's checkbox). */
+  keepExtra?: boolean;
 }
 
 export const DEFAULT_TOKEN_LIFETIME = '24h';
@@ -281,6 +283,7 @@ export function formToRequest(form: WizardForm): FormRequest {
   // "Existing" uses the account as it is: sa-kubeconfig never labels, changes or deletes it.
   if (form.serviceAccountMode === 'existing') request.serviceAccountMode = 'existing';
   if (form.adoptUnmanaged) request.adoptUnmanaged = true;
+  if (form.keepExtra) request.keepExtra = true;
 
   const extra = fieldProblems(form).extraNamespaces;
   if (extra) problems.push(extra);

@@ -74,8 +74,21 @@ export interface ReviewObject {
   detail?: string;
 }
 
+/** An earlier grant of the service account that the request no longer has: removed by the apply, or kept. */
+export interface ReviewRemoval {
+  kind: string;
+  name: string;
+  namespace?: string;
+  /** The object as it is in the cluster. */
+  yaml: string;
+  status: 'remove' | 'keep';
+  detail: string;
+}
+
 export interface ReviewInfo {
   objects: ReviewObject[];
+  /** Earlier grants this request no longer has (absent before the dry run ran). */
+  removals?: ReviewRemoval[];
   warnings: string[];
   /** Problems that stop the request from being planned at all (validation). */
   problems: string[];
@@ -263,7 +276,7 @@ const provisionRequest = shape(
     }),
     kubeconfig: shape({}, { server: str(2048), insecureSkipTlsVerify: bool, namePrefix: str(253) }),
   },
-  { createNamespace: bool, serviceAccountMode: oneOf('create', 'existing'), adoptUnmanaged: bool },
+  { createNamespace: bool, serviceAccountMode: oneOf('create', 'existing'), adoptUnmanaged: bool, keepExtra: bool },
 );
 
 const runId = int(0, Number.MAX_SAFE_INTEGER);

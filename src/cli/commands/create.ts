@@ -41,6 +41,12 @@ that exists, as it is. An existing account is never labelled, changed or deleted
 rollback remove only the Role, bindings and token Secret made for it. A same-named account sa-kubeconfig did not
 make is a conflict otherwise; --adopt takes it over instead (it gets the label, and "delete" removes it).
 
+Re-running converges: the Roles and bindings sa-kubeconfig made for this service account earlier that the request
+no longer has (namespaces left out of --namespaces, a --cluster-role or --role dropped, rules that no longer need the
+ClusterRole) are listed as "remove" by --dry-run and removed once the new objects are in place; --keep-extra keeps
+them. Token Secrets, the service account and the namespace are never removed by a re-run; objects carrying the
+sa-kubeconfig label that it did not make (wrong name, other subjects) are reported and left alone.
+
 Output: the kubeconfig goes to --out FILE, --merge-into FILE, or stdout; messages go to stderr. With
 --output json|yaml a report (never the token) is printed on stdout, so --out or --merge-into is required.
 
@@ -144,6 +150,7 @@ function printPlan(io: CliIo, format: OutputFormat, plan: Plan, report?: Preflig
   printWarnings(io, plan.warnings);
   const data = {
     objects: plan.objects.map((p) => ({ ...(p.status ? { status: p.status } : {}), ...(p.detail ? { detail: p.detail } : {}), object: p.object })),
+    ...(plan.removals ? { removals: removalsSummary(plan) } : {}),
     warnings: plan.warnings,
     ...(report ? {
       ok: report.ok,
@@ -155,6 +162,15 @@ function printPlan(io: CliIo, format: OutputFormat, plan: Plan, report?: Preflig
     } : {}),
   };
   printResult(io, format, data, () => renderPlanYaml(plan, { statusComments: report !== undefined }));
+  if (format === 'text') for (const note of report?.notes ?? []) io.stderr(`note: ${note}\n`);
+}
+
+/** Earlier grants the apply removes ("remove") or keeps (--keep-extra: "keep"), for --output json|yaml. */
+function removalsSummary(plan: Plan) {
+  return (plan.removals ?? []).map((r) => ({
+    status: r.action, kind: r.object.kind, name: r.object.metadata.name,
+    ...(r.object.metadata.namespace ? { namespace: r.object.metadata.namespace } : {}), detail: r.detail,
+  }));
 }
 
 function describeToken(result: ProvisionResult): string {
@@ -183,6 +199,8 @@ function resultSummary(result: ProvisionResult, destination: Destination) {
     updated: a?.updated.length ?? 0,
     unchanged: a?.unchanged.length ?? 0,
     used: a?.used.map(describeRef) ?? [],
+    removed: a?.removed.map(describeRef) ?? [],
+    kept: a?.kept.map(describeRef) ?? [],
     token: result.token ?? null,
     caSource: result.caSource ?? null,
     contexts: result.contexts ?? [],
@@ -206,11 +224,14 @@ function printReport(io: CliIo, format: OutputFormat, result: ProvisionResult, d
   const verification = result.verification;
   const lines = [
     `Service account ${result.plan.request.namespace}/${result.plan.request.serviceAccount} is ready in context "${result.plan.request.context}": ` +
-      `${a.created.length} created, ${a.updated.length} updated, ${a.unchanged.length} unchanged.`,
+      `${a.created.length} created, ${a.updated.length} updated, ${a.unchanged.length} unchanged`
+      + `${a.removed.length > 0 ? `, ${a.removed.length} removed` : ''}.`,
     ...a.created.map((r) => `  created ${describeRef(r)}`),
     ...a.updated.map((r) => `  updated ${describeRef(r)}`),
     ...a.unchanged.map((r) => `  unchanged ${describeRef(r)}`),
     ...a.used.map((r) => `  used as it is ${describeRef(r)} (sa-kubeconfig never changes or deletes it)`),
+    ...a.removed.map((r) => `  removed ${describeRef(r)} (no longer requested)`),
+    ...a.kept.map((r) => `  kept ${describeRef(r)} (no longer requested; kept as asked with --keep-extra)`),
     describeToken(result),
     ...describeDestination(destination),
     `Contexts: ${contexts.join(', ')} (current: ${contexts[0] ?? '-'}).`,

@@ -3,7 +3,8 @@
 import { provision, type ProvisionProgress, type ProvisionResult } from '../../core/provision';
 import { SaKubeconfigError } from '../../core/cluster/errors';
 import type { ProvisionRequest } from '../../core/types';
-import { expectationsFromRequest } from '../../core/verify/verify';
+import { expectationsFromPlan } from '../../core/verify/verify';
+import { describeRef } from '../../core/apply/objects';
 import type { CommandDeps } from './deps';
 import { rememberToken, suggestedFileName } from './issue';
 import { withCancellableProgress } from './progress';
@@ -33,10 +34,13 @@ export async function provisionAndOpen(deps: CommandDeps, request: ProvisionRequ
   if (result.token) await rememberToken(deps, request, result.token);
   await deps.documents.open(result.kubeconfigYaml, {
     sourceContext: request.context, namespace: request.namespace, serviceAccount: request.serviceAccount,
-    suggestedFileName: suggestedFileName(request.context, request.serviceAccount), expectations: expectationsFromRequest(request),
+    suggestedFileName: suggestedFileName(request.context, request.serviceAccount),
+    expectations: expectationsFromPlan(result.plan),
   });
   deps.tree.refresh(`ctx/${request.context}`);
   const problems = [...result.warnings];
+  const removed = result.applyResult?.removed.map(describeRef) ?? [];
+  if (removed.length > 0) problems.unshift(`Removed earlier grants this request no longer has: ${removed.join(', ')}.`);
   if (result.verification && !result.verification.ok) problems.push('Verification found problems: run Test connection for the report.');
   if (result.verificationError) problems.push(`Verification could not run: ${result.verificationError.message}`);
   if (problems.length > 0) void deps.prompts.warn(problems.join(' '));

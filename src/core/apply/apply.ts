@@ -10,6 +10,10 @@
 // about) stays behind. Objects this run only updated are managed by us (or adopted with consent) and are
 // left as updated: a re-run of the same request converges them. The result lists what was rolled back and
 // what could not be (a rollback that fails is reported, never hidden).
+//
+// Convergence (prune.ts): after the planned objects, the earlier grants the plan no longer has are removed,
+// bindings before roles. A failure deletes what this run created and still removes those grants; nothing removed is
+// put back. So a failed run leaves the account with at most what the new request grants.
 
 import { redact } from '../redact';
 import type { KubeObject, Logger, OperationOptions, Plan, PlannedObject } from '../types';
@@ -19,6 +23,7 @@ import { throwIfAborted } from '../cluster/util';
 import { isRetriedCreateConflict } from '../cluster/client';
 import { createBody, describeRef, immutableChanges, isManaged, objectPath, ownedMergePatch, refOf, diffOwned, type ObjectRef } from './objects';
 import { classify, explainRefusal, preflight, type PreflightReport } from './preflight';
+import { removeStale } from './prune';
 
 export interface ApplyResult {
   created: ObjectRef[];
@@ -30,6 +35,12 @@ export interface ApplyResult {
   rolledBack: ObjectRef[];
   /** Rollback deletions that failed: these objects still exist. */
   rollbackFailed: { ref: ObjectRef; message: string }[];
+  /** Earlier grants of the service account this request no longer has, removed (see prune.ts). */
+  removed: ObjectRef[];
+  /** Such grants that could not be removed: they still exist and still grant. */
+  removeFailed: { ref: ObjectRef; message: string }[];
+  /** Such grants kept because the request said so (keepExtra). */
+  kept: ObjectRef[];
   /** Requests the apply sent (without the preflight). */
   requests: number;
 }
@@ -48,7 +59,12 @@ export async function apply(conn: Connection, plan: Plan, options: ApplyOptions 
   const report = options.preflight ?? await preflight(conn, plan, options);
   refuseUnlessOk(report);
   const before = conn.client.requestCount;
-  const result: ApplyResult = { created: [], updated: [], unchanged: [], used: [], rolledBack: [], rollbackFailed: [], requests: 0 };
+  const removals = report.plan.removals ?? [];
+  const result: ApplyResult = {
+    created: [], updated: [], unchanged: [], used: [], rolledBack: [], rollbackFailed: [],
+    removed: [], removeFailed: [],
+    kept: removals.filter((r) => r.action === 'keep').map((r) => refOf(r.object)), requests: 0,
+  };
   // Requests that change the cluster get no signal (see the top of this file); reads do.
   const writes: OperationOptions = { logger: options.logger };
   try {
@@ -57,9 +73,20 @@ export async function apply(conn: Connection, plan: Plan, options: ApplyOptions 
       await applyOne(conn, p, plan.request.adoptUnmanaged === true, result, writes);
     }
     throwIfAborted(options.signal);
+    await removeStale(conn, removals, result, options.logger);
+    if (result.removeFailed.length > 0) {
+      const why = result.removeFailed.map((f) => f.message).join('; ');
+      const count = result.removeFailed.length;
+      const message = `Could not remove ${count} earlier grant(s) the request no longer has (${why}).`;
+      throw new SaKubeconfigError('server', message, {
+        hint: 'They still grant what they held. Run the request again, or delete them by hand.',
+      });
+    }
   } catch (err) {
     options.logger?.error(`Apply failed: ${redact((err as Error).message)}; rolling back what this run created.`);
     await rollback(conn, result, options.logger);
+    // Never put back what was removed, and finish removing: see the top of this file.
+    await removeStale(conn, removals, result, options.logger);
     result.requests = conn.client.requestCount - before;
     throw withApplyResult(err, result);
   }
@@ -207,9 +234,17 @@ export async function rollback(conn: Connection, result: ApplyResult, logger?: L
 
 function withApplyResult(err: unknown, result: ApplyResult): SaKubeconfigError {
   const rolled = result.rolledBack.length > 0 ? ` Rolled back: ${result.rolledBack.map(describeRef).join(', ')}.` : '';
+  const removed = result.removed.length > 0
+    ? ` Removed as requested (not put back): ${result.removed.map(describeRef).join(', ')}.` : '';
   const left = result.rollbackFailed.length > 0 ? ` Could NOT roll back (delete by hand): ${result.rollbackFailed.map((f) => describeRef(f.ref)).join(', ')}.` : '';
+  const notRemoved = result.removeFailed.map((f) => describeRef(f.ref)).join(', ');
+  const stale = notRemoved ? ` Could NOT remove earlier grants (delete by hand): ${notRemoved}.` : '';
   if (err instanceof SaKubeconfigError) {
-    return new SaKubeconfigError(err.code, `${err.message}${rolled}${left}`, { hint: err.hint, status: err.status, cause: err, details: { applyResult: result, cause: err.details } });
+    return new SaKubeconfigError(err.code, `${err.message}${rolled}${removed}${left}${stale}`, {
+      hint: err.hint, status: err.status, cause: err, details: { applyResult: result, cause: err.details },
+    });
   }
-  return new SaKubeconfigError('server', `Apply failed: ${(err as Error).message}.${rolled}${left}`, { cause: err, details: { applyResult: result } });
+  return new SaKubeconfigError('server', `Apply failed: ${(err as Error).message}.${rolled}${removed}${left}${stale}`, {
+    cause: err, details: { applyResult: result },
+  });
 }

@@ -6,6 +6,8 @@
 //  3. SelfSubjectAccessReviews for the verbs the apply will use;
 //  4. the escalation pre-check: which requested rules the caller does not hold (SelfSubjectRulesReview per
 //     namespace + missingRules), unless it may `escalate` roles / `bind` the referenced role.
+// Alongside 1, the earlier grants of this service account that the plan no longer has (prune.ts): they go into
+// plan.removals, and 3 checks that they may be deleted.
 // The result says exactly what is missing, so that a refused request creates nothing.
 
 import type { KubeObject, OperationOptions, Plan, PlannedObject, PolicyRule } from '../types';
@@ -14,6 +16,8 @@ import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
 import { accessReview, rulesReview, type AccessAttributes, type RulesReview } from '../cluster/reviews';
 import { mapLimit } from '../cluster/util';
 import { breakdownRule, formatRule, missingRules } from '../plan/rules';
+import { NOT_OURS } from './ownership';
+import { findStale } from './prune';
 import {
   createBody, describeRef, diffOwned, groupOf, immutableChanges, isManaged, managedFor, objectPath, ownedMergePatch, pluralOf, refOf, type ObjectRef,
 } from './objects';
@@ -115,6 +119,15 @@ export function actionsToCheck(plan: Plan): (AccessAttributes & { description: s
     if (p.status === 'create') add({ verb: 'create', group, resource, namespace: o.metadata.namespace }, `create ${resource}${where(o.metadata.namespace)}`);
     if (p.status === 'update') add({ verb: 'patch', group, resource, namespace: o.metadata.namespace }, `patch ${resource}${where(o.metadata.namespace)}`);
   }
+  for (const r of plan.removals ?? []) {
+    if (r.action !== 'remove') continue;
+    const o = r.object;
+    const resource = pluralOf(o.kind);
+    const ns = o.metadata.namespace;
+    add({ verb: 'delete', group: groupOf(o.apiVersion), resource, namespace: ns, name: o.metadata.name },
+      `delete ${resource}${where(ns)} (to remove ${describeRef(refOf(o))}, no longer requested; or keep it: `
+        + '--keep-extra)');
+  }
   const t = plan.request.token;
   if (t.kind === 'timeBound') {
     add({ verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespace: plan.request.namespace }, `create serviceaccounts/token in namespace "${plan.request.namespace}"`);
@@ -136,16 +149,26 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
   const notes: string[] = [];
   let incomplete = false;
 
-  // 1. existence and ownership
-  const lives: Live[] = await mapLimit(plan.objects, 8, async (planned) => {
-    try {
-      const live = await conn.client.getOptional<KubeObject>({ path: objectPath(refOf(planned.object)), action: `read ${describeRef(refOf(planned.object))}` }, options);
-      return { planned, live };
-    } catch (err) {
-      if (isSaKubeconfigError(err, 'forbidden')) return { planned, unknown: true };
-      throw err;
-    }
-  });
+  // 1. existence and ownership, and the earlier grants of this service account the plan no longer has (prune.ts)
+  const [lives, stale] = await Promise.all([
+    mapLimit(plan.objects, 8, async (planned): Promise<Live> => {
+      try {
+        const ref = refOf(planned.object);
+        const spec = { path: objectPath(ref), action: `read ${describeRef(ref)}` };
+        const live = await conn.client.getOptional<KubeObject>(spec, options);
+        return { planned, live };
+      } catch (err) {
+        if (isSaKubeconfigError(err, 'forbidden')) return { planned, unknown: true };
+        throw err;
+      }
+    }),
+    findStale(conn, plan, options),
+  ]);
+  for (const n of stale.notOurs) notes.push(`${describeRef(n.ref)}: ${NOT_OURS} (${n.reason}).`);
+  if (stale.incomplete.length > 0) {
+    notes.push('Could not search for earlier grants of the service account that the request no longer has (Forbidden): '
+      + `${stale.incomplete.join('; ')}.`);
+  }
   const objects: PlannedObject[] = lives.map(({ planned, live, unknown }) => {
     if (unknown && !isManaged(planned.object)) {
       notes.push(`You may not read ${describeRef(refOf(planned.object))}; assuming it exists, to be used as it is (the token step checks).`);
@@ -157,7 +180,7 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
     }
     return { object: planned.object, ...c };
   });
-  const planWithStatus: Plan = { ...plan, objects };
+  const planWithStatus: Plan = { ...plan, objects, removals: stale.removals };
   const conflicts = objects.filter((o) => o.status === 'conflict').map((o) => ({ ref: refOf(o.object), detail: o.detail ?? 'conflict' }));
   const missing = objects.filter((o) => o.status === 'missing').map((o) => ({ ref: refOf(o.object), detail: o.detail ?? 'does not exist' }));
 

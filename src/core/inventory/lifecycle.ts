@@ -1,5 +1,6 @@
 // The life-cycle operations on what sa-kubeconfig made, found by its label and annotation:
-//   findManagedObjects  everything we made for one service account (Secrets without their data)
+//   findManagedObjects  everything we made for one service account (Secrets without their data), by label,
+//                       annotation and the ownership test (apply/ownership.ts)
 //   deleteManaged       delete exactly that, bindings first, nothing else
 //   revoke              delete the token Secrets we made (long-lived, or the Secret time-bound tokens are bound to)
 //   rotate              a new token (replacing the long-lived or binding Secret, which revokes the old token)
@@ -15,7 +16,8 @@ import type { Connection } from '../cluster/connect';
 import { redact } from '../redact';
 import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
 import { mapLimit, sleep, throwIfAborted } from '../cluster/util';
-import { describeRef, isManaged, managedFor, objectPath, type ObjectRef } from '../apply/objects';
+import { describeRef, isManaged, managedFor, objectPath, refOf, type ObjectRef } from '../apply/objects';
+import { NOT_OURS, notOursBecause } from '../apply/ownership';
 import { serviceAccountKey, tokenBindingSecretName } from '../plan/names';
 import { SERVICE_ACCOUNT_TOKEN_TYPE, requestToken, waitForTokenSecret, type SecretObject, type ServiceAccountObject, type TokenResult } from '../token/token';
 import { kubeconfigFor, type KubeconfigForResult } from '../token/kubeconfigFor';
@@ -24,16 +26,24 @@ import { fetchInventorySecrets, ForbiddenNotes, MANAGED_SELECTOR, RBAC_PATH as R
 
 export interface ManagedObjects {
   objects: (ObjectRef & { object: KubeObject })[];
+  /** Labelled as ours and annotated for this service account, but not ours (see apply/ownership.ts): never touched. */
+  notOurs: { ref: ObjectRef; reason: string }[];
   /** Places we could not search (Forbidden): objects there may remain. */
   incomplete: string[];
 }
 
-/** Everything labelled as ours and annotated for this service account. */
-export async function findManagedObjects(conn: Connection, namespace: string, serviceAccount: string, options: OperationOptions = {}): Promise<ManagedObjects> {
+/**
+ * Everything sa-kubeconfig made for this service account: labelled as ours, annotated for it, and passing the
+ * ownership test (generated name; bindings of only this account). `kinds` limits the search (fewer requests).
+ */
+export async function findManagedObjects(
+  conn: Connection, namespace: string, serviceAccount: string, options: OperationOptions = {},
+  kinds?: readonly string[],
+): Promise<ManagedObjects> {
   const key = serviceAccountKey(namespace, serviceAccount);
   const ns = encodeURIComponent(namespace);
   const q = { labelSelector: MANAGED_SELECTOR };
-  const sources: { apiVersion: string; kind: string; all?: string; local?: string }[] = [
+  const allSources: { apiVersion: string; kind: string; all?: string; local?: string }[] = [
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'RoleBinding', all: `${RBAC}/rolebindings`, local: `${RBAC}/namespaces/${ns}/rolebindings` },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRoleBinding', all: `${RBAC}/clusterrolebindings` },
     { apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', all: `${RBAC}/roles`, local: `${RBAC}/namespaces/${ns}/roles` },
@@ -42,6 +52,7 @@ export async function findManagedObjects(conn: Connection, namespace: string, se
     { apiVersion: 'v1', kind: 'ServiceAccount', local: `/api/v1/namespaces/${ns}/serviceaccounts` },
     { apiVersion: 'v1', kind: 'Namespace', all: '/api/v1/namespaces' },
   ];
+  const sources = kinds ? allSources.filter((src) => kinds.includes(src.kind)) : allSources;
   const forbidden = new ForbiddenNotes((what) => what);
   const list = (path: string) => () => conn.client.request<{ items?: KubeObject[] }>({ method: 'GET', path, query: q, action: `list ${path}` }, options).then((l) => l.items ?? []);
   const lists = await mapLimit(sources, 7, async (src) => {
@@ -52,13 +63,20 @@ export async function findManagedObjects(conn: Connection, namespace: string, se
       if (items && src.all) forbidden.notes.push(`${src.kind}s in other namespaces`);
     }
     // A Secret's data never leaves here: what we made is shown and deleted by its metadata and type.
-    return (items ?? []).map(({ data: _data, ...object }) => ({
-      apiVersion: src.apiVersion, kind: src.kind, name: object.metadata.name, ...(object.metadata.namespace ? { namespace: object.metadata.namespace } : {}),
-      object: { ...object, apiVersion: src.apiVersion, kind: src.kind } as KubeObject,
-    }));
+    const labelled = (items ?? []).filter((item) => isManaged(item) && managedFor(item) === key);
+    return labelled.map(({ data, stringData: _s, ...rest }) => {
+      const object = { ...rest, apiVersion: src.apiVersion, kind: src.kind } as KubeObject;
+      const notOurs = notOursBecause({ ...object, data }, namespace, serviceAccount);
+      return { ...refOf(object), object, ...(notOurs ? { notOurs } : {}) };
+    });
   });
-  const objects = lists.flat().filter((o) => isManaged(o.object) && managedFor(o.object) === key);
-  return { objects, incomplete: forbidden.notes };
+  const found = lists.flat();
+  return {
+    objects: found.filter((o) => o.notOurs === undefined).map(({ notOurs: _n, ...o }) => o),
+    notOurs: found.filter((o) => o.notOurs !== undefined)
+      .map((o) => ({ ref: refOf(o.object), reason: o.notOurs as string })),
+    incomplete: forbidden.notes,
+  };
 }
 
 // ---- delete ----
@@ -75,9 +93,10 @@ export interface DeleteResult {
 const DELETE_ORDER = ['RoleBinding', 'ClusterRoleBinding', 'Role', 'ClusterRole', 'Secret', 'ServiceAccount', 'Namespace'];
 
 /**
- * Deletes everything sa-kubeconfig made for the service account (label + annotation), bindings first so the
- * credential loses its rights before anything else. The namespace only with includeNamespace: deleting it
- * deletes everything in it, including what others put there. A service account sa-kubeconfig did not make (one it
+ * Deletes everything sa-kubeconfig made for the service account (label, annotation and the ownership test of
+ * apply/ownership.ts), bindings first so the credential loses its rights before anything else. Objects that carry the
+ * label and annotation but fail the test are listed under `kept` and never deleted. The namespace only with
+ * includeNamespace: deleting it deletes everything in it, including what others put there. A service account sa-kubeconfig did not make (one it
  * used as it is) is never deleted: it is listed under `kept`, with why.
  */
 export async function deleteManaged(
@@ -87,6 +106,7 @@ export async function deleteManaged(
 ): Promise<DeleteResult> {
   const found = await findManagedObjects(conn, args.namespace, args.serviceAccount, options);
   const result: DeleteResult = { deleted: [], kept: [], failed: [], incomplete: found.incomplete, dryRun: args.dryRun === true };
+  for (const o of found.notOurs) result.kept.push({ ref: o.ref, reason: `${NOT_OURS}: ${o.reason}` });
   if (!found.objects.some((o) => o.kind === 'ServiceAccount')) {
     const ref: ObjectRef = { apiVersion: 'v1', kind: 'ServiceAccount', name: args.serviceAccount, namespace: args.namespace };
     const live = await conn.client.getOptional<KubeObject>({ path: objectPath(ref), action: `read ${describeRef(ref)}` }, options)
@@ -110,8 +130,19 @@ export async function deleteManaged(
     if (args.dryRun) { result.deleted.push(ref); continue; }
     if (options.signal?.aborted) throw cancelledDeleting(result);
     try {
-      const res = await conn.client.requestRaw({ method: 'DELETE', path: objectPath(ref), query: { propagationPolicy: 'Background' }, action: `delete ${describeRef(ref)}` }, writes);
+      // Only the object that passed the ownership test: a role or binding changed since (re-bound) fails with 409.
+      // Other kinds only by uid: the API server itself updates token Secrets (legacy-token-last-used).
+      const { uid, resourceVersion } = o.object.metadata as { uid?: string; resourceVersion?: string };
+      const rbac = ref.apiVersion.startsWith('rbac.authorization.k8s.io/');
+      const res = await conn.client.requestRaw({
+        method: 'DELETE', path: objectPath(ref), action: `delete ${describeRef(ref)}`,
+        body: {
+          apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background',
+          ...(uid ? { preconditions: { uid, ...(rbac ? { resourceVersion } : {}) } } : {}),
+        },
+      }, writes);
       if (res.status === 404 || (res.status >= 200 && res.status < 300)) result.deleted.push(ref);
+      else if (res.status === 409) result.failed.push({ ref, message: 'it changed after it was checked; left alone' });
       else result.failed.push({ ref, message: `HTTP ${res.status}` });
       options.logger?.info(`deleted ${describeRef(ref)}`);
     } catch (err) {

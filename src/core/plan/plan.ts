@@ -11,9 +11,9 @@ import {
   type RoleReference,
 } from '../types';
 import { bindingName, generatedRoleName, longLivedTokenSecretName, serviceAccountKey, tokenBindingSecretName } from './names';
-import { formatRule, normalizeRules } from './rules';
+import { formatRule, missingRules, normalizeRules } from './rules';
 import { builtInNamespacedLookup, type NamespacedLookup } from './scope';
-import { assertValidRequest } from './validate';
+import { assertValidRequest, ValidationError } from './validate';
 import { riskWarnings } from './warnings';
 
 const RBAC_API = 'rbac.authorization.k8s.io/v1';
@@ -37,6 +37,9 @@ export function targetNamespaces(request: ProvisionRequest): string[] {
 /**
  * Splits rules into those a Role can grant and those naming cluster-scoped resources (nodes, namespaces,
  * clusterroles, CRD-defined cluster kinds, ...) which only a ClusterRole with a ClusterRoleBinding can grant.
+ * A rule for every API group ("*") stays in the Role: there it grants the resource in the namespace in every group
+ * that serves it namespaced, and never cluster-wide. Where it also matches a cluster-scoped group, that group has to
+ * be asked for by name (see clusterScopeProblems).
  */
 export function partitionRules(rules: PolicyRule[], isNamespaced: NamespacedLookup): { namespaced: PolicyRule[]; clusterScoped: PolicyRule[] } {
   const namespaced: PolicyRule[] = [];
@@ -45,7 +48,7 @@ export function partitionRules(rules: PolicyRule[], isNamespaced: NamespacedLook
     for (const group of rule.apiGroups) {
       const isCluster = (resource: string) => {
         const base = resource.split('/')[0];
-        return base !== '*' && isNamespaced(group, base) === false;
+        return group !== '*' && base !== '*' && isNamespaced(group, base) === false;
       };
       const part = (resources: string[]): PolicyRule => ({ ...rule, apiGroups: [group], resources });
       const clusterResources = rule.resources.filter(isCluster);
@@ -57,6 +60,59 @@ export function partitionRules(rules: PolicyRule[], isNamespaced: NamespacedLook
   return { namespaced: normalizeRules(namespaced), clusterScoped: normalizeRules(clusterScoped) };
 }
 
+/**
+ * Why a request for namespaces cannot be planned as asked: a rule for every API group ("*") that matches a resource
+ * which is cluster-scoped in some group, where no rule names that group. Granting it would take a ClusterRoleBinding,
+ * which would grant the namespaced groups' objects in every namespace too. Each problem names the cluster-scoped
+ * group and the rules that would ask for it. Empty for cluster-wide requests. Pure.
+ */
+export function clusterScopeProblems(
+  request: Pick<ProvisionRequest, 'rules' | 'scope'>, isNamespaced: NamespacedLookup,
+): string[] {
+  if (request.scope.kind === 'cluster') return [];
+  const { clusterScoped } = partitionRules(request.rules, isNamespaced);
+  const problems: string[] = [];
+  for (const rule of request.rules) {
+    if (!rule.apiGroups.includes('*')) continue;
+    for (const resource of rule.resources) {
+      const base = resource.split('/')[0];
+      if (base === '*' || isNamespaced('*', base) !== false) continue;
+      const groups = isNamespaced.groupsOf?.(base) ?? [];
+      const asked = { ...rule, apiGroups: ['*'], resources: [resource] };
+      const shown = `Rule "${formatRule(asked)}" asks for ${resource} in every API group`;
+      const lacking = groups.filter((g) => !g.namespaced)
+        .map((g) => ({ group: g.group, missing: missingRules(clusterScoped, [{ ...asked, apiGroups: [g.group] }]) }))
+        .filter((g) => g.missing.length > 0);
+      if (groups.length > 0 && lacking.length === 0) continue;
+      const missing = lacking.flatMap((g) => g.missing);
+      const namespacedAlternatives = groups.filter((g) => g.namespaced)
+        .map((g) => `"${formatRule({ ...asked, apiGroups: [g.group] })}"`);
+      const clusterNames = lacking.map((g) => (g.group === '' ? base : `${base}.${g.group}`));
+      const names = clusterNames.length > 0 ? clusterNames.join(', ') : `${base} (in some API group)`;
+      const add = missing.length > 0
+        ? missing.map((m) => `the rule "${formatRule(m)}"`).join(' and ') : 'a rule naming its group';
+      problems.push(`${shown}, and ${names} ${clusterNames.length > 1 ? 'are' : 'is'} cluster-scoped: only a `
+        + `ClusterRoleBinding can grant that, and one holding this rule would grant ${resource} of every API group in `
+        + `every namespace. To grant ${names} too, add ${add} (it alone goes into a ClusterRole), or ask for every `
+        + 'permission cluster-wide (--cluster-wide; "Cluster-wide" in the wizard).'
+        + (namespacedAlternatives.length > 0
+          ? ` To grant only the namespaced ${base}, name their API group instead of "*": `
+            + `${namespacedAlternatives.join(', ')}.`
+          : ' To grant nothing cluster-wide, name the API groups you mean instead of "*".'));
+    }
+  }
+  return problems;
+}
+
+/** The rules a plan puts in namespaced Roles and in the ClusterRole, as buildPlan splits them. Pure. */
+export function splitRules(
+  request: Pick<ProvisionRequest, 'rules' | 'scope'>, isNamespaced: NamespacedLookup = builtInNamespacedLookup,
+): { namespaced: PolicyRule[]; clusterScoped: PolicyRule[] } {
+  if (request.scope.kind === 'cluster') return { namespaced: [], clusterScoped: normalizeRules(request.rules) };
+  // The rules as given, not normalised first: that would fold "builds.config.example.io:get" into "builds.*:get".
+  return partitionRules(request.rules, isNamespaced);
+}
+
 /** Builds the plan; throws a ValidationError listing every problem in the request. */
 export function buildPlan(request: ProvisionRequest, options: PlanOptions = {}): Plan {
   assertValidRequest(request);
@@ -66,8 +122,9 @@ export function buildPlan(request: ProvisionRequest, options: PlanOptions = {}):
   const namespaces = targetNamespaces(request);
   const clusterWide = request.scope.kind === 'cluster';
 
-  const rules = normalizeRules(request.rules);
-  const { namespaced, clusterScoped } = clusterWide ? { namespaced: [], clusterScoped: rules } : partitionRules(rules, isNamespaced);
+  const scopeProblems = clusterScopeProblems(request, isNamespaced);
+  if (scopeProblems.length > 0) throw new ValidationError(scopeProblems);
+  const { namespaced, clusterScoped } = splitRules(request, isNamespaced);
 
   const metadata = (name: string, namespace?: string, extraAnnotations: Record<string, string> = {}): KubeObject['metadata'] => ({
     name,

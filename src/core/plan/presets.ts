@@ -45,7 +45,8 @@ export const PRESETS: readonly Preset[] = [
     title: 'Deploy',
     description:
       'Manage Deployments, Services and ConfigMaps, scale and restart rollouts, and follow them with kubectl rollout status ' +
-      '(reads ReplicaSets and Pods, and pod logs). No Secrets, no exec.',
+      '(reads ReplicaSets and Pods, and pod logs). Cannot read Secrets through the API and cannot exec, but the ' +
+      'pods of a Deployment it writes can run as any service account of the namespace and mount any of its Secrets.',
     rules: [
       rule(['apps'], ['deployments'], [...READ, ...WRITE]),
       rule(['apps'], ['deployments/scale'], ['get', 'update', 'patch']),
@@ -64,7 +65,9 @@ export const PRESETS: readonly Preset[] = [
     description:
       'kubectl apply of a typical application (workloads, services, config, ingress, jobs, autoscaling, PVCs) into one namespace, ' +
       'and waiting for rollouts. Secrets can be created and updated but not read: apply them with "kubectl apply --server-side" ' +
-      '(client-side apply reads the live object first; add --rule secrets:get if you accept that). No RBAC, no exec.',
+      '(client-side apply reads the live object first; add --rule secrets:get if you accept that). No RBAC, no exec. ' +
+      'The pods of the workloads it writes can still run as any service account of the namespace and mount any of ' +
+      'its Secrets.',
     rules: [
       rule(['apps'], ['deployments', 'statefulsets', 'daemonsets'], [...READ, ...WRITE]),
       rule(['apps'], ['deployments/scale', 'statefulsets/scale'], ['get', 'update', 'patch']),

@@ -48,7 +48,17 @@ export function renderPlanYaml(plan: Plan, options: RenderOptions = {}): string 
   const firstClusterGrant = plan.objects.findIndex((p) => p.object.kind === 'ClusterRole' || p.object.kind === 'ClusterRoleBinding');
   const why = (i: number) => (plan.clusterRoleReason && i === firstClusterGrant ? `# Why a ClusterRole: ${plan.clusterRoleReason}\n` : '');
   const documents = plan.objects.map((planned, i) => `${why(i)}${options.statusComments ? statusComment(planned) : ''}${renderObjectYaml(planned.object)}`);
-  return header + documents.join('---\n');
+  return header + documents.join('---\n') + removalComments(plan);
+}
+
+/** Earlier grants the apply removes (or keeps), as comments: as documents, `kubectl apply` would make them again. */
+function removalComments(plan: Plan): string {
+  const removals = plan.removals ?? [];
+  if (removals.length === 0) return '';
+  return removals.map((r) => {
+    const where = r.object.metadata.namespace ? `${r.object.metadata.namespace}/` : '';
+    return `# ${r.action}: ${r.object.kind} ${where}${r.object.metadata.name}: ${r.detail}\n`;
+  }).join('');
 }
 
 /** Parses multi-document YAML back into objects (for round-trip checks and for reading saved plans). */

@@ -2,8 +2,15 @@
 // this table covers the built-in cluster-scoped kinds so that planning without a cluster (dry runs, tests) is right too.
 import type { DiscoveredResource, ProvisionRequest } from '../types';
 
-/** Answers whether group/resource is namespaced; undefined when unknown. `resource` has no subresource part. */
-export type NamespacedLookup = (group: string, resource: string) => boolean | undefined;
+/**
+ * Answers whether group/resource is namespaced; undefined when unknown. `resource` has no subresource part. For the
+ * group "*" it answers false when the resource is cluster-scoped in any group; `groupsOf` then says which groups.
+ */
+export interface NamespacedLookup {
+  (group: string, resource: string): boolean | undefined;
+  /** The API groups known to serve `resource`, and whether it is namespaced in each; absent when not known. */
+  groupsOf?: (resource: string) => { group: string; namespaced: boolean }[];
+}
 
 const BUILT_IN_CLUSTER_SCOPED: Record<string, string[]> = {
   '': ['namespaces', 'nodes', 'persistentvolumes', 'componentstatuses'],
@@ -30,25 +37,36 @@ const BUILT_IN_CLUSTER_SCOPED: Record<string, string[]> = {
   'user.openshift.io': ['users', 'groups', 'identities'],
 };
 
+/** The built-in cluster-scoped groups of a resource (the table knows nothing of namespaced ones). */
+function builtInGroupsOf(resource: string): { group: string; namespaced: boolean }[] {
+  return Object.entries(BUILT_IN_CLUSTER_SCOPED).filter(([, list]) => list.includes(resource))
+    .map(([group]) => ({ group, namespaced: false }));
+}
+
 /** Built-in knowledge only: false for known cluster-scoped resources, undefined otherwise. */
-export const builtInNamespacedLookup: NamespacedLookup = (group, resource) => {
-  if (group === '*') {
-    return Object.values(BUILT_IN_CLUSTER_SCOPED).some((list) => list.includes(resource)) ? false : undefined;
-  }
+export const builtInNamespacedLookup: NamespacedLookup = Object.assign((group: string, resource: string) => {
+  if (group === '*') return builtInGroupsOf(resource).length > 0 ? false : undefined;
   return BUILT_IN_CLUSTER_SCOPED[group]?.includes(resource) ? false : undefined;
-};
+}, { groupsOf: builtInGroupsOf });
 
 /** A lookup answering from discovery first and the built-in table second. */
 export function namespacedLookupFrom(resources: DiscoveredResource[]): NamespacedLookup {
   const known = new Map(resources.map((r) => [`${r.group}/${r.resource}`, r.namespaced]));
-  return (group, resource) => {
+  const groupsOf = (resource: string) => {
+    const matches = resources.filter((r) => r.resource === resource);
+    const seen = new Set<string>();
+    const served = matches.filter((r) => !seen.has(r.group) && seen.add(r.group))
+      .map((r) => ({ group: r.group, namespaced: r.namespaced }));
+    return served.length > 0 ? served : builtInGroupsOf(resource);
+  };
+  return Object.assign((group: string, resource: string) => {
     if (group === '*') {
-      const matches = resources.filter((r) => r.resource === resource);
-      if (matches.some((r) => !r.namespaced)) return false;
-      return matches.length > 0 ? true : builtInNamespacedLookup(group, resource);
+      const groups = groupsOf(resource);
+      if (groups.some((g) => !g.namespaced)) return false;
+      return groups.length > 0 ? true : undefined;
     }
     return known.get(`${group}/${resource}`) ?? builtInNamespacedLookup(group, resource);
-  };
+  }, { groupsOf });
 }
 
 /** API groups whose cluster-scoped resources the built-in table lists completely. */

@@ -11,6 +11,7 @@ export type RiskCode =
   | 'privilege-escalation'
   | 'remote-exec'
   | 'create-pods'
+  | 'create-workloads'
   | 'mint-tokens'
   | 'node-proxy'
   | 'cluster-wide'
@@ -36,6 +37,20 @@ function touches(rule: PolicyRule, group: string, resource: string): boolean {
 function grantsAny(rule: PolicyRule, verbs: string[]): string[] {
   return rule.verbs.includes('*') ? verbs : verbs.filter((v) => rule.verbs.includes(v));
 }
+
+/**
+ * Kinds whose objects carry a pod template: whoever may create or change them chooses the pods' service account and
+ * volumes (Secrets included), like creating Pods directly.
+ */
+const WORKLOADS: readonly (readonly [group: string, resource: string, kind: string])[] = [
+  ['apps', 'deployments', 'Deployments'],
+  ['apps', 'statefulsets', 'StatefulSets'],
+  ['apps', 'daemonsets', 'DaemonSets'],
+  ['apps', 'replicasets', 'ReplicaSets'],
+  ['batch', 'jobs', 'Jobs'],
+  ['batch', 'cronjobs', 'CronJobs'],
+  ['', 'replicationcontrollers', 'ReplicationControllers'],
+];
 
 function ruleWarnings(rule: PolicyRule): RiskWarning[] {
   const shown = `"${formatRule(rule)}"`;
@@ -69,6 +84,15 @@ function ruleWarnings(rule: PolicyRule): RiskWarning[] {
     out.push({
       code: 'create-pods',
       message: `Rule ${shown} can create Pods, which can run as any service account of the namespace and mount its Secrets and ConfigMaps.`,
+    });
+  }
+  const workloads = WORKLOADS.filter(([group, resource]) => touches(rule, group, resource)).map(([, , kind]) => kind);
+  const workloadWrites = workloads.length > 0 ? grantsAny(rule, ['create', 'update', 'patch']) : [];
+  if (workloadWrites.length > 0) {
+    out.push({
+      code: 'create-workloads',
+      message: `Rule ${shown} can ${workloadWrites.join('/')} ${workloads.join(', ')}: their pods can run as any `
+        + 'service account of the namespace and mount any of its Secrets, as creating Pods can.',
     });
   }
   if (touches(rule, '', 'serviceaccounts/token') && grantsAny(rule, ['create']).length > 0) {

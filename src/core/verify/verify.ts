@@ -3,11 +3,13 @@
 // allowed) and a few things it must not do (expected denied: list secrets, the same verbs in a namespace
 // outside the scope), plus who the server says it is (SelfSubjectReview).
 
-import type { OperationOptions, PolicyRule, ProvisionRequest } from '../types';
+import type { OperationOptions, Plan, PolicyRule, ProvisionRequest } from '../types';
+import { generatedRoleName } from '../plan/names';
 import { connectWithKubeconfigText, type Connection } from '../cluster/connect';
 import { accessReview, rulesReview, splitResource, whoAmI, type AccessAttributes, type WhoAmI } from '../cluster/reviews';
 import { mapLimit, sleep } from '../cluster/util';
 import { parseHeader } from '../kubeconfig/build';
+import { splitRules, type PlanOptions } from '../plan/plan';
 import { breakdownRule, missingRules, parseRules } from '../plan/rules';
 
 export interface VerificationCheck extends AccessAttributes {
@@ -46,6 +48,11 @@ export interface Expectations {
   /** Rules granted cluster-wide instead of per namespace. */
   clusterWide?: boolean;
   rules: PolicyRule[];
+  /**
+   * Rules naming cluster-scoped resources (nodes, cluster-scoped CRDs) in a request for namespaces: granted by a
+   * ClusterRoleBinding, so checked once without a namespace and never expected denied elsewhere.
+   */
+  clusterRules?: PolicyRule[];
   /** Bound existing roles: their rules are unknown here, so "expected denied" checks they might cover are skipped. */
   hasRoleRefs?: boolean;
   /** A namespace outside the scope to check the verbs are denied in (default: "default", or "kube-system"). */
@@ -69,20 +76,50 @@ export function expectationsFromKubeconfig(
   const header = given.rules.length === 0 ? parseHeader(text) : undefined;
   const rules = given.rules.length > 0 ? given.rules : header ? parseRules(header.rules) : [];
   const contextNamespaces = [...new Set(contexts.map((c) => c.context?.namespace).filter((ns): ns is string => !!ns))];
+  const clusterWide = given.clusterWide || header?.clusterWide === true;
+  // Without discovery only the built-in cluster-scoped kinds (nodes, namespaces, ...) are known as such.
+  const scope = clusterWide ? { kind: 'cluster' as const } : { kind: 'namespaces' as const, namespaces: [] };
+  const split = splitRules({ rules, scope });
   return {
     namespaces: given.namespaces.length > 0 ? given.namespaces : contextNamespaces.length > 0 ? contextNamespaces : [currentNamespace],
-    clusterWide: given.clusterWide || header?.clusterWide === true,
-    rules,
+    clusterWide,
+    rules: clusterWide ? rules : split.namespaced,
+    ...(!clusterWide && split.clusterScoped.length > 0 ? { clusterRules: split.clusterScoped } : {}),
     hasRoleRefs: rules.length === 0 || (header?.roleRefs.length ?? 0) > 0,
     ...(given.outsideNamespace ? { outsideNamespace: given.outsideNamespace } : {}),
   };
 }
 
-/** What a request leads us to expect. Pure. */
-export function expectationsFromRequest(request: ProvisionRequest): Expectations {
+/**
+ * What a request leads us to expect, split between namespaced and cluster-scoped rules exactly as buildPlan splits
+ * them (pass the same lookup: discovery's, for CRDs). Pure.
+ */
+export function expectationsFromRequest(request: ProvisionRequest, options: PlanOptions = {}): Expectations {
   const clusterWide = request.scope.kind === 'cluster';
   const namespaces = request.scope.kind === 'namespaces' && request.scope.namespaces.length > 0 ? request.scope.namespaces : [request.namespace];
-  return { namespaces: clusterWide ? [request.namespace] : namespaces, clusterWide, rules: request.rules, hasRoleRefs: request.roleRefs.length > 0 };
+  const hasRoleRefs = request.roleRefs.length > 0;
+  if (clusterWide) return { namespaces: [request.namespace], clusterWide, rules: request.rules, hasRoleRefs };
+  const { namespaced, clusterScoped } = splitRules(request, options.isNamespaced);
+  const clusterRules = clusterScoped.length > 0 ? { clusterRules: clusterScoped } : {};
+  return { namespaces, clusterWide, rules: namespaced, ...clusterRules, hasRoleRefs };
+}
+
+/**
+ * What a plan leads us to expect: the rules of its generated Role (per namespace) and ClusterRole, exactly as planned
+ * (with discovery's view of which CRDs are cluster-scoped, when the plan had it). Pure.
+ */
+export function expectationsFromPlan(plan: Plan): Expectations {
+  const { request } = plan;
+  const base = expectationsFromRequest(request);
+  if (request.scope.kind === 'cluster') return base;
+  const generated = generatedRoleName(request.namespace, request.serviceAccount);
+  const rulesOf = (kind: string) => {
+    const role = plan.objects.find((p) => p.object.kind === kind && p.object.metadata.name === generated);
+    return (role?.object.rules as PolicyRule[] | undefined) ?? [];
+  };
+  const { clusterRules: _c, ...rest } = base;
+  const clusterRules = rulesOf('ClusterRole');
+  return { ...rest, rules: rulesOf('Role'), ...(clusterRules.length > 0 ? { clusterRules } : {}) };
 }
 
 type PlannedCheck = Omit<VerificationCheck, 'allowed' | 'ok'>;
@@ -92,20 +129,27 @@ export function plannedChecks(exp: Expectations): { checks: PlannedCheck[]; note
   const checks: PlannedCheck[] = [];
   const notes: string[] = [];
   const atoms = exp.rules.flatMap(breakdownRule);
-  if (atoms.length > MAX_ALLOWED_CHECKS) notes.push(`Only the first ${MAX_ALLOWED_CHECKS} of ${atoms.length} requested permissions are checked one by one.`);
+  const clusterAtoms = (exp.clusterRules ?? []).flatMap(breakdownRule);
+  const total = atoms.length + clusterAtoms.length;
+  if (total > MAX_ALLOWED_CHECKS) {
+    notes.push(`Only the first ${MAX_ALLOWED_CHECKS} of ${total} requested permissions are checked one by one.`);
+  }
   const scopes: (string | undefined)[] = exp.clusterWide ? [undefined] : exp.namespaces;
-  for (const ns of scopes) {
-    for (const atom of atoms.slice(0, MAX_ALLOWED_CHECKS)) {
-      const { resource, subresource } = splitResource(atom.resources[0]);
-      checks.push({
-        verb: atom.verbs[0], group: atom.apiGroups[0], resource, ...(subresource ? { subresource } : {}), ...(ns ? { namespace: ns } : {}),
-        ...(atom.resourceNames?.[0] ? { name: atom.resourceNames[0] } : {}), expected: 'allowed', why: 'requested',
-      });
-    }
+  const allowed = (atom: PolicyRule, ns: string | undefined, why: string) => {
+    const { resource, subresource } = splitResource(atom.resources[0]);
+    checks.push({
+      verb: atom.verbs[0], group: atom.apiGroups[0], resource, ...(subresource ? { subresource } : {}),
+      ...(ns ? { namespace: ns } : {}), ...(atom.resourceNames?.[0] ? { name: atom.resourceNames[0] } : {}),
+      expected: 'allowed', why,
+    });
+  };
+  for (const ns of scopes) for (const atom of atoms.slice(0, MAX_ALLOWED_CHECKS)) allowed(atom, ns, 'requested');
+  for (const atom of clusterAtoms.slice(0, Math.max(0, MAX_ALLOWED_CHECKS - atoms.length))) {
+    allowed(atom, undefined, 'requested (cluster-scoped)');
   }
   // Denied: reading secrets (unless requested or possibly granted by a bound role).
   const secretsList: PolicyRule = { apiGroups: [''], resources: ['secrets'], verbs: ['list'] };
-  if (missingRules(exp.rules, [secretsList]).length === 0) {
+  if (missingRules([...exp.rules, ...(exp.clusterRules ?? [])], [secretsList]).length === 0) {
     notes.push('Listing secrets was requested, so it is not checked as denied.');
   } else if (exp.hasRoleRefs) {
     notes.push('A bound role may grant reading secrets, so that is not checked as denied.');

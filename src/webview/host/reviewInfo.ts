@@ -22,6 +22,13 @@ export function reviewFromReport(plan: Plan, report: PreflightReport): ReviewInf
     ...(o.status ? { status: o.status } : {}),
     ...(o.detail ? { detail: o.detail } : {}),
   }));
+  const removals = (report.plan.removals ?? []).map((r) => {
+    const { uid: _uid, resourceVersion: _rv, ...metadata } = r.object.metadata;
+    return {
+      kind: r.object.kind, name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}),
+      yaml: renderObjectYaml({ ...r.object, metadata }), status: r.action, detail: r.detail,
+    };
+  });
   const missingRules = report.missingRules.flatMap((m) =>
     m.rules.map((r) => `${formatRule(r)} ${m.namespace ? `in namespace "${m.namespace}"` : '(cluster-wide)'}`));
   const missingPermissions = report.denied.map((d) => `${d.description}${d.reason ? ` (${d.reason})` : ''}`);
@@ -31,6 +38,7 @@ export function reviewFromReport(plan: Plan, report: PreflightReport): ReviewInf
   if (report.incomplete) notes.unshift('Part of the check could not be completed here; the server\'s own check at apply time decides.');
   return {
     objects,
+    removals,
     warnings: plan.warnings,
     // An existing service account that is not there: the one thing to fix before anything else.
     problems: report.missing.map((m) => `${m.detail.charAt(0).toUpperCase()}${m.detail.slice(1)}.`),

@@ -1006,6 +1006,7 @@ function kubeconfigStep(): HTMLElement {
 /** How each object status reads in the Review's summary line and on its badge. */
 const STATUS_LEAD: Record<string, string> = {
   unchanged: 'leave unchanged', conflict: 'resolve (conflict)', use: 'use as it is', missing: 'find (missing)',
+  keep: 'keep (no longer requested)',
 };
 const STATUS_BADGE: Record<string, string> = { use: 'use as it is' };
 
@@ -1014,7 +1015,9 @@ function reviewStep(): HTMLElement {
   if (state.reviewLoading || !review) return h('section', null, loading('Planning and asking the API server for a dry run and the escalation pre-check…'));
   const escalation = review.escalation;
   const statusCounts = new Map<string, number>();
-  for (const o of review.objects) if (o.status) statusCounts.set(o.status, (statusCounts.get(o.status) ?? 0) + 1);
+  for (const o of [...review.objects, ...(review.removals ?? [])]) {
+    if (o.status) statusCounts.set(o.status, (statusCounts.get(o.status) ?? 0) + 1);
+  }
 
   let escalationBox: HTMLElement | null = null;
   if (escalation.checked && escalation.allowed) {
@@ -1055,6 +1058,7 @@ function reviewStep(): HTMLElement {
         callout('warning', 'Some objects with these names exist and were not made by sa-kubeconfig.'),
         checkbox('adopt', state.form.adoptUnmanaged, 'Take them over (they get the sa-kubeconfig label and are updated)', (checked) => { setForm({ adoptUnmanaged: checked }); requestReview(); }))
       : null,
+    removalsSection(review),
     review.objects.length ? h('h3', null, `Objects (${review.objects.length}), in apply order`) : null,
     h('div', { class: 'objects' }, review.objects.map((o, i) =>
       h('details', { class: 'object', open: true, id: `object-${i}` },
@@ -1064,6 +1068,30 @@ function reviewStep(): HTMLElement {
           o.detail ? h('span', { class: 'muted' }, ` — ${o.detail}`) : null),
         h('pre', { class: 'yaml', tabindex: '0', 'aria-label': `YAML of ${o.kind} ${o.name}` }, h('code', null, o.yaml)),
       ))),
+  );
+}
+
+/** Earlier grants of the service account this request no longer has: removed after the objects below, or kept. */
+function removalsSection(review: ReviewInfo): HTMLElement | null {
+  const removals = review.removals ?? [];
+  if (removals.length === 0) return null;
+  return h('div', { class: 'removals', id: 'removals' },
+    h('h3', null, `No longer requested (${removals.length}): `
+      + `${removals.some((r) => r.status === 'remove') ? 'removed after the objects below are in place' : 'kept'}`),
+    checkbox('keep-extra', state.form.keepExtra === true, 'Keep them (the account keeps their access)', (checked) => {
+      setForm({ keepExtra: checked });
+      requestReview();
+    }),
+    removals.map((o, i) =>
+      h('details', { class: 'removal', id: `removal-${i}` },
+        h('summary', null,
+          h('span', { class: `badge status-${o.status}` }, o.status), ' ',
+          h('span', { class: 'removal-kind' }, o.kind), ' ',
+          h('span', { class: 'mono' }, o.namespace ? `${o.namespace}/${o.name}` : o.name),
+          h('span', { class: 'muted' }, ` — ${o.detail}`)),
+        h('pre', { class: 'yaml', tabindex: '0', 'aria-label': `YAML of ${o.kind} ${o.name}` },
+          h('code', null, o.yaml)),
+      )),
   );
 }
 
