@@ -5,7 +5,7 @@ import { SaKubeconfigError } from '../../core/cluster/errors';
 import type { ProvisionRequest } from '../../core/types';
 import { expectationsFromRequest } from '../../core/verify/verify';
 import type { CommandDeps } from './deps';
-import { rememberToken, suggestedFileName } from './issue';
+import { recordInEditor, rememberToken, suggestedFileName } from './issue';
 import { withCancellableProgress } from './progress';
 
 export interface ProvisionOutcome {
@@ -31,6 +31,7 @@ export async function provisionAndOpen(deps: CommandDeps, request: ProvisionRequ
   const created = result.applyResult?.created.map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`) ?? [];
   deps.logger.info(`Provisioned ${request.namespace}/${request.serviceAccount} in ${request.context} (${result.requests} requests, ${result.durationMs} ms): created ${created.join(', ') || 'nothing (all existed)'}`);
   if (result.token) await rememberToken(deps, request, result.token);
+  await recordInEditor(deps, request.context, result.credential);
   await deps.documents.open(result.kubeconfigYaml, {
     sourceContext: request.context, namespace: request.namespace, serviceAccount: request.serviceAccount,
     suggestedFileName: suggestedFileName(request.context, request.serviceAccount), expectations: expectationsFromRequest(request),
