@@ -6,6 +6,9 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Cleanup, clusterEnv, eventually, kubectl, kubectlOk, privateTempDir, uniqueName } from '../support/cluster';
 import { clientCertificateKubeconfig, runCli, type CliRun } from '../support/users';
+import { connect } from '../../src/core/cluster/connect';
+import { isSaKubeconfigError } from '../../src/core/cluster/errors';
+import { issueCredential } from '../../src/core/credentials';
 
 const INTACT = /old credential is intact/;
 
@@ -101,6 +104,7 @@ describe('credentials through the CLI (issue 8)', function () {
   describe('a refused rotation leaves the old credential working and says so', function () {
     let ns: string;
     let old: string;
+    let rotator: string;
     before(async function () {
       ns = cleanup.namespace(uniqueName('cred-rotfail'));
       old = path.join(dir, 'rotfail-old.kubeconfig');
@@ -110,9 +114,9 @@ describe('credentials through the CLI (issue 8)', function () {
     it('a lifetime the server refuses (5m): exit 2 before any change', async function () {
       const r = await runCli(['rotate', '-n', ns, '-s', 'myexample-sa', '--duration', '5m', '--out', path.join(dir, 'rotfail-5m.kubeconfig')], env().adminKubeconfig);
       assert.notEqual(r.code, 0);
+      await keepsWorking(old, ns);
       assert.match(r.stderr, /at least 10m/);
       assert.match(r.stderr, INTACT);
-      await keepsWorking(old, ns);
     });
 
     it('a TokenRequest the caller may not make (403: no serviceaccounts/token)', async function () {
@@ -121,11 +125,27 @@ describe('credentials through the CLI (issue 8)', function () {
         '--resource=secrets,serviceaccounts,roles,rolebindings,configmaps']);
       await kubectlOk(['create', 'rolebinding', 'rotator', '-n', ns, '--role=rotator', `--user=${user}`]);
       const kubeconfig = clientCertificateKubeconfig(user, { namespace: ns });
+      rotator = kubeconfig;
       cleanup.dir(path.dirname(kubeconfig));
       const r = await runCli(['rotate', '-n', ns, '-s', 'myexample-sa', '--out', path.join(dir, 'rotfail-403.kubeconfig')], kubeconfig);
       assert.notEqual(r.code, 0);
+      await keepsWorking(old, ns);
       assert.match(r.stderr, /serviceaccounts\/token/);
       assert.match(r.stderr, INTACT);
+    });
+
+    it('core: a TokenRequest refused after the credential Secret was made takes that Secret away again (no half-made credential)', async function () {
+      const secretsBefore = await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']);
+      const conn = await connect({ kubeconfigPath: rotator });
+      try {
+        // Skipping the access check lets the request reach the server, as on a cluster whose authorizer a review cannot predict.
+        await assert.rejects(issueCredential(conn, { namespace: ns, serviceAccount: 'myexample-sa', skipAccessCheck: true }), (err: unknown) => {
+          assert.ok(isSaKubeconfigError(err, 'forbidden'), String(err));
+          assert.match(err.message, /The credential Secret "myexample-sa-cred-[a-z0-9]{5}" made for it was deleted again/);
+          return true;
+        });
+      } finally { conn.close(); }
+      await eventually(async () => (await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name'])) === secretsBefore, 10_000, 'the half-made Secret to go');
       await keepsWorking(old, ns);
     });
 
@@ -134,10 +154,10 @@ describe('credentials through the CLI (issue 8)', function () {
       writeFileSync(broken, 'clusters: [unclosed\n', { mode: 0o600 });
       const r = await runCli(['rotate', '-n', ns, '-s', 'myexample-sa', '--merge-into', broken], env().adminKubeconfig);
       assert.notEqual(r.code, 0);
+      await keepsWorking(old, ns);
       assert.match(r.stderr, /not valid YAML/);
       assert.match(r.stderr, INTACT);
       assert.equal(readFileSync(broken, 'utf8'), 'clusters: [unclosed\n');
-      await keepsWorking(old, ns);
     });
   });
 
@@ -187,10 +207,10 @@ describe('credentials through the CLI (issue 8)', function () {
     const broken = path.join(dir, 'broken.yaml');
     writeFileSync(broken, 'apiVersion: v1\nkind: Config\nclusters: {not: a list\n', { mode: 0o600 });
     const r = await runCli(['create', '-n', ns, '-s', 'myexample-sa', '--rule', 'pods:get', '--merge-into', broken], env().adminKubeconfig);
+    assert.equal(await kubectlOk(['get', 'role', `sa-kubeconfig:${ns}:myexample-sa`, '-n', ns, '-o', 'jsonpath={.rules}']), rulesBefore, 'the Role was not narrowed');
+    assert.equal(await snapshot(), before);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /Nothing in the cluster was changed/);
-    assert.equal(await snapshot(), before);
-    assert.equal(await kubectlOk(['get', 'role', `sa-kubeconfig:${ns}:myexample-sa`, '-n', ns, '-o', 'jsonpath={.rules}']), rulesBefore, 'the Role was not narrowed');
   });
 
   it('list shows each credential with its real expiry; -o json has the same fields and no token', async function () {
