@@ -1,5 +1,6 @@
 // Shared by the commands that hand out a kubeconfig for an existing service account.
 import { kubeconfigForServiceAccount, type ExistingAccountToken, type ServiceAccountKubeconfig } from '../../core/inventory';
+import { ledgerEntryFor, recordCredentials, type Credential } from '../../core/credentials';
 import type { CommandDeps } from './deps';
 import { withCancellableProgress } from './progress';
 
@@ -16,6 +17,7 @@ export async function openKubeconfigForServiceAccount(
     return kubeconfigForServiceAccount(conn, { namespace: t.namespace, serviceAccount: t.serviceAccount, token }, { signal, logger: deps.logger });
   });
   await rememberToken(deps, t, result.token);
+  await recordInEditor(deps, t.context, result.credential);
   await deps.documents.open(result.yaml, { sourceContext: t.context, namespace: t.namespace, serviceAccount: t.serviceAccount, suggestedFileName: suggestedFileName(t.context, t.serviceAccount) });
   if (result.token.shortened) {
     void deps.prompts.warn(`The cluster granted a shorter lifetime than asked: the token expires ${result.token.expiresAt}.`);
@@ -34,4 +36,15 @@ export async function rememberToken(
     context: t.context, server: conn.server, namespace: t.namespace, serviceAccount: t.serviceAccount,
     issuedAt: new Date().toISOString(), expiresAt: token.expiresAt, ...(token.secretName ? { boundSecret: token.secretName } : {}),
   });
+}
+
+/** Notes in the local ledger (never the token) that this credential went to an editor tab. Best effort. */
+export async function recordInEditor(deps: CommandDeps, context: string, credential: Credential | undefined): Promise<void> {
+  if (!credential) return;
+  try {
+    const conn = await deps.connections.get(context);
+    await recordCredentials([ledgerEntryFor(conn, credential, [{ kind: 'editor' }])]);
+  } catch (err) {
+    deps.logger.warn(`The local ledger could not be updated: ${(err as Error).message}`);
+  }
 }

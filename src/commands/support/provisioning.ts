@@ -6,7 +6,7 @@ import type { ProvisionRequest } from '../../core/types';
 import { expectationsFromPlan } from '../../core/verify/verify';
 import { describeRef } from '../../core/apply/objects';
 import type { CommandDeps } from './deps';
-import { rememberToken, suggestedFileName } from './issue';
+import { recordInEditor, rememberToken, suggestedFileName } from './issue';
 import { withCancellableProgress } from './progress';
 
 export interface ProvisionOutcome {
@@ -32,6 +32,7 @@ export async function provisionAndOpen(deps: CommandDeps, request: ProvisionRequ
   const created = result.applyResult?.created.map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`) ?? [];
   deps.logger.info(`Provisioned ${request.namespace}/${request.serviceAccount} in ${request.context} (${result.requests} requests, ${result.durationMs} ms): created ${created.join(', ') || 'nothing (all existed)'}`);
   if (result.token) await rememberToken(deps, request, result.token);
+  await recordInEditor(deps, request.context, result.credential);
   await deps.documents.open(result.kubeconfigYaml, {
     sourceContext: request.context, namespace: request.namespace, serviceAccount: request.serviceAccount,
     suggestedFileName: suggestedFileName(request.context, request.serviceAccount),
