@@ -9,7 +9,8 @@ import { kubeconfigDocumentOf } from './support/documents';
 
 /**
  * Writes the generated kubeconfig to a file the user picks, owner-only (0600) and atomically. Warns first when
- * the file would land, unignored, inside a git work tree. The untitled tab is then replaced by the saved file.
+ * the file would land, unignored, inside a git work tree. The in-memory tab is then replaced by the saved file (and
+ * its text dropped from memory).
  */
 export async function saveKubeconfigAs(deps: CommandDeps, arg?: unknown): Promise<string | undefined> {
   const { doc, info } = kubeconfigDocumentOf(deps, arg);
@@ -18,7 +19,7 @@ export async function saveKubeconfigAs(deps: CommandDeps, arg?: unknown): Promis
   const target = await deps.prompts.saveDialog({
     title: 'Save kubeconfig (written with mode 0600)',
     saveLabel: 'Save kubeconfig',
-    defaultUri: doc.isUntitled ? vscode.Uri.joinPath(folder, fileName) : doc.uri,
+    defaultUri: deps.documents.isVirtual(doc) ? vscode.Uri.joinPath(folder, fileName) : doc.uri,
     filters: { Kubeconfig: ['kubeconfig', 'yaml', 'yml', 'conf'], 'All files': ['*'] },
   });
   if (!target) return undefined;
@@ -45,11 +46,8 @@ export async function saveKubeconfigAs(deps: CommandDeps, arg?: unknown): Promis
   // `.kubeconfig` is no YAML extension VS Code knows: keep the YAML mode (and with it the CodeLens actions).
   const saved = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(vscode.Uri.file(written.path)), 'yaml');
   if (info) deps.documents.track(saved, info);
-  if (doc.isUntitled) {
-    // Replace the untitled tab by the file, without a "save changes?" prompt for text that is now on disk.
-    await vscode.window.showTextDocument(doc, { preview: false });
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-  }
+  // Replace the in-memory tab by the file.
+  if (deps.documents.isVirtual(doc)) await deps.documents.close(doc.uri);
   await vscode.window.showTextDocument(saved, { preview: false });
   void deps.prompts.info(`Saved ${written.path} (readable only by you).${written.tightenedFrom !== undefined ? ` Its permissions were ${written.tightenedFrom.toString(8)} before.` : ''}`);
   return written.path;

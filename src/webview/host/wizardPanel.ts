@@ -397,9 +397,10 @@ export class WizardPanel implements vscode.Disposable {
     void this.deps.context.globalState.update(TOKEN_CAPS_KEY, caps);
   }
 
-  /** The generated kubeconfig as an untitled editor tab (the extension's kubeconfig editor), opened once. */
+  /** The generated kubeconfig as a read-only in-memory tab (the extension's kubeconfig editor), opened once. */
   private async kubeconfigDocument(run: Run): Promise<vscode.TextDocument> {
-    const open = run.document && !run.document.isClosed ? run.document : undefined;
+    // A closed tab's text is dropped from memory: open it again from the run then.
+    const open = run.document && !run.document.isClosed && this.deps.documents.holds(run.document.uri) ? run.document : undefined;
     if (open) {
       await vscode.window.showTextDocument(open, { preview: false });
       return open;
