@@ -25,6 +25,7 @@ import { selectContext } from './selectContext';
 import { showYaml } from './showYaml';
 import { testConnection } from './testConnection';
 import { openWizardCommand } from './openWizard';
+import { notificationText } from '../editor/untrustedText';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CommandFunction = (deps: CommandDeps, ...args: any[]) => unknown;
@@ -80,7 +81,7 @@ async function runWithErrorHandling(id: string, fn: CommandFunction, deps: Comma
 }
 
 async function offerActions(id: string, fn: CommandFunction, deps: CommandDeps, args: unknown[], err: unknown): Promise<void> {
-  const choice = await vscode.window.showErrorMessage(describeError(err), 'Show Log', 'Retry');
+  const choice = await vscode.window.showErrorMessage(notificationText(describeError(err)), 'Show Log', 'Retry');
   if (choice === 'Show Log') deps.logger.show();
   else if (choice === 'Retry') await runWithErrorHandling(id, fn, deps, args).catch(() => undefined);
 }

@@ -15,7 +15,7 @@ export async function rotateToken(deps: CommandDeps, node?: unknown): Promise<Ro
   if (!t) return undefined;
   const go = await deps.prompts.confirm(
     `Rotate the token of ${t.namespace}/${t.serviceAccount}?`,
-    'A long-lived token Secret is replaced and a token-binding Secret is made again: tokens issued through them stop working at once, '
+    'A long-lived token Secret is replaced and a token-binding Secret is made again: tokens issued through them stop working within about 10 seconds, '
       + 'so every kubeconfig that holds them must be replaced by the new one. Time-bound tokens that are not bound to a Secret stay valid until they expire.',
     'Rotate',
   );

@@ -8,6 +8,7 @@ import type { BindingSummary, ServiceAccountSummary, TokenSecretSummary } from '
 import { formatRule } from '../core/plan/rules';
 import type { PolicyRule } from '../core/types';
 import type { IssuedTokenRecord } from '../commands/support/tokenMemory';
+import { markdownLiteral as md } from '../editor/untrustedText';
 import { describeError } from '../logging';
 import { keys, type ClusterTreeModel } from './model';
 
@@ -19,6 +20,15 @@ export abstract class TreeNode {
   getChildren(): Promise<TreeNode[]> {
     return Promise.resolve([]);
   }
+}
+
+/** A Markdown tooltip of data from the cluster or a kubeconfig: values are escaped (see md), links never run commands. */
+function markdownTooltip(source: string): vscode.MarkdownString {
+  const tooltip = new vscode.MarkdownString(source);
+  tooltip.isTrusted = false;
+  tooltip.supportHtml = false;
+  tooltip.supportThemeIcons = false;
+  return tooltip;
 }
 
 function flags(base: string, set: Record<string, boolean>): string {
@@ -37,7 +47,8 @@ export class ContextNode extends TreeNode {
     const item = new vscode.TreeItem(this.summary.name, this.selected ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.key;
     item.description = [this.selected ? '● selected' : '', this.summary.current ? 'current-context' : ''].filter(Boolean).join(' · ') || this.summary.server;
-    item.tooltip = new vscode.MarkdownString(`**${this.summary.name}**\n\nServer: \`${this.summary.server}\`\n\nUser: \`${this.summary.user}\`\n\nNamespace: \`${this.summary.namespace}\``);
+    const { name, server, user, namespace } = this.summary;
+    item.tooltip = markdownTooltip(`**${md(name)}**\n\nServer: ${md(server)}\n\nUser: ${md(user)}\n\nNamespace: ${md(namespace)}`);
     item.iconPath = new vscode.ThemeIcon(this.selected ? 'vm-active' : 'vm');
     item.contextValue = flags('context', { selected: this.selected, current: this.summary.current });
     return item;
@@ -108,8 +119,13 @@ export class ServiceAccountNode extends TreeNode {
     item.iconPath = new vscode.ThemeIcon(this.summary.managed ? 'verified' : 'account');
     item.description = this.summary.managed ? 'managed by sa-kubeconfig' : undefined;
     item.contextValue = flags('serviceAccount', { managed: this.summary.managed, hasToken: this.hasToken });
-    item.tooltip = new vscode.MarkdownString(
-      `**${this.namespace}/${this.name}**${this.summary.managed ? '\n\nMade by sa-kubeconfig.' : ''}${this.summary.createdAt ? `\n\nCreated ${this.summary.createdAt}` : ''}`);
+    const { managed, createdAt, description } = this.summary;
+    item.tooltip = markdownTooltip([
+      `**${md(`${this.namespace}/${this.name}`)}**`,
+      ...(description ? [md(description)] : []),
+      ...(managed ? ['Made by sa-kubeconfig.'] : []),
+      ...(createdAt ? [`Created ${md(createdAt)}`] : []),
+    ].join('\n\n'));
     return item;
   }
 
@@ -271,7 +287,7 @@ export class ErrorNode extends TreeNode {
     const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
     item.id = this.key;
     item.description = describeError(this.error);
-    item.tooltip = new vscode.MarkdownString(`${describeError(this.error)}\n\nClick to retry.`);
+    item.tooltip = markdownTooltip(`${md(describeError(this.error))}\n\nClick to retry.`);
     item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     item.contextValue = flags('error', { [this.code]: true });
     item.command = { command: 'saKubeconfig.retry', title: 'Retry', arguments: [this] };
