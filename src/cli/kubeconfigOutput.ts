@@ -1,6 +1,15 @@
 // Where a generated kubeconfig goes: --out FILE (0600, atomic), --merge-into FILE (backup, no silent clobbering), or stdout.
+// checkKubeconfigTarget checks the target BEFORE the cluster is touched (writable, parseable, no refused clash), so a
+// refusal changes nothing in the cluster.
+import { constants as fsConstants, promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { SaKubeconfigError } from '../core/cluster/errors';
+import type { CredentialDestination } from '../core/credentials/model';
 import { writeSecretFile } from '../core/fs/secretFile';
-import { CONFLICT_STRATEGIES, mergeKubeconfigIntoFile, parseKubeconfigText, type ConflictStrategy, type MergeFileResult } from '../core/kubeconfig/merge';
+import {
+  CONFLICT_STRATEGIES, KubeconfigConflictError, KubeconfigFileError, mergeKubeconfigIntoFile, parseKubeconfigText, type Clash, type ConflictStrategy,
+  type MergeFileResult,
+} from '../core/kubeconfig/merge';
 import { exclusive, stringFlag, UsageError, type FlagSpec, type FlagValues } from './args';
 import type { CliIo, OutputFormat } from './io';
 
@@ -27,7 +36,102 @@ export function checkOutputFlags(flags: FlagValues, format: OutputFormat, prints
   }
 }
 
-export async function writeKubeconfigOutput(flags: FlagValues, kubeconfigYaml: string, io: CliIo): Promise<Destination> {
+/** The entry names the new kubeconfig will have (see core/kubeconfig/build.ts), and its server. */
+export interface ExpectedEntries {
+  names: { clusters: string[]; users: string[]; contexts: string[] };
+  server?: string;
+}
+
+const nothingChanged = 'Nothing in the cluster was changed.';
+
+/** The nearest folder that exists on the way to `file`, and whether we may create files in it. */
+async function writableFolderFor(file: string): Promise<void> {
+  let dir = path.dirname(path.resolve(file));
+  for (;;) {
+    const stat = await fs.stat(dir).catch(() => undefined);
+    if (stat) {
+      if (!stat.isDirectory()) throw new SaKubeconfigError('invalidInput', `Cannot write ${file}: ${dir} is not a folder. ${nothingChanged}`);
+      try {
+        await fs.access(dir, fsConstants.W_OK | fsConstants.X_OK);
+      } catch {
+        throw new SaKubeconfigError('invalidInput', `Cannot write ${file}: the folder ${dir} is not writable. ${nothingChanged}`, { hint: 'Choose another --out/--merge-into path.' });
+      }
+      return;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return;
+    dir = parent;
+  }
+}
+
+/** What kind of thing is at `file` (following links), or undefined when nothing is. */
+async function existing(file: string): Promise<'file' | 'other' | undefined> {
+  const stat = await fs.stat(file).catch((err: NodeJS.ErrnoException) => { if (err.code === 'ENOENT') return undefined; throw err; });
+  if (!stat) return undefined;
+  return stat.isFile() ? 'file' : 'other';
+}
+
+/**
+ * Checks --out / --merge-into before anything changes in the cluster: --out must be a file we can write (not a
+ * folder); --merge-into must be a kubeconfig we can parse and write, and with --on-conflict refuse (the default) it
+ * must not hold entries of the names the new kubeconfig will use. Throws invalidInput (exit 2) or a
+ * KubeconfigConflictError (exit 4).
+ */
+export async function checkKubeconfigTarget(flags: FlagValues, expected?: ExpectedEntries): Promise<void> {
+  const out = stringFlag(flags, 'out');
+  const mergeInto = stringFlag(flags, 'merge-into');
+  const target = out ?? mergeInto;
+  if (!target) return;
+  const kind = await existing(target);
+  if (kind === 'other') {
+    throw new SaKubeconfigError('invalidInput', `${target} exists and is not a regular file (a folder?). ${nothingChanged}`, { hint: 'Name a file, e.g. ./ci.kubeconfig.' });
+  }
+  const resolved = kind ? await fs.realpath(target) : target;
+  await writableFolderFor(resolved);
+  if (!mergeInto || !kind) return;
+  let text: string;
+  try {
+    text = await fs.readFile(resolved, 'utf8');
+  } catch (err) {
+    throw new SaKubeconfigError('invalidInput', `Cannot merge into ${mergeInto}: it cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}). ${nothingChanged}`);
+  }
+  let doc;
+  try {
+    doc = parseKubeconfigText(text, mergeInto);
+  } catch (err) {
+    if (err instanceof KubeconfigFileError) throw new SaKubeconfigError('invalidInput', `${err.message} ${nothingChanged}`, { hint: 'Fix the file, or merge into another one.' });
+    throw err;
+  }
+  const strategy = (stringFlag(flags, 'on-conflict') ?? 'refuse') as ConflictStrategy;
+  if (strategy !== 'refuse' || !expected) return;
+  const clashes: Clash[] = [
+    // The user entry always differs (a new token); a context or cluster of the same name differs unless it is ours already.
+    ...(doc.users ?? []).filter((u) => expected.names.users.includes(u.name)).map((u): Clash => ({ section: 'user', name: u.name })),
+    ...(doc.clusters ?? []).filter((c) => expected.names.clusters.includes(c.name) && expected.server !== undefined && c.cluster?.server !== expected.server)
+      .map((c): Clash => ({ section: 'cluster', name: c.name })),
+  ];
+  if (clashes.length > 0) {
+    const err = new KubeconfigConflictError(clashes, mergeInto);
+    err.message += ` ${nothingChanged}`;
+    throw err;
+  }
+}
+
+/** Where the kubeconfig went, for the ledger (never the token). */
+export function ledgerDestinations(destination: Destination): CredentialDestination[] {
+  switch (destination.kind) {
+    case 'stdout': return [];
+    case 'file': return [{ kind: 'file', path: destination.path }];
+    case 'merge': {
+      const context = destination.merge.changes.find((c) => c.section === 'context' && c.action !== 'unchanged')?.name;
+      return [{ kind: 'merge', path: destination.merge.path, ...(context ? { context } : {}) }];
+    }
+  }
+}
+
+export async function writeKubeconfigOutput(
+  flags: FlagValues, kubeconfigYaml: string, io: CliIo, afterFailure = 'The service account and its credential exist in the cluster. Re-run the same command with another --out/--merge-into (or --on-conflict rename) to get the kubeconfig.',
+): Promise<Destination> {
   const out = stringFlag(flags, 'out');
   const mergeInto = stringFlag(flags, 'merge-into');
   try {
@@ -42,9 +146,7 @@ export async function writeKubeconfigOutput(flags: FlagValues, kubeconfigYaml: s
     }
   } catch (error) {
     // The credential exists in the cluster now; say how to get a kubeconfig for it without starting over.
-    if (error instanceof Error) {
-      error.message += '\nThe service account and its token exist in the cluster. Re-run the same command with another --out/--merge-into (or --on-conflict rename) to get the kubeconfig.';
-    }
+    if (error instanceof Error && afterFailure) error.message += `\n${afterFailure}`;
     throw error;
   }
   const tightened = io.protectStdout?.() === true;

@@ -1,10 +1,12 @@
 // The whole flow the CLI's `create`, the extension's quick create and the wizard all run:
 //   connect -> plan -> preflight (dry run, ownership, escalation) -> apply -> token -> kubeconfig -> verify
-// A refused preflight creates nothing. If the token or kubeconfig step fails after apply, what this run
-// created is rolled back (see apply.ts) so no half-made credential stays. A verification that finds a
+// A refused preflight creates nothing; it covers issuing the credential too (rights, and a dry run of its Secret).
+// The token step is issueCredential (core/credentials): a new credential of its own per run, never part of the
+// plan. If the token or kubeconfig step fails after apply, what this run created is rolled back (see apply.ts)
+// and the credential taken back, so no half-made credential stays. A verification that finds a
 // problem does not roll back: its report says what is wrong and the caller decides.
 
-import { FOR_SERVICE_ACCOUNT_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type DiscoveredResource, type OperationOptions, type Plan, type ProvisionRequest } from './types';
+import type { DiscoveredResource, OperationOptions, Plan, ProvisionRequest } from './types';
 import { connect, type Connection } from './cluster/connect';
 import { SaKubeconfigError } from './cluster/errors';
 import { buildPlan, targetNamespaces } from './plan/plan';
@@ -13,9 +15,11 @@ import { ValidationError } from './plan/validate';
 import { preflight, type PreflightReport } from './apply/preflight';
 import { apply, refuseUnlessOk, rollback, type ApplyResult } from './apply/apply';
 import { kubeconfigFor } from './token/kubeconfigFor';
-import { SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE, readExistingTokenSecret, type SecretObject, requestToken, waitForTokenSecret, type TokenResult } from './token/token';
+import type { TokenResult } from './token/token';
+import { issueCredential, issueSpecForTokenMode, precheckIssue, type IssuedCredential } from './credentials/issue';
+import { revokeSelected } from './credentials/revoke';
+import type { Credential } from './credentials/model';
 import { expectationsFromRequest, verifyKubeconfig, type VerificationReport } from './verify/verify';
-import { longLivedTokenSecretName, serviceAccountKey, tokenBindingSecretName } from './plan/names';
 
 export type ProvisionStep = 'connect' | 'plan' | 'preflight' | 'apply' | 'token' | 'kubeconfig' | 'verify';
 export const PROVISION_STEPS: readonly ProvisionStep[] = ['connect', 'plan', 'preflight', 'apply', 'token', 'kubeconfig', 'verify'];
@@ -52,6 +56,8 @@ export interface ProvisionResult {
   /** Absent for dry runs. */
   applyResult?: ApplyResult;
   token?: TokenSummary;
+  /** The credential issued (id, kind, Secret, real expiry); absent for dry runs. */
+  credential?: Credential;
   /** The generated kubeconfig. SECRET: it holds the token; write it with mode 0600, never log it. */
   kubeconfigYaml?: string;
   /** Context names in the generated kubeconfig (one per namespace). */
@@ -90,7 +96,6 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
   if (options.connection) progress('connect', 'skipped', `context ${conn.contextName}`);
   const before = conn.client.requestCount;
   try {
-    request = await reuseRotatedTokenSecret(conn, request, op);
     const plan = await runStep('plan', () => {
       try {
         return buildPlan(request, options.discovered ? { isNamespaced: namespacedLookupFrom(options.discovered) } : {});
@@ -116,15 +121,32 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
       throw err;
     }
 
+    // The credential's own pre-check before anything is written: its Secret's dry run (the rights were asked above).
+    // Its namespace may be one this run creates: then the server cannot dry-run into it yet.
+    const issueSpec = {
+      ...issueSpecForTokenMode(request.namespace, request.serviceAccount, request.token), skipAccessCheck: true,
+      skipDryRun: report.plan.objects.some((p) => p.object.kind === 'Namespace' && p.status === 'create'), tokenTimeoutMs: options.tokenTimeoutMs,
+    };
+    try {
+      await precheckIssue(conn, issueSpec, op);
+    } catch (err) {
+      progress('apply', 'failed', (err as Error).message.split('\n')[0]);
+      throw err;
+    }
+
     const applyResult = await runStep('apply', () => apply(conn, plan, { ...op, preflight: report }),
       (r) => `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged`);
 
     let token: TokenResult;
+    let issued: IssuedCredential | undefined;
     let kubeconfigYaml: string;
     let names: string[];
     let caSource: ProvisionResult['caSource'];
     try {
-      token = await runStep('token', () => getToken(conn, request, options), (t) => (t.expiresAt ? `expires ${t.expiresAt}` : `Secret ${t.secretName}`));
+      issued = await runStep('token', () => issueCredential(conn, { ...issueSpec, skipDryRun: true }, op),
+        (i) => `credential ${i.credential.id}${i.credential.expiresAt ? `, expires ${i.credential.expiresAt}` : ''}`);
+      token = issued.token;
+      for (const w of issued.warnings) if (!warnings.includes(w)) warnings.push(w);
       if (token.shortened) warnings.push(`The server granted a token lifetime of ${token.grantedSeconds} s, shorter than the ${token.requestedSeconds} s requested (the cluster caps token lifetimes).`);
       for (const w of token.warnings) if (!warnings.includes(w)) warnings.push(w);
       ({ kubeconfigYaml, contexts: names, caSource } = await runStep('kubeconfig', async () => {
@@ -137,6 +159,7 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
       }, (k) => `${k.contexts.length} context(s), CA from ${k.caSource}`));
     } catch (err) {
       logger?.error(`Provisioning failed after apply; rolling back what this run created.`);
+      if (issued?.credential.revocable) await revokeSelected(conn, [issued.credential], { logger, ledger: false }).catch(() => undefined);
       await rollback(conn, applyResult, logger);
       if (err instanceof SaKubeconfigError) {
         throw new SaKubeconfigError(err.code, `${err.message} Rolled back ${applyResult.rolledBack.length} object(s) this run created.`, { hint: err.hint, cause: err, details: { applyResult } });
@@ -159,46 +182,8 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
         verificationError = { code: e.code, message: e.message, hint: e.hint };
       }
     }
-    return finish({ applyResult, token: tokenSummary, kubeconfigYaml, contexts: names, caSource, verification, ...(verificationError ? { verificationError } : {}) });
+    return finish({ applyResult, token: tokenSummary, credential: issued.credential, kubeconfigYaml, contexts: names, caSource, verification, ...(verificationError ? { verificationError } : {}) });
   } finally {
     if (!options.connection) conn.close();
-  }
-}
-
-/**
- * A long-lived token Secret that `rotate` renamed (`<sa>-token-rxxxxx`) is the one to keep using: without this a
- * re-run would plan `<sa>-token` again and make a second credential. One request, only for long-lived tokens.
- */
-async function reuseRotatedTokenSecret(conn: Connection, request: ProvisionRequest, options: OperationOptions): Promise<ProvisionRequest> {
-  if (request.token.kind !== 'longLived' || request.token.secretName) return request;
-  try {
-    const list = await conn.client.request<{ items?: SecretObject[] }>({
-      method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(request.namespace)}/secrets`,
-      query: { labelSelector: `${MANAGED_BY_LABEL}=${MANAGED_BY_VALUE}`, fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` }, action: 'list token Secrets',
-    }, options);
-    const key = serviceAccountKey(request.namespace, request.serviceAccount);
-    const mine = (list.items ?? []).filter((s) => s.metadata.annotations?.[FOR_SERVICE_ACCOUNT_ANNOTATION] === key && s.metadata.annotations?.[SA_NAME_ANNOTATION] === request.serviceAccount);
-    if (mine.length === 1 && mine[0].metadata.name !== longLivedTokenSecretName(request.serviceAccount)) {
-      return { ...request, token: { kind: 'longLived', secretName: mine[0].metadata.name } };
-    }
-  } catch (err) {
-    if (!(err instanceof SaKubeconfigError) || (err.code !== 'forbidden' && err.code !== 'notFound')) throw err;
-  }
-  return request;
-}
-
-async function getToken(conn: Connection, request: ProvisionRequest, options: ProvisionOptions): Promise<TokenResult> {
-  const op: OperationOptions = { signal: options.signal, logger: options.logger };
-  const t = request.token;
-  switch (t.kind) {
-    case 'timeBound':
-      return requestToken(conn, {
-        namespace: request.namespace, serviceAccount: request.serviceAccount, durationSeconds: t.durationSeconds,
-        ...(t.bindToSecret ? { boundSecretName: tokenBindingSecretName(request.serviceAccount) } : {}),
-      }, op);
-    case 'longLived':
-      return waitForTokenSecret(conn, { namespace: request.namespace, secretName: t.secretName ?? longLivedTokenSecretName(request.serviceAccount), timeoutMs: options.tokenTimeoutMs }, op);
-    case 'existingSecret':
-      return readExistingTokenSecret(conn, { namespace: request.namespace, serviceAccount: request.serviceAccount, secretName: t.secretName }, op);
   }
 }

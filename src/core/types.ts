@@ -31,11 +31,19 @@ export type PermissionScope =
   | { kind: 'namespaces'; namespaces: string[] }
   | { kind: 'cluster' };
 
+/**
+ * How the credential is issued (core/credentials/issue.ts). Every credential is one of its own: a re-run issues a new
+ * one, and each lives until it is revoked, rotated or expires.
+ */
 export type TokenMode =
-  /** TokenRequest. durationSeconds is what we ask for; the server may grant less. */
-  | { kind: 'timeBound'; durationSeconds: number; bindToSecret?: boolean }
-  /** A kubernetes.io/service-account-token Secret that the token controller fills. */
-  | { kind: 'longLived'; secretName?: string }
+  /**
+   * TokenRequest. durationSeconds is what we ask for; the server may grant less. Bound to a new Secret of its own
+   * (deleting it revokes exactly this token) unless `unbound`: then it cannot be revoked before it expires.
+   * `bindToSecret` is what earlier versions asked for; binding is now the default and it changes nothing.
+   */
+  | { kind: 'timeBound'; durationSeconds: number; unbound?: boolean; note?: string; bindToSecret?: boolean }
+  /** A new kubernetes.io/service-account-token Secret that the token controller fills (named `secretName`, or generated). */
+  | { kind: 'longLived'; secretName?: string; note?: string }
   /** A token Secret that already exists for the service account (older clusters, OpenShift <= 4.15). */
   | { kind: 'existingSecret'; secretName: string };
 

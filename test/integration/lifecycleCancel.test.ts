@@ -1,12 +1,13 @@
 // Cancelling rotate and delete while a request that changes the cluster is in flight (the server acted, its answer
-// held back in a relay): delete says exactly what it had removed, and rotate never leaves the account without its
-// binding Secret.
+// held back in a relay): delete says exactly what it had removed, and rotate, once the new credential is delivered,
+// finishes (the old credential is revoked, the new one works).
 import * as assert from 'node:assert/strict';
 import { provision } from '../../src/core/provision';
 import type { OperationOptions, ProvisionRequest } from '../../src/core/types';
 import { connect, type Connection } from '../../src/core/cluster/connect';
 import { isSaKubeconfigError } from '../../src/core/cluster/errors';
-import { deleteManaged, rotate, type DeleteResult } from '../../src/core/inventory';
+import { deleteManaged, type DeleteResult } from '../../src/core/inventory';
+import { rotateCredentials } from '../../src/core/credentials';
 import { Cleanup, clusterEnv, currentContextOf, kubectl, kubectlOk, privateTempDir, uniqueName, writeKubeconfig } from '../support/cluster';
 import { HoldingRelay } from '../support/holdingRelay';
 
@@ -14,7 +15,7 @@ function request(namespace: string, serviceAccount: string): ProvisionRequest {
   return {
     context: currentContextOf(clusterEnv().adminKubeconfig), namespace, createNamespace: true, serviceAccount,
     rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get'] }], roleRefs: [],
-    scope: { kind: 'namespaces', namespaces: [namespace] }, token: { kind: 'timeBound', durationSeconds: 3600, bindToSecret: true }, kubeconfig: {},
+    scope: { kind: 'namespaces', namespaces: [namespace] }, token: { kind: 'timeBound', durationSeconds: 3600 }, kubeconfig: {},
   };
 }
 
@@ -61,18 +62,19 @@ describe('cancelling rotate and delete with a change in flight', function () {
     assert.equal((await kubectl(['get', 'serviceaccount', 'app', '-n', ns])).code, 0, 'the service account is still there');
   });
 
-  it('rotate: cancelled while the binding Secret\'s DELETE is in flight, it still makes the Secret again and binds the new token to it', async function () {
+  it('rotate: cancelled while the old credential\'s DELETE is in flight, it finishes: the old one is revoked, the new one works', async function () {
     const ns = cleanup.namespace(uniqueName('cancel-rot'));
-    await provision(request(ns, 'app'), { kubeconfigPath: clusterEnv().adminKubeconfig, verify: false });
-    const uidBefore = await kubectlOk(['get', 'secret', 'app-token-binding', '-n', ns, '-o', 'jsonpath={.metadata.uid}']);
-    const { outcome, heldOne } = await cancelledWhileHeld(/^DELETE \S*\/secrets\//, (conn, options) => rotate(conn, { namespace: ns, serviceAccount: 'app', kubeconfig: { server: clusterEnv().server } }, options));
-    assert.ok(heldOne, 'the binding Secret\'s delete was held');
+    const first = await provision(request(ns, 'app'), { kubeconfigPath: clusterEnv().adminKubeconfig, verify: false });
+    const oldSecret = first.credential!.secretName!;
+    const { outcome, heldOne } = await cancelledWhileHeld(/^DELETE \S*\/secrets\//, (conn, options) => rotateCredentials(conn, {
+      namespace: ns, serviceAccount: 'app', kubeconfig: { server: clusterEnv().server }, ledger: false,
+    }, async () => [], options));
+    assert.ok(heldOne, 'the old credential\'s delete was held');
     assert.ok(!(outcome instanceof Error), String(outcome));
-    const rotated = outcome as Awaited<ReturnType<typeof rotate>>;
-    assert.deepEqual(rotated.replacedSecrets, ['app-token-binding']);
-    assert.equal(rotated.token.secretName, 'app-token-binding');
-    const uidAfter = await kubectlOk(['get', 'secret', 'app-token-binding', '-n', ns, '-o', 'jsonpath={.metadata.uid}']);
-    assert.ok(uidAfter && uidAfter !== uidBefore, 'the binding Secret was made again');
+    const rotated = outcome as Awaited<ReturnType<typeof rotateCredentials>>;
+    assert.deepEqual(rotated.revokeResult!.revoked.map((c) => c.secretName), [oldSecret]);
+    assert.notEqual(rotated.credential.secretName, oldSecret);
+    assert.notEqual((await kubectl(['get', 'secret', oldSecret, '-n', ns])).code, 0, 'the old credential\'s Secret is gone');
     const dir = cleanup.dir(privateTempDir());
     const who = await kubectlOk(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: writeKubeconfig(dir, 'rotated', rotated.kubeconfigYaml) });
     assert.equal(who, `system:serviceaccount:${ns}:app`);

@@ -1,11 +1,12 @@
-// Each token mode against the real cluster, revocation (401 afterwards), rotation and the fill timeout.
+// Each credential kind against the real cluster (issued through core/credentials), revocation of exactly one
+// credential (401 afterwards), make-before-break rotation and the fill timeout.
 import * as assert from 'node:assert/strict';
 import { provision, type ProvisionResult } from '../../src/core/provision';
 import type { ProvisionRequest, TokenMode } from '../../src/core/types';
 import { connectWithKubeconfigText } from '../../src/core/cluster/connect';
 import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/cluster/errors';
 import { whoAmI } from '../../src/core/cluster/reviews';
-import { revoke, rotate } from '../../src/core/inventory';
+import { listCredentials, revokeCredentials, rotateCredentials } from '../../src/core/credentials';
 import { waitForTokenSecret } from '../../src/core/token/token';
 import { adminConnection, Cleanup, clusterEnv, currentContextOf, eventually, kubectl, kubectlOk, privateTempDir, uniqueName, writeKubeconfig } from '../support/cluster';
 
@@ -49,31 +50,50 @@ describe('token modes', function () {
     assert.equal(r.verification!.ok, true);
   });
 
-  describe('time-bound, bound to a Secret', function () {
+  describe('time-bound, bound to a Secret of its own (the default)', function () {
     let ns: string;
-    let r: ProvisionResult;
+    let first: ProvisionResult;
+    let second: ProvisionResult;
     before(async function () {
       ns = cleanup.namespace(uniqueName('tok-bound'));
-      r = await provision(request(ns, 'ci', { kind: 'timeBound', durationSeconds: 3600, bindToSecret: true }), { kubeconfigPath: env().adminKubeconfig });
+      first = await provision(request(ns, 'ci', { kind: 'timeBound', durationSeconds: 3600, note: 'pipeline a' }), { kubeconfigPath: env().adminKubeconfig });
+      second = await provision(request(ns, 'ci', { kind: 'timeBound', durationSeconds: 3600 }), { kubeconfigPath: env().adminKubeconfig, verify: false });
     });
 
-    it('creates the binding Secret and a token bound to it', async function () {
-      assert.equal(r.token!.secretName, 'ci-token-binding');
-      assert.ok(r.applyResult!.created.some((o) => o.kind === 'Secret' && o.name === 'ci-token-binding'));
-      assert.equal(await identity(r.kubeconfigYaml!), `system:serviceaccount:${ns}:ci`);
-    });
-
-    it('revoke deletes the Secret and the token then gets 401 (kubectl and core)', async function () {
+    it('each run issues a credential with a Secret of its own, annotated with the jti and the real expiry', async function () {
+      const a = first.credential!;
+      const b = second.credential!;
+      assert.equal(a.kind, 'bound');
+      assert.match(a.secretName!, /^ci-cred-[a-z0-9]{5}$/);
+      assert.notEqual(a.secretName, b.secretName);
+      assert.equal(a.id, a.jti!.replace(/-/g, '').slice(0, 8));
+      assert.deepEqual(second.applyResult!.created, [], 'the second run converges the RBAC objects and creates only its credential');
+      const annotations = JSON.parse(await kubectlOk(['get', 'secret', a.secretName!, '-n', ns, '-o', 'jsonpath={.metadata.annotations}'])) as Record<string, string>;
+      assert.equal(annotations['sa-kubeconfig.io/credential-id'], a.jti);
+      assert.equal(annotations['sa-kubeconfig.io/expires-at'], first.token!.expiresAt);
+      assert.equal(annotations['sa-kubeconfig.io/note'], 'pipeline a');
+      assert.equal(await identity(first.kubeconfigYaml!), `system:serviceaccount:${ns}:ci`);
       const admin = await adminConnection();
       try {
-        const rv = await revoke(admin, { namespace: ns, serviceAccount: 'ci' });
-        assert.deepEqual(rv.deleted.map((d) => d.name), ['ci-token-binding']);
+        const listed = await listCredentials(admin, { namespace: ns, serviceAccount: 'ci', ledger: false });
+        assert.deepEqual(listed.credentials.map((c) => c.id).sort(), [a.id, b.id].sort());
+        assert.ok(listed.credentials.every((c) => c.state === 'active' && c.expiresAt));
       } finally { admin.close(); }
-      await eventually(async () => (await identity(r.kubeconfigYaml!)) === 'error:unauthorized', 25_000, 'the bound token to be rejected');
+    });
+
+    it('revoking one credential kills exactly that token (401 within 15 s); the other keeps working', async function () {
+      const admin = await adminConnection();
+      try {
+        const rv = await revokeCredentials(admin, { namespace: ns, serviceAccount: 'ci', selection: { ids: [first.credential!.id] }, ledger: false });
+        assert.deepEqual(rv.revoked.map((c) => c.secretName), [first.credential!.secretName]);
+        assert.match(rv.notes.join(' '), /within about 10 seconds/);
+      } finally { admin.close(); }
+      await eventually(async () => (await identity(first.kubeconfigYaml!)) === 'error:unauthorized', 15_000, 'the revoked token to be rejected');
       const dir = cleanup.dir(privateTempDir());
-      const k = await kubectl(['get', 'configmaps'], { kubeconfig: writeKubeconfig(dir, 'bound', r.kubeconfigYaml!) });
-      assert.notEqual(k.code, 0);
+      const k = await kubectl(['get', 'configmaps'], { kubeconfig: writeKubeconfig(dir, 'bound', first.kubeconfigYaml!) });
       assert.match(k.stderr, /Unauthorized|must be logged in/);
+      const other = await kubectl(['get', 'configmaps'], { kubeconfig: writeKubeconfig(dir, 'other', second.kubeconfigYaml!) });
+      assert.equal(other.code, 0, other.stderr);
     });
   });
 
@@ -87,42 +107,40 @@ describe('token modes', function () {
 
     it('waits for the token controller and uses the token (no expiry)', async function () {
       assert.equal(r.token!.mode, 'longLived');
-      assert.equal(r.token!.secretName, 'ci-token');
+      assert.match(r.token!.secretName!, /^ci-cred-[a-z0-9]{5}$/);
+      assert.equal(r.credential!.kind, 'longLived');
+      assert.equal(r.credential!.id, r.token!.secretName);
       assert.equal(r.token!.expiresAt, undefined);
-      assert.match(r.kubeconfigYaml!, /revoke it by deleting Secret .*\/ci-token/);
+      assert.match(r.kubeconfigYaml!, /revoke it by deleting Secret .*\/ci-cred-/);
       assert.equal(await identity(r.kubeconfigYaml!), `system:serviceaccount:${ns}:ci`);
-      const type = await kubectlOk(['get', 'secret', 'ci-token', '-n', ns, '-o', 'jsonpath={.type}']);
+      const type = await kubectlOk(['get', 'secret', r.token!.secretName!, '-n', ns, '-o', 'jsonpath={.type}']);
       assert.equal(type, 'kubernetes.io/service-account-token');
     });
 
-    it('rotate replaces the Secret: the old token gets 401, the new one works', async function () {
+    it('rotate makes the new long-lived credential first, then revokes the old one: old gets 401, new works', async function () {
       const admin = await adminConnection();
       let rotated;
       try {
-        rotated = await rotate(admin, { namespace: ns, serviceAccount: 'ci' });
+        rotated = await rotateCredentials(admin, { namespace: ns, serviceAccount: 'ci', ledger: false }, async () => []);
       } finally { admin.close(); }
-      assert.deepEqual(rotated.replacedSecrets, ['ci-token']);
-      assert.match(rotated.token.secretName!, /^ci-token-r[a-z0-9]{5}$/);
+      assert.equal(rotated.credential.kind, 'longLived');
+      assert.deepEqual(rotated.revokeResult!.revoked.map((c) => c.secretName), [r.token!.secretName]);
       assert.notEqual(rotated.kubeconfigYaml.match(/token: (\S+)/)![1], r.kubeconfigYaml!.match(/token: (\S+)/)![1]);
       assert.equal(await identity(rotated.kubeconfigYaml), `system:serviceaccount:${ns}:ci`);
-      await eventually(async () => (await identity(r.kubeconfigYaml!)) === 'error:unauthorized', 25_000, 'the old long-lived token to be rejected');
+      await eventually(async () => (await identity(r.kubeconfigYaml!)) === 'error:unauthorized', 15_000, 'the old long-lived token to be rejected');
       r = { ...r, kubeconfigYaml: rotated.kubeconfigYaml };
-      // Running create again keeps using the rotated Secret instead of making a second credential.
-      const again = await provision(r.plan.request, { kubeconfigPath: env().adminKubeconfig, verify: false });
-      assert.equal(again.token!.secretName, rotated.token.secretName);
-      assert.deepEqual(again.applyResult!.created, []);
       const secrets = (await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name'])).trim().split('\n').sort();
-      assert.deepEqual(secrets, [`secret/${rotated.token.secretName}`]);
+      assert.deepEqual(secrets, [`secret/${rotated.credential.secretName}`]);
     });
 
-    it('revoke deletes the long-lived Secret and the token then gets 401', async function () {
+    it('revoke --all deletes the long-lived Secret and the token then gets 401', async function () {
       const admin = await adminConnection();
       try {
-        const rv = await revoke(admin, { namespace: ns, serviceAccount: 'ci' });
-        assert.equal(rv.deleted.length, 1);
-        assert.match(rv.deleted[0].name, /^ci-token-r/);
+        const rv = await revokeCredentials(admin, { namespace: ns, serviceAccount: 'ci', selection: { all: true }, ledger: false });
+        assert.equal(rv.revoked.length, 1);
+        assert.match(rv.revoked[0].secretName!, /^ci-cred-/);
       } finally { admin.close(); }
-      await eventually(async () => (await identity(r.kubeconfigYaml!)) === 'error:unauthorized', 25_000, 'the revoked token to be rejected');
+      await eventually(async () => (await identity(r.kubeconfigYaml!)) === 'error:unauthorized', 15_000, 'the revoked token to be rejected');
       const dir = cleanup.dir(privateTempDir());
       const k = await kubectl(['get', 'configmaps'], { kubeconfig: writeKubeconfig(dir, 'll', r.kubeconfigYaml!) });
       assert.match(k.stderr, /Unauthorized|must be logged in/);
@@ -142,6 +160,7 @@ describe('token modes', function () {
     const r = await provision(req, { kubeconfigPath: clusterEnv().adminKubeconfig });
     assert.equal(r.token!.mode, 'existingSecret');
     assert.equal(r.token!.secretName, 'legacy-token-abcde');
+    assert.deepEqual([r.credential!.kind, r.credential!.id], ['legacy', 'legacy-token-abcde']);
     assert.equal(await identity(r.kubeconfigYaml!), `system:serviceaccount:${ns}:legacy`);
   });
 

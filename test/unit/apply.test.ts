@@ -113,7 +113,10 @@ describe('apply: preflight decisions', function () {
     const plan = buildPlan(request);
     plan.objects.forEach((o) => { o.status = o.object.kind === 'Role' ? 'update' : 'create'; });
     const checks = actionsToCheck(plan).map((a) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.namespace ?? '-'}`);
-    assert.deepEqual(checks, ['create namespaces -', 'create serviceaccounts ns', 'patch roles ns', 'create rolebindings ns', 'create serviceaccounts/token ns']);
+    // The credential (a Secret of its own, then a token bound to it) is not in the plan, but its rights are checked with it.
+    assert.deepEqual(checks, ['create namespaces -', 'create serviceaccounts ns', 'patch roles ns', 'create rolebindings ns', 'create secrets ns', 'create serviceaccounts/token ns']);
+    const unbound = actionsToCheck({ ...plan, request: { ...request, token: { kind: 'timeBound', durationSeconds: 3600, unbound: true } } });
+    assert.ok(!unbound.some((a) => a.resource === 'secrets'));
   });
 
   it('explains a refusal line by line', function () {

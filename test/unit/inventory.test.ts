@@ -2,7 +2,7 @@
 import * as assert from 'node:assert/strict';
 import {
   assembleInventory, bindingsFor, bindsServiceAccount, countTokenSecretsByOwner, namespacesFromBindings, parseServiceAccountPage,
-  roleRefsOf, rotatedSecretName, secretMeta, tokenSecretsFor, unreadableRoleReason, withRules, type BindingSummary, type RawBinding,
+  roleRefsOf, secretMeta, tokenSecretsFor, unreadableRoleReason, withRules, type BindingSummary, type RawBinding,
 } from '../../src/core/inventory';
 import { SaKubeconfigError } from '../../src/core/cluster/errors';
 
@@ -113,9 +113,4 @@ describe('inventory (pure)', function () {
     assert.deepEqual(sa.bindings[1].rules, rules);
   });
 
-  it('rotated Secret names get one rotation suffix that does not grow', function () {
-    const once = rotatedSecretName('ci-token');
-    assert.match(once, /^ci-token-r[a-z0-9]{5}$/);
-    assert.match(rotatedSecretName(once), /^ci-token-r[a-z0-9]{5}$/);
-  });
 });

@@ -130,25 +130,13 @@ describe('buildPlan', () => {
     assert.deepEqual(summary(objects), ['ServiceAccount/myexample/myexample-sa', `ClusterRoleBinding/${BASE}:clusterrole:view`]);
   });
 
-  it('adds a service-account-token Secret for long-lived tokens', () => {
-    const objects = objectsOf(tutorialRequest({ token: { kind: 'longLived' } }));
-    const secret = objects[objects.length - 1];
-    assert.equal(secret.kind, 'Secret');
-    assert.equal(secret.metadata.name, 'myexample-sa-token');
-    assert.equal(secret.metadata.namespace, 'myexample');
-    assert.equal(secret.type, 'kubernetes.io/service-account-token');
-    assert.equal(secret.metadata.annotations?.['kubernetes.io/service-account.name'], 'myexample-sa');
-    assert.equal(secret.data, undefined);
-    assert.equal(objectsOf(tutorialRequest({ token: { kind: 'longLived', secretName: 'ci-token' } })).at(-1)?.metadata.name, 'ci-token');
-  });
-
-  it('adds an empty binding Secret for time-limited tokens bound to a Secret, and nothing otherwise', () => {
-    const bound = objectsOf(tutorialRequest({ token: { kind: 'timeBound', durationSeconds: 3600, bindToSecret: true } })).at(-1);
-    assert.equal(bound?.kind, 'Secret');
-    assert.equal(bound?.type, 'Opaque');
-    assert.equal(bound?.metadata.name, 'myexample-sa-token-binding');
-    assert.ok(!objectsOf(tutorialRequest()).some((o) => o.kind === 'Secret'));
-    assert.ok(!objectsOf(tutorialRequest({ token: { kind: 'existingSecret', secretName: 'old-token' } })).some((o) => o.kind === 'Secret'));
+  it('never plans a credential Secret: each credential is issued on its own (core/credentials), never converged or pruned', () => {
+    for (const token of [
+      { kind: 'longLived' as const }, { kind: 'longLived' as const, secretName: 'ci-token' }, { kind: 'timeBound' as const, durationSeconds: 3600, bindToSecret: true },
+      { kind: 'timeBound' as const, durationSeconds: 3600 }, { kind: 'existingSecret' as const, secretName: 'old-token' },
+    ]) {
+      assert.ok(!objectsOf(tutorialRequest({ token })).some((o) => o.kind === 'Secret'), JSON.stringify(token));
+    }
   });
 
   it('is deterministic', () => {
@@ -193,7 +181,7 @@ describe('renderPlanYaml', () => {
 
   it('never contains Secret data', () => {
     const plan = buildPlan(tutorialRequest({ token: { kind: 'longLived' } }));
-    plan.objects.at(-1)!.object.data = { token: Buffer.from('super-secret-token').toString('base64') };
+    plan.objects.push({ object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'myexample' }, data: { token: Buffer.from('super-secret-token').toString('base64') } } });
     const text = renderPlanYaml(plan);
     assert.ok(!text.includes(Buffer.from('super-secret-token').toString('base64')));
     assert.ok(!/^data:/m.test(text));

@@ -1,76 +1,114 @@
-// `sa-kubeconfig rotate`: a new token (and kubeconfig) for a service account sa-kubeconfig made.
-import { rotate } from '../../core/inventory';
-import { parseDuration } from '../../core/plan/duration';
-import { verifyKubeconfig } from '../../core/verify/verify';
-import { booleanFlag, listFlag, stringFlag, type ParsedArgs } from '../args';
+// `sa-kubeconfig rotate`: make before break. A new credential is issued, its kubeconfig verified and written where
+// asked, and only then are the old credential(s) revoked (or, with --grace, marked superseded). Everything that can
+// be refused is checked first (lifetime, output target); a failure before the revocation leaves the old credential
+// working and says so.
+import { assertValidDuration, OLD_INTACT, rotateCredentials, type Credential } from '../../core/credentials';
+import { defaultNamePrefix } from '../../core/kubeconfig/build';
+import { formatDuration, parseDuration } from '../../core/plan/duration';
+import { booleanFlag, exclusive, listFlag, stringFlag, type ParsedArgs } from '../args';
 import { CONNECTION_FLAGS, OUTPUT_FLAG, SERVICE_ACCOUNT_FLAGS, VERBOSE_FLAG, outputFormat, withServiceAccount, type Command } from '../command';
-import { EXIT, printResult, stderrLogger, VerificationFailedError, type CliIo } from '../io';
-import { KUBECONFIG_OUTPUT_FLAGS, checkOutputFlags, describeDestination, destinationSummary, messageWriter, writeKubeconfigOutput } from '../kubeconfigOutput';
+import { EXIT, printResult, type CliIo } from '../io';
+import {
+  KUBECONFIG_OUTPUT_FLAGS, checkKubeconfigTarget, checkOutputFlags, describeDestination, destinationSummary, ledgerDestinations, messageWriter,
+  writeKubeconfigOutput, type Destination,
+} from '../kubeconfigOutput';
 
 export const rotateCommand: Command = {
   name: 'rotate',
-  summary: 'Issue a new token for a service account sa-kubeconfig made, and write a new kubeconfig.',
-  usage: 'sa-kubeconfig rotate -s NAME [-n NS] [--duration 24h] [--out FILE | --merge-into FILE] [flags]',
+  summary: 'Replace a service account\'s credential(s) with a new one, make before break, and write the new kubeconfig.',
+  usage: 'sa-kubeconfig rotate -s NAME [-n NS] [--duration 24h] [--grace 15m] [--out FILE | --merge-into FILE] [flags]',
   flags: [
     ...CONNECTION_FLAGS,
     ...SERVICE_ACCOUNT_FLAGS,
-    { name: 'duration', short: 'd', type: 'string', value: 'DURATION', description: 'Lifetime of a new time-limited token (default 24h).' },
+    { name: 'duration', short: 'd', type: 'string', value: 'DURATION', description: 'Lifetime of the new token (default 24h; at least 10m).' },
+    { name: 'long-lived', type: 'boolean', description: 'Make the new credential a long-lived token Secret (default: as the old ones were).' },
+    { name: 'note', type: 'string', value: 'TEXT', description: 'A note on the new credential, e.g. "github-actions deploy".' },
+    { name: 'credential', short: 'c', type: 'string', repeatable: true, value: 'ID', description: 'Replace only this credential (id or Secret name; repeatable). Default: every active one sa-kubeconfig made.' },
+    { name: 'grace', type: 'string', value: 'DURATION', description: 'Keep the old credential(s) working, marked superseded; "revoke --expired" revokes them after this long.' },
     { name: 'namespaces', type: 'list', value: 'A,B', description: 'Contexts for these namespaces (default: where its RoleBindings are).' },
     { name: 'server', type: 'string', value: 'URL', description: 'API server URL for the kubeconfig (default: the context\'s).' },
     { name: 'insecure', type: 'boolean', description: 'Turn TLS verification off in the kubeconfig. Avoid.' },
     { name: 'name-prefix', type: 'string', value: 'PREFIX', description: 'Name of the kubeconfig entries (default: <context>-<service account>).' },
     ...KUBECONFIG_OUTPUT_FLAGS,
-    { name: 'no-verify', type: 'boolean', description: 'Skip checking that the cluster accepts the new token.' },
+    { name: 'no-verify', type: 'boolean', description: 'Skip checking that the cluster accepts the new token before the old one is revoked.' },
     OUTPUT_FLAG,
     VERBOSE_FLAG,
   ],
-  details: 'A long-lived token Secret, or the Secret time-limited tokens are bound to, is deleted and made again, which\n' +
-    'revokes the old token(s). Unbound time-limited tokens stay valid until they expire.',
+  details: 'Order: the new credential is issued (a token bound to a new Secret of its own), verified, written to --out/\n'
+    + '--merge-into (or stdout), and only then are the old credential(s) revoked: they stop working within about 10\n'
+    + 'seconds (the API server\'s token cache). If anything fails before that, the old credential is intact and the\n'
+    + 'error says so. With --grace the old ones keep working and are listed as superseded; "sa-kubeconfig revoke\n'
+    + '--superseded" (any time) or "--expired" (after the grace period) revokes them.\n\n'
+    + 'Examples:\n'
+    + '  sa-kubeconfig rotate -n ci -s deployer --out ci.kubeconfig\n'
+    + '  sa-kubeconfig rotate -n ci -s deployer --grace 15m --merge-into ~/.kube/config --on-conflict overwrite',
   run: runRotate,
 };
 
+function describe(c: Credential): string {
+  return `${c.id}${c.secretName && c.secretName !== c.id ? ` (Secret ${c.secretName})` : ''}`;
+}
+
 async function runRotate(parsed: ParsedArgs, io: CliIo): Promise<number> {
+  try {
+    return await rotateChecked(parsed, io);
+  } catch (err) {
+    // Everything that throws out of here happened before the old credential was revoked.
+    if (err instanceof Error && !err.message.includes(OLD_INTACT)) err.message += ` ${OLD_INTACT}`;
+    throw err;
+  }
+}
+
+async function rotateChecked(parsed: ParsedArgs, io: CliIo): Promise<number> {
   const { flags } = parsed;
   const format = outputFormat(flags);
   checkOutputFlags(flags, format);
+  exclusive(flags, ['long-lived', 'duration']);
   const durationSeconds = parseDuration(stringFlag(flags, 'duration') ?? '24h');
-  const logger = stderrLogger(io, booleanFlag(flags, 'verbose'));
+  assertValidDuration(durationSeconds);
+  const graceText = stringFlag(flags, 'grace');
+  const graceSeconds = graceText !== undefined ? parseDuration(graceText) : undefined;
   const namespaces = listFlag(flags, 'namespaces');
   const server = stringFlag(flags, 'server');
   const namePrefix = stringFlag(flags, 'name-prefix');
-  const { namespace, serviceAccount, result } = await withServiceAccount(parsed, io, async (t) => ({
-    namespace: t.namespace,
-    serviceAccount: t.serviceAccount,
-    result: await rotate(t.conn, {
-      namespace: t.namespace,
-      serviceAccount: t.serviceAccount,
-      durationSeconds,
-      ...(namespaces.length > 0 ? { namespaces } : {}),
-      kubeconfig: {
-        ...(server ? { server } : {}),
-        ...(booleanFlag(flags, 'insecure') ? { insecureSkipTlsVerify: true } : {}),
-        ...(namePrefix ? { namePrefix } : {}),
-      },
-    }, { logger: t.logger, signal: io.signal }),
-  }));
-  const destination = await writeKubeconfigOutput(flags, result.kubeconfigYaml, io);
-  // The rules were checked when the account was created; here it matters that the cluster accepts the new token.
-  const verification = booleanFlag(flags, 'no-verify')
-    ? undefined
-    : await verifyKubeconfig(result.kubeconfigYaml, { namespaces: [namespace], rules: [], hasRoleRefs: true }, { logger, signal: io.signal });
-  const data = { token: result.token, contexts: result.contexts, replacedSecrets: result.replacedSecrets, warnings: result.warnings, ...destinationSummary(destination), verifiedAs: verification?.whoami?.username ?? null };
-  if (format !== 'text') printResult(io, format, data, () => '');
-  else {
-    const t = result.token;
-    messageWriter(io, destination)([
-      `New token for ${serviceAccount}: ${t.expiresAt ? `expires ${t.expiresAt}` : `does not expire (Secret ${t.secretName})`}.`,
-      ...(result.replacedSecrets.length > 0 ? [`Replaced Secret(s) ${result.replacedSecrets.join(', ')}: the old token(s) no longer work.`] : []),
-      ...describeDestination(destination),
-      `Contexts: ${result.contexts.join(', ')}.`,
-      verification ? `Verified: the cluster accepts the new token${verification.whoami ? ` as ${verification.whoami.username}` : ''}.` : 'Not verified (--no-verify).',
-    ].join('\n') + '\n');
-  }
-  for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
-  if (verification && !verification.ok) throw new VerificationFailedError('The cluster does not accept the new token as expected.');
-  return EXIT.ok;
+  const note = stringFlag(flags, 'note');
+  const credentialIds = listFlag(flags, 'credential');
+  return withServiceAccount(parsed, io, async ({ conn, namespace, serviceAccount, logger }) => {
+    const prefix = namePrefix ?? defaultNamePrefix(conn.contextName, serviceAccount);
+    await checkKubeconfigTarget(flags, { names: { clusters: [prefix], users: [prefix], contexts: [prefix] }, server: server ?? conn.server });
+    let destination: Destination = { kind: 'stdout' };
+    const result = await rotateCredentials(conn, {
+      namespace, serviceAccount, durationSeconds, ...(booleanFlag(flags, 'long-lived') ? { kind: 'longLived' as const } : {}),
+      ...(note ? { note } : {}), ...(credentialIds.length > 0 ? { credentialIds } : {}), ...(graceSeconds ? { graceSeconds } : {}),
+      ...(namespaces.length > 0 ? { namespaces } : {}), verify: !booleanFlag(flags, 'no-verify'),
+      kubeconfig: { ...(server ? { server } : {}), ...(booleanFlag(flags, 'insecure') ? { insecureSkipTlsVerify: true } : {}), ...(namePrefix ? { namePrefix } : {}) },
+    }, async (fresh) => {
+      destination = await writeKubeconfigOutput(flags, fresh.kubeconfigYaml, io, '');
+      return ledgerDestinations(destination);
+    }, { logger, signal: io.signal });
+    const revoked = result.revokeResult?.revoked ?? [];
+    const failed = result.revokeResult?.failed ?? [];
+    const data = {
+      credential: result.credential, token: result.token, contexts: result.contexts, replaced: result.replaced, revoked,
+      failed: failed.map((f) => ({ credential: f.credential, message: f.message })), ...(result.revokeAfter ? { revokeAfter: result.revokeAfter } : {}),
+      ...destinationSummary(destination), verifiedAs: result.verifiedAs ?? null, warnings: result.warnings,
+    };
+    if (format !== 'text') printResult(io, format, data, () => '');
+    else {
+      const c = result.credential;
+      messageWriter(io, destination)([
+        `New credential ${describe(c)} for ${namespace}/${serviceAccount}: ${c.expiresAt ? `expires ${c.expiresAt}` : 'does not expire'}.`,
+        ...describeDestination(destination),
+        `Contexts: ${result.contexts.join(', ')}.`,
+        result.verifiedAs ? `Verified: the cluster accepts the new token as ${result.verifiedAs}.` : 'Not verified (--no-verify).',
+        ...(result.revokeAfter
+          ? [`Superseded (still working): ${result.replaced.map(describe).join(', ') || 'none'}; "sa-kubeconfig revoke --superseded" revokes them, `
+            + `"--expired" from ${result.revokeAfter} (grace ${formatDuration(graceSeconds ?? 0)}).`]
+          : revoked.length > 0 ? [`Revoked the old credential(s) ${revoked.map(describe).join(', ')}: they stop working within about 10 seconds.`] : []),
+        ...failed.map((f) => `Could not revoke ${describe(f.credential)}: ${f.message}. The new credential is in place; revoke the old one with "sa-kubeconfig revoke".`),
+      ].join('\n') + '\n');
+    }
+    for (const w of result.warnings) io.stderr(`warning: ${w}\n`);
+    return failed.length > 0 ? EXIT.failure : EXIT.ok;
+  });
 }

@@ -12,6 +12,8 @@ export interface Target {
   serviceAccount?: string;
   managed?: boolean;
   tokenSecret?: string;
+  /** A credential's id (short jti or Secret name), e.g. from a credential node of the tree. */
+  credentialId?: string;
   issuedToken?: IssuedTokenRecord;
 }
 
@@ -36,7 +38,7 @@ export async function targetOf(arg: unknown): Promise<Target> {
 function isPlainTarget(arg: unknown): arg is Target {
   if (typeof arg !== 'object' || arg === null) return false;
   const keys = Object.keys(arg);
-  return keys.length > 0 && keys.every((k) => ['context', 'namespace', 'serviceAccount', 'managed', 'tokenSecret', 'issuedToken'].includes(k));
+  return keys.length > 0 && keys.every((k) => ['context', 'namespace', 'serviceAccount', 'managed', 'tokenSecret', 'credentialId', 'issuedToken'].includes(k));
 }
 
 export async function pickContext(deps: CommandDeps, target: Target): Promise<string | undefined> {

@@ -13,6 +13,7 @@ import type { Connection } from '../cluster/connect';
 import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
 import { accessReview, rulesReview, type AccessAttributes, type RulesReview } from '../cluster/reviews';
 import { mapLimit } from '../cluster/util';
+import { issueAccessChecks, issueSpecForTokenMode } from '../credentials/issue';
 import { breakdownRule, formatRule, missingRules } from '../plan/rules';
 import {
   createBody, describeRef, diffOwned, groupOf, immutableChanges, isManaged, managedFor, objectPath, ownedMergePatch, pluralOf, refOf, type ObjectRef,
@@ -115,15 +116,11 @@ export function actionsToCheck(plan: Plan): (AccessAttributes & { description: s
     if (p.status === 'create') add({ verb: 'create', group, resource, namespace: o.metadata.namespace }, `create ${resource}${where(o.metadata.namespace)}`);
     if (p.status === 'update') add({ verb: 'patch', group, resource, namespace: o.metadata.namespace }, `patch ${resource}${where(o.metadata.namespace)}`);
   }
-  const t = plan.request.token;
-  if (t.kind === 'timeBound') {
-    add({ verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespace: plan.request.namespace }, `create serviceaccounts/token in namespace "${plan.request.namespace}"`);
-    if (t.bindToSecret) add({ verb: 'get', group: '', resource: 'secrets', namespace: plan.request.namespace }, `get secrets in namespace "${plan.request.namespace}"`);
-  } else {
-    add({ verb: 'get', group: '', resource: 'secrets', namespace: plan.request.namespace }, `get secrets in namespace "${plan.request.namespace}"`);
-    if (t.kind === 'existingSecret') {
-      add({ verb: 'get', group: '', resource: 'serviceaccounts', namespace: plan.request.namespace }, `get serviceaccounts in namespace "${plan.request.namespace}"`);
-    }
+  // Issuing the credential (core/credentials/issue.ts) needs these too; asked here so that a refusal changes nothing.
+  const spec = issueSpecForTokenMode(plan.request.namespace, plan.request.serviceAccount, plan.request.token);
+  for (const { description, ...a } of issueAccessChecks(spec)) add(a, description);
+  if (plan.request.token.kind === 'existingSecret') {
+    add({ verb: 'get', group: '', resource: 'serviceaccounts', namespace: plan.request.namespace }, `get serviceaccounts in namespace "${plan.request.namespace}"`);
   }
   return [...seen.values()];
 }

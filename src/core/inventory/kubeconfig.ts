@@ -1,16 +1,21 @@
 // A kubeconfig for a service account that already exists (the tree's "Generate kubeconfig", "New token" and
 // "Check access"): a fresh token, one context per namespace its RoleBindings reach, a header that says what it
-// may do. Changes nothing in the cluster except issuing the token. The kubeconfig itself is kubeconfigFor's, as
-// for provision and rotate.
+// may do. Changes nothing in the cluster except issuing the credential (issueCredential: by default a token bound
+// to a new Secret of its own, so it can be revoked alone). The kubeconfig itself is kubeconfigFor's, as for
+// provision and rotate.
 import type { Connection } from '../cluster/connect';
-import { readExistingTokenSecret, requestToken, type TokenResult } from '../token/token';
+import type { TokenResult } from '../token/token';
+import { issueCredential } from '../credentials/issue';
+import type { Credential } from '../credentials/model';
 import { kubeconfigFor } from '../token/kubeconfigFor';
 import type { OperationOptions } from '../types';
 import { namespacesFromBindings, roleRefsOf } from './parse';
 import { fetchServiceAccountDetails } from './read';
 
 export type ExistingAccountToken =
-  | { kind: 'timeBound'; durationSeconds: number; boundSecretName?: string }
+  /** A new credential: bound to a Secret of its own unless `unbound` (then it cannot be revoked before it expires). */
+  | { kind: 'timeBound'; durationSeconds: number; unbound?: boolean; note?: string }
+  | { kind: 'longLived'; note?: string }
   | { kind: 'existingSecret'; secretName?: string };
 
 export interface ServiceAccountKubeconfigRequest {
@@ -30,15 +35,21 @@ export interface ServiceAccountKubeconfig {
   namespaces: string[];
   /** Everything about the token but the token. */
   token: Omit<TokenResult, 'token' | 'secretCaPem'>;
+  /** The credential issued: its id, kind, Secret and real expiry. */
+  credential: Credential;
   warnings: string[];
 }
 
 export async function kubeconfigForServiceAccount(conn: Connection, req: ServiceAccountKubeconfigRequest, options: OperationOptions = {}): Promise<ServiceAccountKubeconfig> {
   const details = await fetchServiceAccountDetails(conn, req.namespace, req.serviceAccount, options);
   const namespaces = req.namespaces && req.namespaces.length > 0 ? req.namespaces : namespacesFromBindings(req.namespace, details.bindings);
-  const tokenResult: TokenResult = req.token.kind === 'timeBound'
-    ? await requestToken(conn, { namespace: req.namespace, serviceAccount: req.serviceAccount, durationSeconds: req.token.durationSeconds, boundSecretName: req.token.boundSecretName }, options)
-    : await readExistingTokenSecret(conn, { namespace: req.namespace, serviceAccount: req.serviceAccount, secretName: req.token.secretName }, options);
+  const t = req.token;
+  const issued = await issueCredential(conn, {
+    namespace: req.namespace, serviceAccount: req.serviceAccount,
+    ...(t.kind === 'timeBound' ? { kind: t.unbound ? 'unbound' : 'bound', durationSeconds: t.durationSeconds } : t.kind === 'longLived' ? { kind: 'longLived' } : { kind: 'existing', secretName: t.secretName }),
+    ...(t.kind !== 'existingSecret' && t.note ? { note: t.note } : {}),
+  }, options);
+  const tokenResult: TokenResult = issued.token;
   const k = await kubeconfigFor(conn, {
     serviceAccount: req.serviceAccount,
     serviceAccountNamespace: req.namespace,
@@ -48,5 +59,5 @@ export async function kubeconfigForServiceAccount(conn: Connection, req: Service
     roleRefs: roleRefsOf(details.bindings),
   }, tokenResult, options);
   const { token: _secret, secretCaPem: _ca, ...token } = tokenResult;
-  return { yaml: k.kubeconfigYaml, contextNames: k.contexts, namespaces, token, warnings: k.warnings };
+  return { yaml: k.kubeconfigYaml, contextNames: k.contexts, namespaces, token, credential: issued.credential, warnings: [...issued.warnings, ...k.warnings] };
 }

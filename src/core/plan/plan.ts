@@ -10,7 +10,7 @@ import {
   type ProvisionRequest,
   type RoleReference,
 } from '../types';
-import { bindingName, generatedRoleName, longLivedTokenSecretName, serviceAccountKey, tokenBindingSecretName } from './names';
+import { bindingName, generatedRoleName, serviceAccountKey } from './names';
 import { formatRule, normalizeRules } from './rules';
 import { builtInNamespacedLookup, type NamespacedLookup } from './scope';
 import { assertValidRequest } from './validate';
@@ -119,17 +119,8 @@ export function buildPlan(request: ProvisionRequest, options: PlanOptions = {}):
     }
   }
 
-  const token = request.token;
-  if (token.kind === 'longLived') {
-    const name = token.secretName ?? longLivedTokenSecretName(sa);
-    objects.push({
-      apiVersion: 'v1', kind: 'Secret', metadata: metadata(name, saNamespace, { [SERVICE_ACCOUNT_NAME_ANNOTATION]: sa }),
-      type: 'kubernetes.io/service-account-token',
-    });
-  } else if (token.kind === 'timeBound' && token.bindToSecret) {
-    // An empty Opaque Secret: the TokenRequest is bound to it, so deleting it revokes the token early.
-    objects.push({ apiVersion: 'v1', kind: 'Secret', metadata: metadata(tokenBindingSecretName(sa), saNamespace), type: 'Opaque' });
-  }
+  // The credential (its Secret and token) is not part of the plan: core/credentials/issue.ts issues a new one per run,
+  // and a re-run converges the objects above without touching earlier credentials.
 
   const warnings = riskWarnings({ request, clusterScopedRules: clusterWide ? [] : clusterScoped }).map((w) => w.message);
   const clusterRoleReason = clusterRoleReasonFor(clusterWide, clusterScoped, request.roleRefs);

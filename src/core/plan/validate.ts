@@ -65,7 +65,7 @@ export function suggestName(value: string, dotsAllowed = false): string | undefi
 
 /** TokenRequest refuses less than ten minutes; kube-apiserver caps the rest (`--service-account-max-token-expiration`). */
 export const MIN_TOKEN_SECONDS = 600;
-const MAX_TOKEN_SECONDS = 2 ** 32 - 1;
+export const MAX_TOKEN_SECONDS = 2 ** 32 - 1;
 
 /** Problems in one rule, prefixed with where it is, e.g. "rule 2". */
 export function checkRule(rule: PolicyRule, where: string): string[] {

@@ -79,11 +79,11 @@ export function tokenRequestPath(namespace: string, serviceAccount: string): str
 
 export async function requestToken(
   conn: Connection,
-  args: { namespace: string; serviceAccount: string; durationSeconds: number; boundSecretName?: string },
+  args: { namespace: string; serviceAccount: string; durationSeconds: number; boundSecretName?: string; boundSecret?: { name: string; uid: string } },
   options: OperationOptions = {},
 ): Promise<TokenResult> {
-  let bound: { name: string; uid?: string } | undefined;
-  if (args.boundSecretName) {
+  let bound: { name: string; uid?: string } | undefined = args.boundSecret;
+  if (!bound && args.boundSecretName) {
     const secret = await conn.client.request<{ metadata: { uid: string } }>({
       method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(args.namespace)}/secrets/${encodeURIComponent(args.boundSecretName)}`,
       action: `get the Secret "${args.boundSecretName}" to bind the token to`,
@@ -127,7 +127,8 @@ export function backoffDelay(attempt: number): number {
 }
 
 /**
- * Waits until the token controller has filled the Secret (token and ca.crt), polling with backoff.
+ * Waits until the token controller has filled the Secret with its token, polling with backoff. Not for ca.crt: a
+ * cluster without a root CA file never fills it, and the kubeconfig's CA comes from elsewhere first (findCa).
  * Times out with a clear error when nothing fills it (no kube-controller-manager, or the SA is missing).
  */
 export async function waitForTokenSecret(
@@ -142,8 +143,8 @@ export async function waitForTokenSecret(
     const secret = await conn.client.getOptional<SecretObject>({ path, action: `read the token Secret "${args.secretName}"` }, options);
     if (!secret) throw new SaKubeconfigError('notFound', `The token Secret "${args.secretName}" in namespace "${args.namespace}" disappeared while waiting for its token (the token controller deletes it when its service account does not exist).`);
     const filled = readTokenSecret(secret);
-    if (filled && filled.caPem !== undefined) {
-      return { mode: 'longLived', token: filled.token, secretName: args.secretName, secretCaPem: filled.caPem, warnings: [] };
+    if (filled) {
+      return { mode: 'longLived', token: filled.token, secretName: args.secretName, ...(filled.caPem ? { secretCaPem: filled.caPem } : {}), warnings: [] };
     }
     if (Date.now() >= deadline) {
       throw new SaKubeconfigError('timeout', `The token Secret "${args.secretName}" in namespace "${args.namespace}" was not filled with a token within ${Math.round(timeoutMs / 1000)} s.`, {
