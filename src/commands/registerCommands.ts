@@ -18,6 +18,8 @@ import { openKubeconfigFile } from './openKubeconfigFile';
 import { quickCreate } from './quickCreate';
 import { refreshTree } from './refreshTree';
 import { retryNode } from './retryNode';
+import { revokeCredential } from './revokeCredential';
+import { revokeCredentials } from './revokeCredentials';
 import { revokeToken } from './revokeToken';
 import { rotateToken } from './rotateToken';
 import { saveKubeconfigAs } from './saveKubeconfigAs';
@@ -38,6 +40,8 @@ export const COMMANDS: Record<string, CommandFunction> = {
   'saKubeconfig.newToken': newToken,
   'saKubeconfig.rotateToken': rotateToken,
   'saKubeconfig.revokeToken': revokeToken,
+  'saKubeconfig.revokeCredential': revokeCredential,
+  'saKubeconfig.revokeCredentials': revokeCredentials,
   'saKubeconfig.checkAccess': checkAccess,
   'saKubeconfig.showYaml': showYaml,
   'saKubeconfig.deleteServiceAccount': deleteServiceAccount,

@@ -43,6 +43,7 @@ export async function saveKubeconfigAs(deps: CommandDeps, arg?: unknown): Promis
   }
   const written = await writeSecretFile(file, doc.getText());
   deps.logger.info(`Saved kubeconfig to ${written.path} (mode 0600)`);
+  await deps.documents.recordWritten(info, { kind: 'file', path: written.path });
   // `.kubeconfig` is no YAML extension VS Code knows: keep the YAML mode (and with it the CodeLens actions).
   const saved = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(vscode.Uri.file(written.path)), 'yaml');
   if (info) deps.documents.track(saved, info);

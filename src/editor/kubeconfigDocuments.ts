@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
+import type { Credential, CredentialDestination } from '../core/credentials';
 import type { Logger } from '../core/types';
 import type { Expectations } from '../core/verify/verify';
 
@@ -19,7 +20,12 @@ export interface GeneratedKubeconfigInfo {
   suggestedFileName: string;
   /** What Test connection should expect (from the request that made it); otherwise it only reports. */
   expectations?: Expectations;
+  /** The credential the kubeconfig holds (no token): where it is written goes into the local ledger. */
+  credential?: Credential;
 }
+
+/** Notes in the local ledger (never a token) where this machine wrote a credential. */
+export type RecordDestination = (info: GeneratedKubeconfigInfo & { credential: Credential }, destination: CredentialDestination) => Promise<void>;
 
 export const KUBECONFIG_EDITOR_CONTEXT_KEY = 'saKubeconfig.kubeconfigEditor';
 /** The URI scheme of our in-memory kubeconfig documents. package.json's keybinding names it too. */
@@ -129,7 +135,7 @@ export class KubeconfigDocuments implements vscode.Disposable, vscode.CodeLensPr
   private readonly subscriptions: vscode.Disposable[] = [];
   private counter = 0;
 
-  constructor(private readonly logger: Logger) {
+  constructor(private readonly logger: Logger, private readonly record?: RecordDestination) {
     this.subscriptions.push(
       this.lensesChanged,
       this.fileSystem,
@@ -152,7 +158,18 @@ export class KubeconfigDocuments implements vscode.Disposable, vscode.CodeLensPr
     this.track(doc, info);
     const editor = await vscode.window.showTextDocument(doc, { preview: false });
     this.updateContextKey(editor);
+    await this.recordWritten(info, { kind: 'editor' });
     return editor;
+  }
+
+  /** Records in the local ledger where the document's credential went (a file, a merge, the editor). Never throws. */
+  async recordWritten(info: GeneratedKubeconfigInfo | undefined, destination: CredentialDestination): Promise<void> {
+    if (!info?.credential || !this.record) return;
+    try {
+      await this.record({ ...info, credential: info.credential }, destination);
+    } catch (err) {
+      this.logger.warn(`Could not note in the local ledger where credential ${info.credential.id} went: ${(err as Error).message}`);
+    }
   }
 
   track(doc: vscode.TextDocument, info: GeneratedKubeconfigInfo): void {

@@ -16,7 +16,7 @@ export async function openKubeconfigForServiceAccount(
     return kubeconfigForServiceAccount(conn, { namespace: t.namespace, serviceAccount: t.serviceAccount, token }, { signal, logger: deps.logger });
   });
   await rememberToken(deps, t, result.token);
-  await deps.documents.open(result.yaml, { sourceContext: t.context, namespace: t.namespace, serviceAccount: t.serviceAccount, suggestedFileName: suggestedFileName(t.context, t.serviceAccount) });
+  await deps.documents.open(result.yaml, { sourceContext: t.context, namespace: t.namespace, serviceAccount: t.serviceAccount, suggestedFileName: suggestedFileName(t.context, t.serviceAccount), credential: result.credential });
   if (result.token.shortened) {
     void deps.prompts.warn(`The cluster granted a shorter lifetime than asked: the token expires ${result.token.expiresAt}.`);
   }

@@ -34,6 +34,7 @@ export async function provisionAndOpen(deps: CommandDeps, request: ProvisionRequ
   await deps.documents.open(result.kubeconfigYaml, {
     sourceContext: request.context, namespace: request.namespace, serviceAccount: request.serviceAccount,
     suggestedFileName: suggestedFileName(request.context, request.serviceAccount), expectations: expectationsFromRequest(request),
+    ...(result.credential ? { credential: result.credential } : {}),
   });
   deps.tree.refresh(`ctx/${request.context}`);
   const problems = [...result.warnings];
