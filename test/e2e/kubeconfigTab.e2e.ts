@@ -91,13 +91,22 @@ describe('The kubeconfig tab is in memory only', function () {
     await page.locator('.editor-group-container.active .codelens-decoration', { hasText: 'Save as…' }).first().waitFor({ state: 'visible', timeout: 10_000 });
     const title = await wb!.activeEditorTitle();
     await shot('open');
-    assert.equal(title.replace('\u2215', '/'), `kubeconfig for ${NAMESPACE}/${SERVICE_ACCOUNT}`, `tab title: ${title}`);
     // Typing into it changes nothing: the document is read-only, never dirty.
     await page.locator('.editor-group-container.active .editor-instance .monaco-editor .view-lines').first().click();
     await page.keyboard.press('Control+End');
     await page.keyboard.type('x');
     await page.waitForTimeout(500);
     const dirtyTabs = await page.locator('.editor-group-container.active .tabs-container .tab.active.dirty').count();
+    // The new credential shows under the service account (with the ledger's "opened in the editor" in its tooltip).
+    // Old versions (before credential nodes) have no such row: that part is skipped for them.
+    await rowOf(SERVICE_ACCOUNT).locator('.monaco-tl-twistie').click();
+    const credentialRow = wb!.view('Clusters').locator('.pane-body .monaco-list-row', { hasText: 'bound token' }).first();
+    if (await credentialRow.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false)) {
+      await credentialRow.hover();
+      await page.locator('.monaco-hover, .workbench-hover', { hasText: 'Written by this machine' }).first()
+        .waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+      await shot('credential-node');
+    }
     // VS Code backs dirty documents up about a second after a change; give it ample time.
     await page.waitForTimeout(3_000);
 
@@ -111,6 +120,7 @@ describe('The kubeconfig tab is in memory only', function () {
     const holding = filesContaining(stateDir, token).map((p) => p.slice(stateDir.length + 1));
     assert.deepEqual(holding, [], `files under code-server's state folder (user data, HOME, XDG, TMPDIR) hold the token`);
     assert.equal(dirtyTabs, 0, 'the kubeconfig tab never became dirty');
+    assert.equal(title.replace('\u2215', '/'), `kubeconfig for ${NAMESPACE}/${SERVICE_ACCOUNT}`, `tab title: ${title}`);
     // Nor does any editor of the reloaded window show it.
     const visible = await page.locator('.monaco-editor .view-lines').allInnerTexts();
     assert.ok(!visible.some((t) => t.includes(token.slice(-40))), 'no editor shows the token after the reload');

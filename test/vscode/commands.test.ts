@@ -104,7 +104,7 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(contextValue(node), 'serviceAccount+managed+hasToken');
     const kids = await children(a, node);
     assert.ok(kids.some((k) => contextValue(k).startsWith('binding+managed')));
-    assert.ok(kids.some((k) => contextValue(k) === 'token+issued+bound'), 'the issued TokenRequest shows with its expiry and its binding Secret');
+    assert.ok(kids.some((k) => contextValue(k) === 'credential+bound+active+revocable+managed'), 'the issued credential shows, bound to a Secret of its own');
   });
 
   it('Save as… writes a 0600 file (the save dialog answered by the test) and replaces the in-memory tab', async () => {
@@ -294,14 +294,17 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(oldWorks, false, 'the old token was revoked with its binding Secret');
   });
 
-  it('Revoke token on an issued, bound token node: the token gets 401', async () => {
+  it('Revoke Credential on the rotated credential\'s node: the token gets 401', async () => {
     const a = await api();
     const fresh = join(scratch, 'rotated.kubeconfig');
     const saNode = await childByLabel(a, await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns), sa);
-    const tokenNodes = (await children(a, saNode)).filter((k) => contextValue(k) === 'token+issued+bound');
-    assert.ok(tokenNodes.length > 0, 'bound tokens are listed under the service account');
-    const prompts = new ScriptedPrompts([[/Revoke by deleting Secret/, 'Revoke']]);
-    await withPrompts(a, prompts, () => a.commands['saKubeconfig.revokeToken'](a.deps, tokenNodes.at(-1)) as Promise<unknown>);
+    const credentialNodes = (await children(a, saNode)).filter((k) => contextValue(k) === 'credential+bound+active+revocable+managed');
+    assert.ok(credentialNodes.length > 0, 'bound credentials are listed under the service account');
+    for (const node of credentialNodes) {
+      const prompts = new ScriptedPrompts([[/^Revoke credential/, 'Revoke']]);
+      await withPrompts(a, prompts, () => a.commands['saKubeconfig.revokeCredential'](a.deps, node) as Promise<unknown>);
+      prompts.assertDone();
+    }
     let works = true;
     for (let i = 0; i < 30 && works; i++) {
       works = kubectlOk(['get', 'pods'], { kubeconfig: fresh });
