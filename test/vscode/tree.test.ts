@@ -200,7 +200,7 @@ describe('Clusters tree (real cluster)', function () {
     };
 
     // A service account whose description annotation is Markdown.
-    const sa = 'described';
+    const sa = 'aaa-described'; // sorts onto the first page of the namespace's 230 service accounts
     kubectl(['-n', ns, 'create', 'serviceaccount', sa]);
     kubectl(['-n', ns, 'annotate', 'serviceaccount', sa, `kubernetes.io/description=${hostile}`]);
     a.deps.tree.refresh();
@@ -214,7 +214,9 @@ describe('Clusters tree (real cluster)', function () {
     }
 
     // A user whose name is Markdown: the context's tooltip, and the server's 403 message that quotes the user name.
-    const user = `*evil* [run](command:saKubeconfig.refresh) <b>${uniqueName('x')}</b>`;
+    // No "/" (openssl's -subj would take it for the next name component), at most 64 characters (a CN's limit), no
+    // "<" (the API server HTML-escapes user names in its Forbidden messages; the annotation above covers HTML).
+    const user = `*e* _u_ [r](command:saKubeconfig.refresh) ${Date.now().toString(36).slice(-6)}`;
     const file = clientCertificateKubeconfig(user);
     a.deps.location.setOverride(file);
     try {
