@@ -73,6 +73,10 @@ describe('Credentials in the tree (real cluster)', function () {
     kubectl(['-n', ns, 'create', 'serviceaccount', sa]);
   });
 
+  before(async () => {
+    if (haveCluster()) (await api()).deps.tree.refresh();
+  });
+
   after(() => {
     if (haveCluster()) kubectl(['delete', 'namespace', ns, '--wait=false']);
   });
