@@ -70,9 +70,14 @@ describe('The kubeconfig tab is in memory only', function () {
     await rowOf(SERVICE_ACCOUNT).click({ button: 'right' });
     const item = page.locator('.context-view .monaco-menu .action-item', { hasText: 'Generate Kubeconfig for This Service Account' }).first();
     await item.waitFor({ state: 'visible', timeout: 10_000 });
-    await item.click();
+    const lifetimeTitle = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Token lifetime' });
+    // A click that lands while the menu is still animating in is dropped: click again while the menu stays open.
+    for (let attempt = 0; attempt < 3; attempt++) {
+      if (await item.isVisible()) await item.click().catch(() => undefined);
+      if (await lifetimeTitle.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) break;
+    }
     const input = wb!.quickInput();
-    await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Token lifetime' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await lifetimeTitle.waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill('1 hour');
     await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: '1 hour' }).first().waitFor({ state: 'visible' });
     await input.press('Enter');
