@@ -4,6 +4,7 @@ import { findPreset } from '../core/plan/presets';
 import { parseRules } from '../core/plan/rules';
 import type { PermissionScope, PolicyRule, ProvisionRequest, RoleReference, TokenMode } from '../core/types';
 import { requestProblems, ValidationError } from '../core/plan/validate';
+import { noteProblems } from '../core/credentials/model';
 import { booleanFlag, exclusive, listFlag, stringFlag, UsageError, type FlagSpec, type FlagValues } from './args';
 
 export const DEFAULT_DURATION = '24h';
@@ -23,7 +24,9 @@ export const REQUEST_FLAGS: FlagSpec[] = [
   { name: 'namespaces', type: 'list', value: 'A,B', description: 'Grant the permissions in these namespaces (default: the service account\'s namespace); one context each.' },
   { name: 'cluster-wide', type: 'boolean', description: 'Grant the permissions in every namespace (ClusterRole + ClusterRoleBinding).' },
   { name: 'duration', short: 'd', type: 'string', value: 'DURATION', description: `Time-limited token lifetime, e.g. 90m, 24h, 7d (default ${DEFAULT_DURATION}; the server may grant less).` },
-  { name: 'bind-to-secret', type: 'boolean', description: 'Bind the time-limited token to a Secret, so that "revoke" can invalidate it early.' },
+  { name: 'unbound', type: 'boolean', description: 'Issue a time-limited token bound to nothing. It CANNOT be revoked before it expires (only deleting the service account ends it). Default: bound to a Secret of its own.' },
+  { name: 'note', type: 'string', value: 'TEXT', description: 'A note on the credential, shown by "list", e.g. "github-actions deploy".' },
+  { name: 'bind-to-secret', type: 'boolean', description: 'Accepted for older scripts: every time-limited token is bound to a Secret of its own now.' },
   { name: 'long-lived', type: 'boolean', description: 'Use a non-expiring token Secret (kubernetes.io/service-account-token) instead.' },
   { name: 'existing-secret', type: 'string', value: 'NAME', description: 'Use the token of an existing token Secret of the service account (older clusters, OpenShift <= 4.15).' },
   { name: 'adopt', type: 'boolean', description: 'Take over same-named objects that sa-kubeconfig did not make (they get its label, are updated, and "delete" removes them; otherwise they are a conflict).' },
@@ -55,15 +58,23 @@ class Problems {
 
 function tokenMode(flags: FlagValues, problems: Problems): TokenMode {
   exclusive(flags, ['duration', 'long-lived', 'existing-secret']);
+  exclusive(flags, ['unbound', 'long-lived', 'existing-secret']);
+  exclusive(flags, ['unbound', 'bind-to-secret']);
   if (booleanFlag(flags, 'bind-to-secret') && (flags['long-lived'] || flags['existing-secret'])) {
     throw new UsageError('--bind-to-secret applies to time-limited tokens only; drop it, or --long-lived/--existing-secret.');
   }
-  if (booleanFlag(flags, 'long-lived')) return { kind: 'longLived' };
+  const note = stringFlag(flags, 'note');
+  if (note !== undefined) problems.take(() => { const p = noteProblems(note); if (p.length > 0) throw new ValidationError(p); }, undefined);
+  const withNote = note ? { note } : {};
+  if (booleanFlag(flags, 'long-lived')) return { kind: 'longLived', ...withNote };
   const existing = stringFlag(flags, 'existing-secret');
-  if (existing !== undefined) return { kind: 'existingSecret', secretName: existing };
+  if (existing !== undefined) {
+    if (note !== undefined) throw new UsageError('--note applies to new credentials; --existing-secret uses a token Secret that exists.');
+    return { kind: 'existingSecret', secretName: existing };
+  }
   const durationSeconds = problems.take(() => parseDuration(stringFlag(flags, 'duration') ?? DEFAULT_DURATION), undefined);
   // A duration that did not parse is already a problem; a valid stand-in keeps it from being reported twice.
-  return { kind: 'timeBound', durationSeconds: durationSeconds ?? 3600, ...(booleanFlag(flags, 'bind-to-secret') ? { bindToSecret: true } : {}) };
+  return { kind: 'timeBound', durationSeconds: durationSeconds ?? 3600, ...(booleanFlag(flags, 'unbound') ? { unbound: true } : {}), ...withNote };
 }
 
 function scope(flags: FlagValues): PermissionScope {

@@ -17,7 +17,7 @@ export async function checkAccess(deps: CommandDeps, node?: unknown): Promise<Ve
     const conn = await deps.connections.get(t.context);
     const options = { signal, logger: deps.logger };
     say('issuing a short-lived token for the check');
-    const k = await kubeconfigForServiceAccount(conn, { namespace: t.namespace, serviceAccount: t.serviceAccount, token: { kind: 'timeBound', durationSeconds: MIN_TOKEN_SECONDS } }, options);
+    const k = await kubeconfigForServiceAccount(conn, { namespace: t.namespace, serviceAccount: t.serviceAccount, token: { kind: 'timeBound', durationSeconds: MIN_TOKEN_SECONDS, unbound: true } }, options);
     say('asking the server');
     return verifyKubeconfig(k.yaml, { namespaces: k.namespaces, rules: [], hasRoleRefs: true }, options);
   });

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { readExistingTokenSecret, requestToken } from '../core/token/token';
+import { issueCredential } from '../core/credentials';
 import type { CommandDeps } from './support/deps';
 import { rememberToken } from './support/issue';
 import { pickTokenMode } from './support/lifetimes';
@@ -25,13 +25,14 @@ export async function copyToken(deps: CommandDeps, node?: unknown): Promise<bool
     if (!mode || mode.kind !== 'timeBound') return false;
     durationSeconds = mode.durationSeconds;
   }
-  const result = await withCancellableProgress(`Getting a token for ${t.namespace}/${t.serviceAccount}`, async (signal) => {
+  const issued = await withCancellableProgress(`Getting a token for ${t.namespace}/${t.serviceAccount}`, async (signal) => {
     const conn = await deps.connections.get(t.context);
-    const options = { signal, logger: deps.logger };
-    return t.tokenSecret
-      ? readExistingTokenSecret(conn, { namespace: t.namespace, serviceAccount: t.serviceAccount, secretName: t.tokenSecret }, options)
-      : requestToken(conn, { namespace: t.namespace, serviceAccount: t.serviceAccount, durationSeconds }, options);
+    // A new token is a credential of its own (bound to a new Secret): it can be revoked alone.
+    return issueCredential(conn, t.tokenSecret
+      ? { namespace: t.namespace, serviceAccount: t.serviceAccount, kind: 'existing', secretName: t.tokenSecret }
+      : { namespace: t.namespace, serviceAccount: t.serviceAccount, kind: 'bound', durationSeconds, note: 'copied to the clipboard' }, { signal, logger: deps.logger });
   });
+  const result = issued.token;
   await vscode.env.clipboard.writeText(result.token);
   await rememberToken(deps, t, result);
   deps.tree.refreshServiceAccount(t.context, t.namespace);

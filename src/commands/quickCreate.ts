@@ -83,8 +83,8 @@ export async function askQuickCreateRequest(deps: CommandDeps, node?: unknown): 
   return {
     context, namespace, createNamespace, serviceAccount, rules, roleRefs,
     scope: { kind: 'namespaces', namespaces: [namespace] },
-    // Bound to a Secret, so that "Revoke token" can cut it off before it expires.
-    token: token.kind === 'timeBound' ? { ...token, bindToSecret: true } : token,
+    // issueCredential binds a time-bound token to a Secret of its own, so that "Revoke" can cut it off before it expires.
+    token,
     kubeconfig: {},
   };
 }

@@ -2,6 +2,7 @@
 // The page keeps a WizardForm; when the user reviews or applies, formToRequest() turns it into the request that
 // core plans, checks and provisions. Everything here is pure, so unit tests cover it without a webview.
 
+import { noteProblems } from '../core/credentials/model';
 import type { DiscoveredResource, PolicyRule, ProvisionRequest, RoleReference } from '../core/types';
 import { parseDuration } from '../core/plan/duration';
 import { requestProblems, checkDns1123Label, checkDns1123Subdomain, checkServerUrl, checkRbacName, ValidationError } from '../core/plan/validate';
@@ -35,7 +36,10 @@ export interface WizardForm {
   tokenKind: TokenChoice;
   /** e.g. "24h", "90m", "7d". */
   tokenLifetime: string;
-  bindToSecret: boolean;
+  /** A token bound to nothing: it cannot be revoked before it expires. Default false (bound to a Secret of its own). */
+  unbound: boolean;
+  /** A note on the credential (one line), shown in lists: e.g. "github-actions deploy". */
+  credentialNote: string;
   longLivedSecretName: string;
   existingSecretName: string;
 
@@ -63,7 +67,8 @@ export function emptyForm(): WizardForm {
     extraNamespaces: '',
     tokenKind: 'timeBound',
     tokenLifetime: DEFAULT_TOKEN_LIFETIME,
-    bindToSecret: false,
+    unbound: false,
+    credentialNote: '',
     longLivedSecretName: '',
     existingSecretName: '',
     server: '',
@@ -195,6 +200,7 @@ export interface FieldProblems {
   tokenLifetime?: string;
   longLivedSecretName?: string;
   existingSecretName?: string;
+  credentialNote?: string;
   server?: string;
   namePrefix?: string;
   picks?: string;
@@ -224,6 +230,8 @@ export function fieldProblems(form: WizardForm): FieldProblems {
   } else if (form.tokenKind === 'existingSecret' && form.existingSecretName === '') {
     out.existingSecretName = 'Pick one of the service account\'s token Secrets.';
   }
+  const note = noteProblems(form.credentialNote.trim() || undefined)[0];
+  if (note && form.tokenKind !== 'existingSecret') out.credentialNote = note;
   if (form.server !== '') {
     const p = checkServerUrl(form.server);
     if (p) out.server = p;
@@ -255,11 +263,12 @@ export function formToRequest(form: WizardForm): FormRequest {
       problems.push(err instanceof ValidationError ? err.problems[0] : String(err));
     }
   }
+  const note = form.credentialNote.trim() ? { note: form.credentialNote.trim() } : {};
   const token: ProvisionRequest['token'] =
     form.tokenKind === 'timeBound'
-      ? { kind: 'timeBound', durationSeconds, ...(form.bindToSecret ? { bindToSecret: true } : {}) }
+      ? { kind: 'timeBound', durationSeconds, ...(form.unbound ? { unbound: true } : {}), ...note }
       : form.tokenKind === 'longLived'
-        ? { kind: 'longLived', ...(form.longLivedSecretName.trim() ? { secretName: form.longLivedSecretName.trim() } : {}) }
+        ? { kind: 'longLived', ...(form.longLivedSecretName.trim() ? { secretName: form.longLivedSecretName.trim() } : {}), ...note }
         : { kind: 'existingSecret', secretName: form.existingSecretName };
 
   const kubeconfig: ProvisionRequest['kubeconfig'] = {};

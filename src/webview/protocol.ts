@@ -257,8 +257,8 @@ const provisionRequest = shape(
       cluster: shape({ kind: oneOf('cluster') }),
     }),
     token: tagged('kind', {
-      timeBound: shape({ kind: oneOf('timeBound'), durationSeconds: int(1, 2 ** 32 - 1) }, { bindToSecret: bool }),
-      longLived: shape({ kind: oneOf('longLived') }, { secretName: str(253) }),
+      timeBound: shape({ kind: oneOf('timeBound'), durationSeconds: int(1, 2 ** 32 - 1) }, { unbound: bool, note: str(200), bindToSecret: bool }),
+      longLived: shape({ kind: oneOf('longLived') }, { secretName: str(253), note: str(200) }),
       existingSecret: shape({ kind: oneOf('existingSecret'), secretName: nonEmpty() }),
     }),
     kubeconfig: shape({}, { server: str(2048), insecureSkipTlsVerify: bool, namePrefix: str(253) }),

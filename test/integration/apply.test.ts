@@ -69,10 +69,25 @@ describe('preflight and apply', function () {
     });
   });
 
-  it('the restricted user may create what it holds (service accounts read access) in its namespace', async function () {
+  it('a revocable credential needs "create secrets": the restricted user (no rights on secrets) is refused with exactly that, nothing created', async function () {
+    const env = clusterEnv();
+    const sa = uniqueName('nosecrets');
+    await assert.rejects(provision(request(env.restrictedKubeconfig, 'restricted-ns', sa, { rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list'] }] }), { kubeconfigPath: env.restrictedKubeconfig }), (err: unknown) => {
+      assert.ok(err instanceof SaKubeconfigError, String(err));
+      const report = err.details as PreflightReport;
+      assert.deepEqual(report.denied.map((d) => d.description), ['create secrets in namespace "restricted-ns"']);
+      assert.match(err.message, /create secrets in namespace "restricted-ns"/);
+      return true;
+    });
+    assert.equal(await exists('serviceaccount', sa, 'restricted-ns'), false);
+  });
+
+  it('the restricted user may create what it holds (service accounts read access) in its namespace, with an unbound token', async function () {
     const env = clusterEnv();
     const sa = uniqueName('ok');
-    const r = await provision(request(env.restrictedKubeconfig, 'restricted-ns', sa, { rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list'] }] }), { kubeconfigPath: env.restrictedKubeconfig });
+    const r = await provision(request(env.restrictedKubeconfig, 'restricted-ns', sa, {
+      rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list'] }], token: { kind: 'timeBound', durationSeconds: 3600, unbound: true },
+    }), { kubeconfigPath: env.restrictedKubeconfig });
     try {
       assert.equal(r.preflight.ok, true);
       assert.equal(r.verification!.ok, true);
@@ -214,7 +229,8 @@ describe('preflight and apply', function () {
       }), (err: unknown) => {
         assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
         const result = (err.details as { applyResult: ApplyResult }).applyResult;
-        assert.deepEqual(result.rolledBack.map((o) => o.kind), ['Secret', 'RoleBinding', 'Role', 'ServiceAccount', 'Namespace']);
+        // Cancelled before the credential's own Secret was made (it is not part of the plan): the plan's objects go.
+        assert.deepEqual(result.rolledBack.map((o) => o.kind), ['RoleBinding', 'Role', 'ServiceAccount', 'Namespace']);
         assert.deepEqual(result.rollbackFailed, []);
         return true;
       });

@@ -48,7 +48,8 @@ describe('an existing service account is used as it is', function () {
     assert.equal(r.preflight.plan.objects[0].status, 'use');
     assert.match(r.preflight.plan.objects[0].detail!, /not made by sa-kubeconfig\); used as it is/);
     assert.deepEqual(r.applyResult!.used.map((o) => `${o.kind}/${o.name}`), ['ServiceAccount/app']);
-    assert.deepEqual(r.applyResult!.created.map((o) => o.kind), ['Role', 'RoleBinding', 'Secret']);
+    assert.deepEqual(r.applyResult!.created.map((o) => o.kind), ['Role', 'RoleBinding']);
+    assert.match(r.credential!.secretName!, /^app-cred-/, 'the credential is issued on its own, outside the plan');
     assert.deepEqual(r.applyResult!.updated, []);
     assert.equal(r.verification!.ok, true);
     assert.deepEqual(await accountState(ns, 'app'), before, 'the account is exactly as it was: same labels, same resourceVersion');
@@ -80,7 +81,8 @@ describe('an existing service account is used as it is', function () {
     await assert.rejects(provision(request(ns, 'app', { token: { kind: 'longLived' } }), { kubeconfigPath: clusterEnv().adminKubeconfig, signal: ac.signal, onProgress }), (err: unknown) => {
       assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
       const result = (err.details as { applyResult: ApplyResult }).applyResult;
-      assert.deepEqual(result.rolledBack.map((o) => o.kind), ['Secret', 'RoleBinding', 'Role']);
+      // Cancelled before the credential's Secret was made: only the RBAC objects were there to roll back.
+      assert.deepEqual(result.rolledBack.map((o) => o.kind), ['RoleBinding', 'Role']);
       assert.deepEqual(result.used.map((o) => o.kind), ['ServiceAccount']);
       return true;
     });

@@ -79,7 +79,11 @@ describe('requestFromFlags', () => {
 
   it('maps token, scope and kubeconfig flags', () => {
     const request = parse(['-s', 'a', '--rule', 'pods:get', '--duration', '1h30m', '--bind-to-secret', '--namespaces', 'x,y', '--insecure', '--server', 'https://h:6443', '--name-prefix', 'p', '--adopt']);
-    assert.deepEqual(request.token, { kind: 'timeBound', durationSeconds: 5400, bindToSecret: true });
+    // Every time-limited token is bound to a Secret of its own now: --bind-to-secret is accepted and changes nothing.
+    assert.deepEqual(request.token, { kind: 'timeBound', durationSeconds: 5400 });
+    assert.deepEqual(parse(['-s', 'a', '--rule', 'pods:get', '--unbound', '--note', 'ci deploy']).token, { kind: 'timeBound', durationSeconds: 86400, unbound: true, note: 'ci deploy' });
+    assert.deepEqual(parse(['-s', 'a', '--rule', 'pods:get', '--long-lived', '--note', 'n']).token, { kind: 'longLived', note: 'n' });
+    assert.throws(() => parse(['-s', 'a', '--rule', 'pods:get', '--unbound', '--long-lived']), /--unbound.*--long-lived|--long-lived.*--unbound/);
     assert.deepEqual(request.scope, { kind: 'namespaces', namespaces: ['x', 'y'] });
     assert.deepEqual(request.kubeconfig, { server: 'https://h:6443', insecureSkipTlsVerify: true, namePrefix: 'p' });
     assert.equal(request.adoptUnmanaged, true);

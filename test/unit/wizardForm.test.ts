@@ -71,8 +71,9 @@ describe('wizard form → ProvisionRequest', () => {
   });
 
   it('maps each token choice', () => {
-    assert.deepEqual(formToRequest(form({ picks: tutorialPicks, tokenLifetime: '1h30m', bindToSecret: true })).request.token,
-      { kind: 'timeBound', durationSeconds: 5400, bindToSecret: true });
+    assert.deepEqual(formToRequest(form({ picks: tutorialPicks, tokenLifetime: '1h30m' })).request.token, { kind: 'timeBound', durationSeconds: 5400 });
+    assert.deepEqual(formToRequest(form({ picks: tutorialPicks, tokenLifetime: '1h30m', unbound: true, credentialNote: ' ci deploy ' })).request.token,
+      { kind: 'timeBound', durationSeconds: 5400, unbound: true, note: 'ci deploy' });
     assert.deepEqual(formToRequest(form({ picks: tutorialPicks, tokenKind: 'longLived' })).request.token, { kind: 'longLived' });
     assert.deepEqual(formToRequest(form({ picks: tutorialPicks, tokenKind: 'longLived', longLivedSecretName: ' ci-token ' })).request.token,
       { kind: 'longLived', secretName: 'ci-token' });

@@ -14,7 +14,13 @@ import { CONNECTION_FLAGS, OUTPUT_FLAG, RULE_SYNTAX_HELP, VERBOSE_FLAG, connectF
 import { DEFAULT_DURATION, REQUEST_FLAGS, requestFromFlags } from '../createRequest';
 import { EXIT, printResult, stderrLogger, VerificationFailedError, type CliIo, type OutputFormat } from '../io';
 import { describeVerification, verificationSummary } from './verify';
-import { KUBECONFIG_OUTPUT_FLAGS, checkOutputFlags, describeDestination, destinationSummary, messageWriter, writeKubeconfigOutput, type Destination } from '../kubeconfigOutput';
+import {
+  KUBECONFIG_OUTPUT_FLAGS, checkKubeconfigTarget, checkOutputFlags, describeDestination, destinationSummary, ledgerDestinations, messageWriter,
+  writeKubeconfigOutput, type Destination,
+} from '../kubeconfigOutput';
+import { ledgerEntryFor, recordCredentials } from '../../core/credentials';
+import { contextNames, defaultNamePrefix } from '../../core/kubeconfig/build';
+import { targetNamespaces } from '../../core/plan/plan';
 
 export const createCommand: Command = {
   name: 'create',
@@ -33,8 +39,12 @@ export const createCommand: Command = {
   ],
   details: `${RULE_SYNTAX_HELP}
 
-Tokens: time-limited by default (--duration, default ${DEFAULT_DURATION}); --long-lived for a token Secret that does
-not expire; --existing-secret NAME to reuse one.
+Credentials: every run issues a new credential of its own. By default a time-limited token (--duration, default
+${DEFAULT_DURATION}) bound to a new Secret <sa>-cred-xxxxx: "sa-kubeconfig revoke --credential ID" deletes that Secret and
+the token stops working within about 10 seconds; other credentials of the account keep working. --unbound issues a
+token bound to nothing, which cannot be revoked before it expires. --long-lived makes a new token Secret that does
+not expire; --existing-secret NAME uses one that exists. --note says what it is for ("list" shows it). A re-run
+converges the RBAC objects and never removes earlier credentials: they live until revoked, rotated or expired.
 
 Service account: made by sa-kubeconfig unless --existing-service-account (or --existing-secret) says to use one
 that exists, as it is. An existing account is never labelled, changed or deleted by sa-kubeconfig: "delete" and a
@@ -82,6 +92,14 @@ async function runCreate({ flags, positionals }: ParsedArgs, io: CliIo): Promise
       onProgress: (p: ProvisionProgress) => { if (p.state !== 'start') logger.info(`${p.step}: ${p.state}${p.message ? ` (${p.message})` : ''}`); },
     };
 
+    // The output target is checked before anything changes in the cluster: a refusal there changes nothing.
+    if (!booleanFlag(flags, 'dry-run')) {
+      const prefix = request.kubeconfig.namePrefix || defaultNamePrefix(connection.contextName, request.serviceAccount);
+      await checkKubeconfigTarget(flags, {
+        names: { clusters: [prefix], users: [prefix], contexts: contextNames(prefix, targetNamespaces(request)) }, server: request.kubeconfig.server || connection.server,
+      });
+    }
+
     const askFirst = io.interactive && !booleanFlag(flags, 'yes');
     if (booleanFlag(flags, 'dry-run') || askFirst) {
       const checked = await provision(request, { ...options, dryRun: true });
@@ -108,6 +126,10 @@ async function runCreate({ flags, positionals }: ParsedArgs, io: CliIo): Promise
     const result = await provision(request, { ...options, verify: !booleanFlag(flags, 'no-verify') });
     if (!result.kubeconfigYaml || !result.applyResult || !result.token) throw new Error('Provisioning returned no kubeconfig.');
     const destination = await writeKubeconfigOutput(flags, result.kubeconfigYaml, io);
+    if (result.credential) {
+      await recordCredentials([ledgerEntryFor(connection, result.credential, ledgerDestinations(destination))])
+        .catch((err: Error) => { result.warnings.push(`The local ledger could not be updated (${err.message}).`); });
+    }
     printReport(io, format, result, destination);
     if (result.verificationError) {
       throw new VerificationFailedError(`The new kubeconfig could not be verified: ${result.verificationError.message}\n${result.verificationError.hint}`);
@@ -159,16 +181,20 @@ function printPlan(io: CliIo, format: OutputFormat, plan: Plan, report?: Preflig
 
 function describeToken(result: ProvisionResult): string {
   const t = result.token;
+  const c = result.credential;
   const namespace = result.plan.request.namespace;
   if (!t) return 'Token: none.';
+  const revoke = c ? `"sa-kubeconfig revoke -n ${namespace} -s ${c.serviceAccount} --credential ${c.id}"` : '"sa-kubeconfig revoke"';
+  const id = c ? `Credential ${c.id}${c.note ? ` ("${c.note}")` : ''}: ` : 'Token: ';
   if (t.mode === 'timeBound') {
     // Rounded to minutes: the granted lifetime is measured from our clock and is a second or so short.
     const granted = t.grantedSeconds !== undefined ? formatDuration(Math.max(60, Math.round(t.grantedSeconds / 60) * 60)) : '?';
     const shortened = t.shortened && t.requestedSeconds ? ` (requested ${formatDuration(t.requestedSeconds)}; the cluster's maximum is lower)` : '';
-    const bound = t.secretName ? `; bound to Secret ${namespace}/${t.secretName} ("sa-kubeconfig revoke" invalidates it)` : '';
-    return `Token: time-limited, valid ${granted}, expires ${t.expiresAt}${shortened}${bound}.`;
+    const bound = t.secretName ? `; bound to Secret ${namespace}/${t.secretName} (${revoke} revokes it)` : '; unbound: it cannot be revoked before it expires';
+    return `${id}time-limited token, valid ${granted}, expires ${t.expiresAt}${shortened}${bound}.`;
   }
-  return `Token: does not expire; stored in Secret ${namespace}/${t.secretName} (revoke with "sa-kubeconfig revoke").`;
+  if (t.mode === 'existingSecret') return `${id}the token of the existing Secret ${namespace}/${t.secretName} (deleting that Secret revokes it).`;
+  return `${id}token that does not expire, in Secret ${namespace}/${t.secretName} (${revoke} revokes it).`;
 }
 
 function resultSummary(result: ProvisionResult, destination: Destination) {
@@ -184,6 +210,7 @@ function resultSummary(result: ProvisionResult, destination: Destination) {
     unchanged: a?.unchanged.length ?? 0,
     used: a?.used.map(describeRef) ?? [],
     token: result.token ?? null,
+    credential: result.credential ?? null,
     caSource: result.caSource ?? null,
     contexts: result.contexts ?? [],
     ...destinationSummary(destination),

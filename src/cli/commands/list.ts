@@ -1,4 +1,5 @@
-// `sa-kubeconfig list`: service accounts with their bindings, rules and token Secrets.
+// `sa-kubeconfig list`: service accounts with their bindings, rules and credentials (never a token).
+import { listCredentials, type Credential } from '../../core/credentials';
 import { listServiceAccounts, type ServiceAccountInfo } from '../../core/inventory';
 import { formatRule } from '../../core/plan/rules';
 import { listNamespaces } from '../../core/cluster/namespaces';
@@ -8,22 +9,26 @@ import { EXIT, printResult, stderrLogger, type CliIo } from '../io';
 
 export const listCommand: Command = {
   name: 'list',
-  summary: 'List the service accounts sa-kubeconfig made (or all, with --all), with bindings, rules and token Secrets.',
-  usage: 'sa-kubeconfig list [-n NS | --namespaces A,B | -A] [--all] [flags]',
+  summary: 'List the service accounts sa-kubeconfig made (or all, with --all), with bindings, rules and credentials.',
+  usage: 'sa-kubeconfig list [-n NS | --namespaces A,B | -A] [-s NAME] [--all] [flags]',
   flags: [
     ...CONNECTION_FLAGS,
     { name: 'namespace', short: 'n', type: 'string', value: 'NS', description: 'Namespace to list (default: the context\'s namespace).' },
     { name: 'namespaces', type: 'list', value: 'A,B', description: 'Several namespaces to list.' },
     { name: 'all-namespaces', short: 'A', type: 'boolean', description: 'Every namespace you may list (your OpenShift projects, or the context\'s namespace, when listing namespaces is not allowed).' },
+    { name: 'service-account', short: 's', type: 'string', value: 'NAME', description: 'Only this service account.' },
     { name: 'all', short: 'a', type: 'boolean', description: 'Include service accounts sa-kubeconfig did not make.' },
     OUTPUT_FLAG,
     VERBOSE_FLAG,
   ],
-  details: 'Time-limited tokens are not stored anywhere, so only token Secrets (long-lived, or the Secret tokens are bound to) are listed.',
+  details: 'Each credential: its id (short jti of a bound token, or the Secret name; "revoke --credential ID" takes it), kind\n'
+    + '(bound, long-lived, legacy, unbound), state (active, expired, superseded), created, the real expiry, its note, its Secret\n'
+    + 'and where this machine wrote it (from the local ledger, ~/.config/sa-kubeconfig/ledger.json). Unbound tokens are not\n'
+    + 'stored in the cluster: only those this machine issued are listed. Secrets are read as metadata only.',
   run: runList,
 };
 
-function describeAccount(sa: ServiceAccountInfo): string {
+function describeAccount(sa: ServiceAccountInfo & { credentials: Credential[] }): string {
   const lines = [`${sa.namespace}/${sa.name}${sa.managed ? '' : '  (not made by sa-kubeconfig)'}${sa.createdAt ? `  created ${sa.createdAt}` : ''}`];
   if (sa.bindings.length === 0) lines.push('  no bindings');
   for (const b of sa.bindings) {
@@ -31,11 +36,27 @@ function describeAccount(sa: ServiceAccountInfo): string {
     const rules = b.rules ? b.rules.map(formatRule).join('; ') || '(no rules)' : `(rules unknown: ${b.rulesError ?? 'not readable'})`;
     lines.push(`  ${b.roleRef.kind} ${b.roleRef.name} ${where} via ${b.kind} ${b.name}: ${rules}`);
   }
-  for (const s of sa.tokenSecrets) {
-    const what = s.role === 'longLived' ? `long-lived token${!s.populated ? ' (not filled yet)' : ''}` : 'binding Secret for time-limited tokens';
-    lines.push(`  Secret ${s.name}: ${what}${s.managed ? '' : ' (not made by sa-kubeconfig)'}`);
-  }
+  if (sa.credentials.length === 0) lines.push('  no credentials');
+  for (const c of sa.credentials) lines.push(`  ${describeCredential(c)}`);
   return lines.join('\n');
+}
+
+const KIND_LABEL: Record<Credential['kind'], string> = { bound: 'bound', longLived: 'long-lived', legacy: 'legacy', unbound: 'unbound' };
+
+function describeCredential(c: Credential): string {
+  const parts = [
+    `credential ${c.id}`, KIND_LABEL[c.kind], c.state,
+    ...(c.createdAt ? [`created ${c.createdAt}`] : []),
+    c.expiresAt ? `expires ${c.expiresAt}` : c.kind === 'longLived' || c.kind === 'legacy' ? 'never expires' : 'expiry unknown',
+    ...(c.secretName && c.secretName !== c.id ? [`Secret ${c.secretName}`] : []),
+    ...(c.note ? [`note "${c.note}"`] : []),
+    ...(c.revokeAfter && c.state === 'superseded' ? [`revoke after ${c.revokeAfter}`] : []),
+    ...(c.sharedSecret ? ['made by an earlier version: every token bound to it'] : []),
+    ...(!c.managed ? ['not made by sa-kubeconfig'] : []),
+    ...(!c.revocable ? ['cannot be revoked before it expires'] : []),
+  ];
+  const where = c.destinations.map((d) => (d.kind === 'file' ? d.path : d.kind === 'merge' ? `${d.path}${d.context ? ` (context ${d.context})` : ''}` : d.kind));
+  return `${parts.join('  ')}${where.length > 0 ? `  written to ${where.join(', ')}` : ''}`;
 }
 
 async function runList({ flags }: ParsedArgs, io: CliIo): Promise<number> {
@@ -49,9 +70,22 @@ async function runList({ flags }: ParsedArgs, io: CliIo): Promise<number> {
     if (listed?.note && outputFormat(flags) === 'text') io.stderr(`Note: ${listed.note}\n`);
     const targets = listed ? listed.namespaces : namespaces.length > 0 ? namespaces : [stringFlag(flags, 'namespace') ?? conn.namespace];
     const all = booleanFlag(flags, 'all');
+    const only = stringFlag(flags, 'service-account');
     const results = [];
-    for (const ns of targets) results.push(await listServiceAccounts(conn, ns, { logger, signal: io.signal }));
-    const accounts = results.flatMap((r) => r.serviceAccounts).filter((sa) => all || sa.managed);
+    const credentials: Credential[] = [];
+    const notes = new Set<string>();
+    for (const ns of targets) {
+      const [inventory, listed] = await Promise.all([
+        listServiceAccounts(conn, ns, { logger, signal: io.signal }),
+        listCredentials(conn, { namespace: ns, ...(only ? { serviceAccount: only } : {}) }, { logger, signal: io.signal }),
+      ]);
+      results.push(inventory);
+      credentials.push(...listed.credentials);
+      for (const n of listed.notes) notes.add(n);
+    }
+    const accounts = results.flatMap((r) => r.serviceAccounts).filter((sa) => (all || sa.managed || (only !== undefined && sa.name === only)) && (!only || sa.name === only))
+      .map((sa) => ({ ...sa, credentials: credentials.filter((c) => c.namespace === sa.namespace && c.serviceAccount === sa.name) }));
+    for (const n of notes) io.stderr(`Note: ${n}\n`);
     const incomplete = results.flatMap((r) => r.incomplete.map((what) => `${r.namespace}: ${what}`));
     const source = listed ? { namespaceSource: listed.source, ...(listed.note ? { namespaceNote: listed.note } : {}) } : {};
     printResult(io, outputFormat(flags), { ...source, namespaces: targets, serviceAccounts: accounts, incomplete }, () => {

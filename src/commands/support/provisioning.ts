@@ -1,5 +1,5 @@
 // Runs a ProvisionRequest through core's provision (plan → preflight → apply → token → kubeconfig → verify) with
-// progress and cancellation, then opens the kubeconfig in an untitled tab.
+// progress and cancellation, then opens the kubeconfig in a read-only in-memory tab.
 import { provision, type ProvisionProgress, type ProvisionResult } from '../../core/provision';
 import { SaKubeconfigError } from '../../core/cluster/errors';
 import type { ProvisionRequest } from '../../core/types';

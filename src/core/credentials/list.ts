@@ -5,6 +5,7 @@
 import type { OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
 import { METADATA_ONLY_LIST } from '../cluster/util';
+import { isSaKubeconfigError } from '../cluster/errors';
 import { FOR_SERVICE_ACCOUNT_ANNOTATION } from '../types';
 import { MANAGED_SELECTOR } from '../inventory/read';
 import { SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE } from '../token/token';
@@ -89,7 +90,11 @@ export function assembleCredentials(
 export async function listCredentials(conn: Connection, args: ListCredentialsArgs, options: OperationOptions = {}): Promise<CredentialList> {
   const notes: string[] = [];
   const [secrets, ledger] = await Promise.all([
-    fetchCredentialSecrets(conn, args.namespace, options),
+    fetchCredentialSecrets(conn, args.namespace, options).catch((err: unknown) => {
+      if (!isSaKubeconfigError(err, 'forbidden')) throw err;
+      notes.push(`Not allowed to list Secrets in namespace "${args.namespace}": credentials kept in Secrets are not shown.`);
+      return [];
+    }),
     args.ledger === false ? Promise.resolve([]) : readLedger(args.ledger ?? ledgerPath()).then((l) => l.entries, (err: Error) => {
       notes.push(`The local ledger could not be read (${err.message}); where credentials were written is not shown.`);
       return [];

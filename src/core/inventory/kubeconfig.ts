@@ -6,6 +6,7 @@
 import type { Connection } from '../cluster/connect';
 import type { TokenResult } from '../token/token';
 import { issueCredential } from '../credentials/issue';
+import { revokeSelected } from '../credentials/revoke';
 import type { Credential } from '../credentials/model';
 import { kubeconfigFor } from '../token/kubeconfigFor';
 import type { OperationOptions } from '../types';
@@ -50,14 +51,21 @@ export async function kubeconfigForServiceAccount(conn: Connection, req: Service
     ...(t.kind !== 'existingSecret' && t.note ? { note: t.note } : {}),
   }, options);
   const tokenResult: TokenResult = issued.token;
-  const k = await kubeconfigFor(conn, {
-    serviceAccount: req.serviceAccount,
-    serviceAccountNamespace: req.namespace,
-    namespaces,
-    kubeconfig: { ...(req.namePrefix ? { namePrefix: req.namePrefix } : {}), ...(req.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}) },
-    clusterWide: details.bindings.some((b) => b.kind === 'ClusterRoleBinding'),
-    roleRefs: roleRefsOf(details.bindings),
-  }, tokenResult, options);
+  let k;
+  try {
+    k = await kubeconfigFor(conn, {
+      serviceAccount: req.serviceAccount,
+      serviceAccountNamespace: req.namespace,
+      namespaces,
+      kubeconfig: { ...(req.namePrefix ? { namePrefix: req.namePrefix } : {}), ...(req.insecureSkipTlsVerify ? { insecureSkipTlsVerify: true } : {}) },
+      clusterWide: details.bindings.some((b) => b.kind === 'ClusterRoleBinding'),
+      roleRefs: roleRefsOf(details.bindings),
+    }, tokenResult, options);
+  } catch (err) {
+    // No credential nobody holds: a new one goes again (an existing Secret is left alone).
+    if (issued.credential.managed && issued.credential.revocable) await revokeSelected(conn, [issued.credential], { logger: options.logger, ledger: false }).catch(() => undefined);
+    throw err;
+  }
   const { token: _secret, secretCaPem: _ca, ...token } = tokenResult;
   return { yaml: k.kubeconfigYaml, contextNames: k.contexts, namespaces, token, credential: issued.credential, warnings: [...issued.warnings, ...k.warnings] };
 }

@@ -918,8 +918,13 @@ function tokenStep(): HTMLElement {
           : 'The API server may shorten it (--service-account-max-token-expiration); the real expiry is shown at the end.'),
       fieldError('tokenLifetime', problems),
     ),
-    checkbox('bind-to-secret', form.bindToSecret, `Bind it to a Secret (${form.serviceAccount || '<name>'}-token-binding): deleting that Secret revokes the token early`, (checked) => setForm({ bindToSecret: checked })),
+    h('div', { class: 'help' }, `Bound to a new Secret of its own (${form.serviceAccount || '<name>'}-cred-xxxxx): deleting it revokes exactly this token.`),
+    checkbox('unbound-token', form.unbound, 'Unbound instead: it cannot be revoked before it expires (only deleting the service account ends it)', (checked) => setForm({ unbound: checked })),
   );
+  const noteField = textField({
+    id: 'credential-note', label: 'Note (optional)', value: form.credentialNote, field: 'credentialNote', problems,
+    placeholder: 'e.g. github-actions deploy', onInput: (value) => setForm({ credentialNote: value }, ['credentialNote']),
+  });
 
   const longLived = h('div', { class: 'token-option-body' },
     callout('warning', 'Weaker: the token never expires, sits in a Secret that anyone who can read Secrets in the namespace can copy, and stays valid until that Secret or the service account is deleted. Use it only when the consumer cannot renew a token.'),
@@ -956,6 +961,7 @@ function tokenStep(): HTMLElement {
         legacySecrets.length === 0, legacySecrets.length === 0 ? noLegacy : `${legacySecrets.length} found: ${legacySecrets.map((s) => s.name).join(', ')}`),
       form.tokenKind === 'existingSecret' ? existing : null,
     ),
+    form.tokenKind !== 'existingSecret' ? noteField : null,
   );
 }
 
