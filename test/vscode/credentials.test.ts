@@ -1,7 +1,7 @@
 // Credentials in the tree, against the real cluster with kubectl as the judge: two kubeconfigs generated for one
 // service account show as two credential nodes (real expiry, where this machine wrote them); Revoke Credential on
 // one node revokes exactly that one (it gets 401 within 15 s, the other keeps working); a note holding Markdown shows
-// literally; Rotate on a credential makes the new one before it breaks the old one.
+// literally; Rotate on a credential makes the new one before it breaks the old one; Revoke Credentials… → All.
 import * as assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -159,5 +159,23 @@ describe('Credentials in the tree (real cluster)', function () {
     assert.ok(kubectlOk(['auth', 'whoami'], { kubeconfig: fresh }));
     const nodes = await credentialNodes();
     assert.deepEqual(nodes.map((n) => n.credential.jti), [jtiC], 'only the new credential is left');
+  });
+
+  it('Revoke Credentials… → All on the service account: every credential of it gets 401 within 15 s', async () => {
+    const a = await api();
+    const fresh = join(scratch, 'rotated.kubeconfig');
+    const another = await generate('d');
+    assert.ok(credentialIdOf(fresh) && credentialIdOf(another), 'two working credentials before');
+    const prompts = new ScriptedPrompts([
+      [/^Revoke credentials of /, (items: { label: string; value: unknown }[]) => items.find((i) => i.label === 'All')!.value],
+      [/^Revoke every credential/, 'Revoke All'],
+    ]);
+    const node = await saNode();
+    const result = await withPrompts(a, prompts, () => a.commands['saKubeconfig.revokeCredentials'](a.deps, node) as Promise<RevokeCredentialsResult>);
+    prompts.assertDone();
+    assert.equal(result.revoked.length, 2);
+    assert.match(prompts.details.join(' '), /within about 10 seconds/);
+    for (const file of [fresh, another]) assert.ok((await secondsUntilUnauthorized(file, 15)) <= 15, `${file} gets 401 within 15 s`);
+    assert.deepEqual(await credentialNodes(), [], 'no credential is left in the tree');
   });
 });
