@@ -24,8 +24,8 @@ export function describeChange(c: MergeChange): string {
  * asks first; same-named entries are never replaced silently; the old file is backed up; the result is 0600.
  */
 export async function mergeKubeconfig(deps: CommandDeps, arg?: unknown, targetFile?: string): Promise<MergeFileResult | undefined> {
-  const { doc, info } = kubeconfigDocumentOf(deps, arg);
-  const incoming = parseKubeconfigText(doc.getText(), 'the generated kubeconfig');
+  const { info, text } = kubeconfigDocumentOf(deps, arg);
+  const incoming = parseKubeconfigText(text, 'the generated kubeconfig');
   const file = targetFile ?? kubeconfigPaths(deps.location.path).paths[0];
   const existingText = await fs.readFile(file, 'utf8').catch((err: NodeJS.ErrnoException) => {
     if (err.code === 'ENOENT') return undefined;

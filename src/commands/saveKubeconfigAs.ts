@@ -13,7 +13,7 @@ import { kubeconfigDocumentOf } from './support/documents';
  * its text dropped from memory).
  */
 export async function saveKubeconfigAs(deps: CommandDeps, arg?: unknown): Promise<string | undefined> {
-  const { doc, info } = kubeconfigDocumentOf(deps, arg);
+  const { doc, info, text } = kubeconfigDocumentOf(deps, arg);
   const fileName = info?.suggestedFileName ?? 'service-account.kubeconfig';
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
   const target = await deps.prompts.saveDialog({
@@ -41,7 +41,7 @@ export async function saveKubeconfigAs(deps: CommandDeps, arg?: unknown): Promis
       deps.logger.info(`Added ${entry} to ${gitignore}`);
     }
   }
-  const written = await writeSecretFile(file, doc.getText());
+  const written = await writeSecretFile(file, text);
   deps.logger.info(`Saved kubeconfig to ${written.path} (mode 0600)`);
   await deps.documents.recordWritten(info, { kind: 'file', path: written.path });
   // `.kubeconfig` is no YAML extension VS Code knows: keep the YAML mode (and with it the CodeLens actions).

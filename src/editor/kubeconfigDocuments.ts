@@ -64,6 +64,11 @@ export class KubeconfigFileSystem implements vscode.FileSystemProvider {
     this.changed.fire([{ type: vscode.FileChangeType.Deleted, uri }]);
   }
 
+  text(uri: vscode.Uri): string | undefined {
+    const entry = this.files.get(uri.path);
+    return entry ? new TextDecoder().decode(entry.data) : undefined;
+  }
+
   get size(): number {
     return this.files.size;
   }
@@ -190,6 +195,14 @@ export class KubeconfigDocuments implements vscode.Disposable, vscode.CodeLensPr
   /** Whether the text behind one of our documents is still held (its tab has not been closed). */
   holds(uri: vscode.Uri): boolean {
     return uri.scheme === KUBECONFIG_SCHEME && this.fileSystem.has(uri);
+  }
+
+  /**
+   * The kubeconfig a document holds. For ours, the text we generated: the user cannot type into the tab, but another
+   * extension's WorkspaceEdit can still change the editor's copy (it does not make it dirty, so nothing is backed up).
+   */
+  textOf(doc: vscode.TextDocument): string {
+    return this.isVirtual(doc) ? this.fileSystem.text(doc.uri) ?? doc.getText() : doc.getText();
   }
 
   /** Our documents that are open now. */

@@ -31,6 +31,8 @@ describe('Commands (real cluster, real editor)', function () {
   const ns = uniqueName('sak-cmd');
   const sa = `${ns}-sa`;
   let kubeconfigDoc: vscode.TextDocument | undefined;
+  /** sha256 of the kubeconfig Quick create generated. */
+  let generatedSha = '';
   const scratch = mkdtempSync(join(tmpdir(), 'sak-cmd-'));
 
   before(function () {
@@ -72,6 +74,15 @@ describe('Commands (real cluster, real editor)', function () {
     const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
     assert.equal(tab?.label, `kubeconfig for ${ns}\u2215${sa}`, 'the tab is titled "kubeconfig for <ns>/<sa>"');
     const text = kubeconfigDoc.getText();
+    generatedSha = sha256(text);
+    // Another extension's edit changes the editor's copy, but never makes it dirty (nothing for hot exit to back
+    // up), and Save as…, Merge and Test connection use the generated text (Save as… below compares the hash).
+    const edit = new vscode.WorkspaceEdit();
+    edit.insert(kubeconfigDoc.uri, new vscode.Position(0, 0), 'x');
+    await vscode.workspace.applyEdit(edit);
+    await new Promise((r) => setTimeout(r, 500));
+    assert.equal(kubeconfigDoc.isDirty, false, 'an edit by an extension does not make it dirty');
+    assert.equal(sha256(a.deps.documents.textOf(kubeconfigDoc)), sha256(text), 'the generated text is what the actions use');
     // The file system behind it is read-only: a write is refused (the e2e test types into the tab: nothing changes).
     await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(kubeconfigDoc.uri, new TextEncoder().encode('x'))), /NoPermissions|read-?only/i);
     // The header names the credential.
@@ -109,7 +120,6 @@ describe('Commands (real cluster, real editor)', function () {
     const virtual = kubeconfigDoc.uri;
     assert.ok(a.deps.documents.holds(virtual));
     const target = vscode.Uri.file(join(scratch, 'saved.kubeconfig'));
-    const text = kubeconfigDoc.getText();
     const prompts = new ScriptedPrompts([[/save dialog/, target]]);
     const written = await withPrompts(a, prompts, () => a.commands['saKubeconfig.saveKubeconfigAs'](a.deps, kubeconfigDoc!.uri) as Promise<string>);
     const suggested = `${adminContext()}-${sa}.kubeconfig`.replace(/[^A-Za-z0-9._-]+/g, '_');
@@ -117,7 +127,7 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(written, target.fsPath);
     assert.equal(statSync(written).mode & 0o777, 0o600);
     // Compared by hash: a failing assertion must not print the token.
-    assert.equal(sha256(readFileSync(written, 'utf8')), sha256(text), 'the file holds the tab\'s text');
+    assert.equal(sha256(readFileSync(written, 'utf8')), generatedSha, 'the file holds the generated kubeconfig');
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, written);
     // The in-memory tab is closed and its text (the token) dropped.
     assert.equal(a.deps.documents.holds(virtual), false);
