@@ -213,6 +213,28 @@ describe('credentials through the CLI (issue 8)', function () {
     assert.match(r.stderr, /Nothing in the cluster was changed/);
   });
 
+  it('Secrets made by earlier versions (<sa>-token, <sa>-token-binding) stay listed credentials: a re-run never deletes them, revoke does', async function () {
+    const ns = cleanup.namespace(uniqueName('cred-old'));
+    await readmeCreate(ns, path.join(dir, 'old-first.kubeconfig'));
+    const ours = { labels: { 'app.kubernetes.io/managed-by': 'sa-kubeconfig' }, annotations: { 'sa-kubeconfig.io/service-account': `${ns}/myexample-sa` } };
+    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
+      { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'myexample-sa-token-binding', namespace: ns, ...ours } },
+      { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'myexample-sa-token', namespace: ns, labels: ours.labels,
+        annotations: { ...ours.annotations, 'kubernetes.io/service-account.name': 'myexample-sa' } } },
+    ] }) });
+    await readmeCreate(ns, path.join(dir, 'old-second.kubeconfig'));
+    const { credentials } = await credentialsOf(ns, 'myexample-sa', env().adminKubeconfig);
+    const byId = new Map(credentials.map((c) => [c.id, c]));
+    assert.equal(byId.get('myexample-sa-token-binding')?.kind, 'bound');
+    assert.equal(byId.get('myexample-sa-token')?.kind, 'longLived');
+    assert.equal(credentials.length, 4, JSON.stringify(credentials.map((c) => c.id)));
+    const r = await runCli(['revoke', '-n', ns, '-s', 'myexample-sa', '--credential', 'myexample-sa-token-binding', '-o', 'json'], env().adminKubeconfig);
+    assert.equal(r.code, 0, r.stderr);
+    assert.match((JSON.parse(r.stdout) as { notes: string[] }).notes.join(' '), /earlier sa-kubeconfig.*every token bound to it/);
+    assert.notEqual((await kubectl(['get', 'secret', 'myexample-sa-token-binding', '-n', ns])).code, 0);
+    assert.equal((await kubectl(['get', 'secret', 'myexample-sa-token', '-n', ns])).code, 0, 'only the named one went');
+  });
+
   it('list shows each credential with its real expiry; -o json has the same fields and no token', async function () {
     const ns = cleanup.namespace(uniqueName('cred-list'));
     const file = path.join(dir, 'list.kubeconfig');

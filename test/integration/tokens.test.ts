@@ -7,6 +7,7 @@ import { connectWithKubeconfigText } from '../../src/core/cluster/connect';
 import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/cluster/errors';
 import { whoAmI } from '../../src/core/cluster/reviews';
 import { listCredentials, revokeCredentials, rotateCredentials } from '../../src/core/credentials';
+import { findManagedObjects } from '../../src/core/inventory';
 import { waitForTokenSecret } from '../../src/core/token/token';
 import { adminConnection, Cleanup, clusterEnv, currentContextOf, eventually, kubectl, kubectlOk, privateTempDir, uniqueName, writeKubeconfig } from '../support/cluster';
 
@@ -117,6 +118,18 @@ describe('token modes', function () {
       assert.equal(type, 'kubernetes.io/service-account-token');
     });
 
+    it('findManagedObjects reads Secrets metadata only: the token Secret arrives without data (nor type)', async function () {
+      const admin = await adminConnection();
+      try {
+        const found = await findManagedObjects(admin, ns, 'ci');
+        const secret = found.objects.find((o) => o.kind === 'Secret');
+        assert.equal(secret?.name, r.token!.secretName);
+        // A full read carries type and data; a PartialObjectMetadataList carries neither.
+        assert.equal('data' in secret!.object, false);
+        assert.equal('type' in secret!.object, false);
+      } finally { admin.close(); }
+    });
+
     it('rotate makes the new long-lived credential first, then revokes the old one: old gets 401, new works', async function () {
       const admin = await adminConnection();
       let rotated;
@@ -162,6 +175,20 @@ describe('token modes', function () {
     assert.equal(r.token!.secretName, 'legacy-token-abcde');
     assert.deepEqual([r.credential!.kind, r.credential!.id], ['legacy', 'legacy-token-abcde']);
     assert.equal(await identity(r.kubeconfigYaml!), `system:serviceaccount:${ns}:legacy`);
+  });
+
+  it('the wait for a long-lived token ends with the token: it does not wait for ca.crt (clusters without a root CA)', async function () {
+    const ns = cleanup.namespace(uniqueName('tok-noca'));
+    await kubectlOk(['create', 'namespace', ns]);
+    // What the token controller writes on a cluster without --root-ca-file: a token and no ca.crt.
+    await kubectlOk(['create', 'secret', 'generic', 'token-only', '-n', ns, '--from-literal=token=not-a-real-token']);
+    const admin = await adminConnection();
+    try {
+      const started = Date.now();
+      const t = await waitForTokenSecret(admin, { namespace: ns, secretName: 'token-only', timeoutMs: 5000 });
+      assert.equal(t.secretCaPem, undefined);
+      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+    } finally { admin.close(); }
   });
 
   it('a token Secret nobody fills times out with a clear error', async function () {

@@ -38,11 +38,18 @@ export function clientCertificateKubeconfig(name: string, opts: { groups?: strin
 
 export interface CliRun { code: number; stdout: string; stderr: string }
 
+/** The local ledger the CLI writes during tests: the test's own (SA_KUBECONFIG_LEDGER), never the user's ~/.config. */
+let testLedger: string | undefined;
+function ledgerForTests(): string {
+  testLedger ??= process.env.SA_KUBECONFIG_LEDGER ?? path.join(privateTempDir(), 'ledger.json');
+  return process.env.SA_KUBECONFIG_LEDGER ?? testLedger;
+}
+
 /** Runs the built CLI (dist/cli.js) as a user would, with KUBECONFIG set to `kubeconfig`. */
 export function runCli(args: string[], kubeconfig: string, timeoutMs = 60_000): Promise<CliRun> {
   return new Promise((resolve) => {
     execFile(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args], {
-      env: { ...process.env, KUBECONFIG: kubeconfig }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024,
+      env: { ...process.env, KUBECONFIG: kubeconfig, SA_KUBECONFIG_LEDGER: ledgerForTests() }, timeout: timeoutMs, maxBuffer: 16 * 1024 * 1024,
     }, (err, stdout, stderr) => {
       const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : 1) : 0;
       resolve({ code, stdout, stderr });

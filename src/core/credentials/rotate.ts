@@ -35,7 +35,7 @@ export interface RotateCredentialsArgs {
   note?: string;
   /** Which credentials to replace (ids); default: every active credential sa-kubeconfig made for the account. */
   credentialIds?: string[];
-  /** Keep the old ones working this long (marked superseded); default: revoke them at once. */
+  /** Keep the old ones working this long (marked superseded); default: revoke them right after the new one is delivered. */
   graceSeconds?: number;
   kubeconfig?: KubeconfigOptions;
   namespaces?: string[];
