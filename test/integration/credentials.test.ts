@@ -213,6 +213,19 @@ describe('credentials through the CLI (issue 8)', function () {
     assert.match(r.stderr, /Nothing in the cluster was changed/);
   });
 
+  it('create --merge-into a kubeconfig that has our entries already (--on-conflict refuse): exit 4 before any change', async function () {
+    const ns = cleanup.namespace(uniqueName('cred-clash'));
+    const merged = path.join(dir, 'clash.kubeconfig');
+    const first = await runCli(['create', '-n', ns, '--create-namespace', '-s', 'app', '--rule', 'pods:get', '--merge-into', merged], env().adminKubeconfig);
+    assert.equal(first.code, 0, first.stderr);
+    const secretsBefore = await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']);
+    const again = await runCli(['create', '-n', ns, '-s', 'app', '--rule', 'pods:get,list', '--merge-into', merged], env().adminKubeconfig);
+    assert.equal(await kubectlOk(['get', 'role', `sa-kubeconfig:${ns}:app`, '-n', ns, '-o', 'jsonpath={.rules[0].verbs}']), '["get"]', 'the Role is as it was');
+    assert.equal(await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']), secretsBefore, 'no new credential');
+    assert.equal(again.code, 4, again.stderr);
+    assert.match(again.stderr, /already has user ".*-app".*Nothing in the cluster was changed/s);
+  });
+
   it('Secrets made by earlier versions (<sa>-token, <sa>-token-binding) stay listed credentials: a re-run never deletes them, revoke does', async function () {
     const ns = cleanup.namespace(uniqueName('cred-old'));
     await readmeCreate(ns, path.join(dir, 'old-first.kubeconfig'));
