@@ -7,6 +7,7 @@ import { KubeconfigLocation } from './commands/support/kubeconfigLocation';
 import { vscodePrompts } from './commands/support/prompts';
 import { TokenMemory } from './commands/support/tokenMemory';
 import { COMMANDS, registerCommands } from './commands/registerCommands';
+import { ledgerEntryFor, recordCredentials } from './core/credentials';
 import { KubeconfigDocuments } from './editor/kubeconfigDocuments';
 import { startKubernetesToolsIntegration } from './integrations/kubernetesTools';
 import { ExtensionLogger } from './logging';
@@ -32,7 +33,10 @@ export function activate(context: vscode.ExtensionContext): SaKubeconfigApi {
   const tree = new ClusterTreeModel(connections, location, tokens, context.workspaceState, logger);
   const provider = new ClusterTreeDataProvider(tree, logger);
   const view = vscode.window.createTreeView('saKubeconfig.clusters', { treeDataProvider: provider, showCollapseAll: true });
-  const documents = new KubeconfigDocuments(logger);
+  const documents = new KubeconfigDocuments(logger, async (info, destination) => {
+    const conn = await connections.get(info.sourceContext);
+    await recordCredentials([ledgerEntryFor(conn, info.credential, [destination])]);
+  });
   context.subscriptions.push(logger, location, connections, tree, provider, view, documents);
   context.subscriptions.push(tree.onDidChange(() => { view.description = tree.filter ? `filter: ${tree.filter}` : undefined; }));
 

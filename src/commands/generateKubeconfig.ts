@@ -6,7 +6,7 @@ import { resolveServiceAccount } from './support/targets';
 
 /**
  * A kubeconfig for an existing service account, with a fresh time-bound token (or, on a token Secret node, that
- * Secret's token), opened in an untitled tab. Nothing about the account's permissions changes.
+ * Secret's token), opened in a read-only in-memory tab. Nothing about the account's permissions changes.
  */
 export async function generateKubeconfig(deps: CommandDeps, node?: unknown): Promise<ServiceAccountKubeconfig | undefined> {
   const t = await resolveServiceAccount(deps, node);

@@ -22,8 +22,8 @@ export function describeChange(c: MergeChange): string {
  * asks first; same-named entries are never replaced silently; the old file is backed up; the result is 0600.
  */
 export async function mergeKubeconfig(deps: CommandDeps, arg?: unknown, targetFile?: string): Promise<MergeFileResult | undefined> {
-  const { doc } = kubeconfigDocumentOf(deps, arg);
-  const incoming = parseKubeconfigText(doc.getText(), 'the generated kubeconfig');
+  const { info, text } = kubeconfigDocumentOf(deps, arg);
+  const incoming = parseKubeconfigText(text, 'the generated kubeconfig');
   // KUBECONFIG=a:b: entries go where kubectl would put them, checked against what kubectl sees (the merged view).
   const files = targetFile ? [targetFile] : kubeconfigPaths(deps.location.path).paths;
   const { view: existing, target: file } = await readKubeconfigChain(files);
@@ -56,6 +56,8 @@ export async function mergeKubeconfig(deps: CommandDeps, arg?: unknown, targetFi
   );
   if (go !== 'Merge') return undefined;
   const result = await mergeKubeconfigIntoFiles(files, incoming, strategy, { setCurrentContext });
+  const context = result.changes.find((c) => c.section === 'context' && c.action !== 'unchanged')?.name ?? incomingCurrent;
+  await deps.documents.recordWritten(info, { kind: 'merge', path: result.path, ...(context ? { context } : {}) });
   deps.logger.info(`Merged into ${result.path}: ${result.changes.map(describeChange).join('; ')}${result.backupPath ? `; backup ${result.backupPath}` : ''}`);
   void deps.prompts.info(`Merged into ${result.path}${result.backupPath ? ` (backup: ${result.backupPath})` : ''}.`);
   deps.tree.refresh();

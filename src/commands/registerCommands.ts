@@ -18,6 +18,8 @@ import { openKubeconfigFile } from './openKubeconfigFile';
 import { quickCreate } from './quickCreate';
 import { refreshTree } from './refreshTree';
 import { retryNode } from './retryNode';
+import { revokeCredential } from './revokeCredential';
+import { revokeCredentials } from './revokeCredentials';
 import { revokeToken } from './revokeToken';
 import { rotateToken } from './rotateToken';
 import { saveKubeconfigAs } from './saveKubeconfigAs';
@@ -25,6 +27,7 @@ import { selectContext } from './selectContext';
 import { showYaml } from './showYaml';
 import { testConnection } from './testConnection';
 import { openWizardCommand } from './openWizard';
+import { notificationText } from '../editor/untrustedText';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CommandFunction = (deps: CommandDeps, ...args: any[]) => unknown;
@@ -37,6 +40,8 @@ export const COMMANDS: Record<string, CommandFunction> = {
   'saKubeconfig.newToken': newToken,
   'saKubeconfig.rotateToken': rotateToken,
   'saKubeconfig.revokeToken': revokeToken,
+  'saKubeconfig.revokeCredential': revokeCredential,
+  'saKubeconfig.revokeCredentials': revokeCredentials,
   'saKubeconfig.checkAccess': checkAccess,
   'saKubeconfig.showYaml': showYaml,
   'saKubeconfig.deleteServiceAccount': deleteServiceAccount,
@@ -80,7 +85,7 @@ async function runWithErrorHandling(id: string, fn: CommandFunction, deps: Comma
 }
 
 async function offerActions(id: string, fn: CommandFunction, deps: CommandDeps, args: unknown[], err: unknown): Promise<void> {
-  const choice = await vscode.window.showErrorMessage(describeError(err), 'Show Log', 'Retry');
+  const choice = await vscode.window.showErrorMessage(notificationText(describeError(err)), 'Show Log', 'Retry');
   if (choice === 'Show Log') deps.logger.show();
   else if (choice === 'Retry') await runWithErrorHandling(id, fn, deps, args).catch(() => undefined);
 }

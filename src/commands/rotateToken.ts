@@ -30,6 +30,7 @@ export async function rotateToken(deps: CommandDeps, node?: unknown): Promise<Ro
     }, async (fresh) => {
       await deps.documents.open(fresh.kubeconfigYaml, {
         sourceContext: t.context, namespace: t.namespace, serviceAccount: t.serviceAccount, suggestedFileName: suggestedFileName(t.context, t.serviceAccount),
+        credential: fresh.credential,
       });
       return [{ kind: 'editor' }];
     }, { signal, logger: deps.logger });

@@ -9,16 +9,17 @@ import { kubeconfigDocumentOf } from './support/documents';
 
 /**
  * Writes the generated kubeconfig to a file the user picks, owner-only (0600) and atomically. Warns first when
- * the file would land, unignored, inside a git work tree. The untitled tab is then replaced by the saved file.
+ * the file would land, unignored, inside a git work tree. The in-memory tab is then replaced by the saved file (and
+ * its text dropped from memory).
  */
 export async function saveKubeconfigAs(deps: CommandDeps, arg?: unknown): Promise<string | undefined> {
-  const { doc, info } = kubeconfigDocumentOf(deps, arg);
+  const { doc, info, text } = kubeconfigDocumentOf(deps, arg);
   const fileName = info?.suggestedFileName ?? 'service-account.kubeconfig';
   const folder = vscode.workspace.workspaceFolders?.[0]?.uri ?? vscode.Uri.file(os.homedir());
   const target = await deps.prompts.saveDialog({
     title: 'Save kubeconfig (written with mode 0600)',
     saveLabel: 'Save kubeconfig',
-    defaultUri: doc.isUntitled ? vscode.Uri.joinPath(folder, fileName) : doc.uri,
+    defaultUri: deps.documents.isVirtual(doc) ? vscode.Uri.joinPath(folder, fileName) : doc.uri,
     filters: { Kubeconfig: ['kubeconfig', 'yaml', 'yml', 'conf'], 'All files': ['*'] },
   });
   if (!target) return undefined;
@@ -40,16 +41,14 @@ export async function saveKubeconfigAs(deps: CommandDeps, arg?: unknown): Promis
       deps.logger.info(`Added ${entry} to ${gitignore}`);
     }
   }
-  const written = await writeSecretFile(file, doc.getText());
+  const written = await writeSecretFile(file, text);
   deps.logger.info(`Saved kubeconfig to ${written.path} (mode 0600)`);
+  await deps.documents.recordWritten(info, { kind: 'file', path: written.path });
   // `.kubeconfig` is no YAML extension VS Code knows: keep the YAML mode (and with it the CodeLens actions).
   const saved = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(vscode.Uri.file(written.path)), 'yaml');
   if (info) deps.documents.track(saved, info);
-  if (doc.isUntitled) {
-    // Replace the untitled tab by the file, without a "save changes?" prompt for text that is now on disk.
-    await vscode.window.showTextDocument(doc, { preview: false });
-    await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
-  }
+  // Replace the in-memory tab by the file.
+  if (deps.documents.isVirtual(doc)) await deps.documents.close(doc.uri);
   await vscode.window.showTextDocument(saved, { preview: false });
   void deps.prompts.info(`Saved ${written.path} (readable only by you).${written.tightenedFrom !== undefined ? ` Its permissions were ${written.tightenedFrom.toString(8)} before.` : ''}`);
   return written.path;

@@ -11,8 +11,7 @@ import { loadKubeconfigFromString } from '../core/cluster/kubeconfig';
  * do in each of its namespaces, and what it must not. The report opens beside the kubeconfig.
  */
 export async function testConnection(deps: CommandDeps, arg?: unknown): Promise<VerificationReport> {
-  const { doc, info } = kubeconfigDocumentOf(deps, arg);
-  const text = doc.getText();
+  const { info, text } = kubeconfigDocumentOf(deps, arg);
   const loaded = loadKubeconfigFromString(text, undefined, 'the generated kubeconfig');
   const namespaces = [...new Set((loaded.raw.contexts ?? []).map((c) => c.context?.namespace || 'default'))];
   const expectations = info?.expectations ?? { namespaces, rules: [], hasRoleRefs: true };

@@ -7,6 +7,7 @@ import {
   fetchRoleRules, fetchServiceAccountDetails, fetchServiceAccountPage, fetchTokenSecretOwners,
   type BindingSummary, type ServiceAccountDetails, type ServiceAccountSummary,
 } from '../core/inventory';
+import { listCredentials, type CredentialList } from '../core/credentials';
 import type { Logger, PolicyRule } from '../core/types';
 import type { ConnectionPool } from '../commands/support/connections';
 import type { KubeconfigLocation } from '../commands/support/kubeconfigLocation';
@@ -38,6 +39,7 @@ export class ClusterTreeModel implements vscode.Disposable {
   private namespaceLists = new Map<string, Promise<NamespaceList>>();
   private listings = new Map<string, Promise<ServiceAccountListing>>();
   private details = new Map<string, Promise<ServiceAccountDetails>>();
+  private credentialLists = new Map<string, Promise<CredentialList>>();
   private filterText = '';
   private readonly subscriptions: vscode.Disposable[] = [];
 
@@ -148,6 +150,17 @@ export class ClusterTreeModel implements vscode.Disposable {
     return pending;
   }
 
+  /** The service account's credentials (metadata only, never a token), with where this machine wrote them. */
+  credentials(context: string, namespace: string, name: string): Promise<CredentialList> {
+    const key = keys.serviceAccount(context, namespace, name);
+    let pending = this.credentialLists.get(key);
+    if (!pending) {
+      pending = this.pool.get(context).then((conn) => listCredentials(conn, { namespace, serviceAccount: name }, { logger: this.logger }));
+      this.remember(this.credentialLists, key, pending);
+    }
+    return pending;
+  }
+
   async roleRules(context: string, binding: BindingSummary): Promise<PolicyRule[] | undefined> {
     const conn = await this.pool.get(context);
     return fetchRoleRules(conn, binding.roleRef, binding.namespace, { logger: this.logger });
@@ -160,6 +173,7 @@ export class ClusterTreeModel implements vscode.Disposable {
       this.namespaceLists.clear();
       this.listings.clear();
       this.details.clear();
+      this.credentialLists.clear();
     } else {
       const [kind, ...rest] = key.split('/');
       const prefix = rest.join('/');
@@ -168,7 +182,7 @@ export class ClusterTreeModel implements vscode.Disposable {
         this.pool.clear(prefix);
         this.namespaceLists.delete(prefix);
       }
-      for (const map of [this.listings, this.details]) for (const k of [...map.keys()]) if (under(k)) map.delete(k);
+      for (const map of [this.listings, this.details, this.credentialLists]) for (const k of [...map.keys()]) if (under(k)) map.delete(k);
     }
     this.changed.fire(key);
   }

@@ -4,10 +4,11 @@ import * as vscode from 'vscode';
 import type { ContextSummary } from '../core/cluster/connect';
 import { isSaKubeconfigError } from '../core/cluster/errors';
 import type { NamespaceList } from '../core/cluster/namespaces';
-import type { BindingSummary, ServiceAccountSummary, TokenSecretSummary } from '../core/inventory';
+import type { Credential, CredentialDestination, CredentialKind } from '../core/credentials';
+import type { BindingSummary, ServiceAccountSummary } from '../core/inventory';
 import { formatRule } from '../core/plan/rules';
 import type { PolicyRule } from '../core/types';
-import type { IssuedTokenRecord } from '../commands/support/tokenMemory';
+import { markdownLiteral as md } from '../editor/untrustedText';
 import { describeError } from '../logging';
 import { keys, type ClusterTreeModel } from './model';
 
@@ -19,6 +20,15 @@ export abstract class TreeNode {
   getChildren(): Promise<TreeNode[]> {
     return Promise.resolve([]);
   }
+}
+
+/** A Markdown tooltip of data from the cluster or a kubeconfig: values are escaped (see md), links never run commands. */
+function markdownTooltip(source: string): vscode.MarkdownString {
+  const tooltip = new vscode.MarkdownString(source);
+  tooltip.isTrusted = false;
+  tooltip.supportHtml = false;
+  tooltip.supportThemeIcons = false;
+  return tooltip;
 }
 
 function flags(base: string, set: Record<string, boolean>): string {
@@ -37,7 +47,8 @@ export class ContextNode extends TreeNode {
     const item = new vscode.TreeItem(this.summary.name, this.selected ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.key;
     item.description = [this.selected ? '● selected' : '', this.summary.current ? 'current-context' : ''].filter(Boolean).join(' · ') || this.summary.server;
-    item.tooltip = new vscode.MarkdownString(`**${this.summary.name}**\n\nServer: \`${this.summary.server}\`\n\nUser: \`${this.summary.user}\`\n\nNamespace: \`${this.summary.namespace}\``);
+    const { name, server, user, namespace } = this.summary;
+    item.tooltip = markdownTooltip(`**${md(name)}**\n\nServer: ${md(server)}\n\nUser: ${md(user)}\n\nNamespace: ${md(namespace)}`);
     item.iconPath = new vscode.ThemeIcon(this.selected ? 'vm-active' : 'vm');
     item.contextValue = flags('context', { selected: this.selected, current: this.summary.current });
     return item;
@@ -108,8 +119,13 @@ export class ServiceAccountNode extends TreeNode {
     item.iconPath = new vscode.ThemeIcon(this.summary.managed ? 'verified' : 'account');
     item.description = this.summary.managed ? 'managed by sa-kubeconfig' : undefined;
     item.contextValue = flags('serviceAccount', { managed: this.summary.managed, hasToken: this.hasToken });
-    item.tooltip = new vscode.MarkdownString(
-      `**${this.namespace}/${this.name}**${this.summary.managed ? '\n\nMade by sa-kubeconfig.' : ''}${this.summary.createdAt ? `\n\nCreated ${this.summary.createdAt}` : ''}`);
+    const { managed, createdAt, description } = this.summary;
+    item.tooltip = markdownTooltip([
+      `**${md(`${this.namespace}/${this.name}`)}**`,
+      ...(description ? [md(description)] : []),
+      ...(managed ? ['Made by sa-kubeconfig.'] : []),
+      ...(createdAt ? [`Created ${md(createdAt)}`] : []),
+    ].join('\n\n'));
     return item;
   }
 
@@ -118,8 +134,14 @@ export class ServiceAccountNode extends TreeNode {
     const children: TreeNode[] = [];
     for (const note of details.notes) children.push(new InfoNode(this.key, note, 'warning'));
     for (const b of details.bindings) children.push(new BindingNode(this.model, this.context, this.summary, b));
-    for (const s of details.tokenSecrets) children.push(new TokenSecretNode(this.context, this.summary, s));
-    for (const r of this.model.tokens.forServiceAccount(this.context, this.namespace, this.name)) children.push(new IssuedTokenNode(this.context, this.summary, r));
+    try {
+      const listed = await this.model.credentials(this.context, this.namespace, this.name);
+      for (const note of listed.notes) children.push(new InfoNode(this.key, note, 'info'));
+      for (const c of listed.credentials) children.push(new CredentialNode(this.context, this.summary, c));
+    } catch (err) {
+      // Listing Secrets may be forbidden where the account's bindings are readable: say so, keep the rest.
+      children.push(new InfoNode(this.key, `Credentials cannot be listed: ${describeError(err)}`, 'warning'));
+    }
     if (details.bindings.length === 0) children.push(new InfoNode(this.key, 'No bindings: this service account may do nothing', 'info'));
     return children;
   }
@@ -163,38 +185,62 @@ export class RuleNode extends TreeNode {
   }
 }
 
-export class TokenSecretNode extends TreeNode {
-  readonly key: string;
-  constructor(readonly context: string, readonly serviceAccount: ServiceAccountSummary, readonly secret: TokenSecretSummary) {
-    super();
-    this.key = `token/${context}/${secret.namespace}/${serviceAccount.name}/secret/${secret.name}`;
-  }
-  getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.secret.name, vscode.TreeItemCollapsibleState.None);
-    item.id = this.key;
-    item.iconPath = new vscode.ThemeIcon('lock');
-    item.description = `Secret · long-lived${this.secret.populated ? '' : ' · waiting for the token controller'}`;
-    item.contextValue = flags('token', { secret: true, managed: this.secret.managed, populated: this.secret.populated });
-    item.tooltip = `Secret ${this.secret.namespace}/${this.secret.name} of type ${this.secret.type}: it does not expire; delete it to revoke the token.`;
-    return item;
+const KIND_WORDS: Record<CredentialKind, string> = {
+  bound: 'bound token', longLived: 'long-lived', legacy: 'legacy Secret', unbound: 'unbound token',
+};
+
+function describeDestination(d: CredentialDestination): string {
+  switch (d.kind) {
+    case 'file': return `file ${d.path}`;
+    case 'merge': return `merged into ${d.path}${d.context ? ` (context ${d.context})` : ''}`;
+    case 'editor': return 'opened in the editor';
+    case 'clipboard': return 'copied to the clipboard';
   }
 }
 
-export class IssuedTokenNode extends TreeNode {
+/** When a credential expires, in words: "expires <local time>", "expired <…>", "never expires". Pure. */
+export function expiryWords(credential: Pick<Credential, 'expiresAt' | 'kind'>, now = Date.now()): string {
+  if (!credential.expiresAt) return credential.kind === 'bound' ? 'expiry unknown' : 'never expires';
+  const at = Date.parse(credential.expiresAt);
+  return `${at <= now ? 'expired' : 'expires'} ${new Date(at).toLocaleString()}`;
+}
+
+/**
+ * One credential of a service account (core's Credential: a token sa-kubeconfig issued, a long-lived or legacy
+ * token Secret, or an unbound token this machine issued). contextValue "credential+<kind>+<state>[+revocable][+managed]".
+ */
+export class CredentialNode extends TreeNode {
   readonly key: string;
-  constructor(readonly context: string, readonly serviceAccount: ServiceAccountSummary, readonly record: IssuedTokenRecord) {
+  constructor(readonly context: string, readonly serviceAccount: ServiceAccountSummary, readonly credential: Credential) {
     super();
-    this.key = `token/${context}/${record.namespace}/${record.serviceAccount}/issued/${record.issuedAt}`;
+    this.key = `credential/${context}/${credential.namespace}/${credential.serviceAccount}/${credential.kind}/${credential.secretName ?? credential.id}`;
   }
+
   getTreeItem(): vscode.TreeItem {
-    const expires = new Date(this.record.expiresAt);
-    const item = new vscode.TreeItem(`TokenRequest ${this.record.issuedAt.replace(/\.\d+Z$/, 'Z')}`, vscode.TreeItemCollapsibleState.None);
+    const c = this.credential;
+    const item = new vscode.TreeItem(c.id, vscode.TreeItemCollapsibleState.None);
     item.id = this.key;
-    item.iconPath = new vscode.ThemeIcon('watch');
-    item.description = `expires ${expires.toLocaleString()}${this.record.boundSecret ? ` · bound to Secret ${this.record.boundSecret}` : ''}`;
-    item.contextValue = flags('token', { issued: true, bound: Boolean(this.record.boundSecret) });
-    item.tooltip = `Issued by sa-kubeconfig through TokenRequest; valid until ${this.record.expiresAt}. The token itself is not kept.`
-      + (this.record.boundSecret ? ` Deleting Secret ${this.record.boundSecret} revokes it.` : ' It cannot be revoked before it expires, except by deleting the service account.');
+    item.iconPath = new vscode.ThemeIcon(c.state === 'active' ? 'key' : c.state === 'superseded' ? 'arrow-swap' : 'history',
+      c.state === 'active' ? undefined : new vscode.ThemeColor('disabledForeground'));
+    const state = c.state === 'active' ? '' : ` · ${c.state}`;
+    item.description = `${c.note ? `${c.note} · ` : ''}${KIND_WORDS[c.kind]}${state} · ${expiryWords(c)}`;
+    item.contextValue = ['credential', c.kind, c.state, c.revocable ? 'revocable' : '', c.managed ? 'managed' : ''].filter(Boolean).join('+');
+    const lines = [
+      `**Credential ${md(c.id)}** (${KIND_WORDS[c.kind]}, ${c.state})`,
+      ...(c.note ? [`Note: ${md(c.note)}`] : []),
+      ...(c.jti ? [`Credential id (jti): ${md(c.jti)}`] : []),
+      ...(c.createdAt ? [`Created ${md(new Date(c.createdAt).toLocaleString())}`] : []),
+      md(expiryWords(c).replace(/^./, (x) => x.toUpperCase())),
+      ...(c.supersededAt ? [`Superseded ${md(new Date(c.supersededAt).toLocaleString())}${c.revokeAfter ? `; revoke after ${md(new Date(c.revokeAfter).toLocaleString())}` : ''}`] : []),
+      c.revocable && c.secretName
+        ? `Revoke: deletes Secret ${md(`${c.namespace}/${c.secretName}`)}; the token then stops working within about 10 seconds.`
+          + (c.sharedSecret ? ' Every token bound to this Secret (made by an earlier version) is revoked with it.' : '')
+        : 'Cannot be revoked before it expires (not bound to a Secret); only deleting the service account ends it early.',
+      c.destinations.length > 0
+        ? `Written by this machine to: ${c.destinations.map((d) => md(describeDestination(d))).join('; ')}`
+        : 'Not written anywhere by this machine (or written elsewhere).',
+    ];
+    item.tooltip = markdownTooltip(lines.join('\n\n'));
     return item;
   }
 }
@@ -271,7 +317,7 @@ export class ErrorNode extends TreeNode {
     const item = new vscode.TreeItem(this.label, vscode.TreeItemCollapsibleState.None);
     item.id = this.key;
     item.description = describeError(this.error);
-    item.tooltip = new vscode.MarkdownString(`${describeError(this.error)}\n\nClick to retry.`);
+    item.tooltip = markdownTooltip(`${md(describeError(this.error))}\n\nClick to retry.`);
     item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('errorForeground'));
     item.contextValue = flags('error', { [this.code]: true });
     item.command = { command: 'saKubeconfig.retry', title: 'Retry', arguments: [this] };

@@ -13,6 +13,14 @@ const binding = (name: string, namespace: string | undefined, subjects: { kind: 
 } satisfies RawBinding);
 
 describe('inventory (pure)', function () {
+  it('a service account\'s kubernetes.io/description annotation is carried as it is (the tree escapes it)', function () {
+    const page = parseServiceAccountPage({ items: [
+      { metadata: { name: 'ci', annotations: { 'kubernetes.io/description': '*deploys* [x](command:y)' } } }, { metadata: { name: 'plain' } },
+    ] }, 'ns');
+    assert.equal(page.items[0].description, '*deploys* [x](command:y)');
+    assert.equal('description' in page.items[1], false);
+  });
+
   it('a page of service accounts: summaries, the managed mark, and the continue token only when there is more', function () {
     const page = parseServiceAccountPage({ metadata: { continue: 'abc' }, items: [
       { metadata: { name: 'ci', labels: managed, creationTimestamp: '2025-01-01T00:00:00Z' } }, { metadata: { name: 'default' } }, { metadata: {} },

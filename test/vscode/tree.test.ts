@@ -183,4 +183,54 @@ describe('Clusters tree (real cluster)', function () {
       kubectl(['delete', 'namespace', ...projects, '--wait=false']);
     }
   });
+
+  it('renders names, annotations and server messages in tooltips literally: no Markdown, HTML or command links', async () => {
+    const a = await api();
+    const { marked } = await import('marked');
+    const hostile = '*bold* __strong__ [run](command:saKubeconfig.refresh) <b>html</b> ![i](https://example.invalid/i.png)';
+    // Rendered the way VS Code renders a MarkdownString: nothing but text and our own bold title.
+    const rendered = (tooltip: vscode.TreeItem['tooltip']): string => {
+      assert.ok(tooltip instanceof vscode.MarkdownString, 'a Markdown tooltip');
+      assert.ok(!tooltip.isTrusted, 'command links are not trusted');
+      assert.ok(!tooltip.supportHtml, 'no HTML');
+      const html = marked.parse(tooltip.value, { async: false });
+      assert.doesNotMatch(html, /<(a|em|b|img|code|h\d|ul|ol|blockquote)\b/, html);
+      assert.ok((html.match(/<strong>/g) ?? []).length <= 1, `only the title is bold: ${html}`);
+      return html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+    };
+
+    // A service account whose description annotation is Markdown.
+    const sa = 'aaa-described'; // sorts onto the first page of the namespace's 230 service accounts
+    kubectl(['-n', ns, 'create', 'serviceaccount', sa]);
+    kubectl(['-n', ns, 'annotate', 'serviceaccount', sa, `kubernetes.io/description=${hostile}`]);
+    a.deps.tree.refresh();
+    const namespace = await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns);
+    await vscode.commands.executeCommand('saKubeconfig.filter', sa);
+    try {
+      const node = await childByLabel(a, namespace, sa);
+      assert.ok(rendered(node.getTreeItem().tooltip).includes(hostile), 'the description shows as the text it is');
+    } finally {
+      await vscode.commands.executeCommand('saKubeconfig.clearFilter');
+    }
+
+    // A user whose name is Markdown: the context's tooltip, and the server's 403 message that quotes the user name.
+    // No "/" (openssl's -subj would take it for the next name component), at most 64 characters (a CN's limit), no
+    // "<" (the API server HTML-escapes user names in its Forbidden messages; the annotation above covers HTML).
+    const user = `*e* _u_ [r](command:saKubeconfig.refresh) ${Date.now().toString(36).slice(-6)}`;
+    const file = clientCertificateKubeconfig(user);
+    a.deps.location.setOverride(file);
+    try {
+      const context = await childByLabel(a, undefined, `${user}@local`);
+      assert.ok(rendered(context.getTreeItem().tooltip).includes(`${user}@local`));
+      const fallback = (await children(a, context)).find((k) => contextValue(k) === 'namespace');
+      assert.ok(fallback, 'the context\'s namespace is shown when namespaces may not be listed');
+      const [error] = await children(a, fallback);
+      assert.match(contextValue(error), /^error\+forbidden/);
+      const text = rendered(error.getTreeItem().tooltip);
+      assert.ok(text.includes(user), `the server's message quotes the user name literally: ${text}`);
+    } finally {
+      a.deps.location.setOverride(undefined);
+      rmSync(dirname(file), { recursive: true, force: true });
+    }
+  });
 });

@@ -1,6 +1,5 @@
 // Shared by the commands that hand out a kubeconfig for an existing service account.
 import { kubeconfigForServiceAccount, type ExistingAccountToken, type ServiceAccountKubeconfig } from '../../core/inventory';
-import { ledgerEntryFor, recordCredentials, type Credential } from '../../core/credentials';
 import type { CommandDeps } from './deps';
 import { withCancellableProgress } from './progress';
 
@@ -8,7 +7,7 @@ export function suggestedFileName(context: string, serviceAccount: string): stri
   return `${context}-${serviceAccount}.kubeconfig`.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-/** Issues the token, opens the kubeconfig in an untitled tab, remembers the token's expiry (not the token). */
+/** Issues the token, opens the kubeconfig in a read-only in-memory tab (which notes it in the ledger), remembers the token's expiry (not the token). */
 export async function openKubeconfigForServiceAccount(
   deps: CommandDeps, t: { context: string; namespace: string; serviceAccount: string }, token: ExistingAccountToken,
 ): Promise<ServiceAccountKubeconfig> {
@@ -17,8 +16,7 @@ export async function openKubeconfigForServiceAccount(
     return kubeconfigForServiceAccount(conn, { namespace: t.namespace, serviceAccount: t.serviceAccount, token }, { signal, logger: deps.logger });
   });
   await rememberToken(deps, t, result.token);
-  await recordInEditor(deps, t.context, result.credential);
-  await deps.documents.open(result.yaml, { sourceContext: t.context, namespace: t.namespace, serviceAccount: t.serviceAccount, suggestedFileName: suggestedFileName(t.context, t.serviceAccount) });
+  await deps.documents.open(result.yaml, { sourceContext: t.context, namespace: t.namespace, serviceAccount: t.serviceAccount, suggestedFileName: suggestedFileName(t.context, t.serviceAccount), credential: result.credential });
   if (result.token.shortened) {
     void deps.prompts.warn(`The cluster granted a shorter lifetime than asked: the token expires ${result.token.expiresAt}.`);
   }
@@ -36,15 +34,4 @@ export async function rememberToken(
     context: t.context, server: conn.server, namespace: t.namespace, serviceAccount: t.serviceAccount,
     issuedAt: new Date().toISOString(), expiresAt: token.expiresAt, ...(token.secretName ? { boundSecret: token.secretName } : {}),
   });
-}
-
-/** Notes in the local ledger (never the token) that this credential went to an editor tab. Best effort. */
-export async function recordInEditor(deps: CommandDeps, context: string, credential: Credential | undefined): Promise<void> {
-  if (!credential) return;
-  try {
-    const conn = await deps.connections.get(context);
-    await recordCredentials([ledgerEntryFor(conn, credential, [{ kind: 'editor' }])]);
-  } catch (err) {
-    deps.logger.warn(`The local ledger could not be updated: ${(err as Error).message}`);
-  }
 }

@@ -1,5 +1,6 @@
 // The UI calls commands make, behind an interface so that the extension-host tests can answer them.
 import * as vscode from 'vscode';
+import { notificationText } from '../../editor/untrustedText';
 
 export interface PickItem<T> extends vscode.QuickPickItem {
   value: T;
@@ -81,16 +82,17 @@ export const vscodePrompts: Prompts = {
       box.show();
     });
   },
+  // Messages and details quote names and server messages: notificationText keeps them from turning into links.
   async confirm(message, detail, ...actions) {
-    return vscode.window.showWarningMessage(message, { modal: true, detail }, ...actions);
+    return vscode.window.showWarningMessage(notificationText(message), { modal: true, detail: detail === undefined ? undefined : notificationText(detail) }, ...actions);
   },
   async saveDialog(options) {
     return vscode.window.showSaveDialog(options);
   },
   async info(message, ...actions) {
-    return vscode.window.showInformationMessage(message, ...actions);
+    return vscode.window.showInformationMessage(notificationText(message), ...actions);
   },
   async warn(message, ...actions) {
-    return vscode.window.showWarningMessage(message, ...actions);
+    return vscode.window.showWarningMessage(notificationText(message), ...actions);
   },
 };

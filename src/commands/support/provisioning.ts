@@ -1,12 +1,12 @@
 // Runs a ProvisionRequest through core's provision (plan → preflight → apply → token → kubeconfig → verify) with
-// progress and cancellation, then opens the kubeconfig in an untitled tab.
+// progress and cancellation, then opens the kubeconfig in a read-only in-memory tab.
 import { provision, type ProvisionProgress, type ProvisionResult } from '../../core/provision';
 import { SaKubeconfigError } from '../../core/cluster/errors';
 import type { ProvisionRequest } from '../../core/types';
 import { expectationsFromPlan } from '../../core/verify/verify';
 import { describeRef } from '../../core/apply/objects';
 import type { CommandDeps } from './deps';
-import { recordInEditor, rememberToken, suggestedFileName } from './issue';
+import { rememberToken, suggestedFileName } from './issue';
 import { withCancellableProgress } from './progress';
 
 export interface ProvisionOutcome {
@@ -32,11 +32,11 @@ export async function provisionAndOpen(deps: CommandDeps, request: ProvisionRequ
   const created = result.applyResult?.created.map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`) ?? [];
   deps.logger.info(`Provisioned ${request.namespace}/${request.serviceAccount} in ${request.context} (${result.requests} requests, ${result.durationMs} ms): created ${created.join(', ') || 'nothing (all existed)'}`);
   if (result.token) await rememberToken(deps, request, result.token);
-  await recordInEditor(deps, request.context, result.credential);
   await deps.documents.open(result.kubeconfigYaml, {
     sourceContext: request.context, namespace: request.namespace, serviceAccount: request.serviceAccount,
     suggestedFileName: suggestedFileName(request.context, request.serviceAccount),
     expectations: expectationsFromPlan(result.plan),
+    ...(result.credential ? { credential: result.credential } : {}),
   });
   deps.tree.refresh(`ctx/${request.context}`);
   const problems = [...result.warnings];

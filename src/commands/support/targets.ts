@@ -1,7 +1,7 @@
 // What a command acts on. Commands are called from our tree (a node), from Microsoft's Kubernetes tree (its
 // command target, resolved through its API), or from the palette (nothing: we ask).
 import type { CommandDeps } from './deps';
-import { BindingNode, ContextNode, IssuedTokenNode, NamespaceNode, ServiceAccountNode, TokenSecretNode, AddNamespaceNode, LoadMoreNode } from '../../tree/nodes';
+import { BindingNode, ContextNode, CredentialNode, NamespaceNode, ServiceAccountNode, AddNamespaceNode, LoadMoreNode } from '../../tree/nodes';
 import type { IssuedTokenRecord } from './tokenMemory';
 import { resolveKubernetesToolsTarget } from '../../integrations/kubernetesTools';
 import { SaKubeconfigError } from '../../core/cluster/errors';
@@ -25,10 +25,12 @@ export async function targetOf(arg: unknown): Promise<Target> {
   if (arg instanceof LoadMoreNode) return { context: arg.context, namespace: arg.namespace };
   if (arg instanceof ServiceAccountNode) return { context: arg.context, namespace: arg.namespace, serviceAccount: arg.name, managed: arg.summary.managed };
   if (arg instanceof BindingNode) return { context: arg.context, namespace: arg.serviceAccount.namespace, serviceAccount: arg.serviceAccount.name };
-  if (arg instanceof TokenSecretNode) {
-    return { context: arg.context, namespace: arg.secret.namespace, serviceAccount: arg.serviceAccount.name, tokenSecret: arg.secret.name, managed: arg.secret.managed };
+  if (arg instanceof CredentialNode) {
+    const c = arg.credential;
+    // A long-lived or legacy credential is a token Secret: Generate kubeconfig / Copy token read its token.
+    const tokenSecret = (c.kind === 'longLived' || c.kind === 'legacy') && c.secretName ? { tokenSecret: c.secretName } : {};
+    return { context: arg.context, namespace: c.namespace, serviceAccount: c.serviceAccount, credentialId: c.secretName ?? c.id, managed: c.managed, ...tokenSecret };
   }
-  if (arg instanceof IssuedTokenNode) return { context: arg.context, namespace: arg.record.namespace, serviceAccount: arg.record.serviceAccount, issuedToken: arg.record };
   if (isPlainTarget(arg)) return arg;
   if (arg !== undefined && arg !== null) return (await resolveKubernetesToolsTarget(arg)) ?? {};
   return {};

@@ -41,6 +41,8 @@ export interface ServiceAccountSummary {
   /** Carries sa-kubeconfig's managed-by label. */
   managed: boolean;
   createdAt?: string;
+  /** The `kubernetes.io/description` annotation: free text from the cluster (show it escaped). */
+  description?: string;
 }
 
 export interface ServiceAccountPage {
@@ -99,7 +101,12 @@ export function secretMeta(raw: RawSecret): SecretMeta {
 }
 
 export function summarizeServiceAccount(sa: RawServiceAccount, namespace: string): ServiceAccountSummary {
-  return { namespace, name: sa.metadata?.name ?? '', managed: isManaged(sa), ...(sa.metadata?.creationTimestamp ? { createdAt: sa.metadata.creationTimestamp } : {}) };
+  const description = sa.metadata?.annotations?.['kubernetes.io/description'];
+  return {
+    namespace, name: sa.metadata?.name ?? '', managed: isManaged(sa),
+    ...(sa.metadata?.creationTimestamp ? { createdAt: sa.metadata.creationTimestamp } : {}),
+    ...(description ? { description } : {}),
+  };
 }
 
 export function parseServiceAccountPage(answer: ListAnswer<RawServiceAccount>, namespace: string): ServiceAccountPage {

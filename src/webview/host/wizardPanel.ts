@@ -13,6 +13,7 @@ import { PRESETS } from '../../core/plan/presets';
 import { namespacedLookupFrom } from '../../core/plan/scope';
 import { ValidationError } from '../../core/plan/validate';
 import { preflight } from '../../core/apply/preflight';
+import type { Credential } from '../../core/credentials';
 import type { ProvisionResult } from '../../core/provision';
 import type { DiscoveredResource, ProvisionRequest } from '../../core/types';
 import type { CommandDeps } from '../../commands/support/deps';
@@ -47,6 +48,8 @@ interface Run {
   /** SECRET: the generated kubeconfig text. Never posted to the page, never logged. */
   kubeconfig?: string;
   result?: ResultInfo;
+  /** The issued credential (no token), for the local ledger of where it was written. */
+  credential?: Credential;
   document?: vscode.TextDocument;
 }
 
@@ -376,6 +379,7 @@ export class WizardPanel implements vscode.Disposable {
       run.kubeconfig = outcome.kubeconfig;
       if (outcome.final.type === 'applyDone') run.result = outcome.final.result;
       if (outcome.provision) this.rememberTokenCap(request.context, outcome.provision);
+      if (outcome.provision?.credential) run.credential = outcome.provision.credential;
       run.final = outcome.final;
     } catch (err) {
       // Connecting failed: nothing was created.
@@ -397,9 +401,11 @@ export class WizardPanel implements vscode.Disposable {
     void this.deps.context.globalState.update(TOKEN_CAPS_KEY, caps);
   }
 
-  /** The generated kubeconfig as an untitled editor tab (the extension's kubeconfig editor), opened once. */
+  /** The generated kubeconfig as a read-only in-memory tab (the extension's kubeconfig editor), opened once. */
   private async kubeconfigDocument(run: Run): Promise<vscode.TextDocument> {
-    const open = run.document && !run.document.isClosed ? run.document : undefined;
+    // A closed tab's text is dropped from memory: open it again from the run then.
+    const doc = run.document;
+    const open = doc && !doc.isClosed && (!this.deps.documents.isVirtual(doc) || this.deps.documents.holds(doc.uri)) ? doc : undefined;
     if (open) {
       await vscode.window.showTextDocument(open, { preview: false });
       return open;
@@ -408,6 +414,7 @@ export class WizardPanel implements vscode.Disposable {
     const editor = await this.deps.documents.open(run.kubeconfig ?? '', {
       sourceContext: request.context, namespace: request.namespace, serviceAccount: request.serviceAccount,
       suggestedFileName: `${request.context}-${request.serviceAccount}.kubeconfig`,
+      ...(run.credential ? { credential: run.credential } : {}),
     });
     run.document = editor.document;
     return editor.document;
