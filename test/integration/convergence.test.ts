@@ -167,6 +167,10 @@ describe('scope and convergence (issue 9)', function () {
     });
 
     it('narrowing a,b to a, dropping --cluster-role view and nodes:get removes exactly that access', async function () {
+      const tokenSecrets = async () => (await kubectlOk(['get', 'secrets', '-n', home, '-l', MANAGED,
+        '--field-selector', 'type=kubernetes.io/service-account-token', '-o', 'name'])).split('\n').filter(Boolean);
+      const credentialsBefore = await tokenSecrets();
+      assert.ok(credentialsBefore.length > 0, 'the long-lived credential of the first run is there');
       const r = await create(['--rule', 'pods:get', '--namespaces', a, '--long-lived', '-o', 'json'], 'narrow');
       assert.equal(r.code, 0, r.stderr);
       await expectCan(false, home, sa, 'get', 'pods', b);
@@ -178,7 +182,9 @@ describe('scope and convergence (issue 9)', function () {
       await expectCan(true, home, sa, 'get', 'configmaps', b);
       assert.equal(await exists('rolebinding', 'foreign-plain', b), true);
       assert.equal(await exists('rolebinding', 'foreign-labelled', b), true);
-      assert.equal(await exists('secret', `${sa}-token`, home), true);
+      // Credentials are never pruned: every token Secret issued before is still there (this run added its own).
+      const credentialsAfter = await tokenSecrets();
+      for (const secret of credentialsBefore) assert.ok(credentialsAfter.includes(secret), `${secret} was kept`);
       assert.equal(await exists('serviceaccount', sa, home), true);
       // The same request again changes nothing.
       const again = await create(['--rule', 'pods:get', '--namespaces', a, '--long-lived', '-o', 'json'], 'again');
@@ -250,6 +256,20 @@ describe('scope and convergence (issue 9)', function () {
       assert.equal(mayDelete.stdout.trim(), 'no');
       await kubectlOk(['label', 'rolebinding', 'team-admins', '-n', ns, MANAGED], { kubeconfig: patcher });
       await kubectlOk(['annotate', 'rolebinding', 'team-admins', '-n', ns, `${FOR_SA}=${ns}/app`], { kubeconfig: patcher });
+      // Secrets too, though inventory lists them metadata only: a Secret holding data, and another account's token.
+      await kubectlOk(['create', 'secret', 'generic', 'db-password', '-n', ns, '--from-literal=password=hunter2']);
+      await kubectlOk(['create', 'serviceaccount', 'other', '-n', ns]);
+      await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({
+        apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
+        metadata: { name: 'other-token', namespace: ns, annotations: { 'kubernetes.io/service-account.name': 'other' } },
+      }) });
+      for (const secret of ['db-password', 'other-token']) {
+        await kubectlOk(['label', 'secret', secret, '-n', ns, MANAGED]);
+        await kubectlOk(['annotate', 'secret', secret, '-n', ns, `${FOR_SA}=${ns}/app`]);
+      }
+      const credentials = (await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name'])).split('\n')
+        .filter((n) => n.startsWith('secret/app-cred-'));
+      assert.equal(credentials.length, 1, 'the credential create issued');
       const r = await runCli(['delete', '-n', ns, '-s', 'app', '--yes'], env.adminKubeconfig);
       assert.equal(r.code, 0, r.stderr);
       assert.match(r.stdout + r.stderr,
@@ -257,6 +277,11 @@ describe('scope and convergence (issue 9)', function () {
       assert.equal(await exists('rolebinding', 'team-admins', ns), true);
       assert.equal(await exists('rolebinding', `sa-kubeconfig:${ns}:app`, ns), false);
       assert.equal(await exists('serviceaccount', 'app', ns), false);
+      assert.match(r.stdout + r.stderr, /Kept Secret .*db-password: labelled as sa-kubeconfig's but not ours/);
+      assert.match(r.stdout + r.stderr, /Kept Secret .*other-token: labelled as sa-kubeconfig's but not ours/);
+      assert.equal(await exists('secret', 'db-password', ns), true);
+      assert.equal(await exists('secret', 'other-token', ns), true);
+      assert.equal(await exists('secret', credentials[0].slice('secret/'.length), ns), false);
     });
   });
 });

@@ -19,6 +19,11 @@ export interface ListCredentialsArgs {
   /** The ledger to read (default: ledgerPath()); false: do not read one. */
   ledger?: string | false;
   now?: Date;
+  /**
+   * A Forbidden list of Secrets is an error, not a note: for callers that act on what they find (revoke), where
+   * "nothing matched" would be a false answer.
+   */
+  requireSecrets?: boolean;
 }
 
 export interface CredentialList {
@@ -91,7 +96,7 @@ export async function listCredentials(conn: Connection, args: ListCredentialsArg
   const notes: string[] = [];
   const [secrets, ledger] = await Promise.all([
     fetchCredentialSecrets(conn, args.namespace, options).catch((err: unknown) => {
-      if (!isSaKubeconfigError(err, 'forbidden')) throw err;
+      if (!isSaKubeconfigError(err, 'forbidden') || args.requireSecrets) throw err;
       notes.push(`Not allowed to list Secrets in namespace "${args.namespace}": credentials kept in Secrets are not shown.`);
       return [];
     }),

@@ -104,7 +104,7 @@ export async function revokeCredentials(
   args: { namespace: string; serviceAccount: string; selection: RevokeSelection; ledger?: string | false; now?: Date },
   options: OperationOptions = {},
 ): Promise<RevokeCredentialsResult> {
-  const listed = await listCredentials(conn, { namespace: args.namespace, serviceAccount: args.serviceAccount, ledger: args.ledger }, options);
+  const listed = await listCredentials(conn, { namespace: args.namespace, serviceAccount: args.serviceAccount, ledger: args.ledger, requireSecrets: true }, options);
   const selected = selectCredentials(listed.credentials, args.selection, args.now ?? new Date());
   const result = await revokeSelected(conn, selected, { ...options, ledger: args.ledger });
   if (selected.length === 0) result.notes.push('No credential matched: nothing was revoked.');
