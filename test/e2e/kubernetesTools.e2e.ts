@@ -95,7 +95,10 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) console.log(`      screenshot of the failure: ${await wb.screenshot(`failed-${this.currentTest.title}`)}`);
+    if (this.currentTest?.state === 'failed' && wb) {
+      console.log(`      screenshot of the failure: ${await wb.screenshot(`failed-${this.currentTest.title}`)}`);
+      await wb.page.keyboard.press('Escape'); // a menu left open would block the next test's clicks
+    }
   });
 
   after(async () => {
@@ -111,6 +114,11 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     this.timeout(180_000);
     // Nothing of ours was opened: the Service Accounts folder can only come from onView:extension.vsKubernetesExplorer.
     await wb!.clickActivityBarItem('Kubernetes');
+    // Its other views (Helm Repos, Clouds) collapsed, so that the Clusters view has the height for its folders.
+    for (const other of ['Helm Repos', 'Clouds']) {
+      const header = wb!.view(other).locator('.pane-header');
+      if (await header.getAttribute('aria-expanded') === 'true') await header.click();
+    }
     await expand(ADMIN_CONTEXT, 1);
     await expand('Service Accounts', 2);
     // The active namespace is the context's (none set: default), as the Kubernetes extension shows it.
@@ -132,7 +140,8 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     await expand('Namespaces', 2);
     await row(NAMESPACE).click({ button: 'right' });
     await menuItem('Use Namespace').click();
-    await row(`${NAMESPACE}`).filter({ hasText: '* ' }).waitFor({ state: 'visible', timeout: 60_000 });
+    await k8sView().locator('.pane-body .monaco-list-row', { has: wb!.page.locator('.label-name', { hasText: `* ${NAMESPACE}` }) })
+      .first().waitFor({ state: 'visible', timeout: 60_000 });
     await expand('Service Accounts', 2);
     await row(NS_SA).waitFor({ state: 'visible', timeout: 60_000 });
     assert.equal(await row(DEFAULT_SA).count(), 0, `${DEFAULT_SA} of default still listed after switching to ${NAMESPACE}`);
