@@ -53,6 +53,16 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
   }).first();
   const menuItem = (title: string) => wb!.page.locator('.context-view .monaco-menu .action-item', { hasText: title }).first();
   const quickInput = () => wb!.quickInput();
+  /** Clicks a context-menu entry; once more when the menu, still settling, ignored the first click. */
+  const choose = async (title: string) => {
+    const item = menuItem(title);
+    await item.waitFor({ state: 'visible', timeout: 10_000 });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      await item.click().catch(() => undefined);
+      if (await wb!.page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 2_000 }).then(() => true, () => false)) return;
+    }
+    throw new Error(`the menu entry "${title}" did not react to clicks`);
+  };
   const expand = async (label: string, level?: number) => {
     const r = row(label, level);
     await r.waitFor({ state: 'visible', timeout: 60_000 });
@@ -67,6 +77,12 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
       await wb!.page.waitForTimeout(250);
     }
     throw new Error(`the active editor never showed "${needle}"`);
+  };
+  /** Closes every editor; an untitled kubeconfig tab is discarded, not saved. */
+  const closeEditors = async () => {
+    await wb!.runCommand('View: Close All Editors');
+    const dontSave = wb!.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Don't Save$/ }).first();
+    if (await dontSave.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true, () => false)) await dontSave.click();
   };
   const pickQuick = async (text: string) => {
     await quickInput().fill(text);
@@ -139,7 +155,7 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     this.timeout(120_000);
     await expand('Namespaces', 2);
     await row(NAMESPACE).click({ button: 'right' });
-    await menuItem('Use Namespace').click();
+    await choose('Use Namespace');
     await k8sView().locator('.pane-body .monaco-list-row', { has: wb!.page.locator('.label-name', { hasText: `* ${NAMESPACE}` }) })
       .first().waitFor({ state: 'visible', timeout: 60_000 });
     await expand('Service Accounts', 2);
@@ -150,7 +166,7 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
   it('cluster node → Create Service Account Kubeconfig…: the wizard opens on that context and its active namespace', async function () {
     this.timeout(120_000);
     await row(ADMIN_CONTEXT, 1).click({ button: 'right' });
-    await menuItem('Create Service Account Kubeconfig…').click();
+    await choose('Create Service Account Kubeconfig…');
     const w = wizard(wb!.page);
     await w.locator('#context option', { hasText: ADMIN_CONTEXT }).waitFor({ state: 'attached', timeout: 30_000 });
     const deadline = Date.now() + 30_000;
@@ -158,7 +174,7 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     assert.equal(await w.locator('#context').inputValue(), ADMIN_CONTEXT);
     assert.equal(await w.locator('#namespace').inputValue(), NAMESPACE, 'the namespace active in the Kubernetes extension');
     await shot('cluster-wizard');
-    await wb!.runCommand('View: Close All Editors');
+    await closeEditors();
   });
 
   it('namespace node → Quick create: the kubeconfig has a context for that namespace', async function () {
@@ -166,7 +182,7 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     await row(NAMESPACE).click({ button: 'right' });
     await menuItem('Create Service Account Kubeconfig…').waitFor({ state: 'visible', timeout: 10_000 });
     await shot('namespace-menu');
-    await menuItem('Quick Create Service Account Kubeconfig…').click();
+    await choose('Quick Create Service Account Kubeconfig…');
     const title = wb!.page.locator('.quick-input-widget .quick-input-title');
     await title.filter({ hasText: 'service account' }).waitFor({ state: 'visible', timeout: 30_000 });
     assert.equal(await quickInput().inputValue(), `${NAMESPACE}-sa`, 'the namespace came from the clicked Cluster Explorer node');
@@ -188,14 +204,14 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     await row(NS_SA).click({ button: 'right' });
     await menuItem('Generate Kubeconfig for This Service Account').waitFor({ state: 'visible', timeout: 10_000 });
     await shot('service-account-menu');
-    await menuItem('Generate Kubeconfig for This Service Account').click();
+    await choose('Generate Kubeconfig for This Service Account');
     await wb!.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Token lifetime' }).waitFor({ state: 'visible', timeout: 30_000 });
     await pickQuick('1 hour');
     const text = await waitForEditorText(`# Service account: ${NAMESPACE}/${NS_SA}`);
     await shot('service-account-kubeconfig');
     assert.ok(wb!.lastMaskedLines >= 2, `the screenshot masked ${wb!.lastMaskedLines} credential lines`);
     assert.match(text, /# Bound roles: ClusterRole\/view/);
-    await wb!.runCommand('View: Close All Editors');
+    await closeEditors();
   });
 
   it('our Clusters view reads the same kubeconfig: every file KUBECONFIG lists', async function () {
@@ -219,11 +235,11 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     // A command from its explorer works in that file's context.
     await wb!.clickActivityBarItem('Kubernetes');
     await row(CHOSEN_CONTEXT, 1).click({ button: 'right' });
-    await menuItem('Create Service Account Kubeconfig…').click();
+    await choose('Create Service Account Kubeconfig…');
     const w = wizard(wb!.page);
     await w.locator('#context option', { hasText: CHOSEN_CONTEXT }).waitFor({ state: 'attached', timeout: 30_000 });
     assert.equal(await w.locator('#context').inputValue(), CHOSEN_CONTEXT);
     await w.locator('#context-help', { hasText: 'Server https://' }).waitFor({ timeout: 30_000 });
-    await wb!.runCommand('View: Close All Editors');
+    await closeEditors();
   });
 });
