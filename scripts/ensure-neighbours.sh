@@ -32,7 +32,8 @@ if [[ -z "$vendor" ]]; then
   done
 fi
 [[ -n "$vendor" && -d "$vendor" ]] \
-  || die "no vendor folder found (looked for shared/vendor beside the repository); set SAK_VENDOR_DIR to the folder holding vscode-kubernetes-tools-*.tar.gz and vscode-yaml-*.tar.gz"
+  || die "no vendor folder found (looked for shared/vendor beside the repository); set SAK_VENDOR_DIR to the
+  folder holding vscode-kubernetes-tools-*.tar.gz and vscode-yaml-*.tar.gz"
 
 find_archive() { # find_archive PREFIX: the one archive PREFIX-<version>-<commit>.tar.gz in the vendor folder
   local matches=("$vendor/$1"-[0-9]*.tar.gz)
@@ -57,7 +58,7 @@ prepare_yaml() {
   node -e '
     const fs = require("fs"); const f = process.argv[1];
     const p = JSON.parse(fs.readFileSync(f, "utf8"));
-    if (!p.dependencies || !p.dependencies["yaml-language-server"]) throw new Error("no yaml-language-server dependency");
+    if (!p.dependencies?.["yaml-language-server"]) throw new Error("no yaml-language-server dependency");
     p.dependencies["yaml-language-server"] = "^1.19.0";
     fs.writeFileSync(f, JSON.stringify(p, null, 2) + "\n");' "$1/package.json"
 }

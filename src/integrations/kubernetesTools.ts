@@ -81,7 +81,7 @@ async function activateKubernetesToolsIntegration(deps: IntegrationDeps): Promis
  * Kubeconfig"), or undefined when it only reports kubectl's default: then it hands back KUBECONFIG verbatim, which
  * may list several files, or ~/.kube/config. Undefined keeps our location on kubectl's rules, which merge that list.
  */
-export function chosenKubeconfig(reported: string, env: NodeJS.ProcessEnv = process.env, home = homedir()): string | undefined {
+export function chosenKubeconfig(reported: string, env = process.env, home = homedir()): string | undefined {
   const kubectlDefault = env.KUBECONFIG || join(home, '.kube', 'config');
   return reported && reported !== kubectlDefault ? reported : undefined;
 }

@@ -13,6 +13,7 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { dump, load } from 'js-yaml';
+import type { Locator } from 'playwright-core';
 import { privateTempDir, writeKubeconfig } from '../support/cluster';
 import { ADMIN_KUBECONFIG as ADMIN, kubectl, startWorkbench, tryKubectl, wizard, type Workbench } from './harness';
 
@@ -48,10 +49,16 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     console.log(`      screenshot: ${await wb!.screenshot(`kubernetes-tools-${step}-${name}`)}`);
   };
   const k8sView = () => wb!.view('Clusters');
-  const row = (label: string, level?: number) => k8sView().locator(`.pane-body .monaco-list-row${level ? `[aria-level="${level}"]` : ''}`, {
-    has: wb!.page.locator('.label-name', { hasText: new RegExp(`^(\\* )?${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`) }),
-  }).first();
-  const menuItem = (title: string) => wb!.page.locator('.context-view .monaco-menu .action-item', { hasText: title }).first();
+  /** A row of its Clusters view by label (the active namespace's label has a "* " prefix there). */
+  const row = (label: string, level?: number) => {
+    const name = new RegExp(`^(\\* )?${label.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`);
+    const rows = k8sView().locator(`.pane-body .monaco-list-row${level ? `[aria-level="${level}"]` : ''}`);
+    return rows.filter({ has: wb!.page.locator('.label-name', { hasText: name }) }).first();
+  };
+  const menuItem = (title: string) =>
+    wb!.page.locator('.context-view .monaco-menu .action-item', { hasText: title }).first();
+  const shown = (locator: Locator, state: 'visible' | 'hidden', timeout: number) =>
+    locator.waitFor({ state, timeout }).then(() => true, () => false);
   const quickInput = () => wb!.quickInput();
   /** Clicks a context-menu entry; once more when the menu, still settling, ignored the first click. */
   const choose = async (title: string) => {
@@ -59,7 +66,7 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     await item.waitFor({ state: 'visible', timeout: 10_000 });
     for (let attempt = 0; attempt < 3; attempt++) {
       await item.click().catch(() => undefined);
-      if (await wb!.page.locator('.context-view .monaco-menu').first().waitFor({ state: 'hidden', timeout: 2_000 }).then(() => true, () => false)) return;
+      if (await shown(wb!.page.locator('.context-view .monaco-menu').first(), 'hidden', 2_000)) return;
     }
     throw new Error(`the menu entry "${title}" did not react to clicks`);
   };
@@ -82,11 +89,13 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
   const closeEditors = async () => {
     await wb!.runCommand('View: Close All Editors');
     const dontSave = wb!.page.locator('.monaco-dialog-box .monaco-button', { hasText: /^Don't Save$/ }).first();
-    if (await dontSave.waitFor({ state: 'visible', timeout: 2_000 }).then(() => true, () => false)) await dontSave.click();
+    if (await shown(dontSave, 'visible', 2_000)) await dontSave.click();
   };
+  const quickRow = (text: string) =>
+    wb!.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first();
   const pickQuick = async (text: string) => {
     await quickInput().fill(text);
-    await wb!.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: text }).first().waitFor({ state: 'visible' });
+    await quickRow(text).waitFor({ state: 'visible' });
     await quickInput().press('Enter');
   };
 
@@ -95,7 +104,8 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     this.timeout(300_000);
     kubectl(['create', 'namespace', NAMESPACE]);
     kubectl(['-n', NAMESPACE, 'create', 'serviceaccount', NS_SA]);
-    kubectl(['-n', NAMESPACE, 'create', 'rolebinding', `${NS_SA}-view`, '--clusterrole=view', `--serviceaccount=${NAMESPACE}:${NS_SA}`]);
+    kubectl(['-n', NAMESPACE, 'create', 'rolebinding', `${NS_SA}-view`, '--clusterrole=view',
+      `--serviceaccount=${NAMESPACE}:${NS_SA}`]);
     kubectl(['-n', 'default', 'create', 'serviceaccount', DEFAULT_SA]);
     dir = privateTempDir();
     // Two files in KUBECONFIG, as kubectl merges them; a third one the user picks later with "Set Kubeconfig".
@@ -156,23 +166,26 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     await expand('Namespaces', 2);
     await row(NAMESPACE).click({ button: 'right' });
     await choose('Use Namespace');
-    await k8sView().locator('.pane-body .monaco-list-row', { has: wb!.page.locator('.label-name', { hasText: `* ${NAMESPACE}` }) })
-      .first().waitFor({ state: 'visible', timeout: 60_000 });
+    const active = wb!.page.locator('.label-name', { hasText: `* ${NAMESPACE}` });
+    await k8sView().locator('.pane-body .monaco-list-row', { has: active }).first()
+      .waitFor({ state: 'visible', timeout: 60_000 });
     await expand('Service Accounts', 2);
     await row(NS_SA).waitFor({ state: 'visible', timeout: 60_000 });
-    assert.equal(await row(DEFAULT_SA).count(), 0, `${DEFAULT_SA} of default still listed after switching to ${NAMESPACE}`);
+    assert.equal(await row(DEFAULT_SA).count(), 0, `${DEFAULT_SA} of default still listed in ${NAMESPACE}`);
   });
 
-  it('cluster node → Create Service Account Kubeconfig…: the wizard opens on that context and its active namespace', async function () {
+  it('cluster node → Create…: the wizard opens on that context and the namespace active there', async function () {
     this.timeout(120_000);
     await row(ADMIN_CONTEXT, 1).click({ button: 'right' });
     await choose('Create Service Account Kubeconfig…');
     const w = wizard(wb!.page);
     await w.locator('#context option', { hasText: ADMIN_CONTEXT }).waitFor({ state: 'attached', timeout: 30_000 });
     const deadline = Date.now() + 30_000;
-    while (await w.locator('#namespace').inputValue() === '' && Date.now() < deadline) await wb!.page.waitForTimeout(100);
+    while (await w.locator('#namespace').inputValue() === '' && Date.now() < deadline) {
+      await wb!.page.waitForTimeout(100);
+    }
     assert.equal(await w.locator('#context').inputValue(), ADMIN_CONTEXT);
-    assert.equal(await w.locator('#namespace').inputValue(), NAMESPACE, 'the namespace active in the Kubernetes extension');
+    assert.equal(await w.locator('#namespace').inputValue(), NAMESPACE, 'the namespace active in its explorer');
     await shot('cluster-wizard');
     await closeEditors();
   });
@@ -185,7 +198,7 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     await choose('Quick Create Service Account Kubeconfig…');
     const title = wb!.page.locator('.quick-input-widget .quick-input-title');
     await title.filter({ hasText: 'service account' }).waitFor({ state: 'visible', timeout: 30_000 });
-    assert.equal(await quickInput().inputValue(), `${NAMESPACE}-sa`, 'the namespace came from the clicked Cluster Explorer node');
+    assert.equal(await quickInput().inputValue(), `${NAMESPACE}-sa`, 'the namespace came from the clicked node');
     await quickInput().press('Enter');
     await title.filter({ hasText: 'permissions' }).waitFor({ state: 'visible', timeout: 10_000 });
     await pickQuick('Read pods and logs');
@@ -196,7 +209,8 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     assert.ok(wb!.lastMaskedLines >= 2, `the screenshot masked ${wb!.lastMaskedLines} credential lines`);
     assert.ok(text.includes(`# Service account: ${NAMESPACE}/${NAMESPACE}-sa`));
     assert.match(text, new RegExp(`cluster: .*\\n.*\\n?.*namespace: ${NAMESPACE}`));
-    assert.equal(kubectl(['auth', 'can-i', 'list', 'pods', '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:${NAMESPACE}-sa`]).trim(), 'yes');
+    const as = `--as=system:serviceaccount:${NAMESPACE}:${NAMESPACE}-sa`;
+    assert.equal(kubectl(['auth', 'can-i', 'list', 'pods', '-n', NAMESPACE, as]).trim(), 'yes');
   });
 
   it('service account node of its explorer → Generate kubeconfig for that account', async function () {
@@ -205,7 +219,8 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     await menuItem('Generate Kubeconfig for This Service Account').waitFor({ state: 'visible', timeout: 10_000 });
     await shot('service-account-menu');
     await choose('Generate Kubeconfig for This Service Account');
-    await wb!.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Token lifetime' }).waitFor({ state: 'visible', timeout: 30_000 });
+    await wb!.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Token lifetime' })
+      .waitFor({ state: 'visible', timeout: 30_000 });
     await pickQuick('1 hour');
     const text = await waitForEditorText(`# Service account: ${NAMESPACE}/${NS_SA}`);
     await shot('service-account-kubeconfig');
@@ -222,16 +237,16 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     assert.ok(top.includes(EXTRA_CONTEXT), `${EXTRA_CONTEXT} (second file of KUBECONFIG) missing: ${top.join(', ')}`);
   });
 
-  it('the kubeconfig picked with its "Set Kubeconfig" (vs-kubernetes.kubeconfig) is the one our view and commands use', async function () {
+  it('the kubeconfig picked with its "Set Kubeconfig" (vs-kubernetes.kubeconfig) is ours too', async function () {
     this.timeout(120_000);
     await wb!.runCommand('Set Kubeconfig');
-    await wb!.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: chosenKubeconfig }).first().click();
+    await quickRow(chosenKubeconfig).click();
     await wb!.clickActivityBarItem('Kubernetes');
     await row(CHOSEN_CONTEXT, 1).waitFor({ state: 'visible', timeout: 60_000 });
     await wb!.clickActivityBarItem('SA Kubeconfig');
     const items = await wb!.waitForTreeItem('Clusters', CHOSEN_CONTEXT, 30_000);
     const top = items.filter((i) => i.level === 1).map((i) => i.label);
-    assert.deepEqual(top, [CHOSEN_CONTEXT], 'our view lists the contexts of the file chosen in the Kubernetes extension');
+    assert.deepEqual(top, [CHOSEN_CONTEXT], 'our view lists the contexts of the file chosen in its explorer');
     // A command from its explorer works in that file's context.
     await wb!.clickActivityBarItem('Kubernetes');
     await row(CHOSEN_CONTEXT, 1).click({ button: 'right' });
