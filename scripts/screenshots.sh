@@ -52,24 +52,29 @@ fi
 
 out=media/screenshots
 mkdir -p "$out"
-# shrink SRC DEST: the whole 1400x900 window at 1000 px wide, 256 colours (these are flat UI pictures).
-shrink() {
+# shot SRC DEST [CROP]: a window screenshot (1400x900), cropped to the part that matters (ImageMagick geometry,
+# e.g. 760x520+0+0) or else shrunk to 1000 px wide; 256 colours (flat UI pictures stay small and sharp).
+shot() {
   local src
   src="$(compgen -G "$shots/$1" | head -n1)" || true
   [[ -n "$src" && -f "$src" ]] || die "no $shots/$1 (did the tests that take it run?)"
-  convert "$src" -resize 1000x -strip -colors 256 "PNG8:$out/$2"
+  if [[ -n "${3:-}" ]]; then
+    convert "$src" -crop "$3" +repage -strip -colors 256 "PNG8:$out/$2"
+  else
+    convert "$src" -resize 1000x -strip -colors 256 "PNG8:$out/$2"
+  fi
   say "$out/$2 <- $src ($(du -k "$out/$2" | cut -f1) KB)"
 }
-shrink 'wizard-2-permissions-dark.png' wizard-permissions.png
-shrink 'wizard-9-escalation-refused.png' wizard-review-escalation-refused.png
-shrink 'wizard-7-result.png' wizard-result-verified.png
-shrink 'wizard-8-kubeconfig-editor.png' kubeconfig-tab-token-masked.png
-shrink 'kubernetes-tools-*-namespace-menu.png' kubernetes-cluster-explorer-menu.png
-shrink 'kubernetes-tools-*-service-accounts-folder.png' kubernetes-cluster-explorer-service-accounts.png
-shrink 'quick-create-*-tree.png' tree.png
+shot 'wizard-2-permissions-dark.png' wizard-permissions.png
+shot 'wizard-9-escalation-refused.png' wizard-review-escalation-refused.png
+shot 'wizard-7-result.png' wizard-result-verified.png
+shot 'wizard-8-kubeconfig-editor.png' kubeconfig-tab-token-masked.png
+# The side bar and the menu opened on it.
+shot 'kubernetes-tools-*-namespace-menu.png' kubernetes-cluster-explorer-menu.png 760x520+0+0
+shot 'quick-create-*-tree-after.png' tree.png 760x420+0+0
 
-# Quick create as a short animation: its frames in order, 1.6 s each, the last one longer.
-mapfile -t frames < <(cd "$shots" && ls -1v quick-create-*.png | sed "s|^|$shots/|")
+# Quick create as a short animation: its frames in order (not the Save as… test's), 1.6 s each, the last longer.
+mapfile -t frames < <(cd "$shots" && ls -1v quick-create-*.png | grep -v save | sed "s|^|$shots/|")
 ((${#frames[@]} >= 2)) || die "fewer than two Quick create frames in $shots"
 convert -delay 160 "${frames[@]:0:${#frames[@]}-1}" -delay 320 "${frames[-1]}" -resize 800x -layers Optimize -colors 128 \
   -loop 0 "$out/quick-create.gif"
