@@ -88,6 +88,8 @@ ensure() {
 
   local t tmp log
   t=$(now)
+  # Left-overs of failed or interrupted builds of this archive (kept for a look); nobody else builds: we hold the lock.
+  rm -rf "$cache_root/$name"/.build-* "$cache_root/$name"/.staged-*
   tmp="$(mktemp -d "$cache_root/$name/.build-XXXXXX")"
   log="$tmp/build.log"
   shout "$name: building $(basename "$vsix") from $archive (a few minutes; log: $log)"
@@ -125,7 +127,9 @@ command -v flock >/dev/null || die "flock (util-linux) is missing; install it (D
 mkdir -p "$cache_root"
 
 t_all=$(now)
-yaml="$(ensure "$(find_archive vscode-yaml)" vscode-yaml install)"
-k8s="$(ensure "$(find_archive vscode-kubernetes-tools)" vscode-kubernetes-tools ci)"
+yaml_archive="$(find_archive vscode-yaml)"
+k8s_archive="$(find_archive vscode-kubernetes-tools)"
+yaml="$(ensure "$yaml_archive" vscode-yaml install)"
+k8s="$(ensure "$k8s_archive" vscode-kubernetes-tools ci)"
 say "ready in $(elapsed "$t_all")"
 echo "SAK_NEIGHBOUR_VSIXES=$yaml:$k8s"
