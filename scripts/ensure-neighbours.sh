@@ -122,7 +122,9 @@ ensure() {
   echo "$vsix"
 }
 
-command -v node >/dev/null && command -v npm >/dev/null || die "node and npm are not on PATH; install Node.js 20 first"
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  die "node and npm are not on PATH; install Node.js 20 first"
+fi
 command -v flock >/dev/null || die "flock (util-linux) is missing; install it (Debian: apt-get install -y util-linux)"
 mkdir -p "$cache_root"
 

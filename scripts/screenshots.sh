@@ -74,7 +74,7 @@ shot 'kubernetes-tools-*-namespace-menu.png' kubernetes-cluster-explorer-menu.pn
 shot 'quick-create-*-tree-after.png' tree.png 760x420+0+0
 
 # Quick create as a short animation: its frames in order (not the Save as… test's), 1.6 s each, the last longer.
-mapfile -t frames < <(cd "$shots" && ls -1v quick-create-*.png | grep -v save | sed "s|^|$shots/|")
+mapfile -t frames < <(printf '%s\n' "$shots"/quick-create-*.png | grep -v -- '-save' | sort -V)
 ((${#frames[@]} >= 2)) || die "fewer than two Quick create frames in $shots"
 convert -delay 160 "${frames[@]:0:${#frames[@]}-1}" -delay 320 "${frames[-1]}" -resize 800x -layers Optimize -colors 128 \
   -loop 0 "$out/quick-create.gif"

@@ -140,6 +140,7 @@ JSON
 if ((neighbours)); then
   # The Kubernetes extension's own settings (one object): the kubectl to use, no Helm/minikube/recommendation
   # prompts. Merged into the settings kept between runs; a value the user set there is left as it is.
+  # shellcheck disable=SC2016  # JavaScript, not shell
   SAK_KUBECTL_PATH="${SAK_KUBECTL:-$(command -v kubectl || true)}" node -e '
     const fs = require("fs"); const f = process.argv[1];
     let s; try { s = JSON.parse(fs.readFileSync(f, "utf8")); } catch { console.error(`[start] ${f} is not plain JSON; not adding the Kubernetes extension settings`); process.exit(0); }
