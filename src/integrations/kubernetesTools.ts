@@ -53,6 +53,9 @@ async function activateKubernetesToolsIntegration(deps: IntegrationDeps): Promis
       return false;
     }
     explorer = ce.api;
+    // Its own tree has no ServiceAccount kind (1.4.1: the kinds of its src/kuberesources.ts), so the service-account
+    // nodes there are this folder's: contextValue `vsKubernetes.resource.sa`, which our menus match. No apiName is
+    // passed: with one, it appends "k8s-watchable" to the contextValue without a separator.
     explorer.registerNodeContributor(explorer.nodeSources.resourceFolder('Service Account', 'Service Accounts', 'ServiceAccount', 'sa').at(undefined));
     const conf = await k8s.extension.configuration.v1_1;
     if (conf.available) {
