@@ -1,6 +1,6 @@
 // Activation only registers (and is quick); the optional Kubernetes-extension integration comes on next to that
-// extension (the suite installs it; activityBar.e2e.ts covers its absence); the log redacts credentials; a failing
-// command is caught by the shared error handling.
+// extension and stays off quietly without it; the log redacts credentials; a failing command is caught by the
+// shared error handling.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 import { ExtensionLogger } from '../../src/logging';
@@ -13,11 +13,16 @@ describe('Activation and plumbing', () => {
     assert.ok(a.activationMs < 500, `activation took ${a.activationMs} ms`);
   });
 
-  it('next to Microsoft\'s Kubernetes extension (installed for this suite) the integration comes on', async () => {
-    // Without it the integration stays off quietly: test/e2e/activityBar.e2e.ts runs without the extension.
+  // The code-server runner installs Microsoft's Kubernetes extension next to ours (SAK_TEST_NEIGHBOURS=1); the
+  // electron runner starts with --disable-extensions. Without it, test/e2e/activityBar.e2e.ts covers the UI too.
+  const neighbours = process.env.SAK_TEST_NEIGHBOURS === '1';
+  it(neighbours
+    ? 'next to Microsoft\'s Kubernetes extension (installed for this run) the integration comes on'
+    : 'without Microsoft\'s Kubernetes extension the integration stays off, without errors', async () => {
     const a = await api();
-    assert.ok(vscode.extensions.getExtension('ms-kubernetes-tools.vscode-kubernetes-tools'), 'the suite runs next to the Kubernetes extension');
-    assert.equal(await a.kubernetesToolsReady, true);
+    const installed = vscode.extensions.getExtension('ms-kubernetes-tools.vscode-kubernetes-tools');
+    assert.equal(Boolean(installed), neighbours, `the Kubernetes extension is ${installed ? '' : 'not '}installed`);
+    assert.equal(await a.kubernetesToolsReady, neighbours);
   });
 
   it('logs through one LogOutputChannel with tokens and key data redacted', () => {
