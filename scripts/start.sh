@@ -2,14 +2,18 @@
 # `npm start`: see the extension running in real VS Code against a real cluster.
 #   1. builds the extension and packages dist/sa-kubeconfig.vsix
 #   2. starts the local control plane (test/cluster/up.sh) — unless you point it at your own kubeconfig
-#   3. starts code-server (installed once by scripts/ensure-code-server.sh) with the .vsix installed and KUBECONFIG
-#      set, on http://127.0.0.1:${PORT:-8080}/, and prints that URL
+#   3. starts code-server (installed once by scripts/ensure-code-server.sh) with the .vsix installed next to
+#      Microsoft's Kubernetes extension and Red Hat's YAML extension (built once from shared/vendor by
+#      scripts/ensure-neighbours.sh; --no-neighbours leaves them out) and KUBECONFIG set, on
+#      http://127.0.0.1:${PORT:-8080}/, and prints that URL
 #   4. on Ctrl-C (or any exit) stops code-server and the cluster it started
 #
 # Usage: npm start [-- OPTIONS]     or     bash scripts/start.sh [OPTIONS]
 #   --kubeconfig PATH   use your own kubeconfig instead of the local cluster (also: SAK_KUBECONFIG=PATH)
 #   --port N            port on 127.0.0.1 (also: PORT=N; default 8080)
 #   --no-build          use the existing dist/sa-kubeconfig.vsix
+#   --no-neighbours     without the Kubernetes and YAML extensions (they stay installed from an earlier run: remove
+#                       them in the Extensions view)
 #   --check             start, open it in headless Chromium, click the SA Kubeconfig icon, save a screenshot to
 #                       test-results/start/clusters.png, then stop everything (exit status: did the view show?)
 # code-server listens on loopback only, so it runs without a password (--auth none). From another machine, forward
@@ -24,6 +28,7 @@ kubeconfig="${SAK_KUBECONFIG:-}"
 port="${PORT:-8080}"
 build=1
 check=0
+neighbours=1
 while (($#)); do
   case "$1" in
     --kubeconfig) [[ $# -ge 2 ]] || { echo "start: --kubeconfig needs a path" >&2; exit 2; }; kubeconfig="$2"; shift 2 ;;
@@ -32,7 +37,8 @@ while (($#)); do
     --port=*) port="${1#*=}"; shift ;;
     --no-build) build=0; shift ;;
     --check) check=1; shift ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --no-neighbours) neighbours=0; shift ;;
+    -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
     *) echo "start: unknown argument '$1' (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -88,6 +94,11 @@ bash scripts/ensure-code-server.sh --quiet
 # shellcheck source=/dev/null
 source "${XDG_CACHE_HOME:-$HOME/.cache}/sa-kubeconfig/code-server-4.139.1/env"
 ((check)) && bash scripts/ensure-chromium.sh --quiet
+neighbour_vsixes=()
+if ((neighbours)); then
+  line="$(bash scripts/ensure-neighbours.sh --quiet)" || { echo "start: building the Kubernetes/YAML extensions failed (see above); --no-neighbours starts without them" >&2; exit 1; }
+  IFS=: read -r -a neighbour_vsixes <<<"${line#SAK_NEIGHBOUR_VSIXES=}"
+fi
 say "code-server $SAK_CODE_SERVER_VERSION ready to run ($(elapsed "$t"))"
 
 if ((build)); then
@@ -126,15 +137,31 @@ mkdir -p "$state/user-data/User" "$state/extensions" "$state/logs"
   "workbench.tips.enabled": false
 }
 JSON
+if ((neighbours)); then
+  # The Kubernetes extension's own settings (one object): the kubectl to use, no Helm/minikube/recommendation
+  # prompts. Merged into the settings kept between runs; a value the user set there is left as it is.
+  # shellcheck disable=SC2016  # JavaScript, not shell
+  SAK_KUBECTL_PATH="${SAK_KUBECTL:-$(command -v kubectl || true)}" node -e '
+    const fs = require("fs"); const f = process.argv[1];
+    let s; try { s = JSON.parse(fs.readFileSync(f, "utf8")); } catch { console.error(`[start] ${f} is not plain JSON; not adding the Kubernetes extension settings`); process.exit(0); }
+    const k = { "vs-kubernetes.kubectl-path": process.env.SAK_KUBECTL_PATH, "vs-kubernetes.suppress-helm-not-found-alerts": true,
+      "vs-kubernetes.ignore-recommendations": true, checkForMinikubeUpgrade: false };
+    s["vs-kubernetes"] = { ...k, ...(s["vs-kubernetes"] || {}) };
+    if (s["redhat.telemetry.enabled"] === undefined) s["redhat.telemetry.enabled"] = false;
+    fs.writeFileSync(f, JSON.stringify(s, null, 2) + "\n");' "$state/user-data/User/settings.json"
+fi
 printf 'bind-addr: 127.0.0.1:%s\nauth: none\ncert: false\n' "$port" >"$state/config.yaml"
 cs=("$SAK_NODE24" "$SAK_CODE_SERVER_ENTRY" --config "$state/config.yaml" --user-data-dir "$state/user-data" --extensions-dir "$state/extensions")
 # VSCODE_IPC_HOOK_CLI (set inside a VS Code terminal) would make code-server hand over to that instance.
 unset VSCODE_IPC_HOOK_CLI VSCODE_IPC_HOOK PASSWORD HASHED_PASSWORD
 
 t=$(now)
-"${cs[@]}" --install-extension "$repo/dist/sa-kubeconfig.vsix" --force >"$state/logs/install.log" 2>&1 \
-  || { cat "$state/logs/install.log" >&2; echo "start: installing the .vsix into code-server failed" >&2; exit 1; }
-say "installed the extension ($(elapsed "$t"))"
+: >"$state/logs/install.log"
+for vsix in "${neighbour_vsixes[@]}" "$repo/dist/sa-kubeconfig.vsix"; do
+  "${cs[@]}" --install-extension "$vsix" --force >>"$state/logs/install.log" 2>&1 \
+    || { cat "$state/logs/install.log" >&2; echo "start: installing $vsix into code-server failed" >&2; exit 1; }
+done
+say "installed the extension$( ((${#neighbour_vsixes[@]})) && echo ' next to the Kubernetes and YAML extensions') ($(elapsed "$t"))"
 
 t=$(now)
 log="$state/logs/code-server.log"

@@ -78,6 +78,14 @@ phase "npm packages" bash scripts/ensure-npm-packages.sh
 if [[ " $layers " == *" vscode "* || " $layers " == *" e2e "* ]]; then
   phase "chromium" bash scripts/ensure-chromium.sh
   phase "code-server + node 24" bash scripts/ensure-code-server.sh
+  # Microsoft's Kubernetes extension and its YAML dependency, built from shared/vendor once per archive.
+  # shellcheck disable=SC2317  # called through phase
+  ensure_neighbours() {
+    local line
+    line="$(bash scripts/ensure-neighbours.sh)" || return 1
+    export "${line?}"
+  }
+  phase "neighbour extensions (.vsix)" ensure_neighbours
 fi
 if [[ " $layers " != " unit " ]]; then
   phase "control plane binaries" bash test/cluster/build.sh

@@ -1,7 +1,10 @@
 // Microsoft's Kubernetes extension (ms-kubernetes-tools.vscode-kubernetes-tools), through its published API
 // package: a Service Accounts folder (abbreviation `sa`) in its Cluster Explorer, our commands on its namespace,
-// cluster and service account nodes (package.json menus match its viewItems with regexes), its kubeconfig path
-// honoured. When the extension is not installed nothing here runs and its menus never show.
+// cluster and service account nodes (package.json menus match its viewItems with regexes), the kubeconfig chosen
+// there honoured (its default, KUBECONFIG's files or ~/.kube/config, is kubectl's and ours already). When the
+// extension is not installed nothing here runs and its menus never show.
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ClusterExplorerV1 } from 'vscode-kubernetes-tools-api';
 import { isManaged } from '../core/apply/objects';
@@ -50,16 +53,21 @@ async function activateKubernetesToolsIntegration(deps: IntegrationDeps): Promis
       return false;
     }
     explorer = ce.api;
+    // Its own tree has no ServiceAccount kind (1.4.1: the kinds of its src/kuberesources.ts), so the service-account
+    // nodes there are this folder's: contextValue `vsKubernetes.resource.sa`, which our menus match. No apiName is
+    // passed: with one, it appends "k8s-watchable" to the contextValue without a separator.
     explorer.registerNodeContributor(explorer.nodeSources.resourceFolder('Service Account', 'Service Accounts', 'ServiceAccount', 'sa').at(undefined));
     const conf = await k8s.extension.configuration.v1_1;
     if (conf.available) {
       const apply = (p: { pathType: 'host'; hostPath: string } | { pathType: 'wsl'; wslPath: string }) => {
-        if (p.pathType === 'host') deps.location.setOverride(p.hostPath);
+        if (p.pathType === 'host') deps.location.setOverride(chosenKubeconfig(p.hostPath));
       };
       apply(conf.api.getKubeconfigPath());
       deps.subscriptions.push(
         conf.api.onDidChangeKubeconfigPath((p) => apply(p)),
         conf.api.onDidChangeContext(() => deps.onChange()),
+        // "Use Namespace" there writes the context's namespace into the kubeconfig.
+        conf.api.onDidChangeNamespace(() => deps.onChange()),
       );
     }
     await vscode.commands.executeCommand('setContext', KUBERNETES_TOOLS_CONTEXT_KEY, true);
@@ -69,6 +77,16 @@ async function activateKubernetesToolsIntegration(deps: IntegrationDeps): Promis
     deps.logger.warn(`Kubernetes extension integration failed: ${(err as Error).message}`);
     return false;
   }
+}
+
+/**
+ * The kubeconfig file the user chose in the Kubernetes extension (its setting `vs-kubernetes.kubeconfig`, "Set
+ * Kubeconfig"), or undefined when it only reports kubectl's default: then it hands back KUBECONFIG verbatim, which
+ * may list several files, or ~/.kube/config. Undefined keeps our location on kubectl's rules, which merge that list.
+ */
+export function chosenKubeconfig(reported: string, env = process.env, home = homedir()): string | undefined {
+  const kubectlDefault = env.KUBECONFIG || join(home, '.kube', 'config');
+  return reported && reported !== kubectlDefault ? reported : undefined;
 }
 
 /** Turns a Cluster Explorer command target into our Target, through the API's resolveCommandTarget. */
@@ -81,15 +99,19 @@ export async function resolveKubernetesToolsTarget(arg: unknown): Promise<Target
     case 'context.inactive':
       return { context: node.name };
     case 'resource': {
-      // Cluster Explorer shows resources of its kubeconfig's current context only.
-      const context = listContexts({ kubeconfigPath: location?.path }).find((c) => c.current)?.name;
+      // Cluster Explorer shows resources of its kubeconfig's current context only, in that context's namespace (which
+      // its "Use Namespace" sets). Its resource folders read the namespace column of `kubectl get` by splitting on
+      // single spaces, so a node's namespace is often empty: then it is that active namespace.
+      const current = listContexts({ kubeconfigPath: location?.path }).find((c) => c.current);
+      const context = current?.name;
+      const namespace = node.namespace || current?.namespace;
       const kind = node.resourceKind.manifestKind;
       if (kind === 'Namespace') return { context, namespace: node.name };
       if (kind === 'ServiceAccount') {
         const metadata = node.metadata as { labels?: Record<string, string> } | undefined;
-        return { context, namespace: node.namespace ?? undefined, serviceAccount: node.name, managed: isManaged({ metadata }) };
+        return { context, namespace, serviceAccount: node.name, managed: isManaged({ metadata }) };
       }
-      return { context, namespace: node.namespace ?? undefined };
+      return { context, namespace };
     }
     default:
       return undefined;

@@ -1,6 +1,7 @@
 // The first thing a user does: click our activity-bar icon. The Clusters view must then list the contexts of the
 // kubeconfig code-server was given (KUBECONFIG; under npm test the local cluster's admin kubeconfig), or, with no
-// kubeconfig at all (KUBECONFIG unset: the run's HOME is empty), its welcome text.
+// kubeconfig at all (KUBECONFIG unset: the run's HOME is empty), its welcome text. Microsoft's Kubernetes extension is
+// NOT installed here: this is the run that shows sa-kubeconfig works on its own.
 import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
@@ -57,6 +58,7 @@ describe('activity bar', function () {
       assert.match(text, /reads your kubeconfig/);
       assert.deepEqual(await wb!.treeItems('Clusters'), [], 'tree rows show without a kubeconfig');
     }
+    assert.equal(await wb!.activityBarItem('Kubernetes').count(), 0, 'the Kubernetes extension is not installed in this run');
     const shot = await wb!.screenshot('activity-bar');
     console.log(`      screenshot: ${shot} (${contexts.length > 0 ? `contexts: ${contexts.join(', ')}` : 'no kubeconfig: welcome text'})`);
   });

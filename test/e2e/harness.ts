@@ -59,6 +59,10 @@ export interface WorkbenchOptions {
   env?: NodeJS.ProcessEnv;
   /** Folder to open in the workbench (none: an empty window). */
   folder?: string;
+  /** Install Microsoft's Kubernetes extension and its YAML dependency too (built from shared/vendor). */
+  neighbours?: boolean;
+  /** Extra user settings. */
+  settings?: Record<string, unknown>;
 }
 
 export interface TreeItem {
@@ -85,6 +89,8 @@ export class Workbench {
       name: options.name,
       resultsDir: RESULTS_DIR,
       installExtensions: [options.vsix ?? VSIX],
+      neighbours: options.neighbours,
+      settings: options.settings,
       env: options.env ?? process.env,
       ...(options.folder ? { folder: options.folder } : {}),
     });

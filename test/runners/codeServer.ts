@@ -35,8 +35,10 @@ async function main(): Promise<number> {
       name: 'suite',
       resultsDir,
       vscodeOptions: ['enable-smoke-test-driver'],
+      // As users run it: next to Microsoft's Kubernetes extension (the suite checks the integration is on).
+      neighbours: true,
       // Lets the suite check that this environment reached the extension host (see extension.test.ts).
-      env: { ...process.env, SAK_TEST_EXPECTED_KUBECONFIG: process.env.KUBECONFIG ?? '' },
+      env: { ...process.env, SAK_TEST_EXPECTED_KUBECONFIG: process.env.KUBECONFIG ?? '', SAK_TEST_NEIGHBOURS: '1' },
     });
     session = await launchBrowser();
     const { page } = session;

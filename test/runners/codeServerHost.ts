@@ -35,6 +35,49 @@ export function elapsed(startMs: number): string {
   return `${((Date.now() - startMs) / 1000).toFixed(1)}s`;
 }
 
+/**
+ * The neighbours' .vsix files, dependency first: Red Hat's YAML extension, then Microsoft's Kubernetes extension.
+ * Built once per vendored archive by scripts/ensure-neighbours.sh (cached outside the work tree); scripts/test.sh
+ * exports SAK_NEIGHBOUR_VSIXES, else the script is run here (a no-op once built).
+ */
+export function neighbours(): string[] {
+  let line = process.env.SAK_NEIGHBOUR_VSIXES ? `SAK_NEIGHBOUR_VSIXES=${process.env.SAK_NEIGHBOUR_VSIXES}` : '';
+  if (!line) {
+    line = execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-neighbours.sh'), '--quiet'],
+      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() ?? '';
+  }
+  const vsixes = line.replace(/^SAK_NEIGHBOUR_VSIXES=/, '').split(':').filter(Boolean);
+  if (vsixes.length !== 2 || !vsixes.every((v) => existsSync(v))) {
+    throw new Error(`the neighbours' .vsix files are missing (${line}); run bash scripts/ensure-neighbours.sh`);
+  }
+  return vsixes;
+}
+
+/**
+ * Settings of Microsoft's Kubernetes extension for a test run: the local cluster's kubectl (SAK_KUBECTL), no Helm,
+ * minikube or recommendation prompts (their binaries are absent here). Its kubeconfig stays KUBECONFIG's unless a
+ * test sets `vs-kubernetes.kubeconfig`. Its settings live in one object, as that extension reads them.
+ */
+export function neighbourSettings(): Record<string, unknown> {
+  let kubectlPath = process.env.SAK_KUBECTL ?? '';
+  if (!kubectlPath) {
+    try { kubectlPath = execFileSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim(); } catch { /* none */ }
+  }
+  return {
+    'vs-kubernetes': {
+      'vs-kubernetes.kubectl-path': kubectlPath,
+      'vs-kubernetes.kubectlVersioning': 'user-provided',
+      'vs-kubernetes.suppress-helm-not-found-alerts': true,
+      'vs-kubernetes.suppress-kubectl-not-found-alerts': true,
+      'vs-kubernetes.ignore-recommendations': true,
+      'vs-kubernetes.enable-minimal-workflow': false,
+      'checkForMinikubeUpgrade': false,
+    },
+    // Red Hat's YAML extension asks about telemetry on first start.
+    'redhat.telemetry.enabled': false,
+  };
+}
+
 interface CodeServerInstall {
   node24: string;
   entry: string;
@@ -65,6 +108,11 @@ export interface CodeServerOptions {
   resultsDir: string;
   /** .vsix files to install into the run's own extensions folder before starting. */
   installExtensions?: string[];
+  /** Also install the neighbours users run next to sa-kubeconfig (Kubernetes + YAML extensions; see neighbours()),
+   *  with settings that point them at the local cluster's kubectl and keep them quiet. */
+  neighbours?: boolean;
+  /** Extra user settings (merged over the defaults). */
+  settings?: Record<string, unknown>;
   /** Extra `--vscode-option` values (e.g. "enable-smoke-test-driver"). */
   vscodeOptions?: string[];
   /** Environment for code-server and so for its extension host (defaults to this process's). */
@@ -154,14 +202,22 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   const config = join(stateDir, 'config.yaml');
   mkdirSync(join(userDataDir, 'User'), { recursive: true });
   mkdirSync(extensionsDir, { recursive: true });
-  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(USER_SETTINGS, null, 2));
+  const settings: Record<string, unknown> = { ...USER_SETTINGS, ...(options.neighbours ? neighbourSettings() : {}) };
+  for (const [key, value] of Object.entries(options.settings ?? {})) {
+    // An object setting (the Kubernetes extension keeps all of its own in one) is merged, not replaced.
+    const old = settings[key];
+    const isObject = (v: unknown) => typeof v === 'object' && v !== null && !Array.isArray(v);
+    settings[key] = isObject(old) && isObject(value) ? { ...(old as object), ...(value as object) } : value;
+  }
+  writeFileSync(join(userDataDir, 'User', 'settings.json'), JSON.stringify(settings, null, 2));
   // Loopback only, so no password is needed; cert false keeps it plain HTTP.
   writeFileSync(config, 'bind-addr: 127.0.0.1:0\nauth: none\ncert: false\n');
   const baseArgs = ['--config', config, '--user-data-dir', userDataDir, '--extensions-dir', extensionsDir];
   const logFile = join(options.resultsDir, `code-server-${options.name}.log`);
   const log = createWriteStream(logFile);
 
-  for (const vsix of options.installExtensions ?? []) {
+  const toInstall = [...(options.neighbours ? neighbours() : []), ...(options.installExtensions ?? [])];
+  for (const vsix of toInstall) {
     const t = Date.now();
     if (!existsSync(vsix)) throw new Error(`${vsix} does not exist; build it with npm run package`);
     const out = execFileSync(node24, [entry, ...baseArgs, '--install-extension', vsix, '--force'], { env, encoding: 'utf8', timeout: 120_000 });
