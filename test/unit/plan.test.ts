@@ -238,7 +238,10 @@ describe('riskWarnings', () => {
     assert.ok(codes([], { roleRefs: [{ kind: 'ClusterRole', name: 'edit' }] }).includes('powerful-role'));
     assert.ok(codes([rule(['pods'], ['get'])], { kubeconfig: { insecureSkipTlsVerify: true } }).includes('insecure-tls'));
     const longLived = riskWarnings({ request: tutorialRequest({ token: { kind: 'longLived' } }) });
-    assert.match(longLived.find((w) => w.code === 'long-lived-token')!.message, /myexample\/myexample-sa-token/);
+    // Each long-lived credential's Secret has a generated name: the warning says how to end it, not a guessed name.
+    assert.match(longLived.find((w) => w.code === 'long-lived-token')!.message, /until its Secret is deleted \(sa-kubeconfig revoke\)/);
+    const existing = riskWarnings({ request: tutorialRequest({ token: { kind: 'existingSecret', secretName: 'legacy-tok' } }) });
+    assert.match(existing.find((w) => w.code === 'long-lived-token')!.message, /the Secret "myexample\/legacy-tok"/);
   });
 
   it('says nothing about a harmless read-only request', () => {

@@ -3,7 +3,7 @@
 //
 //   Role / ClusterRole / RoleBinding / ClusterRoleBinding for generated rules:  sa-kubeconfig:<sa-namespace>:<sa>
 //   RoleBinding / ClusterRoleBinding for an existing role:                    sa-kubeconfig:<sa-namespace>:<sa>:<role|clusterrole>:<role-name>
-//   long-lived token Secret:   <sa>-token            binding Secret for bound time-limited tokens:  <sa>-token-binding
+//   credential Secrets are not named here: each issued credential gets a generated name (core/credentials).
 //
 // The service account's namespace is part of every RBAC name because ClusterRoles are cluster-wide and a
 // RoleBinding in one namespace may be for service accounts of several namespaces. RBAC names may contain ":"
@@ -49,15 +49,7 @@ function fnv1a(text: string, seed: number): number {
   return h;
 }
 
-/** Default name of the kubernetes.io/service-account-token Secret for long-lived tokens. */
-export function longLivedTokenSecretName(serviceAccount: string): string {
-  return `${serviceAccount}-token`;
-}
 
-/** Name of the Secret a time-limited token is bound to when `bindToSecret` is set: deleting it revokes the token. */
-export function tokenBindingSecretName(serviceAccount: string): string {
-  return `${serviceAccount}-token-binding`;
-}
 
 /** Value of FOR_SERVICE_ACCOUNT_ANNOTATION: "<namespace>/<name>". */
 export function serviceAccountKey(namespace: string, serviceAccount: string): string {

@@ -1,6 +1,5 @@
 // Risks a reviewer should see before granting: each warning names the rule and says what the grant really allows.
 import type { PolicyRule, ProvisionRequest, RoleReference } from '../types';
-import { longLivedTokenSecretName } from './names';
 import { formatRule } from './rules';
 
 export type RiskCode =
@@ -145,10 +144,10 @@ export function riskWarnings({ request, clusterScopedRules = [] }: WarningInput)
     });
   }
   if (request.token.kind === 'longLived' || request.token.kind === 'existingSecret') {
-    const secret = request.token.secretName ?? longLivedTokenSecretName(request.serviceAccount);
+    const secret = request.token.secretName ? `the Secret "${request.namespace}/${request.token.secretName}"` : 'its Secret';
     warnings.push({
       code: 'long-lived-token',
-      message: `The token does not expire; it stays valid until the Secret "${request.namespace}/${secret}" or the service account is deleted.`,
+      message: `The token does not expire; it stays valid until ${secret} is deleted (sa-kubeconfig revoke) or the service account is.`,
     });
   }
   const seen = new Set<string>();

@@ -8,8 +8,7 @@
 
 import type { OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
-import { SaKubeconfigError, isSaKubeconfigError } from '../cluster/errors';
-import { clusterCaPem } from '../cluster/kubeconfig';
+import { SaKubeconfigError } from '../cluster/errors';
 import { METADATA_ONLY_LIST, sleep } from '../cluster/util';
 
 export const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
@@ -128,7 +127,7 @@ export function backoffDelay(attempt: number): number {
 
 /**
  * Waits until the token controller has filled the Secret with its token, polling with backoff. Not for ca.crt: a
- * cluster without a root CA file never fills it, and the kubeconfig's CA comes from elsewhere first (findCa).
+ * cluster without a root CA file never fills it, and the kubeconfig's CA comes from the caller's context (kubeconfig/tls.ts).
  * Times out with a clear error when nothing fills it (no kube-controller-manager, or the SA is missing).
  */
 export async function waitForTokenSecret(
@@ -214,29 +213,4 @@ export async function readExistingTokenSecret(
   const filled = readTokenSecret(secret);
   if (!filled) throw new SaKubeconfigError('notFound', `Secret "${secret.metadata.name}" holds no token yet.`, { hint: 'Wait for the token controller to fill it, or use a time-bound token.' });
   return { mode: 'existingSecret', token: filled.token, secretName: secret.metadata.name, secretCaPem: filled.caPem, warnings: [] };
-}
-
-// ---- CA ----
-
-export interface CaResult { pem: string; source: 'kubeconfig' | 'secret' | 'kube-root-ca.crt' }
-
-/**
- * The CA to embed in the new kubeconfig: the caller's kubeconfig CA (data or file) first, then the token
- * Secret's ca.crt, then the namespace's kube-root-ca.crt ConfigMap. Undefined when none is found (the server
- * may use a publicly trusted certificate).
- */
-export async function findCa(conn: Connection, args: { namespace: string; secretCaPem?: string }, options: OperationOptions = {}): Promise<CaResult | undefined> {
-  const fromKubeconfig = clusterCaPem(conn.loaded);
-  if (fromKubeconfig) return { pem: fromKubeconfig, source: 'kubeconfig' };
-  if (args.secretCaPem) return { pem: args.secretCaPem, source: 'secret' };
-  try {
-    const cm = await conn.client.getOptional<{ data?: Record<string, string> }>({
-      path: `/api/v1/namespaces/${encodeURIComponent(args.namespace)}/configmaps/kube-root-ca.crt`, action: 'read the kube-root-ca.crt ConfigMap',
-    }, options);
-    const pem = cm?.data?.['ca.crt'];
-    if (pem) return { pem, source: 'kube-root-ca.crt' };
-  } catch (err) {
-    if (!isSaKubeconfigError(err, 'forbidden')) throw err;
-  }
-  return undefined;
 }
