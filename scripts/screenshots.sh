@@ -44,7 +44,7 @@ if ((run)); then
 {
   "spec": ["out/test/e2e/activityBar.e2e.js", "out/test/e2e/wizard.e2e.js", "out/test/e2e/quickCreate.e2e.js",
            "out/test/e2e/kubernetesTools.e2e.js"],
-  "timeout": 120000, "reporter": "spec", "enable-source-maps": true
+  "timeout": 120000, "reporter": "spec", "enable-source-maps": true, "require": ["test/mocha.setup.mjs"]
 }
 JSON
   bash scripts/with-cluster.sh npx mocha --config "$config" || die "the e2e tests failed; media/screenshots left as it was"
