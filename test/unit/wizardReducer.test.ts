@@ -17,7 +17,9 @@ function init(extra: Partial<Extract<HostMessage, { type: 'init' }>> = {}): Host
   return { type: 'init', contexts, presets: [], ...extra };
 }
 
-function contextLoaded(context: string, extra: Partial<Extract<HostMessage, { type: 'contextLoaded' }>> = {}): HostMessage {
+type ContextLoaded = Extract<HostMessage, { type: 'contextLoaded' }>;
+
+function contextLoaded(context: string, extra: Partial<ContextLoaded> = {}): HostMessage {
   return {
     type: 'contextLoaded', context, server: `https://${context}:6443`, defaultNamespace: 'default',
     namespaces: ['default', 'apps'], namespacesSource: 'namespaces', ...extra,
@@ -25,6 +27,11 @@ function contextLoaded(context: string, extra: Partial<Extract<HostMessage, { ty
 }
 
 /** Freezes the whole state, so a reducer that mutates its input throws instead of passing. */
+/** The host's list of service accounts in a namespace. */
+function accounts(context: string, namespace: string, ...names: string[]): HostMessage {
+  return { type: 'serviceAccounts', context, namespace, accounts: names.map((name) => ({ name, managed: false })) };
+}
+
 function frozen<T>(value: T): T {
   if (value && typeof value === 'object') {
     for (const v of Object.values(value)) frozen(v);
@@ -51,13 +58,17 @@ function loaded(form: Partial<PageState['form']> = {}): PageState {
 }
 
 const stats: DiscoveryStats = { mode: 'aggregated', requests: 1, durationMs: 5, failedGroupVersions: [] };
-const details: ServiceAccountDetailsInfo = { bindings: [], tokenSecrets: [{ name: 'ci-token', populated: true, managed: false }], notes: [] };
+const details: ServiceAccountDetailsInfo = {
+  bindings: [], tokenSecrets: [{ name: 'ci-token', populated: true, managed: false }], notes: [],
+};
 const review: ReviewInfo = {
-  objects: [], warnings: [], problems: [], dryRunRejections: [], clusterScopedRules: [], dryRun: true, needsAdoption: false,
-  canApply: true, escalation: { checked: true, allowed: true, missingRules: [], missingPermissions: [] },
+  objects: [], warnings: [], problems: [], dryRunRejections: [], clusterScopedRules: [], dryRun: true,
+  needsAdoption: false, canApply: true,
+  escalation: { checked: true, allowed: true, missingRules: [], missingPermissions: [] },
 };
 const result: ResultInfo = {
-  serviceAccount: 'ci', namespace: 'apps', contextNames: ['prod-ci'], server: 'https://prod:6443', tokenKind: 'timeBound',
+  serviceAccount: 'ci', namespace: 'apps', contextNames: ['prod-ci'], server: 'https://prod:6443',
+  tokenKind: 'timeBound',
   checks: [{ description: 'get pods in apps', expected: 'allowed', actual: 'allowed', ok: true },
     { description: 'delete pods in apps', expected: 'denied', actual: 'allowed', ok: false }],
   verified: false, kubectlLine: 'KUBECONFIG=<path> kubectl get pods',
@@ -156,28 +167,31 @@ describe('wizard page reducer', () => {
       assert.equal(s.form.server, 'https://prod:6443');
       assert.equal(s.contextLoading, false);
       const typed = { ...s, form: { ...s.form, namespace: 'apps', server: 'https://proxy:8443' } };
-      const { state } = run(typed, contextLoaded('prod', { server: 'https://prod-new:6443', defaultNamespace: 'other' }));
+      const reloaded = contextLoaded('prod', { server: 'https://prod-new:6443', defaultNamespace: 'other' });
+      const { state } = run(typed, reloaded);
       assert.equal(state.form.namespace, 'apps');
       assert.equal(state.form.server, 'https://proxy:8443');
       const untouched = run(s, contextLoaded('prod', { server: 'https://prod-new:6443' })).state;
       assert.equal(untouched.form.server, 'https://prod-new:6443', 'a server taken from the context follows it');
     });
 
-    it('ticks "create namespace" from an authoritative list, and leaves it when the list is only the context\'s', () => {
+    it('ticks "create namespace" from an authoritative list, leaves it when the list is the context\'s', () => {
       const missing = run(initialState(), init({ prefill: { namespace: 'new-ns' } }), contextLoaded('prod')).state;
       assert.equal(missing.form.createNamespace, true);
       const present = run(initialState(), init({ prefill: { namespace: 'apps' } }), contextLoaded('prod')).state;
       assert.equal(present.form.createNamespace, false);
       const start = { ...initialState(), form: { ...emptyForm(), createNamespace: true } };
-      const unknown = run(start, init({ prefill: { namespace: 'x' } }), contextLoaded('prod', { namespacesSource: 'context' })).state;
+      const onlyContext = contextLoaded('prod', { namespacesSource: 'context' });
+      const unknown = run(start, init({ prefill: { namespace: 'x' } }), onlyContext).state;
       assert.equal(unknown.form.createNamespace, true);
     });
 
     it('asks for no accounts when they are here already or the namespace is invalid', () => {
       const s = loaded();
-      const withAccounts = run(s, { type: 'serviceAccounts', context: 'prod', namespace: 'default', accounts: [] }).state;
+      const withAccounts = run(s, accounts('prod', 'default')).state;
       assert.deepEqual(accountsEffect(withAccounts), { type: 'postDebounced' });
-      assert.deepEqual(accountsEffect({ ...s, form: { ...s.form, namespace: 'Not_Valid' } }), { type: 'postDebounced' });
+      const invalid = { ...s, form: { ...s.form, namespace: 'Not_Valid' } };
+      assert.deepEqual(accountsEffect(invalid), { type: 'postDebounced' });
       assert.deepEqual(accountsEffect({ ...s, form: { ...s.form, context: '' } }), { type: 'postDebounced' });
     });
   });
@@ -195,10 +209,10 @@ describe('wizard page reducer', () => {
     it('drops service accounts for another context or namespace', () => {
       const s = loaded();
       for (const [context, namespace] of [['dev', 'default'], ['prod', 'apps']]) {
-        const out = reduce(s, { type: 'serviceAccounts', context, namespace, accounts: [{ name: 'ci', managed: false }] });
+        const out = reduce(s, accounts(context, namespace, 'ci'));
         assert.equal(out.state, s, `${context}/${namespace}`);
       }
-      const fresh = reduce(s, { type: 'serviceAccounts', context: 'prod', namespace: 'default', accounts: [{ name: 'ci', managed: false }] });
+      const fresh = reduce(s, accounts('prod', 'default', 'ci'));
       assert.deepEqual(fresh.state.accounts?.list, [{ name: 'ci', managed: false }]);
       assert.deepEqual(fresh.effects, [], 'a new service account needs no details');
     });
@@ -212,7 +226,8 @@ describe('wizard page reducer', () => {
       assert.equal(fresh.state.reviewLoading, false);
       assert.deepEqual(fresh.effects, [{ type: 'announce', text: 'Review ready. You may create these objects.' }]);
       const refused = reduce(s, { type: 'reviewResult', reviewId: 3, review: { ...review, canApply: false } });
-      assert.deepEqual(refused.effects, [{ type: 'announce', text: 'Review ready. Applying is not possible as things stand.' }]);
+      const text = 'Review ready. Applying is not possible as things stand.';
+      assert.deepEqual(refused.effects, [{ type: 'announce', text }]);
     });
 
     it('drops progress, done and failure of another run, or when no run is going', () => {
@@ -226,7 +241,8 @@ describe('wizard page reducer', () => {
       ];
       for (const message of messages) {
         assert.equal(reduce(running, message).state, running, `${message.type} of another run`);
-        assert.equal(reduce(idle, { ...message, runId: 7 } as HostMessage).state, idle, `${message.type} without a run`);
+        const ofRun7 = { ...message, runId: 7 } as HostMessage;
+        assert.equal(reduce(idle, ofRun7).state, idle, `${message.type} without a run`);
       }
       assert.deepEqual(reduce(running, { type: 'progress', runId: 7, steps }).state.run?.steps, steps);
     });
@@ -245,13 +261,19 @@ describe('wizard page reducer', () => {
 
     it('records a failure (or a cancel) with what was rolled back, and stays on the apply step', () => {
       const steps = [{ id: 'sa', label: 'Create service account', status: 'rolledBack' as const }];
-      const failed = reduce(running, { type: 'applyFailed', runId: 7, error: { message: 'Forbidden' }, rolledBack: ['ServiceAccount ci'], cancelled: false, steps });
+      const failed = reduce(running, {
+        type: 'applyFailed', runId: 7, error: { message: 'Forbidden' }, rolledBack: ['ServiceAccount ci'],
+        cancelled: false, steps,
+      });
       assert.equal(failed.state.step, 'apply');
       assert.deepEqual(failed.state.run, {
-        runId: 7, status: 'failed', steps, error: { message: 'Forbidden' }, rolledBack: ['ServiceAccount ci'], cancelled: false,
+        runId: 7, status: 'failed', steps, error: { message: 'Forbidden' }, rolledBack: ['ServiceAccount ci'],
+        cancelled: false,
       });
       assert.deepEqual(failed.effects, [{ type: 'announce', text: 'Failed: Forbidden' }]);
-      const cancelled = reduce(running, { type: 'applyFailed', runId: 7, error: { message: 'x' }, rolledBack: [], cancelled: true, steps });
+      const cancelled = reduce(running, {
+        type: 'applyFailed', runId: 7, error: { message: 'x' }, rolledBack: [], cancelled: true, steps,
+      });
       assert.deepEqual(cancelled.effects, [{ type: 'announce', text: 'Cancelled.' }]);
     });
 
@@ -265,15 +287,19 @@ describe('wizard page reducer', () => {
     const existing = () => loaded({ serviceAccountMode: 'existing', serviceAccount: 'ci' });
 
     it('asks for its details once it is listed, and not again when they are here', () => {
-      const { state, effects } = run(existing(), { type: 'serviceAccounts', context: 'prod', namespace: 'default', accounts: [{ name: 'ci', managed: false }] });
-      assert.deepEqual(effects, [{ type: 'post', message: { type: 'loadServiceAccountDetails', context: 'prod', namespace: 'default', name: 'ci' } }]);
-      const withDetails = run(state, { type: 'serviceAccountDetails', context: 'prod', namespace: 'default', name: 'ci', details }).state;
+      const { state, effects } = run(existing(), accounts('prod', 'default', 'ci'));
+      const request = { type: 'loadServiceAccountDetails', context: 'prod', namespace: 'default', name: 'ci' };
+      assert.deepEqual(effects, [{ type: 'post', message: request }]);
+      const reply: HostMessage = {
+        type: 'serviceAccountDetails', context: 'prod', namespace: 'default', name: 'ci', details,
+      };
+      const withDetails = run(state, reply).state;
       assert.equal(detailsRequest(withDetails), undefined);
       assert.deepEqual(withDetails.saDetails, { context: 'prod', namespace: 'default', name: 'ci', details });
     });
 
     it('asks nothing when the account is not in the list', () => {
-      const { effects } = run(existing(), { type: 'serviceAccounts', context: 'prod', namespace: 'default', accounts: [{ name: 'other', managed: false }] });
+      const { effects } = run(existing(), accounts('prod', 'default', 'other'));
       assert.deepEqual(effects, []);
     });
   });
@@ -304,7 +330,9 @@ describe('wizard page reducer', () => {
     it('starts afresh from nothing or another version, and fills form fields added since', () => {
       assert.deepEqual(restoreState(undefined), initialState());
       assert.deepEqual(restoreState({ v: 0, step: 'review' }), initialState());
-      const saved = { ...initialState(), step: 'token', initialized: true, form: { context: 'dev', namespace: 'apps' } };
+      const saved = {
+        ...initialState(), step: 'token', initialized: true, form: { context: 'dev', namespace: 'apps' },
+      };
       const restored = restoreState(saved);
       assert.equal(restored.step, 'token');
       assert.deepEqual(restored.form, { ...emptyForm(), context: 'dev', namespace: 'apps' });
