@@ -22,6 +22,37 @@ export default tseslint.config(
     },
   },
   {
+    // The wizard page runs in the webview (a browser): it may import its own files, the protocol, the form mapping
+    // and core's pure modules (types, plan helpers, kubeconfig names, the credential note check), nothing else:
+    // no node:*, no js-yaml, no vscode, no packages. Its TypeScript world is src/webview/page/tsconfig.json.
+    files: ['src/webview/page/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{
+        regex: '^(?!\\./[\\w/]+$|\\.\\./(protocol|formToRequest)$|\\.\\./\\.\\./core/(types|plan/\\w+|errors|kubeconfig/names|credentials/note)$)',
+        message: 'The wizard page may import only page files, ../protocol, ../formToRequest and pure core modules.',
+      }] }],
+    },
+  },
+  {
+    files: ['src/webview/page/steps/*.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{
+        regex: '^(?!\\.\\./[\\w/]+$|\\.\\./\\.\\./(protocol|formToRequest)$|\\.\\./\\.\\./\\.\\./core/(types|plan/\\w+|errors|kubeconfig/names|credentials/note)$)',
+        message: 'A wizard step may import only page files, the protocol, the form mapping and pure core modules.',
+      }] }],
+    },
+  },
+  {
+    // The two webview modules the page shares with the host: they too stay on core's pure modules.
+    files: ['src/webview/protocol.ts', 'src/webview/formToRequest.ts'],
+    rules: {
+      'no-restricted-imports': ['error', { patterns: [{
+        regex: '^(?!\\./(protocol|formToRequest)$|\\.\\./core/(types|errors|plan/\\w+|credentials/note)$)',
+        message: 'protocol.ts and formToRequest.ts are bundled into the wizard page: only pure core modules.',
+      }] }],
+    },
+  },
+  {
     files: ['**/*.mjs', 'scripts/**/*.js'],
     languageOptions: { globals: { process: 'readonly', console: 'readonly', URL: 'readonly' } },
   },

@@ -92,7 +92,8 @@ if [[ " $layers " != " unit " ]]; then
 fi
 phase "build (extension, cli, webview)" node esbuild.mjs
 phase "build tests" node esbuild.mjs --tests
-phase "typecheck" npx tsc -p . --noEmit
+# Three TypeScript worlds: Node without DOM (tsconfig.json), the wizard page with DOM and no Node, Playwright e2e.
+phase "typecheck" npm run --silent typecheck
 phase "lint" npx eslint .
 
 layer unit npx mocha --config test/.mocharc.unit.json

@@ -2,7 +2,7 @@
 // The page keeps a WizardForm; when the user reviews or applies, formToRequest() turns it into the request that
 // core plans, checks and provisions. Everything here is pure, so unit tests cover it without a webview.
 
-import { noteProblems } from '../core/credentials/model';
+import { noteProblems } from '../core/credentials/note';
 import type { DiscoveredResource, PolicyRule, ProvisionRequest, RoleReference } from '../core/types';
 import { parseDuration } from '../core/plan/duration';
 import { requestProblems, checkDns1123Label, checkDns1123Subdomain, checkServerUrl, checkRbacName, ValidationError } from '../core/plan/validate';

@@ -231,13 +231,8 @@ export function credentialSecretBody(args: {
   };
 }
 
-/** A note is one short line of text (it is an annotation, shown in lists). Pure. */
-export function noteProblems(note: string | undefined): string[] {
-  if (note === undefined) return [];
-  if (note.length > 200) return [`The note is ${note.length} characters long; keep it under 200 (e.g. "github-actions deploy").`];
-  if (/[\r\n]/.test(note)) return ['The note must be one line.'];
-  return [];
-}
+// The note check lives in note.ts, which the wizard page imports without the token parsing (Buffer) here.
+export { noteProblems } from './note';
 
 /** Credentials newest first, then by id: the order every face lists them in. Pure. */
 export function sortCredentials(credentials: Credential[]): Credential[] {

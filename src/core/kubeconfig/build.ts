@@ -3,6 +3,7 @@ import * as yaml from 'js-yaml';
 import type { PolicyRule, RoleReference } from '../types';
 import { formatRule } from '../plan/rules';
 import { ValidationError, checkServerUrl } from '../plan/validate';
+import { contextNames, defaultNamePrefix } from './names';
 
 export interface NamedCluster {
   name: string;
@@ -44,15 +45,8 @@ export interface KubeconfigInput {
   namespaces: string[];
 }
 
-/** Default prefix for entry names, as documented on KubeconfigOptions.namePrefix. */
-export function defaultNamePrefix(context: string, serviceAccount: string): string {
-  return `${context}-${serviceAccount}`;
-}
-
-/** Context names: "<prefix>" for a single namespace, "<prefix>-<namespace>" each when there are several. */
-export function contextNames(namePrefix: string, namespaces: string[]): string[] {
-  return namespaces.length <= 1 ? [namePrefix] : namespaces.map((ns) => `${namePrefix}-${ns}`);
-}
+// The entry names live in names.ts, which the wizard page imports without pulling in js-yaml.
+export { contextNames, defaultNamePrefix };
 
 /** Base64 of the PEM certificate(s), whatever form the CA came in. */
 export function certificateAuthorityData(ca: string | Uint8Array): string {
