@@ -38,14 +38,10 @@ export class KubernetesToolsIntegration {
 
   constructor(private readonly deps: IntegrationDeps) {}
 
-  /** Settles when the integration has been tried: whether it hooked in. */
-  get ready(): Promise<boolean> {
-    return this.started ?? Promise.resolve(false);
-  }
-
   /**
    * Starts the integration right after activation returns (loading the other extension's API must neither block
-   * nor count against our activation). Command targets resolved meanwhile wait for it.
+   * nor count against our activation). Command targets resolved meanwhile wait for it. Settles to whether it
+   * hooked in.
    */
   start(): Promise<boolean> {
     this.started ??= new Promise<boolean>((resolve) => {
