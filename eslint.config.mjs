@@ -1,6 +1,22 @@
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
+/** One no-restricted-imports block per editor-side folder: which sibling folders of src/ it must not import. */
+function layerBlocks(layers) {
+  return layers.map(({ layer, forbidden }) => ({
+    files: [`src/${layer}/**/*.ts`],
+    rules: {
+      'no-restricted-imports': ['error', {
+        patterns: forbidden.map((folder) => ({
+          // A relative import that climbs out to src/<folder> (e.g. '../commands/deps', '../../commands/x').
+          regex: `^(\\.\\./)+${folder}(/|$)`,
+          message: `src/${layer} must not import src/${folder}: imports run one way (README, Development).`,
+        })),
+      }],
+    },
+  }));
+}
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test/cluster/**', '.vscode-test/**', 'test-results/**'] },
   js.configs.recommended,
@@ -21,6 +37,17 @@ export default tseslint.config(
       }],
     },
   },
+  // The editor side's imports run one way: services ← editor ← integrations ← tree ← webview host ← commands
+  // ← extension.ts (which wires them). Commands may use everything below them (tree node types too); nothing below
+  // imports commands. Shared editor actions (Save as, Merge) are functions in src/editor that commands and the
+  // wizard host both call.
+  ...layerBlocks([
+    { layer: 'services', forbidden: ['commands', 'webview', 'tree', 'integrations', 'editor'] },
+    { layer: 'editor', forbidden: ['commands', 'webview', 'tree', 'integrations'] },
+    { layer: 'integrations', forbidden: ['commands', 'webview', 'tree'] },
+    { layer: 'tree', forbidden: ['commands', 'webview'] },
+    { layer: 'webview', forbidden: ['commands'] },
+  ]),
   {
     // The wizard page runs in the webview (a browser): it may import its own files, the protocol, the form mapping
     // and core's pure modules (types, plan helpers, kubeconfig names, the credential note check), nothing else:

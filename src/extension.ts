@@ -1,16 +1,18 @@
 // Entry point of the VS Code extension. Activation only wires things up: no cluster call, no file read beyond
 // what VS Code does for us. The tree loads when it is shown; commands connect when they run.
+// The services (src/services), the editor parts (src/editor) and the Kubernetes-extension integration are made here,
+// once, and handed to the tree, the commands and the wizard host.
 import * as vscode from 'vscode';
-import { ConnectionPool } from './commands/support/connections';
-import type { CommandDeps } from './commands/support/deps';
-import { KubeconfigLocation } from './commands/support/kubeconfigLocation';
-import { vscodePrompts } from './commands/support/prompts';
-import { TokenMemory } from './commands/support/tokenMemory';
+import type { CommandDeps } from './commands/deps';
 import { COMMANDS, registerCommands } from './commands/registerCommands';
 import { ledgerEntryFor, recordCredentials } from './core/credentials';
 import { KubeconfigDocuments } from './editor/kubeconfigDocuments';
-import { startKubernetesToolsIntegration } from './integrations/kubernetesTools';
+import { vscodePrompts } from './editor/prompts';
+import { KubernetesToolsIntegration } from './integrations/kubernetesTools';
 import { ExtensionLogger } from './logging';
+import { ConnectionPool } from './services/connections';
+import { KubeconfigLocation } from './services/kubeconfigLocation';
+import { TokenMemory } from './services/tokenMemory';
 import { ClusterTreeModel } from './tree/model';
 import { ClusterTreeDataProvider } from './tree/provider';
 
@@ -40,10 +42,17 @@ export function activate(context: vscode.ExtensionContext): SaKubeconfigApi {
   context.subscriptions.push(logger, location, connections, tree, provider, view, documents);
   context.subscriptions.push(tree.onDidChange(() => { view.description = tree.filter ? `filter: ${tree.filter}` : undefined; }));
 
-  const deps: CommandDeps = { context, logger, location, connections, tree, tokens, documents, prompts: vscodePrompts };
+  const kubernetesTools = new KubernetesToolsIntegration({
+    logger, location, onChange: () => tree.refresh(), subscriptions: context.subscriptions,
+  });
+
+  // One object for every command and the wizard host (tests swap its `prompts`).
+  const deps: CommandDeps = {
+    context, logger, location, connections, tree, tokens, documents, prompts: vscodePrompts, kubernetesTools,
+  };
   registerCommands(context, deps);
 
-  const kubernetesToolsReady = startKubernetesToolsIntegration({ logger, location, onChange: () => tree.refresh(), subscriptions: context.subscriptions });
+  const kubernetesToolsReady = kubernetesTools.start();
 
   const activationMs = performance.now() - started;
   logger.info(`Activated in ${activationMs.toFixed(1)} ms`);

@@ -1,10 +1,10 @@
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { pickContext, targetOf } from './support/targets';
 import { checkDns1123Label } from '../core/plan/validate';
 
 /** Adds a namespace to the tree by hand, for users who may not list namespaces. */
 export async function addNamespace(deps: CommandDeps, node?: unknown): Promise<string | undefined> {
-  const context = await pickContext(deps, await targetOf(node));
+  const context = await pickContext(deps, await targetOf(deps, node));
   if (!context) return undefined;
   const name = await deps.prompts.input('Add namespace', {
     prompt: `A namespace of ${context} you work in (listing namespaces is not allowed for you)`,

@@ -2,7 +2,7 @@ import { kubeconfigForServiceAccount } from '../core/inventory';
 import { MIN_TOKEN_SECONDS } from '../core/plan/validate';
 import { verifyKubeconfig, type VerificationReport } from '../core/verify/verify';
 import { openMarkdownReport, verificationMarkdown } from '../editor/reports';
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { withCancellableProgress } from './support/progress';
 import { resolveServiceAccount } from './support/targets';
 

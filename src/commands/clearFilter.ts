@@ -1,4 +1,4 @@
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 
 export function clearFilter(deps: CommandDeps): void {
   deps.tree.setFilter('');

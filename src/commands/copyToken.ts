@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { issueCredential } from '../core/credentials';
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { rememberToken } from './support/issue';
 import { pickTokenMode } from './support/lifetimes';
 import { withCancellableProgress } from './support/progress';

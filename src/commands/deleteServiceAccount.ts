@@ -1,6 +1,6 @@
 import { describeRef } from '../core/apply/objects';
 import { deleteManaged, type DeleteResult } from '../core/inventory';
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { withCancellableProgress } from './support/progress';
 import { resolveServiceAccount } from './support/targets';
 

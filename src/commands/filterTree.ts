@@ -1,4 +1,4 @@
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 
 /** Shows only service accounts whose name contains the text. */
 export async function filterTree(deps: CommandDeps, text?: unknown): Promise<void> {

@@ -1,5 +1,5 @@
 import type { ServiceAccountKubeconfig } from '../core/inventory';
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { openKubeconfigForServiceAccount } from './support/issue';
 import { pickTokenMode } from './support/lifetimes';
 import { resolveServiceAccount } from './support/targets';

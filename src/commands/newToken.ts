@@ -1,9 +1,9 @@
 import type { ServiceAccountKubeconfig } from '../core/inventory';
 import { formatDuration } from '../core/plan/duration';
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { openKubeconfigForServiceAccount } from './support/issue';
 import { pickTokenMode } from './support/lifetimes';
-import type { PickItem } from './support/prompts';
+import type { PickItem } from '../editor/prompts';
 import { resolveServiceAccount } from './support/targets';
 
 type Source = { kind: 'timeBound' } | { kind: 'secret'; name: string };

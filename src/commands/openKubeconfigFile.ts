@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 import { kubeconfigPaths } from '../core/cluster/kubeconfig';
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 
 /** Opens the kubeconfig file the tree reads (the first one, when KUBECONFIG lists several). */
 export async function openKubeconfigFile(deps: CommandDeps): Promise<void> {

@@ -1,6 +1,6 @@
 // "Create Service Account Kubeconfig…" as the webview wizard, prefilled from where it was opened
 // (our tree, Microsoft's Kubernetes tree, or nothing from the palette).
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { targetOf } from './support/targets';
 import type { Prefill } from '../webview/protocol';
 import { WizardPanel } from '../webview/host/wizardPanel';
@@ -16,6 +16,6 @@ export function openWizard(deps: CommandDeps, prefill: Prefill = {}): WizardPane
 
 /** The command form: whatever it was invoked on (a tree node, a Kubernetes-extension target, nothing) becomes the prefill. */
 export async function openWizardCommand(deps: CommandDeps, node?: unknown): Promise<WizardPanel> {
-  const target = await targetOf(node);
+  const target = await targetOf(deps, node);
   return openWizard(deps, { context: target.context, namespace: target.namespace, serviceAccount: target.serviceAccount });
 }

@@ -1,8 +1,8 @@
 import { PRESETS } from '../core/plan/presets';
 import { checkDns1123Subdomain, checkRbacName } from '../core/plan/validate';
 import type { ProvisionRequest, RoleReference } from '../core/types';
-import type { CommandDeps } from './support/deps';
-import type { PickItem } from './support/prompts';
+import type { CommandDeps } from './deps';
+import type { PickItem } from '../editor/prompts';
 import { pickTokenMode } from './support/lifetimes';
 import { provisionAndOpen, type ProvisionOutcome } from './support/provisioning';
 import { pickContext, targetOf } from './support/targets';
@@ -21,7 +21,7 @@ export async function quickCreate(deps: CommandDeps, node?: unknown): Promise<Pr
 
 /** The questions of Quick create, as a ProvisionRequest; undefined when the user cancels. */
 export async function askQuickCreateRequest(deps: CommandDeps, node?: unknown): Promise<ProvisionRequest | undefined> {
-  const target = await targetOf(node);
+  const target = await targetOf(deps, node);
   const context = await pickContext(deps, target);
   if (!context) return undefined;
   // Service account, permissions, token lifetime; plus the namespace when the invocation did not say it.

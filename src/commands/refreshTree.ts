@@ -1,4 +1,4 @@
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { TreeNode } from '../tree/nodes';
 
 /** Reloads the whole tree, or the part below the clicked node. */

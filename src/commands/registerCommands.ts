@@ -3,7 +3,7 @@
 import * as vscode from 'vscode';
 import { isSaKubeconfigError } from '../core/cluster/errors';
 import { describeError } from '../logging';
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { addNamespace } from './addNamespace';
 import { checkAccess } from './checkAccess';
 import { clearFilter } from './clearFilter';

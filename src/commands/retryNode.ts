@@ -1,4 +1,4 @@
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { ErrorNode } from '../tree/nodes';
 
 /** Loads again what an error node stands for. */

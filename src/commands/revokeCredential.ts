@@ -1,6 +1,6 @@
 import { listCredentials, revokeCredentials, UNBOUND_NOTE, type Credential, type RevokeCredentialsResult } from '../core/credentials';
 import { CredentialNode, expiryWords } from '../tree/nodes';
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { withCancellableProgress } from './support/progress';
 import { resolveServiceAccount, targetOf } from './support/targets';
 
@@ -12,7 +12,9 @@ import { resolveServiceAccount, targetOf } from './support/targets';
 export async function revokeCredential(deps: CommandDeps, node?: unknown): Promise<RevokeCredentialsResult | undefined> {
   const t = await resolveServiceAccount(deps, node);
   if (!t) return undefined;
-  const credential = node instanceof CredentialNode ? node.credential : await pickCredential(deps, t, (await targetOf(node)).credentialId);
+  const credential = node instanceof CredentialNode
+    ? node.credential
+    : await pickCredential(deps, t, (await targetOf(deps, node)).credentialId);
   if (!credential) return undefined;
   if (!credential.revocable || !credential.secretName) {
     void deps.prompts.info(`Credential ${credential.id} is not bound to a Secret. ${UNBOUND_NOTE}`);

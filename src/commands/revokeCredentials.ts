@@ -1,5 +1,5 @@
 import { revokeCredentials as revokeInCore, type RevokeCredentialsResult, type RevokeSelection } from '../core/credentials';
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { withCancellableProgress } from './support/progress';
 import { resolveServiceAccount } from './support/targets';
 

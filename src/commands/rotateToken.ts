@@ -1,5 +1,5 @@
 import { rotateCredentials, type RotateCredentialsResult } from '../core/credentials';
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { rememberToken, suggestedFileName } from './support/issue';
 import { pickTokenMode } from './support/lifetimes';
 import { withCancellableProgress } from './support/progress';

@@ -1,4 +1,4 @@
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { targetOf } from './support/targets';
 
 /**
@@ -6,7 +6,7 @@ import { targetOf } from './support/targets';
  * here must not change what kubectl does in the user's terminals.
  */
 export async function selectContext(deps: CommandDeps, node?: unknown): Promise<string | undefined> {
-  let context = (await targetOf(node)).context;
+  let context = (await targetOf(deps, node)).context;
   if (!context) {
     const selected = deps.tree.selectedContext();
     context = await deps.prompts.pick('Select context', deps.tree.contexts().map((c) => ({

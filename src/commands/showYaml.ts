@@ -2,7 +2,7 @@ import * as vscode from 'vscode';
 import { findManagedObjects } from '../core/inventory';
 import { renderObjectYaml } from '../core/plan/render';
 import type { KubeObject } from '../core/types';
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { withCancellableProgress } from './support/progress';
 import { resolveServiceAccount } from './support/targets';
 

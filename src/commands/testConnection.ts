@@ -1,7 +1,7 @@
 import type { VerificationReport } from '../core/verify/verify';
 import { verifyKubeconfig } from '../core/verify/verify';
 import { openMarkdownReport, verificationMarkdown } from '../editor/reports';
-import type { CommandDeps } from './support/deps';
+import type { CommandDeps } from './deps';
 import { kubeconfigDocumentOf } from './support/documents';
 import { withCancellableProgress } from './support/progress';
 import { loadKubeconfigFromString } from '../core/cluster/kubeconfig';

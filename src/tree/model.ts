@@ -9,9 +9,9 @@ import {
 } from '../core/inventory';
 import { listCredentials, type CredentialList } from '../core/credentials';
 import type { Logger, PolicyRule } from '../core/types';
-import type { ConnectionPool } from '../commands/support/connections';
-import type { KubeconfigLocation } from '../commands/support/kubeconfigLocation';
-import type { TokenMemory } from '../commands/support/tokenMemory';
+import type { ConnectionPool } from '../services/connections';
+import type { KubeconfigLocation } from '../services/kubeconfigLocation';
+import type { TokenMemory } from '../services/tokenMemory';
 
 export interface ServiceAccountListing {
   /** Everything loaded so far, in server order. */

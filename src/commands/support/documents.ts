@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../deps';
 import type { GeneratedKubeconfigInfo } from '../../editor/kubeconfigDocuments';
 
 /** The generated-kubeconfig document a command was invoked on (CodeLens URI, editor title, or the active editor). */

@@ -1,6 +1,6 @@
 // Shared by the commands that hand out a kubeconfig for an existing service account.
 import { kubeconfigForServiceAccount, type ExistingAccountToken, type ServiceAccountKubeconfig } from '../../core/inventory';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../deps';
 import { withCancellableProgress } from './progress';
 
 export function suggestedFileName(context: string, serviceAccount: string): string {

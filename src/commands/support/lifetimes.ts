@@ -1,8 +1,8 @@
 import { formatDuration, parseDuration } from '../../core/plan/duration';
 import { MIN_TOKEN_SECONDS } from '../../core/plan/validate';
 import type { TokenMode } from '../../core/types';
-import type { CommandDeps } from './deps';
-import type { PickItem, StepInfo } from './prompts';
+import type { CommandDeps } from '../deps';
+import type { PickItem, StepInfo } from '../../editor/prompts';
 
 const LONG_LIVED = -1;
 const CUSTOM = -2;

@@ -5,7 +5,7 @@ import { SaKubeconfigError } from '../../core/cluster/errors';
 import type { ProvisionRequest } from '../../core/types';
 import { expectationsFromPlan } from '../../core/verify/verify';
 import { describeRef } from '../../core/apply/objects';
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../deps';
 import { rememberToken, suggestedFileName } from './issue';
 import { withCancellableProgress } from './progress';
 

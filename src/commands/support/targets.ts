@@ -1,16 +1,12 @@
 // What a command acts on. Commands are called from our tree (a node), from Microsoft's Kubernetes tree (its
 // command target, resolved through its API), or from the palette (nothing: we ask).
-import type { CommandDeps } from './deps';
+import type { CommandDeps } from '../deps';
 import { BindingNode, ContextNode, CredentialNode, NamespaceNode, ServiceAccountNode, AddNamespaceNode, LoadMoreNode } from '../../tree/nodes';
-import type { IssuedTokenRecord } from './tokenMemory';
-import { resolveKubernetesToolsTarget } from '../../integrations/kubernetesTools';
+import type { IssuedTokenRecord } from '../../services/tokenMemory';
+import type { ClusterExplorerTarget } from '../../integrations/kubernetesTools';
 import { SaKubeconfigError } from '../../core/cluster/errors';
 
-export interface Target {
-  context?: string;
-  namespace?: string;
-  serviceAccount?: string;
-  managed?: boolean;
+export interface Target extends ClusterExplorerTarget {
   tokenSecret?: string;
   /** A credential's id (short jti or Secret name), e.g. from a credential node of the tree. */
   credentialId?: string;
@@ -18,7 +14,7 @@ export interface Target {
 }
 
 /** Reads the context/namespace/service account out of whatever the command was invoked on. */
-export async function targetOf(arg: unknown): Promise<Target> {
+export async function targetOf(deps: CommandDeps, arg: unknown): Promise<Target> {
   if (arg instanceof ContextNode) return { context: arg.context };
   if (arg instanceof NamespaceNode) return { context: arg.context, namespace: arg.namespace };
   if (arg instanceof AddNamespaceNode) return { context: arg.context };
@@ -32,7 +28,7 @@ export async function targetOf(arg: unknown): Promise<Target> {
     return { context: arg.context, namespace: c.namespace, serviceAccount: c.serviceAccount, credentialId: c.secretName ?? c.id, managed: c.managed, ...tokenSecret };
   }
   if (isPlainTarget(arg)) return arg;
-  if (arg !== undefined && arg !== null) return (await resolveKubernetesToolsTarget(arg)) ?? {};
+  if (arg !== undefined && arg !== null) return (await deps.kubernetesTools.resolveTarget(arg)) ?? {};
   return {};
 }
 
@@ -76,7 +72,7 @@ export async function pickServiceAccount(deps: CommandDeps, context: string, nam
 
 /** Context, namespace and service account, asking for whatever the invocation did not say. Undefined if cancelled. */
 export async function resolveServiceAccount(deps: CommandDeps, arg: unknown): Promise<Required<Pick<Target, 'context' | 'namespace' | 'serviceAccount'>> & Target | undefined> {
-  const target = await targetOf(arg);
+  const target = await targetOf(deps, arg);
   const context = await pickContext(deps, target);
   if (!context) return undefined;
   const namespace = await pickNamespace(deps, context, target);

@@ -16,9 +16,9 @@ import { preflight } from '../../core/apply/preflight';
 import type { Credential } from '../../core/credentials';
 import type { ProvisionResult } from '../../core/provision';
 import type { DiscoveredResource, ProvisionRequest } from '../../core/types';
-import type { CommandDeps } from '../../commands/support/deps';
-import { saveKubeconfigAs } from '../../commands/saveKubeconfigAs';
-import { mergeKubeconfig } from '../../commands/mergeKubeconfig';
+import { mergeKubeconfigDocument, saveKubeconfigDocument, type KubeconfigFileDeps } from '../../editor/kubeconfigFiles';
+import type { Services } from '../../services/services';
+import type { ClusterTreeModel } from '../../tree/model';
 import {
   parsePageMessage, type DiscoveryStats, type ErrorInfo, type HostMessage, type PageMessage, type Prefill, type ProgressStep, type ResultInfo,
 } from '../protocol';
@@ -30,6 +30,9 @@ import { applySteps, runApply, toErrorInfo } from './runApply';
 export const WIZARD_VIEW_TYPE = 'saKubeconfig.wizard';
 const TOKEN_CAPS_KEY = 'saKubeconfig.wizard.tokenCaps';
 const DISCOVERY_TTL_MS = 5 * 60_000;
+
+/** What the wizard host uses: the services, the kubeconfig editor parts, and the tree to refresh after a merge. */
+export type WizardDeps = Services & KubeconfigFileDeps & { tree: Pick<ClusterTreeModel, 'refresh'> };
 
 interface CachedDiscovery { resources: DiscoveredResource[]; stats: DiscoveryStats; at: number }
 
@@ -66,7 +69,7 @@ export class WizardPanel implements vscode.Disposable {
   private readonly contextLoads = new Map<string, Promise<HostMessage>>();
 
   /** Opens the wizard for a target, or reveals the one already open for it. */
-  static show(deps: CommandDeps, prefill: Prefill = {}): WizardPanel {
+  static show(deps: WizardDeps, prefill: Prefill = {}): WizardPanel {
     const key = [prefill.context ?? '', prefill.namespace ?? '', prefill.serviceAccount ?? ''].join('/');
     const existing = WizardPanel.panels.get(key);
     if (existing) {
@@ -92,7 +95,7 @@ export class WizardPanel implements vscode.Disposable {
 
   private constructor(
     readonly panel: vscode.WebviewPanel,
-    private readonly deps: CommandDeps,
+    private readonly deps: WizardDeps,
     private readonly prefill: Prefill,
     private readonly key: string,
     private readonly root: vscode.Uri,
@@ -436,8 +439,10 @@ export class WizardPanel implements vscode.Disposable {
       }
       case 'merge': {
         const doc = await this.kubeconfigDocument(run);
-        const merged = await mergeKubeconfig(this.deps, doc.uri);
-        if (merged) this.post({ type: 'notice', level: 'info', message: `Merged into ${merged.path}.` });
+        const merged = await mergeKubeconfigDocument(this.deps, doc);
+        if (!merged) return;
+        this.deps.tree.refresh();
+        this.post({ type: 'notice', level: 'info', message: `Merged into ${merged.path}.` });
         return;
       }
       case 'copyCommand': {
@@ -452,7 +457,7 @@ export class WizardPanel implements vscode.Disposable {
 
   private async save(run: Run): Promise<string | undefined> {
     const doc = await this.kubeconfigDocument(run);
-    const path = await saveKubeconfigAs(this.deps, doc.uri);
+    const path = await saveKubeconfigDocument(this.deps, doc);
     if (!path || !run.result) return undefined;
     run.document = vscode.workspace.textDocuments.find((d) => d.uri.fsPath === path);
     run.result = { ...run.result, savedPath: path, kubectlLine: kubectlLine(run.request, path) };

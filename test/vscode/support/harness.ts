@@ -4,7 +4,7 @@ import * as assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { SaKubeconfigApi } from '../../../src/extension';
-import type { PickItem, Prompts } from '../../../src/commands/support/prompts';
+import type { PickItem, Prompts } from '../../../src/editor/prompts';
 import type { TreeNode } from '../../../src/tree/nodes';
 
 export const EXTENSION_ID = 'sa-kubeconfig.sa-kubeconfig';

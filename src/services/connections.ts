@@ -1,7 +1,7 @@
 // One core Connection per context, made on first use and dropped on refresh or when the kubeconfig changes.
 import * as vscode from 'vscode';
-import { connect, type Connection } from '../../core/cluster/connect';
-import type { Logger } from '../../core/types';
+import { connect, type Connection } from '../core/cluster/connect';
+import type { Logger } from '../core/types';
 import type { KubeconfigLocation } from './kubeconfigLocation';
 
 export class ConnectionPool implements vscode.Disposable {

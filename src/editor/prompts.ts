@@ -1,6 +1,7 @@
-// The UI calls commands make, behind an interface so that the extension-host tests can answer them.
+// The questions and messages commands and the wizard's Save as / Merge put to the user, behind an interface so that
+// the extension-host tests can answer them (they swap `prompts` on the one object activate() hands around).
 import * as vscode from 'vscode';
-import { notificationText } from '../../editor/untrustedText';
+import { notificationText } from './untrustedText';
 
 export interface PickItem<T> extends vscode.QuickPickItem {
   value: T;
