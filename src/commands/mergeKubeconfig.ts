@@ -1,4 +1,4 @@
-import { kubeconfigPaths } from '../core/cluster/kubeconfig';
+import { kubeconfigPaths } from '../core/cluster/loadKubeconfig';
 import {
   KubeconfigConflictError, mergeKubeconfigIntoFiles, mergeKubeconfigs, parseKubeconfigText, readKubeconfigChain,
   type ConflictStrategy, type MergeChange, type MergeFileResult,

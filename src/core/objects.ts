@@ -1,6 +1,6 @@
 // Where each planned kind lives in the REST API, whether we own an object, and what differs. Pure.
 
-import { FOR_SERVICE_ACCOUNT_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type KubeObject } from '../types';
+import { FOR_SERVICE_ACCOUNT_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE, type KubeObject } from './types';
 
 const PLURALS: Record<string, string> = {
   Namespace: 'namespaces',

@@ -8,10 +8,10 @@ import type { TokenResult } from '../token/token';
 import { issueCredential } from '../credentials/issue';
 import { revokeSelected } from '../credentials/revoke';
 import type { Credential } from '../credentials/model';
-import { kubeconfigFor } from '../token/kubeconfigFor';
+import { kubeconfigFor } from './forToken';
 import type { OperationOptions } from '../types';
-import { namespacesFromBindings, roleRefsOf } from './parse';
-import { fetchServiceAccountDetails } from './read';
+import { namespacesFromBindings, roleRefsOf } from '../inventory/parse';
+import { fetchServiceAccountDetails } from '../inventory/read';
 
 export type ExistingAccountToken =
   /** A new credential: bound to a Secret of its own unless `unbound` (then it cannot be revoked before it expires). */

@@ -3,9 +3,9 @@
 
 import type { KubeconfigOptions, OperationOptions, PolicyRule, RoleReference } from '../types';
 import type { Connection } from '../cluster/connect';
-import { buildKubeconfig, contextNames, defaultNamePrefix, renderKubeconfigYaml } from '../kubeconfig/build';
-import { clusterTlsFor } from '../kubeconfig/tls';
-import type { TokenResult } from './token';
+import { buildKubeconfig, contextNames, defaultNamePrefix, renderKubeconfigYaml } from './build';
+import { clusterTlsFor } from './tls';
+import type { TokenResult } from '../token/token';
 
 export interface KubeconfigForArgs {
   serviceAccount: string;
