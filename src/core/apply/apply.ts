@@ -21,7 +21,7 @@ import type { Connection } from '../cluster/connect';
 import { isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import { throwIfAborted } from '../cluster/util';
 import { isRetriedCreateConflict } from '../cluster/client';
-import { createBody, immutableChanges, ownedMergePatch, diffOwned } from '../objects';
+import { createBody, immutableChanges, ownedMergePatch, diffOwned } from './diff';
 import { describeRef, isManaged, objectPath, refOf, type ObjectRef } from '../objects';
 import { classify, explainRefusal, preflight, type PreflightReport } from './preflight';
 import { removeStale } from './prune';

@@ -19,7 +19,7 @@ import { issueAccessChecks, issueSpecForTokenMode } from '../credentials/issue';
 import { breakdownRule, formatRule, missingRules } from '../plan/rules';
 import { NOT_OURS } from './ownership';
 import { findStale } from './prune';
-import { createBody, diffOwned, immutableChanges, ownedMergePatch } from '../objects';
+import { createBody, diffOwned, immutableChanges, ownedMergePatch } from './diff';
 import { describeRef, groupOf, isManaged, managedFor, objectPath, pluralOf, refOf, type ObjectRef } from '../objects';
 
 export interface DryRunOutcome {
