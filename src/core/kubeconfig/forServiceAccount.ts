@@ -2,7 +2,7 @@
 // "Check access"): a fresh token, one context per namespace its RoleBindings reach, a header that says what it
 // may do. Changes nothing in the cluster except issuing the credential (issueCredential: by default a token bound
 // to a new Secret of its own, so it can be revoked alone). The kubeconfig itself is kubeconfigFor's, as for
-// provision and rotate.
+// provision and rotate (forToken.ts).
 import type { Connection } from '../cluster/connect';
 import type { TokenResult } from '../token/token';
 import { issueCredential } from '../credentials/issue';

@@ -1,5 +1,5 @@
-// Turns a token into the kubeconfig handed out: server and TLS settings from the caller's context (kubeconfig/tls.ts),
-// one context per namespace, a header saying what it is. Shared by provision and rotate.
+// Turns a token into the kubeconfig handed out: server and TLS settings from the caller's context (tls.ts),
+// one context per namespace, a header saying what it is. Shared by provision, rotate and forServiceAccount.ts.
 
 import type { KubeconfigOptions, OperationOptions, PolicyRule, RoleReference } from '../types';
 import type { Connection } from '../cluster/connect';
