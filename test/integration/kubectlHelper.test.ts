@@ -14,7 +14,8 @@ describe('the tests\' kubectl helper (cluster)', function () {
   const options = { kubeconfig: '/dev/null' };
 
   it('kubectlOk throws with kubectl\'s stderr and without the --token value', async function () {
-    const err = await kubectlOk([...server, '--token', token, 'get', 'namespaces'], options).then(() => undefined, (e: Error) => e);
+    const err = await kubectlOk([...server, '--token', token, 'get', 'namespaces'], options)
+      .then(() => undefined, (e: Error) => e);
     assert.ok(err, 'a rejected token did not fail');
     assert.match(err.message, /Unauthorized|must be logged in/i);
     assert.ok(!err.message.includes(token), `the token is in the message: ${err.message}`);
@@ -25,6 +26,7 @@ describe('the tests\' kubectl helper (cluster)', function () {
     const r = kubectlSync(args, options);
     assert.notEqual(r.code, 0);
     assert.match(r.stderr, /Unauthorized|must be logged in/i);
-    assert.throws(() => kubectlOkSync(args, options), (e: Error) => /Unauthorized|must be logged in/i.test(e.message) && !e.message.includes(token));
+    assert.throws(() => kubectlOkSync(args, options),
+      (e: Error) => /Unauthorized|must be logged in/i.test(e.message) && !e.message.includes(token));
   });
 });

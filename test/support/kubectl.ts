@@ -29,12 +29,14 @@ function resolved(options: KubectlOptions): { binary: string; env: NodeJS.Proces
     throw new Error('kubectl in tests needs a running local cluster (SAK_KUBECTL and SAK_ADMIN_KUBECONFIG not set). '
       + 'Run the tests through scripts/with-cluster.sh.');
   }
-  return { binary, env: { ...process.env, KUBECONFIG: kubeconfig, ...options.extraEnv }, timeout: options.timeoutMs ?? 60_000 };
+  const env = { ...process.env, KUBECONFIG: kubeconfig, ...options.extraEnv };
+  return { binary, env, timeout: options.timeoutMs ?? 60_000 };
 }
 
 /** The command line for messages, with token values hidden. */
 function shown(args: string[]): string {
-  return args.map((a, i) => (args[i - 1] === '--token' ? '<token>' : a.replace(/^--token=.*/, '--token=<token>'))).join(' ');
+  return args.map((a, i) => (args[i - 1] === '--token' ? '<token>' : a.replace(/^--token=.*/, '--token=<token>')))
+    .join(' ');
 }
 
 function failure(args: string[], r: KubectlResult): Error {
@@ -46,7 +48,8 @@ export function kubectl(args: string[], options: KubectlOptions = {}): Promise<K
   const { binary, env, timeout } = resolved(options);
   return new Promise((resolve, reject) => {
     const child = execFile(binary, args, { env, timeout }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
+      const exit = (err as { code?: unknown } | null)?.code;
+      const code = err ? (typeof exit === 'number' ? exit : -1) : 0;
       if (err && code === -1 && !(err as { killed?: boolean }).killed && !stderr) return reject(err);
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
