@@ -5,7 +5,8 @@
 import * as vscode from 'vscode';
 import type { CommandDeps } from './commands/deps';
 import { COMMANDS, registerCommands } from './commands/registerCommands';
-import { ledgerEntryFor, recordCredentials } from './core/credentials';
+import { ledgerEntryFor } from './core/credentials/record';
+import { recordCredentials } from './core/credentials/ledger';
 import { KubeconfigDocuments } from './editor/kubeconfigDocuments';
 import { vscodePrompts } from './editor/prompts';
 import { KubernetesToolsIntegration } from './integrations/kubernetesTools';

@@ -3,7 +3,8 @@ import { parseDuration } from '../core/plan/duration';
 import { findPreset } from '../core/plan/presets';
 import { parseRules } from '../core/plan/rules';
 import type { PermissionScope, PolicyRule, ProvisionRequest, RoleReference, TokenMode } from '../core/types';
-import { requestProblems, ValidationError } from '../core/plan/validate';
+import { requestProblems } from '../core/plan/validate';
+import { ValidationError } from '../core/errors';
 import { noteProblems } from '../core/credentials/model';
 import { booleanFlag, exclusive, listFlag, stringFlag, UsageError, type FlagSpec, type FlagValues } from './args';
 

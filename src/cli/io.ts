@@ -2,8 +2,7 @@
 // that redacts credentials. Passed in (not global) so that tests run commands in-process.
 import * as yaml from 'js-yaml';
 import { KubeconfigConflictError, KubeconfigFileError } from '../core/kubeconfig/merge';
-import { ValidationError } from '../core/plan/validate';
-import { SaKubeconfigError } from '../core/cluster/errors';
+import { ValidationError, SaKubeconfigError } from '../core/errors';
 import { redact, redactStructured } from '../core/redact';
 import type { Logger } from '../core/types';
 import { UsageError, type FlagSpec } from './args';

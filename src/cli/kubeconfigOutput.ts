@@ -3,7 +3,7 @@
 // refusal changes nothing in the cluster.
 import { constants as fsConstants, promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { SaKubeconfigError } from '../core/cluster/errors';
+import { SaKubeconfigError } from '../core/errors';
 import type { CredentialDestination } from '../core/credentials/model';
 import { writeSecretFile } from '../core/fs/secretFile';
 import {

@@ -1,4 +1,4 @@
-import { kubeconfigForServiceAccount } from '../core/inventory';
+import { kubeconfigForServiceAccount } from '../core/kubeconfig/forServiceAccount';
 import { MIN_TOKEN_SECONDS } from '../core/plan/validate';
 import { verifyKubeconfig, type VerificationReport } from '../core/verify/verify';
 import { openMarkdownReport, verificationMarkdown } from '../editor/reports';

@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { issueCredential } from '../core/credentials';
+import { issueCredential } from '../core/credentials/issue';
 import type { CommandDeps } from './deps';
 import { rememberToken } from './support/issue';
 import { pickTokenMode } from './support/lifetimes';

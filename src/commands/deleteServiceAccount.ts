@@ -1,5 +1,5 @@
-import { describeRef } from '../core/apply/objects';
-import { deleteManaged, type DeleteResult } from '../core/inventory';
+import { describeRef } from '../core/objects';
+import { deleteManaged, type DeleteResult } from '../core/inventory/lifecycle';
 import type { CommandDeps } from './deps';
 import { withCancellableProgress } from './support/progress';
 import { resolveServiceAccount } from './support/targets';

@@ -1,4 +1,4 @@
-import type { ServiceAccountKubeconfig } from '../core/inventory';
+import type { ServiceAccountKubeconfig } from '../core/kubeconfig/forServiceAccount';
 import { formatDuration } from '../core/plan/duration';
 import type { CommandDeps } from './deps';
 import { openKubeconfigForServiceAccount } from './support/issue';

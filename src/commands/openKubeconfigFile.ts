@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { kubeconfigPaths } from '../core/cluster/kubeconfig';
+import { kubeconfigPaths } from '../core/cluster/loadKubeconfig';
 import type { CommandDeps } from './deps';
 
 /** Opens the kubeconfig file the tree reads (the first one, when KUBECONFIG lists several). */

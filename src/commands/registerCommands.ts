@@ -1,7 +1,7 @@
 // The one list of commands. Each is a plain function in its own file; this wraps every one in the same error
 // handling: the error goes to the log, and a notification says what failed with "Show Log" and "Retry".
 import * as vscode from 'vscode';
-import { isSaKubeconfigError } from '../core/cluster/errors';
+import { isSaKubeconfigError } from '../core/errors';
 import { describeError } from '../logging';
 import type { CommandDeps } from './deps';
 import { addNamespace } from './addNamespace';

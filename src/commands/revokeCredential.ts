@@ -1,4 +1,6 @@
-import { listCredentials, revokeCredentials, UNBOUND_NOTE, type Credential, type RevokeCredentialsResult } from '../core/credentials';
+import { listCredentials } from '../core/credentials/list';
+import { revokeCredentials, type RevokeCredentialsResult } from '../core/credentials/revoke';
+import { UNBOUND_NOTE, type Credential } from '../core/credentials/model';
 import { CredentialNode, expiryWords } from '../tree/nodes';
 import type { CommandDeps } from './deps';
 import { withCancellableProgress } from './support/progress';

@@ -1,4 +1,4 @@
-import { revokeCredentials as revokeInCore, type RevokeCredentialsResult, type RevokeSelection } from '../core/credentials';
+import { revokeCredentials as revokeInCore, type RevokeCredentialsResult, type RevokeSelection } from '../core/credentials/revoke';
 import type { CommandDeps } from './deps';
 import { withCancellableProgress } from './support/progress';
 import { resolveServiceAccount } from './support/targets';

@@ -1,4 +1,5 @@
-import { revokeCredentials, UNBOUND_NOTE, type RevokeCredentialsResult } from '../core/credentials';
+import { revokeCredentials, type RevokeCredentialsResult } from '../core/credentials/revoke';
+import { UNBOUND_NOTE } from '../core/credentials/model';
 import type { CommandDeps } from './deps';
 import { withCancellableProgress } from './support/progress';
 import { resolveServiceAccount } from './support/targets';

@@ -1,4 +1,4 @@
-import { rotateCredentials, type RotateCredentialsResult } from '../core/credentials';
+import { rotateCredentials, type RotateCredentialsResult } from '../core/credentials/rotate';
 import type { CommandDeps } from './deps';
 import { rememberToken, suggestedFileName } from './support/issue';
 import { pickTokenMode } from './support/lifetimes';

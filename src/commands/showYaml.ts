@@ -1,5 +1,5 @@
 import * as vscode from 'vscode';
-import { findManagedObjects } from '../core/inventory';
+import { findManagedObjects } from '../core/inventory/lifecycle';
 import { renderObjectYaml } from '../core/plan/render';
 import type { KubeObject } from '../core/types';
 import type { CommandDeps } from './deps';

@@ -4,7 +4,7 @@ import { openMarkdownReport, verificationMarkdown } from '../editor/reports';
 import type { CommandDeps } from './deps';
 import { kubeconfigDocumentOf } from './support/documents';
 import { withCancellableProgress } from './support/progress';
-import { loadKubeconfigFromString } from '../core/cluster/kubeconfig';
+import { loadKubeconfigFromString } from '../core/cluster/loadKubeconfig';
 
 /**
  * Tests the generated kubeconfig with its own credentials (core verify): who the server says it is, what it may

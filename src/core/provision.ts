@@ -8,14 +8,13 @@
 
 import type { DiscoveredResource, OperationOptions, Plan, ProvisionRequest } from './types';
 import { connect, type Connection } from './cluster/connect';
-import { SaKubeconfigError } from './cluster/errors';
+import { SaKubeconfigError, ValidationError } from './errors';
 import { buildPlan, targetNamespaces } from './plan/plan';
 import { namespacedLookupFrom } from './plan/scope';
-import { ValidationError } from './plan/validate';
 import { preflight, type PreflightReport } from './apply/preflight';
 import { apply, refuseUnlessOk, rollback, type ApplyResult } from './apply/apply';
-import { describeRef } from './apply/objects';
-import { kubeconfigFor } from './token/kubeconfigFor';
+import { describeRef } from './objects';
+import { kubeconfigFor } from './kubeconfig/forToken';
 import type { TokenResult } from './token/token';
 import { issueCredential, issueSpecForTokenMode, precheckIssue, type IssuedCredential } from './credentials/issue';
 import { revokeSelected } from './credentials/revoke';

@@ -7,7 +7,7 @@
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as vscode from 'vscode';
-import type { Credential, CredentialDestination } from '../core/credentials';
+import type { Credential, CredentialDestination } from '../core/credentials/model';
 import type { Logger } from '../core/types';
 import type { Expectations } from '../core/verify/verify';
 

@@ -6,7 +6,7 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { kubeconfigPaths } from '../core/cluster/kubeconfig';
+import { kubeconfigPaths } from '../core/cluster/loadKubeconfig';
 import { writeSecretFile } from '../core/fs/secretFile';
 import {
   KubeconfigConflictError, mergeKubeconfigIntoFiles, mergeKubeconfigs, parseKubeconfigText, readKubeconfigChain,

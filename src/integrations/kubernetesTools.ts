@@ -7,7 +7,7 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ClusterExplorerV1 } from 'vscode-kubernetes-tools-api';
-import { isManaged } from '../core/apply/objects';
+import { isManaged } from '../core/objects';
 import { listContexts } from '../core/cluster/connect';
 import type { Logger } from '../core/types';
 import type { KubeconfigLocation } from '../services/kubeconfigLocation';

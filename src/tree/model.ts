@@ -3,11 +3,9 @@
 import * as vscode from 'vscode';
 import { listContexts, type ContextSummary } from '../core/cluster/connect';
 import { listNamespaces, type NamespaceList } from '../core/cluster/namespaces';
-import {
-  fetchRoleRules, fetchServiceAccountDetails, fetchServiceAccountPage, fetchTokenSecretOwners,
-  type BindingSummary, type ServiceAccountDetails, type ServiceAccountSummary,
-} from '../core/inventory';
-import { listCredentials, type CredentialList } from '../core/credentials';
+import { fetchRoleRules, fetchServiceAccountDetails, fetchServiceAccountPage, fetchTokenSecretOwners } from '../core/inventory/read';
+import { type BindingSummary, type ServiceAccountDetails, type ServiceAccountSummary } from '../core/inventory/parse';
+import { listCredentials, type CredentialList } from '../core/credentials/list';
 import type { Logger, PolicyRule } from '../core/types';
 import type { ConnectionPool } from '../services/connections';
 import type { KubeconfigLocation } from '../services/kubeconfigLocation';
@@ -22,11 +20,16 @@ export interface ServiceAccountListing {
   tokenOwners?: Map<string, number>;
 }
 
+/** Every node key is built here: its kind (or its parent's key) and the names that identify it, joined by "/". */
+export function nodeKey(...parts: (string | number)[]): string {
+  return parts.join('/');
+}
+
 /** Keys name the parts of the tree: "", "ctx/<c>", "ns/<c>/<n>", "sa/<c>/<n>/<sa>". */
 export const keys = {
-  context: (context: string) => `ctx/${context}`,
-  namespace: (context: string, namespace: string) => `ns/${context}/${namespace}`,
-  serviceAccount: (context: string, namespace: string, name: string) => `sa/${context}/${namespace}/${name}`,
+  context: (context: string) => nodeKey('ctx', context),
+  namespace: (context: string, namespace: string) => nodeKey('ns', context, namespace),
+  serviceAccount: (context: string, namespace: string, name: string) => nodeKey('sa', context, namespace, name),
 };
 
 const SELECTED_CONTEXT_KEY = 'saKubeconfig.selectedContext';

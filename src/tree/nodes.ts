@@ -2,15 +2,15 @@
 // contextValue is a base plus "+flag"s (e.g. "serviceAccount+managed+hasToken"); package.json matches them with regexes.
 import * as vscode from 'vscode';
 import type { ContextSummary } from '../core/cluster/connect';
-import { isSaKubeconfigError } from '../core/cluster/errors';
+import { isSaKubeconfigError } from '../core/errors';
 import type { NamespaceList } from '../core/cluster/namespaces';
-import type { Credential, CredentialDestination, CredentialKind } from '../core/credentials';
-import type { BindingSummary, ServiceAccountSummary } from '../core/inventory';
+import type { Credential, CredentialDestination, CredentialKind } from '../core/credentials/model';
+import type { BindingSummary, ServiceAccountSummary } from '../core/inventory/parse';
 import { formatRule } from '../core/plan/rules';
 import type { PolicyRule } from '../core/types';
 import { markdownLiteral as md } from '../editor/untrustedText';
 import { describeError } from '../logging';
-import { keys, type ClusterTreeModel } from './model';
+import { keys, nodeKey, type ClusterTreeModel } from './model';
 
 export abstract class TreeNode {
   /** Stable identity: the model's events name nodes by key. */
@@ -151,7 +151,7 @@ export class BindingNode extends TreeNode {
   readonly key: string;
   constructor(private readonly model: ClusterTreeModel, readonly context: string, readonly serviceAccount: ServiceAccountSummary, readonly binding: BindingSummary) {
     super();
-    this.key = `binding/${context}/${serviceAccount.namespace}/${serviceAccount.name}/${binding.kind}/${binding.namespace ?? ''}/${binding.name}`;
+    this.key = nodeKey('binding', context, serviceAccount.namespace, serviceAccount.name, binding.kind, binding.namespace ?? '', binding.name);
   }
 
   getTreeItem(): vscode.TreeItem {
@@ -169,7 +169,7 @@ export class BindingNode extends TreeNode {
     const rules: PolicyRule[] | undefined = await this.model.roleRules(this.context, this.binding);
     if (rules === undefined) return [new InfoNode(this.key, `${this.binding.roleRef.kind} ${this.binding.roleRef.name} does not exist`, 'warning')];
     if (rules.length === 0) return [new InfoNode(this.key, 'No rules', 'info')];
-    return rules.map((r, i) => new RuleNode(`${this.key}/${i}`, r));
+    return rules.map((r, i) => new RuleNode(nodeKey(this.key, i), r));
   }
 }
 
@@ -213,7 +213,8 @@ export class CredentialNode extends TreeNode {
   readonly key: string;
   constructor(readonly context: string, readonly serviceAccount: ServiceAccountSummary, readonly credential: Credential) {
     super();
-    this.key = `credential/${context}/${credential.namespace}/${credential.serviceAccount}/${credential.kind}/${credential.secretName ?? credential.id}`;
+    this.key = nodeKey('credential', context, credential.namespace, credential.serviceAccount, credential.kind,
+      credential.secretName ?? credential.id);
   }
 
   getTreeItem(): vscode.TreeItem {
@@ -249,7 +250,7 @@ export class InfoNode extends TreeNode {
   readonly key: string;
   constructor(parentKey: string, readonly message: string, readonly icon: string) {
     super();
-    this.key = `info/${parentKey}/${message}`;
+    this.key = nodeKey('info', parentKey, message);
   }
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.message, vscode.TreeItemCollapsibleState.None);
@@ -300,7 +301,7 @@ export class ErrorNode extends TreeNode {
   readonly code: string;
   constructor(readonly failedKey: string, readonly error: unknown) {
     super();
-    this.key = `error/${failedKey}`;
+    this.key = nodeKey('error', failedKey);
     this.code = isSaKubeconfigError(error) ? error.code : 'unknown';
   }
   get label(): string {

@@ -5,7 +5,8 @@
 import { noteProblems } from '../core/credentials/note';
 import type { DiscoveredResource, PolicyRule, ProvisionRequest, RoleReference } from '../core/types';
 import { parseDuration } from '../core/plan/duration';
-import { requestProblems, checkDns1123Label, checkDns1123Subdomain, checkServerUrl, checkRbacName, ValidationError } from '../core/plan/validate';
+import { requestProblems, checkDns1123Label, checkDns1123Subdomain, checkServerUrl, checkRbacName } from '../core/plan/validate';
+import { ValidationError } from '../core/errors';
 import type { PresetInfo } from './protocol';
 
 /** One picked resource: `group` ('' for core) and `resource`, which may be a subresource such as `pods/exec`. */

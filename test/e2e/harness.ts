@@ -7,8 +7,7 @@
 //   const rows = await wb.treeItems('Clusters');
 //   await wb.screenshot('my-test');      // test-results/e2e/my-test.png, credentials in editors masked
 //   await wb.stop();
-// Also the cluster side of the tests: kubectl as the cluster's admin (or with any kubeconfig), and the wizard's frame.
-import { execFileSync } from 'node:child_process';
+// Also the cluster side of the tests: the admin kubeconfig and the wizard's frame (kubectl: test/support/kubectl.ts).
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
@@ -19,32 +18,6 @@ export const VSIX = join(REPO_ROOT, 'dist', 'sa-kubeconfig.vsix');
 
 /** The test cluster's admin kubeconfig (set by scripts/with-cluster.sh; empty when not run through it). */
 export const ADMIN_KUBECONFIG = process.env.SAK_ADMIN_KUBECONFIG ?? '';
-export const KUBECTL = process.env.SAK_KUBECTL ?? 'kubectl';
-
-export interface KubectlOptions {
-  /** Written to kubectl's stdin (for `apply -f -`). */
-  input?: string;
-  /** Defaults to the admin's. */
-  kubeconfig?: string;
-}
-
-/** Runs kubectl; whether it succeeded and what it printed (stdout, and stderr too when it failed). */
-export function tryKubectl(args: string[], options: KubectlOptions = {}): { ok: boolean; out: string } {
-  try {
-    return { ok: true, out: kubectl(args, options) };
-  } catch (err) {
-    const e = err as { stdout?: string; stderr?: string };
-    return { ok: false, out: `${e.stdout ?? ''}${e.stderr ?? ''}` };
-  }
-}
-
-/** Runs kubectl and returns its stdout; throws (with its stdout and stderr) when it fails. */
-export function kubectl(args: string[], options: KubectlOptions = {}): string {
-  return execFileSync(KUBECTL, ['--kubeconfig', options.kubeconfig ?? ADMIN_KUBECONFIG, ...args], {
-    encoding: 'utf8', input: options.input, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'],
-  });
-}
-
 /** The wizard page of the last webview opened: VS Code puts a webview's content in an inner iframe of an outer one. */
 export function wizard(page: Page): FrameLocator {
   return page.frameLocator('iframe.webview.ready').last().frameLocator('iframe#active-frame');

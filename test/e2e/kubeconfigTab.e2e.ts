@@ -7,7 +7,8 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN_KUBECONFIG as ADMIN, kubectl, startWorkbench, type Workbench } from './harness';
+import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, type Workbench } from './harness';
+import { kubectlOkSync } from '../support/kubectl';
 
 const ADMIN_CONTEXT = 'admin@local';
 const NAMESPACE = `aaa-tab-${Date.now().toString(36).slice(-5)}`;
@@ -40,8 +41,8 @@ describe('The kubeconfig tab is in memory only', function () {
   before(async function () {
     if (!ADMIN) this.skip();
     this.timeout(180_000);
-    kubectl(['create', 'namespace', NAMESPACE]);
-    kubectl(['-n', NAMESPACE, 'create', 'serviceaccount', SERVICE_ACCOUNT]);
+    kubectlOkSync(['create', 'namespace', NAMESPACE]);
+    kubectlOkSync(['-n', NAMESPACE, 'create', 'serviceaccount', SERVICE_ACCOUNT]);
     wb = await startWorkbench({ name: 'kubeconfig-tab' });
   });
 
@@ -52,7 +53,7 @@ describe('The kubeconfig tab is in memory only', function () {
   after(async () => {
     await wb?.stop();
     if (ADMIN) {
-      try { kubectl(['delete', 'namespace', NAMESPACE, '--wait=false']); } catch { /* already gone */ }
+      try { kubectlOkSync(['delete', 'namespace', NAMESPACE, '--wait=false']); } catch { /* already gone */ }
     }
   });
 
@@ -90,7 +91,7 @@ describe('The kubeconfig tab is in memory only', function () {
     const token = /token: (eyJ[A-Za-z0-9_.-]+)/.exec(text)?.[1];
     assert.ok(token && token.length > 100, 'the kubeconfig tab shows a token');
     // The token in the tab is the one the server knows: kubectl authenticates with it (its output is the user name).
-    assert.equal(kubectl(['--token', token, '--server', process.env.SAK_API_SERVER!,
+    assert.equal(kubectlOkSync(['--token', token, '--server', process.env.SAK_API_SERVER!,
       '--certificate-authority', join(process.env.SAK_CLUSTER_DIR!, 'pki', 'ca.crt'), 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'],
     { kubeconfig: '/dev/null' }), `system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`);
     await page.locator('.editor-group-container.active .codelens-decoration', { hasText: 'Save as…' }).first().waitFor({ state: 'visible', timeout: 10_000 });

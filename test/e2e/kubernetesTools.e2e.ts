@@ -15,7 +15,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { dump, load } from 'js-yaml';
 import type { Locator } from 'playwright-core';
 import { privateTempDir, writeKubeconfig } from '../support/cluster';
-import { ADMIN_KUBECONFIG as ADMIN, kubectl, startWorkbench, tryKubectl, wizard, type Workbench } from './harness';
+import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, wizard, type Workbench } from './harness';
+import { kubectlSync, kubectlOkSync } from '../support/kubectl';
 
 const ADMIN_CONTEXT = 'admin@local';
 const EXTRA_CONTEXT = 'extra@local';
@@ -102,11 +103,11 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
   before(async function () {
     if (!ADMIN) this.skip();
     this.timeout(300_000);
-    kubectl(['create', 'namespace', NAMESPACE]);
-    kubectl(['-n', NAMESPACE, 'create', 'serviceaccount', NS_SA]);
-    kubectl(['-n', NAMESPACE, 'create', 'rolebinding', `${NS_SA}-view`, '--clusterrole=view',
+    kubectlOkSync(['create', 'namespace', NAMESPACE]);
+    kubectlOkSync(['-n', NAMESPACE, 'create', 'serviceaccount', NS_SA]);
+    kubectlOkSync(['-n', NAMESPACE, 'create', 'rolebinding', `${NS_SA}-view`, '--clusterrole=view',
       `--serviceaccount=${NAMESPACE}:${NS_SA}`]);
-    kubectl(['-n', 'default', 'create', 'serviceaccount', DEFAULT_SA]);
+    kubectlOkSync(['-n', 'default', 'create', 'serviceaccount', DEFAULT_SA]);
     dir = privateTempDir();
     // Two files in KUBECONFIG, as kubectl merges them; a third one the user picks later with "Set Kubeconfig".
     const main = writeKubeconfig(dir, 'main.yaml', adminKubeconfigAs(ADMIN_CONTEXT));
@@ -130,8 +131,8 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
   after(async () => {
     await wb?.stop();
     if (ADMIN) {
-      tryKubectl(['delete', 'namespace', NAMESPACE, '--wait=false']);
-      tryKubectl(['-n', 'default', 'delete', 'serviceaccount', DEFAULT_SA, '--ignore-not-found']);
+      kubectlSync(['delete', 'namespace', NAMESPACE, '--wait=false']);
+      kubectlSync(['-n', 'default', 'delete', 'serviceaccount', DEFAULT_SA, '--ignore-not-found']);
     }
     if (dir) rmSync(dir, { recursive: true, force: true });
   });
@@ -210,7 +211,7 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     assert.ok(text.includes(`# Service account: ${NAMESPACE}/${NAMESPACE}-sa`));
     assert.match(text, new RegExp(`cluster: .*\\n.*\\n?.*namespace: ${NAMESPACE}`));
     const as = `--as=system:serviceaccount:${NAMESPACE}:${NAMESPACE}-sa`;
-    assert.equal(kubectl(['auth', 'can-i', 'list', 'pods', '-n', NAMESPACE, as]).trim(), 'yes');
+    assert.equal(kubectlOkSync(['auth', 'can-i', 'list', 'pods', '-n', NAMESPACE, as]).trim(), 'yes');
   });
 
   it('service account node of its explorer → Generate kubeconfig for that account', async function () {

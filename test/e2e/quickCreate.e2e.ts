@@ -6,7 +6,8 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_KUBECONFIG as ADMIN, kubectl, startWorkbench, type Workbench } from './harness';
+import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, type Workbench } from './harness';
+import { kubectlOkSync } from '../support/kubectl';
 
 const ADMIN_CONTEXT = 'admin@local';
 // Sorts near the top of the namespace list, so that its row is on screen without scrolling.
@@ -25,7 +26,7 @@ describe('Quick create from the Clusters tree', function () {
   before(async function () {
     if (!ADMIN) this.skip();
     this.timeout(180_000);
-    kubectl(['create', 'namespace', NAMESPACE]);
+    kubectlOkSync(['create', 'namespace', NAMESPACE]);
     wb = await startWorkbench({ name: 'quick-create' });
   });
 
@@ -36,7 +37,7 @@ describe('Quick create from the Clusters tree', function () {
   after(async () => {
     await wb?.stop();
     if (ADMIN) {
-      try { kubectl(['delete', 'namespace', NAMESPACE, '--wait=false']); } catch { /* already gone */ }
+      try { kubectlOkSync(['delete', 'namespace', NAMESPACE, '--wait=false']); } catch { /* already gone */ }
     }
   });
 
@@ -94,8 +95,8 @@ describe('Quick create from the Clusters tree', function () {
     // The editor offers the actions on the document.
     await page.locator('.editor-group-container.active .codelens-decoration', { hasText: 'Save as…' }).first().waitFor({ state: 'visible', timeout: 10_000 });
     // And the cluster has what it says.
-    assert.match(kubectl(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}']), /^sa-kubeconfig$/);
-    assert.equal(kubectl(['auth', 'can-i', 'create', 'pods/exec', '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`]).trim(), 'yes');
+    assert.match(kubectlOkSync(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}']), /^sa-kubeconfig$/);
+    assert.equal(kubectlOkSync(['auth', 'can-i', 'create', 'pods/exec', '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`]).trim(), 'yes');
 
     // The tree shows the new service account under the namespace, marked as managed.
     await row.locator('.monaco-tl-twistie').click();
@@ -116,7 +117,7 @@ describe('Quick create from the Clusters tree', function () {
     await page.waitForTimeout(500);
     await shot('saved');
     assert.match(await page.title(), new RegExp(`^${SERVICE_ACCOUNT}\\.kubeconfig`), 'the saved file replaced the in-memory tab');
-    kubectl(['get', 'pods'], { kubeconfig: file });
-    assert.equal(kubectl(['auth', 'can-i', 'create', 'pods/exec'], { kubeconfig: file }).trim(), 'yes');
+    kubectlOkSync(['get', 'pods'], { kubeconfig: file });
+    assert.equal(kubectlOkSync(['auth', 'can-i', 'create', 'pods/exec'], { kubeconfig: file }).trim(), 'yes');
   });
 });

@@ -8,7 +8,8 @@
 // theme. The test prints the wizard's time to interactive and the number of discovery requests.
 import * as assert from 'node:assert/strict';
 import type { FrameLocator } from 'playwright-core';
-import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, tryKubectl, wizard, type Workbench } from './harness';
+import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, wizard, type Workbench } from './harness';
+import { kubectlSync } from '../support/kubectl';
 
 const RESTRICTED = process.env.SAK_RESTRICTED_KUBECONFIG ?? '';
 const ADMIN_CONTEXT = 'admin@local';
@@ -44,7 +45,7 @@ describe('wizard webview, against the real cluster', function () {
   });
 
   after(async function () {
-    if (process.env.SAK_KEEP_WIZARD_NAMESPACE !== '1') tryKubectl(['delete', 'namespace', NAMESPACE, '--wait=false']);
+    if (process.env.SAK_KEEP_WIZARD_NAMESPACE !== '1') kubectlSync(['delete', 'namespace', NAMESPACE, '--wait=false']);
     await wb?.stop();
   });
 
@@ -147,8 +148,8 @@ describe('wizard webview, against the real cluster', function () {
     assert.match(await w.locator('#token-expiry').innerText(), /expires /);
 
     // What the wizard made, seen by kubectl.
-    assert.ok(tryKubectl(['get', 'serviceaccount', SERVICE_ACCOUNT, '-n', NAMESPACE]).ok);
-    const role = tryKubectl(['get', 'role', `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}`, '-n', NAMESPACE, '-o', 'jsonpath={.rules}']).out;
+    assert.equal(kubectlSync(['get', 'serviceaccount', SERVICE_ACCOUNT, '-n', NAMESPACE]).code, 0);
+    const role = kubectlSync(['get', 'role', `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}`, '-n', NAMESPACE, '-o', 'jsonpath={.rules}']).stdout;
     assert.match(role, /pods\/exec/);
 
     // Open kubeconfig in editor: an editor tab holding the expected context.
@@ -203,7 +204,7 @@ describe('wizard webview, against the real cluster', function () {
     assert.equal(await w.locator('#next', { hasText: 'Create' }).isDisabled(), true);
     await wb.screenshot('wizard-9-escalation-refused');
 
-    assert.equal(tryKubectl(['get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns']).ok, false, 'the refused run created the service account');
-    assert.equal(tryKubectl(['get', 'role', `sa-kubeconfig:restricted-ns:${DENIED_SA}`, '-n', 'restricted-ns']).ok, false, 'the refused run created the role');
+    assert.notEqual(kubectlSync(['get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns']).code, 0, 'the refused run created the service account');
+    assert.notEqual(kubectlSync(['get', 'role', `sa-kubeconfig:restricted-ns:${DENIED_SA}`, '-n', 'restricted-ns']).code, 0, 'the refused run created the role');
   });
 });

@@ -8,7 +8,8 @@ import { connect, type Connection } from '../../src/core/cluster/connect';
 import type { Logger, ProvisionRequest } from '../../src/core/types';
 import { runApply } from '../../src/webview/host/runApply';
 import type { ProgressStep } from '../../src/webview/protocol';
-import { ADMIN_KUBECONFIG as ADMIN, tryKubectl } from './harness';
+import { ADMIN_KUBECONFIG as ADMIN } from './harness';
+import { kubectlSync, kubectlOkSync } from '../support/kubectl';
 
 const RUN = Date.now().toString(36).slice(-5);
 const NAMESPACE = `wizard-cancel-${RUN}`;
@@ -25,7 +26,7 @@ describe('wizard host: cancel during Apply, against the real cluster', function 
 
   after(() => {
     conn?.close();
-    tryKubectl(['delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=false']);
+    kubectlSync(['delete', 'namespace', NAMESPACE, '--ignore-not-found', '--wait=false']);
   });
 
   it('aborted after the first object: the page is told it was cancelled and what was rolled back; nothing is left', async function () {
@@ -65,14 +66,14 @@ describe('wizard host: cancel during Apply, against the real cluster', function 
     assert.ok(seen.some((steps) => steps.some((s) => s.id === 'apply' && s.status === 'running')), 'the page was told Apply was running');
 
     // Nothing of the run is left: the namespace is gone or going, the later objects were never made.
-    const ns = tryKubectl(['get', 'namespace', NAMESPACE, '-o', 'jsonpath={.status.phase}']);
-    assert.ok(!ns.ok || ns.out === 'Terminating', `namespace ${NAMESPACE} is still there (${ns.out})`);
+    const ns = kubectlSync(['get', 'namespace', NAMESPACE, '-o', 'jsonpath={.status.phase}']);
+    assert.ok(ns.code !== 0 || ns.stdout === 'Terminating', `namespace ${NAMESPACE} is still there (${ns.stdout})`);
     for (const [kind, name] of [['serviceaccount', SERVICE_ACCOUNT], ['role', `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}`], ['rolebinding', `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}`]]) {
-      const got = tryKubectl(['get', kind, name, '-n', NAMESPACE, '-o', 'name']);
-      assert.ok(!got.ok || got.out.trim() === '', `${kind} ${name} was left behind`);
+      const got = kubectlSync(['get', kind, name, '-n', NAMESPACE, '-o', 'name']);
+      assert.ok(got.code !== 0 || got.stdout.trim() === '', `${kind} ${name} was left behind`);
     }
-    const managed = tryKubectl(['get', 'serviceaccounts,roles,rolebindings,secrets', '-A', '-l', 'app.kubernetes.io/managed-by=sa-kubeconfig', '-o', 'name', '--field-selector', `metadata.namespace=${NAMESPACE}`]);
-    assert.equal(managed.out.trim(), '', `managed objects left in ${NAMESPACE}: ${managed.out}`);
-    console.log(`      [cancel] rolled back: ${outcome.final.rolledBack.join('; ')}; namespace now ${ns.ok ? ns.out : 'gone'}`);
+    const managed = kubectlOkSync(['get', 'serviceaccounts,roles,rolebindings,secrets', '-A', '-l', 'app.kubernetes.io/managed-by=sa-kubeconfig', '-o', 'name', '--field-selector', `metadata.namespace=${NAMESPACE}`]);
+    assert.equal(managed.trim(), '', `managed objects left in ${NAMESPACE}: ${managed}`);
+    console.log(`      [cancel] rolled back: ${outcome.final.rolledBack.join('; ')}; namespace now ${ns.code === 0 ? ns.stdout : 'gone'}`);
   });
 });

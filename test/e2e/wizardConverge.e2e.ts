@@ -8,7 +8,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_KUBECONFIG as ADMIN, kubectl, startWorkbench, tryKubectl, wizard, type Workbench } from './harness';
+import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, wizard, type Workbench } from './harness';
+import { kubectlSync, kubectlOkSync } from '../support/kubectl';
 
 const ADMIN_CONTEXT = 'admin@local';
 const RUN = Date.now().toString(36).slice(-5);
@@ -18,7 +19,7 @@ const VIEW_BINDING = `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}:clusterrole:
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
 const AS = `--as=system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`;
-const canI = (verb: string, resource: string) => tryKubectl(['auth', 'can-i', verb, resource, '-n', NAMESPACE, AS]).ok;
+const canI = (verb: string, resource: string) => kubectlSync(['auth', 'can-i', verb, resource, '-n', NAMESPACE, AS]).code === 0;
 
 describe('wizard: a re-run converges (Review lists the grants it removes)', function () {
   this.timeout(240_000);
@@ -31,7 +32,7 @@ describe('wizard: a re-run converges (Review lists the grants it removes)', func
       CLI, 'create', '-n', NAMESPACE, '--create-namespace', '-s', SERVICE_ACCOUNT,
       '--rule', 'pods:get', '--cluster-role', 'view', '--no-verify', '--out', out,
     ], { env: { ...process.env, KUBECONFIG: ADMIN }, stdio: ['ignore', 'ignore', 'pipe'] });
-    const roleRef = kubectl(['-n', NAMESPACE, 'get', 'rolebinding', VIEW_BINDING, '-o', 'jsonpath={.roleRef.name}']);
+    const roleRef = kubectlOkSync(['-n', NAMESPACE, 'get', 'rolebinding', VIEW_BINDING, '-o', 'jsonpath={.roleRef.name}']);
     assert.equal(roleRef, 'view');
     wb = await startWorkbench({ name: 'wizard-converge' });
     await wb.activityBarItem('SA Kubeconfig').waitFor({ state: 'visible', timeout: 60_000 });
@@ -44,7 +45,7 @@ describe('wizard: a re-run converges (Review lists the grants it removes)', func
 
   after(async () => {
     await wb?.stop();
-    if (ADMIN) tryKubectl(['delete', 'namespace', NAMESPACE, '--wait=false']);
+    if (ADMIN) kubectlSync(['delete', 'namespace', NAMESPACE, '--wait=false']);
   });
 
   it('shows the view binding as "remove" (or "keep" when asked), and Create removes it', async function () {
@@ -86,8 +87,8 @@ describe('wizard: a re-run converges (Review lists the grants it removes)', func
 
     await w.locator('#next', { hasText: 'Create' }).click();
     await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 60_000 });
-    const binding = tryKubectl(['-n', NAMESPACE, 'get', 'rolebinding', VIEW_BINDING]);
-    assert.equal(binding.ok, false, 'the view binding is gone');
+    const binding = kubectlSync(['-n', NAMESPACE, 'get', 'rolebinding', VIEW_BINDING]);
+    assert.notEqual(binding.code, 0, 'the view binding is gone');
     const deadline = Date.now() + 10_000;
     while (canI('list', 'configmaps') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
     assert.equal(canI('list', 'configmaps'), false, 'view\'s access is gone');

@@ -11,7 +11,8 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_KUBECONFIG as ADMIN, kubectl, startWorkbench, tryKubectl, wizard, type Workbench } from './harness';
+import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, wizard, type Workbench } from './harness';
+import { kubectlSync, kubectlOkSync } from '../support/kubectl';
 
 const ADMIN_CONTEXT = 'admin@local';
 const RUN = Date.now().toString(36).slice(-5);
@@ -31,19 +32,19 @@ describe('wizard with an existing service account and its legacy token Secret', 
 
   before(async function () {
     if (!ADMIN) throw new Error('SAK_ADMIN_KUBECONFIG is not set: run through scripts/with-cluster.sh (npm run test:e2e).');
-    kubectl(['create', 'namespace', NAMESPACE]);
-    kubectl(['-n', NAMESPACE, 'create', 'serviceaccount', SERVICE_ACCOUNT]);
-    kubectl(['-n', NAMESPACE, 'create', 'rolebinding', OLD_BINDING, '--clusterrole=view', `--serviceaccount=${NAMESPACE}:${SERVICE_ACCOUNT}`]);
+    kubectlOkSync(['create', 'namespace', NAMESPACE]);
+    kubectlOkSync(['-n', NAMESPACE, 'create', 'serviceaccount', SERVICE_ACCOUNT]);
+    kubectlOkSync(['-n', NAMESPACE, 'create', 'rolebinding', OLD_BINDING, '--clusterrole=view', `--serviceaccount=${NAMESPACE}:${SERVICE_ACCOUNT}`]);
     // A legacy token Secret, as clusters before 1.24 (and OpenShift <= 4.15) made for every service account: the token
     // controller fills it, and the account lists it in .secrets.
-    kubectl(['apply', '-f', '-'], { input: JSON.stringify({
+    kubectlOkSync(['apply', '-f', '-'], { input: JSON.stringify({
       apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
       metadata: { name: LEGACY_SECRET, namespace: NAMESPACE, annotations: { 'kubernetes.io/service-account.name': SERVICE_ACCOUNT } },
     }) });
-    kubectl(['-n', NAMESPACE, 'patch', 'serviceaccount', SERVICE_ACCOUNT, '--type=merge', '-p', JSON.stringify({ secrets: [{ name: LEGACY_SECRET }] })]);
+    kubectlOkSync(['-n', NAMESPACE, 'patch', 'serviceaccount', SERVICE_ACCOUNT, '--type=merge', '-p', JSON.stringify({ secrets: [{ name: LEGACY_SECRET }] })]);
     const deadline = Date.now() + 30_000;
     // Only the length is looked at: the token itself is never printed.
-    while (kubectl(['-n', NAMESPACE, 'get', 'secret', LEGACY_SECRET, '-o', 'jsonpath={.data.token}']).length === 0) {
+    while (kubectlOkSync(['-n', NAMESPACE, 'get', 'secret', LEGACY_SECRET, '-o', 'jsonpath={.data.token}']).length === 0) {
       if (Date.now() > deadline) throw new Error(`the token controller did not fill Secret ${LEGACY_SECRET}`);
       await new Promise((r) => setTimeout(r, 200));
     }
@@ -57,7 +58,7 @@ describe('wizard with an existing service account and its legacy token Secret', 
 
   after(async () => {
     await wb?.stop();
-    if (ADMIN && process.env.SAK_KEEP_WIZARD_NAMESPACE !== '1') tryKubectl(['delete', 'namespace', NAMESPACE, '--wait=false']);
+    if (ADMIN && process.env.SAK_KEEP_WIZARD_NAMESPACE !== '1') kubectlSync(['delete', 'namespace', NAMESPACE, '--wait=false']);
   });
 
   it('Target shows what the account already holds; the run adds to it with its legacy Secret; Save as… gives a 0600 file kubectl can use', async function () {
@@ -144,12 +145,12 @@ describe('wizard with an existing service account and its legacy token Secret', 
     await shot('result');
 
     // On the cluster: the old binding is untouched, ours is added, the legacy Secret is still the one in .secrets.
-    assert.equal(kubectl(['-n', NAMESPACE, 'get', 'rolebinding', OLD_BINDING, '-o', 'jsonpath={.roleRef.name}']), 'view');
-    const bindings = kubectl(['-n', NAMESPACE, 'get', 'rolebindings', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}']).trim().split('\n');
+    assert.equal(kubectlOkSync(['-n', NAMESPACE, 'get', 'rolebinding', OLD_BINDING, '-o', 'jsonpath={.roleRef.name}']), 'view');
+    const bindings = kubectlOkSync(['-n', NAMESPACE, 'get', 'rolebindings', '-o', 'jsonpath={range .items[*]}{.metadata.name}{"\\n"}{end}']).trim().split('\n');
     assert.ok(bindings.includes(OLD_BINDING) && bindings.length >= 2, `rolebindings: ${bindings.join(', ')}`);
-    assert.match(kubectl(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.secrets[*].name}']), new RegExp(LEGACY_SECRET));
+    assert.match(kubectlOkSync(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.secrets[*].name}']), new RegExp(LEGACY_SECRET));
     // Used as it is: not labelled as ours, so a later Delete keeps it.
-    assert.equal(kubectl(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.metadata.labels}']), '');
+    assert.equal(kubectlOkSync(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.metadata.labels}']), '');
 
     // Save as… from the Result page: VS Code's save dialog (code-server's simple dialog: a QuickInput with the path).
     const file = join(mkdtempSync(join(tmpdir(), 'sak-e2e-wizard-save-')), `${ADMIN_CONTEXT}-${SERVICE_ACCOUNT}.kubeconfig`);
@@ -172,10 +173,10 @@ describe('wizard with an existing service account and its legacy token Secret', 
     const saved = readFileSync(file, 'utf8');
     assert.ok(saved.startsWith(`# kubeconfig for ${NAMESPACE}/${SERVICE_ACCOUNT} (sa-kubeconfig)\n`));
     assert.match(saved, /# Token: does not expire/);
-    kubectl(['get', 'pods'], { kubeconfig: file });
-    assert.equal(kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: file }).trim(),
+    kubectlOkSync(['get', 'pods'], { kubeconfig: file });
+    assert.equal(kubectlOkSync(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: file }).trim(),
       `system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`);
-    const secretToken = Buffer.from(kubectl(['-n', NAMESPACE, 'get', 'secret', LEGACY_SECRET, '-o', 'jsonpath={.data.token}']), 'base64').toString('utf8');
+    const secretToken = Buffer.from(kubectlOkSync(['-n', NAMESPACE, 'get', 'secret', LEGACY_SECRET, '-o', 'jsonpath={.data.token}']), 'base64').toString('utf8');
     assert.ok(saved.includes(`token: ${secretToken}`), 'the kubeconfig carries the legacy Secret\'s token');
   });
 });

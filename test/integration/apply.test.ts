@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import { provision } from '../../src/core/provision';
 import type { ProvisionRequest } from '../../src/core/types';
-import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/cluster/errors';
+import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/errors';
 import type { PreflightReport } from '../../src/core/apply/preflight';
 import type { ApplyResult } from '../../src/core/apply/apply';
 import { formatRule } from '../../src/core/plan/rules';

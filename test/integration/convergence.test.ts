@@ -4,7 +4,7 @@
 // even when the run fails part-way); delete and pruning leave a foreign binding that merely carries our label alone.
 import * as assert from 'node:assert/strict';
 import { provision } from '../../src/core/provision';
-import { isSaKubeconfigError } from '../../src/core/cluster/errors';
+import { isSaKubeconfigError } from '../../src/core/errors';
 import type { ApplyResult } from '../../src/core/apply/apply';
 import type { ProvisionRequest } from '../../src/core/types';
 import {

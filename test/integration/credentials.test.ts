@@ -7,8 +7,8 @@ import * as path from 'node:path';
 import { Cleanup, clusterEnv, eventually, kubectl, kubectlOk, privateTempDir, uniqueName } from '../support/cluster';
 import { clientCertificateKubeconfig, runCli, type CliRun } from '../support/users';
 import { connect } from '../../src/core/cluster/connect';
-import { isSaKubeconfigError } from '../../src/core/cluster/errors';
-import { issueCredential } from '../../src/core/credentials';
+import { isSaKubeconfigError } from '../../src/core/errors';
+import { issueCredential } from '../../src/core/credentials/issue';
 
 const INTACT = /old credential is intact/;
 

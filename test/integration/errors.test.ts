@@ -5,7 +5,7 @@ import { createSign } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { connect, connectWithKubeconfigText } from '../../src/core/cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/cluster/errors';
+import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/errors';
 import { whoAmI } from '../../src/core/cluster/reviews';
 import { listNamespaces } from '../../src/core/cluster/namespaces';
 import { provision } from '../../src/core/provision';

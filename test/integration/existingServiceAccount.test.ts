@@ -5,10 +5,10 @@ import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { provision } from '../../src/core/provision';
-import { deleteManaged } from '../../src/core/inventory';
+import { deleteManaged } from '../../src/core/inventory/lifecycle';
 import type { ApplyResult } from '../../src/core/apply/apply';
 import type { ProvisionRequest } from '../../src/core/types';
-import { isSaKubeconfigError } from '../../src/core/cluster/errors';
+import { isSaKubeconfigError } from '../../src/core/errors';
 import { adminConnection, Cleanup, clusterEnv, currentContextOf, eventually, kubectl, kubectlOk, privateTempDir, uniqueName } from '../support/cluster';
 import { runCli } from '../support/users';
 

@@ -1,7 +1,8 @@
 // Inventory of service accounts and deletion of exactly what sa-kubeconfig made.
 import * as assert from 'node:assert/strict';
 import { provision } from '../../src/core/provision';
-import { deleteManaged, fetchServiceAccountHoldings, listServiceAccounts } from '../../src/core/inventory';
+import { deleteManaged } from '../../src/core/inventory/lifecycle';
+import { fetchServiceAccountHoldings, listServiceAccounts } from '../../src/core/inventory/read';
 import { adminConnection, Cleanup, clusterEnv, currentContextOf, eventually, kubectl, kubectlOk, restrictedConnection, uniqueName } from '../support/cluster';
 
 describe('inventory and clean-up', function () {

@@ -5,9 +5,9 @@ import * as assert from 'node:assert/strict';
 import { provision } from '../../src/core/provision';
 import type { OperationOptions, ProvisionRequest } from '../../src/core/types';
 import { connect, type Connection } from '../../src/core/cluster/connect';
-import { isSaKubeconfigError } from '../../src/core/cluster/errors';
-import { deleteManaged, type DeleteResult } from '../../src/core/inventory';
-import { rotateCredentials } from '../../src/core/credentials';
+import { isSaKubeconfigError } from '../../src/core/errors';
+import { deleteManaged, type DeleteResult } from '../../src/core/inventory/lifecycle';
+import { rotateCredentials } from '../../src/core/credentials/rotate';
 import { Cleanup, clusterEnv, currentContextOf, kubectl, kubectlOk, privateTempDir, uniqueName, writeKubeconfig } from '../support/cluster';
 import { HoldingRelay } from '../support/holdingRelay';
 

@@ -6,7 +6,8 @@ import * as assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { connect } from '../../src/core/cluster/connect';
 import { detectOpenShift, listNamespaces } from '../../src/core/cluster/namespaces';
-import { kubeconfigForServiceAccount, listServiceAccounts } from '../../src/core/inventory';
+import { kubeconfigForServiceAccount } from '../../src/core/kubeconfig/forServiceAccount';
+import { listServiceAccounts } from '../../src/core/inventory/read';
 import { adminConnection, Cleanup, clusterEnv, eventually, kubectl, kubectlOk, privateTempDir, uniqueName } from '../support/cluster';
 import { clientCertificateKubeconfig, runCli } from '../support/users';
 

@@ -1,7 +1,7 @@
 // Verification right after RBAC objects are created: the API server's authorizer learns them through informers,
 // so an expected-allowed check may be denied for a moment. Verification re-asks only those, for about 3 s.
 import * as assert from 'node:assert/strict';
-import { kubeconfigForServiceAccount } from '../../src/core/inventory';
+import { kubeconfigForServiceAccount } from '../../src/core/kubeconfig/forServiceAccount';
 import { PROPAGATION_RETRY_DELAYS_MS, verifyKubeconfig } from '../../src/core/verify/verify';
 import { adminConnection, Cleanup, kubectlOk, uniqueName } from '../support/cluster';
 

@@ -3,12 +3,11 @@
 // NODE_EXTRA_CA_CERTS for us and SSL_CERT_FILE for kubectl) gets a kubeconfig without a CA; an insecure context
 // gets a warning; proxy-url and tls-server-name are carried; HTTPS_PROXY / NO_PROXY are honoured as kubectl does.
 import * as assert from 'node:assert/strict';
-import { execFile } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { EXIT } from '../../src/cli/io';
-import { Cleanup, clusterEnv, kubectlOk, privateTempDir, uniqueName, type KubectlResult } from '../support/cluster';
+import { Cleanup, clusterEnv, kubectl, kubectlOk, privateTempDir, uniqueName } from '../support/cluster';
 import { ConnectProxy } from '../support/connectProxy';
 import { runCli } from '../support/users';
 
@@ -17,15 +16,6 @@ interface Kubeconfig {
   users: { name: string; user: Record<string, unknown> }[];
   contexts: { name: string; context: Record<string, unknown> }[];
   'current-context': string;
-}
-
-/** The real kubectl with extra environment (SSL_CERT_FILE, HTTPS_PROXY). */
-function kubectlWith(args: string[], kubeconfig: string, extraEnv: NodeJS.ProcessEnv = {}): Promise<KubectlResult> {
-  return new Promise((resolve) => {
-    execFile(clusterEnv().kubectl, args, { env: { ...process.env, KUBECONFIG: kubeconfig, ...extraEnv }, timeout: 30_000 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0, stdout, stderr });
-    });
-  });
 }
 
 describe('TLS settings of the source context, carried over (cluster)', function () {
@@ -60,10 +50,10 @@ describe('TLS settings of the source context, carried over (cluster)', function 
     const r = await runCli(['create', '-n', ns, '-s', 'sys', '--rule', 'pods:list', '--out', out], source, 60_000, { NODE_EXTRA_CA_CERTS: caFile });
     assert.equal(r.code, EXIT.ok, r.stderr);
     assert.deepEqual(generated(out), { server: env.server }, 'no certificate-authority-data, no insecure flag');
-    const ok = await kubectlWith(['get', 'pods', '-n', ns], out, { SSL_CERT_FILE: caFile });
+    const ok = await kubectl(['get', 'pods', '-n', ns], { kubeconfig: out, extraEnv: { SSL_CERT_FILE: caFile } });
     assert.equal(ok.code, 0, ok.stderr);
     // Without the test CA among the system roots the same file is rejected: it really relies on them.
-    const rejected = await kubectlWith(['get', 'pods', '-n', ns], out, { SSL_CERT_FILE: path.join(dir, 'no-such-bundle') });
+    const rejected = await kubectl(['get', 'pods', '-n', ns], { kubeconfig: out, extraEnv: { SSL_CERT_FILE: path.join(dir, 'no-such-bundle') } });
     assert.notEqual(rejected.code, 0);
     assert.match(rejected.stderr, /x509|certificate/);
   });
@@ -78,7 +68,7 @@ describe('TLS settings of the source context, carried over (cluster)', function 
     const cluster = generated(out);
     assert.equal(cluster['insecure-skip-tls-verify'], undefined);
     assert.equal(Buffer.from(String(cluster['certificate-authority-data']), 'base64').toString().trim(), readFileSync(caFile, 'utf8').trim());
-    assert.equal((await kubectlWith(['get', 'pods', '-n', ns], out)).code, 0);
+    assert.equal((await kubectl(['get', 'pods', '-n', ns], { kubeconfig: out })).code, 0);
 
     const asked = path.join(dir, 'asked-insecure.kubeconfig');
     const r2 = await runCli(['create', '-n', ns, '-s', 'insec', '--rule', 'pods:list', '--insecure', '--out', asked], source);
@@ -104,7 +94,7 @@ describe('TLS settings of the source context, carried over (cluster)', function 
       assert.equal(cluster['proxy-url'], proxy.url);
       assert.equal(cluster['tls-server-name'], 'kubernetes.default.svc');
       const before = proxy.tunnels.length;
-      const ok = await kubectlWith(['get', 'pods', '-n', ns], out);
+      const ok = await kubectl(['get', 'pods', '-n', ns], { kubeconfig: out });
       assert.equal(ok.code, 0, ok.stderr);
       assert.ok(proxy.tunnels.length > before && proxy.tunnels.every((t) => t === `sak-alias.invalid:${port}`), proxy.tunnels.join(', '));
     });
@@ -118,10 +108,10 @@ describe('TLS settings of the source context, carried over (cluster)', function 
       assert.equal(r.code, EXIT.ok, r.stderr);
       assert.ok(proxy.tunnels.slice(before).includes(`kubernetes.default.svc:${port}`));
       assert.equal(generated(out)['proxy-url'], undefined, 'the environment\'s proxy is the environment\'s, not the kubeconfig\'s');
-      assert.equal((await kubectlWith(['get', 'pods', '-n', ns], out, { HTTPS_PROXY: proxy.url, NO_PROXY: '' })).code, 0);
+      assert.equal((await kubectl(['get', 'pods', '-n', ns], { kubeconfig: out, extraEnv: { HTTPS_PROXY: proxy.url, NO_PROXY: '' } })).code, 0);
 
       const bypassed = await runCli(['list', '-n', ns], source, 60_000, { HTTPS_PROXY: proxy.url, NO_PROXY: '.svc' });
-      const kubectlBypassed = await kubectlWith(['get', 'pods', '-n', ns], out, { HTTPS_PROXY: proxy.url, NO_PROXY: '.svc' });
+      const kubectlBypassed = await kubectl(['get', 'pods', '-n', ns], { kubeconfig: out, extraEnv: { HTTPS_PROXY: proxy.url, NO_PROXY: '.svc' } });
       assert.equal(bypassed.code, EXIT.failure);
       assert.match(bypassed.stderr, /Cannot reach the API server/);
       assert.notEqual(kubectlBypassed.code, 0, 'kubectl bypasses the proxy for the same NO_PROXY');

@@ -4,10 +4,12 @@ import * as assert from 'node:assert/strict';
 import { provision, type ProvisionResult } from '../../src/core/provision';
 import type { ProvisionRequest, TokenMode } from '../../src/core/types';
 import { connectWithKubeconfigText } from '../../src/core/cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/cluster/errors';
+import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/errors';
 import { whoAmI } from '../../src/core/cluster/reviews';
-import { listCredentials, revokeCredentials, rotateCredentials } from '../../src/core/credentials';
-import { findManagedObjects } from '../../src/core/inventory';
+import { listCredentials } from '../../src/core/credentials/list';
+import { revokeCredentials } from '../../src/core/credentials/revoke';
+import { rotateCredentials } from '../../src/core/credentials/rotate';
+import { findManagedObjects } from '../../src/core/inventory/lifecycle';
 import { waitForTokenSecret } from '../../src/core/token/token';
 import { adminConnection, Cleanup, clusterEnv, currentContextOf, eventually, kubectl, kubectlOk, privateTempDir, uniqueName, writeKubeconfig } from '../support/cluster';
 

@@ -1,12 +1,13 @@
 // Test helper for the real local cluster (test/cluster/up.sh): reads the variables scripts/with-cluster.sh
 // exports, opens admin/restricted connections, runs the real kubectl, makes unique names and cleans up.
 
-import { execFile } from 'node:child_process';
 import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { randomBytes } from 'node:crypto';
+import { execFile } from 'node:child_process';
 import { connect, type Connection } from '../../src/core/cluster/connect';
+import { kubectl, kubectlOk, type KubectlResult } from './kubectl';
 
 export interface ClusterEnv {
   name: string;
@@ -55,30 +56,8 @@ export function currentContextOf(file: string): string {
   return m[1].trim();
 }
 
-export interface KubectlResult { code: number; stdout: string; stderr: string }
-
-/** Runs the real kubectl with KUBECONFIG set to `kubeconfig` (the admin one by default). Never throws on exit codes. */
-export function kubectl(args: string[], options: { kubeconfig?: string; input?: string; env?: ClusterEnv; timeoutMs?: number } = {}): Promise<KubectlResult> {
-  const env = options.env ?? clusterEnv();
-  return new Promise((resolve, reject) => {
-    const child = execFile(env.kubectl, args, {
-      env: { ...process.env, KUBECONFIG: options.kubeconfig ?? env.adminKubeconfig },
-      timeout: options.timeoutMs ?? 60_000,
-    }, (err, stdout, stderr) => {
-      const code = err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0;
-      if (err && code === -1 && !(err as { killed?: boolean }).killed && !stderr) return reject(err);
-      resolve({ code, stdout: String(stdout), stderr: String(stderr) });
-    });
-    if (options.input !== undefined) child.stdin?.end(options.input);
-  });
-}
-
-/** Like kubectl() but throws with stderr when the exit code is not 0. */
-export async function kubectlOk(args: string[], options: Parameters<typeof kubectl>[1] = {}): Promise<string> {
-  const r = await kubectl(args, options);
-  if (r.code !== 0) throw new Error(`kubectl ${args.join(' ')} failed (${r.code}): ${r.stderr}`);
-  return r.stdout;
-}
+// kubectl lives in ./kubectl (one contract for every test layer); re-exported for the integration tests.
+export { kubectl, kubectlOk, type KubectlResult };
 
 /** A DNS-1123 name unique to this test run. */
 export function uniqueName(prefix: string): string {

@@ -1,6 +1,7 @@
 // core/apply without a cluster: paths, ownership, what changed, what to check, why refused.
 import * as assert from 'node:assert/strict';
-import { diffOwned, immutableChanges, objectPath, ownedMergePatch, sameValue } from '../../src/core/apply/objects';
+import { diffOwned, immutableChanges, ownedMergePatch, sameValue } from '../../src/core/apply/diff';
+import { objectPath } from '../../src/core/objects';
 import { actionsToCheck, classify, explainRefusal, type PreflightReport } from '../../src/core/apply/preflight';
 import { describeMissingNamespaces, missingNamespaces } from '../../src/core/apply/apply';
 import { buildPlan } from '../../src/core/plan/plan';

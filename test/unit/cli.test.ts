@@ -8,11 +8,10 @@ import { runCli } from '../../src/cli/cli';
 import { createCommand } from '../../src/cli/commands/create';
 import { requestFromFlags } from '../../src/cli/createRequest';
 import { EXIT, exitCodeFor, type CliIo } from '../../src/cli/io';
-import { SaKubeconfigError } from '../../src/core/cluster/errors';
+import { SaKubeconfigError, ValidationError } from '../../src/core/errors';
 import { buildKubeconfig, parseHeader, renderKubeconfigYaml } from '../../src/core/kubeconfig/build';
 import { KubeconfigConflictError } from '../../src/core/kubeconfig/merge';
 import { planNeedsDiscovery } from '../../src/core/plan/scope';
-import { ValidationError } from '../../src/core/plan/validate';
 import type { KubeObject } from '../../src/core/types';
 import { tutorialRequest } from '../support/requests';
 

@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import {
   kubeconfigPaths, loadKubeconfig, mergeKubeconfigs, parseKubeconfig, resolveRelativePaths, clusterCaPem, loadKubeconfigFromString,
-} from '../../src/core/cluster/kubeconfig';
-import { errorFromNetwork, errorFromResponse, SaKubeconfigError } from '../../src/core/cluster/errors';
+} from '../../src/core/cluster/loadKubeconfig';
+import { errorFromNetwork, errorFromResponse, SaKubeconfigError } from '../../src/core/errors';
 import { buildPath } from '../../src/core/cluster/client';
 import { accessReviewBody, parseAccessReview, parseRulesReview, parseSelfSubjectReview, splitResource } from '../../src/core/cluster/reviews';
 import { isOpenShiftFromGroups, namesFromList } from '../../src/core/cluster/namespaces';

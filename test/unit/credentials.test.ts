@@ -4,12 +4,12 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import {
-  assembleCredentials, credentialFromSecret, credentialMatches, credentialSecretBody, durationProblems, isDueForRevocation, issueAccessChecks,
-  issueSpecProblems, ledgerPath, mergeLedgerEntries, readLedger, recordCredentials, forgetCredentials, removeLedgerEntries, sanitizeEntry,
-  selectCredentials, shortCredentialId, tokenClaims, type Credential, type LedgerEntry,
-} from '../../src/core/credentials';
-import { isSaKubeconfigError } from '../../src/core/cluster/errors';
+import { assembleCredentials } from '../../src/core/credentials/list';
+import { credentialFromSecret, credentialMatches, credentialSecretBody, durationProblems, isDueForRevocation, shortCredentialId, tokenClaims, type Credential } from '../../src/core/credentials/model';
+import { issueAccessChecks, issueSpecProblems } from '../../src/core/credentials/issue';
+import { ledgerPath, mergeLedgerEntries, readLedger, recordCredentials, forgetCredentials, removeLedgerEntries, sanitizeEntry, type LedgerEntry } from '../../src/core/credentials/ledger';
+import { selectCredentials } from '../../src/core/credentials/revoke';
+import { isSaKubeconfigError } from '../../src/core/errors';
 
 const b64url = (o: unknown) => Buffer.from(JSON.stringify(o)).toString('base64url');
 const jwt = (payload: unknown) => `${b64url({ alg: 'RS256' })}.${b64url(payload)}.c2lnbmF0dXJl`;

@@ -3,8 +3,8 @@ import * as assert from 'node:assert/strict';
 import {
   assembleInventory, bindingsFor, bindsServiceAccount, countTokenSecretsByOwner, namespacesFromBindings, parseServiceAccountPage,
   roleRefsOf, secretMeta, tokenSecretsFor, unreadableRoleReason, withRules, type BindingSummary, type RawBinding,
-} from '../../src/core/inventory';
-import { SaKubeconfigError } from '../../src/core/cluster/errors';
+} from '../../src/core/inventory/parse';
+import { SaKubeconfigError } from '../../src/core/errors';
 
 const managed = { 'app.kubernetes.io/managed-by': 'sa-kubeconfig' };
 const TOKEN_TYPE = 'kubernetes.io/service-account-token';

@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import * as yaml from 'js-yaml';
 import { COMMANDS, runCli } from '../../src/cli/cli';
 import { EXIT, reportError, ReportSink, requestedFormat, type CliIo } from '../../src/cli/io';
-import { SaKubeconfigError } from '../../src/core/cluster/errors';
+import { SaKubeconfigError } from '../../src/core/errors';
 import { redactStructured } from '../../src/core/redact';
 
 // Made-up values of the right shapes (not real credentials).

@@ -3,7 +3,7 @@ import * as yaml from 'js-yaml';
 import { buildPlan, partitionRules, targetNamespaces } from '../../src/core/plan/plan';
 import { parseObjectsYaml, renderPlanYaml } from '../../src/core/plan/render';
 import { namespacedLookupFrom } from '../../src/core/plan/scope';
-import { ValidationError } from '../../src/core/plan/validate';
+import { ValidationError } from '../../src/core/errors';
 import { riskWarnings, type RiskCode } from '../../src/core/plan/warnings';
 import {
   FOR_SERVICE_ACCOUNT_ANNOTATION,

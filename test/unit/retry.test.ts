@@ -6,7 +6,7 @@ import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { DEFAULT_RETRY_POLICY, retryDelayMs } from '../../src/core/cluster/client';
 import { connectWithKubeconfigText, type Connection } from '../../src/core/cluster/connect';
-import { isSaKubeconfigError } from '../../src/core/cluster/errors';
+import { isSaKubeconfigError } from '../../src/core/errors';
 
 describe('retryDelayMs', () => {
   const get = { method: 'GET' as const };

@@ -1,5 +1,5 @@
 import * as assert from 'node:assert/strict';
-import { ValidationError } from '../../src/core/plan/validate';
+import { ValidationError } from '../../src/core/errors';
 import { formatRule, missingRules, normalizeRules, parseRule, parseRules } from '../../src/core/plan/rules';
 import type { PolicyRule } from '../../src/core/types';
 

@@ -6,7 +6,7 @@ import { bindingName, generatedRoleName } from '../../src/core/plan/names';
 import { findPreset } from '../../src/core/plan/presets';
 import { formatRule, parseRules } from '../../src/core/plan/rules';
 import { namespacedLookupFrom } from '../../src/core/plan/scope';
-import { ValidationError } from '../../src/core/plan/validate';
+import { ValidationError } from '../../src/core/errors';
 import { riskWarnings } from '../../src/core/plan/warnings';
 import { expectationsFromPlan, expectationsFromRequest, plannedChecks } from '../../src/core/verify/verify';
 import type { DiscoveredResource, KubeObject, PolicyRule, ProvisionRequest } from '../../src/core/types';

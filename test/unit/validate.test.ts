@@ -1,7 +1,7 @@
 import * as assert from 'node:assert/strict';
 import { checkDns1123Label, checkDns1123Subdomain, checkRbacName, checkServerUrl, suggestName } from '../../src/core/plan/validate';
 import { formatDuration, parseDuration } from '../../src/core/plan/duration';
-import { ValidationError } from '../../src/core/plan/validate';
+import { ValidationError } from '../../src/core/errors';
 
 describe('name validation', () => {
   it('accepts DNS-1123 labels and subdomains', () => {

@@ -5,7 +5,7 @@ import type { ProvisionResult } from '../../src/core/provision';
 import { failedReview, reviewFromReport } from '../../src/webview/host/reviewInfo';
 import { applyProgress, initialSteps, kubectlLine, resultFromProvision, shellQuote } from '../../src/webview/host/resultInfo';
 import { toErrorInfo } from '../../src/webview/host/runApply';
-import { SaKubeconfigError } from '../../src/core/cluster/errors';
+import { SaKubeconfigError } from '../../src/core/errors';
 import { tutorialRequest } from '../support/requests';
 
 const request = tutorialRequest({ context: 'admin', createNamespace: false });

@@ -15,8 +15,9 @@ import type { VerificationReport } from '../../src/core/verify/verify';
 import type { MergeFileResult } from '../../src/core/kubeconfig/merge';
 import { KUBECONFIG_SCHEME } from '../../src/editor/kubeconfigDocuments';
 import {
-  adminContext, api, childByLabel, children, contextValue, haveCluster, kubectl, kubectlOk, label, ScriptedPrompts, uniqueName, withPrompts,
+  adminContext, api, childByLabel, children, contextValue, haveCluster, label, ScriptedPrompts, uniqueName, withPrompts,
 } from './support/harness';
+import { kubectlSync, kubectlOkSync } from '../support/kubectl';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -37,11 +38,11 @@ describe('Commands (real cluster, real editor)', function () {
 
   before(function () {
     if (!haveCluster()) this.skip();
-    kubectl(['create', 'namespace', ns]);
+    kubectlOkSync(['create', 'namespace', ns]);
   });
 
   after(() => {
-    if (haveCluster()) kubectl(['delete', 'namespace', ns, '--wait=false']);
+    if (haveCluster()) kubectlOkSync(['delete', 'namespace', ns, '--wait=false']);
   });
 
   it('Quick create, from a namespace node: creates the service account and RBAC, opens the kubeconfig in a read-only in-memory YAML tab', async () => {
@@ -58,10 +59,10 @@ describe('Commands (real cluster, real editor)', function () {
     assert.ok(outcome.result.verification?.ok, 'core verified the new kubeconfig');
 
     // What is in the cluster now, seen by kubectl.
-    const saJson = JSON.parse(kubectl(['-n', ns, 'get', 'serviceaccount', sa, '-o', 'json']));
+    const saJson = JSON.parse(kubectlOkSync(['-n', ns, 'get', 'serviceaccount', sa, '-o', 'json']));
     assert.equal(saJson.metadata.labels['app.kubernetes.io/managed-by'], 'sa-kubeconfig');
-    assert.ok(kubectl(['-n', ns, 'get', 'rolebindings', '-o', 'name']).includes(`sa-kubeconfig:${ns}:${sa}`));
-    assert.equal(kubectl(['auth', 'can-i', 'create', 'pods/exec', '-n', ns, `--as=system:serviceaccount:${ns}:${sa}`]).trim(), 'yes');
+    assert.ok(kubectlOkSync(['-n', ns, 'get', 'rolebindings', '-o', 'name']).includes(`sa-kubeconfig:${ns}:${sa}`));
+    assert.equal(kubectlOkSync(['auth', 'can-i', 'create', 'pods/exec', '-n', ns, `--as=system:serviceaccount:${ns}:${sa}`]).trim(), 'yes');
 
     // The editor tab.
     const editor = vscode.window.activeTextEditor;
@@ -96,8 +97,8 @@ describe('Commands (real cluster, real editor)', function () {
     // The token in the tab works: kubectl with the tab's content lists pods and may not list secrets.
     const file = join(scratch, 'from-tab.kubeconfig');
     writeFileSync(file, text, { mode: 0o600 });
-    assert.ok(kubectlOk(['get', 'pods'], { kubeconfig: file }));
-    assert.ok(!kubectlOk(['get', 'secrets'], { kubeconfig: file }));
+    assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: file }).code, 0);
+    assert.notEqual(kubectlSync(['get', 'secrets'], { kubeconfig: file }).code, 0);
     // Its expiry is remembered; the token is not.
     const remembered = JSON.stringify(a.deps.tokens.all());
     assert.ok(remembered.includes(sa));
@@ -203,7 +204,7 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(statSync(target).mode & 0o777, 0o600);
     assert.ok(result.backupPath && existsSync(result.backupPath));
     // kubectl can use the merged context.
-    assert.ok(kubectlOk(['--context', name, 'get', 'pods'], { kubeconfig: target }));
+    assert.equal(kubectlSync(['--context', name, 'get', 'pods'], { kubeconfig: target }).code, 0);
     assert.ok(readdirSync(scratch).some((f) => f.startsWith('my-kubeconfig.bak-')));
   });
 
@@ -221,7 +222,7 @@ describe('Commands (real cluster, real editor)', function () {
 
   it('Generate kubeconfig for this service account: a fresh token in a new tab, nothing changed in RBAC', async () => {
     const a = await api();
-    const rbacBefore = kubectl(['-n', ns, 'get', 'roles,rolebindings', '-o', 'name']);
+    const rbacBefore = kubectlOkSync(['-n', ns, 'get', 'roles,rolebindings', '-o', 'name']);
     const node = await childByLabel(a, await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns), sa);
     const prompts = new ScriptedPrompts([[/Token lifetime/, 3600]]);
     await withPrompts(a, prompts, () => a.commands['saKubeconfig.generateKubeconfig'](a.deps, node) as Promise<unknown>);
@@ -229,8 +230,8 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(doc.uri.scheme, KUBECONFIG_SCHEME);
     const file = join(scratch, 'generated.kubeconfig');
     writeFileSync(file, doc.getText(), { mode: 0o600 });
-    assert.equal(kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: file }), `system:serviceaccount:${ns}:${sa}`);
-    assert.equal(kubectl(['-n', ns, 'get', 'roles,rolebindings', '-o', 'name']), rbacBefore);
+    assert.equal(kubectlOkSync(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: file }), `system:serviceaccount:${ns}:${sa}`);
+    assert.equal(kubectlOkSync(['-n', ns, 'get', 'roles,rolebindings', '-o', 'name']), rbacBefore);
   });
 
   it('Check access shows what the service account may do', async () => {
@@ -250,7 +251,7 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(copied, true);
     const token = await vscode.env.clipboard.readText();
     assert.match(token, /^eyJ/);
-    assert.equal(kubectl(['--token', token, '--kubeconfig', '/dev/null', '--server', process.env.SAK_API_SERVER!, '--insecure-skip-tls-verify',
+    assert.equal(kubectlOkSync(['--token', token, '--kubeconfig', '/dev/null', '--server', process.env.SAK_API_SERVER!, '--insecure-skip-tls-verify',
       'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']), `system:serviceaccount:${ns}:${sa}`);
     await vscode.env.clipboard.writeText('');
   });
@@ -279,22 +280,22 @@ describe('Commands (real cluster, real editor)', function () {
     await withPrompts(a, prompts, () => a.commands['saKubeconfig.newToken'](a.deps, { context: adminContext(), namespace: ns, serviceAccount: sa }) as Promise<unknown>);
     const file = join(scratch, 'new-token.kubeconfig');
     writeFileSync(file, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
-    assert.ok(kubectlOk(['get', 'pods'], { kubeconfig: file }));
+    assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: file }).code, 0);
   });
 
   it('Rotate token makes the token-binding Secret again: the old kubeconfig stops working, the new one works', async () => {
     const a = await api();
     const old = join(scratch, 'saved.kubeconfig');
-    assert.ok(kubectlOk(['get', 'pods'], { kubeconfig: old }), 'the Quick create kubeconfig works before');
+    assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: old }).code, 0, 'the Quick create kubeconfig works before');
     const node = await childByLabel(a, await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns), sa);
     const prompts = new ScriptedPrompts([[/Rotate the token/, 'Rotate'], [/Lifetime of the new token/, 3600]]);
     await withPrompts(a, prompts, () => a.commands['saKubeconfig.rotateToken'](a.deps, node) as Promise<unknown>);
     const fresh = join(scratch, 'rotated.kubeconfig');
     writeFileSync(fresh, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
-    assert.ok(kubectlOk(['get', 'pods'], { kubeconfig: fresh }), 'the rotated kubeconfig works');
+    assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: fresh }).code, 0, 'the rotated kubeconfig works');
     let oldWorks = true;
     for (let i = 0; i < 30 && oldWorks; i++) {
-      oldWorks = kubectlOk(['get', 'pods'], { kubeconfig: old });
+      oldWorks = kubectlSync(['get', 'pods'], { kubeconfig: old }).code === 0;
       if (oldWorks) await new Promise((r) => setTimeout(r, 500));
     }
     assert.equal(oldWorks, false, 'the old token was revoked with its binding Secret');
@@ -313,33 +314,33 @@ describe('Commands (real cluster, real editor)', function () {
     }
     let works = true;
     for (let i = 0; i < 30 && works; i++) {
-      works = kubectlOk(['get', 'pods'], { kubeconfig: fresh });
+      works = kubectlSync(['get', 'pods'], { kubeconfig: fresh }).code === 0;
       if (works) await new Promise((r) => setTimeout(r, 500));
     }
     assert.equal(works, false);
-    assert.match(String((() => { try { kubectl(['get', 'pods'], { kubeconfig: fresh }); return ''; } catch (e) { return (e as Error).message; } })()), /Unauthorized|must be logged in/);
+    assert.match(kubectlSync(['get', 'pods'], { kubeconfig: fresh }).stderr, /Unauthorized|must be logged in/);
   });
 
   it('Select context changes the context palette commands use, not the kubeconfig', async () => {
     const a = await api();
-    const before = kubectl(['config', 'current-context']).trim();
+    const before = kubectlOkSync(['config', 'current-context']).trim();
     const prompts = new ScriptedPrompts([[/Select context/, before]]);
     assert.equal(await withPrompts(a, prompts, () => a.commands['saKubeconfig.selectContext'](a.deps) as Promise<string>), before);
     assert.equal(a.deps.tree.selectedContext(), before);
-    assert.equal(kubectl(['config', 'current-context']).trim(), before);
+    assert.equal(kubectlOkSync(['config', 'current-context']).trim(), before);
     const roots = await children(a);
     assert.ok(roots.some((n) => label(n) === before && /\+selected/.test(contextValue(n))));
   });
 
   it('Delete service account and what we made: lists it first, then deletes exactly that', async () => {
     const a = await api();
-    kubectl(['-n', ns, 'create', 'serviceaccount', 'not-ours']);
+    kubectlOkSync(['-n', ns, 'create', 'serviceaccount', 'not-ours']);
     const prompts = new ScriptedPrompts([[/^Delete .* and what sa-kubeconfig made/, 'Delete']]);
     await withPrompts(a, prompts, () => a.commands['saKubeconfig.deleteServiceAccount'](a.deps, { context: adminContext(), namespace: ns, serviceAccount: sa }) as Promise<unknown>);
     assert.match(prompts.details[0], new RegExp(`ServiceAccount ${ns}/${sa}|serviceaccount`, 'i'));
-    assert.ok(!kubectlOk(['-n', ns, 'get', 'serviceaccount', sa]), 'the service account is gone');
-    assert.equal(kubectl(['-n', ns, 'get', 'roles,rolebindings', '-l', 'app.kubernetes.io/managed-by=sa-kubeconfig', '-o', 'name']).trim(), '');
-    assert.ok(kubectlOk(['-n', ns, 'get', 'serviceaccount', 'not-ours']), 'what we did not make is left alone');
-    assert.ok(kubectlOk(['get', 'namespace', ns]), 'the namespace (not ours) is left alone');
+    assert.notEqual(kubectlSync(['-n', ns, 'get', 'serviceaccount', sa]).code, 0, 'the service account is gone');
+    assert.equal(kubectlOkSync(['-n', ns, 'get', 'roles,rolebindings', '-l', 'app.kubernetes.io/managed-by=sa-kubeconfig', '-o', 'name']).trim(), '');
+    assert.equal(kubectlSync(['-n', ns, 'get', 'serviceaccount', 'not-ours']).code, 0, 'what we did not make is left alone');
+    assert.equal(kubectlSync(['get', 'namespace', ns]).code, 0, 'the namespace (not ours) is left alone');
   });
 });

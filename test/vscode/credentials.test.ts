@@ -8,15 +8,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { CredentialNode, TreeNode } from '../../src/tree/nodes';
-import type { RevokeCredentialsResult } from '../../src/core/credentials';
-import { adminContext, api, childByLabel, children, contextValue, haveCluster, kubectl, kubectlOk, ScriptedPrompts, uniqueName, withPrompts } from './support/harness';
+import type { RevokeCredentialsResult } from '../../src/core/credentials/revoke';
+import { adminContext, api, childByLabel, children, contextValue, haveCluster, ScriptedPrompts, uniqueName, withPrompts } from './support/harness';
+import { kubectlSync, kubectlOkSync } from '../support/kubectl';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The credential id (jti) the server sees for a kubeconfig, via `kubectl auth whoami`; undefined when rejected. */
 function credentialIdOf(kubeconfig: string): string | undefined {
   try {
-    const out = kubectl(['auth', 'whoami', '-o', 'json'], { kubeconfig });
+    const out = kubectlOkSync(['auth', 'whoami', '-o', 'json'], { kubeconfig });
     const extra = (JSON.parse(out) as { status: { userInfo: { extra?: Record<string, string[]> } } }).status.userInfo.extra ?? {};
     return /^JTI=(.+)$/.exec(extra['authentication.kubernetes.io/credential-id']?.[0] ?? '')?.[1];
   } catch {
@@ -28,12 +29,8 @@ function credentialIdOf(kubeconfig: string): string | undefined {
 async function secondsUntilUnauthorized(kubeconfig: string, limitSeconds: number): Promise<number> {
   const started = Date.now();
   while (Date.now() - started < limitSeconds * 1000) {
-    try {
-      kubectl(['auth', 'whoami'], { kubeconfig });
-    } catch (err) {
-      const e = err as { stderr?: string };
-      if (/Unauthorized|must be logged in/i.test(e.stderr ?? '')) return (Date.now() - started) / 1000;
-    }
+    const r = kubectlSync(['auth', 'whoami'], { kubeconfig });
+    if (r.code !== 0 && /Unauthorized|must be logged in/i.test(r.stderr)) return (Date.now() - started) / 1000;
     await sleep(250);
   }
   return Infinity;
@@ -69,8 +66,8 @@ describe('Credentials in the tree (real cluster)', function () {
 
   before(function () {
     if (!haveCluster()) this.skip();
-    kubectl(['create', 'namespace', ns]);
-    kubectl(['-n', ns, 'create', 'serviceaccount', sa]);
+    kubectlOkSync(['create', 'namespace', ns]);
+    kubectlOkSync(['-n', ns, 'create', 'serviceaccount', sa]);
   });
 
   before(async () => {
@@ -78,7 +75,7 @@ describe('Credentials in the tree (real cluster)', function () {
   });
 
   after(() => {
-    if (haveCluster()) kubectl(['delete', 'namespace', ns, '--wait=false']);
+    if (haveCluster()) kubectlOkSync(['delete', 'namespace', ns, '--wait=false']);
   });
 
   it('two generated kubeconfigs show as two credential nodes with their real expiry and where they went', async () => {
@@ -122,7 +119,7 @@ describe('Credentials in the tree (real cluster)', function () {
     const seconds = await secondsUntilUnauthorized(files.a, 15);
     console.log(`      revoked credential rejected after ${seconds.toFixed(1)} s`);
     assert.ok(seconds <= 15, 'the revoked kubeconfig gets 401 within 15 s');
-    assert.equal(kubectl(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: files.b }), `system:serviceaccount:${ns}:${sa}`);
+    assert.equal(kubectlOkSync(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: files.b }), `system:serviceaccount:${ns}:${sa}`);
     assert.ok(credentialIdOf(files.b), 'the other credential still authenticates');
     const left = await credentialNodes();
     assert.ok(!left.some((n) => n.credential.jti === jtiA), 'the revoked credential is gone from the tree');
@@ -134,7 +131,7 @@ describe('Credentials in the tree (real cluster)', function () {
     const jtiB = credentialIdOf(files.b)!;
     const secret = (await credentialNodes()).find((n) => n.credential.jti === jtiB)!.credential.secretName!;
     const note = '*deploy* [click](command:saKubeconfig.deleteServiceAccount) <img src=x>';
-    kubectl(['-n', ns, 'annotate', 'secret', secret, `sa-kubeconfig.io/note=${note}`]);
+    kubectlOkSync(['-n', ns, 'annotate', 'secret', secret, `sa-kubeconfig.io/note=${note}`]);
     const node = (await credentialNodes()).find((n) => n.credential.jti === jtiB)!;
     const tooltip = node.getTreeItem().tooltip as vscode.MarkdownString;
     assert.ok(!tooltip.isTrusted && !tooltip.supportHtml);
@@ -156,7 +153,7 @@ describe('Credentials in the tree (real cluster)', function () {
     const jtiC = credentialIdOf(fresh);
     assert.ok(jtiC && jtiC !== jtiB, 'the rotated kubeconfig works with a new credential');
     assert.ok((await secondsUntilUnauthorized(files.b, 15)) <= 15, 'the old credential gets 401 within 15 s');
-    assert.ok(kubectlOk(['auth', 'whoami'], { kubeconfig: fresh }));
+    assert.equal(kubectlSync(['auth', 'whoami'], { kubeconfig: fresh }).code, 0);
     const nodes = await credentialNodes();
     assert.deepEqual(nodes.map((n) => n.credential.jti), [jtiC], 'only the new credential is left');
   });

@@ -6,7 +6,8 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
 import { clientCertificateKubeconfig } from '../support/users';
-import { adminContext, api, childByLabel, children, contextValue, haveCluster, kubectl, label, ScriptedPrompts, uniqueName, withPrompts } from './support/harness';
+import { adminContext, api, childByLabel, children, contextValue, haveCluster, label, ScriptedPrompts, uniqueName, withPrompts } from './support/harness';
+import { kubectlOkSync } from '../support/kubectl';
 
 describe('Clusters tree (real cluster)', function () {
   this.timeout(120_000);
@@ -17,14 +18,14 @@ describe('Clusters tree (real cluster)', function () {
     if (!haveCluster()) this.skip();
     // One apply of a List: 230 service accounts plus an RBAC binding for one of them.
     const items = Array.from({ length: many }, (_, i) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `bulk-${String(i).padStart(4, '0')}`, namespace: ns } }));
-    kubectl(['create', 'namespace', ns]);
-    kubectl(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
-    kubectl(['-n', ns, 'create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods']);
-    kubectl(['-n', ns, 'create', 'rolebinding', 'bulk-0001-reads', '--role=pod-reader', `--serviceaccount=${ns}:bulk-0001`]);
+    kubectlOkSync(['create', 'namespace', ns]);
+    kubectlOkSync(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
+    kubectlOkSync(['-n', ns, 'create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods']);
+    kubectlOkSync(['-n', ns, 'create', 'rolebinding', 'bulk-0001-reads', '--role=pod-reader', `--serviceaccount=${ns}:bulk-0001`]);
   });
 
   after(() => {
-    if (haveCluster()) kubectl(['delete', 'namespace', ns, '--wait=false']);
+    if (haveCluster()) kubectlOkSync(['delete', 'namespace', ns, '--wait=false']);
   });
 
   it('shows the kubeconfig contexts with the selected one marked', async () => {
@@ -113,11 +114,11 @@ describe('Clusters tree (real cluster)', function () {
     const a = await api();
     // A service account with no rights at all, through a kubeconfig made by kubectl: it may not list namespaces.
     const sa = uniqueName('nobody');
-    kubectl(['-n', ns, 'create', 'serviceaccount', sa]);
-    const token = kubectl(['-n', ns, 'create', 'token', sa, '--duration=10m']).trim();
+    kubectlOkSync(['-n', ns, 'create', 'serviceaccount', sa]);
+    const token = kubectlOkSync(['-n', ns, 'create', 'token', sa, '--duration=10m']).trim();
     const dir = mkdtempSync(join(tmpdir(), 'sak-forbidden-'));
     const file = join(dir, 'config');
-    const ca = kubectl(['config', 'view', '--raw', '--minify', '-o', 'jsonpath={.clusters[0].cluster.certificate-authority-data}']);
+    const ca = kubectlOkSync(['config', 'view', '--raw', '--minify', '-o', 'jsonpath={.clusters[0].cluster.certificate-authority-data}']);
     writeFileSync(file, JSON.stringify({
       apiVersion: 'v1', kind: 'Config', 'current-context': 'limited',
       clusters: [{ name: 'c', cluster: { server: process.env.SAK_API_SERVER, 'certificate-authority-data': ca } }],
@@ -154,18 +155,18 @@ describe('Clusters tree (real cluster)', function () {
       },
     };
     try {
-      for (const p of projects) kubectl(['create', 'namespace', p]);
-      kubectl(['apply', '-f', '-'], { input: JSON.stringify(crd) });
-      kubectl(['wait', '--for=condition=Established', `crd/${crd.metadata.name}`, '--timeout=60s']);
+      for (const p of projects) kubectlOkSync(['create', 'namespace', p]);
+      kubectlOkSync(['apply', '-f', '-'], { input: JSON.stringify(crd) });
+      kubectlOkSync(['wait', '--for=condition=Established', `crd/${crd.metadata.name}`, '--timeout=60s']);
       const projectList = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: projects.map((name) => ({ apiVersion: 'project.openshift.io/v1', kind: 'Project', metadata: { name } })) });
       // The new resource is served a moment after the CRD is Established.
       for (let i = 0; ; i++) {
-        try { kubectl(['apply', '-f', '-'], { input: projectList }); break; } catch (err) { if (i >= 50) throw err; }
+        try { kubectlOkSync(['apply', '-f', '-'], { input: projectList }); break; } catch (err) { if (i >= 50) throw err; }
         await new Promise((r) => setTimeout(r, 200));
       }
-      kubectl(['create', 'clusterrole', `${user}-projects`, '--verb=get,list,watch', '--resource=projects.project.openshift.io']);
-      kubectl(['create', 'clusterrolebinding', `${user}-projects`, `--clusterrole=${user}-projects`, `--user=${user}`]);
-      for (const p of projects) kubectl(['-n', p, 'create', 'rolebinding', 'dev-view', '--clusterrole=view', `--user=${user}`]);
+      kubectlOkSync(['create', 'clusterrole', `${user}-projects`, '--verb=get,list,watch', '--resource=projects.project.openshift.io']);
+      kubectlOkSync(['create', 'clusterrolebinding', `${user}-projects`, `--clusterrole=${user}-projects`, `--user=${user}`]);
+      for (const p of projects) kubectlOkSync(['-n', p, 'create', 'rolebinding', 'dev-view', '--clusterrole=view', `--user=${user}`]);
       kubeconfigFile = clientCertificateKubeconfig(user);
       a.deps.location.setOverride(kubeconfigFile);
       const context = await childByLabel(a, undefined, `${user}@local`);
@@ -178,9 +179,9 @@ describe('Clusters tree (real cluster)', function () {
     } finally {
       a.deps.location.setOverride(undefined);
       if (kubeconfigFile) rmSync(dirname(kubeconfigFile), { recursive: true, force: true });
-      kubectl(['delete', 'customresourcedefinition', crd.metadata.name, 'clusterrole', `${user}-projects`, '--ignore-not-found', '--wait=false']);
-      kubectl(['delete', 'clusterrolebinding', `${user}-projects`, '--ignore-not-found']);
-      kubectl(['delete', 'namespace', ...projects, '--wait=false']);
+      kubectlOkSync(['delete', 'customresourcedefinition', crd.metadata.name, 'clusterrole', `${user}-projects`, '--ignore-not-found', '--wait=false']);
+      kubectlOkSync(['delete', 'clusterrolebinding', `${user}-projects`, '--ignore-not-found']);
+      kubectlOkSync(['delete', 'namespace', ...projects, '--wait=false']);
     }
   });
 
@@ -201,8 +202,8 @@ describe('Clusters tree (real cluster)', function () {
 
     // A service account whose description annotation is Markdown.
     const sa = 'aaa-described'; // sorts onto the first page of the namespace's 230 service accounts
-    kubectl(['-n', ns, 'create', 'serviceaccount', sa]);
-    kubectl(['-n', ns, 'annotate', 'serviceaccount', sa, `kubernetes.io/description=${hostile}`]);
+    kubectlOkSync(['-n', ns, 'create', 'serviceaccount', sa]);
+    kubectlOkSync(['-n', ns, 'annotate', 'serviceaccount', sa, `kubernetes.io/description=${hostile}`]);
     a.deps.tree.refresh();
     const namespace = await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns);
     await vscode.commands.executeCommand('saKubeconfig.filter', sa);

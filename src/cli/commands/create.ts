@@ -1,10 +1,10 @@
 // `sa-kubeconfig create`: service account, RBAC and token in the cluster, then a verified kubeconfig.
-import { loadKubeconfig } from '../../core/cluster/kubeconfig';
+import { loadKubeconfig } from '../../core/cluster/loadKubeconfig';
 import { explainRefusal, type PreflightReport } from '../../core/apply/preflight';
-import { describeRef } from '../../core/apply/objects';
+import { describeRef } from '../../core/objects';
 import { discover } from '../../core/discovery/discovery';
 import { formatDuration } from '../../core/plan/duration';
-import { buildPlan } from '../../core/plan/plan';
+import { buildPlan, targetNamespaces } from '../../core/plan/plan';
 import { renderPlanYaml } from '../../core/plan/render';
 import { planNeedsDiscovery } from '../../core/plan/scope';
 import { provision, type ProvisionProgress, type ProvisionResult } from '../../core/provision';
@@ -18,9 +18,9 @@ import {
   KUBECONFIG_OUTPUT_FLAGS, checkKubeconfigTarget, checkOutputFlags, describeDestination, destinationSummary, ledgerDestinations, messageWriter,
   writeKubeconfigOutput, type Destination,
 } from '../kubeconfigOutput';
-import { ledgerEntryFor, recordCredentials } from '../../core/credentials';
+import { ledgerEntryFor } from '../../core/credentials/record';
+import { recordCredentials } from '../../core/credentials/ledger';
 import { contextNames, defaultNamePrefix } from '../../core/kubeconfig/build';
-import { targetNamespaces } from '../../core/plan/plan';
 
 export const createCommand: Command = {
   name: 'create',

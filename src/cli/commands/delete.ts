@@ -1,6 +1,6 @@
 // `sa-kubeconfig delete`: remove everything sa-kubeconfig made for a service account, and nothing else.
-import { describeRef } from '../../core/apply/objects';
-import { deleteManaged, type DeleteResult } from '../../core/inventory';
+import { describeRef } from '../../core/objects';
+import { deleteManaged, type DeleteResult } from '../../core/inventory/lifecycle';
 import { booleanFlag, type ParsedArgs } from '../args';
 import { CONNECTION_FLAGS, OUTPUT_FLAG, SERVICE_ACCOUNT_FLAGS, VERBOSE_FLAG, outputFormat, withServiceAccount, type Command } from '../command';
 import { EXIT, printResult, type CliIo } from '../io';

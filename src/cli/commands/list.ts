@@ -1,6 +1,8 @@
 // `sa-kubeconfig list`: service accounts with their bindings, rules and credentials (never a token).
-import { listCredentials, type Credential } from '../../core/credentials';
-import { listServiceAccounts, type ServiceAccountInfo } from '../../core/inventory';
+import { listCredentials } from '../../core/credentials/list';
+import { type Credential } from '../../core/credentials/model';
+import { listServiceAccounts } from '../../core/inventory/read';
+import { type ServiceAccountInfo } from '../../core/inventory/parse';
 import { formatRule } from '../../core/plan/rules';
 import { listNamespaces } from '../../core/cluster/namespaces';
 import { booleanFlag, listFlag, stringFlag, UsageError, type ParsedArgs } from '../args';

@@ -1,5 +1,6 @@
 // `sa-kubeconfig revoke`: revoke credentials of a service account by deleting the Secret each lives in.
-import { revokeCredentials, type Credential } from '../../core/credentials';
+import { revokeCredentials } from '../../core/credentials/revoke';
+import { type Credential } from '../../core/credentials/model';
 import { booleanFlag, listFlag, stringFlag, type ParsedArgs } from '../args';
 import { CONNECTION_FLAGS, OUTPUT_FLAG, SERVICE_ACCOUNT_FLAGS, VERBOSE_FLAG, outputFormat, withServiceAccount, type Command } from '../command';
 import { EXIT, printResult, type CliIo } from '../io';

@@ -2,7 +2,8 @@
 // asked, and only then are the old credential(s) revoked (or, with --grace, marked superseded). Everything that can
 // be refused is checked first (lifetime, output target); a failure before the revocation leaves the old credential
 // working and says so.
-import { assertValidDuration, OLD_INTACT, rotateCredentials, type Credential } from '../../core/credentials';
+import { assertValidDuration, type Credential } from '../../core/credentials/model';
+import { OLD_INTACT, rotateCredentials } from '../../core/credentials/rotate';
 import { defaultNamePrefix } from '../../core/kubeconfig/build';
 import { formatDuration, parseDuration } from '../../core/plan/duration';
 import { booleanFlag, exclusive, listFlag, stringFlag, type ParsedArgs } from '../args';

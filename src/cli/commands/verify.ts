@@ -1,7 +1,7 @@
 // `sa-kubeconfig verify KUBECONFIG`: checks a kubeconfig with its own credentials.
 import { promises as fs } from 'node:fs';
-import { isSaKubeconfigError, SaKubeconfigError } from '../../core/cluster/errors';
-import { loadKubeconfigFromString } from '../../core/cluster/kubeconfig';
+import { isSaKubeconfigError, SaKubeconfigError } from '../../core/errors';
+import { loadKubeconfigFromString } from '../../core/cluster/loadKubeconfig';
 import { findPreset } from '../../core/plan/presets';
 import { formatRule, parseRules } from '../../core/plan/rules';
 import { expectationsFromKubeconfig, verifyKubeconfig, type VerificationCheck, type VerificationReport } from '../../core/verify/verify';

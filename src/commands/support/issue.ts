@@ -1,5 +1,5 @@
 // Shared by the commands that hand out a kubeconfig for an existing service account.
-import { kubeconfigForServiceAccount, type ExistingAccountToken, type ServiceAccountKubeconfig } from '../../core/inventory';
+import { kubeconfigForServiceAccount, type ExistingAccountToken, type ServiceAccountKubeconfig } from '../../core/kubeconfig/forServiceAccount';
 import type { CommandDeps } from '../deps';
 import { withCancellableProgress } from './progress';
 

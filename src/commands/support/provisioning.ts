@@ -1,10 +1,10 @@
 // Runs a ProvisionRequest through core's provision (plan → preflight → apply → token → kubeconfig → verify) with
 // progress and cancellation, then opens the kubeconfig in a read-only in-memory tab.
 import { provision, type ProvisionProgress, type ProvisionResult } from '../../core/provision';
-import { SaKubeconfigError } from '../../core/cluster/errors';
+import { SaKubeconfigError } from '../../core/errors';
 import type { ProvisionRequest } from '../../core/types';
 import { expectationsFromPlan } from '../../core/verify/verify';
-import { describeRef } from '../../core/apply/objects';
+import { describeRef } from '../../core/objects';
 import type { CommandDeps } from '../deps';
 import { rememberToken, suggestedFileName } from './issue';
 import { withCancellableProgress } from './progress';

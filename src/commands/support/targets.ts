@@ -4,7 +4,7 @@ import type { CommandDeps } from '../deps';
 import { BindingNode, ContextNode, CredentialNode, NamespaceNode, ServiceAccountNode, AddNamespaceNode, LoadMoreNode } from '../../tree/nodes';
 import type { IssuedTokenRecord } from '../../services/tokenMemory';
 import type { ClusterExplorerTarget } from '../../integrations/kubernetesTools';
-import { SaKubeconfigError } from '../../core/cluster/errors';
+import { SaKubeconfigError } from '../../core/errors';
 
 export interface Target extends ClusterExplorerTarget {
   tokenSecret?: string;

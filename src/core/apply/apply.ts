@@ -18,10 +18,11 @@
 import { redact } from '../redact';
 import type { KubeObject, Logger, OperationOptions, Plan, PlannedObject } from '../types';
 import type { Connection } from '../cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
+import { isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import { throwIfAborted } from '../cluster/util';
 import { isRetriedCreateConflict } from '../cluster/client';
-import { createBody, describeRef, immutableChanges, isManaged, objectPath, ownedMergePatch, refOf, diffOwned, type ObjectRef } from './objects';
+import { createBody, immutableChanges, ownedMergePatch, diffOwned } from './diff';
+import { describeRef, isManaged, objectPath, refOf, type ObjectRef } from '../objects';
 import { classify, explainRefusal, preflight, type PreflightReport } from './preflight';
 import { removeStale } from './prune';
 

@@ -6,7 +6,7 @@
 
 import { FOR_SERVICE_ACCOUNT_ANNOTATION, type KubeObject } from '../types';
 import { bindingName, generatedRoleName, serviceAccountKey } from '../plan/names';
-import { isManaged, managedFor } from './objects';
+import { isManaged, managedFor } from '../objects';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';

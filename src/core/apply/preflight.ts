@@ -12,16 +12,15 @@
 
 import type { KubeObject, OperationOptions, Plan, PlannedObject, PolicyRule } from '../types';
 import type { Connection } from '../cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
+import { isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import { accessReview, rulesReview, type AccessAttributes, type RulesReview } from '../cluster/reviews';
 import { mapLimit } from '../cluster/util';
 import { issueAccessChecks, issueSpecForTokenMode } from '../credentials/issue';
 import { breakdownRule, formatRule, missingRules } from '../plan/rules';
 import { NOT_OURS } from './ownership';
 import { findStale } from './prune';
-import {
-  createBody, describeRef, diffOwned, groupOf, immutableChanges, isManaged, managedFor, objectPath, ownedMergePatch, pluralOf, refOf, type ObjectRef,
-} from './objects';
+import { createBody, diffOwned, immutableChanges, ownedMergePatch } from './diff';
+import { describeRef, groupOf, isManaged, managedFor, objectPath, pluralOf, refOf, type ObjectRef } from '../objects';
 
 export interface DryRunOutcome {
   ref: ObjectRef;

@@ -19,7 +19,7 @@ import type { Connection } from '../cluster/connect';
 import { redact } from '../redact';
 import { formatRule } from '../plan/rules';
 import { findManagedObjects } from '../inventory/lifecycle';
-import { describeRef, objectPath, refOf, type ObjectRef } from './objects';
+import { describeRef, objectPath, refOf, type ObjectRef } from '../objects';
 
 /** The kinds a re-run may remove, in removal order. */
 export const PRUNABLE_KINDS: readonly string[] = ['RoleBinding', 'ClusterRoleBinding', 'Role', 'ClusterRole'];

@@ -13,7 +13,7 @@ import * as https from 'node:https';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import type { KubeConfig } from './clientNode';
 import type { Logger, OperationOptions } from '../types';
-import { errorFromNetwork, errorFromResponse, SaKubeconfigError } from './errors';
+import { errorFromNetwork, errorFromResponse, SaKubeconfigError } from '../errors';
 import { proxyFromEnvironment } from './proxyEnv';
 import { sleep, throwIfAborted } from './util';
 

@@ -2,8 +2,8 @@
 // loaded with a dynamic import (esbuild bundles it) and its types are imported with resolution-mode.
 
 import type * as ClientNode from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
-import { SaKubeconfigError } from './errors';
-import type { LoadedKubeconfig } from './kubeconfig';
+import { SaKubeconfigError } from '../errors';
+import type { LoadedKubeconfig } from './loadKubeconfig';
 
 export type KubeConfig = ClientNode.KubeConfig;
 export type ClientNodeModule = typeof ClientNode;

@@ -3,7 +3,7 @@
 import type { Logger } from '../types';
 import { KubeClient } from './client';
 import { toKubeConfig, type KubeConfig } from './clientNode';
-import { loadKubeconfig, loadKubeconfigFromString, readMergedKubeconfig, type LoadedKubeconfig, type LoadKubeconfigOptions } from './kubeconfig';
+import { loadKubeconfig, loadKubeconfigFromString, readMergedKubeconfig, type LoadedKubeconfig, type LoadKubeconfigOptions } from './loadKubeconfig';
 
 export interface Connection {
   client: KubeClient;

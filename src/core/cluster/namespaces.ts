@@ -2,7 +2,7 @@
 
 import type { OperationOptions } from '../types';
 import type { Connection } from './connect';
-import { isSaKubeconfigError } from './errors';
+import { isSaKubeconfigError } from '../errors';
 
 export interface NamespaceList {
   namespaces: string[];

@@ -1,4 +1,4 @@
-import { SaKubeconfigError } from './errors';
+import { SaKubeconfigError } from '../errors';
 
 /** Runs fn over items with at most `limit` in flight; results in input order. */
 export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {

@@ -19,10 +19,10 @@
 
 import type { OperationOptions, TokenMode } from '../types';
 import type { Connection } from '../cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
+import { isSaKubeconfigError, SaKubeconfigError, ValidationError } from '../errors';
 import { accessReview, type AccessAttributes } from '../cluster/reviews';
 import { mapLimit, throwIfAborted } from '../cluster/util';
-import { checkDns1123Label, checkDns1123Subdomain, ValidationError } from '../plan/validate';
+import { checkDns1123Label, checkDns1123Subdomain } from '../plan/validate';
 import { readExistingTokenSecret, requestToken, waitForTokenSecret, type TokenResult } from '../token/token';
 import {
   assertValidDuration, CREDENTIAL_EXPIRES_ANNOTATION, CREDENTIAL_ID_ANNOTATION, credentialSecretBody, noteProblems, shortCredentialId,

@@ -5,7 +5,7 @@
 import type { OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
 import { METADATA_ONLY_LIST } from '../cluster/util';
-import { isSaKubeconfigError } from '../cluster/errors';
+import { isSaKubeconfigError } from '../errors';
 import { FOR_SERVICE_ACCOUNT_ANNOTATION } from '../types';
 import { MANAGED_SELECTOR } from '../inventory/read';
 import { SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE } from '../token/token';

@@ -13,7 +13,8 @@
 
 import { FOR_SERVICE_ACCOUNT_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../types';
 import { serviceAccountKey } from '../plan/names';
-import { MAX_TOKEN_SECONDS, MIN_TOKEN_SECONDS, ValidationError } from '../plan/validate';
+import { MAX_TOKEN_SECONDS, MIN_TOKEN_SECONDS } from '../plan/validate';
+import { ValidationError } from '../errors';
 import { formatDuration } from '../plan/duration';
 
 export type CredentialKind = 'bound' | 'longLived' | 'legacy' | 'unbound';

@@ -8,7 +8,7 @@
 
 import type { OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
-import { SaKubeconfigError } from '../cluster/errors';
+import { SaKubeconfigError } from '../errors';
 import { throwIfAborted } from '../cluster/util';
 import { redact } from '../redact';
 import {

@@ -11,11 +11,11 @@
 
 import type { KubeconfigOptions, OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
-import { SaKubeconfigError } from '../cluster/errors';
+import { SaKubeconfigError } from '../errors';
 import { throwIfAborted } from '../cluster/util';
 import { fetchServiceAccountDetails } from '../inventory/read';
 import { namespacesFromBindings, roleRefsOf } from '../inventory/parse';
-import { kubeconfigFor } from '../token/kubeconfigFor';
+import { kubeconfigFor } from '../kubeconfig/forToken';
 import type { TokenResult } from '../token/token';
 import { verifyKubeconfig } from '../verify/verify';
 import { issueCredential, issueSpecProblems } from './issue';

@@ -6,7 +6,7 @@
 import type { DiscoveredResource, OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
 import type { RequestSpec } from '../cluster/client';
-import { SaKubeconfigError, errorFromResponse } from '../cluster/errors';
+import { SaKubeconfigError, errorFromResponse } from '../errors';
 import { mapLimit } from '../cluster/util';
 
 export const AGGREGATED_ACCEPT =

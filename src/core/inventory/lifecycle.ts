@@ -12,9 +12,9 @@
 import type { KubeObject, OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
 import { redact } from '../redact';
-import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
+import { isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import { mapLimit, METADATA_ONLY_LIST } from '../cluster/util';
-import { describeRef, isManaged, managedFor, objectPath, refOf, type ObjectRef } from '../apply/objects';
+import { describeRef, isManaged, managedFor, objectPath, refOf, type ObjectRef } from '../objects';
 import { NOT_OURS, notOursBecause } from '../apply/ownership';
 import { serviceAccountKey } from '../plan/names';
 import { SERVICE_ACCOUNT_TOKEN_TYPE } from '../token/token';

@@ -2,8 +2,8 @@
 // The requests live in read.ts; the tree, the wizard host and the CLI all read through them.
 
 import type { PolicyRule, RoleReference } from '../types';
-import { isManaged, managedFor } from '../apply/objects';
-import { isSaKubeconfigError } from '../cluster/errors';
+import { isManaged, managedFor } from '../objects';
+import { isSaKubeconfigError } from '../errors';
 import { redact } from '../redact';
 import { serviceAccountKey } from '../plan/names';
 import { isTokenSecretOf, SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE } from '../token/token';

@@ -10,7 +10,7 @@
 // Secret is read metadata-only. The pure parts are in parse.ts.
 
 import type { Connection } from '../cluster/connect';
-import { isSaKubeconfigError } from '../cluster/errors';
+import { isSaKubeconfigError } from '../errors';
 import { mapLimit, METADATA_ONLY_LIST } from '../cluster/util';
 import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type OperationOptions, type PolicyRule } from '../types';
 import { SERVICE_ACCOUNT_TOKEN_TYPE } from '../token/token';

@@ -2,7 +2,8 @@
 import * as yaml from 'js-yaml';
 import type { PolicyRule, RoleReference } from '../types';
 import { formatRule } from '../plan/rules';
-import { ValidationError, checkServerUrl } from '../plan/validate';
+import { ValidationError } from '../errors';
+import { checkServerUrl } from '../plan/validate';
 import { contextNames, defaultNamePrefix } from './names';
 
 export interface NamedCluster {

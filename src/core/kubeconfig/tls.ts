@@ -11,8 +11,8 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { Connection } from '../cluster/connect';
-import { isSaKubeconfigError } from '../cluster/errors';
-import type { LoadedKubeconfig } from '../cluster/kubeconfig';
+import { isSaKubeconfigError } from '../errors';
+import type { LoadedKubeconfig } from '../cluster/loadKubeconfig';
 import type { OperationOptions } from '../types';
 
 /** The TLS-related fields of the caller's selected cluster entry. */

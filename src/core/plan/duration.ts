@@ -1,5 +1,5 @@
 // Token lifetimes as people write them ("24h", "1h30m", "7d") and back.
-import { ValidationError } from './validate';
+import { ValidationError } from '../errors';
 
 const UNIT_SECONDS: Record<string, number> = { d: 86400, h: 3600, m: 60, s: 1 };
 const UNIT_ORDER = ['d', 'h', 'm', 's'];

@@ -13,7 +13,8 @@ import {
 import { bindingName, generatedRoleName, serviceAccountKey } from './names';
 import { formatRule, missingRules, normalizeRules } from './rules';
 import { builtInNamespacedLookup, type NamespacedLookup } from './scope';
-import { assertValidRequest, ValidationError } from './validate';
+import { assertValidRequest } from './validate';
+import { ValidationError } from '../errors';
 import { riskWarnings } from './warnings';
 
 const RBAC_API = 'rbac.authorization.k8s.io/v1';

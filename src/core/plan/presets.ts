@@ -1,7 +1,7 @@
 // Ready-made permission sets. Each is complete for its job (the commands it is for actually work with it) and
 // no wider: adding a verb here grants it to every user of the preset.
 import type { PolicyRule, RoleReference } from '../types';
-import { ValidationError } from './validate';
+import { ValidationError } from '../errors';
 
 export interface Preset {
   id: string;

@@ -14,7 +14,8 @@
 //   NAMES        optional comma-separated resourceNames (restricts get/update/patch/delete to those objects)
 // Examples:  pods:get,watch,list   deployments.apps:get   pods/exec:create   configmaps:get:app-config,feature-flags
 import type { PolicyRule } from '../types';
-import { ValidationError, checkRule } from './validate';
+import { ValidationError } from '../errors';
+import { checkRule } from './validate';
 
 export const KNOWN_VERBS = [
   'get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection',

@@ -1,14 +1,7 @@
 // Checks names and whole requests before anything is planned, so that every face reports the same
 // actionable message instead of a raw 422 from the API server half-way through an apply.
 import type { PolicyRule, ProvisionRequest } from '../types';
-
-/** A request or input the user has to fix; `problems` lists every problem found, not just the first. */
-export class ValidationError extends Error {
-  constructor(readonly problems: string[]) {
-    super(problems.length === 1 ? problems[0] : `${problems.length} problems:\n- ${problems.join('\n- ')}`);
-    this.name = 'ValidationError';
-  }
-}
+import { ValidationError } from '../errors';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;

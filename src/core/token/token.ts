@@ -8,7 +8,7 @@
 
 import type { OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
-import { SaKubeconfigError } from '../cluster/errors';
+import { SaKubeconfigError } from '../errors';
 import { METADATA_ONLY_LIST, sleep } from '../cluster/util';
 
 export const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';

@@ -1,7 +1,7 @@
 // Turns core's plan and preflight report into what the Review step shows. Pure: unit tested without a cluster.
 import type { Plan, PolicyRule } from '../../core/types';
 import type { PreflightReport } from '../../core/apply/preflight';
-import { describeRef } from '../../core/apply/objects';
+import { describeRef } from '../../core/objects';
 import { formatRule } from '../../core/plan/rules';
 import { renderObjectYaml } from '../../core/plan/render';
 import type { ErrorInfo, ReviewInfo } from '../protocol';

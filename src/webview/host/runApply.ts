@@ -3,10 +3,9 @@
 // or what failed or was cancelled and what was rolled back. The panel keeps the kubeconfig text; the page never
 // receives it. Tested against the real cluster (test/e2e/wizardCancel.e2e.ts).
 import type { ApplyResult } from '../../core/apply/apply';
-import { describeRef } from '../../core/apply/objects';
+import { describeRef } from '../../core/objects';
 import type { Connection } from '../../core/cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError } from '../../core/cluster/errors';
-import { ValidationError } from '../../core/plan/validate';
+import { isSaKubeconfigError, SaKubeconfigError, ValidationError } from '../../core/errors';
 import { provision, PROVISION_STEPS, type ProvisionResult } from '../../core/provision';
 import { redact } from '../../core/redact';
 import type { DiscoveredResource, Logger, ProvisionRequest } from '../../core/types';

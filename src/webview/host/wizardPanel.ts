@@ -3,17 +3,16 @@
 // progress step by step, and keeps the generated kubeconfig (a secret) here: the page never receives the token.
 import * as vscode from 'vscode';
 import { connectLoaded, listContexts } from '../../core/cluster/connect';
-import { isSaKubeconfigError } from '../../core/cluster/errors';
+import { isSaKubeconfigError, ValidationError } from '../../core/errors';
 import { listNamespaces } from '../../core/cluster/namespaces';
 import { discover } from '../../core/discovery/discovery';
-import { fetchServiceAccountHoldings, fetchServiceAccountPage } from '../../core/inventory';
+import { fetchServiceAccountHoldings, fetchServiceAccountPage } from '../../core/inventory/read';
 import { formatRule } from '../../core/plan/rules';
 import { buildPlan } from '../../core/plan/plan';
 import { PRESETS } from '../../core/plan/presets';
 import { namespacedLookupFrom } from '../../core/plan/scope';
-import { ValidationError } from '../../core/plan/validate';
 import { preflight } from '../../core/apply/preflight';
-import type { Credential } from '../../core/credentials';
+import type { Credential } from '../../core/credentials/model';
 import type { ProvisionResult } from '../../core/provision';
 import type { DiscoveredResource, ProvisionRequest } from '../../core/types';
 import { mergeKubeconfigDocument, saveKubeconfigDocument, type KubeconfigFileDeps } from '../../editor/kubeconfigFiles';

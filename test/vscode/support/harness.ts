@@ -1,11 +1,11 @@
 // Helpers for the extension-host tests: the extension's exports, scripted answers for its prompts, and a real
-// kubectl against the test cluster to set things up and to check what commands did.
+// kubectl against the test cluster (test/support/kubectl.ts) to set things up and to check what commands did.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as vscode from 'vscode';
 import type { SaKubeconfigApi } from '../../../src/extension';
 import type { PickItem, Prompts } from '../../../src/editor/prompts';
 import type { TreeNode } from '../../../src/tree/nodes';
+import { kubectlOkSync } from '../../support/kubectl';
 
 export const EXTENSION_ID = 'sa-kubeconfig.sa-kubeconfig';
 
@@ -17,26 +17,6 @@ export async function api(): Promise<SaKubeconfigApi> {
 
 export function haveCluster(): boolean {
   return Boolean(process.env.SAK_ADMIN_KUBECONFIG && process.env.SAK_KUBECTL);
-}
-
-/** Runs the real kubectl as the cluster admin (or with another kubeconfig); returns stdout. */
-export function kubectl(args: string[], options: { kubeconfig?: string; input?: string } = {}): string {
-  const kubectlPath = process.env.SAK_KUBECTL ?? 'kubectl';
-  return execFileSync(kubectlPath, args, {
-    env: { ...process.env, KUBECONFIG: options.kubeconfig ?? process.env.SAK_ADMIN_KUBECONFIG },
-    input: options.input,
-    encoding: 'utf8',
-    stdio: ['pipe', 'pipe', 'pipe'],
-  });
-}
-
-export function kubectlOk(args: string[], options: { kubeconfig?: string } = {}): boolean {
-  try {
-    kubectl(args, options);
-    return true;
-  } catch {
-    return false;
-  }
 }
 
 export function uniqueName(prefix: string): string {
@@ -124,5 +104,5 @@ export async function childByLabel(a: SaKubeconfigApi, parent: TreeNode | undefi
 
 /** The admin context's name (the current context of the test cluster's admin kubeconfig). */
 export function adminContext(): string {
-  return kubectl(['config', 'current-context']).trim();
+  return kubectlOkSync(['config', 'current-context']).trim();
 }

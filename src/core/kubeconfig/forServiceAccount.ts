@@ -2,16 +2,16 @@
 // "Check access"): a fresh token, one context per namespace its RoleBindings reach, a header that says what it
 // may do. Changes nothing in the cluster except issuing the credential (issueCredential: by default a token bound
 // to a new Secret of its own, so it can be revoked alone). The kubeconfig itself is kubeconfigFor's, as for
-// provision and rotate.
+// provision and rotate (forToken.ts).
 import type { Connection } from '../cluster/connect';
 import type { TokenResult } from '../token/token';
 import { issueCredential } from '../credentials/issue';
 import { revokeSelected } from '../credentials/revoke';
 import type { Credential } from '../credentials/model';
-import { kubeconfigFor } from '../token/kubeconfigFor';
+import { kubeconfigFor } from './forToken';
 import type { OperationOptions } from '../types';
-import { namespacesFromBindings, roleRefsOf } from './parse';
-import { fetchServiceAccountDetails } from './read';
+import { namespacesFromBindings, roleRefsOf } from '../inventory/parse';
+import { fetchServiceAccountDetails } from '../inventory/read';
 
 export type ExistingAccountToken =
   /** A new credential: bound to a Secret of its own unless `unbound` (then it cannot be revoked before it expires). */

@@ -1,8 +1,17 @@
-// One error type for everything that goes wrong talking to a cluster, with a stable `code` a face can
+// Core's errors, in one module. ValidationError: input the user has to fix, found before anything is sent.
+// SaKubeconfigError: everything that goes wrong talking to a cluster, with a stable `code` a face can
 // switch on, a message that says what happened and a `hint` that says what to do about it.
 // Messages never carry credentials: every text that came from outside passes through redact().
 
-import { redact } from '../redact';
+import { redact } from './redact';
+
+/** A request or input the user has to fix; `problems` lists every problem found, not just the first. */
+export class ValidationError extends Error {
+  constructor(readonly problems: string[]) {
+    super(problems.length === 1 ? problems[0] : `${problems.length} problems:\n- ${problems.join('\n- ')}`);
+    this.name = 'ValidationError';
+  }
+}
 
 export type ErrorCode =
   /** The API server could not be reached (refused, unknown host, timeout). */

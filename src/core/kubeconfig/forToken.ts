@@ -1,11 +1,11 @@
-// Turns a token into the kubeconfig handed out: server and TLS settings from the caller's context (kubeconfig/tls.ts),
-// one context per namespace, a header saying what it is. Shared by provision and rotate.
+// Turns a token into the kubeconfig handed out: server and TLS settings from the caller's context (tls.ts),
+// one context per namespace, a header saying what it is. Shared by provision, rotate and forServiceAccount.ts.
 
 import type { KubeconfigOptions, OperationOptions, PolicyRule, RoleReference } from '../types';
 import type { Connection } from '../cluster/connect';
-import { buildKubeconfig, contextNames, defaultNamePrefix, renderKubeconfigYaml } from '../kubeconfig/build';
-import { clusterTlsFor } from '../kubeconfig/tls';
-import type { TokenResult } from './token';
+import { buildKubeconfig, contextNames, defaultNamePrefix, renderKubeconfigYaml } from './build';
+import { clusterTlsFor } from './tls';
+import type { TokenResult } from '../token/token';
 
 export interface KubeconfigForArgs {
   serviceAccount: string;

@@ -9,7 +9,7 @@ import { readFileSync, existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
-import { SaKubeconfigError } from './errors';
+import { SaKubeconfigError } from '../errors';
 
 /** The raw YAML shape of a kubeconfig (only what we read; every other field is kept as-is). */
 export interface RawKubeconfig {

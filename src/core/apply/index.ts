@@ -1,3 +1,0 @@
-export * from './objects';
-export * from './preflight';
-export * from './apply';

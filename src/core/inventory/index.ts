@@ -1,4 +1,0 @@
-export * from './parse';
-export * from './read';
-export * from './lifecycle';
-export * from './kubeconfig';

@@ -1,2 +1,0 @@
-export * from './token';
-export * from './kubeconfigFor';
