@@ -251,7 +251,7 @@ export async function forEachLine(input: AsyncIterable<Buffer | string>, onLine:
       const nl = text.indexOf('\n', start);
       if (nl === -1) break;
       const piece = text.slice(start, nl);
-      if (overlong) onLine(undefined);
+      if (overlong || pending.length + piece.length > MAX_LINE_CHARS) onLine(undefined);
       else onLine(pending + piece);
       pending = '';
       overlong = false;

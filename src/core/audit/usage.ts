@@ -163,8 +163,9 @@ export const SHORT_WINDOW_HOURS = 24;
 /** The coverage of a read, with the warnings a reader of the report needs. Pure. */
 export function coverage(filter: AuditFilter, stats: ReadStats, firstRequest?: string, lastRequest?: string): Coverage {
   const warnings: string[] = [];
-  const start = filter.since?.toISOString() ?? stats.logFirst;
-  const end = filter.until && stats.logLast && filter.until.getTime() < Date.parse(stats.logLast) ? filter.until.toISOString() : stats.logLast;
+  // The window the report can speak for: where the log and --since/--until overlap.
+  const start = filter.since && (!stats.logFirst || filter.since.getTime() > Date.parse(stats.logFirst)) ? filter.since.toISOString() : stats.logFirst;
+  const end = filter.until && (!stats.logLast || filter.until.getTime() < Date.parse(stats.logLast)) ? filter.until.toISOString() : stats.logLast;
   if (stats.matched === 0) {
     warnings.push(`No completed request of system:serviceaccount:${filter.namespace}:${filter.serviceAccount}${filter.credential ? ` with credential ${filter.credential}` : ''} `
       + 'is in the log: it did nothing in this window, or the audit policy does not log its requests.');
