@@ -59,7 +59,7 @@ export function auditLine(spec: EventSpec = {}): string {
 
 /**
  * Writes about `megabytes` MB of event lines: mostly other users' requests, and every 100th line one of
- * `system:serviceaccount:big:app` (list pods, get configmaps "cfg-<n % 50>", a denied list of secrets every 1000th).
+ * `system:serviceaccount:big:app` (list pods, get configmaps "cfg-<0..49>", a denied list of secrets every 100 000th line).
  * Returns the number of lines and of the account's completed requests, allowed and denied.
  */
 export async function writeSyntheticLog(file: string, megabytes: number): Promise<{ lines: number; matched: number; denied: number }> {
@@ -80,7 +80,7 @@ export async function writeSyntheticLog(file: string, megabytes: number): Promis
       } else if (lines % 200 === 0) {
         spec = { user: 'system:serviceaccount:big:app', verb: 'list', resource: 'pods', namespace: 'big', time };
       } else {
-        spec = { user: 'system:serviceaccount:big:app', verb: 'get', resource: 'configmaps', namespace: 'big', name: `cfg-${lines % 50}`, time };
+        spec = { user: 'system:serviceaccount:big:app', verb: 'get', resource: 'configmaps', namespace: 'big', name: `cfg-${Math.floor(lines / 200) % 50}`, time };
       }
     } else {
       spec = { user: `system:serviceaccount:other:worker-${lines % 37}`, verb: lines % 3 === 0 ? 'watch' : 'get', resource: 'leases', namespace: 'other', name: `lease-${lines % 11}`, time };
