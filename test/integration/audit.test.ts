@@ -31,7 +31,7 @@ function runCliWithInput(args: string[], input: string): Promise<CliRun> {
 
 interface UsageDoc {
   allowed: { verb: string; resource: string; apiGroup: string; namespace?: string; name?: string; count: number }[];
-  denied: { verb: string; resource: string; namespace?: string }[];
+  denied: { verb: string; resource: string; namespace?: string; count: number }[];
   coverage: { matched: number; files: string[]; warnings: string[]; levels: Record<string, number> };
 }
 
