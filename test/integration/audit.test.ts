@@ -30,6 +30,7 @@ function runCliWithInput(args: string[], input: string): Promise<CliRun> {
 }
 
 interface UsageDoc {
+  credentials: Record<string, number>;
   allowed: { verb: string; resource: string; apiGroup: string; namespace?: string; name?: string; count: number }[];
   denied: { verb: string; resource: string; namespace?: string; count: number }[];
   coverage: { matched: number; files: string[]; warnings: string[]; levels: Record<string, number> };
@@ -97,6 +98,15 @@ describe('usage and shrink from a real audit log (separate cluster with --audit-
     assert.deepEqual(doc.denied.map((g) => `${g.verb} ${g.resource} ${g.namespace}`), [`list secrets ${NS}`]);
     assert.deepEqual(Object.keys(doc.coverage.levels), ['Metadata']);
     assert.ok(doc.coverage.warnings.some((w) => /less than 24 h/.test(w)));
+
+    // The credential sa-kubeconfig issued is the one `list` shows, and the log names it.
+    const listed = await runCli(['list', '-n', NS, '-s', SA, '-o', 'json'], env.adminKubeconfig);
+    const credentialId = (JSON.parse(listed.stdout) as { serviceAccounts: { credentials: { id: string }[] }[] }).serviceAccounts[0].credentials[0].id;
+    assert.deepEqual(Object.keys(doc.credentials), [credentialId]);
+    assert.equal((await usage(['--credential', credentialId])).coverage.matched, doc.coverage.matched);
+    const other = await usage(['--credential', 'deadbeef']);
+    assert.equal(other.coverage.matched, 0);
+    assert.ok(other.coverage.warnings.some((w) => /with credential deadbeef/.test(w)));
 
     const text = await runCli(['usage', '-n', NS, '-s', SA, '--audit-log', log], env.adminKubeconfig);
     assert.equal(text.code, 0, text.stderr);

@@ -8,6 +8,7 @@ import { applyShrink, planShrink, type ShrinkPlan, type ShrinkResult } from '../
 import { describeRef } from '../../core/apply/objects';
 import { refuseUnlessOk } from '../../core/apply/apply';
 import { formatRule } from '../../core/plan/rules';
+import { ValidationError } from '../../core/plan/validate';
 import type { UsageReport } from '../../core/audit/usage';
 import { booleanFlag, stringFlag, type ParsedArgs } from '../args';
 import { AUDIT_DETAILS, AUDIT_FLAGS, auditQueryFromFlags, readUsage } from '../auditFlags';
@@ -49,10 +50,16 @@ async function runShrink(parsed: ParsedArgs, io: CliIo): Promise<number> {
   const { flags } = parsed;
   const format = outputFormat(flags);
   const dryRun = booleanFlag(flags, 'dry-run');
-  // The namespace default comes from the context: the log is read once the connection has said which it is.
+  // Flags and log paths are checked before connecting; the namespace may come from the context, so it is set after.
+  const checked = await auditQueryFromFlags(flags, stringFlag(flags, 'namespace') ?? '');
   return withServiceAccount(parsed, io, async ({ conn, namespace, serviceAccount, logger }) => {
-    const query = await auditQueryFromFlags({ ...flags, 'service-account': serviceAccount }, stringFlag(flags, 'namespace') ?? namespace);
+    const query = { ...checked, filter: { ...checked.filter, namespace } };
     const usage = await readUsage(query, io);
+    if (query.filter.credential && usage.coverage.otherCredential > 0 && !dryRun) {
+      throw new ValidationError([`The account's other credentials made ${usage.coverage.otherCredential} request(s) in this log, and the rules `
+        + 'are the account\'s, not one credential\'s: shrinking to --credential\'s use would deny them. Shrink without --credential '
+        + '(or look with --dry-run).']);
+    }
     const plan = await planShrink(conn, namespace, serviceAccount, usage.allowed, usage.denied, { names: booleanFlag(flags, 'names'), logger, signal: io.signal });
     const summary = (result?: ShrinkResult) => shrinkSummary(plan, usage, dryRun, result);
     if (plan.foreign.length > 0) {
