@@ -80,8 +80,8 @@ export interface ReadStats {
 
 export function emptyStats(sources: string[] = []): ReadStats {
   return {
-    sources, lines: 0, unparseable: 0, unparseableSamples: [], otherUsers: 0, skippedStages: {}, outsideWindow: 0, otherCredential: 0,
-    matched: 0, levels: {}, stillOpen: 0,
+    sources, lines: 0, unparseable: 0, unparseableSamples: [], otherUsers: 0, skippedStages: {}, outsideWindow: 0,
+    otherCredential: 0, matched: 0, levels: {}, stillOpen: 0,
   };
 }
 
@@ -112,7 +112,7 @@ function jtiOf(event: RawEvent): string | undefined {
   return id?.startsWith('JTI=') ? id.slice(4) : undefined;
 }
 
-/** Whether the token's jti is the credential asked for (its short id, or a prefix of the jti of at least 6 characters). */
+/** Whether the token's jti is the credential asked for: its short id, or a prefix of the jti (6 characters or more). */
 export function jtiMatches(jti: string | undefined, query: string): boolean {
   if (!jti) return false;
   const q = query.trim().toLowerCase().replace(/-/g, '');
@@ -131,7 +131,11 @@ export class AuditLineMatcher {
   private readonly needle: string;
   private readonly open = new Set<string>();
 
-  constructor(private readonly filter: AuditFilter, private readonly onRequest: (request: AuditRequest) => void, sources: string[] = []) {
+  constructor(
+    private readonly filter: AuditFilter,
+    private readonly onRequest: (request: AuditRequest) => void,
+    sources: string[] = [],
+  ) {
     this.username = serviceAccountUsername(filter.namespace, filter.serviceAccount);
     this.needle = JSON.stringify(this.username);
     this.stats = emptyStats(sources);
@@ -154,7 +158,8 @@ export class AuditLineMatcher {
     } catch {
       return this.unparseable(where);
     }
-    if (event === null || typeof event !== 'object' || (event.kind !== undefined && event.kind !== 'Event')) return this.unparseable(where);
+    const isEvent = event !== null && typeof event === 'object' && (event.kind === undefined || event.kind === 'Event');
+    if (!isEvent) return this.unparseable(where);
     const time = event.stageTimestamp ?? event.requestReceivedTimestamp;
     this.seen(time);
     if (event.user?.username !== this.username) {
@@ -170,7 +175,8 @@ export class AuditLineMatcher {
     if (event.auditID) this.open.delete(event.auditID);
     if (!time || Number.isNaN(Date.parse(time))) return this.unparseable(where);
     const at = Date.parse(time);
-    if ((this.filter.since && at < this.filter.since.getTime()) || (this.filter.until && at >= this.filter.until.getTime())) {
+    const { since, until } = this.filter;
+    if ((since && at < since.getTime()) || (until && at >= until.getTime())) {
       stats.outsideWindow++;
       return;
     }
@@ -241,7 +247,9 @@ function toRequest(event: RawEvent, time: string, jti: string | undefined): Audi
  * MAX_LINE_CHARS; the rest of a longer line is dropped and `onLine` gets `undefined` for it). Errors of the stream
  * (a truncated gzip file) reject.
  */
-export async function forEachLine(input: AsyncIterable<Buffer | string>, onLine: (line: string | undefined) => void, signal?: AbortSignal): Promise<void> {
+export async function forEachLine(
+  input: AsyncIterable<Buffer | string>, onLine: (line: string | undefined) => void, signal?: AbortSignal,
+): Promise<void> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
   let overlong = false;
@@ -296,7 +304,7 @@ export async function* decompressed(input: AsyncIterable<Buffer>): AsyncGenerato
   }
 }
 
-/** What was asked to be read: a path that is missing or unreadable is an input error, raised before anything is read. */
+/** A path that is missing or unreadable: an input error, raised before anything is read. */
 export class AuditSourceError extends Error {
   constructor(message: string) {
     super(message);
@@ -312,7 +320,10 @@ const LOG_FILE = /\.(log|json|jsonl)(\.gz)?$|\.gz$/;
  * rotation first. Throws AuditSourceError naming every path that cannot be read.
  */
 export async function resolveAuditSources(paths: string[]): Promise<string[]> {
-  if (paths.length === 0) throw new AuditSourceError('Name the audit log: --audit-log FILE, a folder of rotated logs, or - for standard input.');
+  if (paths.length === 0) {
+    throw new AuditSourceError('Name the audit log: --audit-log FILE, a folder of rotated logs, '
+      + 'or - for standard input.');
+  }
   const out: string[] = [];
   const problems: string[] = [];
   for (const p of paths) {
@@ -372,7 +383,9 @@ export async function readAuditLog(
         if (line === undefined) {
           matcher.stats.lines++;
           matcher.stats.unparseable++;
-          if (matcher.stats.unparseableSamples.length < 5) matcher.stats.unparseableSamples.push(`${name}:${lineNumber} (longer than ${MAX_LINE_CHARS} characters)`);
+          if (matcher.stats.unparseableSamples.length < 5) {
+            matcher.stats.unparseableSamples.push(`${name}:${lineNumber} (longer than ${MAX_LINE_CHARS} characters)`);
+          }
         } else {
           matcher.line(line, `${name}:${lineNumber}`);
         }
