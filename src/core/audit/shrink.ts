@@ -25,6 +25,7 @@ import type { KubeObject, OperationOptions, PermissionScope, PolicyRule, Provisi
 import { serviceAccountUsername } from './reader';
 import { describeGroup, type UsageGroup } from './usage';
 
+const RBAC_API = 'rbac.authorization.k8s.io/v1';
 /** Verbs RBAC cannot restrict to named objects (the request names none). */
 export const UNNAMEABLE_VERBS: readonly string[] = ['list', 'watch', 'create', 'deletecollection'];
 /**
@@ -34,7 +35,8 @@ export const UNNAMEABLE_VERBS: readonly string[] = ['list', 'watch', 'create', '
 export const STREAMING_SUBRESOURCES: readonly string[] = ['exec', 'attach', 'portforward'];
 /** Granted to every authenticated user by the default ClusterRoles (system:basic-user): never part of the rules. */
 const GRANTED_TO_EVERYONE: readonly string[] = [
-  'authorization.k8s.io/selfsubjectaccessreviews', 'authorization.k8s.io/selfsubjectrulesreviews', 'authentication.k8s.io/selfsubjectreviews',
+  'authorization.k8s.io/selfsubjectaccessreviews', 'authorization.k8s.io/selfsubjectrulesreviews',
+  'authentication.k8s.io/selfsubjectreviews',
 ];
 
 export interface ObservedRules {
@@ -47,19 +49,23 @@ export interface ObservedRules {
 export function rulesFromUsage(allowed: UsageGroup[], options: { names?: boolean } = {}): ObservedRules {
   const leftOut: string[] = [];
   // group + resource(/subresource) -> verb -> names seen (undefined once a request of that verb named no object)
-  const byTarget = new Map<string, { apiGroup: string; resource: string; verbs: Map<string, Set<string> | undefined> }>();
+  type Target = { apiGroup: string; resource: string; verbs: Map<string, Set<string> | undefined> };
+  const byTarget = new Map<string, Target>();
   for (const g of allowed) {
     const resource = g.subresource ? `${g.resource}/${g.subresource}` : g.resource;
     if (GRANTED_TO_EVERYONE.includes(`${g.apiGroup}/${g.resource}`)) {
       if (!leftOut.some((l) => l.startsWith(`${g.verb} ${g.resource}.${g.apiGroup}`))) {
-        leftOut.push(`${g.verb} ${g.resource}.${g.apiGroup}: every authenticated user may do this (ClusterRole system:basic-user)`);
+        const what = `${g.verb} ${g.resource}.${g.apiGroup}`;
+        leftOut.push(`${what}: every authenticated user may do this (ClusterRole system:basic-user)`);
       }
       continue;
     }
     const key = `${g.apiGroup}\u0000${resource}`;
     let target = byTarget.get(key);
     if (!target) byTarget.set(key, target = { apiGroup: g.apiGroup, resource, verbs: new Map() });
-    const verbs = g.subresource && STREAMING_SUBRESOURCES.includes(g.subresource) && (g.verb === 'get' || g.verb === 'create') ? ['create', 'get'] : [g.verb];
+    const streaming = g.subresource !== undefined && STREAMING_SUBRESOURCES.includes(g.subresource)
+      && (g.verb === 'get' || g.verb === 'create');
+    const verbs = streaming ? ['create', 'get'] : [g.verb];
     for (const verb of verbs) {
       const names = target.verbs.has(verb) ? target.verbs.get(verb) : new Set<string>();
       if (names && g.name && verb === g.verb) names.add(g.name);
@@ -80,7 +86,8 @@ export function rulesFromUsage(allowed: UsageGroup[], options: { names?: boolean
     }
     if (unnamed.length > 0) rules.push({ apiGroups: [t.apiGroup], resources: [t.resource], verbs: unnamed.sort() });
     for (const [names, verbs] of named) {
-      rules.push({ apiGroups: [t.apiGroup], resources: [t.resource], verbs: verbs.sort(), resourceNames: names.split(',') });
+      const resourceNames = names.split(',');
+      rules.push({ apiGroups: [t.apiGroup], resources: [t.resource], verbs: verbs.sort(), resourceNames });
     }
   }
   return { rules: normalizeRules(rules), leftOut };
@@ -106,7 +113,9 @@ export interface RuleDiff {
 }
 
 /** Splits every current rule into what the observed rules still need and what they do not. Pure. */
-export function diffRules(current: { rule: PolicyRule; source: RuleSource }[], observed: PolicyRule[], denied: PolicyRule[] = []): RuleDiff {
+export function diffRules(
+  current: { rule: PolicyRule; source: RuleSource }[], observed: PolicyRule[], denied: PolicyRule[] = [],
+): RuleDiff {
   const keep: RuleDiff['keep'] = [];
   const drop: RuleDiff['drop'] = [];
   const observedAtoms = observed.flatMap(breakdownRule);
@@ -125,7 +134,8 @@ export function diffRules(current: { rule: PolicyRule; source: RuleSource }[], o
 /** Rules that would allow the denied requests, as they were asked (verb, resource, name). Pure. */
 export function rulesForDenied(denied: UsageGroup[]): PolicyRule[] {
   return normalizeRules(denied.map((g) => ({
-    apiGroups: [g.apiGroup], resources: [g.subresource ? `${g.resource}/${g.subresource}` : g.resource], verbs: [g.verb],
+    apiGroups: [g.apiGroup], verbs: [g.verb],
+    resources: [g.subresource ? `${g.resource}/${g.subresource}` : g.resource],
   })));
 }
 
@@ -162,7 +172,9 @@ export async function planShrink(
     path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}`,
     action: `read service account "${namespace}/${serviceAccount}"`,
   }, op);
-  if (!account) throw new SaKubeconfigError('notFound', `Service account "${namespace}/${serviceAccount}" does not exist.`);
+  if (!account) {
+    throw new SaKubeconfigError('notFound', `Service account "${namespace}/${serviceAccount}" does not exist.`);
+  }
   const [holdings, managed] = await Promise.all([
     fetchServiceAccountHoldings(conn, namespace, serviceAccount, op),
     findManagedObjects(conn, namespace, serviceAccount, op, ['RoleBinding', 'ClusterRoleBinding']),
@@ -170,19 +182,28 @@ export async function planShrink(
   const ours = new Set(managed.objects.map((o) => `${o.kind}/${o.namespace ?? ''}/${o.name}`));
   const isOurs = (b: BindingInfo) => ours.has(`${b.kind}/${b.namespace ?? ''}/${b.name}`);
   const generated = generatedRoleName(namespace, serviceAccount);
-  const notes = [...holdings.notes, ...managed.incomplete.map((i) => `Could not search ${i}: bindings there are not known.`)];
+  const notes = [
+    ...holdings.notes, ...managed.incomplete.map((i) => `Could not search ${i}: bindings there are not known.`),
+  ];
   const current: { rule: PolicyRule; source: RuleSource }[] = [];
   for (const b of holdings.bindings) {
     const source = { binding: describeBinding(b), role: `${b.roleRef.kind} ${b.roleRef.name}`, ours: isOurs(b) };
-    if (!b.rules) notes.push(`The rules of ${source.role} (bound by ${source.binding}) are unknown: ${b.rulesError ?? 'not readable'}.`);
+    if (!b.rules) {
+      const why = b.rulesError ?? 'not readable';
+      notes.push(`The rules of ${source.role} (bound by ${source.binding}) are unknown: ${why}.`);
+    }
     for (const rule of b.rules ?? []) current.push({ rule, source });
   }
-  const foreign = holdings.bindings.filter((b) => !isOurs(b)).map((b) => `${describeBinding(b)} (${b.roleRef.kind} ${b.roleRef.name})`);
+  const foreign = holdings.bindings.filter((b) => !isOurs(b))
+    .map((b) => `${describeBinding(b)} (${b.roleRef.kind} ${b.roleRef.name})`);
 
   const observed = rulesFromUsage(allowed, { names: options.names });
   if (observed.rules.length === 0) {
-    throw new SaKubeconfigError('invalidInput', `No allowed request of ${serviceAccountUsername(namespace, serviceAccount)} needs a rule in this log: `
-      + 'shrinking would leave it no permissions.', { hint: 'Read a log that covers the account\'s work, or remove it with "sa-kubeconfig delete".' });
+    const user = serviceAccountUsername(namespace, serviceAccount);
+    throw new SaKubeconfigError('invalidInput', `No allowed request of ${user} needs a rule in this log: `
+      + 'shrinking would leave it no permissions.', {
+      hint: 'Read a log that covers the account\'s work, or remove it with "sa-kubeconfig delete".',
+    });
   }
   const diff = diffRules(current, observed.rules, rulesForDenied(denied));
   const scope = scopeOf(holdings.bindings.filter(isOurs), namespace, generated);
@@ -198,8 +219,10 @@ export async function planShrink(
   };
   const roleNamespaces = scope.kind === 'namespaces' ? scope.namespaces : [];
   const roles: KubeObject[] = scope.kind === 'cluster'
-    ? [{ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'ClusterRole', metadata: { name: generated }, rules: observed.rules }]
-    : roleNamespaces.map((ns) => ({ apiVersion: 'rbac.authorization.k8s.io/v1', kind: 'Role', metadata: { name: generated, namespace: ns }, rules: observed.rules }));
+    ? [{ apiVersion: RBAC_API, kind: 'ClusterRole', metadata: { name: generated }, rules: observed.rules }]
+    : roleNamespaces.map((ns) => ({
+      apiVersion: RBAC_API, kind: 'Role', metadata: { name: generated, namespace: ns }, rules: observed.rules,
+    }));
   return {
     namespace, serviceAccount, observed, diff, foreign, request, roles, notes,
     idleNamespaces: inScope.filter((ns) => !seen.has(ns)),
@@ -211,10 +234,13 @@ export async function planShrink(
  * a generated ClusterRole that holds namespaced resources; otherwise the namespaces of our RoleBindings.
  */
 export function scopeOf(ourBindings: BindingInfo[], namespace: string, generated: string): PermissionScope {
-  const clusterWide = ourBindings.some((b) => b.kind === 'ClusterRoleBinding' && (b.roleRef.name !== generated
-    || (b.rules ?? []).some((r) => r.apiGroups.some((g) => r.resources.some((res) => builtInNamespacedLookup(g, res.split('/')[0]) !== false)))));
+  const namespacedRule = (r: PolicyRule) =>
+    r.apiGroups.some((g) => r.resources.some((res) => builtInNamespacedLookup(g, res.split('/')[0]) !== false));
+  const clusterWide = ourBindings.some((b) => b.kind === 'ClusterRoleBinding'
+    && (b.roleRef.name !== generated || (b.rules ?? []).some(namespacedRule)));
   if (clusterWide) return { kind: 'cluster' };
-  const namespaces = [...new Set(ourBindings.filter((b) => b.kind === 'RoleBinding' && b.namespace).map((b) => b.namespace as string))].sort();
+  const bound = ourBindings.filter((b) => b.kind === 'RoleBinding' && b.namespace).map((b) => b.namespace as string);
+  const namespaces = [...new Set(bound)].sort();
   return { kind: 'namespaces', namespaces: namespaces.length > 0 ? namespaces : [namespace] };
 }
 
@@ -239,32 +265,47 @@ export interface ShrinkResult {
  * dropped rule (in the account's namespace) denied. Refuses (unmanagedConflict, nothing changed) when the
  * account holds grants sa-kubeconfig did not make.
  */
-export async function applyShrink(conn: Connection, plan: ShrinkPlan, allowed: UsageGroup[], options: OperationOptions & { dryRun?: boolean } = {}): Promise<ShrinkResult> {
+export async function applyShrink(
+  conn: Connection, plan: ShrinkPlan, allowed: UsageGroup[], options: OperationOptions & { dryRun?: boolean } = {},
+): Promise<ShrinkResult> {
   if (plan.foreign.length > 0) {
-    throw new SaKubeconfigError('unmanagedConflict', `${plan.namespace}/${plan.serviceAccount} holds grants sa-kubeconfig did not make `
-      + `(${plan.foreign.join('; ')}): shrinking only its own would not shrink what the account may do. Nothing was changed.`, {
-      hint: 'Replace those grants with the Role shown (apply it and bind it yourself), or remove them and run shrink again.',
+    throw new SaKubeconfigError('unmanagedConflict', `${plan.namespace}/${plan.serviceAccount} holds grants `
+      + `sa-kubeconfig did not make (${plan.foreign.join('; ')}): shrinking only its own would not shrink what the `
+      + 'account may do. Nothing was changed.', {
+      hint: 'Replace those grants with the Role shown (apply it and bind it yourself), or remove them and run shrink '
+        + 'again.',
     });
   }
-  const result = await provision(plan.request, { connection: conn, dryRun: options.dryRun, issueCredential: false, signal: options.signal, logger: options.logger });
+  const result = await provision(plan.request, {
+    connection: conn, dryRun: options.dryRun, issueCredential: false, signal: options.signal, logger: options.logger,
+  });
   if (options.dryRun) return { provision: result, checks: [], ok: result.preflight.ok };
   const wanted: Omit<AccessCheck, 'allowed' | 'ok'>[] = [];
   const attrs: SubjectAttributes[] = [];
   for (const g of allowed) {
     wanted.push({ check: describeGroup(g), expected: 'allowed' });
-    attrs.push({ verb: g.verb, group: g.apiGroup, resource: g.resource, subresource: g.subresource, namespace: g.namespace, name: g.name });
+    attrs.push({
+      verb: g.verb, group: g.apiGroup, resource: g.resource, subresource: g.subresource, namespace: g.namespace,
+      name: g.name,
+    });
   }
   for (const { rule } of plan.diff.drop.slice(0, 50)) {
     for (const atom of breakdownRule(rule)) {
       if (atom.verbs[0] === '*' || atom.resources[0] === '*' || atom.apiGroups[0] === '*') continue;
       const [resource, subresource] = atom.resources[0].split('/');
       wanted.push({ check: `${atom.verbs[0]} ${formatRule(atom)} in ${plan.namespace}`, expected: 'denied' });
-      attrs.push({ verb: atom.verbs[0], group: atom.apiGroups[0], resource, subresource, namespace: plan.namespace, name: atom.resourceNames?.[0] });
+      attrs.push({
+        verb: atom.verbs[0], group: atom.apiGroups[0], resource, subresource, namespace: plan.namespace,
+        name: atom.resourceNames?.[0],
+      });
     }
   }
-  const user = { username: serviceAccountUsername(plan.namespace, plan.serviceAccount), groups: ['system:serviceaccounts', `system:serviceaccounts:${plan.namespace}`, 'system:authenticated'] };
+  const user = {
+    username: serviceAccountUsername(plan.namespace, plan.serviceAccount),
+    groups: ['system:serviceaccounts', `system:serviceaccounts:${plan.namespace}`, 'system:authenticated'],
+  };
   try {
-    // RBAC changes reach the authorizer's cache within moments: a check that disagrees is asked again for a few seconds.
+    // RBAC changes reach the authorizer's cache within moments: a check that disagrees is asked again for 10 s.
     const deadline = Date.now() + 10_000;
     let checks: AccessCheck[] = [];
     for (;;) {
@@ -278,13 +319,23 @@ export async function applyShrink(conn: Connection, plan: ShrinkPlan, allowed: U
     return { provision: result, checks, ok: checks.every((c) => c.ok) };
   } catch (err) {
     if (!isSaKubeconfigError(err, 'forbidden')) throw err;
-    return { provision: result, checks: [], checksSkipped: 'you may not create SubjectAccessReviews, so the new rules were not checked', ok: true };
+    const checksSkipped = 'you may not create SubjectAccessReviews, so the new rules were not checked';
+    return { provision: result, checks: [], checksSkipped, ok: true };
   }
 }
 
-interface SubjectAttributes { verb: string; group: string; resource: string; subresource?: string; namespace?: string; name?: string }
+interface SubjectAttributes {
+  verb: string;
+  group: string;
+  resource: string;
+  subresource?: string;
+  namespace?: string;
+  name?: string;
+}
 
-async function subjectAccessReview(conn: Connection, user: { username: string; groups: string[] }, a: SubjectAttributes, options: OperationOptions): Promise<boolean> {
+async function subjectAccessReview(
+  conn: Connection, user: { username: string; groups: string[] }, a: SubjectAttributes, options: OperationOptions,
+): Promise<boolean> {
   const answer = await conn.client.request<{ status?: { allowed?: boolean } }>({
     method: 'POST', path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
     body: {
