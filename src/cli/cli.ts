@@ -14,8 +14,8 @@ import { verifyCommand } from './commands/verify';
 import { EXIT, EXIT_CODES_HELP, formatDocument, reportError, ReportSink, requestedFormat, type CliIo, type OutputFormat } from './io';
 
 export const COMMANDS: readonly Command[] = [
-  createCommand, verifyCommand, listCommand, rotateCommand, revokeCommand, deleteCommand, usageCommand, shrinkCommand, discoverCommand,
-  presetsCommand,
+  createCommand, verifyCommand, listCommand, rotateCommand, revokeCommand, deleteCommand, usageCommand, shrinkCommand,
+  discoverCommand, presetsCommand,
 ];
 
 export function mainHelp(version: string): string {

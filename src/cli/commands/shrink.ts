@@ -12,20 +12,29 @@ import { ValidationError } from '../../core/plan/validate';
 import type { UsageReport } from '../../core/audit/usage';
 import { booleanFlag, stringFlag, type ParsedArgs } from '../args';
 import { AUDIT_DETAILS, AUDIT_FLAGS, auditQueryFromFlags, readUsage } from '../auditFlags';
-import { CONNECTION_FLAGS, OUTPUT_FLAG, SERVICE_ACCOUNT_FLAGS, VERBOSE_FLAG, outputFormat, withServiceAccount, type Command } from '../command';
+import {
+  CONNECTION_FLAGS, OUTPUT_FLAG, SERVICE_ACCOUNT_FLAGS, VERBOSE_FLAG, outputFormat, withServiceAccount, type Command,
+} from '../command';
 import { EXIT, printResult, VerificationFailedError, type CliIo } from '../io';
 import { describeCoverage } from './usage';
 
 export const shrinkCommand: Command = {
   name: 'shrink',
-  summary: 'Shrink a service account\'s rules to what the audit log shows it doing (existing credentials keep working).',
+  summary: 'Shrink a service account\'s rules to what the audit log shows it doing (its credentials keep working).',
   usage: 'sa-kubeconfig shrink -n NS -s NAME --audit-log PATH... [--dry-run] [--names] [--since 7d] [flags]',
   flags: [
     ...CONNECTION_FLAGS,
     ...SERVICE_ACCOUNT_FLAGS,
     ...AUDIT_FLAGS,
-    { name: 'names', type: 'boolean', description: 'Restrict rules to the objects the requests named, where every request of the rule named one (never list, watch, create).' },
-    { name: 'dry-run', type: 'boolean', description: 'Show the diff and run the server-side dry run and escalation pre-check; change nothing.' },
+    {
+      name: 'names', type: 'boolean',
+      description: 'Restrict rules to the objects the requests named, where every request of the rule named one '
+        + '(never list, watch, create).',
+    },
+    {
+      name: 'dry-run', type: 'boolean',
+      description: 'Show the diff and run the server-side dry run and escalation pre-check; change nothing.',
+    },
     OUTPUT_FLAG,
     VERBOSE_FLAG,
   ],
@@ -56,15 +65,20 @@ async function runShrink(parsed: ParsedArgs, io: CliIo): Promise<number> {
     const query = { ...checked, filter: { ...checked.filter, namespace } };
     const usage = await readUsage(query, io);
     if (query.filter.credential && usage.coverage.otherCredential > 0 && !dryRun) {
-      throw new ValidationError([`The account's other credentials made ${usage.coverage.otherCredential} request(s) in this log, and the rules `
-        + 'are the account\'s, not one credential\'s: shrinking to --credential\'s use would deny them. Shrink without --credential '
-        + '(or look with --dry-run).']);
+      throw new ValidationError([`The account's other credentials made ${usage.coverage.otherCredential} request(s) `
+        + 'in this log, and the rules are the account\'s, not one credential\'s: shrinking to --credential\'s use '
+        + 'would deny them. Shrink without --credential (or look with --dry-run).']);
     }
-    const plan = await planShrink(conn, namespace, serviceAccount, usage.allowed, usage.denied, { names: booleanFlag(flags, 'names'), logger, signal: io.signal });
+    const plan = await planShrink(conn, namespace, serviceAccount, usage.allowed, usage.denied, {
+      names: booleanFlag(flags, 'names'), logger, signal: io.signal,
+    });
     const summary = (result?: ShrinkResult) => shrinkSummary(plan, usage, dryRun, result);
     if (plan.foreign.length > 0) {
       printResult(io, format, summary(), () => describeShrink(plan, usage, dryRun));
-      if (format === 'text') io.stdout(`\nThe Role it would use instead (not applied):\n${plan.roles.map((r) => yaml.dump(r, { lineWidth: -1, noRefs: true })).join('---\n')}`);
+      if (format === 'text') {
+        const roles = plan.roles.map((r) => yaml.dump(r, { lineWidth: -1, noRefs: true })).join('---\n');
+        io.stdout(`\nThe Role it would use instead (not applied):\n${roles}`);
+      }
       await applyShrink(conn, plan, usage.allowed, { dryRun, logger, signal: io.signal }); // throws unmanagedConflict
       return EXIT.conflict;
     }
@@ -80,7 +94,10 @@ async function runShrink(parsed: ParsedArgs, io: CliIo): Promise<number> {
     if (format === 'text') for (const w of usage.coverage.warnings) io.stderr(`warning: ${w}\n`);
     // A dry run returns the refusal instead of throwing it; it is reported as create reports it.
     refuseUnlessOk(result.provision.preflight);
-    if (!result.ok) throw new VerificationFailedError(`${result.checks.filter((c) => !c.ok).length} access check(s) failed after the shrink.`);
+    if (!result.ok) {
+      const failed = result.checks.filter((c) => !c.ok).length;
+      throw new VerificationFailedError(`${failed} access check(s) failed after the shrink.`);
+    }
     return EXIT.ok;
   });
 }
@@ -100,10 +117,12 @@ function shrinkSummary(plan: ShrinkPlan, usage: UsageReport, dryRun: boolean, re
     ...(result ? {
       preflightOk: result.provision.preflight.ok,
       ...(apply ? {
-        created: apply.created.map(describeRef), updated: apply.updated.map(describeRef), unchanged: apply.unchanged.map(describeRef),
+        created: apply.created.map(describeRef), updated: apply.updated.map(describeRef),
+        unchanged: apply.unchanged.map(describeRef),
         removed: apply.removed.map(describeRef),
       } : {}),
-      checks: result.checks, ...(result.checksSkipped ? { checksSkipped: result.checksSkipped } : {}), warnings: result.provision.warnings,
+      checks: result.checks, ...(result.checksSkipped ? { checksSkipped: result.checksSkipped } : {}),
+      warnings: result.provision.warnings,
     } : {}),
     newCredential: false,
     coverage: usage.coverage,
@@ -111,39 +130,55 @@ function shrinkSummary(plan: ShrinkPlan, usage: UsageReport, dryRun: boolean, re
 }
 
 function describeShrink(plan: ShrinkPlan, usage: UsageReport, dryRun: boolean, result?: ShrinkResult): string {
-  const scope = plan.request.scope.kind === 'cluster' ? 'cluster-wide' : `in ${plan.request.scope.namespaces.join(', ')}`;
+  const { scope: requested } = plan.request;
+  const scope = requested.kind === 'cluster' ? 'cluster-wide' : `in ${requested.namespaces.join(', ')}`;
+  const from = (source: ShrinkPlan['diff']['keep'][number]['source']) =>
+    `(${source.role} via ${source.binding}${source.ours ? '' : ', not made by sa-kubeconfig'})`;
   const lines = [
     `Shrink ${plan.namespace}/${plan.serviceAccount} to its observed use (${scope}):`,
     ...describeCoverage(usage.coverage).map((l) => `  ${l}`),
     '', 'Rules from observed use:', ...plan.observed.rules.map((r) => `  ${formatRule(r)}`),
     '', 'Against what it holds now:',
-    ...plan.diff.drop.map((d) => `  drop  ${formatRule(d.rule)}   (${d.source.role} via ${d.source.binding}${d.source.ours ? '' : ', not made by sa-kubeconfig'})`),
-    ...plan.diff.keep.map((k) => `  keep  ${formatRule(k.rule)}   (${k.source.role} via ${k.source.binding}${k.source.ours ? '' : ', not made by sa-kubeconfig'})`),
-    ...plan.diff.add.map((a) => `  add   ${formatRule(a)}   (used, but granted by none of its bindings: allowed some other way)`),
+    ...plan.diff.drop.map((d) => `  drop  ${formatRule(d.rule)}   ${from(d.source)}`),
+    ...plan.diff.keep.map((k) => `  keep  ${formatRule(k.rule)}   ${from(k.source)}`),
+    ...plan.diff.add.map((a) => `  add   ${formatRule(a)}   (used; none of its bindings grants it)`),
   ];
-  if (plan.diff.consider.length > 0) lines.push('', 'Observed denials to consider (NOT added; add them with "create --rule" if the script needs them):', ...plan.diff.consider.map((r) => `  ${formatRule(r)}`));
+  if (plan.diff.consider.length > 0) {
+    lines.push('', 'Observed denials to consider (NOT added; add them with "create --rule" if the script needs them):',
+      ...plan.diff.consider.map((r) => `  ${formatRule(r)}`));
+  }
   if (plan.observed.leftOut.length > 0) lines.push('', 'Left out:', ...plan.observed.leftOut.map((l) => `  ${l}`));
-  if (plan.idleNamespaces.length > 0) lines.push('', `No request was seen in namespace(s) ${plan.idleNamespaces.join(', ')}; the shrink keeps the scope as it is.`);
+  if (plan.idleNamespaces.length > 0) {
+    lines.push('', `No request was seen in namespace(s) ${plan.idleNamespaces.join(', ')}; `
+      + 'the shrink keeps the scope as it is.');
+  }
   for (const n of plan.notes) lines.push(`Note: ${n}`);
   if (plan.foreign.length > 0) {
-    lines.push('', `Not applied: ${plan.namespace}/${plan.serviceAccount} holds grants sa-kubeconfig did not make: ${plan.foreign.join('; ')}.`);
+    lines.push('', `Not applied: ${plan.namespace}/${plan.serviceAccount} holds grants sa-kubeconfig did not make: `
+      + `${plan.foreign.join('; ')}.`);
     return lines.join('\n');
   }
   if (!result) return lines.join('\n');
   const apply = result.provision.applyResult;
   lines.push('');
   if (dryRun || !apply) {
-    lines.push(result.provision.preflight.ok ? 'Dry run: the server accepts the change and you may grant it; nothing was changed.' : 'Dry run refused; nothing was changed.');
+    lines.push(result.provision.preflight.ok
+      ? 'Dry run: the server accepts the change and you may grant it; nothing was changed.'
+      : 'Dry run refused; nothing was changed.');
   } else {
-    lines.push(`Applied: ${apply.created.length} created, ${apply.updated.length} updated, ${apply.unchanged.length} unchanged, ${apply.removed.length} removed`
+    lines.push(`Applied: ${apply.created.length} created, ${apply.updated.length} updated, `
+      + `${apply.unchanged.length} unchanged, ${apply.removed.length} removed`
       + `${apply.removed.length > 0 ? ` (${apply.removed.map(describeRef).join(', ')})` : ''}.`);
     const allowed = result.checks.filter((c) => c.expected === 'allowed');
     const denied = result.checks.filter((c) => c.expected === 'denied');
     if (result.checksSkipped) lines.push(`Not checked: ${result.checksSkipped}.`);
     else {
-      lines.push(`Checked as the account: ${allowed.filter((c) => c.ok).length} of ${allowed.length} observed request(s) allowed, `
+      lines.push(`Checked as the account: ${allowed.filter((c) => c.ok).length} of ${allowed.length} observed `
+        + 'request(s) allowed, '
         + `${denied.filter((c) => c.ok).length} of ${denied.length} dropped permission(s) denied.`);
-      for (const c of result.checks.filter((x) => !x.ok)) lines.push(`  FAIL  ${c.check}: ${c.allowed ? 'allowed' : 'denied'}, expected ${c.expected}`);
+      for (const c of result.checks.filter((x) => !x.ok)) {
+        lines.push(`  FAIL  ${c.check}: ${c.allowed ? 'allowed' : 'denied'}, expected ${c.expected}`);
+      }
     }
     lines.push('No new credential was issued: the account\'s existing tokens keep working, with the new rules.');
   }
