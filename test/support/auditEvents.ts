@@ -37,19 +37,24 @@ export function auditEvent(spec: EventSpec = {}): Record<string, unknown> {
     auditID: spec.auditID ?? `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`,
     stage: spec.stage ?? 'ResponseComplete', requestURI: uri, verb: spec.verb ?? 'list',
     user: {
-      username: user, uid: 'e0f5dc17-a95a-4826-a3cd-6c490f4a1359', groups: ['system:serviceaccounts', 'system:authenticated'],
+      username: user, uid: 'e0f5dc17-a95a-4826-a3cd-6c490f4a1359',
+      groups: ['system:serviceaccounts', 'system:authenticated'],
       ...(spec.jti ? { extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${spec.jti}`] } } : {}),
     },
     sourceIPs: ['10.0.0.7'], userAgent: spec.userAgent ?? 'kubectl/v1.37.2 (linux/amd64) kubernetes/$Format',
     ...(spec.path ? {} : {
       objectRef: {
-        resource, ...(ns ? { namespace: ns } : {}), ...(spec.name ? { name: spec.name } : {}), ...(spec.apiGroup ? { apiGroup: spec.apiGroup } : {}),
+        resource, ...(ns ? { namespace: ns } : {}), ...(spec.name ? { name: spec.name } : {}),
+        ...(spec.apiGroup ? { apiGroup: spec.apiGroup } : {}),
         ...(spec.subresource ? { subresource: spec.subresource } : {}), apiVersion: 'v1',
       },
     }),
     responseStatus: { metadata: {}, code: spec.code ?? 200 },
     requestReceivedTimestamp: time, stageTimestamp: time,
-    annotations: decision === null ? {} : { 'authorization.k8s.io/decision': decision, 'authorization.k8s.io/reason': decision === 'allow' ? 'RBAC: allowed by RoleBinding "x/team"' : '' },
+    annotations: decision === null ? {} : {
+      'authorization.k8s.io/decision': decision,
+      'authorization.k8s.io/reason': decision === 'allow' ? 'RBAC: allowed by RoleBinding "x/team"' : '',
+    },
   };
 }
 
@@ -59,10 +64,14 @@ export function auditLine(spec: EventSpec = {}): string {
 
 /**
  * Writes about `megabytes` MB of event lines: mostly other users' requests, and every 100th line one of
- * `system:serviceaccount:big:app` (list pods, get configmaps "cfg-<0..49>", a denied list of secrets every 100 000th line).
+ * `system:serviceaccount:big:app` (list pods, get configmaps "cfg-<0..49>", a denied list of secrets every
+ * 100 000th line).
  * Returns the number of lines and of the account's completed requests, allowed and denied.
  */
-export async function writeSyntheticLog(file: string, megabytes: number): Promise<{ lines: number; matched: number; denied: number }> {
+export async function writeSyntheticLog(
+  file: string, megabytes: number,
+): Promise<{ lines: number; matched: number; denied: number }> {
+  const app = { user: 'system:serviceaccount:big:app', namespace: 'big' };
   const out = createWriteStream(file);
   const start = Date.parse('2026-11-01T00:00:00Z');
   let bytes = 0;
@@ -76,14 +85,18 @@ export async function writeSyntheticLog(file: string, megabytes: number): Promis
       matched++;
       if (lines % 100_000 === 0) {
         denied++;
-        spec = { user: 'system:serviceaccount:big:app', verb: 'list', resource: 'secrets', namespace: 'big', code: 403, time };
+        spec = { ...app, verb: 'list', resource: 'secrets', code: 403, time };
       } else if (lines % 200 === 0) {
-        spec = { user: 'system:serviceaccount:big:app', verb: 'list', resource: 'pods', namespace: 'big', time };
+        spec = { ...app, verb: 'list', resource: 'pods', time };
       } else {
-        spec = { user: 'system:serviceaccount:big:app', verb: 'get', resource: 'configmaps', namespace: 'big', name: `cfg-${Math.floor(lines / 200) % 50}`, time };
+        spec = { ...app, verb: 'get', resource: 'configmaps', name: `cfg-${Math.floor(lines / 200) % 50}`, time };
       }
     } else {
-      spec = { user: `system:serviceaccount:other:worker-${lines % 37}`, verb: lines % 3 === 0 ? 'watch' : 'get', resource: 'leases', namespace: 'other', name: `lease-${lines % 11}`, time };
+      spec = {
+        user: `system:serviceaccount:other:worker-${lines % 37}`, verb: lines % 3 === 0 ? 'watch' : 'get',
+        resource: 'leases',
+        namespace: 'other', name: `lease-${lines % 11}`, time,
+      };
     }
     const line = `${auditLine(spec)}\n`;
     bytes += Buffer.byteLength(line);
