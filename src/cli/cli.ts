@@ -8,11 +8,14 @@ import { listCommand } from './commands/list';
 import { presetsCommand } from './commands/presets';
 import { revokeCommand } from './commands/revoke';
 import { rotateCommand } from './commands/rotate';
+import { shrinkCommand } from './commands/shrink';
+import { usageCommand } from './commands/usage';
 import { verifyCommand } from './commands/verify';
 import { EXIT, EXIT_CODES_HELP, formatDocument, reportError, ReportSink, requestedFormat, type CliIo, type OutputFormat } from './io';
 
 export const COMMANDS: readonly Command[] = [
-  createCommand, verifyCommand, listCommand, rotateCommand, revokeCommand, deleteCommand, discoverCommand, presetsCommand,
+  createCommand, verifyCommand, listCommand, rotateCommand, revokeCommand, deleteCommand, usageCommand, shrinkCommand,
+  discoverCommand, presetsCommand,
 ];
 
 export function mainHelp(version: string): string {

@@ -39,6 +39,8 @@ export interface CliIo {
   /** Asks a yes/no question on the terminal; only called when interactive. */
   confirm(question: string): Promise<boolean>;
   env: NodeJS.ProcessEnv;
+  /** Standard input as bytes, for commands that read a stream from it (an audit log given as "-"). */
+  stdin?: AsyncIterable<Buffer>;
   /** Aborted on Ctrl-C; passed to every core operation. */
   signal?: AbortSignal;
   /**

@@ -21,6 +21,7 @@ const io: CliIo = {
   stderr: (text) => process.stderr.write(text),
   interactive: process.stdin.isTTY === true && process.stderr.isTTY === true,
   env: process.env,
+  stdin: process.stdin,
   protectStdout() {
     try {
       const stat = fstatSync(1);

@@ -39,6 +39,11 @@ export interface ProvisionOptions extends OperationOptions {
   onProgress?: (progress: ProvisionProgress) => void;
   /** Stop after the preflight: nothing is created; the result has plan and preflight only. */
   dryRun?: boolean;
+  /**
+   * Issue a credential and build its kubeconfig (default true). false: stop after apply, for changes to the RBAC of
+   * an account whose existing credentials stay as they are (the audit shrink); nothing is verified then.
+   */
+  issueCredential?: boolean;
   /** Verify the new kubeconfig (default true). */
   verify?: boolean;
   /** How long to wait for the token controller to fill a long-lived token Secret (default 30 s). */
@@ -129,7 +134,7 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
       skipDryRun: report.plan.objects.some((p) => p.object.kind === 'Namespace' && p.status === 'create'), tokenTimeoutMs: options.tokenTimeoutMs,
     };
     try {
-      await precheckIssue(conn, issueSpec, op);
+      if (options.issueCredential !== false) await precheckIssue(conn, issueSpec, op);
     } catch (err) {
       progress('apply', 'failed', (err as Error).message.split('\n')[0]);
       throw err;
@@ -142,6 +147,10 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     if (applyResult.kept.length > 0) {
       const kept = applyResult.kept.map(describeRef).join(', ');
       warnings.push(`Kept as asked, though this request no longer has them, and still granting: ${kept}.`);
+    }
+    if (options.issueCredential === false) {
+      for (const step of ['token', 'kubeconfig', 'verify'] as const) progress(step, 'skipped', 'no new credential');
+      return finish({ applyResult });
     }
 
     let token: TokenResult;

@@ -50,7 +50,7 @@ describe('--output json: one parseable document on every exit path', () => {
   });
   after(() => fs.rm(dir, { recursive: true, force: true }));
 
-  const cluster = ['create', 'verify', 'list', 'rotate', 'revoke', 'delete', 'discover'];
+  const cluster = ['create', 'verify', 'list', 'rotate', 'revoke', 'delete', 'usage', 'shrink', 'discover'];
   it('names every command of the CLI (a new command needs its exit paths here)', () => {
     assert.deepEqual(COMMANDS.map((c) => c.name).sort(), [...cluster, 'presets'].sort());
   });
