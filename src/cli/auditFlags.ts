@@ -1,7 +1,7 @@
 // The flags `usage` and `shrink` share: which audit log to read, whose requests and which time window; and the read
 // itself, which needs no cluster. Every value is checked before anything is read.
 import { parseDuration } from '../core/plan/duration';
-import { ValidationError } from '../core/plan/validate';
+import { ValidationError } from '../core/errors';
 import { readAuditLog, resolveAuditSources, AuditSourceError, type AuditFilter } from '../core/audit/reader';
 import { UsageAccumulator, type UsageReport } from '../core/audit/usage';
 import { listFlag, stringFlag, UsageError, type FlagSpec, type FlagValues } from './args';

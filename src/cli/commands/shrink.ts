@@ -5,10 +5,10 @@
 // it would use is printed and nothing changes (exit 4).
 import * as yaml from 'js-yaml';
 import { applyShrink, planShrink, type ShrinkPlan, type ShrinkResult } from '../../core/audit/shrink';
-import { describeRef } from '../../core/apply/objects';
+import { describeRef } from '../../core/objects';
 import { refuseUnlessOk } from '../../core/apply/apply';
 import { formatRule } from '../../core/plan/rules';
-import { ValidationError } from '../../core/plan/validate';
+import { ValidationError } from '../../core/errors';
 import type { UsageReport } from '../../core/audit/usage';
 import { booleanFlag, stringFlag, type ParsedArgs } from '../args';
 import { AUDIT_DETAILS, AUDIT_FLAGS, auditQueryFromFlags, readUsage } from '../auditFlags';

@@ -11,9 +11,9 @@
 //   planShrink       reads the account (bindings, rules, which are ours) and builds the provision request
 //   applyShrink      provision without a credential, then the access checks
 import type { Connection } from '../cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError } from '../cluster/errors';
+import { isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import { mapLimit } from '../cluster/util';
-import { isManaged } from '../apply/objects';
+import { isManaged } from '../objects';
 import { findManagedObjects } from '../inventory/lifecycle';
 import { fetchServiceAccountHoldings } from '../inventory/read';
 import type { BindingInfo } from '../inventory/parse';
