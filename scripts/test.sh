@@ -94,7 +94,7 @@ phase "build (extension, cli, webview)" node esbuild.mjs
 phase "build tests" node esbuild.mjs --tests
 # Three TypeScript worlds: Node without DOM (tsconfig.json), the wizard page with DOM and no Node, Playwright e2e.
 phase "typecheck" npm run --silent typecheck
-phase "lint" npx eslint .
+phase "lint" npm run --silent lint
 
 layer unit npx mocha --config test/.mocharc.unit.json
 
