@@ -5,9 +5,9 @@
 //   out/test/          with --tests: the unit, cluster, extension-host and e2e test bundles
 // @kubernetes/client-node ships ESM only; bundling it is what lets the CommonJS extension host load it.
 // Flags: --production (minify, no source maps), --watch, --tests.
-import * as esbuild from 'esbuild';
-import { readdirSync, statSync, existsSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import * as esbuild from 'esbuild';
 
 const production = process.argv.includes('--production');
 const watch = process.argv.includes('--watch');
@@ -17,7 +17,9 @@ const tests = process.argv.includes('--tests');
 const problemMatcher = {
   name: 'problem-matcher',
   setup(build) {
-    build.onStart(() => { if (watch) console.log('[watch] build started'); });
+    build.onStart(() => {
+      if (watch) console.log('[watch] build started');
+    });
     build.onEnd((result) => {
       for (const { text, location } of result.errors) {
         console.error(`✘ [ERROR] ${text}`);
@@ -53,11 +55,27 @@ const productBuilds = [
   { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
   { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
   ...(existsSync('src/webview/page/main.ts')
-    ? [{ ...common, platform: 'browser', target: 'es2022', format: 'iife', entryPoints: ['src/webview/page/main.ts'], outfile: 'dist/webview/wizard.js' }]
+    ? [
+        {
+          ...common,
+          platform: 'browser',
+          target: 'es2022',
+          format: 'iife',
+          entryPoints: ['src/webview/page/main.ts'],
+          outfile: 'dist/webview/wizard.js',
+        },
+      ]
     : []),
   // The wizard's stylesheet (theme variables only; no icon font is shipped).
   ...(existsSync('src/webview/page/wizard.css')
-    ? [{ ...common, sourcemap: false, entryPoints: ['src/webview/page/wizard.css'], outfile: 'dist/webview/wizard.css' }]
+    ? [
+        {
+          ...common,
+          sourcemap: false,
+          entryPoints: ['src/webview/page/wizard.css'],
+          outfile: 'dist/webview/wizard.css',
+        },
+      ]
     : []),
 ];
 

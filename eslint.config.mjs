@@ -6,13 +6,16 @@ function layerBlocks(layers) {
   return layers.map(({ layer, forbidden }) => ({
     files: [`src/${layer}/**/*.ts`],
     rules: {
-      'no-restricted-imports': ['error', {
-        patterns: forbidden.map((folder) => ({
-          // A relative import that climbs out to src/<folder> (e.g. '../commands/deps', '../../commands/x').
-          regex: `^(\\.\\./)+${folder}(/|$)`,
-          message: `src/${layer} must not import src/${folder}: imports run one way (README, Development).`,
-        })),
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: forbidden.map((folder) => ({
+            // A relative import that climbs out to src/<folder> (e.g. '../commands/deps', '../../commands/x').
+            regex: `^(\\.\\./)+${folder}(/|$)`,
+            message: `src/${layer} must not import src/${folder}: imports run one way (README, Development).`,
+          })),
+        },
+      ],
     },
   }));
 }
@@ -32,9 +35,18 @@ export default tseslint.config(
     // Core is shared by the extension, the webview host and the CLI: it must never depend on VS Code.
     files: ['src/core/**/*.ts', 'src/cli/**/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', {
-        paths: [{ name: 'vscode', message: 'src/core and src/cli must not import vscode; put editor code in src/extension, src/commands, src/tree or src/webview.' }],
-      }],
+      'no-restricted-imports': [
+        'error',
+        {
+          paths: [
+            {
+              name: 'vscode',
+              message:
+                'src/core and src/cli must not import vscode; put editor code in src/extension, src/commands, src/tree or src/webview.',
+            },
+          ],
+        },
+      ],
     },
   },
   // The editor side's imports run one way: services ← editor ← integrations ← tree ← webview host ← commands
@@ -54,29 +66,54 @@ export default tseslint.config(
     // no node:*, no js-yaml, no vscode, no packages. Its TypeScript world is src/webview/page/tsconfig.json.
     files: ['src/webview/page/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{
-        regex: '^(?!\\./[\\w/]+$|\\.\\./(protocol|formToRequest)$|\\.\\./\\.\\./core/(types|plan/\\w+|errors|kubeconfig/names|credentials/note)$)',
-        message: 'The wizard page may import only page files, ../protocol, ../formToRequest and pure core modules.',
-      }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(?!\\./[\\w/]+$|\\.\\./(protocol|formToRequest)$|\\.\\./\\.\\./core/(types|plan/\\w+|errors|kubeconfig/names|credentials/note)$)',
+              message:
+                'The wizard page may import only page files, ../protocol, ../formToRequest and pure core modules.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     files: ['src/webview/page/steps/*.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{
-        regex: '^(?!\\.\\./[\\w/]+$|\\.\\./\\.\\./(protocol|formToRequest)$|\\.\\./\\.\\./\\.\\./core/(types|plan/\\w+|errors|kubeconfig/names|credentials/note)$)',
-        message: 'A wizard step may import only page files, the protocol, the form mapping and pure core modules.',
-      }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex:
+                '^(?!\\.\\./[\\w/]+$|\\.\\./\\.\\./(protocol|formToRequest)$|\\.\\./\\.\\./\\.\\./core/(types|plan/\\w+|errors|kubeconfig/names|credentials/note)$)',
+              message:
+                'A wizard step may import only page files, the protocol, the form mapping and pure core modules.',
+            },
+          ],
+        },
+      ],
     },
   },
   {
     // The two webview modules the page shares with the host: they too stay on core's pure modules.
     files: ['src/webview/protocol.ts', 'src/webview/formToRequest.ts'],
     rules: {
-      'no-restricted-imports': ['error', { patterns: [{
-        regex: '^(?!\\./(protocol|formToRequest)$|\\.\\./core/(types|errors|plan/\\w+|credentials/note)$)',
-        message: 'protocol.ts and formToRequest.ts are bundled into the wizard page: only pure core modules.',
-      }] }],
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              regex: '^(?!\\./(protocol|formToRequest)$|\\.\\./core/(types|errors|plan/\\w+|credentials/note)$)',
+              message: 'protocol.ts and formToRequest.ts are bundled into the wizard page: only pure core modules.',
+            },
+          ],
+        },
+      ],
     },
   },
   {

@@ -12,7 +12,14 @@ const [file = '/tmp/audit-large.log', megabytes = '200'] = process.argv.slice(2)
 const dir = mkdtempSync(join(tmpdir(), 'sak-bench-'));
 const bundle = join(dir, 'auditEvents.cjs');
 const entry = new URL('../test/support/auditEvents.ts', import.meta.url).pathname;
-await build({ entryPoints: [entry], bundle: true, platform: 'node', format: 'cjs', outfile: bundle, logLevel: 'warning' });
+await build({
+  entryPoints: [entry],
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  outfile: bundle,
+  logLevel: 'warning',
+});
 const { writeSyntheticLog } = createRequire(import.meta.url)(bundle);
 const started = Date.now();
 const written = await writeSyntheticLog(file, Number(megabytes));

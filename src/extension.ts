@@ -3,10 +3,11 @@
 // The services (src/services), the editor parts (src/editor) and the Kubernetes-extension integration are made here,
 // once, and handed to the tree, the commands and the wizard host.
 import * as vscode from 'vscode';
+
 import type { CommandDeps } from './commands/deps';
 import { COMMANDS, registerCommands } from './commands/registerCommands';
-import { ledgerEntryFor } from './core/credentials/record';
 import { recordCredentials } from './core/credentials/ledger';
+import { ledgerEntryFor } from './core/credentials/record';
 import { KubeconfigDocuments } from './editor/kubeconfigDocuments';
 import { vscodePrompts } from './editor/prompts';
 import { KubernetesToolsIntegration } from './integrations/kubernetesTools';
@@ -35,21 +36,39 @@ export function activate(context: vscode.ExtensionContext): SaKubeconfigApi {
   const tokens = new TokenMemory(context.globalState);
   const tree = new ClusterTreeModel(connections, location, tokens, context.workspaceState, logger);
   const provider = new ClusterTreeDataProvider(tree, logger);
-  const view = vscode.window.createTreeView('saKubeconfig.clusters', { treeDataProvider: provider, showCollapseAll: true });
+  const view = vscode.window.createTreeView('saKubeconfig.clusters', {
+    treeDataProvider: provider,
+    showCollapseAll: true,
+  });
   const documents = new KubeconfigDocuments(logger, async (info, destination) => {
     const conn = await connections.get(info.sourceContext);
     await recordCredentials([ledgerEntryFor(conn, info.credential, [destination])]);
   });
   context.subscriptions.push(logger, location, connections, tree, provider, view, documents);
-  context.subscriptions.push(tree.onDidChange(() => { view.description = tree.filter ? `filter: ${tree.filter}` : undefined; }));
+  context.subscriptions.push(
+    tree.onDidChange(() => {
+      view.description = tree.filter ? `filter: ${tree.filter}` : undefined;
+    }),
+  );
 
   const kubernetesTools = new KubernetesToolsIntegration({
-    logger, location, onChange: () => tree.refresh(), subscriptions: context.subscriptions,
+    logger,
+    location,
+    onChange: () => tree.refresh(),
+    subscriptions: context.subscriptions,
   });
 
   // One object for every command and the wizard host (tests swap its `prompts`).
   const deps: CommandDeps = {
-    context, logger, location, connections, tree, tokens, documents, prompts: vscodePrompts, kubernetesTools,
+    context,
+    logger,
+    location,
+    connections,
+    tree,
+    tokens,
+    documents,
+    prompts: vscodePrompts,
+    kubernetesTools,
   };
   registerCommands(context, deps);
 

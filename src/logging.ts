@@ -1,6 +1,7 @@
 // The extension's one log: a LogOutputChannel behind core's Logger interface. Every line passes through
 // redact() first, so a token or key that slipped into an error message never reaches the channel.
 import * as vscode from 'vscode';
+
 import { redact } from './core/redact';
 import type { Logger } from './core/types';
 
@@ -13,10 +14,18 @@ export class ExtensionLogger implements Logger, vscode.Disposable {
     return new ExtensionLogger(vscode.window.createOutputChannel(LOG_CHANNEL_NAME, { log: true }));
   }
 
-  debug(message: string): void { this.channel.debug(redact(message)); }
-  info(message: string): void { this.channel.info(redact(message)); }
-  warn(message: string): void { this.channel.warn(redact(message)); }
-  error(message: string): void { this.channel.error(redact(message)); }
+  debug(message: string): void {
+    this.channel.debug(redact(message));
+  }
+  info(message: string): void {
+    this.channel.info(redact(message));
+  }
+  warn(message: string): void {
+    this.channel.warn(redact(message));
+  }
+  error(message: string): void {
+    this.channel.error(redact(message));
+  }
 
   /** Logs an error with its hint and cause chain (each redacted). */
   logError(what: string, err: unknown): void {
@@ -25,9 +34,13 @@ export class ExtensionLogger implements Logger, vscode.Disposable {
     if (stack) this.debug(stack);
   }
 
-  show(): void { this.channel.show(true); }
+  show(): void {
+    this.channel.show(true);
+  }
 
-  dispose(): void { this.channel.dispose(); }
+  dispose(): void {
+    this.channel.dispose();
+  }
 }
 
 /** A one-line description of any thrown value, with core's hint when it has one. Redacted. */

@@ -54,7 +54,8 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): ParsedArgs {
     const shown = `--${spec.name}`;
     let value: string | undefined = eq === -1 ? undefined : arg.slice(eq + 1);
     if (spec.type === 'boolean') {
-      if (value !== undefined && value !== 'true' && value !== 'false') throw new UsageError(`${shown} takes no value (or =true/=false).`);
+      if (value !== undefined && value !== 'true' && value !== 'false')
+        throw new UsageError(`${shown} takes no value (or =true/=false).`);
       flags[spec.name] = value !== 'false';
       continue;
     }
@@ -69,7 +70,10 @@ export function parseArgs(argv: string[], specs: FlagSpec[]): ParsedArgs {
       throw new UsageError(`${shown} must be one of ${spec.choices.join(', ')}; got "${value}".`);
     }
     if (spec.type === 'list') {
-      const items = value.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      const items = value
+        .split(',')
+        .map((s) => s.trim())
+        .filter((s) => s !== '');
       flags[spec.name] = [...((flags[spec.name] as string[] | undefined) ?? []), ...items];
     } else if (spec.repeatable) {
       flags[spec.name] = [...((flags[spec.name] as string[] | undefined) ?? []), value];
@@ -129,5 +133,9 @@ export function formatFlagHelp(specs: FlagSpec[]): string {
     return [`  ${short}--${s.name}${value}`, s.description + (s.choices ? ` (${s.choices.join('|')})` : '')];
   });
   const width = Math.min(36, Math.max(...rows.map(([left]) => left.length)) + 2);
-  return rows.map(([left, right]) => (left.length >= width ? `${left}\n${' '.repeat(width)}${right}` : left.padEnd(width) + right)).join('\n');
+  return rows
+    .map(([left, right]) =>
+      left.length >= width ? `${left}\n${' '.repeat(width)}${right}` : left.padEnd(width) + right,
+    )
+    .join('\n');
 }

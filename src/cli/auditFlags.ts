@@ -1,28 +1,40 @@
 // The flags `usage` and `shrink` share: which audit log to read, whose requests and which time window; and the read
 // itself, which needs no cluster. Every value is checked before anything is read.
-import { parseDuration } from '../core/plan/duration';
-import { ValidationError } from '../core/errors';
-import { readAuditLog, resolveAuditSources, AuditSourceError, type AuditFilter } from '../core/audit/reader';
+import { AuditSourceError, readAuditLog, resolveAuditSources, type AuditFilter } from '../core/audit/reader';
 import { UsageAccumulator, type UsageReport } from '../core/audit/usage';
+import { ValidationError } from '../core/errors';
+import { parseDuration } from '../core/plan/duration';
 import { listFlag, stringFlag, UsageError, type FlagSpec, type FlagValues } from './args';
 import type { CliIo } from './io';
 
 export const AUDIT_FLAGS: FlagSpec[] = [
   {
-    name: 'audit-log', short: 'f', type: 'string', repeatable: true, value: 'PATH',
-    description: 'kube-apiserver audit log (JSON lines): a file, a folder of rotated logs (.gz too), or - for '
-      + 'standard input. Repeatable. Required.',
+    name: 'audit-log',
+    short: 'f',
+    type: 'string',
+    repeatable: true,
+    value: 'PATH',
+    description:
+      'kube-apiserver audit log (JSON lines): a file, a folder of rotated logs (.gz too), or - for ' +
+      'standard input. Repeatable. Required.',
   },
   {
-    name: 'credential', short: 'c', type: 'string', value: 'ID',
+    name: 'credential',
+    short: 'c',
+    type: 'string',
+    value: 'ID',
     description: 'Only the requests made with this credential (its id from "list", or the full jti).',
   },
   {
-    name: 'since', type: 'string', value: 'TIME',
+    name: 'since',
+    type: 'string',
+    value: 'TIME',
     description: 'Only requests from this time: a duration back from now (24h, 7d) or an RFC 3339 time.',
   },
   {
-    name: 'until', type: 'string', value: 'TIME',
+    name: 'until',
+    type: 'string',
+    value: 'TIME',
     description: 'Only requests before this time (a duration back from now, or an RFC 3339 time).',
   },
 ];
@@ -79,8 +91,11 @@ export async function auditQueryFromFlags(flags: FlagValues, namespace: string, 
     throw err;
   }
   const filter = {
-    namespace, serviceAccount,
-    ...(credential ? { credential } : {}), ...(since ? { since } : {}), ...(until ? { until } : {}),
+    namespace,
+    serviceAccount,
+    ...(credential ? { credential } : {}),
+    ...(since ? { since } : {}),
+    ...(until ? { until } : {}),
   };
   return { sources, filter };
 }

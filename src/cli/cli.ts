@@ -11,11 +11,28 @@ import { rotateCommand } from './commands/rotate';
 import { shrinkCommand } from './commands/shrink';
 import { usageCommand } from './commands/usage';
 import { verifyCommand } from './commands/verify';
-import { EXIT, EXIT_CODES_HELP, formatDocument, reportError, ReportSink, requestedFormat, type CliIo, type OutputFormat } from './io';
+import {
+  EXIT,
+  EXIT_CODES_HELP,
+  formatDocument,
+  reportError,
+  ReportSink,
+  requestedFormat,
+  type CliIo,
+  type OutputFormat,
+} from './io';
 
 export const COMMANDS: readonly Command[] = [
-  createCommand, verifyCommand, listCommand, rotateCommand, revokeCommand, deleteCommand, usageCommand, shrinkCommand,
-  discoverCommand, presetsCommand,
+  createCommand,
+  verifyCommand,
+  listCommand,
+  rotateCommand,
+  revokeCommand,
+  deleteCommand,
+  usageCommand,
+  shrinkCommand,
+  discoverCommand,
+  presetsCommand,
 ];
 
 export function mainHelp(version: string): string {
@@ -65,7 +82,12 @@ async function runCommand(argv: string[], io: CliIo, version: string, requested:
   }
   const command = COMMANDS.find((c) => c.name === name);
   if (!command) {
-    return reportError(io, new UsageError(`Unknown command "${name}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`), undefined, requested);
+    return reportError(
+      io,
+      new UsageError(`Unknown command "${name}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`),
+      undefined,
+      requested,
+    );
   }
   let format: OutputFormat = requested;
   try {

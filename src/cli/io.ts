@@ -1,8 +1,9 @@
 // What every command uses to talk to the terminal: output formats, exit codes, error reporting and a logger
 // that redacts credentials. Passed in (not global) so that tests run commands in-process.
 import * as yaml from 'js-yaml';
+
+import { SaKubeconfigError, ValidationError } from '../core/errors';
 import { KubeconfigConflictError, KubeconfigFileError } from '../core/kubeconfig/merge';
-import { ValidationError, SaKubeconfigError } from '../core/errors';
 import { redact, redactStructured } from '../core/redact';
 import type { Logger } from '../core/types';
 import { UsageError, type FlagSpec } from './args';
@@ -71,7 +72,9 @@ export class ReportSink {
     if (!this.error) return this.hasData ? this.data : { exitCode };
     if (!this.hasData) return { error: this.error };
     const isRecord = this.data !== null && typeof this.data === 'object' && !Array.isArray(this.data);
-    return isRecord ? { ...(this.data as Record<string, unknown>), error: this.error } : { result: this.data, error: this.error };
+    return isRecord
+      ? { ...(this.data as Record<string, unknown>), error: this.error }
+      : { result: this.data, error: this.error };
   }
 }
 
@@ -100,7 +103,12 @@ export function requestedFormat(argv: string[]): OutputFormat {
 
 export type OutputFormat = 'text' | 'json' | 'yaml';
 export const OUTPUT_FLAG: FlagSpec = {
-  name: 'output', short: 'o', type: 'string', value: 'FORMAT', choices: ['text', 'json', 'yaml'], description: 'Output format for the result.',
+  name: 'output',
+  short: 'o',
+  type: 'string',
+  value: 'FORMAT',
+  choices: ['text', 'json', 'yaml'],
+  description: 'Output format for the result.',
 };
 
 /** Prints a structured result as JSON or YAML, or calls `text` to print it for people. */
@@ -117,8 +125,12 @@ export function printResult(io: CliIo, format: OutputFormat, data: unknown, text
 export function stderrLogger(io: CliIo, verbose: boolean): Logger {
   const write = (prefix: string, message: string) => io.stderr(`${prefix}${redact(message)}\n`);
   return {
-    debug: (m) => { if (verbose) write('debug: ', m); },
-    info: (m) => { if (verbose) write('', m); },
+    debug: (m) => {
+      if (verbose) write('debug: ', m);
+    },
+    info: (m) => {
+      if (verbose) write('', m);
+    },
     warn: (m) => write('warning: ', m),
     error: (m) => write('error: ', m),
   };
@@ -133,12 +145,16 @@ export function exitCodeFor(error: unknown): number {
     switch (error.code) {
       // A namespace, service account or Secret the input names that does not exist is invalid input too; nothing changed.
       case 'invalidInput':
-      case 'notFound': return EXIT.usage;
+      case 'notFound':
+        return EXIT.usage;
       case 'forbidden':
-      case 'unauthorized': return EXIT.denied;
+      case 'unauthorized':
+        return EXIT.denied;
       case 'escalation':
-      case 'unmanagedConflict': return EXIT.conflict;
-      default: return EXIT.failure;
+      case 'unmanagedConflict':
+        return EXIT.conflict;
+      default:
+        return EXIT.failure;
     }
   }
   return EXIT.failure;
@@ -156,18 +172,27 @@ export class VerificationFailedError extends Error {
 export function reportError(io: CliIo, error: unknown, command?: string, format: OutputFormat = 'text'): number {
   const code = exitCodeFor(error);
   if (format !== 'text') {
-    const body = error instanceof SaKubeconfigError ? error.toJSON()
-      : error instanceof ValidationError ? { code: 'invalidInput', message: error.message, problems: error.problems }
-        : error instanceof KubeconfigConflictError ? { code: 'kubeconfigConflict', message: error.message, clashes: error.clashes }
-        : { code: error instanceof UsageError ? 'usage' : 'failure', message: error instanceof Error ? error.message : String(error) };
+    const body =
+      error instanceof SaKubeconfigError
+        ? error.toJSON()
+        : error instanceof ValidationError
+          ? { code: 'invalidInput', message: error.message, problems: error.problems }
+          : error instanceof KubeconfigConflictError
+            ? { code: 'kubeconfigConflict', message: error.message, clashes: error.clashes }
+            : {
+                code: error instanceof UsageError ? 'usage' : 'failure',
+                message: error instanceof Error ? error.message : String(error),
+              };
     const described = { ...body, exitCode: code };
     if (io.report) io.report.error = described;
     else io.stdout(formatDocument(format, { error: described }));
   }
   let text: string;
-  if (error instanceof UsageError) text = `${error.message}\nRun "sa-kubeconfig ${command ? `${command} ` : ''}--help" for usage.`;
+  if (error instanceof UsageError)
+    text = `${error.message}\nRun "sa-kubeconfig ${command ? `${command} ` : ''}--help" for usage.`;
   else if (error instanceof SaKubeconfigError) text = error.toDisplayString();
-  else if (error instanceof ValidationError && error.problems.length > 1) text = `The input has ${error.problems.length} problems:\n${error.problems.map((p) => `  - ${p}`).join('\n')}`;
+  else if (error instanceof ValidationError && error.problems.length > 1)
+    text = `The input has ${error.problems.length} problems:\n${error.problems.map((p) => `  - ${p}`).join('\n')}`;
   else if (error instanceof Error) text = error.message;
   else text = String(error);
   io.stderr(`error: ${redact(text)}\n`);
@@ -178,5 +203,7 @@ export function reportError(io: CliIo, error: unknown, command?: string, format:
 export function table(rows: string[][]): string {
   if (rows.length === 0) return '';
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => (r[i] ?? '').length)));
-  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  ')).join('\n');
+  return rows
+    .map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]))).join('  '))
+    .join('\n');
 }

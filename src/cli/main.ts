@@ -1,11 +1,11 @@
 // The `sa-kubeconfig` command line: a thin face over src/core. See cli.ts for the commands.
 import { fchmodSync, fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
+
+import packageJson from '../../package.json';
 import { redact } from '../core/redact';
 import { runCli } from './cli';
 import type { CliIo } from './io';
-
-import packageJson from '../../package.json';
 
 const controller = new AbortController();
 // First Ctrl-C cancels cleanly (an apply in progress rolls back what it created); a second one exits at once.
@@ -48,7 +48,9 @@ runCli(process.argv.slice(2), io, packageJson.version).then(
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`error: unexpected failure: ${redact(error instanceof Error ? error.message : String(error))}\n`);
+    process.stderr.write(
+      `error: unexpected failure: ${redact(error instanceof Error ? error.message : String(error))}\n`,
+    );
     process.exitCode = 1;
   },
 );

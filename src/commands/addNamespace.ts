@@ -1,6 +1,6 @@
+import { checkDns1123Label } from '../core/plan/validate';
 import type { CommandDeps } from './deps';
 import { pickContext, targetOf } from './support/targets';
-import { checkDns1123Label } from '../core/plan/validate';
 
 /** Adds a namespace to the tree by hand, for users who may not list namespaces. */
 export async function addNamespace(deps: CommandDeps, node?: unknown): Promise<string | undefined> {

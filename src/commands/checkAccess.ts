@@ -13,14 +13,27 @@ import { resolveServiceAccount } from './support/targets';
 export async function checkAccess(deps: CommandDeps, node?: unknown): Promise<VerificationReport | undefined> {
   const t = await resolveServiceAccount(deps, node);
   if (!t) return undefined;
-  const report = await withCancellableProgress(`Checking what ${t.namespace}/${t.serviceAccount} may do`, async (signal, say) => {
-    const conn = await deps.connections.get(t.context);
-    const options = { signal, logger: deps.logger };
-    say('issuing a short-lived token for the check');
-    const k = await kubeconfigForServiceAccount(conn, { namespace: t.namespace, serviceAccount: t.serviceAccount, token: { kind: 'timeBound', durationSeconds: MIN_TOKEN_SECONDS, unbound: true } }, options);
-    say('asking the server');
-    return verifyKubeconfig(k.yaml, { namespaces: k.namespaces, rules: [], hasRoleRefs: true }, options);
-  });
-  await openMarkdownReport(verificationMarkdown(`Access of ${t.namespace}/${t.serviceAccount} (context ${t.context})`, report));
+  const report = await withCancellableProgress(
+    `Checking what ${t.namespace}/${t.serviceAccount} may do`,
+    async (signal, say) => {
+      const conn = await deps.connections.get(t.context);
+      const options = { signal, logger: deps.logger };
+      say('issuing a short-lived token for the check');
+      const k = await kubeconfigForServiceAccount(
+        conn,
+        {
+          namespace: t.namespace,
+          serviceAccount: t.serviceAccount,
+          token: { kind: 'timeBound', durationSeconds: MIN_TOKEN_SECONDS, unbound: true },
+        },
+        options,
+      );
+      say('asking the server');
+      return verifyKubeconfig(k.yaml, { namespaces: k.namespaces, rules: [], hasRoleRefs: true }, options);
+    },
+  );
+  await openMarkdownReport(
+    verificationMarkdown(`Access of ${t.namespace}/${t.serviceAccount} (context ${t.context})`, report),
+  );
   return report;
 }

@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+
 import { issueCredential } from '../core/credentials/issue';
 import type { CommandDeps } from './deps';
 import { rememberToken } from './support/issue';
@@ -25,18 +26,35 @@ export async function copyToken(deps: CommandDeps, node?: unknown): Promise<bool
     if (!mode || mode.kind !== 'timeBound') return false;
     durationSeconds = mode.durationSeconds;
   }
-  const issued = await withCancellableProgress(`Getting a token for ${t.namespace}/${t.serviceAccount}`, async (signal) => {
-    const conn = await deps.connections.get(t.context);
-    // A new token is a credential of its own (bound to a new Secret): it can be revoked alone.
-    return issueCredential(conn, t.tokenSecret
-      ? { namespace: t.namespace, serviceAccount: t.serviceAccount, kind: 'existing', secretName: t.tokenSecret }
-      : { namespace: t.namespace, serviceAccount: t.serviceAccount, kind: 'bound', durationSeconds, note: 'copied to the clipboard' }, { signal, logger: deps.logger });
-  });
+  const issued = await withCancellableProgress(
+    `Getting a token for ${t.namespace}/${t.serviceAccount}`,
+    async (signal) => {
+      const conn = await deps.connections.get(t.context);
+      // A new token is a credential of its own (bound to a new Secret): it can be revoked alone.
+      return issueCredential(
+        conn,
+        t.tokenSecret
+          ? { namespace: t.namespace, serviceAccount: t.serviceAccount, kind: 'existing', secretName: t.tokenSecret }
+          : {
+              namespace: t.namespace,
+              serviceAccount: t.serviceAccount,
+              kind: 'bound',
+              durationSeconds,
+              note: 'copied to the clipboard',
+            },
+        { signal, logger: deps.logger },
+      );
+    },
+  );
   const result = issued.token;
   await vscode.env.clipboard.writeText(result.token);
   await rememberToken(deps, t, result);
   deps.tree.refreshServiceAccount(t.context, t.namespace);
-  deps.logger.info(`Copied a ${result.mode} token of ${t.namespace}/${t.serviceAccount} to the clipboard${result.expiresAt ? ` (expires ${result.expiresAt})` : ''}`);
-  void deps.prompts.info(`Token copied${result.expiresAt ? `; it expires ${new Date(result.expiresAt).toLocaleString()}` : ''}.`);
+  deps.logger.info(
+    `Copied a ${result.mode} token of ${t.namespace}/${t.serviceAccount} to the clipboard${result.expiresAt ? ` (expires ${result.expiresAt})` : ''}`,
+  );
+  void deps.prompts.info(
+    `Token copied${result.expiresAt ? `; it expires ${new Date(result.expiresAt).toLocaleString()}` : ''}.`,
+  );
   return true;
 }

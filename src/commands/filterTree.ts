@@ -2,7 +2,13 @@ import type { CommandDeps } from './deps';
 
 /** Shows only service accounts whose name contains the text. */
 export async function filterTree(deps: CommandDeps, text?: unknown): Promise<void> {
-  const value = typeof text === 'string' ? text : await deps.prompts.input('Filter service accounts by name', { value: deps.tree.filter, prompt: 'Part of the name; empty shows all' });
+  const value =
+    typeof text === 'string'
+      ? text
+      : await deps.prompts.input('Filter service accounts by name', {
+          value: deps.tree.filter,
+          prompt: 'Part of the name; empty shows all',
+        });
   if (value === undefined) return;
   deps.tree.setFilter(value);
 }

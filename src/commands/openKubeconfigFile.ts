@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+
 import { kubeconfigPaths } from '../core/cluster/loadKubeconfig';
 import type { CommandDeps } from './deps';
 

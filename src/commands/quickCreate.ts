@@ -1,8 +1,8 @@
 import { PRESETS } from '../core/plan/presets';
 import { checkDns1123Subdomain, checkRbacName } from '../core/plan/validate';
 import type { ProvisionRequest, RoleReference } from '../core/types';
-import type { CommandDeps } from './deps';
 import type { PickItem } from '../editor/prompts';
+import type { CommandDeps } from './deps';
 import { pickTokenMode } from './support/lifetimes';
 import { provisionAndOpen, type ProvisionOutcome } from './support/provisioning';
 import { pickContext, targetOf } from './support/targets';
@@ -34,13 +34,22 @@ export async function askQuickCreateRequest(deps: CommandDeps, node?: unknown): 
     const list = await deps.tree.namespaces(context);
     const known = [...new Set([...list.namespaces, ...deps.tree.extraNamespaces(context)])].sort();
     const NEW = '\u0000new';
-    const chosen = await deps.prompts.pick('Quick create: namespace', [
-      ...known.map((n) => ({ label: n, value: n })),
-      { label: '$(add) New namespace…', description: 'created with the service account', value: NEW },
-    ], { step: { step, totalSteps: questionsAfterNamespace + 1 }, placeholder: `Namespace of the service account (context ${context})` });
+    const chosen = await deps.prompts.pick(
+      'Quick create: namespace',
+      [
+        ...known.map((n) => ({ label: n, value: n })),
+        { label: '$(add) New namespace…', description: 'created with the service account', value: NEW },
+      ],
+      {
+        step: { step, totalSteps: questionsAfterNamespace + 1 },
+        placeholder: `Namespace of the service account (context ${context})`,
+      },
+    );
     if (!chosen) return undefined;
     if (chosen === NEW) {
-      namespace = await deps.prompts.input('Quick create: new namespace', { validate: (v) => checkDns1123Subdomain(v, 'Namespace') });
+      namespace = await deps.prompts.input('Quick create: new namespace', {
+        validate: (v) => checkDns1123Subdomain(v, 'Namespace'),
+      });
       if (!namespace) return undefined;
       createNamespace = !known.includes(namespace);
     } else {
@@ -58,10 +67,18 @@ export async function askQuickCreateRequest(deps: CommandDeps, node?: unknown): 
   });
   if (!serviceAccount) return undefined;
 
-  const permission = await deps.prompts.pick<Permission>('Quick create: permissions', [
-    ...PRESETS.map((p): PickItem<Permission> => ({ label: p.title, detail: p.description, value: { presetId: p.id } })),
-    { label: 'Another ClusterRole…', description: 'bound in this namespace only', value: { otherClusterRole: true } },
-  ], { step: steps(1), placeholder: `What may ${serviceAccount} do in ${namespace}?` });
+  const permission = await deps.prompts.pick<Permission>(
+    'Quick create: permissions',
+    [
+      ...PRESETS.map((p): PickItem<Permission> => ({
+        label: p.title,
+        detail: p.description,
+        value: { presetId: p.id },
+      })),
+      { label: 'Another ClusterRole…', description: 'bound in this namespace only', value: { otherClusterRole: true } },
+    ],
+    { step: steps(1), placeholder: `What may ${serviceAccount} do in ${namespace}?` },
+  );
   if (!permission) return undefined;
   let rules: ProvisionRequest['rules'] = [];
   let roleRefs: RoleReference[] = [];
@@ -70,18 +87,32 @@ export async function askQuickCreateRequest(deps: CommandDeps, node?: unknown): 
     rules = preset?.rules ?? [];
     roleRefs = preset?.roleRefs ?? [];
   } else {
-    const name = 'clusterRole' in permission ? permission.clusterRole : await deps.prompts.input('Quick create: ClusterRole', {
-      step: steps(1), prompt: 'Name of an existing ClusterRole, bound with a RoleBinding in the namespace', validate: (v) => checkRbacName(v, 'ClusterRole'),
-    });
+    const name =
+      'clusterRole' in permission
+        ? permission.clusterRole
+        : await deps.prompts.input('Quick create: ClusterRole', {
+            step: steps(1),
+            prompt: 'Name of an existing ClusterRole, bound with a RoleBinding in the namespace',
+            validate: (v) => checkRbacName(v, 'ClusterRole'),
+          });
     if (!name) return undefined;
     roleRefs = [{ kind: 'ClusterRole', name }];
   }
 
-  const token = await pickTokenMode(deps, { allowLongLived: true, step: steps(2), title: 'Quick create: token lifetime' });
+  const token = await pickTokenMode(deps, {
+    allowLongLived: true,
+    step: steps(2),
+    title: 'Quick create: token lifetime',
+  });
   if (!token) return undefined;
 
   return {
-    context, namespace, createNamespace, serviceAccount, rules, roleRefs,
+    context,
+    namespace,
+    createNamespace,
+    serviceAccount,
+    rules,
+    roleRefs,
     scope: { kind: 'namespaces', namespaces: [namespace] },
     // issueCredential binds a time-bound token to a Secret of its own, so that "Revoke" can cut it off before it expires.
     token,

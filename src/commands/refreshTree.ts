@@ -1,5 +1,5 @@
-import type { CommandDeps } from './deps';
 import { TreeNode } from '../tree/nodes';
+import type { CommandDeps } from './deps';
 
 /** Reloads the whole tree, or the part below the clicked node. */
 export function refreshTree(deps: CommandDeps, node?: unknown): void {

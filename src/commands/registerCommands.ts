@@ -1,20 +1,23 @@
 // The one list of commands. Each is a plain function in its own file; this wraps every one in the same error
 // handling: the error goes to the log, and a notification says what failed with "Show Log" and "Retry".
 import * as vscode from 'vscode';
+
 import { isSaKubeconfigError } from '../core/errors';
+import { notificationText } from '../editor/untrustedText';
 import { describeError } from '../logging';
-import type { CommandDeps } from './deps';
 import { addNamespace } from './addNamespace';
 import { checkAccess } from './checkAccess';
 import { clearFilter } from './clearFilter';
 import { copyToken } from './copyToken';
 import { deleteServiceAccount } from './deleteServiceAccount';
+import type { CommandDeps } from './deps';
 import { filterTree } from './filterTree';
 import { generateKubeconfig } from './generateKubeconfig';
 import { loadMore } from './loadMore';
 import { mergeKubeconfig } from './mergeKubeconfig';
 import { newToken } from './newToken';
 import { openKubeconfigFile } from './openKubeconfigFile';
+import { openWizardCommand } from './openWizard';
 import { quickCreate } from './quickCreate';
 import { refreshTree } from './refreshTree';
 import { retryNode } from './retryNode';
@@ -26,8 +29,6 @@ import { saveKubeconfigAs } from './saveKubeconfigAs';
 import { selectContext } from './selectContext';
 import { showYaml } from './showYaml';
 import { testConnection } from './testConnection';
-import { openWizardCommand } from './openWizard';
-import { notificationText } from '../editor/untrustedText';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type CommandFunction = (deps: CommandDeps, ...args: any[]) => unknown;
@@ -63,12 +64,18 @@ export const COMMANDS: Record<string, CommandFunction> = {
 /** Registers every command with the shared error handling; returns the disposables (also pushed to the context). */
 export function registerCommands(context: vscode.ExtensionContext, deps: CommandDeps): vscode.Disposable[] {
   const disposables = Object.entries(COMMANDS).map(([id, fn]) =>
-    vscode.commands.registerCommand(id, (...args: unknown[]) => runWithErrorHandling(id, fn, deps, args)));
+    vscode.commands.registerCommand(id, (...args: unknown[]) => runWithErrorHandling(id, fn, deps, args)),
+  );
   context.subscriptions.push(...disposables);
   return disposables;
 }
 
-async function runWithErrorHandling(id: string, fn: CommandFunction, deps: CommandDeps, args: unknown[]): Promise<unknown> {
+async function runWithErrorHandling(
+  id: string,
+  fn: CommandFunction,
+  deps: CommandDeps,
+  args: unknown[],
+): Promise<unknown> {
   try {
     return await fn(deps, ...args);
   } catch (err) {
@@ -84,7 +91,13 @@ async function runWithErrorHandling(id: string, fn: CommandFunction, deps: Comma
   }
 }
 
-async function offerActions(id: string, fn: CommandFunction, deps: CommandDeps, args: unknown[], err: unknown): Promise<void> {
+async function offerActions(
+  id: string,
+  fn: CommandFunction,
+  deps: CommandDeps,
+  args: unknown[],
+  err: unknown,
+): Promise<void> {
   const choice = await vscode.window.showErrorMessage(notificationText(describeError(err)), 'Show Log', 'Retry');
   if (choice === 'Show Log') deps.logger.show();
   else if (choice === 'Retry') await runWithErrorHandling(id, fn, deps, args).catch(() => undefined);

@@ -1,5 +1,5 @@
-import type { CommandDeps } from './deps';
 import { ErrorNode } from '../tree/nodes';
+import type { CommandDeps } from './deps';
 
 /** Loads again what an error node stands for. */
 export function retryNode(deps: CommandDeps, node?: unknown): void {

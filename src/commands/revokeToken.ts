@@ -1,5 +1,5 @@
-import { revokeCredentials, type RevokeCredentialsResult } from '../core/credentials/revoke';
 import { UNBOUND_NOTE } from '../core/credentials/model';
+import { revokeCredentials, type RevokeCredentialsResult } from '../core/credentials/revoke';
 import type { CommandDeps } from './deps';
 import { withCancellableProgress } from './support/progress';
 import { resolveServiceAccount } from './support/targets';
@@ -17,20 +17,40 @@ export async function revokeToken(deps: CommandDeps, node?: unknown): Promise<Re
     return undefined;
   }
   const id = t.credentialId ?? t.tokenSecret ?? t.issuedToken?.boundSecret;
-  const what = id ? `Secret ${t.namespace}/${id}` : `every credential sa-kubeconfig made for ${t.namespace}/${t.serviceAccount}`;
-  const go = await deps.prompts.confirm(`Revoke by deleting ${what}?`,
-    'Kubeconfigs holding the token get 401 Unauthorized within about 10 seconds (the API server caches tokens it has validated).', 'Revoke');
+  const what = id
+    ? `Secret ${t.namespace}/${id}`
+    : `every credential sa-kubeconfig made for ${t.namespace}/${t.serviceAccount}`;
+  const go = await deps.prompts.confirm(
+    `Revoke by deleting ${what}?`,
+    'Kubeconfigs holding the token get 401 Unauthorized within about 10 seconds (the API server caches tokens it has validated).',
+    'Revoke',
+  );
   if (go !== 'Revoke') return undefined;
   const result = await withCancellableProgress(`Revoking ${what}`, async (signal) => {
     const conn = await deps.connections.get(t.context);
-    return revokeCredentials(conn, { namespace: t.namespace, serviceAccount: t.serviceAccount, selection: id ? { ids: [id] } : { all: true } }, { signal, logger: deps.logger });
+    return revokeCredentials(
+      conn,
+      { namespace: t.namespace, serviceAccount: t.serviceAccount, selection: id ? { ids: [id] } : { all: true } },
+      { signal, logger: deps.logger },
+    );
   });
   const deleted = result.revoked.map((c) => c.secretName ?? c.id);
-  await deps.tokens.forget((r) => r.context === t.context && r.namespace === t.namespace && r.serviceAccount === t.serviceAccount && r.boundSecret !== undefined && deleted.includes(r.boundSecret));
-  deps.logger.info(`Revoked: deleted ${deleted.join(', ') || 'nothing'}${result.notes.length ? `; ${result.notes.join(' ')}` : ''}`);
-  void deps.prompts.info(deleted.length
-    ? `Revoked ${result.revoked.map((c) => c.id).join(', ')} (deleted Secret ${deleted.join(', ')}): it stops working within about 10 seconds.`
-    : result.notes.join(' '));
+  await deps.tokens.forget(
+    (r) =>
+      r.context === t.context &&
+      r.namespace === t.namespace &&
+      r.serviceAccount === t.serviceAccount &&
+      r.boundSecret !== undefined &&
+      deleted.includes(r.boundSecret),
+  );
+  deps.logger.info(
+    `Revoked: deleted ${deleted.join(', ') || 'nothing'}${result.notes.length ? `; ${result.notes.join(' ')}` : ''}`,
+  );
+  void deps.prompts.info(
+    deleted.length
+      ? `Revoked ${result.revoked.map((c) => c.id).join(', ')} (deleted Secret ${deleted.join(', ')}): it stops working within about 10 seconds.`
+      : result.notes.join(' '),
+  );
   deps.tree.refreshServiceAccount(t.context, t.namespace);
   return result;
 }

@@ -9,12 +9,18 @@ export async function selectContext(deps: CommandDeps, node?: unknown): Promise<
   let context = (await targetOf(deps, node)).context;
   if (!context) {
     const selected = deps.tree.selectedContext();
-    context = await deps.prompts.pick('Select context', deps.tree.contexts().map((c) => ({
-      label: c.name,
-      description: [c.name === selected ? 'selected' : '', c.current ? 'current-context' : ''].filter(Boolean).join(' · ') || undefined,
-      detail: c.server,
-      value: c.name,
-    })), { placeholder: 'Context for sa-kubeconfig commands' });
+    context = await deps.prompts.pick(
+      'Select context',
+      deps.tree.contexts().map((c) => ({
+        label: c.name,
+        description:
+          [c.name === selected ? 'selected' : '', c.current ? 'current-context' : ''].filter(Boolean).join(' · ') ||
+          undefined,
+        detail: c.server,
+        value: c.name,
+      })),
+      { placeholder: 'Context for sa-kubeconfig commands' },
+    );
   }
   if (!context) return undefined;
   await deps.tree.selectContext(context);

@@ -83,20 +83,34 @@ export function isSaKubeconfigError(err: unknown, code?: ErrorCode): err is SaKu
 
 function defaultHint(code: ErrorCode): string {
   switch (code) {
-    case 'unreachable': return 'Check that the cluster is running and that the server address in your kubeconfig is right (VPN, proxy, port).';
-    case 'tls': return 'The server certificate could not be verified: check certificate-authority(-data) and the server name in your kubeconfig.';
-    case 'unauthorized': return 'Your credentials for this cluster are expired or invalid: log in again (refresh the token, re-run your provider\'s login) and retry.';
-    case 'forbidden': return 'Ask a cluster administrator for the missing permission, or choose a namespace where you have it.';
-    case 'notFound': return 'Check the name and the namespace; create the namespace first or ask sa-kubeconfig to create it.';
-    case 'conflict': return 'The object changed meanwhile; run the command again.';
-    case 'invalid': return 'Fix the value the server names and try again.';
-    case 'kubeconfig': return 'Check KUBECONFIG / the --kubeconfig path and the context name (`kubectl config get-contexts`).';
-    case 'invalidInput': return 'Correct the input and try again.';
-    case 'escalation': return 'Ask an administrator to grant you these rules (or `escalate`/`bind` on roles), or request fewer permissions.';
-    case 'unmanagedConflict': return 'Choose another name, or agree to adopt the existing objects (--adopt).';
-    case 'timeout': return 'Try again; if it keeps failing, check that kube-controller-manager is running.';
-    case 'aborted': return '';
-    case 'server': return 'The API server reported an internal error; try again, and check its logs if it persists.';
+    case 'unreachable':
+      return 'Check that the cluster is running and that the server address in your kubeconfig is right (VPN, proxy, port).';
+    case 'tls':
+      return 'The server certificate could not be verified: check certificate-authority(-data) and the server name in your kubeconfig.';
+    case 'unauthorized':
+      return "Your credentials for this cluster are expired or invalid: log in again (refresh the token, re-run your provider's login) and retry.";
+    case 'forbidden':
+      return 'Ask a cluster administrator for the missing permission, or choose a namespace where you have it.';
+    case 'notFound':
+      return 'Check the name and the namespace; create the namespace first or ask sa-kubeconfig to create it.';
+    case 'conflict':
+      return 'The object changed meanwhile; run the command again.';
+    case 'invalid':
+      return 'Fix the value the server names and try again.';
+    case 'kubeconfig':
+      return 'Check KUBECONFIG / the --kubeconfig path and the context name (`kubectl config get-contexts`).';
+    case 'invalidInput':
+      return 'Correct the input and try again.';
+    case 'escalation':
+      return 'Ask an administrator to grant you these rules (or `escalate`/`bind` on roles), or request fewer permissions.';
+    case 'unmanagedConflict':
+      return 'Choose another name, or agree to adopt the existing objects (--adopt).';
+    case 'timeout':
+      return 'Try again; if it keeps failing, check that kube-controller-manager is running.';
+    case 'aborted':
+      return '';
+    case 'server':
+      return 'The API server reported an internal error; try again, and check its logs if it persists.';
   }
 }
 
@@ -132,37 +146,75 @@ export function errorFromResponse(status: number, body: string, req: RequestDesc
   const serverMessage = parsed?.message ?? (body.trim().slice(0, 300) || `HTTP ${status}`);
   const what = req.action ?? `${req.method} ${req.path}`;
   const ctx = req.context ? ` (context "${req.context}")` : '';
-  const details = parsed ? { reason: parsed.reason, kind: parsed.details?.kind, name: parsed.details?.name, group: parsed.details?.group } : undefined;
+  const details = parsed
+    ? { reason: parsed.reason, kind: parsed.details?.kind, name: parsed.details?.name, group: parsed.details?.group }
+    : undefined;
   switch (status) {
     case 401:
-      return new SaKubeconfigError('unauthorized', `The cluster rejected the credentials${ctx}: ${serverMessage}`, { status, details });
+      return new SaKubeconfigError('unauthorized', `The cluster rejected the credentials${ctx}: ${serverMessage}`, {
+        status,
+        details,
+      });
     case 403:
       return new SaKubeconfigError('forbidden', `Forbidden: ${serverMessage}`, { status, details });
     case 404: {
-      const isNamespace = parsed?.details?.kind === 'namespaces' && !req.path.endsWith(`/namespaces/${parsed?.details?.name}`);
+      const isNamespace =
+        parsed?.details?.kind === 'namespaces' && !req.path.endsWith(`/namespaces/${parsed?.details?.name}`);
       if (isNamespace) {
         return new SaKubeconfigError('notFound', `Namespace "${parsed?.details?.name}" does not exist${ctx}.`, {
-          status, details, hint: 'Create the namespace first (or let sa-kubeconfig create it), or pick an existing one.',
+          status,
+          details,
+          hint: 'Create the namespace first (or let sa-kubeconfig create it), or pick an existing one.',
         });
       }
-      return new SaKubeconfigError('notFound', `Not found while trying to ${what}: ${serverMessage}`, { status, details });
+      return new SaKubeconfigError('notFound', `Not found while trying to ${what}: ${serverMessage}`, {
+        status,
+        details,
+      });
     }
     case 409:
-      return new SaKubeconfigError('conflict', `Conflict while trying to ${what}: ${serverMessage}`, { status, details });
+      return new SaKubeconfigError('conflict', `Conflict while trying to ${what}: ${serverMessage}`, {
+        status,
+        details,
+      });
     case 400:
     case 422: {
       const causes = parsed?.details?.causes?.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).join('; ');
-      return new SaKubeconfigError('invalid', `The server rejected the request to ${what}: ${serverMessage}${causes && !serverMessage.includes(causes) ? ` (${causes})` : ''}`, { status, details });
+      return new SaKubeconfigError(
+        'invalid',
+        `The server rejected the request to ${what}: ${serverMessage}${causes && !serverMessage.includes(causes) ? ` (${causes})` : ''}`,
+        { status, details },
+      );
     }
     case 408:
     case 504:
-      return new SaKubeconfigError('unreachable', `The server timed out while trying to ${what}${ctx}: ${serverMessage}`, { status, details });
+      return new SaKubeconfigError(
+        'unreachable',
+        `The server timed out while trying to ${what}${ctx}: ${serverMessage}`,
+        { status, details },
+      );
     default:
-      return new SaKubeconfigError('server', `The server answered ${status} to the request to ${what}${ctx}: ${serverMessage}`, { status, details });
+      return new SaKubeconfigError(
+        'server',
+        `The server answered ${status} to the request to ${what}${ctx}: ${serverMessage}`,
+        { status, details },
+      );
   }
 }
 
-const UNREACHABLE_CODES = new Set(['ECONNREFUSED', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'ENETUNREACH', 'EPIPE', 'ESOCKETTIMEDOUT', 'UND_ERR_CONNECT_TIMEOUT', 'ECONNABORTED']);
+const UNREACHABLE_CODES = new Set([
+  'ECONNREFUSED',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ETIMEDOUT',
+  'ECONNRESET',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EPIPE',
+  'ESOCKETTIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'ECONNABORTED',
+]);
 const TLS_CODE = /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO_(GET|VERIFY)|ALTNAME|EPROTO|HOSTNAME/i;
 
 /** Turns a network-level failure (no HTTP answer) into a SaKubeconfigError. Pure. */
@@ -176,14 +228,26 @@ export function errorFromNetwork(err: unknown, server: string, context?: string)
     return new SaKubeconfigError('aborted', 'Cancelled.', { cause: err });
   }
   if (UNREACHABLE_CODES.has(code)) {
-    const why = code === 'ECONNREFUSED' ? 'connection refused'
-      : code === 'ENOTFOUND' || code === 'EAI_AGAIN' ? 'host name not found'
-        : code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT' ? 'timed out'
-          : code.toLowerCase();
-    return new SaKubeconfigError('unreachable', `Cannot reach the API server ${server}${ctx}: ${why} (${code}).`, { cause: err });
+    const why =
+      code === 'ECONNREFUSED'
+        ? 'connection refused'
+        : code === 'ENOTFOUND' || code === 'EAI_AGAIN'
+          ? 'host name not found'
+          : code === 'ETIMEDOUT' || code === 'ESOCKETTIMEDOUT' || code === 'UND_ERR_CONNECT_TIMEOUT'
+            ? 'timed out'
+            : code.toLowerCase();
+    return new SaKubeconfigError('unreachable', `Cannot reach the API server ${server}${ctx}: ${why} (${code}).`, {
+      cause: err,
+    });
   }
   if (TLS_CODE.test(code) || /certificate|ssl|tls/i.test(msg)) {
-    return new SaKubeconfigError('tls', `TLS verification of ${server} failed${ctx}: ${msg}${code ? ` (${code})` : ''}.`, { cause: err });
+    return new SaKubeconfigError(
+      'tls',
+      `TLS verification of ${server} failed${ctx}: ${msg}${code ? ` (${code})` : ''}.`,
+      { cause: err },
+    );
   }
-  return new SaKubeconfigError('unreachable', `Request to ${server} failed${ctx}: ${msg}${code ? ` (${code})` : ''}.`, { cause: err });
+  return new SaKubeconfigError('unreachable', `Request to ${server} failed${ctx}: ${msg}${code ? ` (${code})` : ''}.`, {
+    cause: err,
+  });
 }

@@ -14,10 +14,20 @@ const PLURALS: Record<string, string> = {
   ClusterRoleBinding: 'clusterrolebindings',
 };
 
-export interface ObjectRef { apiVersion: string; kind: string; name: string; namespace?: string }
+export interface ObjectRef {
+  apiVersion: string;
+  kind: string;
+  name: string;
+  namespace?: string;
+}
 
 export function refOf(obj: KubeObject): ObjectRef {
-  return { apiVersion: obj.apiVersion, kind: obj.kind, name: obj.metadata.name, ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}) };
+  return {
+    apiVersion: obj.apiVersion,
+    kind: obj.kind,
+    name: obj.metadata.name,
+    ...(obj.metadata.namespace ? { namespace: obj.metadata.namespace } : {}),
+  };
 }
 
 /** `Role team-a/sa-kubeconfig:team-a:ci` */

@@ -6,23 +6,31 @@
 // and the credential taken back, so no half-made credential stays. A verification that finds a
 // problem does not roll back: its report says what is wrong and the caller decides.
 
-import type { DiscoveredResource, OperationOptions, Plan, ProvisionRequest } from './types';
+import { apply, refuseUnlessOk, rollback, type ApplyResult } from './apply/apply';
+import { preflight, type PreflightReport } from './apply/preflight';
 import { connect, type Connection } from './cluster/connect';
+import { issueCredential, issueSpecForTokenMode, precheckIssue, type IssuedCredential } from './credentials/issue';
+import type { Credential } from './credentials/model';
+import { revokeSelected } from './credentials/revoke';
 import { SaKubeconfigError, ValidationError } from './errors';
+import { kubeconfigFor } from './kubeconfig/forToken';
+import { describeRef } from './objects';
 import { buildPlan, targetNamespaces } from './plan/plan';
 import { namespacedLookupFrom } from './plan/scope';
-import { preflight, type PreflightReport } from './apply/preflight';
-import { apply, refuseUnlessOk, rollback, type ApplyResult } from './apply/apply';
-import { describeRef } from './objects';
-import { kubeconfigFor } from './kubeconfig/forToken';
 import type { TokenResult } from './token/token';
-import { issueCredential, issueSpecForTokenMode, precheckIssue, type IssuedCredential } from './credentials/issue';
-import { revokeSelected } from './credentials/revoke';
-import type { Credential } from './credentials/model';
+import type { DiscoveredResource, OperationOptions, Plan, ProvisionRequest } from './types';
 import { expectationsFromPlan, verifyKubeconfig, type VerificationReport } from './verify/verify';
 
 export type ProvisionStep = 'connect' | 'plan' | 'preflight' | 'apply' | 'token' | 'kubeconfig' | 'verify';
-export const PROVISION_STEPS: readonly ProvisionStep[] = ['connect', 'plan', 'preflight', 'apply', 'token', 'kubeconfig', 'verify'];
+export const PROVISION_STEPS: readonly ProvisionStep[] = [
+  'connect',
+  'plan',
+  'preflight',
+  'apply',
+  'token',
+  'kubeconfig',
+  'verify',
+];
 
 export interface ProvisionProgress {
   step: ProvisionStep;
@@ -85,7 +93,11 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
   const progress = (step: ProvisionStep, state: ProvisionProgress['state'], message?: string) => {
     options.onProgress?.({ step, state, ...(message ? { message } : {}) });
   };
-  const runStep = async <T>(step: ProvisionStep, fn: () => Promise<T> | T, doneMessage?: (value: T) => string | undefined): Promise<T> => {
+  const runStep = async <T>(
+    step: ProvisionStep,
+    fn: () => Promise<T> | T,
+    doneMessage?: (value: T) => string | undefined,
+  ): Promise<T> => {
     progress(step, 'start');
     try {
       const value = await fn();
@@ -97,24 +109,44 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     }
   };
 
-  const conn = options.connection ?? await runStep('connect', () => connect({ kubeconfigPath: options.kubeconfigPath, context: request.context, logger }), (c) => `context ${c.contextName} (${c.server})`);
+  const conn =
+    options.connection ??
+    (await runStep(
+      'connect',
+      () => connect({ kubeconfigPath: options.kubeconfigPath, context: request.context, logger }),
+      (c) => `context ${c.contextName} (${c.server})`,
+    ));
   if (options.connection) progress('connect', 'skipped', `context ${conn.contextName}`);
   const before = conn.client.requestCount;
   try {
     const planOptions = options.discovered ? { isNamespaced: namespacedLookupFrom(options.discovered) } : {};
-    const plan = await runStep('plan', () => {
-      try {
-        return buildPlan(request, planOptions);
-      } catch (err) {
-        if (err instanceof ValidationError) throw new SaKubeconfigError('invalidInput', err.message, { details: { problems: err.problems } });
-        throw err;
-      }
-    }, (p) => `${p.objects.length} objects`);
+    const plan = await runStep(
+      'plan',
+      () => {
+        try {
+          return buildPlan(request, planOptions);
+        } catch (err) {
+          if (err instanceof ValidationError)
+            throw new SaKubeconfigError('invalidInput', err.message, { details: { problems: err.problems } });
+          throw err;
+        }
+      },
+      (p) => `${p.objects.length} objects`,
+    );
     const warnings = [...plan.warnings];
 
-    const report = await runStep('preflight', () => preflight(conn, plan, op), (r) => (r.ok ? 'ok' : 'refused'));
+    const report = await runStep(
+      'preflight',
+      () => preflight(conn, plan, op),
+      (r) => (r.ok ? 'ok' : 'refused'),
+    );
     const finish = (extra: Partial<ProvisionResult>): ProvisionResult => ({
-      plan: report.plan, preflight: report, warnings, requests: conn.client.requestCount - before, durationMs: Date.now() - started, ...extra,
+      plan: report.plan,
+      preflight: report,
+      warnings,
+      requests: conn.client.requestCount - before,
+      durationMs: Date.now() - started,
+      ...extra,
     });
     if (options.dryRun) {
       for (const step of ['apply', 'token', 'kubeconfig', 'verify'] as const) progress(step, 'skipped', 'dry run');
@@ -130,8 +162,10 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     // The credential's own pre-check before anything is written: its Secret's dry run (the rights were asked above).
     // Its namespace may be one this run creates: then the server cannot dry-run into it yet.
     const issueSpec = {
-      ...issueSpecForTokenMode(request.namespace, request.serviceAccount, request.token), skipAccessCheck: true,
-      skipDryRun: report.plan.objects.some((p) => p.object.kind === 'Namespace' && p.status === 'create'), tokenTimeoutMs: options.tokenTimeoutMs,
+      ...issueSpecForTokenMode(request.namespace, request.serviceAccount, request.token),
+      skipAccessCheck: true,
+      skipDryRun: report.plan.objects.some((p) => p.object.kind === 'Namespace' && p.status === 'create'),
+      tokenTimeoutMs: options.tokenTimeoutMs,
     };
     try {
       if (options.issueCredential !== false) await precheckIssue(conn, issueSpec, op);
@@ -140,9 +174,13 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
       throw err;
     }
 
-    const applyResult = await runStep('apply', () => apply(conn, plan, { ...op, preflight: report }),
-      (r) => `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged`
-        + `${r.removed.length > 0 ? `, ${r.removed.length} removed` : ''}`);
+    const applyResult = await runStep(
+      'apply',
+      () => apply(conn, plan, { ...op, preflight: report }),
+      (r) =>
+        `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged` +
+        `${r.removed.length > 0 ? `, ${r.removed.length} removed` : ''}`,
+    );
 
     if (applyResult.kept.length > 0) {
       const kept = applyResult.kept.map(describeRef).join(', ');
@@ -159,28 +197,58 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     let names: string[];
     let caSource: ProvisionResult['caSource'];
     try {
-      issued = await runStep('token', () => issueCredential(conn, { ...issueSpec, skipDryRun: true }, op),
-        (i) => `credential ${i.credential.id}${i.credential.expiresAt ? `, expires ${i.credential.expiresAt}` : ''}`);
+      issued = await runStep(
+        'token',
+        () => issueCredential(conn, { ...issueSpec, skipDryRun: true }, op),
+        (i) => `credential ${i.credential.id}${i.credential.expiresAt ? `, expires ${i.credential.expiresAt}` : ''}`,
+      );
       token = issued.token;
       for (const w of issued.warnings) if (!warnings.includes(w)) warnings.push(w);
-      if (token.shortened) warnings.push(`The server granted a token lifetime of ${token.grantedSeconds} s, shorter than the ${token.requestedSeconds} s requested (the cluster caps token lifetimes).`);
+      if (token.shortened)
+        warnings.push(
+          `The server granted a token lifetime of ${token.grantedSeconds} s, shorter than the ${token.requestedSeconds} s requested (the cluster caps token lifetimes).`,
+        );
       for (const w of token.warnings) if (!warnings.includes(w)) warnings.push(w);
-      ({ kubeconfigYaml, contexts: names, caSource } = await runStep('kubeconfig', async () => {
-        const k = await kubeconfigFor(conn, {
-          serviceAccount: request.serviceAccount, serviceAccountNamespace: request.namespace, namespaces: targetNamespaces(request),
-          kubeconfig: request.kubeconfig, clusterWide: request.scope.kind === 'cluster', rules: request.rules, roleRefs: request.roleRefs,
-        }, token, op);
-        warnings.push(...k.warnings);
-        return k;
-      }, (k) => `${k.contexts.length} context(s), CA from ${k.caSource}`));
+      ({
+        kubeconfigYaml,
+        contexts: names,
+        caSource,
+      } = await runStep(
+        'kubeconfig',
+        async () => {
+          const k = await kubeconfigFor(
+            conn,
+            {
+              serviceAccount: request.serviceAccount,
+              serviceAccountNamespace: request.namespace,
+              namespaces: targetNamespaces(request),
+              kubeconfig: request.kubeconfig,
+              clusterWide: request.scope.kind === 'cluster',
+              rules: request.rules,
+              roleRefs: request.roleRefs,
+            },
+            token,
+            op,
+          );
+          warnings.push(...k.warnings);
+          return k;
+        },
+        (k) => `${k.contexts.length} context(s), CA from ${k.caSource}`,
+      ));
     } catch (err) {
       logger?.error(`Provisioning failed after apply; rolling back what this run created.`);
-      if (issued?.credential.revocable) await revokeSelected(conn, [issued.credential], { logger, ledger: false }).catch(() => undefined);
+      if (issued?.credential.revocable)
+        await revokeSelected(conn, [issued.credential], { logger, ledger: false }).catch(() => undefined);
       await rollback(conn, applyResult, logger);
       if (err instanceof SaKubeconfigError) {
-        throw new SaKubeconfigError(err.code, `${err.message} Rolled back ${applyResult.rolledBack.length} object(s) this run created.`, { hint: err.hint, cause: err, details: { applyResult } });
+        throw new SaKubeconfigError(
+          err.code,
+          `${err.message} Rolled back ${applyResult.rolledBack.length} object(s) this run created.`,
+          { hint: err.hint, cause: err, details: { applyResult } },
+        );
       }
-      if (err instanceof ValidationError) throw new SaKubeconfigError('invalidInput', err.message, { details: { problems: err.problems, applyResult } });
+      if (err instanceof ValidationError)
+        throw new SaKubeconfigError('invalidInput', err.message, { details: { problems: err.problems, applyResult } });
       throw err;
     }
 
@@ -191,14 +259,29 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
       progress('verify', 'skipped');
     } else {
       try {
-        verification = await runStep('verify', () => verifyKubeconfig(kubeconfigYaml, expectationsFromPlan(plan), op),
-          (v) => (v.ok ? `${v.checks.length} checks passed` : `${v.checks.filter((c) => !c.ok).length} of ${v.checks.length} checks failed`));
+        verification = await runStep(
+          'verify',
+          () => verifyKubeconfig(kubeconfigYaml, expectationsFromPlan(plan), op),
+          (v) =>
+            v.ok
+              ? `${v.checks.length} checks passed`
+              : `${v.checks.filter((c) => !c.ok).length} of ${v.checks.length} checks failed`,
+        );
       } catch (err) {
         const e = err instanceof SaKubeconfigError ? err : new SaKubeconfigError('server', (err as Error).message);
         verificationError = { code: e.code, message: e.message, hint: e.hint };
       }
     }
-    return finish({ applyResult, token: tokenSummary, credential: issued.credential, kubeconfigYaml, contexts: names, caSource, verification, ...(verificationError ? { verificationError } : {}) });
+    return finish({
+      applyResult,
+      token: tokenSummary,
+      credential: issued.credential,
+      kubeconfigYaml,
+      contexts: names,
+      caSource,
+      verification,
+      ...(verificationError ? { verificationError } : {}),
+    });
   } finally {
     if (!options.connection) conn.close();
   }

@@ -6,7 +6,10 @@ const PATTERNS: [RegExp, string][] = [
   // JWTs (service account tokens) wherever they appear.
   [/eyJ[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}/g, '<redacted-jwt>'],
   // kubeconfig / Secret fields that carry secrets or key material (not a subresource in rule syntax: `serviceaccounts/token:create`).
-  [/((?<!\/)(?:token|client-key-data|client-certificate-data|certificate-authority-data|password|ca\.crt)["']?\s*[:=]\s*["']?)[^\s"',}]+/gi, '$1<redacted>'],
+  [
+    /((?<!\/)(?:token|client-key-data|client-certificate-data|certificate-authority-data|password|ca\.crt)["']?\s*[:=]\s*["']?)[^\s"',}]+/gi,
+    '$1<redacted>',
+  ],
   // PEM blocks.
   [/-----BEGIN [A-Z ]+-----[\s\S]*?-----END [A-Z ]+-----/g, '<redacted-pem>'],
 ];
@@ -19,8 +22,17 @@ export function redact(text: string): string {
 
 /** Keys whose string values are credentials, whatever they look like. */
 const SECRET_KEYS = new Set([
-  'token', 'client-key-data', 'client-certificate-data', 'certificate-authority-data', 'password', 'ca.crt',
-  'access-token', 'id-token', 'refresh-token', 'client-secret', 'authorization',
+  'token',
+  'client-key-data',
+  'client-certificate-data',
+  'certificate-authority-data',
+  'password',
+  'ca.crt',
+  'access-token',
+  'id-token',
+  'refresh-token',
+  'client-secret',
+  'authorization',
 ]);
 
 /**
@@ -33,13 +45,15 @@ export function redactStructured(value: unknown, depth = 0): unknown {
   if (value === null || typeof value !== 'object') return value;
   if (depth > 64) return '<too deep>';
   const withJson = value as { toJSON?: () => unknown };
-  if (typeof withJson.toJSON === 'function' && !Array.isArray(value)) return redactStructured(withJson.toJSON(), depth + 1);
+  if (typeof withJson.toJSON === 'function' && !Array.isArray(value))
+    return redactStructured(withJson.toJSON(), depth + 1);
   if (Array.isArray(value)) return value.map((v) => redactStructured(v, depth + 1));
   if (value instanceof Error) return { message: redact(value.message) };
   const out: Record<string, unknown> = {};
   for (const [key, v] of Object.entries(value)) {
     if (v === undefined || typeof v === 'function') continue;
-    out[redact(key)] = SECRET_KEYS.has(key.toLowerCase()) && typeof v === 'string' ? '<redacted>' : redactStructured(v, depth + 1);
+    out[redact(key)] =
+      SECRET_KEYS.has(key.toLowerCase()) && typeof v === 'string' ? '<redacted>' : redactStructured(v, depth + 1);
   }
   return out;
 }

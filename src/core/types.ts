@@ -27,9 +27,7 @@ export interface RoleReference {
  *   bound by a RoleBinding grants its rules in that namespace only.
  * - cluster: a ClusterRole (for custom rules) and a ClusterRoleBinding.
  */
-export type PermissionScope =
-  | { kind: 'namespaces'; namespaces: string[] }
-  | { kind: 'cluster' };
+export type PermissionScope = { kind: 'namespaces'; namespaces: string[] } | { kind: 'cluster' };
 
 /**
  * How the credential is issued (core/credentials/issue.ts). Every credential is one of its own: a re-run issues a new

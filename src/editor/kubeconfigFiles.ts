@@ -6,11 +6,18 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+
 import { kubeconfigPaths } from '../core/cluster/loadKubeconfig';
 import { writeSecretFile } from '../core/fs/secretFile';
 import {
-  KubeconfigConflictError, mergeKubeconfigIntoFiles, mergeKubeconfigs, parseKubeconfigText, readKubeconfigChain,
-  type ConflictStrategy, type MergeChange, type MergeFileResult,
+  KubeconfigConflictError,
+  mergeKubeconfigIntoFiles,
+  mergeKubeconfigs,
+  parseKubeconfigText,
+  readKubeconfigChain,
+  type ConflictStrategy,
+  type MergeChange,
+  type MergeFileResult,
 } from '../core/kubeconfig/merge';
 import type { Logger } from '../core/types';
 import type { KubeconfigLocation } from '../services/kubeconfigLocation';
@@ -31,7 +38,8 @@ export interface KubeconfigFileDeps {
  * its text dropped from memory). Resolves to the written path, or undefined when the user cancelled.
  */
 export async function saveKubeconfigDocument(
-  deps: KubeconfigFileDeps, doc: vscode.TextDocument,
+  deps: KubeconfigFileDeps,
+  doc: vscode.TextDocument,
 ): Promise<string | undefined> {
   const info = deps.documents.infoFor(doc);
   const text = deps.documents.textOf(doc);
@@ -51,7 +59,8 @@ export async function saveKubeconfigDocument(
     const choice = await deps.prompts.confirm(
       `${path.basename(file)} would be inside the git repository ${workTree} and is not ignored.`,
       'The kubeconfig holds a token: a commit would publish it. Save it elsewhere, or let sa-kubeconfig add it to .gitignore.',
-      ignore, 'Save Anyway',
+      ignore,
+      'Save Anyway',
     );
     if (!choice) return undefined;
     if (choice === ignore) {
@@ -66,23 +75,33 @@ export async function saveKubeconfigDocument(
   deps.logger.info(`Saved kubeconfig to ${written.path} (mode 0600)`);
   await deps.documents.recordWritten(info, { kind: 'file', path: written.path });
   // `.kubeconfig` is no YAML extension VS Code knows: keep the YAML mode (and with it the CodeLens actions).
-  const saved = await vscode.languages.setTextDocumentLanguage(await vscode.workspace.openTextDocument(vscode.Uri.file(written.path)), 'yaml');
+  const saved = await vscode.languages.setTextDocumentLanguage(
+    await vscode.workspace.openTextDocument(vscode.Uri.file(written.path)),
+    'yaml',
+  );
   if (info) deps.documents.track(saved, info);
   // Replace the in-memory tab by the file.
   if (deps.documents.isVirtual(doc)) await deps.documents.close(doc.uri);
   await vscode.window.showTextDocument(saved, { preview: false });
-  void deps.prompts.info(`Saved ${written.path} (readable only by you).${written.tightenedFrom !== undefined ? ` Its permissions were ${written.tightenedFrom.toString(8)} before.` : ''}`);
+  void deps.prompts.info(
+    `Saved ${written.path} (readable only by you).${written.tightenedFrom !== undefined ? ` Its permissions were ${written.tightenedFrom.toString(8)} before.` : ''}`,
+  );
   return written.path;
 }
 
 export function describeChange(c: MergeChange): string {
   if (c.section === 'current-context') return `current-context becomes ${c.name}`;
   switch (c.action) {
-    case 'added': return `add ${c.section} ${c.name}`;
-    case 'renamed': return `add ${c.section} ${c.name} (renamed from ${c.renamedFrom}, which exists already)`;
-    case 'replaced': return `replace ${c.section} ${c.name}`;
-    case 'unchanged': return `${c.section} ${c.name} is already there, unchanged`;
-    default: return `${c.action} ${c.section} ${c.name}`;
+    case 'added':
+      return `add ${c.section} ${c.name}`;
+    case 'renamed':
+      return `add ${c.section} ${c.name} (renamed from ${c.renamedFrom}, which exists already)`;
+    case 'replaced':
+      return `replace ${c.section} ${c.name}`;
+    case 'unchanged':
+      return `${c.section} ${c.name} is already there, unchanged`;
+    default:
+      return `${c.action} ${c.section} ${c.name}`;
   }
 }
 
@@ -92,7 +111,9 @@ export function describeChange(c: MergeChange): string {
  * 0600. Resolves to what was written, or undefined when the user cancelled.
  */
 export async function mergeKubeconfigDocument(
-  deps: KubeconfigFileDeps, doc: vscode.TextDocument, targetFile?: string,
+  deps: KubeconfigFileDeps,
+  doc: vscode.TextDocument,
+  targetFile?: string,
 ): Promise<MergeFileResult | undefined> {
   const info = deps.documents.infoFor(doc);
   const incoming = parseKubeconfigText(deps.documents.textOf(doc), 'the generated kubeconfig');
@@ -108,7 +129,11 @@ export async function mergeKubeconfigDocument(
     const names = err.clashes.map((c) => `${c.section} ${c.name}`).join(', ');
     const choice = await deps.prompts.pick<ConflictStrategy>(`${file} already has different entries named ${names}`, [
       { label: 'Add under new names', description: 'keeps yours; the new entries get a "-2" suffix', value: 'rename' },
-      { label: 'Replace them', description: 'overwrites your entries of the same name (a backup is kept)', value: 'overwrite' },
+      {
+        label: 'Replace them',
+        description: 'overwrites your entries of the same name (a backup is kept)',
+        value: 'overwrite',
+      },
     ]);
     if (!choice) return undefined;
     strategy = choice;
@@ -128,9 +153,12 @@ export async function mergeKubeconfigDocument(
   );
   if (go !== 'Merge') return undefined;
   const result = await mergeKubeconfigIntoFiles(files, incoming, strategy, { setCurrentContext });
-  const context = result.changes.find((c) => c.section === 'context' && c.action !== 'unchanged')?.name ?? incomingCurrent;
+  const context =
+    result.changes.find((c) => c.section === 'context' && c.action !== 'unchanged')?.name ?? incomingCurrent;
   await deps.documents.recordWritten(info, { kind: 'merge', path: result.path, ...(context ? { context } : {}) });
-  deps.logger.info(`Merged into ${result.path}: ${result.changes.map(describeChange).join('; ')}${result.backupPath ? `; backup ${result.backupPath}` : ''}`);
+  deps.logger.info(
+    `Merged into ${result.path}: ${result.changes.map(describeChange).join('; ')}${result.backupPath ? `; backup ${result.backupPath}` : ''}`,
+  );
   void deps.prompts.info(`Merged into ${result.path}${result.backupPath ? ` (backup: ${result.backupPath})` : ''}.`);
   return result;
 }

@@ -1,6 +1,7 @@
 // The questions and messages commands and the wizard's Save as / Merge put to the user, behind an interface so that
 // the extension-host tests can answer them (they swap `prompts` on the one object activate() hands around).
 import * as vscode from 'vscode';
+
 import { notificationText } from './untrustedText';
 
 export interface PickItem<T> extends vscode.QuickPickItem {
@@ -13,8 +14,21 @@ export interface StepInfo {
 }
 
 export interface Prompts {
-  pick<T>(title: string, items: PickItem<T>[], options?: { placeholder?: string; step?: StepInfo }): Promise<T | undefined>;
-  input(title: string, options?: { value?: string; prompt?: string; placeholder?: string; step?: StepInfo; validate?: (value: string) => string | undefined }): Promise<string | undefined>;
+  pick<T>(
+    title: string,
+    items: PickItem<T>[],
+    options?: { placeholder?: string; step?: StepInfo },
+  ): Promise<T | undefined>;
+  input(
+    title: string,
+    options?: {
+      value?: string;
+      prompt?: string;
+      placeholder?: string;
+      step?: StepInfo;
+      validate?: (value: string) => string | undefined;
+    },
+  ): Promise<string | undefined>;
   /** A modal confirmation; resolves to the chosen action or undefined. */
   confirm(message: string, detail: string, ...actions: string[]): Promise<string | undefined>;
   saveDialog(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined>;
@@ -24,7 +38,11 @@ export interface Prompts {
 
 /** The real UI: QuickPick/InputBox with step counters, modal messages, the native save dialog. */
 export const vscodePrompts: Prompts = {
-  pick<T>(title: string, items: PickItem<T>[], options: { placeholder?: string; step?: StepInfo } = {}): Promise<T | undefined> {
+  pick<T>(
+    title: string,
+    items: PickItem<T>[],
+    options: { placeholder?: string; step?: StepInfo } = {},
+  ): Promise<T | undefined> {
     return new Promise((resolve) => {
       const qp = vscode.window.createQuickPick<PickItem<T>>();
       qp.title = title;
@@ -64,7 +82,9 @@ export const vscodePrompts: Prompts = {
         box.totalSteps = options.step.totalSteps;
       }
       const check = (v: string) => options.validate?.(v);
-      box.onDidChangeValue((v) => { box.validationMessage = check(v); });
+      box.onDidChangeValue((v) => {
+        box.validationMessage = check(v);
+      });
       let done = false;
       box.onDidAccept(() => {
         const problem = check(box.value);
@@ -85,7 +105,11 @@ export const vscodePrompts: Prompts = {
   },
   // Messages and details quote names and server messages: notificationText keeps them from turning into links.
   async confirm(message, detail, ...actions) {
-    return vscode.window.showWarningMessage(notificationText(message), { modal: true, detail: detail === undefined ? undefined : notificationText(detail) }, ...actions);
+    return vscode.window.showWarningMessage(
+      notificationText(message),
+      { modal: true, detail: detail === undefined ? undefined : notificationText(detail) },
+      ...actions,
+    );
   },
   async saveDialog(options) {
     return vscode.window.showSaveDialog(options);

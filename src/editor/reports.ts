@@ -1,7 +1,8 @@
 // Verification and access reports as Markdown, opened read-only in a tab. Pure text: no token ever reaches them.
 import * as vscode from 'vscode';
-import type { VerificationReport } from '../core/verify/verify';
+
 import type { PolicyRule } from '../core/types';
+import type { VerificationReport } from '../core/verify/verify';
 
 const VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 
@@ -25,33 +26,50 @@ export function accessMatrix(rules: PolicyRule[]): string {
   }
   if (rows.size === 0) return '_Nothing._\n';
   const header = `| resource | ${VERBS.join(' | ')} | other |\n|---|${VERBS.map(() => ':-:').join('|')}|---|\n`;
-  const body = [...rows.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([resource, row]) => {
-    const all = row.verbs.has('*');
-    const cells = VERBS.map((v) => (all || row.verbs.has(v) ? '✓' : ''));
-    const other = all ? '*' : [...row.verbs].filter((v) => !VERBS.includes(v)).join(', ');
-    const names = row.names.size > 0 ? ` (only ${[...row.names].join(', ')})` : '';
-    return `| \`${resource}\`${names} | ${cells.join(' | ')} | ${other} |`;
-  });
+  const body = [...rows.entries()]
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([resource, row]) => {
+      const all = row.verbs.has('*');
+      const cells = VERBS.map((v) => (all || row.verbs.has(v) ? '✓' : ''));
+      const other = all ? '*' : [...row.verbs].filter((v) => !VERBS.includes(v)).join(', ');
+      const names = row.names.size > 0 ? ` (only ${[...row.names].join(', ')})` : '';
+      return `| \`${resource}\`${names} | ${cells.join(' | ')} | ${other} |`;
+    });
   return header + body.join('\n') + '\n';
 }
 
 /** The verification report of a kubeconfig. Pure. */
 export function verificationMarkdown(title: string, report: VerificationReport): string {
   const lines = [`# ${title}`, ''];
-  lines.push(report.ok ? '**Result: OK** — every check gave the expected answer.' : '**Result: PROBLEMS** — some checks did not give the expected answer.', '');
-  if (report.whoami) lines.push(`Authenticated as \`${report.whoami.username}\` (groups: ${report.whoami.groups.join(', ') || 'none'}), context \`${report.context}\`.`, '');
+  lines.push(
+    report.ok
+      ? '**Result: OK** — every check gave the expected answer.'
+      : '**Result: PROBLEMS** — some checks did not give the expected answer.',
+    '',
+  );
+  if (report.whoami)
+    lines.push(
+      `Authenticated as \`${report.whoami.username}\` (groups: ${report.whoami.groups.join(', ') || 'none'}), context \`${report.context}\`.`,
+      '',
+    );
   if (report.checks.length > 0) {
     lines.push('## Checks', '', '| | verb | resource | namespace | expected | why |', '|---|---|---|---|---|---|');
     for (const c of report.checks) {
       const res = `${resourceLabel(c.group, c.resource)}${c.subresource ? `/${c.subresource}` : ''}${c.name ? ` ${c.name}` : ''}`;
-      lines.push(`| ${c.ok ? '✅' : '❌'} | ${c.verb} | \`${res}\` | ${c.namespace ?? '(cluster)'} | ${c.expected} | ${c.why} |`);
+      lines.push(
+        `| ${c.ok ? '✅' : '❌'} | ${c.verb} | \`${res}\` | ${c.namespace ?? '(cluster)'} | ${c.expected} | ${c.why} |`,
+      );
     }
     lines.push('');
   }
   for (const [ns, rules] of Object.entries(report.rulesByNamespace)) {
     lines.push(`## What it may do in namespace \`${ns}\``, '', accessMatrix(rules));
   }
-  if (report.incomplete) lines.push('> The server said its rule list is incomplete (e.g. webhook authorizers): the tables may miss permissions.', '');
+  if (report.incomplete)
+    lines.push(
+      '> The server said its rule list is incomplete (e.g. webhook authorizers): the tables may miss permissions.',
+      '',
+    );
   for (const note of report.notes) lines.push(`> ${note}`, '');
   lines.push(`_${report.requests} requests, sent with the kubeconfig's own credentials._`);
   return lines.join('\n') + '\n';

@@ -7,8 +7,9 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import type { ClusterExplorerV1 } from 'vscode-kubernetes-tools-api';
-import { isManaged } from '../core/objects';
+
 import { listContexts } from '../core/cluster/connect';
+import { isManaged } from '../core/objects';
 import type { Logger } from '../core/types';
 import type { KubeconfigLocation } from '../services/kubeconfigLocation';
 
@@ -45,7 +46,9 @@ export class KubernetesToolsIntegration {
    */
   start(): Promise<boolean> {
     this.started ??= new Promise<boolean>((resolve) => {
-      setTimeout(() => { this.activate().then(resolve, () => resolve(false)); }, 0);
+      setTimeout(() => {
+        this.activate().then(resolve, () => resolve(false));
+      }, 0);
     });
     return this.started;
   }
@@ -71,7 +74,10 @@ export class KubernetesToolsIntegration {
       // account nodes there are this folder's: contextValue `vsKubernetes.resource.sa`, which our menus match. No
       // apiName is passed: with one, it appends "k8s-watchable" to the contextValue without a separator.
       explorer.registerNodeContributor(
-        explorer.nodeSources.resourceFolder('Service Account', 'Service Accounts', 'ServiceAccount', 'sa').at(undefined));
+        explorer.nodeSources
+          .resourceFolder('Service Account', 'Service Accounts', 'ServiceAccount', 'sa')
+          .at(undefined),
+      );
       const conf = await k8s.extension.configuration.v1_1;
       if (conf.available) {
         const apply = (p: { pathType: 'host'; hostPath: string } | { pathType: 'wsl'; wslPath: string }) => {
@@ -86,7 +92,7 @@ export class KubernetesToolsIntegration {
         );
       }
       await vscode.commands.executeCommand('setContext', KUBERNETES_TOOLS_CONTEXT_KEY, true);
-      deps.logger.info('Integrated with the Kubernetes extension\'s Cluster Explorer.');
+      deps.logger.info("Integrated with the Kubernetes extension's Cluster Explorer.");
       return true;
     } catch (err) {
       deps.logger.warn(`Kubernetes extension integration failed: ${(err as Error).message}`);

@@ -1,5 +1,6 @@
 // One core Connection per context, made on first use and dropped on refresh or when the kubeconfig changes.
 import * as vscode from 'vscode';
+
 import { connect, type Connection } from '../core/cluster/connect';
 import type { Logger } from '../core/types';
 import type { KubeconfigLocation } from './kubeconfigLocation';
@@ -7,7 +8,10 @@ import type { KubeconfigLocation } from './kubeconfigLocation';
 export class ConnectionPool implements vscode.Disposable {
   private readonly connections = new Map<string, Promise<Connection>>();
 
-  constructor(private readonly location: KubeconfigLocation, private readonly logger: Logger) {}
+  constructor(
+    private readonly location: KubeconfigLocation,
+    private readonly logger: Logger,
+  ) {}
 
   get(context: string): Promise<Connection> {
     let pending = this.connections.get(context);
@@ -25,9 +29,14 @@ export class ConnectionPool implements vscode.Disposable {
     for (const [name, pending] of [...this.connections]) {
       if (context !== undefined && name !== context) continue;
       this.connections.delete(name);
-      pending.then((c) => c.close(), () => undefined);
+      pending.then(
+        (c) => c.close(),
+        () => undefined,
+      );
     }
   }
 
-  dispose(): void { this.clear(); }
+  dispose(): void {
+    this.clear();
+  }
 }

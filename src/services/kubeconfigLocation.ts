@@ -19,5 +19,7 @@ export class KubeconfigLocation implements vscode.Disposable {
     this.changed.fire();
   }
 
-  dispose(): void { this.changed.dispose(); }
+  dispose(): void {
+    this.changed.dispose();
+  }
 }

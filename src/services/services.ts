@@ -2,6 +2,7 @@
 // the Kubernetes-extension integration. Nothing here knows about those consumers: services import core (and each
 // other), never commands, tree, webview, editor or integrations (eslint.config.mjs says so).
 import type * as vscode from 'vscode';
+
 import type { ExtensionLogger } from '../logging';
 import type { ConnectionPool } from './connections';
 import type { KubeconfigLocation } from './kubeconfigLocation';

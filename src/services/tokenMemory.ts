@@ -25,18 +25,35 @@ export class TokenMemory {
 
   /** Records of one service account that have not expired yet (expired ones are forgotten). */
   forServiceAccount(context: string, namespace: string, serviceAccount: string, now = Date.now()): IssuedTokenRecord[] {
-    return this.all().filter((r) => r.context === context && r.namespace === namespace && r.serviceAccount === serviceAccount && Date.parse(r.expiresAt) > now);
+    return this.all().filter(
+      (r) =>
+        r.context === context &&
+        r.namespace === namespace &&
+        r.serviceAccount === serviceAccount &&
+        Date.parse(r.expiresAt) > now,
+    );
   }
 
   async remember(record: IssuedTokenRecord): Promise<void> {
     const keep = this.all().filter((r) => Date.parse(r.expiresAt) > Date.now());
     // Defensive: only the listed fields are stored, whatever the caller passed.
     const { context, server, namespace, serviceAccount, issuedAt, expiresAt, boundSecret } = record;
-    keep.push({ context, server, namespace, serviceAccount, issuedAt, expiresAt, ...(boundSecret ? { boundSecret } : {}) });
+    keep.push({
+      context,
+      server,
+      namespace,
+      serviceAccount,
+      issuedAt,
+      expiresAt,
+      ...(boundSecret ? { boundSecret } : {}),
+    });
     await this.state.update(KEY, keep);
   }
 
   async forget(predicate: (r: IssuedTokenRecord) => boolean): Promise<void> {
-    await this.state.update(KEY, this.all().filter((r) => !predicate(r)));
+    await this.state.update(
+      KEY,
+      this.all().filter((r) => !predicate(r)),
+    );
   }
 }

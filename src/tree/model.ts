@@ -1,11 +1,17 @@
 // The tree's data: what each level holds, cached until a refresh, paged where lists can be long, with one
 // event saying which part changed. Rendering is the provider's and the nodes' business (see provider.ts).
 import * as vscode from 'vscode';
+
 import { listContexts, type ContextSummary } from '../core/cluster/connect';
 import { listNamespaces, type NamespaceList } from '../core/cluster/namespaces';
-import { fetchRoleRules, fetchServiceAccountDetails, fetchServiceAccountPage, fetchTokenSecretOwners } from '../core/inventory/read';
-import { type BindingSummary, type ServiceAccountDetails, type ServiceAccountSummary } from '../core/inventory/parse';
 import { listCredentials, type CredentialList } from '../core/credentials/list';
+import { type BindingSummary, type ServiceAccountDetails, type ServiceAccountSummary } from '../core/inventory/parse';
+import {
+  fetchRoleRules,
+  fetchServiceAccountDetails,
+  fetchServiceAccountPage,
+  fetchTokenSecretOwners,
+} from '../core/inventory/read';
 import type { Logger, PolicyRule } from '../core/types';
 import type { ConnectionPool } from '../services/connections';
 import type { KubeconfigLocation } from '../services/kubeconfigLocation';
@@ -54,7 +60,10 @@ export class ClusterTreeModel implements vscode.Disposable {
     private readonly logger: Logger,
     readonly pageSize = 200,
   ) {
-    this.subscriptions.push(this.changed, location.onDidChange(() => this.refresh()));
+    this.subscriptions.push(
+      this.changed,
+      location.onDidChange(() => this.refresh()),
+    );
   }
 
   /** Contexts of the kubeconfig; throws SaKubeconfigError('kubeconfig') when there is none. */
@@ -80,7 +89,9 @@ export class ClusterTreeModel implements vscode.Disposable {
     this.changed.fire(undefined);
   }
 
-  get filter(): string { return this.filterText; }
+  get filter(): string {
+    return this.filterText;
+  }
 
   setFilter(text: string): void {
     this.filterText = text.trim();
@@ -138,8 +149,16 @@ export class ClusterTreeModel implements vscode.Disposable {
     const current = await this.serviceAccounts(context, namespace);
     if (!current.continueToken) return;
     const conn = await this.pool.get(context);
-    const page = await fetchServiceAccountPage(conn, namespace, { limit: this.pageSize, continueToken: current.continueToken }, { logger: this.logger });
-    this.listings.set(key, Promise.resolve({ ...current, items: [...current.items, ...page.items], continueToken: page.continueToken }));
+    const page = await fetchServiceAccountPage(
+      conn,
+      namespace,
+      { limit: this.pageSize, continueToken: current.continueToken },
+      { logger: this.logger },
+    );
+    this.listings.set(
+      key,
+      Promise.resolve({ ...current, items: [...current.items, ...page.items], continueToken: page.continueToken }),
+    );
     this.changed.fire(key);
   }
 
@@ -147,7 +166,9 @@ export class ClusterTreeModel implements vscode.Disposable {
     const key = keys.serviceAccount(context, namespace, name);
     let pending = this.details.get(key);
     if (!pending) {
-      pending = this.pool.get(context).then((conn) => fetchServiceAccountDetails(conn, namespace, name, { logger: this.logger }));
+      pending = this.pool
+        .get(context)
+        .then((conn) => fetchServiceAccountDetails(conn, namespace, name, { logger: this.logger }));
       this.remember(this.details, key, pending);
     }
     return pending;
@@ -158,7 +179,9 @@ export class ClusterTreeModel implements vscode.Disposable {
     const key = keys.serviceAccount(context, namespace, name);
     let pending = this.credentialLists.get(key);
     if (!pending) {
-      pending = this.pool.get(context).then((conn) => listCredentials(conn, { namespace, serviceAccount: name }, { logger: this.logger }));
+      pending = this.pool
+        .get(context)
+        .then((conn) => listCredentials(conn, { namespace, serviceAccount: name }, { logger: this.logger }));
       this.remember(this.credentialLists, key, pending);
     }
     return pending;
@@ -180,12 +203,16 @@ export class ClusterTreeModel implements vscode.Disposable {
     } else {
       const [kind, ...rest] = key.split('/');
       const prefix = rest.join('/');
-      const under = (k: string) => { const p = k.split('/').slice(1).join('/'); return p === prefix || p.startsWith(`${prefix}/`); };
+      const under = (k: string) => {
+        const p = k.split('/').slice(1).join('/');
+        return p === prefix || p.startsWith(`${prefix}/`);
+      };
       if (kind === 'ctx') {
         this.pool.clear(prefix);
         this.namespaceLists.delete(prefix);
       }
-      for (const map of [this.listings, this.details, this.credentialLists]) for (const k of [...map.keys()]) if (under(k)) map.delete(k);
+      for (const map of [this.listings, this.details, this.credentialLists])
+        for (const k of [...map.keys()]) if (under(k)) map.delete(k);
     }
     this.changed.fire(key);
   }
@@ -202,6 +229,8 @@ export class ClusterTreeModel implements vscode.Disposable {
   /** Caches a pending answer, but not a failure: the next expand (or Retry) asks again. */
   private remember<T>(map: Map<string, Promise<T>>, key: string, pending: Promise<T>): void {
     map.set(key, pending);
-    pending.catch(() => { if (map.get(key) === pending) map.delete(key); });
+    pending.catch(() => {
+      if (map.get(key) === pending) map.delete(key);
+    });
   }
 }

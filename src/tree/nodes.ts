@@ -1,10 +1,11 @@
 // The tree's node classes. Each owns its TreeItem and its children; data comes from the model.
 // contextValue is a base plus "+flag"s (e.g. "serviceAccount+managed+hasToken"); package.json matches them with regexes.
 import * as vscode from 'vscode';
+
 import type { ContextSummary } from '../core/cluster/connect';
-import { isSaKubeconfigError } from '../core/errors';
 import type { NamespaceList } from '../core/cluster/namespaces';
 import type { Credential, CredentialDestination, CredentialKind } from '../core/credentials/model';
+import { isSaKubeconfigError } from '../core/errors';
 import type { BindingSummary, ServiceAccountSummary } from '../core/inventory/parse';
 import { formatRule } from '../core/plan/rules';
 import type { PolicyRule } from '../core/types';
@@ -32,23 +33,41 @@ function markdownTooltip(source: string): vscode.MarkdownString {
 }
 
 function flags(base: string, set: Record<string, boolean>): string {
-  return [base, ...Object.entries(set).filter(([, on]) => on).map(([name]) => name)].join('+');
+  return [
+    base,
+    ...Object.entries(set)
+      .filter(([, on]) => on)
+      .map(([name]) => name),
+  ].join('+');
 }
 
 export class ContextNode extends TreeNode {
   readonly key: string;
-  constructor(private readonly model: ClusterTreeModel, readonly summary: ContextSummary, readonly selected: boolean) {
+  constructor(
+    private readonly model: ClusterTreeModel,
+    readonly summary: ContextSummary,
+    readonly selected: boolean,
+  ) {
     super();
     this.key = keys.context(summary.name);
   }
-  get context(): string { return this.summary.name; }
+  get context(): string {
+    return this.summary.name;
+  }
 
   getTreeItem(): vscode.TreeItem {
-    const item = new vscode.TreeItem(this.summary.name, this.selected ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed);
+    const item = new vscode.TreeItem(
+      this.summary.name,
+      this.selected ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+    );
     item.id = this.key;
-    item.description = [this.selected ? '● selected' : '', this.summary.current ? 'current-context' : ''].filter(Boolean).join(' · ') || this.summary.server;
+    item.description =
+      [this.selected ? '● selected' : '', this.summary.current ? 'current-context' : ''].filter(Boolean).join(' · ') ||
+      this.summary.server;
     const { name, server, user, namespace } = this.summary;
-    item.tooltip = markdownTooltip(`**${md(name)}**\n\nServer: ${md(server)}\n\nUser: ${md(user)}\n\nNamespace: ${md(namespace)}`);
+    item.tooltip = markdownTooltip(
+      `**${md(name)}**\n\nServer: ${md(server)}\n\nUser: ${md(user)}\n\nNamespace: ${md(namespace)}`,
+    );
     item.iconPath = new vscode.ThemeIcon(this.selected ? 'vm-active' : 'vm');
     item.contextValue = flags('context', { selected: this.selected, current: this.summary.current });
     return item;
@@ -72,7 +91,11 @@ export class ContextNode extends TreeNode {
 
 export class NamespaceNode extends TreeNode {
   readonly key: string;
-  constructor(private readonly model: ClusterTreeModel, readonly context: string, readonly namespace: string) {
+  constructor(
+    private readonly model: ClusterTreeModel,
+    readonly context: string,
+    readonly namespace: string,
+  ) {
     super();
     this.key = keys.namespace(context, namespace);
   }
@@ -91,7 +114,13 @@ export class NamespaceNode extends TreeNode {
     const visible = listing.items.filter((sa) => this.model.matchesFilter(sa.name));
     const children: TreeNode[] = [];
     if (this.model.filter) {
-      children.push(new InfoNode(this.key, `Filter "${this.model.filter}": ${visible.length} of ${listing.items.length} loaded match`, 'filter'));
+      children.push(
+        new InfoNode(
+          this.key,
+          `Filter "${this.model.filter}": ${visible.length} of ${listing.items.length} loaded match`,
+          'filter',
+        ),
+      );
     }
     for (const sa of visible) {
       const secretCount = listing.tokenOwners?.get(sa.name) ?? 0;
@@ -106,12 +135,21 @@ export class NamespaceNode extends TreeNode {
 
 export class ServiceAccountNode extends TreeNode {
   readonly key: string;
-  constructor(private readonly model: ClusterTreeModel, readonly context: string, readonly summary: ServiceAccountSummary, readonly hasToken: boolean) {
+  constructor(
+    private readonly model: ClusterTreeModel,
+    readonly context: string,
+    readonly summary: ServiceAccountSummary,
+    readonly hasToken: boolean,
+  ) {
     super();
     this.key = keys.serviceAccount(context, summary.namespace, summary.name);
   }
-  get namespace(): string { return this.summary.namespace; }
-  get name(): string { return this.summary.name; }
+  get namespace(): string {
+    return this.summary.namespace;
+  }
+  get name(): string {
+    return this.summary.name;
+  }
 
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(this.name, vscode.TreeItemCollapsibleState.Collapsed);
@@ -120,12 +158,14 @@ export class ServiceAccountNode extends TreeNode {
     item.description = this.summary.managed ? 'managed by sa-kubeconfig' : undefined;
     item.contextValue = flags('serviceAccount', { managed: this.summary.managed, hasToken: this.hasToken });
     const { managed, createdAt, description } = this.summary;
-    item.tooltip = markdownTooltip([
-      `**${md(`${this.namespace}/${this.name}`)}**`,
-      ...(description ? [md(description)] : []),
-      ...(managed ? ['Made by sa-kubeconfig.'] : []),
-      ...(createdAt ? [`Created ${md(createdAt)}`] : []),
-    ].join('\n\n'));
+    item.tooltip = markdownTooltip(
+      [
+        `**${md(`${this.namespace}/${this.name}`)}**`,
+        ...(description ? [md(description)] : []),
+        ...(managed ? ['Made by sa-kubeconfig.'] : []),
+        ...(createdAt ? [`Created ${md(createdAt)}`] : []),
+      ].join('\n\n'),
+    );
     return item;
   }
 
@@ -142,16 +182,30 @@ export class ServiceAccountNode extends TreeNode {
       // Listing Secrets may be forbidden where the account's bindings are readable: say so, keep the rest.
       children.push(new InfoNode(this.key, `Credentials cannot be listed: ${describeError(err)}`, 'warning'));
     }
-    if (details.bindings.length === 0) children.push(new InfoNode(this.key, 'No bindings: this service account may do nothing', 'info'));
+    if (details.bindings.length === 0)
+      children.push(new InfoNode(this.key, 'No bindings: this service account may do nothing', 'info'));
     return children;
   }
 }
 
 export class BindingNode extends TreeNode {
   readonly key: string;
-  constructor(private readonly model: ClusterTreeModel, readonly context: string, readonly serviceAccount: ServiceAccountSummary, readonly binding: BindingSummary) {
+  constructor(
+    private readonly model: ClusterTreeModel,
+    readonly context: string,
+    readonly serviceAccount: ServiceAccountSummary,
+    readonly binding: BindingSummary,
+  ) {
     super();
-    this.key = nodeKey('binding', context, serviceAccount.namespace, serviceAccount.name, binding.kind, binding.namespace ?? '', binding.name);
+    this.key = nodeKey(
+      'binding',
+      context,
+      serviceAccount.namespace,
+      serviceAccount.name,
+      binding.kind,
+      binding.namespace ?? '',
+      binding.name,
+    );
   }
 
   getTreeItem(): vscode.TreeItem {
@@ -167,14 +221,22 @@ export class BindingNode extends TreeNode {
 
   override async getChildren(): Promise<TreeNode[]> {
     const rules: PolicyRule[] | undefined = await this.model.roleRules(this.context, this.binding);
-    if (rules === undefined) return [new InfoNode(this.key, `${this.binding.roleRef.kind} ${this.binding.roleRef.name} does not exist`, 'warning')];
+    if (rules === undefined)
+      return [
+        new InfoNode(this.key, `${this.binding.roleRef.kind} ${this.binding.roleRef.name} does not exist`, 'warning'),
+      ];
     if (rules.length === 0) return [new InfoNode(this.key, 'No rules', 'info')];
     return rules.map((r, i) => new RuleNode(nodeKey(this.key, i), r));
   }
 }
 
 export class RuleNode extends TreeNode {
-  constructor(readonly key: string, readonly rule: PolicyRule) { super(); }
+  constructor(
+    readonly key: string,
+    readonly rule: PolicyRule,
+  ) {
+    super();
+  }
   getTreeItem(): vscode.TreeItem {
     const item = new vscode.TreeItem(formatRule(this.rule), vscode.TreeItemCollapsibleState.None);
     item.id = this.key;
@@ -186,15 +248,22 @@ export class RuleNode extends TreeNode {
 }
 
 const KIND_WORDS: Record<CredentialKind, string> = {
-  bound: 'bound token', longLived: 'long-lived', legacy: 'legacy Secret', unbound: 'unbound token',
+  bound: 'bound token',
+  longLived: 'long-lived',
+  legacy: 'legacy Secret',
+  unbound: 'unbound token',
 };
 
 function describeDestination(d: CredentialDestination): string {
   switch (d.kind) {
-    case 'file': return `file ${d.path}`;
-    case 'merge': return `merged into ${d.path}${d.context ? ` (context ${d.context})` : ''}`;
-    case 'editor': return 'opened in the editor';
-    case 'clipboard': return 'copied to the clipboard';
+    case 'file':
+      return `file ${d.path}`;
+    case 'merge':
+      return `merged into ${d.path}${d.context ? ` (context ${d.context})` : ''}`;
+    case 'editor':
+      return 'opened in the editor';
+    case 'clipboard':
+      return 'copied to the clipboard';
   }
 }
 
@@ -211,31 +280,49 @@ export function expiryWords(credential: Pick<Credential, 'expiresAt' | 'kind'>, 
  */
 export class CredentialNode extends TreeNode {
   readonly key: string;
-  constructor(readonly context: string, readonly serviceAccount: ServiceAccountSummary, readonly credential: Credential) {
+  constructor(
+    readonly context: string,
+    readonly serviceAccount: ServiceAccountSummary,
+    readonly credential: Credential,
+  ) {
     super();
-    this.key = nodeKey('credential', context, credential.namespace, credential.serviceAccount, credential.kind,
-      credential.secretName ?? credential.id);
+    this.key = nodeKey(
+      'credential',
+      context,
+      credential.namespace,
+      credential.serviceAccount,
+      credential.kind,
+      credential.secretName ?? credential.id,
+    );
   }
 
   getTreeItem(): vscode.TreeItem {
     const c = this.credential;
     const item = new vscode.TreeItem(c.id, vscode.TreeItemCollapsibleState.None);
     item.id = this.key;
-    item.iconPath = new vscode.ThemeIcon(c.state === 'active' ? 'key' : c.state === 'superseded' ? 'arrow-swap' : 'history',
-      c.state === 'active' ? undefined : new vscode.ThemeColor('disabledForeground'));
+    item.iconPath = new vscode.ThemeIcon(
+      c.state === 'active' ? 'key' : c.state === 'superseded' ? 'arrow-swap' : 'history',
+      c.state === 'active' ? undefined : new vscode.ThemeColor('disabledForeground'),
+    );
     const state = c.state === 'active' ? '' : ` · ${c.state}`;
     item.description = `${c.note ? `${c.note} · ` : ''}${KIND_WORDS[c.kind]}${state} · ${expiryWords(c)}`;
-    item.contextValue = ['credential', c.kind, c.state, c.revocable ? 'revocable' : '', c.managed ? 'managed' : ''].filter(Boolean).join('+');
+    item.contextValue = ['credential', c.kind, c.state, c.revocable ? 'revocable' : '', c.managed ? 'managed' : '']
+      .filter(Boolean)
+      .join('+');
     const lines = [
       `**Credential ${md(c.id)}** (${KIND_WORDS[c.kind]}, ${c.state})`,
       ...(c.note ? [`Note: ${md(c.note)}`] : []),
       ...(c.jti ? [`Credential id (jti): ${md(c.jti)}`] : []),
       ...(c.createdAt ? [`Created ${md(new Date(c.createdAt).toLocaleString())}`] : []),
       md(expiryWords(c).replace(/^./, (x) => x.toUpperCase())),
-      ...(c.supersededAt ? [`Superseded ${md(new Date(c.supersededAt).toLocaleString())}${c.revokeAfter ? `; revoke after ${md(new Date(c.revokeAfter).toLocaleString())}` : ''}`] : []),
+      ...(c.supersededAt
+        ? [
+            `Superseded ${md(new Date(c.supersededAt).toLocaleString())}${c.revokeAfter ? `; revoke after ${md(new Date(c.revokeAfter).toLocaleString())}` : ''}`,
+          ]
+        : []),
       c.revocable && c.secretName
-        ? `Revoke: deletes Secret ${md(`${c.namespace}/${c.secretName}`)}; the token then stops working within about 10 seconds.`
-          + (c.sharedSecret ? ' Every token bound to this Secret (made by an earlier version) is revoked with it.' : '')
+        ? `Revoke: deletes Secret ${md(`${c.namespace}/${c.secretName}`)}; the token then stops working within about 10 seconds.` +
+          (c.sharedSecret ? ' Every token bound to this Secret (made by an earlier version) is revoked with it.' : '')
         : 'Cannot be revoked before it expires (not bound to a Secret); only deleting the service account ends it early.',
       c.destinations.length > 0
         ? `Written by this machine to: ${c.destinations.map((d) => md(describeDestination(d))).join('; ')}`
@@ -248,7 +335,11 @@ export class CredentialNode extends TreeNode {
 
 export class InfoNode extends TreeNode {
   readonly key: string;
-  constructor(parentKey: string, readonly message: string, readonly icon: string) {
+  constructor(
+    parentKey: string,
+    readonly message: string,
+    readonly icon: string,
+  ) {
     super();
     this.key = nodeKey('info', parentKey, message);
   }
@@ -280,7 +371,11 @@ export class AddNamespaceNode extends TreeNode {
 
 export class LoadMoreNode extends TreeNode {
   readonly key: string;
-  constructor(readonly context: string, readonly namespace: string, readonly loaded: number) {
+  constructor(
+    readonly context: string,
+    readonly namespace: string,
+    readonly loaded: number,
+  ) {
     super();
     this.key = `loadMore/${context}/${namespace}/${loaded}`;
   }
@@ -299,19 +394,28 @@ export class LoadMoreNode extends TreeNode {
 export class ErrorNode extends TreeNode {
   readonly key: string;
   readonly code: string;
-  constructor(readonly failedKey: string, readonly error: unknown) {
+  constructor(
+    readonly failedKey: string,
+    readonly error: unknown,
+  ) {
     super();
     this.key = nodeKey('error', failedKey);
     this.code = isSaKubeconfigError(error) ? error.code : 'unknown';
   }
   get label(): string {
     switch (this.code) {
-      case 'unreachable': return 'Cluster unreachable';
-      case 'unauthorized': return 'Login expired or rejected';
-      case 'forbidden': return 'Not allowed';
-      case 'tls': return 'TLS verification failed';
-      case 'kubeconfig': return 'Kubeconfig problem';
-      default: return 'Could not load';
+      case 'unreachable':
+        return 'Cluster unreachable';
+      case 'unauthorized':
+        return 'Login expired or rejected';
+      case 'forbidden':
+        return 'Not allowed';
+      case 'tls':
+        return 'TLS verification failed';
+      case 'kubeconfig':
+        return 'Kubeconfig problem';
+      default:
+        return 'Could not load';
     }
   }
   getTreeItem(): vscode.TreeItem {

@@ -1,10 +1,11 @@
 // Renders the model: roots are the kubeconfig's contexts; node classes do the rest. A failure to load a node's
 // children becomes an error node in its place, never an exception in VS Code's tree.
 import * as vscode from 'vscode';
+
 import type { Logger } from '../core/types';
+import { describeError } from '../logging';
 import { ClusterTreeModel } from './model';
 import { ContextNode, ErrorNode, TreeNode } from './nodes';
-import { describeError } from '../logging';
 
 export class ClusterTreeDataProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
@@ -13,7 +14,10 @@ export class ClusterTreeDataProvider implements vscode.TreeDataProvider<TreeNode
   private readonly nodes = new Map<string, TreeNode>();
   private readonly subscription: vscode.Disposable;
 
-  constructor(readonly model: ClusterTreeModel, private readonly logger: Logger) {
+  constructor(
+    readonly model: ClusterTreeModel,
+    private readonly logger: Logger,
+  ) {
     this.subscription = model.onDidChange((key) => {
       const node = key === undefined ? undefined : this.nodes.get(key);
       this.changed.fire(node);

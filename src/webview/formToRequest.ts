@@ -3,10 +3,16 @@
 // core plans, checks and provisions. Everything here is pure, so unit tests cover it without a webview.
 
 import { noteProblems } from '../core/credentials/note';
-import type { DiscoveredResource, PolicyRule, ProvisionRequest, RoleReference } from '../core/types';
-import { parseDuration } from '../core/plan/duration';
-import { requestProblems, checkDns1123Label, checkDns1123Subdomain, checkServerUrl, checkRbacName } from '../core/plan/validate';
 import { ValidationError } from '../core/errors';
+import { parseDuration } from '../core/plan/duration';
+import {
+  checkDns1123Label,
+  checkDns1123Subdomain,
+  checkRbacName,
+  checkServerUrl,
+  requestProblems,
+} from '../core/plan/validate';
+import type { DiscoveredResource, PolicyRule, ProvisionRequest, RoleReference } from '../core/types';
 import type { PresetInfo } from './protocol';
 
 /** One picked resource: `group` ('' for core) and `resource`, which may be a subresource such as `pods/exec`. */
@@ -83,7 +89,10 @@ export function emptyForm(): WizardForm {
 }
 
 export function splitList(text: string): string[] {
-  return text.split(/[\s,]+/).map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(/[\s,]+/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 function unique<T>(values: T[]): T[] {
@@ -128,7 +137,12 @@ export function picksToRules(picks: PermissionPick[]): PolicyRule[] {
       if (!existing.resources.includes(pick.resource)) existing.resources.push(pick.resource);
       continue;
     }
-    const rule: PolicyRule = { apiGroups: [pick.group], resources: [pick.resource], verbs, ...(names.length > 0 ? { resourceNames: names } : {}) };
+    const rule: PolicyRule = {
+      apiGroups: [pick.group],
+      resources: [pick.resource],
+      verbs,
+      ...(names.length > 0 ? { resourceNames: names } : {}),
+    };
     index.set(key, rule);
     rules.push(rule);
   }
@@ -152,7 +166,9 @@ export function rulesToPicks(rules: PolicyRule[]): PermissionPick[] {
 export function mergePicks(existing: PermissionPick[], added: PermissionPick[]): PermissionPick[] {
   const out = existing.map((p) => ({ ...p, verbs: [...p.verbs] }));
   for (const pick of added) {
-    const same = out.find((p) => p.group === pick.group && p.resource === pick.resource && p.resourceNames === pick.resourceNames);
+    const same = out.find(
+      (p) => p.group === pick.group && p.resource === pick.resource && p.resourceNames === pick.resourceNames,
+    );
     if (same) same.verbs = sortVerbs(unique([...same.verbs, ...pick.verbs]));
     else out.push({ ...pick, verbs: sortVerbs(unique(pick.verbs)) });
   }
@@ -162,7 +178,8 @@ export function mergePicks(existing: PermissionPick[], added: PermissionPick[]):
 /** Applies a preset: its rules join the picks, its role references join the role references. */
 export function applyPreset(form: WizardForm, preset: PresetInfo): WizardForm {
   const roleRefs = [...form.roleRefs];
-  for (const ref of preset.roleRefs) if (!roleRefs.some((r) => r.kind === ref.kind && r.name === ref.name)) roleRefs.push({ ...ref });
+  for (const ref of preset.roleRefs)
+    if (!roleRefs.some((r) => r.kind === ref.kind && r.name === ref.name)) roleRefs.push({ ...ref });
   return { ...form, picks: mergePicks(form.picks, rulesToPicks(preset.rules)), roleRefs };
 }
 
@@ -170,7 +187,10 @@ export function applyPreset(form: WizardForm, preset: PresetInfo): WizardForm {
 export function presetApplied(form: WizardForm, preset: PresetInfo): boolean {
   const refsIn = preset.roleRefs.every((ref) => form.roleRefs.some((r) => r.kind === ref.kind && r.name === ref.name));
   const picksIn = rulesToPicks(preset.rules).every((want) =>
-    form.picks.some((p) => p.group === want.group && p.resource === want.resource && want.verbs.every((v) => p.verbs.includes(v))));
+    form.picks.some(
+      (p) => p.group === want.group && p.resource === want.resource && want.verbs.every((v) => p.verbs.includes(v)),
+    ),
+  );
   return refsIn && picksIn && (preset.roleRefs.length > 0 || preset.rules.length > 0);
 }
 
@@ -214,11 +234,14 @@ export function fieldProblems(form: WizardForm): FieldProblems {
   const out: FieldProblems = {};
   const ns = checkDns1123Label(form.namespace, 'Namespace');
   if (ns) out.namespace = ns;
-  const sa = form.serviceAccountMode === 'existing' && form.serviceAccount === ''
-    ? 'Pick an existing service account, or choose "New".'
-    : checkDns1123Subdomain(form.serviceAccount, 'Service account name');
+  const sa =
+    form.serviceAccountMode === 'existing' && form.serviceAccount === ''
+      ? 'Pick an existing service account, or choose "New".'
+      : checkDns1123Subdomain(form.serviceAccount, 'Service account name');
   if (sa) out.serviceAccount = sa;
-  const extra = splitList(form.extraNamespaces).map((n) => checkDns1123Label(n, 'Namespace')).find(Boolean);
+  const extra = splitList(form.extraNamespaces)
+    .map((n) => checkDns1123Label(n, 'Namespace'))
+    .find(Boolean);
   if (extra) out.extraNamespaces = extra;
   if (form.tokenKind === 'timeBound') {
     try {
@@ -231,7 +254,7 @@ export function fieldProblems(form: WizardForm): FieldProblems {
     const p = checkDns1123Subdomain(form.longLivedSecretName, 'Secret name');
     if (p) out.longLivedSecretName = p;
   } else if (form.tokenKind === 'existingSecret' && form.existingSecretName === '') {
-    out.existingSecretName = 'Pick one of the service account\'s token Secrets.';
+    out.existingSecretName = "Pick one of the service account's token Secrets.";
   }
   const note = noteProblems(form.credentialNote.trim() || undefined)[0];
   if (note && form.tokenKind !== 'existingSecret') out.credentialNote = note;
@@ -240,7 +263,9 @@ export function fieldProblems(form: WizardForm): FieldProblems {
     if (p) out.server = p;
   }
   if (form.namePrefix !== '') {
-    const p = checkRbacName(form.namePrefix, 'Context name') ?? (/\s/.test(form.namePrefix) ? 'Context name should not contain spaces.' : undefined);
+    const p =
+      checkRbacName(form.namePrefix, 'Context name') ??
+      (/\s/.test(form.namePrefix) ? 'Context name should not contain spaces.' : undefined);
     if (p) out.namePrefix = p;
   }
   if (form.picks.every((p) => p.verbs.length === 0) && form.roleRefs.length === 0) {
@@ -271,7 +296,11 @@ export function formToRequest(form: WizardForm): FormRequest {
     form.tokenKind === 'timeBound'
       ? { kind: 'timeBound', durationSeconds, ...(form.unbound ? { unbound: true } : {}), ...note }
       : form.tokenKind === 'longLived'
-        ? { kind: 'longLived', ...(form.longLivedSecretName.trim() ? { secretName: form.longLivedSecretName.trim() } : {}), ...note }
+        ? {
+            kind: 'longLived',
+            ...(form.longLivedSecretName.trim() ? { secretName: form.longLivedSecretName.trim() } : {}),
+            ...note,
+          }
         : { kind: 'existingSecret', secretName: form.existingSecretName };
 
   const kubeconfig: ProvisionRequest['kubeconfig'] = {};

@@ -51,7 +51,11 @@ export interface ServiceAccountInfo {
 /** What an existing service account already holds (bindings) and its legacy token Secrets. */
 export interface ServiceAccountDetailsInfo {
   bindings: {
-    kind: 'RoleBinding' | 'ClusterRoleBinding'; name: string; namespace?: string; roleRef: RoleReference; managed: boolean;
+    kind: 'RoleBinding' | 'ClusterRoleBinding';
+    name: string;
+    namespace?: string;
+    roleRef: RoleReference;
+    managed: boolean;
     /** The bound role's rules in --rule syntax; absent when they could not be read. */
     rules?: string[];
     /** Why the rules could not be read (a missing role, Forbidden, or another error), in words. */
@@ -181,23 +185,54 @@ export interface DiscoveryStats {
 }
 
 export type HostMessage =
-  | { type: 'init'; contexts: ContextInfo[]; prefill?: Prefill; presets: PresetInfo[]; kubeconfigError?: ErrorInfo; tokenCapSeconds?: Record<string, number> }
   | {
-    type: 'contextLoaded';
-    context: string;
-    server: string;
-    defaultNamespace: string;
-    namespaces: string[];
-    namespacesSource: 'namespaces' | 'projects' | 'context';
-  }
+      type: 'init';
+      contexts: ContextInfo[];
+      prefill?: Prefill;
+      presets: PresetInfo[];
+      kubeconfigError?: ErrorInfo;
+      tokenCapSeconds?: Record<string, number>;
+    }
+  | {
+      type: 'contextLoaded';
+      context: string;
+      server: string;
+      defaultNamespace: string;
+      namespaces: string[];
+      namespacesSource: 'namespaces' | 'projects' | 'context';
+    }
   | { type: 'discovery'; context: string; resources: DiscoveredResource[]; stats: DiscoveryStats }
-  | { type: 'serviceAccounts'; context: string; namespace: string; accounts: ServiceAccountInfo[]; namespaceExists?: boolean }
-  | { type: 'serviceAccountDetails'; context: string; namespace: string; name: string; details: ServiceAccountDetailsInfo }
+  | {
+      type: 'serviceAccounts';
+      context: string;
+      namespace: string;
+      accounts: ServiceAccountInfo[];
+      namespaceExists?: boolean;
+    }
+  | {
+      type: 'serviceAccountDetails';
+      context: string;
+      namespace: string;
+      name: string;
+      details: ServiceAccountDetailsInfo;
+    }
   | { type: 'reviewResult'; reviewId: number; review: ReviewInfo }
   | { type: 'progress'; runId: number; steps: ProgressStep[] }
   | { type: 'applyDone'; runId: number; result: ResultInfo }
-  | { type: 'applyFailed'; runId: number; error: ErrorInfo; rolledBack: string[]; cancelled: boolean; steps: ProgressStep[] }
-  | { type: 'error'; scope: 'contexts' | 'context' | 'discovery' | 'serviceAccounts' | 'action'; context?: string; error: ErrorInfo }
+  | {
+      type: 'applyFailed';
+      runId: number;
+      error: ErrorInfo;
+      rolledBack: string[];
+      cancelled: boolean;
+      steps: ProgressStep[];
+    }
+  | {
+      type: 'error';
+      scope: 'contexts' | 'context' | 'discovery' | 'serviceAccounts' | 'action';
+      context?: string;
+      error: ErrorInfo;
+    }
   | { type: 'notice'; message: string; level: 'info' | 'error' }
   | { type: 'resultUpdated'; result: ResultInfo };
 
@@ -209,48 +244,67 @@ type Validator = (value: unknown, path: string) => string[];
 const MAX_STRING = 4096;
 const MAX_ITEMS = 2000;
 
-const str = (max = MAX_STRING): Validator => (v, p) =>
-  typeof v !== 'string' ? [`${p} must be a string`] : v.length > max ? [`${p} is longer than ${max} characters`] : [];
-const nonEmpty = (max = 253): Validator => (v, p) => {
-  const base = str(max)(v, p);
-  return base.length > 0 ? base : v === '' ? [`${p} must not be empty`] : [];
-};
+const str =
+  (max = MAX_STRING): Validator =>
+  (v, p) =>
+    typeof v !== 'string' ? [`${p} must be a string`] : v.length > max ? [`${p} is longer than ${max} characters`] : [];
+const nonEmpty =
+  (max = 253): Validator =>
+  (v, p) => {
+    const base = str(max)(v, p);
+    return base.length > 0 ? base : v === '' ? [`${p} must not be empty`] : [];
+  };
 const bool: Validator = (v, p) => (typeof v === 'boolean' ? [] : [`${p} must be true or false`]);
-const int = (min: number, max: number): Validator => (v, p) =>
-  typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max ? [] : [`${p} must be an integer from ${min} to ${max}`];
-const oneOf = (...values: string[]): Validator => (v, p) => (typeof v === 'string' && values.includes(v) ? [] : [`${p} must be one of ${values.join(', ')}`]);
-const arrayOf = (item: Validator, max = MAX_ITEMS): Validator => (v, p) => {
-  if (!Array.isArray(v)) return [`${p} must be a list`];
-  if (v.length > max) return [`${p} has more than ${max} items`];
-  return v.flatMap((x, i) => item(x, `${p}[${i}]`));
-};
+const int =
+  (min: number, max: number): Validator =>
+  (v, p) =>
+    typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max
+      ? []
+      : [`${p} must be an integer from ${min} to ${max}`];
+const oneOf =
+  (...values: string[]): Validator =>
+  (v, p) =>
+    typeof v === 'string' && values.includes(v) ? [] : [`${p} must be one of ${values.join(', ')}`];
+const arrayOf =
+  (item: Validator, max = MAX_ITEMS): Validator =>
+  (v, p) => {
+    if (!Array.isArray(v)) return [`${p} must be a list`];
+    if (v.length > max) return [`${p} has more than ${max} items`];
+    return v.flatMap((x, i) => item(x, `${p}[${i}]`));
+  };
 
 function isPlainObject(v: unknown): v is Record<string, unknown> {
   return typeof v === 'object' && v !== null && !Array.isArray(v) && Object.getPrototypeOf(v) === Object.prototype;
 }
 
 /** An object with exactly these keys (optional ones may be absent or undefined); unknown keys are refused. */
-const shape = (required: Record<string, Validator>, optional: Record<string, Validator> = {}): Validator => (v, p) => {
-  if (!isPlainObject(v)) return [`${p} must be an object`];
-  const problems: string[] = [];
-  for (const [key, check] of Object.entries(required)) {
-    if (!(key in v)) problems.push(`${p}.${key} is missing`);
-    else problems.push(...check(v[key], `${p}.${key}`));
-  }
-  for (const [key, check] of Object.entries(optional)) if (v[key] !== undefined) problems.push(...check(v[key], `${p}.${key}`));
-  for (const key of Object.keys(v)) if (!(key in required) && !(key in optional)) problems.push(`${p}.${key} is not expected`);
-  return problems;
-};
+const shape =
+  (required: Record<string, Validator>, optional: Record<string, Validator> = {}): Validator =>
+  (v, p) => {
+    if (!isPlainObject(v)) return [`${p} must be an object`];
+    const problems: string[] = [];
+    for (const [key, check] of Object.entries(required)) {
+      if (!(key in v)) problems.push(`${p}.${key} is missing`);
+      else problems.push(...check(v[key], `${p}.${key}`));
+    }
+    for (const [key, check] of Object.entries(optional))
+      if (v[key] !== undefined) problems.push(...check(v[key], `${p}.${key}`));
+    for (const key of Object.keys(v))
+      if (!(key in required) && !(key in optional)) problems.push(`${p}.${key} is not expected`);
+    return problems;
+  };
 
 /** Picks the shape by the value of a discriminating key. */
-const tagged = (tag: string, variants: Record<string, Validator>): Validator => (v, p) => {
-  if (!isPlainObject(v)) return [`${p} must be an object`];
-  const kind = v[tag];
-  if (typeof kind !== 'string' || !Object.prototype.hasOwnProperty.call(variants, kind)) {
-    return [`${p}.${tag} must be one of ${Object.keys(variants).join(', ')}`];
-  }
-  return variants[kind](v, p);
-};
+const tagged =
+  (tag: string, variants: Record<string, Validator>): Validator =>
+  (v, p) => {
+    if (!isPlainObject(v)) return [`${p} must be an object`];
+    const kind = v[tag];
+    if (typeof kind !== 'string' || !Object.prototype.hasOwnProperty.call(variants, kind)) {
+      return [`${p}.${tag} must be one of ${Object.keys(variants).join(', ')}`];
+    }
+    return variants[kind](v, p);
+  };
 
 const policyRule = shape(
   { apiGroups: arrayOf(str(253), 50), resources: arrayOf(nonEmpty(253), 200), verbs: arrayOf(nonEmpty(64), 30) },
@@ -270,7 +324,10 @@ const provisionRequest = shape(
       cluster: shape({ kind: oneOf('cluster') }),
     }),
     token: tagged('kind', {
-      timeBound: shape({ kind: oneOf('timeBound'), durationSeconds: int(1, 2 ** 32 - 1) }, { unbound: bool, note: str(200), bindToSecret: bool }),
+      timeBound: shape(
+        { kind: oneOf('timeBound'), durationSeconds: int(1, 2 ** 32 - 1) },
+        { unbound: bool, note: str(200), bindToSecret: bool },
+      ),
       longLived: shape({ kind: oneOf('longLived') }, { secretName: str(253), note: str(200) }),
       existingSecret: shape({ kind: oneOf('existingSecret'), secretName: nonEmpty() }),
     }),
@@ -304,7 +361,9 @@ export function parsePageMessage(value: unknown): ParseResult {
   } catch (err) {
     problems = [`message could not be checked: ${(err as Error).message}`];
   }
-  return problems.length === 0 ? { ok: true, message: value as PageMessage } : { ok: false, problems: problems.slice(0, 10) };
+  return problems.length === 0
+    ? { ok: true, message: value as PageMessage }
+    : { ok: false, problems: problems.slice(0, 10) };
 }
 
 /** The page's own light check of what the host sends (the host is trusted; this guards against version skew). */

@@ -6,6 +6,7 @@ import * as assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { delimiter } from 'node:path';
 import { load } from 'js-yaml';
+
 import { startWorkbench, type Workbench } from './harness';
 
 /** Context names of the kubeconfig files in KUBECONFIG, in kubectl's order (first file wins on duplicates). */
@@ -43,7 +44,7 @@ describe('activity bar', function () {
     await wb!.activityBarItem('SA Kubeconfig').waitFor({ state: 'visible', timeout: 30_000 });
   });
 
-  it('opens the Clusters view with the kubeconfig\'s contexts, or the welcome text without one', async () => {
+  it("opens the Clusters view with the kubeconfig's contexts, or the welcome text without one", async () => {
     await wb!.clickActivityBarItem('SA Kubeconfig');
     assert.match(await wb!.sideBarTitle(), /^SA Kubeconfig: Clusters$/i);
 
@@ -51,15 +52,22 @@ describe('activity bar', function () {
     if (contexts.length > 0) {
       const items = await wb!.waitForTreeItem('Clusters', contexts[0]!);
       const topLevel = items.filter((item) => item.level === 1).map((item) => item.label);
-      for (const context of contexts) assert.ok(topLevel.includes(context), `context ${context} missing from the tree: ${topLevel.join(', ')}`);
+      for (const context of contexts)
+        assert.ok(topLevel.includes(context), `context ${context} missing from the tree: ${topLevel.join(', ')}`);
       assert.equal(await wb!.viewWelcomeText('Clusters'), '', 'the welcome text shows next to the contexts');
     } else {
       const text = await wb!.waitForWelcomeText('Clusters', 'No Kubernetes contexts found.');
       assert.match(text, /reads your kubeconfig/);
       assert.deepEqual(await wb!.treeItems('Clusters'), [], 'tree rows show without a kubeconfig');
     }
-    assert.equal(await wb!.activityBarItem('Kubernetes').count(), 0, 'the Kubernetes extension is not installed in this run');
+    assert.equal(
+      await wb!.activityBarItem('Kubernetes').count(),
+      0,
+      'the Kubernetes extension is not installed in this run',
+    );
     const shot = await wb!.screenshot('activity-bar');
-    console.log(`      screenshot: ${shot} (${contexts.length > 0 ? `contexts: ${contexts.join(', ')}` : 'no kubeconfig: welcome text'})`);
+    console.log(
+      `      screenshot: ${shot} (${contexts.length > 0 ? `contexts: ${contexts.join(', ')}` : 'no kubeconfig: welcome text'})`,
+    );
   });
 });

@@ -11,7 +11,15 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { FrameLocator, Locator, Page } from 'playwright-core';
-import { REPO_ROOT, elapsed, launchBrowser, startCodeServer, type BrowserSession, type CodeServer } from '../runners/codeServerHost';
+
+import {
+  elapsed,
+  launchBrowser,
+  REPO_ROOT,
+  startCodeServer,
+  type BrowserSession,
+  type CodeServer,
+} from '../runners/codeServerHost';
 
 export const RESULTS_DIR = join(REPO_ROOT, 'test-results', 'e2e');
 export const VSIX = join(REPO_ROOT, 'dist', 'sa-kubeconfig.vsix');
@@ -113,8 +121,9 @@ export class Workbench {
   async clickActivityBarItem(title: string): Promise<void> {
     const item = this.activityBarItem(title);
     await item.waitFor({ state: 'visible', timeout: 30_000 });
-    const checked = await item.locator('xpath=..').getAttribute('aria-selected') === 'true'
-      || (await item.locator('xpath=..').getAttribute('class'))?.includes('checked');
+    const checked =
+      (await item.locator('xpath=..').getAttribute('aria-selected')) === 'true' ||
+      (await item.locator('xpath=..').getAttribute('class'))?.includes('checked');
     // Clicking the entry of the open container would close the side bar.
     if (!checked) await item.click();
     await this.page.locator('.part.sidebar').waitFor({ state: 'visible', timeout: 30_000 });
@@ -122,9 +131,14 @@ export class Workbench {
 
   /** The view pane (header + body) titled `viewName` in the side bar. */
   view(viewName: string): Locator {
-    return this.page.locator('.part.sidebar .pane').filter({
-      has: this.page.locator('.pane-header', { has: this.page.locator('h3.title', { hasText: new RegExp(`^${escapeRegExp(viewName)}$`, 'i') }) }),
-    }).first();
+    return this.page
+      .locator('.part.sidebar .pane')
+      .filter({
+        has: this.page.locator('.pane-header', {
+          has: this.page.locator('h3.title', { hasText: new RegExp(`^${escapeRegExp(viewName)}$`, 'i') }),
+        }),
+      })
+      .first();
   }
 
   /** Visible rows of a tree view, top to bottom (VS Code renders only the rows in view). */
@@ -138,7 +152,7 @@ export class Workbench {
       items.push({
         label: (await row.locator('.label-name').first().textContent())?.trim() ?? '',
         ariaLabel: (await row.getAttribute('aria-label')) ?? '',
-        level: Number(await row.getAttribute('aria-level') ?? '1'),
+        level: Number((await row.getAttribute('aria-level')) ?? '1'),
         expanded: expanded === null ? undefined : expanded === 'true',
       });
     }
@@ -148,7 +162,7 @@ export class Workbench {
   /** The text of a view's welcome content (viewsWelcome), empty when the view shows data instead. */
   async viewWelcomeText(viewName: string): Promise<string> {
     const welcome = this.view(viewName).locator('.pane-body .welcome-view-content');
-    if (await welcome.count() === 0 || !(await welcome.first().isVisible())) return '';
+    if ((await welcome.count()) === 0 || !(await welcome.first().isVisible())) return '';
     return (await welcome.first().innerText()).trim();
   }
 
@@ -163,7 +177,9 @@ export class Workbench {
 
   /** Waits until the view's welcome content contains `text` and returns all of it. */
   async waitForWelcomeText(viewName: string, text: string, timeoutMs = 30_000): Promise<string> {
-    await this.view(viewName).locator('.pane-body .welcome-view-content', { hasText: text }).first()
+    await this.view(viewName)
+      .locator('.pane-body .welcome-view-content', { hasText: text })
+      .first()
       .waitFor({ state: 'visible', timeout: timeoutMs });
     return this.viewWelcomeText(viewName);
   }
@@ -184,9 +200,11 @@ export class Workbench {
     const input = this.quickInput();
     await input.waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill(`>${title}`);
-    const entry = this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', {
-      has: this.page.locator('.label-name', { hasText: new RegExp(`^(.*: )?${escapeRegExp(title)}$`) }),
-    }).first();
+    const entry = this.page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', {
+        has: this.page.locator('.label-name', { hasText: new RegExp(`^(.*: )?${escapeRegExp(title)}$`) }),
+      })
+      .first();
     await entry.waitFor({ state: 'visible', timeout: 10_000 });
     await entry.click();
     await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
@@ -197,9 +215,15 @@ export class Workbench {
     await this.page.keyboard.press('F1');
     const input = this.quickInput();
     await input.fill('>Preferences: Color Theme');
-    await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ }).first().click();
+    await this.page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: /^Preferences: Color Theme/ })
+      .first()
+      .click();
     await input.fill(label);
-    await this.page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label }).first().click();
+    await this.page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: label })
+      .first()
+      .click();
     await input.waitFor({ state: 'hidden', timeout: 10_000 }).catch(() => undefined);
     await this.page.waitForTimeout(800);
   }
@@ -226,18 +250,27 @@ export class Workbench {
 
   /** Text of the active text editor's visible lines (Monaco renders only what is on screen). */
   async activeEditorText(): Promise<string> {
-    const lines = this.page.locator('.editor-group-container.active .editor-instance .monaco-editor .view-lines').first();
+    const lines = this.page
+      .locator('.editor-group-container.active .editor-instance .monaco-editor .view-lines')
+      .first();
     await lines.waitFor({ state: 'visible', timeout: 10_000 });
-    const rows = await lines.locator('.view-line').evaluateAll((els) => els
-      .map((el) => ({ top: parseFloat((el as HTMLElement).style.top || '0'), text: (el as HTMLElement).innerText }))
-      .sort((a, b) => a.top - b.top)
-      .map((l) => l.text.replace(/\u00a0/g, ' ')));
+    const rows = await lines.locator('.view-line').evaluateAll((els) =>
+      els
+        .map((el) => ({ top: parseFloat((el as HTMLElement).style.top || '0'), text: (el as HTMLElement).innerText }))
+        .sort((a, b) => a.top - b.top)
+        .map((l) => l.text.replace(/\u00a0/g, ' ')),
+    );
     return rows.join('\n');
   }
 
   /** Title of the active editor tab. */
   async activeEditorTitle(): Promise<string> {
-    return (await this.page.locator('.editor-group-container.active .tabs-container .tab.active .label-name').first().innerText()).trim();
+    return (
+      await this.page
+        .locator('.editor-group-container.active .tabs-container .tab.active .label-name')
+        .first()
+        .innerText()
+    ).trim();
   }
 
   /**
@@ -247,12 +280,15 @@ export class Workbench {
    */
   async screenshot(name: string): Promise<string> {
     // An absolute *.png path is used as it is (scripts/start.sh --check names its own file).
-    const path = isAbsolute(name) && name.endsWith('.png') ? name : join(RESULTS_DIR, `${name.replace(/[^\w.-]+/g, '-')}.png`);
+    const path =
+      isAbsolute(name) && name.endsWith('.png') ? name : join(RESULTS_DIR, `${name.replace(/[^\w.-]+/g, '-')}.png`);
     mkdirSync(dirname(path), { recursive: true });
     const mask = this.credentialMask();
     const exposed = await this.unmaskedCredentialText();
     if (exposed.length > 0) {
-      throw new Error(`refusing to save screenshot ${name}: credential-looking text visible outside the masked editor lines, in: ${exposed.join('; ')}`);
+      throw new Error(
+        `refusing to save screenshot ${name}: credential-looking text visible outside the masked editor lines, in: ${exposed.join('; ')}`,
+      );
     }
     // Playwright places the mask where the lines are when it starts; the editor may move them meanwhile (a CodeLens
     // appearing pushes every line down). Keep the screenshot only when the masked boxes did not move during it.
@@ -261,7 +297,8 @@ export class Workbench {
       await this.page.screenshot({ path, mask, maskColor: MASK_COLOR });
       const after = await maskBoxes(mask);
       if (before === after) break;
-      if (attempt === 5) throw new Error(`screenshot ${name}: the credential lines kept moving; cannot mask them reliably`);
+      if (attempt === 5)
+        throw new Error(`screenshot ${name}: the credential lines kept moving; cannot mask them reliably`);
       await this.page.waitForTimeout(300);
     }
     this.lastMaskedLines = await mask[0]!.count();
@@ -279,42 +316,58 @@ export class Workbench {
       // A wrapped token or base64 blob continues on lines of its own.
       lines.filter({ hasText: CREDENTIAL_CONTINUATION }),
       // The minimap paints the text too, small.
-      this.page.locator('.monaco-editor').filter({ has: this.page.locator('.view-line').filter({ hasText: CREDENTIAL_LINE }) }).locator('.minimap'),
+      this.page
+        .locator('.monaco-editor')
+        .filter({ has: this.page.locator('.view-line').filter({ hasText: CREDENTIAL_LINE }) })
+        .locator('.minimap'),
     ];
   }
 
   /** Where token-shaped text is visible in the workbench outside editor lines (the page itself, not webviews). */
   private async unmaskedCredentialText(): Promise<string[]> {
-    return this.page.evaluate(({ jwt, credentialLine, continuation, hidden }) => {
-      const found: string[] = [];
-      const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
-      for (let node = walker.nextNode(); node; node = walker.nextNode()) {
-        if (!new RegExp(jwt).test(node.textContent ?? '')) continue;
-        const el = node.parentElement;
-        if (!el || el.closest(hidden)) continue;
-        const line = el.closest('.monaco-editor .view-line, .monaco-editor .sticky-line-content');
-        const lineText = line?.textContent ?? '';
-        if (line && (new RegExp(credentialLine).test(lineText) || new RegExp(continuation).test(lineText))) continue;
-        const box = el.getBoundingClientRect();
-        const style = getComputedStyle(el);
-        if (box.width < 2 || box.height < 2 || style.visibility === 'hidden' || style.opacity === '0') continue;
-        found.push(`${el.tagName.toLowerCase()}.${(el.getAttribute('class') ?? '').trim().split(/\s+/).join('.')}`);
-      }
-      return found;
-    }, {
-      jwt: JWT.source, credentialLine: CREDENTIAL_LINE.source, continuation: CREDENTIAL_CONTINUATION.source,
-      // Monaco's input helpers hold the text around the cursor for screen readers and IMEs; they are not painted.
-      hidden: '.monaco-editor .native-edit-context, .monaco-editor textarea, .monaco-editor .minimap',
-    });
+    return this.page.evaluate(
+      ({ jwt, credentialLine, continuation, hidden }) => {
+        const found: string[] = [];
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          if (!new RegExp(jwt).test(node.textContent ?? '')) continue;
+          const el = node.parentElement;
+          if (!el || el.closest(hidden)) continue;
+          const line = el.closest('.monaco-editor .view-line, .monaco-editor .sticky-line-content');
+          const lineText = line?.textContent ?? '';
+          if (line && (new RegExp(credentialLine).test(lineText) || new RegExp(continuation).test(lineText))) continue;
+          const box = el.getBoundingClientRect();
+          const style = getComputedStyle(el);
+          if (box.width < 2 || box.height < 2 || style.visibility === 'hidden' || style.opacity === '0') continue;
+          found.push(`${el.tagName.toLowerCase()}.${(el.getAttribute('class') ?? '').trim().split(/\s+/).join('.')}`);
+        }
+        return found;
+      },
+      {
+        jwt: JWT.source,
+        credentialLine: CREDENTIAL_LINE.source,
+        continuation: CREDENTIAL_CONTINUATION.source,
+        // Monaco's input helpers hold the text around the cursor for screen readers and IMEs; they are not painted.
+        hidden: '.monaco-editor .native-edit-context, .monaco-editor textarea, .monaco-editor .minimap',
+      },
+    );
   }
 }
 
 /** Where the masked elements are on screen, as one comparable string. */
 async function maskBoxes(mask: Locator[]): Promise<string> {
-  const boxes = await Promise.all(mask.map((locator) => locator.evaluateAll((els) => els.map((el) => {
-    const r = el.getBoundingClientRect();
-    return [r.x, r.y, r.width, r.height].map(Math.round).join(',');
-  }).join(' '))));
+  const boxes = await Promise.all(
+    mask.map((locator) =>
+      locator.evaluateAll((els) =>
+        els
+          .map((el) => {
+            const r = el.getBoundingClientRect();
+            return [r.x, r.y, r.width, r.height].map(Math.round).join(',');
+          })
+          .join(' '),
+      ),
+    ),
+  );
   return boxes.join(' | ');
 }
 

@@ -7,8 +7,9 @@
 import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, type Workbench } from './harness';
+
 import { kubectlOkSync } from '../support/kubectl';
+import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, type Workbench } from './harness';
 
 const ADMIN_CONTEXT = 'admin@local';
 const NAMESPACE = `aaa-tab-${Date.now().toString(36).slice(-5)}`;
@@ -19,14 +20,26 @@ function filesContaining(dir: string, needle: string): string[] {
   const found: string[] = [];
   const walk = (d: string): void => {
     let entries: string[];
-    try { entries = readdirSync(d); } catch { return; }
+    try {
+      entries = readdirSync(d);
+    } catch {
+      return;
+    }
     for (const name of entries) {
       const p = join(d, name);
       let st;
-      try { st = statSync(p); } catch { continue; }
+      try {
+        st = statSync(p);
+      } catch {
+        continue;
+      }
       if (st.isDirectory()) walk(p);
       else if (st.isFile() && st.size < 256 * 1024 * 1024) {
-        try { if (readFileSync(p).includes(needle)) found.push(p); } catch { /* sockets, vanished files */ }
+        try {
+          if (readFileSync(p).includes(needle)) found.push(p);
+        } catch {
+          /* sockets, vanished files */
+        }
       }
     }
   };
@@ -36,7 +49,8 @@ function filesContaining(dir: string, needle: string): string[] {
 
 describe('The kubeconfig tab is in memory only', function () {
   let wb: Workbench | undefined;
-  const shot = async (name: string) => console.log(`      screenshot: ${await wb!.screenshot(`kubeconfig-tab-${name}`)}`);
+  const shot = async (name: string) =>
+    console.log(`      screenshot: ${await wb!.screenshot(`kubeconfig-tab-${name}`)}`);
 
   before(async function () {
     if (!ADMIN) this.skip();
@@ -47,13 +61,18 @@ describe('The kubeconfig tab is in memory only', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) console.log(`      screenshot of the failure: ${await wb.screenshot(`failed-${this.currentTest.title}`)}`);
+    if (this.currentTest?.state === 'failed' && wb)
+      console.log(`      screenshot of the failure: ${await wb.screenshot(`failed-${this.currentTest.title}`)}`);
   });
 
   after(async () => {
     await wb?.stop();
     if (ADMIN) {
-      try { kubectlOkSync(['delete', 'namespace', NAMESPACE, '--wait=false']); } catch { /* already gone */ }
+      try {
+        kubectlOkSync(['delete', 'namespace', NAMESPACE, '--wait=false']);
+      } catch {
+        /* already gone */
+      }
     }
   });
 
@@ -63,24 +82,39 @@ describe('The kubeconfig tab is in memory only', function () {
     await wb!.clickActivityBarItem('SA Kubeconfig');
     await wb!.waitForTreeItem('Clusters', ADMIN_CONTEXT);
     await wb!.waitForTreeItem('Clusters', NAMESPACE);
-    const rowOf = (label: string) => wb!.view('Clusters').locator('.pane-body .monaco-list-row', {
-      has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }),
-    }).first();
+    const rowOf = (label: string) =>
+      wb!
+        .view('Clusters')
+        .locator('.pane-body .monaco-list-row', {
+          has: page.locator('.label-name', { hasText: new RegExp(`^${label}$`) }),
+        })
+        .first();
     await rowOf(NAMESPACE).locator('.monaco-tl-twistie').click();
     await wb!.waitForTreeItem('Clusters', SERVICE_ACCOUNT);
     await rowOf(SERVICE_ACCOUNT).click({ button: 'right' });
-    const item = page.locator('.context-view .monaco-menu .action-item', { hasText: 'Generate Kubeconfig for This Service Account' }).first();
+    const item = page
+      .locator('.context-view .monaco-menu .action-item', { hasText: 'Generate Kubeconfig for This Service Account' })
+      .first();
     await item.waitFor({ state: 'visible', timeout: 10_000 });
     const lifetimeTitle = page.locator('.quick-input-widget .quick-input-title', { hasText: 'Token lifetime' });
     // A click that lands while the menu is still animating in is dropped: click again while the menu stays open.
     for (let attempt = 0; attempt < 3; attempt++) {
       if (await item.isVisible()) await item.click().catch(() => undefined);
-      if (await lifetimeTitle.waitFor({ state: 'visible', timeout: 5_000 }).then(() => true, () => false)) break;
+      if (
+        await lifetimeTitle.waitFor({ state: 'visible', timeout: 5_000 }).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
     }
     const input = wb!.quickInput();
     await lifetimeTitle.waitFor({ state: 'visible', timeout: 30_000 });
     await input.fill('1 hour');
-    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: '1 hour' }).first().waitFor({ state: 'visible' });
+    await page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: '1 hour' })
+      .first()
+      .waitFor({ state: 'visible' });
     await input.press('Enter');
 
     let text = '';
@@ -91,10 +125,28 @@ describe('The kubeconfig tab is in memory only', function () {
     const token = /token: (eyJ[A-Za-z0-9_.-]+)/.exec(text)?.[1];
     assert.ok(token && token.length > 100, 'the kubeconfig tab shows a token');
     // The token in the tab is the one the server knows: kubectl authenticates with it (its output is the user name).
-    assert.equal(kubectlOkSync(['--token', token, '--server', process.env.SAK_API_SERVER!,
-      '--certificate-authority', join(process.env.SAK_CLUSTER_DIR!, 'pki', 'ca.crt'), 'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'],
-    { kubeconfig: '/dev/null' }), `system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`);
-    await page.locator('.editor-group-container.active .codelens-decoration', { hasText: 'Save as…' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    assert.equal(
+      kubectlOkSync(
+        [
+          '--token',
+          token,
+          '--server',
+          process.env.SAK_API_SERVER!,
+          '--certificate-authority',
+          join(process.env.SAK_CLUSTER_DIR!, 'pki', 'ca.crt'),
+          'auth',
+          'whoami',
+          '-o',
+          'jsonpath={.status.userInfo.username}',
+        ],
+        { kubeconfig: '/dev/null' },
+      ),
+      `system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`,
+    );
+    await page
+      .locator('.editor-group-container.active .codelens-decoration', { hasText: 'Save as…' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 10_000 });
     const title = await wb!.activeEditorTitle();
     await shot('open');
     // Typing into it changes nothing: the document is read-only, never dirty.
@@ -106,11 +158,22 @@ describe('The kubeconfig tab is in memory only', function () {
     // The new credential shows under the service account (with the ledger's "opened in the editor" in its tooltip).
     // Old versions (before credential nodes) have no such row: that part is skipped for them.
     await rowOf(SERVICE_ACCOUNT).locator('.monaco-tl-twistie').click();
-    const credentialRow = wb!.view('Clusters').locator('.pane-body .monaco-list-row', { hasText: 'bound token' }).first();
-    if (await credentialRow.waitFor({ state: 'visible', timeout: 15_000 }).then(() => true, () => false)) {
+    const credentialRow = wb!
+      .view('Clusters')
+      .locator('.pane-body .monaco-list-row', { hasText: 'bound token' })
+      .first();
+    if (
+      await credentialRow.waitFor({ state: 'visible', timeout: 15_000 }).then(
+        () => true,
+        () => false,
+      )
+    ) {
       await credentialRow.hover();
-      await page.locator('.monaco-hover, .workbench-hover', { hasText: 'Written by this machine' }).first()
-        .waitFor({ state: 'visible', timeout: 10_000 }).catch(() => undefined);
+      await page
+        .locator('.monaco-hover, .workbench-hover', { hasText: 'Written by this machine' })
+        .first()
+        .waitFor({ state: 'visible', timeout: 10_000 })
+        .catch(() => undefined);
       await shot('credential-node');
     }
     // VS Code backs dirty documents up about a second after a change; give it ample time.
@@ -124,7 +187,11 @@ describe('The kubeconfig tab is in memory only', function () {
 
     const stateDir = wb!.server!.stateDir;
     const holding = filesContaining(stateDir, token).map((p) => p.slice(stateDir.length + 1));
-    assert.deepEqual(holding, [], `files under code-server's state folder (user data, HOME, XDG, TMPDIR) hold the token`);
+    assert.deepEqual(
+      holding,
+      [],
+      `files under code-server's state folder (user data, HOME, XDG, TMPDIR) hold the token`,
+    );
     assert.equal(dirtyTabs, 0, 'the kubeconfig tab never became dirty');
     assert.equal(title.replace('\u2215', '/'), `kubeconfig for ${NAMESPACE}/${SERVICE_ACCOUNT}`, `tab title: ${title}`);
     // Nor does any editor of the reloaded window show it.

@@ -14,9 +14,10 @@ import * as assert from 'node:assert/strict';
 import { readFileSync, rmSync } from 'node:fs';
 import { dump, load } from 'js-yaml';
 import type { Locator } from 'playwright-core';
+
 import { privateTempDir, writeKubeconfig } from '../support/cluster';
+import { kubectlOkSync, kubectlSync } from '../support/kubectl';
 import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, wizard, type Workbench } from './harness';
-import { kubectlSync, kubectlOkSync } from '../support/kubectl';
 
 const ADMIN_CONTEXT = 'admin@local';
 const EXTRA_CONTEXT = 'extra@local';
@@ -59,7 +60,10 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
   const menuItem = (title: string) =>
     wb!.page.locator('.context-view .monaco-menu .action-item', { hasText: title }).first();
   const shown = (locator: Locator, state: 'visible' | 'hidden', timeout: number) =>
-    locator.waitFor({ state, timeout }).then(() => true, () => false);
+    locator.waitFor({ state, timeout }).then(
+      () => true,
+      () => false,
+    );
   const quickInput = () => wb!.quickInput();
   /** Clicks a context-menu entry; once more when the menu, still settling, ignored the first click. */
   const choose = async (title: string) => {
@@ -74,7 +78,7 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
   const expand = async (label: string, level?: number) => {
     const r = row(label, level);
     await r.waitFor({ state: 'visible', timeout: 60_000 });
-    if (await r.getAttribute('aria-expanded') !== 'true') await r.click();
+    if ((await r.getAttribute('aria-expanded')) !== 'true') await r.click();
   };
   const waitForEditorText = async (needle: string) => {
     const deadline = Date.now() + 60_000;
@@ -105,8 +109,15 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     this.timeout(300_000);
     kubectlOkSync(['create', 'namespace', NAMESPACE]);
     kubectlOkSync(['-n', NAMESPACE, 'create', 'serviceaccount', NS_SA]);
-    kubectlOkSync(['-n', NAMESPACE, 'create', 'rolebinding', `${NS_SA}-view`, '--clusterrole=view',
-      `--serviceaccount=${NAMESPACE}:${NS_SA}`]);
+    kubectlOkSync([
+      '-n',
+      NAMESPACE,
+      'create',
+      'rolebinding',
+      `${NS_SA}-view`,
+      '--clusterrole=view',
+      `--serviceaccount=${NAMESPACE}:${NS_SA}`,
+    ]);
     kubectlOkSync(['-n', 'default', 'create', 'serviceaccount', DEFAULT_SA]);
     dir = privateTempDir();
     // Two files in KUBECONFIG, as kubectl merges them; a third one the user picks later with "Set Kubeconfig".
@@ -144,7 +155,7 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     // Its other views (Helm Repos, Clouds) collapsed, so that the Clusters view has the height for its folders.
     for (const other of ['Helm Repos', 'Clouds']) {
       const header = wb!.view(other).locator('.pane-header');
-      if (await header.getAttribute('aria-expanded') === 'true') await header.click();
+      if ((await header.getAttribute('aria-expanded')) === 'true') await header.click();
     }
     await expand(ADMIN_CONTEXT, 1);
     await expand('Service Accounts', 2);
@@ -168,7 +179,9 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     await row(NAMESPACE).click({ button: 'right' });
     await choose('Use Namespace');
     const active = wb!.page.locator('.label-name', { hasText: `* ${NAMESPACE}` });
-    await k8sView().locator('.pane-body .monaco-list-row', { has: active }).first()
+    await k8sView()
+      .locator('.pane-body .monaco-list-row', { has: active })
+      .first()
       .waitFor({ state: 'visible', timeout: 60_000 });
     await expand('Service Accounts', 2);
     await row(NS_SA).waitFor({ state: 'visible', timeout: 60_000 });
@@ -182,7 +195,7 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     const w = wizard(wb!.page);
     await w.locator('#context option', { hasText: ADMIN_CONTEXT }).waitFor({ state: 'attached', timeout: 30_000 });
     const deadline = Date.now() + 30_000;
-    while (await w.locator('#namespace').inputValue() === '' && Date.now() < deadline) {
+    while ((await w.locator('#namespace').inputValue()) === '' && Date.now() < deadline) {
       await wb!.page.waitForTimeout(100);
     }
     assert.equal(await w.locator('#context').inputValue(), ADMIN_CONTEXT);
@@ -220,7 +233,8 @@ describe('Kubernetes extension integration (the real ms-kubernetes-tools.vscode-
     await menuItem('Generate Kubeconfig for This Service Account').waitFor({ state: 'visible', timeout: 10_000 });
     await shot('service-account-menu');
     await choose('Generate Kubeconfig for This Service Account');
-    await wb!.page.locator('.quick-input-widget .quick-input-title', { hasText: 'Token lifetime' })
+    await wb!.page
+      .locator('.quick-input-widget .quick-input-title', { hasText: 'Token lifetime' })
       .waitFor({ state: 'visible', timeout: 30_000 });
     await pickQuick('1 hour');
     const text = await waitForEditorText(`# Service account: ${NAMESPACE}/${NS_SA}`);

@@ -6,8 +6,9 @@ import * as assert from 'node:assert/strict';
 import { mkdtempSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, type Workbench } from './harness';
+
 import { kubectlOkSync } from '../support/kubectl';
+import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, type Workbench } from './harness';
 
 const ADMIN_CONTEXT = 'admin@local';
 // Sorts near the top of the namespace list, so that its row is on screen without scrolling.
@@ -31,13 +32,18 @@ describe('Quick create from the Clusters tree', function () {
   });
 
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed' && wb) console.log(`      screenshot of the failure: ${await wb.screenshot(`failed-${this.currentTest.title}`)}`);
+    if (this.currentTest?.state === 'failed' && wb)
+      console.log(`      screenshot of the failure: ${await wb.screenshot(`failed-${this.currentTest.title}`)}`);
   });
 
   after(async () => {
     await wb?.stop();
     if (ADMIN) {
-      try { kubectlOkSync(['delete', 'namespace', NAMESPACE, '--wait=false']); } catch { /* already gone */ }
+      try {
+        kubectlOkSync(['delete', 'namespace', NAMESPACE, '--wait=false']);
+      } catch {
+        /* already gone */
+      }
     }
   });
 
@@ -49,9 +55,16 @@ describe('Quick create from the Clusters tree', function () {
     await wb!.waitForTreeItem('Clusters', NAMESPACE);
     await shot('tree');
 
-    const row = wb!.view('Clusters').locator('.pane-body .monaco-list-row', { has: page.locator('.label-name', { hasText: new RegExp(`^${NAMESPACE}$`) }) }).first();
+    const row = wb!
+      .view('Clusters')
+      .locator('.pane-body .monaco-list-row', {
+        has: page.locator('.label-name', { hasText: new RegExp(`^${NAMESPACE}$`) }),
+      })
+      .first();
     await row.click({ button: 'right' });
-    const item = page.locator('.context-view .monaco-menu .action-item', { hasText: 'Quick Create Service Account Kubeconfig…' }).first();
+    const item = page
+      .locator('.context-view .monaco-menu .action-item', { hasText: 'Quick Create Service Account Kubeconfig…' })
+      .first();
     await item.waitFor({ state: 'visible', timeout: 10_000 });
     await shot('context-menu');
     await item.click();
@@ -65,13 +78,19 @@ describe('Quick create from the Clusters tree', function () {
 
     await title.filter({ hasText: 'permissions' }).waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill('Exec into pods');
-    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Exec into pods' }).first().waitFor({ state: 'visible' });
+    await page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: 'Exec into pods' })
+      .first()
+      .waitFor({ state: 'visible' });
     await shot('permissions');
     await input.press('Enter');
 
     await title.filter({ hasText: 'token lifetime' }).waitFor({ state: 'visible', timeout: 10_000 });
     await input.fill('1 hour');
-    await page.locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: '1 hour' }).first().waitFor({ state: 'visible' });
+    await page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', { hasText: '1 hour' })
+      .first()
+      .waitFor({ state: 'visible' });
     await shot('token-lifetime');
     await input.press('Enter');
 
@@ -84,19 +103,57 @@ describe('Quick create from the Clusters tree', function () {
       await page.waitForTimeout(250);
     }
     await shot('kubeconfig-tab');
-    assert.ok(wb!.lastMaskedLines >= 2, `the screenshot masked ${wb!.lastMaskedLines} credential lines (token, certificate-authority-data)`);
+    assert.ok(
+      wb!.lastMaskedLines >= 2,
+      `the screenshot masked ${wb!.lastMaskedLines} credential lines (token, certificate-authority-data)`,
+    );
     // The tab says what the document is (the title's slash is U+2215: a file name cannot hold a "/").
     const tabTitle = await wb!.activeEditorTitle();
-    assert.equal(tabTitle.replace('\u2215', '/'), `kubeconfig for ${NAMESPACE}/${SERVICE_ACCOUNT}`, `tab title: ${tabTitle}`);
-    assert.ok(text.startsWith(`# kubeconfig for ${NAMESPACE}/${SERVICE_ACCOUNT} (sa-kubeconfig)\n`), 'the header names the service account first');
-    assert.ok(text.includes(`# Service account: ${NAMESPACE}/${SERVICE_ACCOUNT}`), `header comment missing in:\n${text.replace(/token: \S+/g, 'token: <redacted>')}`);
+    assert.equal(
+      tabTitle.replace('\u2215', '/'),
+      `kubeconfig for ${NAMESPACE}/${SERVICE_ACCOUNT}`,
+      `tab title: ${tabTitle}`,
+    );
+    assert.ok(
+      text.startsWith(`# kubeconfig for ${NAMESPACE}/${SERVICE_ACCOUNT} (sa-kubeconfig)\n`),
+      'the header names the service account first',
+    );
+    assert.ok(
+      text.includes(`# Service account: ${NAMESPACE}/${SERVICE_ACCOUNT}`),
+      `header comment missing in:\n${text.replace(/token: \S+/g, 'token: <redacted>')}`,
+    );
     assert.ok(text.includes(`namespace: ${NAMESPACE}`), 'a context for the namespace');
     assert.ok(text.includes(`current-context: ${ADMIN_CONTEXT}-${SERVICE_ACCOUNT}`));
     // The editor offers the actions on the document.
-    await page.locator('.editor-group-container.active .codelens-decoration', { hasText: 'Save as…' }).first().waitFor({ state: 'visible', timeout: 10_000 });
+    await page
+      .locator('.editor-group-container.active .codelens-decoration', { hasText: 'Save as…' })
+      .first()
+      .waitFor({ state: 'visible', timeout: 10_000 });
     // And the cluster has what it says.
-    assert.match(kubectlOkSync(['-n', NAMESPACE, 'get', 'serviceaccount', SERVICE_ACCOUNT, '-o', 'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}']), /^sa-kubeconfig$/);
-    assert.equal(kubectlOkSync(['auth', 'can-i', 'create', 'pods/exec', '-n', NAMESPACE, `--as=system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`]).trim(), 'yes');
+    assert.match(
+      kubectlOkSync([
+        '-n',
+        NAMESPACE,
+        'get',
+        'serviceaccount',
+        SERVICE_ACCOUNT,
+        '-o',
+        'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}',
+      ]),
+      /^sa-kubeconfig$/,
+    );
+    assert.equal(
+      kubectlOkSync([
+        'auth',
+        'can-i',
+        'create',
+        'pods/exec',
+        '-n',
+        NAMESPACE,
+        `--as=system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`,
+      ]).trim(),
+      'yes',
+    );
 
     // The tree shows the new service account under the namespace, marked as managed.
     await row.locator('.monaco-tl-twistie').click();
@@ -108,7 +165,10 @@ describe('Quick create from the Clusters tree', function () {
     this.timeout(120_000);
     const page = wb!.page;
     const file = join(mkdtempSync(join(tmpdir(), 'sak-e2e-save-')), `${SERVICE_ACCOUNT}.kubeconfig`);
-    await page.locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Save as…' }).first().click();
+    await page
+      .locator('.editor-group-container.active .codelens-decoration a', { hasText: 'Save as…' })
+      .first()
+      .click();
     // code-server's save dialog is VS Code's simple file dialog: a QuickInput holding the path.
     await wb!.saveDialog();
     await shot('save-dialog');
@@ -116,7 +176,11 @@ describe('Quick create from the Clusters tree', function () {
     assert.equal(statSync(file).mode & 0o777, 0o600);
     await page.waitForTimeout(500);
     await shot('saved');
-    assert.match(await page.title(), new RegExp(`^${SERVICE_ACCOUNT}\\.kubeconfig`), 'the saved file replaced the in-memory tab');
+    assert.match(
+      await page.title(),
+      new RegExp(`^${SERVICE_ACCOUNT}\\.kubeconfig`),
+      'the saved file replaced the in-memory tab',
+    );
     kubectlOkSync(['get', 'pods'], { kubeconfig: file });
     assert.equal(kubectlOkSync(['auth', 'can-i', 'create', 'pods/exec'], { kubeconfig: file }).trim(), 'yes');
   });

@@ -8,8 +8,9 @@
 // theme. The test prints the wizard's time to interactive and the number of discovery requests.
 import * as assert from 'node:assert/strict';
 import type { FrameLocator } from 'playwright-core';
-import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, wizard, type Workbench } from './harness';
+
 import { kubectlSync } from '../support/kubectl';
+import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, wizard, type Workbench } from './harness';
 
 const RESTRICTED = process.env.SAK_RESTRICTED_KUBECONFIG ?? '';
 const ADMIN_CONTEXT = 'admin@local';
@@ -23,7 +24,10 @@ const DENIED_SA = `wizard-denied-${RUN}`;
 async function waitForValue(frame: FrameLocator, selector: string, timeoutMs = 30_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = await frame.locator(selector).inputValue().catch(() => '');
+    const value = await frame
+      .locator(selector)
+      .inputValue()
+      .catch(() => '');
     if (value) return value;
     if (Date.now() > deadline) throw new Error(`${selector} stayed empty for ${timeoutMs} ms`);
     await new Promise((r) => setTimeout(r, 50));
@@ -36,7 +40,9 @@ describe('wizard webview, against the real cluster', function () {
 
   before(async function () {
     if (!ADMIN || !RESTRICTED) {
-      throw new Error('SAK_ADMIN_KUBECONFIG / SAK_RESTRICTED_KUBECONFIG are not set: run through scripts/with-cluster.sh (npm run test:e2e).');
+      throw new Error(
+        'SAK_ADMIN_KUBECONFIG / SAK_RESTRICTED_KUBECONFIG are not set: run through scripts/with-cluster.sh (npm run test:e2e).',
+      );
     }
     // One kubeconfig with both users' contexts (admin@local, restricted@local), merged the way kubectl merges KUBECONFIG.
     wb = await startWorkbench({ name: 'wizard', env: { ...process.env, KUBECONFIG: `${ADMIN}:${RESTRICTED}` } });
@@ -49,7 +55,7 @@ describe('wizard webview, against the real cluster', function () {
     await wb?.stop();
   });
 
-  it('creates the tutorial\'s kubeconfig entirely through the wizard, verified', async function () {
+  it("creates the tutorial's kubeconfig entirely through the wizard, verified", async function () {
     const page = wb.page;
     const w = wizard(page);
 
@@ -57,9 +63,11 @@ describe('wizard webview, against the real cluster', function () {
     await page.keyboard.press('F1');
     const palette = wb.quickInput();
     await palette.fill('>Create Service Account Kubeconfig…');
-    const entry = page.locator('.quick-input-widget .quick-input-list .monaco-list-row', {
-      has: page.locator('.label-name', { hasText: /^(.*: )?Create Service Account Kubeconfig…$/ }),
-    }).first();
+    const entry = page
+      .locator('.quick-input-widget .quick-input-list .monaco-list-row', {
+        has: page.locator('.label-name', { hasText: /^(.*: )?Create Service Account Kubeconfig…$/ }),
+      })
+      .first();
     await entry.waitFor({ state: 'visible', timeout: 10_000 });
     const opened = Date.now();
     await entry.click();
@@ -131,40 +139,71 @@ describe('wizard webview, against the real cluster', function () {
     // Apply, then the Result with its verified checks.
     await w.locator('#next', { hasText: 'Create' }).click();
     // The run takes about a second here: catch the step list while it is on screen if we can.
-    await w.locator('.step-apply .progress-step').first().waitFor({ timeout: 10_000 }).catch(() => undefined);
+    await w
+      .locator('.step-apply .progress-step')
+      .first()
+      .waitFor({ timeout: 10_000 })
+      .catch(() => undefined);
     await wb.screenshot('wizard-6-apply');
     await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 60_000 });
     await w.locator('#run-steps summary').click();
     await wb.screenshot('wizard-7-result');
     const steps = await w.locator('#run-steps .progress-step').allInnerTexts();
     assert.equal(steps.length, 6, steps.join('\n'));
-    assert.ok(steps.every((t) => t.startsWith('✓')), steps.join('\n'));
+    assert.ok(
+      steps.every((t) => t.startsWith('✓')),
+      steps.join('\n'),
+    );
     const allowed = await w.locator('[aria-labelledby="allowed-title"] li').allInnerTexts();
     const denied = await w.locator('[aria-labelledby="denied-title"] li').allInnerTexts();
-    assert.ok(allowed.some((t) => t.includes(`create pods/exec in namespace ${NAMESPACE}`)), allowed.join('\n'));
-    assert.ok(allowed.some((t) => t.includes(`list pods in namespace ${NAMESPACE}`)), allowed.join('\n'));
-    assert.ok(denied.some((t) => t.includes(`list secrets in namespace ${NAMESPACE}`)), denied.join('\n'));
+    assert.ok(
+      allowed.some((t) => t.includes(`create pods/exec in namespace ${NAMESPACE}`)),
+      allowed.join('\n'),
+    );
+    assert.ok(
+      allowed.some((t) => t.includes(`list pods in namespace ${NAMESPACE}`)),
+      allowed.join('\n'),
+    );
+    assert.ok(
+      denied.some((t) => t.includes(`list secrets in namespace ${NAMESPACE}`)),
+      denied.join('\n'),
+    );
     assert.ok(denied.length > 0 && allowed.length >= 5);
     assert.match(await w.locator('#token-expiry').innerText(), /expires /);
 
     // What the wizard made, seen by kubectl.
     assert.equal(kubectlSync(['get', 'serviceaccount', SERVICE_ACCOUNT, '-n', NAMESPACE]).code, 0);
-    const role = kubectlSync(['get', 'role', `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}`, '-n', NAMESPACE, '-o', 'jsonpath={.rules}']).stdout;
+    const role = kubectlSync([
+      'get',
+      'role',
+      `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}`,
+      '-n',
+      NAMESPACE,
+      '-o',
+      'jsonpath={.rules}',
+    ]).stdout;
     assert.match(role, /pods\/exec/);
 
     // Open kubeconfig in editor: an editor tab holding the expected context.
     await w.locator('#open-kubeconfig').click();
     const expectedContext = `${ADMIN_CONTEXT}-${SERVICE_ACCOUNT}`;
-    await page.locator('.editor-group-container.active .view-lines', { hasText: `current-context: ${expectedContext}` }).waitFor({ timeout: 20_000 });
+    await page
+      .locator('.editor-group-container.active .view-lines', { hasText: `current-context: ${expectedContext}` })
+      .waitFor({ timeout: 20_000 });
     const text = await wb.activeEditorText();
     assert.match(text, new RegExp(`name: ${expectedContext.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
     assert.match(text, new RegExp(`namespace: ${NAMESPACE}`));
     await wb.screenshot('wizard-8-kubeconfig-editor');
     assert.ok(wb.lastMaskedLines >= 2, `the screenshot masked ${wb.lastMaskedLines} credential lines`);
     // The read-only in-memory tab (its title's slash is U+2215: a file name cannot hold a "/").
-    assert.equal((await wb.activeEditorTitle()).replace('\u2215', '/'), `kubeconfig for ${NAMESPACE}/${SERVICE_ACCOUNT}`);
+    assert.equal(
+      (await wb.activeEditorTitle()).replace('\u2215', '/'),
+      `kubeconfig for ${NAMESPACE}/${SERVICE_ACCOUNT}`,
+    );
 
-    console.log(`      [wizard] time to interactive ${timeToInteractive} ms (webview boot until our script ran: ${bootAt - opened} ms); permission picker ready ${pickerReady} ms; discovery: ${stats} -> ${discoveryRequests} requests`);
+    console.log(
+      `      [wizard] time to interactive ${timeToInteractive} ms (webview boot until our script ran: ${bootAt - opened} ms); permission picker ready ${pickerReady} ms; discovery: ${stats} -> ${discoveryRequests} requests`,
+    );
     // Aggregated discovery (Kubernetes 1.30+) is two requests: /api and /apis.
     assert.equal(discoveryRequests, 2, `discovery used ${discoveryRequests} requests`);
   });
@@ -199,12 +238,26 @@ describe('wizard webview, against the real cluster', function () {
     // The server's dry run says the same in its words: kept, folded away.
     await w.locator('details#dry-run-rejections').waitFor();
     const missing = await w.locator('#escalation-refused .missing-rules li').allInnerTexts();
-    assert.ok(missing.some((r) => r.includes('pods/exec')), missing.join('\n'));
-    assert.ok(missing.some((r) => /^pods:/.test(r)), missing.join('\n'));
+    assert.ok(
+      missing.some((r) => r.includes('pods/exec')),
+      missing.join('\n'),
+    );
+    assert.ok(
+      missing.some((r) => /^pods:/.test(r)),
+      missing.join('\n'),
+    );
     assert.equal(await w.locator('#next', { hasText: 'Create' }).isDisabled(), true);
     await wb.screenshot('wizard-9-escalation-refused');
 
-    assert.notEqual(kubectlSync(['get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns']).code, 0, 'the refused run created the service account');
-    assert.notEqual(kubectlSync(['get', 'role', `sa-kubeconfig:restricted-ns:${DENIED_SA}`, '-n', 'restricted-ns']).code, 0, 'the refused run created the role');
+    assert.notEqual(
+      kubectlSync(['get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns']).code,
+      0,
+      'the refused run created the service account',
+    );
+    assert.notEqual(
+      kubectlSync(['get', 'role', `sa-kubeconfig:restricted-ns:${DENIED_SA}`, '-n', 'restricted-ns']).code,
+      0,
+      'the refused run created the role',
+    );
   });
 });

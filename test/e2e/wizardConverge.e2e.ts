@@ -8,8 +8,9 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+
+import { kubectlOkSync, kubectlSync } from '../support/kubectl';
 import { ADMIN_KUBECONFIG as ADMIN, startWorkbench, wizard, type Workbench } from './harness';
-import { kubectlSync, kubectlOkSync } from '../support/kubectl';
 
 const ADMIN_CONTEXT = 'admin@local';
 const RUN = Date.now().toString(36).slice(-5);
@@ -19,20 +20,46 @@ const VIEW_BINDING = `sa-kubeconfig:${NAMESPACE}:${SERVICE_ACCOUNT}:clusterrole:
 const CLI = join(__dirname, '..', '..', '..', 'dist', 'cli.js');
 
 const AS = `--as=system:serviceaccount:${NAMESPACE}:${SERVICE_ACCOUNT}`;
-const canI = (verb: string, resource: string) => kubectlSync(['auth', 'can-i', verb, resource, '-n', NAMESPACE, AS]).code === 0;
+const canI = (verb: string, resource: string) =>
+  kubectlSync(['auth', 'can-i', verb, resource, '-n', NAMESPACE, AS]).code === 0;
 
 describe('wizard: a re-run converges (Review lists the grants it removes)', function () {
   this.timeout(240_000);
   let wb: Workbench | undefined;
 
   before(async function () {
-    if (!ADMIN) throw new Error('SAK_ADMIN_KUBECONFIG is not set: run through scripts/with-cluster.sh (npm run test:e2e).');
+    if (!ADMIN)
+      throw new Error('SAK_ADMIN_KUBECONFIG is not set: run through scripts/with-cluster.sh (npm run test:e2e).');
     const out = join(mkdtempSync(join(tmpdir(), 'sak-e2e-converge-')), 'first.kubeconfig');
-    execFileSync(process.execPath, [
-      CLI, 'create', '-n', NAMESPACE, '--create-namespace', '-s', SERVICE_ACCOUNT,
-      '--rule', 'pods:get', '--cluster-role', 'view', '--no-verify', '--out', out,
-    ], { env: { ...process.env, KUBECONFIG: ADMIN }, stdio: ['ignore', 'ignore', 'pipe'] });
-    const roleRef = kubectlOkSync(['-n', NAMESPACE, 'get', 'rolebinding', VIEW_BINDING, '-o', 'jsonpath={.roleRef.name}']);
+    execFileSync(
+      process.execPath,
+      [
+        CLI,
+        'create',
+        '-n',
+        NAMESPACE,
+        '--create-namespace',
+        '-s',
+        SERVICE_ACCOUNT,
+        '--rule',
+        'pods:get',
+        '--cluster-role',
+        'view',
+        '--no-verify',
+        '--out',
+        out,
+      ],
+      { env: { ...process.env, KUBECONFIG: ADMIN }, stdio: ['ignore', 'ignore', 'pipe'] },
+    );
+    const roleRef = kubectlOkSync([
+      '-n',
+      NAMESPACE,
+      'get',
+      'rolebinding',
+      VIEW_BINDING,
+      '-o',
+      'jsonpath={.roleRef.name}',
+    ]);
     assert.equal(roleRef, 'view');
     wb = await startWorkbench({ name: 'wizard-converge' });
     await wb.activityBarItem('SA Kubeconfig').waitFor({ state: 'visible', timeout: 60_000 });
@@ -71,9 +98,13 @@ describe('wizard: a re-run converges (Review lists the grants it removes)', func
     await w.locator('#step-title', { hasText: 'Review' }).waitFor();
     await w.locator('#escalation-ok').waitFor({ timeout: 30_000 });
     const removals = w.locator('#removals .removal summary');
-    assert.deepEqual((await removals.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim()),
-      [`remove RoleBinding ${NAMESPACE}/${VIEW_BINDING} — no longer requested: `
-        + `binds ClusterRole "view" in namespace "${NAMESPACE}"`]);
+    assert.deepEqual(
+      (await removals.allInnerTexts()).map((t) => t.replace(/\s+/g, ' ').trim()),
+      [
+        `remove RoleBinding ${NAMESPACE}/${VIEW_BINDING} — no longer requested: ` +
+          `binds ClusterRole "view" in namespace "${NAMESPACE}"`,
+      ],
+    );
     assert.match(await w.locator('.step-review .lead').innerText(), /1 to remove/);
     console.log(`      screenshot: ${await wb!.screenshot('wizard-converge-1-review')}`);
 
@@ -91,7 +122,7 @@ describe('wizard: a re-run converges (Review lists the grants it removes)', func
     assert.notEqual(binding.code, 0, 'the view binding is gone');
     const deadline = Date.now() + 10_000;
     while (canI('list', 'configmaps') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 200));
-    assert.equal(canI('list', 'configmaps'), false, 'view\'s access is gone');
-    assert.equal(canI('list', 'pods'), true, 'the preset\'s access is there');
+    assert.equal(canI('list', 'configmaps'), false, "view's access is gone");
+    assert.equal(canI('list', 'pods'), true, "the preset's access is there");
   });
 });

@@ -1,13 +1,24 @@
 // Preflight and apply against the real cluster: escalation refused for the restricted user with nothing
 // created, idempotent re-runs, updates of only what changed, conflicts with unmanaged objects, rollback.
 import * as assert from 'node:assert/strict';
+
+import type { ApplyResult } from '../../src/core/apply/apply';
+import type { PreflightReport } from '../../src/core/apply/preflight';
+import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/errors';
+import { formatRule } from '../../src/core/plan/rules';
 import { provision } from '../../src/core/provision';
 import type { ProvisionRequest } from '../../src/core/types';
-import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/errors';
-import type { PreflightReport } from '../../src/core/apply/preflight';
-import type { ApplyResult } from '../../src/core/apply/apply';
-import { formatRule } from '../../src/core/plan/rules';
-import { Cleanup, clusterEnv, currentContextOf, eventually, kubectl, kubectlOk, privateTempDir, uniqueName, writeKubeconfig } from '../support/cluster';
+import {
+  Cleanup,
+  clusterEnv,
+  currentContextOf,
+  eventually,
+  kubectl,
+  kubectlOk,
+  privateTempDir,
+  uniqueName,
+  writeKubeconfig,
+} from '../support/cluster';
 import { HoldingRelay } from '../support/holdingRelay';
 
 const POD_RULES = [
@@ -15,10 +26,22 @@ const POD_RULES = [
   { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
 ];
 
-function request(kubeconfig: string, namespace: string, serviceAccount: string, extra: Partial<ProvisionRequest> = {}): ProvisionRequest {
+function request(
+  kubeconfig: string,
+  namespace: string,
+  serviceAccount: string,
+  extra: Partial<ProvisionRequest> = {},
+): ProvisionRequest {
   return {
-    context: currentContextOf(kubeconfig), namespace, serviceAccount, rules: POD_RULES, roleRefs: [],
-    scope: { kind: 'namespaces', namespaces: [namespace] }, token: { kind: 'timeBound', durationSeconds: 3600 }, kubeconfig: {}, ...extra,
+    context: currentContextOf(kubeconfig),
+    namespace,
+    serviceAccount,
+    rules: POD_RULES,
+    roleRefs: [],
+    scope: { kind: 'namespaces', namespaces: [namespace] },
+    token: { kind: 'timeBound', durationSeconds: 3600 },
+    kubeconfig: {},
+    ...extra,
   };
 }
 
@@ -28,7 +51,10 @@ async function exists(kind: string, name: string, namespace: string): Promise<bo
 
 describe('preflight and apply', function () {
   const cleanup = new Cleanup();
-  after(async function () { this.timeout(60_000); await cleanup.run(); });
+  after(async function () {
+    this.timeout(60_000);
+    await cleanup.run();
+  });
 
   describe('escalation: the restricted user asks for pods rules it does not hold', function () {
     const sa = uniqueName('esc');
@@ -36,7 +62,9 @@ describe('preflight and apply', function () {
     before(async function () {
       const env = clusterEnv();
       try {
-        await provision(request(env.restrictedKubeconfig, 'restricted-ns', sa), { kubeconfigPath: env.restrictedKubeconfig });
+        await provision(request(env.restrictedKubeconfig, 'restricted-ns', sa), {
+          kubeconfigPath: env.restrictedKubeconfig,
+        });
         assert.fail('provision should have been refused');
       } catch (err) {
         if (!(err instanceof SaKubeconfigError)) throw err;
@@ -49,7 +77,10 @@ describe('preflight and apply', function () {
       const report = error.details as PreflightReport;
       assert.equal(report.missingRules.length, 1);
       assert.equal(report.missingRules[0].namespace, 'restricted-ns');
-      assert.deepEqual(report.missingRules[0].rules.map(formatRule).sort(), ['pods/exec:create', 'pods:create,get,list,watch']);
+      assert.deepEqual(report.missingRules[0].rules.map(formatRule).sort(), [
+        'pods/exec:create',
+        'pods:create,get,list,watch',
+      ]);
       assert.match(report.missingRules[0].neededFor.join(' '), /Role restricted-ns\/sa-kubeconfig:restricted-ns:/);
       assert.match(error.message, /Nothing was created: you lack permissions/);
       assert.match(error.message, /pods\/exec:create/);
@@ -65,35 +96,71 @@ describe('preflight and apply', function () {
 
     it('creates nothing', async function () {
       assert.equal(await exists('serviceaccount', sa, 'restricted-ns'), false);
-      assert.equal((await kubectlOk(['get', 'roles,rolebindings', '-n', 'restricted-ns', '-l', 'app.kubernetes.io/managed-by=sa-kubeconfig', '-o', 'name'])).trim(), '');
+      assert.equal(
+        (
+          await kubectlOk([
+            'get',
+            'roles,rolebindings',
+            '-n',
+            'restricted-ns',
+            '-l',
+            'app.kubernetes.io/managed-by=sa-kubeconfig',
+            '-o',
+            'name',
+          ])
+        ).trim(),
+        '',
+      );
     });
   });
 
   it('a revocable credential needs "create secrets": the restricted user (no rights on secrets) is refused with exactly that, nothing created', async function () {
     const env = clusterEnv();
     const sa = uniqueName('nosecrets');
-    await assert.rejects(provision(request(env.restrictedKubeconfig, 'restricted-ns', sa, { rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list'] }] }), { kubeconfigPath: env.restrictedKubeconfig }), (err: unknown) => {
-      assert.ok(err instanceof SaKubeconfigError, String(err));
-      const report = err.details as PreflightReport;
-      assert.deepEqual(report.denied.map((d) => d.description), ['create secrets in namespace "restricted-ns"']);
-      assert.match(err.message, /create secrets in namespace "restricted-ns"/);
-      return true;
-    });
+    await assert.rejects(
+      provision(
+        request(env.restrictedKubeconfig, 'restricted-ns', sa, {
+          rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list'] }],
+        }),
+        { kubeconfigPath: env.restrictedKubeconfig },
+      ),
+      (err: unknown) => {
+        assert.ok(err instanceof SaKubeconfigError, String(err));
+        const report = err.details as PreflightReport;
+        assert.deepEqual(
+          report.denied.map((d) => d.description),
+          ['create secrets in namespace "restricted-ns"'],
+        );
+        assert.match(err.message, /create secrets in namespace "restricted-ns"/);
+        return true;
+      },
+    );
     assert.equal(await exists('serviceaccount', sa, 'restricted-ns'), false);
   });
 
   it('the restricted user may create what it holds (service accounts read access) in its namespace, with an unbound token', async function () {
     const env = clusterEnv();
     const sa = uniqueName('ok');
-    const r = await provision(request(env.restrictedKubeconfig, 'restricted-ns', sa, {
-      rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list'] }], token: { kind: 'timeBound', durationSeconds: 3600, unbound: true },
-    }), { kubeconfigPath: env.restrictedKubeconfig });
+    const r = await provision(
+      request(env.restrictedKubeconfig, 'restricted-ns', sa, {
+        rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list'] }],
+        token: { kind: 'timeBound', durationSeconds: 3600, unbound: true },
+      }),
+      { kubeconfigPath: env.restrictedKubeconfig },
+    );
     try {
       assert.equal(r.preflight.ok, true);
       assert.equal(r.verification!.ok, true);
       assert.equal(r.verification!.whoami!.username, `system:serviceaccount:restricted-ns:${sa}`);
     } finally {
-      await kubectl(['delete', 'serviceaccount,role,rolebinding', '-n', 'restricted-ns', '-l', 'app.kubernetes.io/managed-by=sa-kubeconfig']);
+      await kubectl([
+        'delete',
+        'serviceaccount,role,rolebinding',
+        '-n',
+        'restricted-ns',
+        '-l',
+        'app.kubernetes.io/managed-by=sa-kubeconfig',
+      ]);
     }
   });
 
@@ -108,12 +175,26 @@ describe('preflight and apply', function () {
     it('a second run of the same request changes nothing', async function () {
       const first = await provision(base, { kubeconfigPath: clusterEnv().adminKubeconfig, verify: false });
       assert.equal(first.applyResult!.created.length, 4);
-      const rvBefore = await kubectlOk(['get', 'role,rolebinding,serviceaccount', '-n', ns, '-o', 'jsonpath={..resourceVersion}']);
+      const rvBefore = await kubectlOk([
+        'get',
+        'role,rolebinding,serviceaccount',
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={..resourceVersion}',
+      ]);
       const second = await provision(base, { kubeconfigPath: clusterEnv().adminKubeconfig, verify: false });
       assert.deepEqual(second.applyResult!.created, []);
       assert.deepEqual(second.applyResult!.updated, []);
       assert.equal(second.applyResult!.unchanged.length, 4);
-      const rvAfter = await kubectlOk(['get', 'role,rolebinding,serviceaccount', '-n', ns, '-o', 'jsonpath={..resourceVersion}']);
+      const rvAfter = await kubectlOk([
+        'get',
+        'role,rolebinding,serviceaccount',
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={..resourceVersion}',
+      ]);
       const versions = (text: string) => text.split(/\s+/).filter(Boolean).sort();
       assert.deepEqual(versions(rvAfter), versions(rvBefore), 'no object was written');
     });
@@ -121,7 +202,10 @@ describe('preflight and apply', function () {
     it('a changed rule updates only the Role', async function () {
       base = { ...base, rules: [...POD_RULES, { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] }] };
       const r = await provision(base, { kubeconfigPath: clusterEnv().adminKubeconfig });
-      assert.deepEqual(r.applyResult!.updated.map((o) => o.kind), ['Role']);
+      assert.deepEqual(
+        r.applyResult!.updated.map((o) => o.kind),
+        ['Role'],
+      );
       assert.equal(r.applyResult!.created.length, 0);
       assert.equal(r.verification!.ok, true);
       const can = await kubectl(['auth', 'can-i', 'get', 'pods/log', '-n', ns, `--as=system:serviceaccount:${ns}:app`]);
@@ -131,9 +215,17 @@ describe('preflight and apply', function () {
     it('labels a user added to our object are kept on update', async function () {
       await kubectlOk(['label', 'serviceaccount', 'app', '-n', ns, 'team=blue']);
       await kubectlOk(['label', 'serviceaccount', 'app', '-n', ns, 'app.kubernetes.io/managed-by-']);
-      const r = await provision({ ...base, adoptUnmanaged: true }, { kubeconfigPath: clusterEnv().adminKubeconfig, verify: false });
-      assert.deepEqual(r.applyResult!.updated.map((o) => o.kind), ['ServiceAccount']);
-      const labels = JSON.parse(await kubectlOk(['get', 'serviceaccount', 'app', '-n', ns, '-o', 'jsonpath={.metadata.labels}']));
+      const r = await provision(
+        { ...base, adoptUnmanaged: true },
+        { kubeconfigPath: clusterEnv().adminKubeconfig, verify: false },
+      );
+      assert.deepEqual(
+        r.applyResult!.updated.map((o) => o.kind),
+        ['ServiceAccount'],
+      );
+      const labels = JSON.parse(
+        await kubectlOk(['get', 'serviceaccount', 'app', '-n', ns, '-o', 'jsonpath={.metadata.labels}']),
+      );
       assert.deepEqual(labels, { team: 'blue', 'app.kubernetes.io/managed-by': 'sa-kubeconfig' });
     });
   });
@@ -147,22 +239,49 @@ describe('preflight and apply', function () {
     });
 
     it('is refused, names the object, and touches nothing', async function () {
-      await assert.rejects(provision(request(clusterEnv().adminKubeconfig, ns, 'shared'), { kubeconfigPath: clusterEnv().adminKubeconfig }), (err: unknown) => {
-        assert.ok(isSaKubeconfigError(err, 'unmanagedConflict'), String(err));
-        assert.match(err.message, /ServiceAccount .*\/shared already exists and was not made by sa-kubeconfig/);
-        assert.match(err.hint, /adopt/);
-        return true;
-      });
-      const labels = await kubectlOk(['get', 'serviceaccount', 'shared', '-n', ns, '-o', 'jsonpath={.metadata.labels}']);
+      await assert.rejects(
+        provision(request(clusterEnv().adminKubeconfig, ns, 'shared'), {
+          kubeconfigPath: clusterEnv().adminKubeconfig,
+        }),
+        (err: unknown) => {
+          assert.ok(isSaKubeconfigError(err, 'unmanagedConflict'), String(err));
+          assert.match(err.message, /ServiceAccount .*\/shared already exists and was not made by sa-kubeconfig/);
+          assert.match(err.hint, /adopt/);
+          return true;
+        },
+      );
+      const labels = await kubectlOk([
+        'get',
+        'serviceaccount',
+        'shared',
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={.metadata.labels}',
+      ]);
       assert.equal(labels, '');
       assert.equal((await kubectlOk(['get', 'roles,rolebindings', '-n', ns, '-o', 'name'])).trim(), '');
     });
 
     it('with consent (adoptUnmanaged) it adopts the object and completes', async function () {
-      const r = await provision({ ...request(clusterEnv().adminKubeconfig, ns, 'shared'), adoptUnmanaged: true }, { kubeconfigPath: clusterEnv().adminKubeconfig });
-      assert.deepEqual(r.applyResult!.updated.map((o) => `${o.kind}/${o.name}`), ['ServiceAccount/shared']);
+      const r = await provision(
+        { ...request(clusterEnv().adminKubeconfig, ns, 'shared'), adoptUnmanaged: true },
+        { kubeconfigPath: clusterEnv().adminKubeconfig },
+      );
+      assert.deepEqual(
+        r.applyResult!.updated.map((o) => `${o.kind}/${o.name}`),
+        ['ServiceAccount/shared'],
+      );
       assert.match(r.preflight.plan.objects[0].detail!, /adopt/);
-      const label = await kubectlOk(['get', 'serviceaccount', 'shared', '-n', ns, '-o', 'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}']);
+      const label = await kubectlOk([
+        'get',
+        'serviceaccount',
+        'shared',
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={.metadata.labels.app\\.kubernetes\\.io/managed-by}',
+      ]);
       assert.equal(label, 'sa-kubeconfig');
       assert.equal(r.verification!.ok, true);
     });
@@ -173,14 +292,31 @@ describe('preflight and apply', function () {
       const ns = cleanup.namespace(uniqueName('rb-apply'));
       await kubectlOk(['create', 'namespace', ns]);
       const ac = new AbortController();
-      const logger = { debug() {}, warn() {}, error() {}, info(m: string) { if (m.startsWith('created ServiceAccount')) ac.abort(); } };
-      await assert.rejects(provision(request(clusterEnv().adminKubeconfig, ns, 'half'), { kubeconfigPath: clusterEnv().adminKubeconfig, signal: ac.signal, logger }), (err: unknown) => {
-        assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
-        const result = (err.details as { applyResult: ApplyResult }).applyResult;
-        assert.deepEqual(result.rolledBack.map((o) => o.kind), ['ServiceAccount']);
-        assert.match(err.message, /Rolled back: ServiceAccount/);
-        return true;
-      });
+      const logger = {
+        debug() {},
+        warn() {},
+        error() {},
+        info(m: string) {
+          if (m.startsWith('created ServiceAccount')) ac.abort();
+        },
+      };
+      await assert.rejects(
+        provision(request(clusterEnv().adminKubeconfig, ns, 'half'), {
+          kubeconfigPath: clusterEnv().adminKubeconfig,
+          signal: ac.signal,
+          logger,
+        }),
+        (err: unknown) => {
+          assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
+          const result = (err.details as { applyResult: ApplyResult }).applyResult;
+          assert.deepEqual(
+            result.rolledBack.map((o) => o.kind),
+            ['ServiceAccount'],
+          );
+          assert.match(err.message, /Rolled back: ServiceAccount/);
+          return true;
+        },
+      );
       assert.equal(await exists('serviceaccount', 'half', ns), false);
       assert.equal((await kubectlOk(['get', 'roles,rolebindings', '-n', ns, '-o', 'name'])).trim(), '');
     });
@@ -191,49 +327,87 @@ describe('preflight and apply', function () {
       await kubectlOk(['create', 'namespace', ns]);
       const relay = await HoldingRelay.start(env.server);
       const dir = cleanup.dir(privateTempDir());
-      const kubeconfigPath = writeKubeconfig(dir, 'relay.kubeconfig', relay.kubeconfig(env.adminKubeconfig, env.server));
+      const kubeconfigPath = writeKubeconfig(
+        dir,
+        'relay.kubeconfig',
+        relay.kubeconfig(env.adminKubeconfig, env.server),
+      );
       const ac = new AbortController();
       let heldRole = false;
       // The Role's real create (not its dry run) goes out: hold the server's answer, and cancel once it has come.
       const logger = {
-        debug(m: string) { if (/^POST \S*\/roles$/.test(m)) { relay.hold(); heldRole = true; } },
-        info() {}, warn() {}, error() {},
+        debug(m: string) {
+          if (/^POST \S*\/roles$/.test(m)) {
+            relay.hold();
+            heldRole = true;
+          }
+        },
+        info() {},
+        warn() {},
+        error() {},
       };
       relay.onHeldAnswer = () => {
         ac.abort();
         setTimeout(() => relay.release(), 300);
       };
       try {
-        await assert.rejects(provision(request(env.adminKubeconfig, ns, 'inflight'), { kubeconfigPath, signal: ac.signal, logger }), (err: unknown) => {
-          assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
-          const result = (err.details as { applyResult: ApplyResult }).applyResult;
-          assert.deepEqual(result.rolledBack.map((o) => o.kind), ['Role', 'ServiceAccount']);
-          assert.deepEqual(result.rollbackFailed, []);
-          assert.match(err.message, /Rolled back: Role .*, ServiceAccount/);
-          return true;
-        });
+        await assert.rejects(
+          provision(request(env.adminKubeconfig, ns, 'inflight'), { kubeconfigPath, signal: ac.signal, logger }),
+          (err: unknown) => {
+            assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
+            const result = (err.details as { applyResult: ApplyResult }).applyResult;
+            assert.deepEqual(
+              result.rolledBack.map((o) => o.kind),
+              ['Role', 'ServiceAccount'],
+            );
+            assert.deepEqual(result.rollbackFailed, []);
+            assert.match(err.message, /Rolled back: Role .*, ServiceAccount/);
+            return true;
+          },
+        );
       } finally {
         await relay.close();
       }
-      assert.ok(heldRole, 'the Role\'s create was held');
-      assert.equal((await kubectlOk(['get', 'roles,rolebindings', '-n', ns, '-o', 'name'])).trim(), '', 'no Role or RoleBinding is left');
-      await eventually(async () => !(await exists('serviceaccount', 'inflight', ns)), 10_000, 'the service account to go');
+      assert.ok(heldRole, "the Role's create was held");
+      assert.equal(
+        (await kubectlOk(['get', 'roles,rolebindings', '-n', ns, '-o', 'name'])).trim(),
+        '',
+        'no Role or RoleBinding is left',
+      );
+      await eventually(
+        async () => !(await exists('serviceaccount', 'inflight', ns)),
+        10_000,
+        'the service account to go',
+      );
     });
 
     it('a token step that fails after apply rolls back every object this run created', async function () {
       const ns = cleanup.namespace(uniqueName('rb-token'));
       const ac = new AbortController();
-      const onProgress = (p: { step: string; state: string }) => { if (p.step === 'token' && p.state === 'start') ac.abort(); };
-      await assert.rejects(provision({ ...request(clusterEnv().adminKubeconfig, ns, 'late'), createNamespace: true, token: { kind: 'longLived' } }, {
-        kubeconfigPath: clusterEnv().adminKubeconfig, signal: ac.signal, onProgress,
-      }), (err: unknown) => {
-        assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
-        const result = (err.details as { applyResult: ApplyResult }).applyResult;
-        // Cancelled before the credential's own Secret was made (it is not part of the plan): the plan's objects go.
-        assert.deepEqual(result.rolledBack.map((o) => o.kind), ['RoleBinding', 'Role', 'ServiceAccount', 'Namespace']);
-        assert.deepEqual(result.rollbackFailed, []);
-        return true;
-      });
+      const onProgress = (p: { step: string; state: string }) => {
+        if (p.step === 'token' && p.state === 'start') ac.abort();
+      };
+      await assert.rejects(
+        provision(
+          { ...request(clusterEnv().adminKubeconfig, ns, 'late'), createNamespace: true, token: { kind: 'longLived' } },
+          {
+            kubeconfigPath: clusterEnv().adminKubeconfig,
+            signal: ac.signal,
+            onProgress,
+          },
+        ),
+        (err: unknown) => {
+          assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
+          const result = (err.details as { applyResult: ApplyResult }).applyResult;
+          // Cancelled before the credential's own Secret was made (it is not part of the plan): the plan's objects go.
+          assert.deepEqual(
+            result.rolledBack.map((o) => o.kind),
+            ['RoleBinding', 'Role', 'ServiceAccount', 'Namespace'],
+          );
+          assert.deepEqual(result.rollbackFailed, []);
+          return true;
+        },
+      );
       const ns2 = await kubectl(['get', 'namespace', ns, '-o', 'jsonpath={.status.phase}']);
       assert.ok(ns2.code !== 0 || ns2.stdout === 'Terminating', `namespace is ${ns2.stdout}`);
     });

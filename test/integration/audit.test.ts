@@ -2,16 +2,23 @@
 // runs with a kubeconfig sa-kubeconfig made (rules wider than it needs) through the real kubectl, then the CLI reads
 // the log that kube-apiserver wrote. kubectl (auth can-i, the script itself) is the judge of the shrink.
 import * as assert from 'node:assert/strict';
-import { spawn, execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { createReadStream, createWriteStream, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import { createGzip } from 'node:zlib';
+
+import { writeSyntheticLog } from '../support/auditEvents';
 import {
-  Cleanup, eventually, kubectl, kubectlOk, privateTempDir, startCluster, type ClusterEnv,
+  Cleanup,
+  eventually,
+  kubectl,
+  kubectlOk,
+  privateTempDir,
+  startCluster,
+  type ClusterEnv,
 } from '../support/cluster';
 import { runCli, type CliRun } from '../support/users';
-import { writeSyntheticLog } from '../support/auditEvents';
 
 const REPO = path.resolve(__dirname, '..', '..', '..');
 const NS = 'audit-ci';
@@ -23,8 +30,12 @@ function runCliWithInput(args: string[], input: string): Promise<CliRun> {
     const child = spawn(process.execPath, [path.join(REPO, 'dist', 'cli.js'), ...args]);
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (d: Buffer) => { stdout += String(d); });
-    child.stderr.on('data', (d: Buffer) => { stderr += String(d); });
+    child.stdout.on('data', (d: Buffer) => {
+      stdout += String(d);
+    });
+    child.stderr.on('data', (d: Buffer) => {
+      stderr += String(d);
+    });
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? 1, stdout, stderr }));
     createReadStream(input).pipe(child.stdin);
@@ -68,44 +79,76 @@ describe('usage and shrink from a real audit log (separate cluster with --audit-
     return JSON.parse(r.stdout) as UsageDoc;
   };
   const canI = async (verb: string, resource: string, account = SA) =>
-    (await kubectl(['auth', 'can-i', verb, resource, '-n', NS, `--as=system:serviceaccount:${NS}:${account}`], { env }))
-      .stdout.trim();
+    (
+      await kubectl(['auth', 'can-i', verb, resource, '-n', NS, `--as=system:serviceaccount:${NS}:${account}`], { env })
+    ).stdout.trim();
 
   before(async function () {
     this.timeout(300_000);
     dir = cleanup.dir(privateTempDir());
     const policy = path.join(dir, 'policy.yaml');
-    writeFileSync(policy,
-      'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: ["RequestReceived"]\nrules:\n- level: Metadata\n');
+    writeFileSync(
+      policy,
+      'apiVersion: audit.k8s.io/v1\nkind: Policy\nomitStages: ["RequestReceived"]\nrules:\n- level: Metadata\n',
+    );
     mkdirSync(path.join(dir, 'log'));
     log = path.join(dir, 'log', 'audit.log');
     cleanup.cluster('audit');
     env = await startCluster('audit', [
-      `--audit-policy-file=${policy}`, `--audit-log-path=${log}`, '--audit-log-format=json',
+      `--audit-policy-file=${policy}`,
+      `--audit-log-path=${log}`,
+      '--audit-log-format=json',
     ]);
     saKubeconfig = path.join(dir, 'ci.kubeconfig');
-    const created = await cli(['create', '-n', NS, '--create-namespace', '-s', SA, '--duration', '1h',
-      '--out', saKubeconfig,
-      '--rule', 'pods:get,list,watch,create,delete', '--rule', 'configmaps:get,list,create,update,delete',
-      '--rule', 'deployments.apps:get,list']);
+    const created = await cli([
+      'create',
+      '-n',
+      NS,
+      '--create-namespace',
+      '-s',
+      SA,
+      '--duration',
+      '1h',
+      '--out',
+      saKubeconfig,
+      '--rule',
+      'pods:get,list,watch,create,delete',
+      '--rule',
+      'configmaps:get,list,create,update,delete',
+      '--rule',
+      'deployments.apps:get,list',
+    ]);
     assert.equal(created.code, 0, created.stderr);
     await script();
   });
-  after(async function () { this.timeout(120_000); await cleanup.run(); });
+  after(async function () {
+    this.timeout(120_000);
+    await cleanup.run();
+  });
 
   it('usage reports the verbs and resources the script used, and the denied request apart', async function () {
-    const doc = await eventually(async () => {
-      const d = await usage();
-      return d.denied.length > 0 && d.allowed.some((g) => g.verb === 'watch') ? d : undefined;
-    }, 20_000, 'the script\'s requests in the audit log');
-    const has = (verb: string, resource: string, name?: string) => doc.allowed.some((g) =>
-      g.verb === verb && g.resource === resource && g.namespace === NS && (name === undefined || g.name === name));
+    const doc = await eventually(
+      async () => {
+        const d = await usage();
+        return d.denied.length > 0 && d.allowed.some((g) => g.verb === 'watch') ? d : undefined;
+      },
+      20_000,
+      "the script's requests in the audit log",
+    );
+    const has = (verb: string, resource: string, name?: string) =>
+      doc.allowed.some(
+        (g) =>
+          g.verb === verb && g.resource === resource && g.namespace === NS && (name === undefined || g.name === name),
+      );
     assert.ok(has('list', 'pods'), JSON.stringify(doc.allowed));
     assert.ok(has('watch', 'pods'));
     assert.ok(has('create', 'configmaps', 'app-1'), 'the name of a create is visible at level Metadata');
     assert.ok(has('get', 'configmaps', 'app-1'));
     assert.ok(!doc.allowed.some((g) => g.resource === 'deployments'), 'never used');
-    assert.deepEqual(doc.denied.map((g) => `${g.verb} ${g.resource} ${g.namespace}`), [`list secrets ${NS}`]);
+    assert.deepEqual(
+      doc.denied.map((g) => `${g.verb} ${g.resource} ${g.namespace}`),
+      [`list secrets ${NS}`],
+    );
     assert.deepEqual(Object.keys(doc.coverage.levels), ['Metadata']);
     assert.ok(doc.coverage.warnings.some((w) => /less than 24 h/.test(w)));
 
@@ -173,13 +216,22 @@ describe('usage and shrink from a real audit log (separate cluster with --audit-
     assert.ok(doc.checks.length > 0 && doc.checks.every((c) => c.ok), JSON.stringify(doc.checks));
     assert.deepEqual(doc.rules.sort(), ['configmaps:create,get', 'pods:list,watch']);
     const never = [
-      ['delete', 'pods'], ['create', 'pods'], ['get', 'pods'], ['list', 'deployments.apps'], ['update', 'configmaps'],
+      ['delete', 'pods'],
+      ['create', 'pods'],
+      ['get', 'pods'],
+      ['list', 'deployments.apps'],
+      ['update', 'configmaps'],
       ['list', 'secrets'],
     ];
     for (const [verb, resource] of never) {
       assert.equal(await canI(verb, resource), 'no', `${verb} ${resource}`);
     }
-    const used = [['list', 'pods'], ['watch', 'pods'], ['create', 'configmaps'], ['get', 'configmaps']];
+    const used = [
+      ['list', 'pods'],
+      ['watch', 'pods'],
+      ['create', 'configmaps'],
+      ['get', 'configmaps'],
+    ];
     for (const [verb, resource] of used) {
       assert.equal(await canI(verb, resource), 'yes', `${verb} ${resource}`);
     }
@@ -192,18 +244,25 @@ describe('usage and shrink from a real audit log (separate cluster with --audit-
 
   it('never shrinks grants it did not make: prints the Role it would use, exit 4, nothing changed', async function () {
     await kubectlOk(['-n', NS, 'create', 'serviceaccount', 'manual'], { env });
-    await kubectlOk(['-n', NS, 'create', 'rolebinding', 'manual-edit', '--clusterrole=edit',
-      `--serviceaccount=${NS}:manual`], { env });
+    await kubectlOk(
+      ['-n', NS, 'create', 'rolebinding', 'manual-edit', '--clusterrole=edit', `--serviceaccount=${NS}:manual`],
+      { env },
+    );
     const token = (await kubectlOk(['-n', NS, 'create', 'token', 'manual'], { env })).trim();
     const ca = path.join(env.dir, 'pki', 'ca.crt');
     const asManual = ['--token', token, '--server', env.server, '--certificate-authority', ca, '-n', NS];
     const noKubeconfig = { env: { ...process.env, KUBECONFIG: '/dev/null' } };
-    await new Promise<void>((resolve, reject) => execFile(env.kubectl, [...asManual, 'get', 'configmaps'], noKubeconfig,
-      (err) => (err ? reject(err) : resolve())));
-    await eventually(async () =>
-      (await cli(['usage', '-n', NS, '-s', 'manual', '--audit-log', log, '-o', 'json'])).stdout
-        .includes('"configmaps"'),
-      20_000, 'the manual account\'s request in the log');
+    await new Promise<void>((resolve, reject) =>
+      execFile(env.kubectl, [...asManual, 'get', 'configmaps'], noKubeconfig, (err) => (err ? reject(err) : resolve())),
+    );
+    await eventually(
+      async () =>
+        (await cli(['usage', '-n', NS, '-s', 'manual', '--audit-log', log, '-o', 'json'])).stdout.includes(
+          '"configmaps"',
+        ),
+      20_000,
+      "the manual account's request in the log",
+    );
     const r = await cli(['shrink', '-n', NS, '-s', 'manual', '--audit-log', log]);
     assert.equal(r.code, 4, `${r.stdout}\n${r.stderr}`);
     assert.match(r.stdout, /The Role it would use instead \(not applied\):\napiVersion: rbac\./);
@@ -220,12 +279,19 @@ describe('usage on a large synthetic log (no cluster)', function () {
   type LargeDoc = UsageDoc & { coverage: { lines: number; otherUsers: number } };
   async function usageWithPeak(dir: string, file: string): Promise<{ doc: LargeDoc; peakMb: number }> {
     const hook = path.join(dir, 'peak.js');
-    writeFileSync(hook,
-      "process.on('exit', () => require('fs').writeSync(2, '\\nmaxRSS=' + process.resourceUsage().maxRSS + '\\n'));\n");
+    writeFileSync(
+      hook,
+      "process.on('exit', () => require('fs').writeSync(2, '\\nmaxRSS=' + process.resourceUsage().maxRSS + '\\n'));\n",
+    );
     const cliJs = path.join(REPO, 'dist', 'cli.js');
-    const r = await new Promise<CliRun>((resolve) => execFile(process.execPath, ['--require', hook, cliJs,
-      'usage', '-n', 'big', '-s', 'app', '--audit-log', file, '-o', 'json'], { maxBuffer: 16 * 1024 * 1024 },
-    (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr })));
+    const r = await new Promise<CliRun>((resolve) =>
+      execFile(
+        process.execPath,
+        ['--require', hook, cliJs, 'usage', '-n', 'big', '-s', 'app', '--audit-log', file, '-o', 'json'],
+        { maxBuffer: 16 * 1024 * 1024 },
+        (err, stdout, stderr) => resolve({ code: err ? 1 : 0, stdout, stderr }),
+      ),
+    );
     assert.equal(r.code, 0, r.stderr);
     const kb = Number(/maxRSS=(\d+)/.exec(r.stderr)?.[1]);
     return { doc: JSON.parse(r.stdout) as LargeDoc, peakMb: kb / 1024 };
@@ -244,7 +310,10 @@ describe('usage on a large synthetic log (no cluster)', function () {
       assert.equal(doc.coverage.lines, written.lines);
       assert.equal(doc.coverage.matched, written.matched);
       assert.equal(doc.coverage.otherUsers, written.lines - written.matched);
-      assert.equal(doc.denied.reduce((n, g) => n + g.count, 0), written.denied);
+      assert.equal(
+        doc.denied.reduce((n, g) => n + g.count, 0),
+        written.denied,
+      );
       assert.equal(doc.allowed.filter((g) => g.resource === 'configmaps').length, 50, 'one group per object name');
       // Holding the 36 MB more of log (as bytes, then text) costs at least 72 MB more; streaming ~9 MB of GC slack.
       const shown = `peak RSS ${peakMb.toFixed(0)} MB for 40 MB vs ${base.peakMb.toFixed(0)} MB for 4 MB`;

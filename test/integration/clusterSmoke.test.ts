@@ -2,6 +2,7 @@
 // if these fail, every other cluster-backed test would fail for reasons unrelated to sa-kubeconfig.
 import { strict as assert } from 'node:assert';
 import { rmSync } from 'node:fs';
+
 import { clusterEnv, eventually, kubectl, privateTempDir, uniqueName, writeKubeconfig } from '../support/cluster';
 
 describe('local control plane (test/cluster)', function () {
@@ -44,26 +45,36 @@ describe('local control plane (test/cluster)', function () {
   it('fills a token Secret made for a new service account within seconds (token controller)', async () => {
     assert.equal((await as(admin(), ['-n', namespace, 'create', 'serviceaccount', 'filled'])).code, 0);
     const secret = {
-      apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
+      apiVersion: 'v1',
+      kind: 'Secret',
+      type: 'kubernetes.io/service-account-token',
       metadata: { name: 'filled-token', namespace, annotations: { 'kubernetes.io/service-account.name': 'filled' } },
     };
     const applied = await as(admin(), ['apply', '-f', '-'], JSON.stringify(secret));
     assert.equal(applied.code, 0, applied.stderr);
-    const keys = await eventually(async () => {
-      const got = await as(admin(), ['-n', namespace, 'get', 'secret', 'filled-token', '-o', 'json']);
-      const data = Object.keys(JSON.parse(got.stdout).data ?? {});
-      return data.includes('token') && data;
-    }, 10_000, 'the token controller to fill the Secret');
+    const keys = await eventually(
+      async () => {
+        const got = await as(admin(), ['-n', namespace, 'get', 'secret', 'filled-token', '-o', 'json']);
+        const data = Object.keys(JSON.parse(got.stdout).data ?? {});
+        return data.includes('token') && data;
+      },
+      10_000,
+      'the token controller to fill the Secret',
+    );
     assert.deepEqual(keys.sort(), ['ca.crt', 'namespace', 'token']);
   });
 
   it('aggregates the built-in view/edit/admin ClusterRoles (clusterrole-aggregation controller)', async () => {
-    const rules = await eventually(async () => {
-      const got = await as(admin(), ['get', 'clusterrole', 'view', '-o', 'json']);
-      assert.equal(got.code, 0, got.stderr);
-      const found: unknown[] = JSON.parse(got.stdout).rules ?? [];
-      return found.length > 0 && found;
-    }, 10_000, 'ClusterRole view to be aggregated');
+    const rules = await eventually(
+      async () => {
+        const got = await as(admin(), ['get', 'clusterrole', 'view', '-o', 'json']);
+        assert.equal(got.code, 0, got.stderr);
+        const found: unknown[] = JSON.parse(got.stdout).rules ?? [];
+        return found.length > 0 && found;
+      },
+      10_000,
+      'ClusterRole view to be aggregated',
+    );
     assert.ok(rules.length > 0, 'ClusterRole view has no rules: binding it would grant nothing');
   });
 
@@ -76,13 +87,18 @@ describe('local control plane (test/cluster)', function () {
     // The token goes into a 0600 kubeconfig, never onto a command line or into the test output.
     const config = await as(admin(), ['config', 'view', '--raw', '--minify', '-o', 'json']);
     const cluster = JSON.parse(config.stdout).clusters[0].cluster;
-    const file = writeKubeconfig(scratch, 'token.kubeconfig', JSON.stringify({
-      apiVersion: 'v1', kind: 'Config',
-      clusters: [{ name: 'local', cluster }],
-      users: [{ name: 'requester', user: { token } }],
-      contexts: [{ name: 'requester', context: { cluster: 'local', user: 'requester', namespace } }],
-      'current-context': 'requester',
-    }));
+    const file = writeKubeconfig(
+      scratch,
+      'token.kubeconfig',
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        clusters: [{ name: 'local', cluster }],
+        users: [{ name: 'requester', user: { token } }],
+        contexts: [{ name: 'requester', context: { cluster: 'local', user: 'requester', namespace } }],
+        'current-context': 'requester',
+      }),
+    );
     const whoami = await as(file, ['auth', 'whoami', '-o', 'json']);
     assert.equal(whoami.code, 0, whoami.stderr);
     assert.equal(JSON.parse(whoami.stdout).status.userInfo.username, `system:serviceaccount:${namespace}:requester`);

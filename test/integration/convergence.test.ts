@@ -3,15 +3,23 @@
 // re-run converges (narrowed namespaces, a dropped ClusterRole binding or cluster-scoped rules lose their access,
 // even when the run fails part-way); delete and pruning leave a foreign binding that merely carries our label alone.
 import * as assert from 'node:assert/strict';
-import { provision } from '../../src/core/provision';
-import { isSaKubeconfigError } from '../../src/core/errors';
+import * as path from 'node:path';
+
 import type { ApplyResult } from '../../src/core/apply/apply';
+import { isSaKubeconfigError } from '../../src/core/errors';
+import { provision } from '../../src/core/provision';
 import type { ProvisionRequest } from '../../src/core/types';
 import {
-  Cleanup, clusterEnv, currentContextOf, eventually, kubectl, kubectlOk, privateTempDir, uniqueName,
+  Cleanup,
+  clusterEnv,
+  currentContextOf,
+  eventually,
+  kubectl,
+  kubectlOk,
+  privateTempDir,
+  uniqueName,
 } from '../support/cluster';
 import { clientCertificateKubeconfig, runCli } from '../support/users';
-import * as path from 'node:path';
 
 const MANAGED = 'app.kubernetes.io/managed-by=sa-kubeconfig';
 const FOR_SA = 'sa-kubeconfig.io/service-account';
@@ -34,13 +42,21 @@ const exists = async (kind: string, name: string, namespace?: string) =>
 
 function crd(group: string, scope: 'Cluster' | 'Namespaced') {
   return {
-    apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: `builds.${group}` },
+    apiVersion: 'apiextensions.k8s.io/v1',
+    kind: 'CustomResourceDefinition',
+    metadata: { name: `builds.${group}` },
     spec: {
-      group, scope, names: { plural: 'builds', singular: 'build', kind: 'Build' },
-      versions: [{
-        name: 'v1', served: true, storage: true,
-        schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-      }],
+      group,
+      scope,
+      names: { plural: 'builds', singular: 'build', kind: 'Build' },
+      versions: [
+        {
+          name: 'v1',
+          served: true,
+          storage: true,
+          schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+        },
+      ],
     },
   };
 }
@@ -50,7 +66,10 @@ describe('scope and convergence (issue 9)', function () {
   const env = clusterEnv();
   const dir = cleanup.dir(privateTempDir());
   const out = (name: string) => path.join(dir, `${name}.kubeconfig`);
-  after(async function () { this.timeout(60_000); await cleanup.run(); });
+  after(async function () {
+    this.timeout(60_000);
+    await cleanup.run();
+  });
 
   describe('a rule for every API group with a cluster-scoped and a namespaced `builds` CRD', function () {
     const ns = cleanup.namespace(uniqueName('team-a'));
@@ -65,15 +84,21 @@ describe('scope and convergence (issue 9)', function () {
       }
       await kubectlOk(['create', 'namespace', ns]);
       await kubectlOk(['create', 'namespace', other]);
-      await eventually(async () => {
-        const r = await kubectl(['api-resources', '-o', 'name']);
-        return r.stdout.includes('builds.config.example.io') && r.stdout.includes('builds.build.example.io');
-      }, 30_000, 'both builds CRDs in discovery');
+      await eventually(
+        async () => {
+          const r = await kubectl(['api-resources', '-o', 'name']);
+          return r.stdout.includes('builds.config.example.io') && r.stdout.includes('builds.build.example.io');
+        },
+        30_000,
+        'both builds CRDs in discovery',
+      );
     });
 
     it('`builds.*:get` for one namespace is refused, naming the cluster-scoped group and how to ask; nothing is made', async function () {
-      const r = await runCli(['create', '-n', ns, '-s', 'reader', '--rule', 'builds.*:get', '--out', out('star')],
-        env.adminKubeconfig);
+      const r = await runCli(
+        ['create', '-n', ns, '-s', 'reader', '--rule', 'builds.*:get', '--out', out('star')],
+        env.adminKubeconfig,
+      );
       assert.equal(r.code, 2, r.stderr);
       assert.match(r.stderr, /builds\.config\.example\.io is cluster-scoped/);
       assert.match(r.stderr, /builds\.config\.example\.io:get/);
@@ -86,10 +111,24 @@ describe('scope and convergence (issue 9)', function () {
     it('with the cluster-scoped group named too: namespaced builds in the namespace only, the other cluster-wide', async function () {
       cleanup.clusterObject('clusterrole', `sa-kubeconfig:${ns}:reader`);
       cleanup.clusterObject('clusterrolebinding', `sa-kubeconfig:${ns}:reader`);
-      const r = await runCli([
-        'create', '-n', ns, '-s', 'reader', '--rule', 'builds.*:get', '--rule', 'builds.config.example.io:get',
-        '--out', out('named'), '-o', 'json',
-      ], env.adminKubeconfig);
+      const r = await runCli(
+        [
+          'create',
+          '-n',
+          ns,
+          '-s',
+          'reader',
+          '--rule',
+          'builds.*:get',
+          '--rule',
+          'builds.config.example.io:get',
+          '--out',
+          out('named'),
+          '-o',
+          'json',
+        ],
+        env.adminKubeconfig,
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.equal(JSON.parse(r.stdout).verification.ok, true);
       await expectCan(true, ns, 'reader', 'get', 'builds.build.example.io', ns);
@@ -97,7 +136,10 @@ describe('scope and convergence (issue 9)', function () {
       await expectCan(true, ns, 'reader', 'get', 'builds.config.example.io');
       const text = await kubectlOk(['get', 'clusterrole', `sa-kubeconfig:${ns}:reader`, '-o', 'json']);
       const clusterRole = JSON.parse(text) as { rules: { apiGroups: string[] }[] };
-      assert.deepEqual(clusterRole.rules.map((x) => x.apiGroups), [['config.example.io']]);
+      assert.deepEqual(
+        clusterRole.rules.map((x) => x.apiGroups),
+        [['config.example.io']],
+      );
     });
   });
 
@@ -106,8 +148,10 @@ describe('scope and convergence (issue 9)', function () {
     cleanup.clusterObject('clusterrole', `sa-kubeconfig:${ns}:watcher`);
     cleanup.clusterObject('clusterrolebinding', `sa-kubeconfig:${ns}:watcher`);
     await kubectlOk(['create', 'namespace', ns]);
-    const r = await runCli(['create', '-n', ns, '-s', 'watcher', '--rule', 'nodes:get', '--out', out('nodes')],
-      env.adminKubeconfig);
+    const r = await runCli(
+      ['create', '-n', ns, '-s', 'watcher', '--rule', 'nodes:get', '--out', out('nodes')],
+      env.adminKubeconfig,
+    );
     assert.equal(r.code, 0, r.stderr);
     assert.match(r.stdout, /Verified as system:serviceaccount/);
     await expectCan(true, ns, 'watcher', 'get', 'nodes');
@@ -127,16 +171,37 @@ describe('scope and convergence (issue 9)', function () {
       cleanup.clusterObject('clusterrole', generated);
       cleanup.clusterObject('clusterrolebinding', generated);
       // --no-verify: what is set up here is judged by kubectl below (cluster-scoped grants verify in their own test).
-      const r = await create([
-        '--rule', 'pods:get', '--rule', 'nodes:get', '--cluster-role', 'view', '--namespaces', `${a},${b}`, '--long-lived',
-        '--no-verify',
-      ], 'first');
+      const r = await create(
+        [
+          '--rule',
+          'pods:get',
+          '--rule',
+          'nodes:get',
+          '--cluster-role',
+          'view',
+          '--namespaces',
+          `${a},${b}`,
+          '--long-lived',
+          '--no-verify',
+        ],
+        'first',
+      );
       assert.equal(r.code, 0, r.stderr);
       // A foreign binding of the same account (kubectl's, no label) and one that carries our label and annotation.
       await kubectlOk(['create', 'role', 'configmap-reader', '-n', b, '--verb=get', '--resource=configmaps']);
       const account = `--serviceaccount=${home}:${sa}`;
       await kubectlOk(['create', 'rolebinding', 'foreign-plain', '-n', b, '--role', 'configmap-reader', account]);
-      await kubectlOk(['create', 'rolebinding', 'foreign-labelled', '-n', b, '--role', generated, account, '--user=bob']);
+      await kubectlOk([
+        'create',
+        'rolebinding',
+        'foreign-labelled',
+        '-n',
+        b,
+        '--role',
+        generated,
+        account,
+        '--user=bob',
+      ]);
       await kubectlOk(['label', 'rolebinding', 'foreign-labelled', '-n', b, MANAGED]);
       await kubectlOk(['annotate', 'rolebinding', 'foreign-labelled', '-n', b, `${FOR_SA}=${home}/${sa}`]);
       await expectCan(true, home, sa, 'get', 'pods', b);
@@ -149,8 +214,10 @@ describe('scope and convergence (issue 9)', function () {
       assert.equal(text.code, 0, text.stderr);
       assert.match(text.stdout, new RegExp(`^# remove: RoleBinding ${b}/${generated}: no longer requested`, 'm'));
       assert.match(text.stderr, /labelled as sa-kubeconfig's but not ours: left alone/);
-      const json = await create(['--rule', 'pods:get', '--namespaces', a, '--long-lived', '--dry-run', '-o', 'json'],
-        'dry');
+      const json = await create(
+        ['--rule', 'pods:get', '--namespaces', a, '--long-lived', '--dry-run', '-o', 'json'],
+        'dry',
+      );
       assert.equal(json.code, 0, json.stderr);
       type Removal = { status: string; kind: string; name: string; namespace?: string };
       const removals = (JSON.parse(json.stdout) as { removals?: Removal[] }).removals ?? [];
@@ -167,8 +234,23 @@ describe('scope and convergence (issue 9)', function () {
     });
 
     it('narrowing a,b to a, dropping --cluster-role view and nodes:get removes exactly that access', async function () {
-      const tokenSecrets = async () => (await kubectlOk(['get', 'secrets', '-n', home, '-l', MANAGED,
-        '--field-selector', 'type=kubernetes.io/service-account-token', '-o', 'name'])).split('\n').filter(Boolean);
+      const tokenSecrets = async () =>
+        (
+          await kubectlOk([
+            'get',
+            'secrets',
+            '-n',
+            home,
+            '-l',
+            MANAGED,
+            '--field-selector',
+            'type=kubernetes.io/service-account-token',
+            '-o',
+            'name',
+          ])
+        )
+          .split('\n')
+          .filter(Boolean);
       const credentialsBefore = await tokenSecrets();
       assert.ok(credentialsBefore.length > 0, 'the long-lived credential of the first run is there');
       const r = await create(['--rule', 'pods:get', '--namespaces', a, '--long-lived', '-o', 'json'], 'narrow');
@@ -193,7 +275,10 @@ describe('scope and convergence (issue 9)', function () {
     });
 
     it('--keep-extra keeps an earlier grant the request no longer has', async function () {
-      const view = await create(['--rule', 'pods:get', '--namespaces', a, '--cluster-role', 'view', '--long-lived'], 'view');
+      const view = await create(
+        ['--rule', 'pods:get', '--namespaces', a, '--cluster-role', 'view', '--long-lived'],
+        'view',
+      );
       assert.equal(view.code, 0, view.stderr);
       await expectCan(true, home, sa, 'list', 'configmaps', a);
       const r = await create(['--rule', 'pods:get', '--namespaces', a, '--long-lived', '--keep-extra'], 'keep');
@@ -207,25 +292,44 @@ describe('scope and convergence (issue 9)', function () {
       // is posted.
       const ac = new AbortController();
       const logger = {
-        debug(m: string) { if (/^POST \S*\/rolebindings$/.test(m)) ac.abort(); }, info() {}, warn() {}, error() {},
+        debug(m: string) {
+          if (/^POST \S*\/rolebindings$/.test(m)) ac.abort();
+        },
+        info() {},
+        warn() {},
+        error() {},
       };
       const request: ProvisionRequest = {
-        context: currentContextOf(env.adminKubeconfig), namespace: home, serviceAccount: sa,
+        context: currentContextOf(env.adminKubeconfig),
+        namespace: home,
+        serviceAccount: sa,
         rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
         roleRefs: [{ kind: 'ClusterRole', name: 'edit' }],
-        scope: { kind: 'namespaces', namespaces: [b] }, token: { kind: 'longLived' }, kubeconfig: {},
+        scope: { kind: 'namespaces', namespaces: [b] },
+        token: { kind: 'longLived' },
+        kubeconfig: {},
       };
-      const err = await provision(request, { kubeconfigPath: env.adminKubeconfig, signal: ac.signal, logger })
-        .then(() => undefined, (e: unknown) => e);
+      const err = await provision(request, { kubeconfigPath: env.adminKubeconfig, signal: ac.signal, logger }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
       assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
-      const gone = [['get', 'pods', a], ['list', 'configmaps', a], ['create', 'configmaps', b], ['list', 'pods', b]];
+      const gone = [
+        ['get', 'pods', a],
+        ['list', 'configmaps', a],
+        ['create', 'configmaps', b],
+        ['list', 'pods', b],
+      ];
       for (const [verb, resource, where] of gone) {
         await expectCan(false, home, sa, verb, resource, where);
       }
       const result = (err.details as { applyResult: ApplyResult }).applyResult;
       assert.ok(result.rolledBack.length > 0, 'something was created and rolled back');
-      assert.deepEqual(result.removed.map((x) => `${x.kind} ${x.namespace}`).sort(),
-        [`Role ${a}`, `RoleBinding ${a}`, `RoleBinding ${a}`]);
+      assert.deepEqual(result.removed.map((x) => `${x.kind} ${x.namespace}`).sort(), [
+        `Role ${a}`,
+        `RoleBinding ${a}`,
+        `RoleBinding ${a}`,
+      ]);
       assert.match(err.message, /Removed as requested \(not put back\)/);
       assert.equal(await exists('rolebinding', 'foreign-labelled', b), true);
     });
@@ -239,15 +343,41 @@ describe('scope and convergence (issue 9)', function () {
       await kubectlOk(['create', 'namespace', ns]);
       // A user who may read and patch RoleBindings in the namespace, but not delete them. Changing a binding, even
       // only its labels, passes RBAC's escalation check, so it may also bind the ClusterRole the foreign binding names.
-      await kubectlOk(['create', 'role', 'binding-patcher', '-n', ns, '--verb=get,list,patch', '--resource=rolebindings']);
-      await kubectlOk(['create', 'rolebinding', 'binding-patcher', '-n', ns, '--role=binding-patcher', '--user=patcher']);
-      await kubectlOk(['create', 'role', 'admin-binder', '-n', ns, '--verb=bind',
-        '--resource=clusterroles.rbac.authorization.k8s.io', '--resource-name=admin']);
+      await kubectlOk([
+        'create',
+        'role',
+        'binding-patcher',
+        '-n',
+        ns,
+        '--verb=get,list,patch',
+        '--resource=rolebindings',
+      ]);
+      await kubectlOk([
+        'create',
+        'rolebinding',
+        'binding-patcher',
+        '-n',
+        ns,
+        '--role=binding-patcher',
+        '--user=patcher',
+      ]);
+      await kubectlOk([
+        'create',
+        'role',
+        'admin-binder',
+        '-n',
+        ns,
+        '--verb=bind',
+        '--resource=clusterroles.rbac.authorization.k8s.io',
+        '--resource-name=admin',
+      ]);
       await kubectlOk(['create', 'rolebinding', 'admin-binder', '-n', ns, '--role=admin-binder', '--user=patcher']);
       patcher = clientCertificateKubeconfig('patcher', { namespace: ns });
       await kubectlOk(['create', 'rolebinding', 'team-admins', '-n', ns, '--clusterrole=admin', '--group=team-admins']);
-      const r = await runCli(['create', '-n', ns, '-s', 'app', '--rule', 'pods:get', '--out', out('victim')],
-        env.adminKubeconfig);
+      const r = await runCli(
+        ['create', '-n', ns, '-s', 'app', '--rule', 'pods:get', '--out', out('victim')],
+        env.adminKubeconfig,
+      );
       assert.equal(r.code, 0, r.stderr);
     });
 
@@ -255,25 +385,38 @@ describe('scope and convergence (issue 9)', function () {
       const mayDelete = await kubectl(['auth', 'can-i', 'delete', 'rolebindings', '-n', ns], { kubeconfig: patcher });
       assert.equal(mayDelete.stdout.trim(), 'no');
       await kubectlOk(['label', 'rolebinding', 'team-admins', '-n', ns, MANAGED], { kubeconfig: patcher });
-      await kubectlOk(['annotate', 'rolebinding', 'team-admins', '-n', ns, `${FOR_SA}=${ns}/app`], { kubeconfig: patcher });
+      await kubectlOk(['annotate', 'rolebinding', 'team-admins', '-n', ns, `${FOR_SA}=${ns}/app`], {
+        kubeconfig: patcher,
+      });
       // Secrets too, though inventory lists them metadata only: a Secret holding data, and another account's token.
       await kubectlOk(['create', 'secret', 'generic', 'db-password', '-n', ns, '--from-literal=password=hunter2']);
       await kubectlOk(['create', 'serviceaccount', 'other', '-n', ns]);
-      await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({
-        apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token',
-        metadata: { name: 'other-token', namespace: ns, annotations: { 'kubernetes.io/service-account.name': 'other' } },
-      }) });
+      await kubectlOk(['apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          type: 'kubernetes.io/service-account-token',
+          metadata: {
+            name: 'other-token',
+            namespace: ns,
+            annotations: { 'kubernetes.io/service-account.name': 'other' },
+          },
+        }),
+      });
       for (const secret of ['db-password', 'other-token']) {
         await kubectlOk(['label', 'secret', secret, '-n', ns, MANAGED]);
         await kubectlOk(['annotate', 'secret', secret, '-n', ns, `${FOR_SA}=${ns}/app`]);
       }
-      const credentials = (await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name'])).split('\n')
+      const credentials = (await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']))
+        .split('\n')
         .filter((n) => n.startsWith('secret/app-cred-'));
       assert.equal(credentials.length, 1, 'the credential create issued');
       const r = await runCli(['delete', '-n', ns, '-s', 'app', '--yes'], env.adminKubeconfig);
       assert.equal(r.code, 0, r.stderr);
-      assert.match(r.stdout + r.stderr,
-        /Kept RoleBinding .*team-admins: labelled as sa-kubeconfig's but not ours: left alone/);
+      assert.match(
+        r.stdout + r.stderr,
+        /Kept RoleBinding .*team-admins: labelled as sa-kubeconfig's but not ours: left alone/,
+      );
       assert.equal(await exists('rolebinding', 'team-admins', ns), true);
       assert.equal(await exists('rolebinding', `sa-kubeconfig:${ns}:app`, ns), false);
       assert.equal(await exists('serviceaccount', 'app', ns), false);

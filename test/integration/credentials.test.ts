@@ -4,11 +4,12 @@
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
+
+import { connect } from '../../src/core/cluster/connect';
+import { issueCredential } from '../../src/core/credentials/issue';
+import { isSaKubeconfigError } from '../../src/core/errors';
 import { Cleanup, clusterEnv, eventually, kubectl, kubectlOk, privateTempDir, uniqueName } from '../support/cluster';
 import { clientCertificateKubeconfig, runCli, type CliRun } from '../support/users';
-import { connect } from '../../src/core/cluster/connect';
-import { isSaKubeconfigError } from '../../src/core/errors';
-import { issueCredential } from '../../src/core/credentials/issue';
 
 const INTACT = /old credential is intact/;
 
@@ -21,7 +22,11 @@ async function access(kubeconfig: string, namespace: string): Promise<string> {
 
 /** Gets 401 within 15 s (the API server's token cache holds a validated token for about 10 s). */
 async function becomesUnauthorized(kubeconfig: string, namespace: string): Promise<void> {
-  await eventually(async () => (await access(kubeconfig, namespace)) === 'unauthorized', 15_000, `${path.basename(kubeconfig)} to get 401`);
+  await eventually(
+    async () => (await access(kubeconfig, namespace)) === 'unauthorized',
+    15_000,
+    `${path.basename(kubeconfig)} to get 401`,
+  );
 }
 
 /** Still works now, and after the token cache would have forgotten it (so a revoked token would show). */
@@ -35,9 +40,20 @@ function tokenOf(kubeconfig: string): string {
   return /token: (\S+)/.exec(readFileSync(kubeconfig, 'utf8'))![1];
 }
 
-interface ListedCredential { id: string; kind: string; state: string; expiresAt?: string; secretName?: string; destinations: { kind: string; path?: string }[] }
+interface ListedCredential {
+  id: string;
+  kind: string;
+  state: string;
+  expiresAt?: string;
+  secretName?: string;
+  destinations: { kind: string; path?: string }[];
+}
 
-async function credentialsOf(namespace: string, serviceAccount: string, kubeconfig: string): Promise<{ run: CliRun; credentials: ListedCredential[] }> {
+async function credentialsOf(
+  namespace: string,
+  serviceAccount: string,
+  kubeconfig: string,
+): Promise<{ run: CliRun; credentials: ListedCredential[] }> {
   const run = await runCli(['list', '-n', namespace, '-s', serviceAccount, '-o', 'json'], kubeconfig);
   assert.equal(run.code, 0, run.stderr);
   const parsed = JSON.parse(run.stdout) as { serviceAccounts: { name: string; credentials: ListedCredential[] }[] };
@@ -64,21 +80,59 @@ describe('credentials through the CLI (issue 8)', function () {
 
   /** The README's create command (with --bind-to-secret, which earlier versions needed for a revocable token). */
   async function readmeCreate(ns: string, out: string, extra: string[] = []): Promise<CliRun> {
-    const r = await runCli(['create', '-n', ns, '--create-namespace', '-s', 'myexample-sa', '--rule', 'pods:get,watch,list,create', '--rule', 'pods/exec:create',
-      '--duration', '24h', '--out', out, ...extra], env().adminKubeconfig);
+    const r = await runCli(
+      [
+        'create',
+        '-n',
+        ns,
+        '--create-namespace',
+        '-s',
+        'myexample-sa',
+        '--rule',
+        'pods:get,watch,list,create',
+        '--rule',
+        'pods/exec:create',
+        '--duration',
+        '24h',
+        '--out',
+        out,
+        ...extra,
+      ],
+      env().adminKubeconfig,
+    );
     assert.equal(r.code, 0, r.stderr);
     return r;
   }
 
-  it('the README\'s create command gives a revocable credential: revoke, and kubectl gets 401 within 15 s', async function () {
+  it("the README's create command gives a revocable credential: revoke, and kubectl gets 401 within 15 s", async function () {
     const ns = cleanup.namespace(uniqueName('cred-readme'));
     const file = path.join(dir, 'readme.kubeconfig');
-    await runCli(['create', '-n', ns, '--create-namespace', '-s', 'myexample-sa', '--rule', 'pods:get,watch,list,create', '--rule', 'pods/exec:create',
-      '--duration', '24h', '--out', file], env().adminKubeconfig).then((r) => assert.equal(r.code, 0, r.stderr));
+    await runCli(
+      [
+        'create',
+        '-n',
+        ns,
+        '--create-namespace',
+        '-s',
+        'myexample-sa',
+        '--rule',
+        'pods:get,watch,list,create',
+        '--rule',
+        'pods/exec:create',
+        '--duration',
+        '24h',
+        '--out',
+        file,
+      ],
+      env().adminKubeconfig,
+    ).then((r) => assert.equal(r.code, 0, r.stderr));
     assert.equal(await access(file, ns), 'ok');
     const { credentials } = await credentialsOf(ns, 'myexample-sa', env().adminKubeconfig);
     assert.equal(credentials.length, 1);
-    const revoked = await runCli(['revoke', '-n', ns, '-s', 'myexample-sa', '--credential', credentials[0].id], env().adminKubeconfig);
+    const revoked = await runCli(
+      ['revoke', '-n', ns, '-s', 'myexample-sa', '--credential', credentials[0].id],
+      env().adminKubeconfig,
+    );
     assert.equal(revoked.code, 0, revoked.stderr);
     assert.match(revoked.stdout, /within about 10 seconds/);
     assert.doesNotMatch(revoked.stdout + revoked.stderr, /at once/);
@@ -112,7 +166,20 @@ describe('credentials through the CLI (issue 8)', function () {
     });
 
     it('a lifetime the server refuses (5m): exit 2 before any change', async function () {
-      const r = await runCli(['rotate', '-n', ns, '-s', 'myexample-sa', '--duration', '5m', '--out', path.join(dir, 'rotfail-5m.kubeconfig')], env().adminKubeconfig);
+      const r = await runCli(
+        [
+          'rotate',
+          '-n',
+          ns,
+          '-s',
+          'myexample-sa',
+          '--duration',
+          '5m',
+          '--out',
+          path.join(dir, 'rotfail-5m.kubeconfig'),
+        ],
+        env().adminKubeconfig,
+      );
       assert.notEqual(r.code, 0);
       await keepsWorking(old, ns);
       assert.match(r.stderr, /at least 10m/);
@@ -121,13 +188,23 @@ describe('credentials through the CLI (issue 8)', function () {
 
     it('a TokenRequest the caller may not make (403: no serviceaccounts/token)', async function () {
       const user = `rotator-${ns}`;
-      await kubectlOk(['create', 'role', 'rotator', '-n', ns, '--verb=get,list,watch,create,update,patch,delete',
-        '--resource=secrets,serviceaccounts,roles,rolebindings,configmaps']);
+      await kubectlOk([
+        'create',
+        'role',
+        'rotator',
+        '-n',
+        ns,
+        '--verb=get,list,watch,create,update,patch,delete',
+        '--resource=secrets,serviceaccounts,roles,rolebindings,configmaps',
+      ]);
       await kubectlOk(['create', 'rolebinding', 'rotator', '-n', ns, '--role=rotator', `--user=${user}`]);
       const kubeconfig = clientCertificateKubeconfig(user, { namespace: ns });
       rotator = kubeconfig;
       cleanup.dir(path.dirname(kubeconfig));
-      const r = await runCli(['rotate', '-n', ns, '-s', 'myexample-sa', '--out', path.join(dir, 'rotfail-403.kubeconfig')], kubeconfig);
+      const r = await runCli(
+        ['rotate', '-n', ns, '-s', 'myexample-sa', '--out', path.join(dir, 'rotfail-403.kubeconfig')],
+        kubeconfig,
+      );
       assert.notEqual(r.code, 0);
       await keepsWorking(old, ns);
       assert.match(r.stderr, /serviceaccounts\/token/);
@@ -139,13 +216,25 @@ describe('credentials through the CLI (issue 8)', function () {
       const conn = await connect({ kubeconfigPath: rotator });
       try {
         // Skipping the access check lets the request reach the server, as on a cluster whose authorizer a review cannot predict.
-        await assert.rejects(issueCredential(conn, { namespace: ns, serviceAccount: 'myexample-sa', skipAccessCheck: true }), (err: unknown) => {
-          assert.ok(isSaKubeconfigError(err, 'forbidden'), String(err));
-          assert.match(err.message, /The credential Secret "myexample-sa-cred-[a-z0-9]{5}" made for it was deleted again/);
-          return true;
-        });
-      } finally { conn.close(); }
-      await eventually(async () => (await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name'])) === secretsBefore, 10_000, 'the half-made Secret to go');
+        await assert.rejects(
+          issueCredential(conn, { namespace: ns, serviceAccount: 'myexample-sa', skipAccessCheck: true }),
+          (err: unknown) => {
+            assert.ok(isSaKubeconfigError(err, 'forbidden'), String(err));
+            assert.match(
+              err.message,
+              /The credential Secret "myexample-sa-cred-[a-z0-9]{5}" made for it was deleted again/,
+            );
+            return true;
+          },
+        );
+      } finally {
+        conn.close();
+      }
+      await eventually(
+        async () => (await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name'])) === secretsBefore,
+        10_000,
+        'the half-made Secret to go',
+      );
       await keepsWorking(old, ns);
     });
 
@@ -183,7 +272,10 @@ describe('credentials through the CLI (issue 8)', function () {
       assert.equal(before.length, 1);
       const old = path.join(dir, 'rot-new.kubeconfig');
       const fresh = path.join(dir, 'rot-grace.kubeconfig');
-      const r = await runCli(['rotate', '-n', ns, '-s', 'myexample-sa', '--grace', '15m', '--out', fresh], env().adminKubeconfig);
+      const r = await runCli(
+        ['rotate', '-n', ns, '-s', 'myexample-sa', '--grace', '15m', '--out', fresh],
+        env().adminKubeconfig,
+      );
       assert.equal(r.code, 0, r.stderr);
       assert.equal(await access(fresh, ns), 'ok');
       await keepsWorking(old, ns);
@@ -200,14 +292,36 @@ describe('credentials through the CLI (issue 8)', function () {
   it('create with a malformed --merge-into changes nothing in the cluster (resourceVersions, no new Secret)', async function () {
     const ns = cleanup.namespace(uniqueName('cred-merge'));
     await readmeCreate(ns, path.join(dir, 'merge-first.kubeconfig'));
-    const snapshot = async () => kubectlOk(['get', 'serviceaccounts,roles,rolebindings,secrets', '-n', ns, '-o',
-      'jsonpath={range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion}{"\\n"}{end}']);
+    const snapshot = async () =>
+      kubectlOk([
+        'get',
+        'serviceaccounts,roles,rolebindings,secrets',
+        '-n',
+        ns,
+        '-o',
+        'jsonpath={range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion}{"\\n"}{end}',
+      ]);
     const before = await snapshot();
-    const rulesBefore = await kubectlOk(['get', 'role', `sa-kubeconfig:${ns}:myexample-sa`, '-n', ns, '-o', 'jsonpath={.rules}']);
+    const rulesBefore = await kubectlOk([
+      'get',
+      'role',
+      `sa-kubeconfig:${ns}:myexample-sa`,
+      '-n',
+      ns,
+      '-o',
+      'jsonpath={.rules}',
+    ]);
     const broken = path.join(dir, 'broken.yaml');
     writeFileSync(broken, 'apiVersion: v1\nkind: Config\nclusters: {not: a list\n', { mode: 0o600 });
-    const r = await runCli(['create', '-n', ns, '-s', 'myexample-sa', '--rule', 'pods:get', '--merge-into', broken], env().adminKubeconfig);
-    assert.equal(await kubectlOk(['get', 'role', `sa-kubeconfig:${ns}:myexample-sa`, '-n', ns, '-o', 'jsonpath={.rules}']), rulesBefore, 'the Role was not narrowed');
+    const r = await runCli(
+      ['create', '-n', ns, '-s', 'myexample-sa', '--rule', 'pods:get', '--merge-into', broken],
+      env().adminKubeconfig,
+    );
+    assert.equal(
+      await kubectlOk(['get', 'role', `sa-kubeconfig:${ns}:myexample-sa`, '-n', ns, '-o', 'jsonpath={.rules}']),
+      rulesBefore,
+      'the Role was not narrowed',
+    );
     assert.equal(await snapshot(), before);
     assert.equal(r.code, 2, r.stderr);
     assert.match(r.stderr, /Nothing in the cluster was changed/);
@@ -216,11 +330,21 @@ describe('credentials through the CLI (issue 8)', function () {
   it('create --merge-into a kubeconfig that has our entries already (--on-conflict refuse): exit 4 before any change', async function () {
     const ns = cleanup.namespace(uniqueName('cred-clash'));
     const merged = path.join(dir, 'clash.kubeconfig');
-    const first = await runCli(['create', '-n', ns, '--create-namespace', '-s', 'app', '--rule', 'pods:get', '--merge-into', merged], env().adminKubeconfig);
+    const first = await runCli(
+      ['create', '-n', ns, '--create-namespace', '-s', 'app', '--rule', 'pods:get', '--merge-into', merged],
+      env().adminKubeconfig,
+    );
     assert.equal(first.code, 0, first.stderr);
     const secretsBefore = await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']);
-    const again = await runCli(['create', '-n', ns, '-s', 'app', '--rule', 'pods:get,list', '--merge-into', merged], env().adminKubeconfig);
-    assert.equal(await kubectlOk(['get', 'role', `sa-kubeconfig:${ns}:app`, '-n', ns, '-o', 'jsonpath={.rules[0].verbs}']), '["get"]', 'the Role is as it was');
+    const again = await runCli(
+      ['create', '-n', ns, '-s', 'app', '--rule', 'pods:get,list', '--merge-into', merged],
+      env().adminKubeconfig,
+    );
+    assert.equal(
+      await kubectlOk(['get', 'role', `sa-kubeconfig:${ns}:app`, '-n', ns, '-o', 'jsonpath={.rules[0].verbs}']),
+      '["get"]',
+      'the Role is as it was',
+    );
     assert.equal(await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']), secretsBefore, 'no new credential');
     assert.equal(again.code, 4, again.stderr);
     assert.match(again.stderr, /already has user ".*-app".*Nothing in the cluster was changed/s);
@@ -229,21 +353,50 @@ describe('credentials through the CLI (issue 8)', function () {
   it('Secrets made by earlier versions (<sa>-token, <sa>-token-binding) stay listed credentials: a re-run never deletes them, revoke does', async function () {
     const ns = cleanup.namespace(uniqueName('cred-old'));
     await readmeCreate(ns, path.join(dir, 'old-first.kubeconfig'));
-    const ours = { labels: { 'app.kubernetes.io/managed-by': 'sa-kubeconfig' }, annotations: { 'sa-kubeconfig.io/service-account': `${ns}/myexample-sa` } };
-    await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items: [
-      { apiVersion: 'v1', kind: 'Secret', type: 'Opaque', metadata: { name: 'myexample-sa-token-binding', namespace: ns, ...ours } },
-      { apiVersion: 'v1', kind: 'Secret', type: 'kubernetes.io/service-account-token', metadata: { name: 'myexample-sa-token', namespace: ns, labels: ours.labels,
-        annotations: { ...ours.annotations, 'kubernetes.io/service-account.name': 'myexample-sa' } } },
-    ] }) });
+    const ours = {
+      labels: { 'app.kubernetes.io/managed-by': 'sa-kubeconfig' },
+      annotations: { 'sa-kubeconfig.io/service-account': `${ns}/myexample-sa` },
+    };
+    await kubectlOk(['apply', '-f', '-'], {
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: [
+          {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            type: 'Opaque',
+            metadata: { name: 'myexample-sa-token-binding', namespace: ns, ...ours },
+          },
+          {
+            apiVersion: 'v1',
+            kind: 'Secret',
+            type: 'kubernetes.io/service-account-token',
+            metadata: {
+              name: 'myexample-sa-token',
+              namespace: ns,
+              labels: ours.labels,
+              annotations: { ...ours.annotations, 'kubernetes.io/service-account.name': 'myexample-sa' },
+            },
+          },
+        ],
+      }),
+    });
     await readmeCreate(ns, path.join(dir, 'old-second.kubeconfig'));
     const { credentials } = await credentialsOf(ns, 'myexample-sa', env().adminKubeconfig);
     const byId = new Map(credentials.map((c) => [c.id, c]));
     assert.equal(byId.get('myexample-sa-token-binding')?.kind, 'bound');
     assert.equal(byId.get('myexample-sa-token')?.kind, 'longLived');
     assert.equal(credentials.length, 4, JSON.stringify(credentials.map((c) => c.id)));
-    const r = await runCli(['revoke', '-n', ns, '-s', 'myexample-sa', '--credential', 'myexample-sa-token-binding', '-o', 'json'], env().adminKubeconfig);
+    const r = await runCli(
+      ['revoke', '-n', ns, '-s', 'myexample-sa', '--credential', 'myexample-sa-token-binding', '-o', 'json'],
+      env().adminKubeconfig,
+    );
     assert.equal(r.code, 0, r.stderr);
-    assert.match((JSON.parse(r.stdout) as { notes: string[] }).notes.join(' '), /earlier sa-kubeconfig.*every token bound to it/);
+    assert.match(
+      (JSON.parse(r.stdout) as { notes: string[] }).notes.join(' '),
+      /earlier sa-kubeconfig.*every token bound to it/,
+    );
     assert.notEqual((await kubectl(['get', 'secret', 'myexample-sa-token-binding', '-n', ns])).code, 0);
     assert.equal((await kubectl(['get', 'secret', 'myexample-sa-token', '-n', ns])).code, 0, 'only the named one went');
   });
@@ -260,12 +413,17 @@ describe('credentials through the CLI (issue 8)', function () {
     const c = credentials[0];
     assert.equal(c.kind, 'bound');
     assert.equal(c.state, 'active');
-    assert.equal(Date.parse(c.expiresAt!) / 1000, exp, 'the expiry is the token\'s own');
+    assert.equal(Date.parse(c.expiresAt!) / 1000, exp, "the expiry is the token's own");
     assert.ok(c.destinations.some((d) => d.kind === 'file' && d.path === file));
     const text = await runCli(['list', '-n', ns, '-s', 'myexample-sa'], env().adminKubeconfig);
     assert.equal(text.code, 0, text.stderr);
     assert.ok(!text.stdout.includes(token));
-    assert.match(text.stdout, new RegExp(`credential ${c.id}  bound  active  created \\S+  expires ${c.expiresAt!.replace(/[.]/g, '\\.')}  Secret ${c.secretName}  note "github-actions deploy"  written to ${file.replace(/[.]/g, '\\.')}`));
+    assert.match(
+      text.stdout,
+      new RegExp(
+        `credential ${c.id}  bound  active  created \\S+  expires ${c.expiresAt!.replace(/[.]/g, '\\.')}  Secret ${c.secretName}  note "github-actions deploy"  written to ${file.replace(/[.]/g, '\\.')}`,
+      ),
+    );
     const ledger = readFileSync(process.env.SA_KUBECONFIG_LEDGER!, 'utf8');
     assert.ok(!ledger.includes(token), 'the ledger never holds a token');
   });

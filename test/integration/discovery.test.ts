@@ -1,21 +1,39 @@
 // Discovery against the real cluster: aggregated (2 requests) and legacy, including a CRD made here.
 import * as assert from 'node:assert/strict';
+
 import { discover, rbacResources, type DiscoveryResult } from '../../src/core/discovery/discovery';
 import type { DiscoveredResource } from '../../src/core/types';
 import { adminConnection, Cleanup, eventually, kubectlOk, restrictedConnection } from '../support/cluster';
 
 const CRD_GROUP = 'sak-test.example.com';
 const CRD = {
-  apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition',
+  apiVersion: 'apiextensions.k8s.io/v1',
+  kind: 'CustomResourceDefinition',
   metadata: { name: `widgets.${CRD_GROUP}` },
   spec: {
-    group: CRD_GROUP, scope: 'Namespaced',
+    group: CRD_GROUP,
+    scope: 'Namespaced',
     names: { plural: 'widgets', singular: 'widget', kind: 'Widget', shortNames: ['wdg'] },
-    versions: [{
-      name: 'v1', served: true, storage: true,
-      schema: { openAPIV3Schema: { type: 'object', properties: { spec: { type: 'object', properties: { replicas: { type: 'integer' } } }, status: { type: 'object', properties: { replicas: { type: 'integer' } } } } } },
-      subresources: { status: {}, scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' } },
-    }],
+    versions: [
+      {
+        name: 'v1',
+        served: true,
+        storage: true,
+        schema: {
+          openAPIV3Schema: {
+            type: 'object',
+            properties: {
+              spec: { type: 'object', properties: { replicas: { type: 'integer' } } },
+              status: { type: 'object', properties: { replicas: { type: 'integer' } } },
+            },
+          },
+        },
+        subresources: {
+          status: {},
+          scale: { specReplicasPath: '.spec.replicas', statusReplicasPath: '.status.replicas' },
+        },
+      },
+    ],
   },
 };
 
@@ -34,14 +52,23 @@ describe('discovery', function () {
     await kubectlOk(['apply', '-f', '-'], { input: JSON.stringify(CRD) });
     const conn = await adminConnection();
     try {
-      aggregated = await eventually(async () => {
-        const r = await discover(conn);
-        return find(r, CRD_GROUP, 'widgets') ? r : undefined;
-      }, 30_000, 'the CRD to appear in discovery');
+      aggregated = await eventually(
+        async () => {
+          const r = await discover(conn);
+          return find(r, CRD_GROUP, 'widgets') ? r : undefined;
+        },
+        30_000,
+        'the CRD to appear in discovery',
+      );
       legacy = await discover(conn, { legacy: true });
-    } finally { conn.close(); }
+    } finally {
+      conn.close();
+    }
   });
-  after(async function () { this.timeout(60_000); await cleanup.run(); });
+  after(async function () {
+    this.timeout(60_000);
+    await cleanup.run();
+  });
 
   it('uses aggregated discovery: two requests for everything', function () {
     assert.equal(aggregated.mode, 'aggregated');
@@ -80,7 +107,8 @@ describe('discovery', function () {
     assert.equal(legacy.mode, 'legacy');
     assert.ok(legacy.requests > 10);
     assert.deepEqual(legacy.failedGroupVersions, []);
-    const key = (r: DiscoveredResource) => `${r.group}/${r.version}/${r.resource}:${[...r.verbs].sort()}:${r.subresources.map((s) => s.name).sort()}`;
+    const key = (r: DiscoveredResource) =>
+      `${r.group}/${r.version}/${r.resource}:${[...r.verbs].sort()}:${r.subresources.map((s) => s.name).sort()}`;
     assert.deepEqual(legacy.resources.map(key).sort(), aggregated.resources.map(key).sort());
   });
 
@@ -97,6 +125,8 @@ describe('discovery', function () {
       const r = await discover(conn);
       assert.equal(r.mode, 'aggregated');
       assert.ok(find(r, '', 'pods'));
-    } finally { conn.close(); }
+    } finally {
+      conn.close();
+    }
   });
 });

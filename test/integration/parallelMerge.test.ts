@@ -5,8 +5,9 @@ import * as assert from 'node:assert/strict';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
+
 import { EXIT } from '../../src/cli/io';
-import { Cleanup, kubectl, kubectlOk, clusterEnv, privateTempDir, uniqueName } from '../support/cluster';
+import { Cleanup, clusterEnv, kubectl, kubectlOk, privateTempDir, uniqueName } from '../support/cluster';
 import { runCli } from '../support/users';
 
 describe('parallel merges into one kubeconfig file (cluster, six CLI processes)', function () {
@@ -20,8 +21,15 @@ describe('parallel merges into one kubeconfig file (cluster, six CLI processes)'
     const dir = cleanup.dir(privateTempDir());
     const target = path.join(dir, 'config');
     const names = ['sa1', 'sa2', 'sa3', 'sa4', 'sa5', 'sa6'];
-    const runs = await Promise.all(names.map((sa) =>
-      runCli(['create', '-n', ns, '-s', sa, '--rule', 'pods:list', '--no-verify', '--merge-into', target], env.adminKubeconfig, 120_000)));
+    const runs = await Promise.all(
+      names.map((sa) =>
+        runCli(
+          ['create', '-n', ns, '-s', sa, '--rule', 'pods:list', '--no-verify', '--merge-into', target],
+          env.adminKubeconfig,
+          120_000,
+        ),
+      ),
+    );
     for (const r of runs) assert.equal(r.code, EXIT.ok, r.stderr);
     const doc = yaml.load(readFileSync(target, 'utf8')) as { contexts: { name: string }[] };
     const contexts = doc.contexts.map((c) => c.name).sort();

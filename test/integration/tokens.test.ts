@@ -1,23 +1,41 @@
 // Each credential kind against the real cluster (issued through core/credentials), revocation of exactly one
 // credential (401 afterwards), make-before-break rotation and the fill timeout.
 import * as assert from 'node:assert/strict';
-import { provision, type ProvisionResult } from '../../src/core/provision';
-import type { ProvisionRequest, TokenMode } from '../../src/core/types';
+
 import { connectWithKubeconfigText } from '../../src/core/cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/errors';
 import { whoAmI } from '../../src/core/cluster/reviews';
 import { listCredentials } from '../../src/core/credentials/list';
 import { revokeCredentials } from '../../src/core/credentials/revoke';
 import { rotateCredentials } from '../../src/core/credentials/rotate';
+import { isSaKubeconfigError, SaKubeconfigError } from '../../src/core/errors';
 import { findManagedObjects } from '../../src/core/inventory/lifecycle';
+import { provision, type ProvisionResult } from '../../src/core/provision';
 import { waitForTokenSecret } from '../../src/core/token/token';
-import { adminConnection, Cleanup, clusterEnv, currentContextOf, eventually, kubectl, kubectlOk, privateTempDir, uniqueName, writeKubeconfig } from '../support/cluster';
+import type { ProvisionRequest, TokenMode } from '../../src/core/types';
+import {
+  adminConnection,
+  Cleanup,
+  clusterEnv,
+  currentContextOf,
+  eventually,
+  kubectl,
+  kubectlOk,
+  privateTempDir,
+  uniqueName,
+  writeKubeconfig,
+} from '../support/cluster';
 
 function request(namespace: string, serviceAccount: string, token: TokenMode): ProvisionRequest {
   return {
-    context: currentContextOf(clusterEnv().adminKubeconfig), namespace, createNamespace: true, serviceAccount,
-    rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }], roleRefs: [],
-    scope: { kind: 'namespaces', namespaces: [namespace] }, token, kubeconfig: {},
+    context: currentContextOf(clusterEnv().adminKubeconfig),
+    namespace,
+    createNamespace: true,
+    serviceAccount,
+    rules: [{ apiGroups: [''], resources: ['configmaps'], verbs: ['get', 'list'] }],
+    roleRefs: [],
+    scope: { kind: 'namespaces', namespaces: [namespace] },
+    token,
+    kubeconfig: {},
   };
 }
 
@@ -37,12 +55,17 @@ async function identity(kubeconfigYaml: string): Promise<string> {
 describe('token modes', function () {
   const cleanup = new Cleanup();
   const env = () => clusterEnv();
-  after(async function () { this.timeout(60_000); await cleanup.run(); });
+  after(async function () {
+    this.timeout(60_000);
+    await cleanup.run();
+  });
 
   it('time-bound: reports the granted expiry and the token authenticates as the service account', async function () {
     const ns = cleanup.namespace(uniqueName('tok-tb'));
     const started = Date.now();
-    const r = await provision(request(ns, 'ci', { kind: 'timeBound', durationSeconds: 2 * 3600 }), { kubeconfigPath: env().adminKubeconfig });
+    const r = await provision(request(ns, 'ci', { kind: 'timeBound', durationSeconds: 2 * 3600 }), {
+      kubeconfigPath: env().adminKubeconfig,
+    });
     assert.equal(r.token!.mode, 'timeBound');
     assert.equal(r.token!.requestedSeconds, 7200);
     assert.ok(Math.abs(r.token!.grantedSeconds! - 7200) < 60);
@@ -59,8 +82,13 @@ describe('token modes', function () {
     let second: ProvisionResult;
     before(async function () {
       ns = cleanup.namespace(uniqueName('tok-bound'));
-      first = await provision(request(ns, 'ci', { kind: 'timeBound', durationSeconds: 3600, note: 'pipeline a' }), { kubeconfigPath: env().adminKubeconfig });
-      second = await provision(request(ns, 'ci', { kind: 'timeBound', durationSeconds: 3600 }), { kubeconfigPath: env().adminKubeconfig, verify: false });
+      first = await provision(request(ns, 'ci', { kind: 'timeBound', durationSeconds: 3600, note: 'pipeline a' }), {
+        kubeconfigPath: env().adminKubeconfig,
+      });
+      second = await provision(request(ns, 'ci', { kind: 'timeBound', durationSeconds: 3600 }), {
+        kubeconfigPath: env().adminKubeconfig,
+        verify: false,
+      });
     });
 
     it('each run issues a credential with a Secret of its own, annotated with the jti and the real expiry', async function () {
@@ -70,8 +98,14 @@ describe('token modes', function () {
       assert.match(a.secretName!, /^ci-cred-[a-z0-9]{5}$/);
       assert.notEqual(a.secretName, b.secretName);
       assert.equal(a.id, a.jti!.replace(/-/g, '').slice(0, 8));
-      assert.deepEqual(second.applyResult!.created, [], 'the second run converges the RBAC objects and creates only its credential');
-      const annotations = JSON.parse(await kubectlOk(['get', 'secret', a.secretName!, '-n', ns, '-o', 'jsonpath={.metadata.annotations}'])) as Record<string, string>;
+      assert.deepEqual(
+        second.applyResult!.created,
+        [],
+        'the second run converges the RBAC objects and creates only its credential',
+      );
+      const annotations = JSON.parse(
+        await kubectlOk(['get', 'secret', a.secretName!, '-n', ns, '-o', 'jsonpath={.metadata.annotations}']),
+      ) as Record<string, string>;
       assert.equal(annotations['sa-kubeconfig.io/credential-id'], a.jti);
       assert.equal(annotations['sa-kubeconfig.io/expires-at'], first.token!.expiresAt);
       assert.equal(annotations['sa-kubeconfig.io/note'], 'pipeline a');
@@ -81,21 +115,41 @@ describe('token modes', function () {
         const listed = await listCredentials(admin, { namespace: ns, serviceAccount: 'ci', ledger: false });
         assert.deepEqual(listed.credentials.map((c) => c.id).sort(), [a.id, b.id].sort());
         assert.ok(listed.credentials.every((c) => c.state === 'active' && c.expiresAt));
-      } finally { admin.close(); }
+      } finally {
+        admin.close();
+      }
     });
 
     it('revoking one credential kills exactly that token (401 within 15 s); the other keeps working', async function () {
       const admin = await adminConnection();
       try {
-        const rv = await revokeCredentials(admin, { namespace: ns, serviceAccount: 'ci', selection: { ids: [first.credential!.id] }, ledger: false });
-        assert.deepEqual(rv.revoked.map((c) => c.secretName), [first.credential!.secretName]);
+        const rv = await revokeCredentials(admin, {
+          namespace: ns,
+          serviceAccount: 'ci',
+          selection: { ids: [first.credential!.id] },
+          ledger: false,
+        });
+        assert.deepEqual(
+          rv.revoked.map((c) => c.secretName),
+          [first.credential!.secretName],
+        );
         assert.match(rv.notes.join(' '), /within about 10 seconds/);
-      } finally { admin.close(); }
-      await eventually(async () => (await identity(first.kubeconfigYaml!)) === 'error:unauthorized', 15_000, 'the revoked token to be rejected');
+      } finally {
+        admin.close();
+      }
+      await eventually(
+        async () => (await identity(first.kubeconfigYaml!)) === 'error:unauthorized',
+        15_000,
+        'the revoked token to be rejected',
+      );
       const dir = cleanup.dir(privateTempDir());
-      const k = await kubectl(['get', 'configmaps'], { kubeconfig: writeKubeconfig(dir, 'bound', first.kubeconfigYaml!) });
+      const k = await kubectl(['get', 'configmaps'], {
+        kubeconfig: writeKubeconfig(dir, 'bound', first.kubeconfigYaml!),
+      });
       assert.match(k.stderr, /Unauthorized|must be logged in/);
-      const other = await kubectl(['get', 'configmaps'], { kubeconfig: writeKubeconfig(dir, 'other', second.kubeconfigYaml!) });
+      const other = await kubectl(['get', 'configmaps'], {
+        kubeconfig: writeKubeconfig(dir, 'other', second.kubeconfigYaml!),
+      });
       assert.equal(other.code, 0, other.stderr);
     });
   });
@@ -130,20 +184,35 @@ describe('token modes', function () {
         // selector (the ownership test needs it), not from the object the server sent.
         assert.equal('data' in secret!.object, false);
         assert.equal(secret!.object.type, 'kubernetes.io/service-account-token');
-      } finally { admin.close(); }
+      } finally {
+        admin.close();
+      }
     });
 
     it('rotate makes the new long-lived credential first, then revokes the old one: old gets 401, new works', async function () {
       const admin = await adminConnection();
       let rotated;
       try {
-        rotated = await rotateCredentials(admin, { namespace: ns, serviceAccount: 'ci', ledger: false }, async () => []);
-      } finally { admin.close(); }
+        rotated = await rotateCredentials(
+          admin,
+          { namespace: ns, serviceAccount: 'ci', ledger: false },
+          async () => [],
+        );
+      } finally {
+        admin.close();
+      }
       assert.equal(rotated.credential.kind, 'longLived');
-      assert.deepEqual(rotated.revokeResult!.revoked.map((c) => c.secretName), [r.token!.secretName]);
+      assert.deepEqual(
+        rotated.revokeResult!.revoked.map((c) => c.secretName),
+        [r.token!.secretName],
+      );
       assert.notEqual(rotated.kubeconfigYaml.match(/token: (\S+)/)![1], r.kubeconfigYaml!.match(/token: (\S+)/)![1]);
       assert.equal(await identity(rotated.kubeconfigYaml), `system:serviceaccount:${ns}:ci`);
-      await eventually(async () => (await identity(r.kubeconfigYaml!)) === 'error:unauthorized', 15_000, 'the old long-lived token to be rejected');
+      await eventually(
+        async () => (await identity(r.kubeconfigYaml!)) === 'error:unauthorized',
+        15_000,
+        'the old long-lived token to be rejected',
+      );
       r = { ...r, kubeconfigYaml: rotated.kubeconfigYaml };
       const secrets = (await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name'])).trim().split('\n').sort();
       assert.deepEqual(secrets, [`secret/${rotated.credential.secretName}`]);
@@ -152,11 +221,22 @@ describe('token modes', function () {
     it('revoke --all deletes the long-lived Secret and the token then gets 401', async function () {
       const admin = await adminConnection();
       try {
-        const rv = await revokeCredentials(admin, { namespace: ns, serviceAccount: 'ci', selection: { all: true }, ledger: false });
+        const rv = await revokeCredentials(admin, {
+          namespace: ns,
+          serviceAccount: 'ci',
+          selection: { all: true },
+          ledger: false,
+        });
         assert.equal(rv.revoked.length, 1);
         assert.match(rv.revoked[0].secretName!, /^ci-cred-/);
-      } finally { admin.close(); }
-      await eventually(async () => (await identity(r.kubeconfigYaml!)) === 'error:unauthorized', 15_000, 'the revoked token to be rejected');
+      } finally {
+        admin.close();
+      }
+      await eventually(
+        async () => (await identity(r.kubeconfigYaml!)) === 'error:unauthorized',
+        15_000,
+        'the revoked token to be rejected',
+      );
       const dir = cleanup.dir(privateTempDir());
       const k = await kubectl(['get', 'configmaps'], { kubeconfig: writeKubeconfig(dir, 'll', r.kubeconfigYaml!) });
       assert.match(k.stderr, /Unauthorized|must be logged in/);
@@ -168,11 +248,29 @@ describe('token modes', function () {
     await kubectlOk(['create', 'namespace', ns]);
     await kubectlOk(['create', 'serviceaccount', 'legacy', '-n', ns]);
     await kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'legacy-token-abcde', namespace: ns, annotations: { 'kubernetes.io/service-account.name': 'legacy' } }, type: 'kubernetes.io/service-account-token' }),
+      input: JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: {
+          name: 'legacy-token-abcde',
+          namespace: ns,
+          annotations: { 'kubernetes.io/service-account.name': 'legacy' },
+        },
+        type: 'kubernetes.io/service-account-token',
+      }),
     });
-    const req = { ...request(ns, 'legacy', { kind: 'existingSecret', secretName: 'legacy-token-abcde' }), createNamespace: false, adoptUnmanaged: true };
+    const req = {
+      ...request(ns, 'legacy', { kind: 'existingSecret', secretName: 'legacy-token-abcde' }),
+      createNamespace: false,
+      adoptUnmanaged: true,
+    };
     // Give the token controller a moment: provision reads the Secret once, as the user would.
-    await eventually(async () => (await kubectlOk(['get', 'secret', 'legacy-token-abcde', '-n', ns, '-o', 'jsonpath={.data.token}'])).length > 0, 15_000, 'the controller to fill the Secret');
+    await eventually(
+      async () =>
+        (await kubectlOk(['get', 'secret', 'legacy-token-abcde', '-n', ns, '-o', 'jsonpath={.data.token}'])).length > 0,
+      15_000,
+      'the controller to fill the Secret',
+    );
     const r = await provision(req, { kubeconfigPath: clusterEnv().adminKubeconfig });
     assert.equal(r.token!.mode, 'existingSecret');
     assert.equal(r.token!.secretName, 'legacy-token-abcde');
@@ -191,7 +289,9 @@ describe('token modes', function () {
       const t = await waitForTokenSecret(admin, { namespace: ns, secretName: 'token-only', timeoutMs: 5000 });
       assert.equal(t.secretCaPem, undefined);
       assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
-    } finally { admin.close(); }
+    } finally {
+      admin.close();
+    }
   });
 
   it('a token Secret nobody fills times out with a clear error', async function () {
@@ -200,12 +300,17 @@ describe('token modes', function () {
     await kubectlOk(['create', 'secret', 'generic', 'never-filled', '-n', ns]);
     const admin = await adminConnection();
     try {
-      await assert.rejects(waitForTokenSecret(admin, { namespace: ns, secretName: 'never-filled', timeoutMs: 1500 }), (err: unknown) => {
-        assert.ok(isSaKubeconfigError(err, 'timeout'));
-        assert.match(err.message, /"never-filled".*was not filled with a token within 2 s/);
-        assert.match(err.hint, /kube-controller-manager/);
-        return true;
-      });
-    } finally { admin.close(); }
+      await assert.rejects(
+        waitForTokenSecret(admin, { namespace: ns, secretName: 'never-filled', timeoutMs: 1500 }),
+        (err: unknown) => {
+          assert.ok(isSaKubeconfigError(err, 'timeout'));
+          assert.match(err.message, /"never-filled".*was not filled with a token within 2 s/);
+          assert.match(err.hint, /kube-controller-manager/);
+          return true;
+        },
+      );
+    } finally {
+      admin.close();
+    }
   });
 });

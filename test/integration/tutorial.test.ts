@@ -1,8 +1,18 @@
 // The tutorial's scenario end to end, checked with the generated kubeconfig and the real kubectl.
 import * as assert from 'node:assert/strict';
 import { statSync } from 'node:fs';
+
 import { provision, type ProvisionResult } from '../../src/core/provision';
-import { Cleanup, clusterEnv, currentContextOf, ensureNamespaceGone, kubectl, kubectlOk, privateTempDir, writeKubeconfig } from '../support/cluster';
+import {
+  Cleanup,
+  clusterEnv,
+  currentContextOf,
+  ensureNamespaceGone,
+  kubectl,
+  kubectlOk,
+  privateTempDir,
+  writeKubeconfig,
+} from '../support/cluster';
 import { tutorialRequest } from '../support/requests';
 
 describe('tutorial scenario: myexample / myexample-sa with pods and pods/exec', function () {
@@ -23,7 +33,10 @@ describe('tutorial scenario: myexample / myexample-sa with pods and pods/exec', 
       context: currentContextOf(env.adminKubeconfig),
       scope: { kind: 'namespaces', namespaces: ['myexample', 'myexample-staging'] },
     });
-    result = await provision(request, { kubeconfigPath: env.adminKubeconfig, onProgress: (p) => progress.push(`${p.step}:${p.state}`) });
+    result = await provision(request, {
+      kubeconfigPath: env.adminKubeconfig,
+      onProgress: (p) => progress.push(`${p.step}:${p.state}`),
+    });
     file = writeKubeconfig(cleanup.dir(privateTempDir()), 'myexample.kubeconfig', result.kubeconfigYaml!);
   });
   after(async function () {
@@ -41,8 +54,22 @@ describe('tutorial scenario: myexample / myexample-sa with pods and pods/exec', 
       'RoleBinding/myexample/sa-kubeconfig:myexample:myexample-sa',
       'RoleBinding/myexample-staging/sa-kubeconfig:myexample:myexample-sa',
     ]);
-    assert.deepEqual(progress, ['connect:start', 'connect:done', 'plan:start', 'plan:done', 'preflight:start', 'preflight:done', 'apply:start', 'apply:done',
-      'token:start', 'token:done', 'kubeconfig:start', 'kubeconfig:done', 'verify:start', 'verify:done']);
+    assert.deepEqual(progress, [
+      'connect:start',
+      'connect:done',
+      'plan:start',
+      'plan:done',
+      'preflight:start',
+      'preflight:done',
+      'apply:start',
+      'apply:done',
+      'token:start',
+      'token:done',
+      'kubeconfig:start',
+      'kubeconfig:done',
+      'verify:start',
+      'verify:done',
+    ]);
   });
 
   it('reports a token of the requested lifetime and a passing verification made with the new credential', function () {
@@ -53,7 +80,9 @@ describe('tutorial scenario: myexample / myexample-sa with pods and pods/exec', 
     const deniedSecrets = result.verification!.checks.find((c) => c.resource === 'secrets');
     assert.equal(deniedSecrets?.expected, 'denied');
     assert.equal(deniedSecrets?.allowed, false);
-    assert.ok(result.verification!.rulesByNamespace['myexample-staging'].some((r) => r.resources.includes('pods/exec')));
+    assert.ok(
+      result.verification!.rulesByNamespace['myexample-staging'].some((r) => r.resources.includes('pods/exec')),
+    );
   });
 
   it('writes a private kubeconfig with the CA embedded and no insecure flag', function () {
@@ -61,7 +90,10 @@ describe('tutorial scenario: myexample / myexample-sa with pods and pods/exec', 
     assert.match(result.kubeconfigYaml!, /certificate-authority-data: /);
     assert.doesNotMatch(result.kubeconfigYaml!, /insecure-skip-tls-verify/);
     assert.equal(result.caSource, 'kubeconfig');
-    assert.deepEqual(result.contexts, [`${currentContextOf(clusterEnv().adminKubeconfig)}-myexample-sa-myexample`, `${currentContextOf(clusterEnv().adminKubeconfig)}-myexample-sa-myexample-staging`]);
+    assert.deepEqual(result.contexts, [
+      `${currentContextOf(clusterEnv().adminKubeconfig)}-myexample-sa-myexample`,
+      `${currentContextOf(clusterEnv().adminKubeconfig)}-myexample-sa-myexample-staging`,
+    ]);
   });
 
   it('kubectl get pods works with the generated kubeconfig', async function () {
@@ -93,7 +125,10 @@ describe('tutorial scenario: myexample / myexample-sa with pods and pods/exec', 
   });
 
   it('kubectl config use-context switches between the two generated contexts', async function () {
-    const names = (await kubectlOk(['config', 'get-contexts', '-o', 'name'], { kubeconfig: file })).trim().split('\n').sort();
+    const names = (await kubectlOk(['config', 'get-contexts', '-o', 'name'], { kubeconfig: file }))
+      .trim()
+      .split('\n')
+      .sort();
     assert.deepEqual(names, [...result.contexts!].sort());
     const staging = result.contexts!.find((c) => c.endsWith('-myexample-staging'))!;
     await kubectlOk(['config', 'use-context', staging], { kubeconfig: file });

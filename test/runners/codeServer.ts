@@ -10,7 +10,16 @@
 // SAK_SUITE_TIMEOUT_MS (default 300000) bounds the whole run; SAK_SUITE_VERBOSE=1 also prints the workbench's console.
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { REPO_ROOT, elapsed, freshDir, launchBrowser, startCodeServer, type BrowserSession, type CodeServer } from './codeServerHost';
+
+import {
+  elapsed,
+  freshDir,
+  launchBrowser,
+  REPO_ROOT,
+  startCodeServer,
+  type BrowserSession,
+  type CodeServer,
+} from './codeServerHost';
 
 // Must equal SUITE_LINE_MARKER in test/vscode/index.ts (not imported: that module needs `vscode`).
 const SUITE_LINE_MARKER = '[sak-suite] ';
@@ -21,7 +30,8 @@ async function main(): Promise<number> {
   const verbose = process.env.SAK_SUITE_VERBOSE === '1';
   const extensionTestsPath = join(REPO_ROOT, 'out', 'test', 'vscode', 'index.js');
   for (const needed of [join(REPO_ROOT, 'dist', 'extension.js'), extensionTestsPath]) {
-    if (!existsSync(needed)) throw new Error(`${needed} is missing; build first: node esbuild.mjs && node esbuild.mjs --tests`);
+    if (!existsSync(needed))
+      throw new Error(`${needed} is missing; build first: node esbuild.mjs && node esbuild.mjs --tests`);
   }
   const resultsDir = freshDir(join(REPO_ROOT, 'test-results', 'vscode'));
   const workbenchLog: string[] = [];
@@ -44,7 +54,10 @@ async function main(): Promise<number> {
     const { page } = session;
 
     const exitCode = new Promise<number>((resolveExit, reject) => {
-      timer = setTimeout(() => reject(new Error(`the suite did not finish within ${timeoutMs / 1000} s (SAK_SUITE_TIMEOUT_MS)`)), timeoutMs);
+      timer = setTimeout(
+        () => reject(new Error(`the suite did not finish within ${timeoutMs / 1000} s (SAK_SUITE_TIMEOUT_MS)`)),
+        timeoutMs,
+      );
       void page.exposeFunction('codeAutomationExit', (code: number) => {
         resolveExit(Number(code));
       });
@@ -76,7 +89,9 @@ async function main(): Promise<number> {
     // Race with exitCode so that the overall timeout also bounds loading the page.
     await Promise.race([page.goto(url, { waitUntil: 'domcontentloaded', timeout: 60_000 }), exitCode]);
     const code = await exitCode;
-    console.log(`[suite] extension host suite finished with exit code ${code} in ${elapsed(opened)} (total ${elapsed(started)})`);
+    console.log(
+      `[suite] extension host suite finished with exit code ${code} in ${elapsed(opened)} (total ${elapsed(started)})`,
+    );
     if (suiteLines === 0) {
       console.error('[suite] no reporter output arrived from the extension host; workbench console follows');
       console.error(workbenchLog.slice(-40).join('\n'));

@@ -3,8 +3,17 @@
 // Everything code-server writes goes to a throw-away folder of this run (HOME, XDG_*, TMPDIR, user data, extensions,
 // config), so it neither reads nor changes the user's own VS Code or code-server setup. What it started is stopped on
 // every exit path: stop(), process exit, SIGINT/SIGTERM.
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync, cpSync } from 'node:fs';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import {
+  cpSync,
+  createWriteStream,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
@@ -12,8 +21,13 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..');
 export const CHROMIUM = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
-  '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-  '--disable-background-networking', '--disable-component-update', '--disable-sync',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-quic',
+  '--no-first-run',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
 ];
 
 /** User settings that keep the workbench quiet and deterministic: no welcome page, tips, update or trust prompts. */
@@ -43,10 +57,19 @@ export function elapsed(startMs: number): string {
 export function neighbours(): string[] {
   let line = process.env.SAK_NEIGHBOUR_VSIXES ? `SAK_NEIGHBOUR_VSIXES=${process.env.SAK_NEIGHBOUR_VSIXES}` : '';
   if (!line) {
-    line = execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-neighbours.sh'), '--quiet'],
-      { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim().split('\n').pop() ?? '';
+    line =
+      execFileSync('bash', [join(REPO_ROOT, 'scripts', 'ensure-neighbours.sh'), '--quiet'], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'inherit'],
+      })
+        .trim()
+        .split('\n')
+        .pop() ?? '';
   }
-  const vsixes = line.replace(/^SAK_NEIGHBOUR_VSIXES=/, '').split(':').filter(Boolean);
+  const vsixes = line
+    .replace(/^SAK_NEIGHBOUR_VSIXES=/, '')
+    .split(':')
+    .filter(Boolean);
   if (vsixes.length !== 2 || !vsixes.every((v) => existsSync(v))) {
     throw new Error(`the neighbours' .vsix files are missing (${line}); run bash scripts/ensure-neighbours.sh`);
   }
@@ -61,7 +84,11 @@ export function neighbours(): string[] {
 export function neighbourSettings(): Record<string, unknown> {
   let kubectlPath = process.env.SAK_KUBECTL ?? '';
   if (!kubectlPath) {
-    try { kubectlPath = execFileSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim(); } catch { /* none */ }
+    try {
+      kubectlPath = execFileSync('bash', ['-c', 'command -v kubectl'], { encoding: 'utf8' }).trim();
+    } catch {
+      /* none */
+    }
   }
   return {
     'vs-kubernetes': {
@@ -71,7 +98,7 @@ export function neighbourSettings(): Record<string, unknown> {
       'vs-kubernetes.suppress-kubectl-not-found-alerts': true,
       'vs-kubernetes.ignore-recommendations': true,
       'vs-kubernetes.enable-minimal-workflow': false,
-      'checkForMinikubeUpgrade': false,
+      checkForMinikubeUpgrade: false,
     },
     // Red Hat's YAML extension asks about telemetry on first start.
     'redhat.telemetry.enabled': false,
@@ -89,14 +116,17 @@ export function codeServerInstall(): CodeServerInstall {
   const cache = process.env.XDG_CACHE_HOME || join(process.env.HOME ?? '', '.cache');
   const envFile = join(cache, 'sa-kubeconfig', 'code-server-4.139.1', 'env');
   const vars = Object.fromEntries(
-    readFileSync(envFile, 'utf8').split('\n')
+    readFileSync(envFile, 'utf8')
+      .split('\n')
       .filter((line) => /^[A-Z0-9_]+=/.test(line))
       .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
   );
   const node24 = vars.SAK_NODE24;
   const entry = vars.SAK_CODE_SERVER_ENTRY;
   if (!node24 || !entry || !existsSync(node24) || !existsSync(entry)) {
-    throw new Error(`${envFile} does not name an existing Node 24 and code-server; delete ${join(cache, 'sa-kubeconfig', 'code-server-4.139.1')} and run scripts/ensure-code-server.sh`);
+    throw new Error(
+      `${envFile} does not name an existing Node 24 and code-server; delete ${join(cache, 'sa-kubeconfig', 'code-server-4.139.1')} and run scripts/ensure-code-server.sh`,
+    );
   }
   return { node24, entry };
 }
@@ -142,7 +172,11 @@ function installExitHooks(): void {
   exitHooksInstalled = true;
   const runAll = (): void => {
     for (const cleanup of [...cleanups].reverse()) {
-      try { cleanup(); } catch { /* best effort while exiting */ }
+      try {
+        cleanup();
+      } catch {
+        /* best effort while exiting */
+      }
     }
     cleanups.clear();
   };
@@ -159,7 +193,11 @@ function installExitHooks(): void {
 /** Kills the whole process group (code-server starts helper processes and the extension host). */
 function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
   if (child.pid === undefined || child.exitCode !== null || child.signalCode !== null) return;
-  try { process.kill(-child.pid, signal); } catch { /* already gone */ }
+  try {
+    process.kill(-child.pid, signal);
+  } catch {
+    /* already gone */
+  }
 }
 
 /** The environment code-server and its extension host get: this process's, minus anything that would tie it to a
@@ -171,7 +209,13 @@ function isolatedEnv(base: NodeJS.ProcessEnv, stateDir: string): NodeJS.ProcessE
     if (/^(VSCODE_|ELECTRON_RUN_AS_NODE$|CODE_SERVER_|PASSWORD$|HASHED_PASSWORD$|PORT$)/.test(key)) continue;
     env[key] = value;
   }
-  for (const [key, dir] of [['HOME', 'home'], ['XDG_CONFIG_HOME', 'config'], ['XDG_DATA_HOME', 'data'], ['XDG_CACHE_HOME', 'cache'], ['TMPDIR', 'tmp']] as const) {
+  for (const [key, dir] of [
+    ['HOME', 'home'],
+    ['XDG_CONFIG_HOME', 'config'],
+    ['XDG_DATA_HOME', 'data'],
+    ['XDG_CACHE_HOME', 'cache'],
+    ['TMPDIR', 'tmp'],
+  ] as const) {
     env[key] = join(stateDir, dir);
     mkdirSync(env[key] as string, { recursive: true });
   }
@@ -191,7 +235,11 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
     // Keep VS Code's own logs (exthost, renderer, ...) next to code-server's for a failed run to be read.
     const logs = join(userDataDir, 'logs');
     if (existsSync(logs)) {
-      try { cpSync(logs, join(options.resultsDir, `vscode-logs-${options.name}`), { recursive: true }); } catch { /* best effort */ }
+      try {
+        cpSync(logs, join(options.resultsDir, `vscode-logs-${options.name}`), { recursive: true });
+      } catch {
+        /* best effort */
+      }
     }
     rmSync(stateDir, { recursive: true, force: true });
     cleanups.delete(removeState);
@@ -220,15 +268,26 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
   for (const vsix of toInstall) {
     const t = Date.now();
     if (!existsSync(vsix)) throw new Error(`${vsix} does not exist; build it with npm run package`);
-    const out = execFileSync(node24, [entry, ...baseArgs, '--install-extension', vsix, '--force'], { env, encoding: 'utf8', timeout: 120_000 });
+    const out = execFileSync(node24, [entry, ...baseArgs, '--install-extension', vsix, '--force'], {
+      env,
+      encoding: 'utf8',
+      timeout: 120_000,
+    });
     log.write(out);
     console.log(`[code-server] installed ${vsix} into the run's extensions folder in ${elapsed(t)}`);
   }
 
   const args = [
-    entry, ...baseArgs,
-    '--bind-addr', '127.0.0.1:0', '--auth', 'none',
-    '--disable-telemetry', '--disable-update-check', '--disable-workspace-trust', '--disable-getting-started-override',
+    entry,
+    ...baseArgs,
+    '--bind-addr',
+    '127.0.0.1:0',
+    '--auth',
+    'none',
+    '--disable-telemetry',
+    '--disable-update-check',
+    '--disable-workspace-trust',
+    '--disable-getting-started-override',
     '--ignore-last-opened',
     ...(options.vscodeOptions ?? []).flatMap((o) => ['--vscode-option', o]),
     ...(options.folder ? [options.folder] : []),
@@ -283,13 +342,21 @@ export async function startCodeServer(options: CodeServerOptions): Promise<CodeS
       try {
         const res = await fetch(`${url}healthz`);
         if (res.ok) break;
-      } catch { /* not yet */ }
+      } catch {
+        /* not yet */
+      }
       if (Date.now() > deadline) throw new Error(`code-server at ${url} did not answer /healthz within 30 s`);
       await new Promise((r) => setTimeout(r, 200));
     }
     console.log(`[code-server] ready at ${url} in ${elapsed(started)} (log: ${logFile})`);
     return {
-      url, port, authority: `127.0.0.1:${port}`, logFile, stateDir, logTail, stop,
+      url,
+      port,
+      authority: `127.0.0.1:${port}`,
+      logFile,
+      stateDir,
+      logTail,
+      stop,
     };
   } catch (err) {
     await stop();
@@ -316,7 +383,9 @@ export async function launchBrowser(): Promise<BrowserSession> {
   const context = await browser.newContext({ viewport: { width: 1400, height: 900 } });
   const page = await context.newPage();
   return {
-    browser, context, page,
+    browser,
+    context,
+    page,
     close: async () => {
       await browser.close().catch(() => undefined);
     },

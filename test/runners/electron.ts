@@ -5,7 +5,7 @@
 //
 // Invoked by `npm run test:electron` (builds, then wraps this in scripts/with-cluster.sh).
 // Env: SAK_VSCODE_VERSION (default "stable"; e.g. "1.138.0" for the engines floor), KUBECONFIG and SAK_* (passed on).
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { runTests, TestRunFailedError } from '@vscode/test-electron';
@@ -16,7 +16,8 @@ async function main(): Promise<number> {
   const started = Date.now();
   const extensionTestsPath = join(REPO_ROOT, 'out', 'test', 'vscode', 'index.js');
   for (const needed of [join(REPO_ROOT, 'dist', 'extension.js'), extensionTestsPath]) {
-    if (!existsSync(needed)) throw new Error(`${needed} is missing; build first: node esbuild.mjs && node esbuild.mjs --tests`);
+    if (!existsSync(needed))
+      throw new Error(`${needed} is missing; build first: node esbuild.mjs && node esbuild.mjs --tests`);
   }
   const passedOn = Object.fromEntries(
     Object.entries(process.env).filter(([key]) => key === 'KUBECONFIG' || key.startsWith('SAK_')),
@@ -29,9 +30,18 @@ async function main(): Promise<number> {
       extensionDevelopmentPath: REPO_ROOT,
       extensionTestsPath,
       extensionTestsEnv: { ...passedOn, SAK_TEST_EXPECTED_KUBECONFIG: process.env.KUBECONFIG ?? '' },
-      launchArgs: ['--disable-extensions', '--disable-workspace-trust', '--skip-welcome', '--skip-release-notes', '--user-data-dir', userDataDir],
+      launchArgs: [
+        '--disable-extensions',
+        '--disable-workspace-trust',
+        '--skip-welcome',
+        '--skip-release-notes',
+        '--user-data-dir',
+        userDataDir,
+      ],
     });
-    console.log(`[electron] suite finished with exit code ${exitCode} in ${((Date.now() - started) / 1000).toFixed(1)}s`);
+    console.log(
+      `[electron] suite finished with exit code ${exitCode} in ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    );
     return exitCode;
   } finally {
     rmSync(userDataDir, { recursive: true, force: true });
@@ -41,7 +51,9 @@ async function main(): Promise<number> {
 /** True for the errors a failed VS Code download gives when the update server cannot be resolved or reached. */
 function isDownloadFailure(err: unknown): boolean {
   const text = `${(err as { code?: string })?.code ?? ''} ${err instanceof Error ? err.message : String(err)}`;
-  return /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|update\.code\.visualstudio\.com|Failed to get JSON|Failed to download/i.test(text);
+  return /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|update\.code\.visualstudio\.com|Failed to get JSON|Failed to download/i.test(
+    text,
+  );
 }
 
 main().then(

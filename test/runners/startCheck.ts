@@ -3,6 +3,7 @@
 // kubeconfig has none), and saves a screenshot. Exits non-zero when the view does not show up.
 // Usage: node out/test/runners/startCheck.js URL SCREENSHOT.png
 import { isAbsolute, resolve } from 'node:path';
+
 import { Workbench } from '../e2e/harness';
 
 async function main(): Promise<void> {
@@ -13,13 +14,17 @@ async function main(): Promise<void> {
   try {
     await wb.clickActivityBarItem('SA Kubeconfig');
     const rows = wb.view('Clusters').locator('.pane-body .monaco-list-row');
-    const welcome = wb.view('Clusters').locator('.pane-body .welcome-view-content', { hasText: 'No Kubernetes contexts found.' });
+    const welcome = wb
+      .view('Clusters')
+      .locator('.pane-body .welcome-view-content', { hasText: 'No Kubernetes contexts found.' });
     await rows.first().or(welcome).waitFor({ state: 'visible', timeout: 60_000 });
     const items = await wb.treeItems('Clusters');
     // The harness's screenshot: credentials in editor tabs are masked.
     await wb.screenshot(path);
     const contexts = items.filter((item) => item.level === 1).map((item) => item.label);
-    console.log(`[start --check] Clusters view shows ${contexts.length > 0 ? `contexts: ${contexts.join(', ')}` : 'its welcome text (no contexts)'}; screenshot: ${path}`);
+    console.log(
+      `[start --check] Clusters view shows ${contexts.length > 0 ? `contexts: ${contexts.join(', ')}` : 'its welcome text (no contexts)'}; screenshot: ${path}`,
+    );
   } finally {
     await wb.stop();
   }

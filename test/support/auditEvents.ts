@@ -1,7 +1,7 @@
 // audit.k8s.io/v1 Event lines shaped as kube-apiserver v1.37 writes them at level Metadata (copied field for field
 // from a real log of the test cluster), for the reader's unit tests and the synthetic large logs.
-import { createWriteStream } from 'node:fs';
 import { once } from 'node:events';
+import { createWriteStream } from 'node:fs';
 
 export interface EventSpec {
   user?: string;
@@ -33,28 +33,43 @@ export function auditEvent(spec: EventSpec = {}): Record<string, unknown> {
   const decision = spec.decision === undefined ? (spec.code === 403 ? 'forbid' : 'allow') : spec.decision;
   const uri = spec.path ?? `/api/v1/${ns ? `namespaces/${ns}/` : ''}${resource}${spec.name ? `/${spec.name}` : ''}`;
   return {
-    kind: 'Event', apiVersion: 'audit.k8s.io/v1', level: spec.level ?? 'Metadata',
+    kind: 'Event',
+    apiVersion: 'audit.k8s.io/v1',
+    level: spec.level ?? 'Metadata',
     auditID: spec.auditID ?? `00000000-0000-4000-8000-${String(++counter).padStart(12, '0')}`,
-    stage: spec.stage ?? 'ResponseComplete', requestURI: uri, verb: spec.verb ?? 'list',
+    stage: spec.stage ?? 'ResponseComplete',
+    requestURI: uri,
+    verb: spec.verb ?? 'list',
     user: {
-      username: user, uid: 'e0f5dc17-a95a-4826-a3cd-6c490f4a1359',
+      username: user,
+      uid: 'e0f5dc17-a95a-4826-a3cd-6c490f4a1359',
       groups: ['system:serviceaccounts', 'system:authenticated'],
       ...(spec.jti ? { extra: { 'authentication.kubernetes.io/credential-id': [`JTI=${spec.jti}`] } } : {}),
     },
-    sourceIPs: ['10.0.0.7'], userAgent: spec.userAgent ?? 'kubectl/v1.37.2 (linux/amd64) kubernetes/$Format',
-    ...(spec.path ? {} : {
-      objectRef: {
-        resource, ...(ns ? { namespace: ns } : {}), ...(spec.name ? { name: spec.name } : {}),
-        ...(spec.apiGroup ? { apiGroup: spec.apiGroup } : {}),
-        ...(spec.subresource ? { subresource: spec.subresource } : {}), apiVersion: 'v1',
-      },
-    }),
+    sourceIPs: ['10.0.0.7'],
+    userAgent: spec.userAgent ?? 'kubectl/v1.37.2 (linux/amd64) kubernetes/$Format',
+    ...(spec.path
+      ? {}
+      : {
+          objectRef: {
+            resource,
+            ...(ns ? { namespace: ns } : {}),
+            ...(spec.name ? { name: spec.name } : {}),
+            ...(spec.apiGroup ? { apiGroup: spec.apiGroup } : {}),
+            ...(spec.subresource ? { subresource: spec.subresource } : {}),
+            apiVersion: 'v1',
+          },
+        }),
     responseStatus: { metadata: {}, code: spec.code ?? 200 },
-    requestReceivedTimestamp: time, stageTimestamp: time,
-    annotations: decision === null ? {} : {
-      'authorization.k8s.io/decision': decision,
-      'authorization.k8s.io/reason': decision === 'allow' ? 'RBAC: allowed by RoleBinding "x/team"' : '',
-    },
+    requestReceivedTimestamp: time,
+    stageTimestamp: time,
+    annotations:
+      decision === null
+        ? {}
+        : {
+            'authorization.k8s.io/decision': decision,
+            'authorization.k8s.io/reason': decision === 'allow' ? 'RBAC: allowed by RoleBinding "x/team"' : '',
+          },
   };
 }
 
@@ -69,7 +84,8 @@ export function auditLine(spec: EventSpec = {}): string {
  * Returns the number of lines and of the account's completed requests, allowed and denied.
  */
 export async function writeSyntheticLog(
-  file: string, megabytes: number,
+  file: string,
+  megabytes: number,
 ): Promise<{ lines: number; matched: number; denied: number }> {
   const app = { user: 'system:serviceaccount:big:app', namespace: 'big' };
   const out = createWriteStream(file);
@@ -93,9 +109,12 @@ export async function writeSyntheticLog(
       }
     } else {
       spec = {
-        user: `system:serviceaccount:other:worker-${lines % 37}`, verb: lines % 3 === 0 ? 'watch' : 'get',
+        user: `system:serviceaccount:other:worker-${lines % 37}`,
+        verb: lines % 3 === 0 ? 'watch' : 'get',
         resource: 'leases',
-        namespace: 'other', name: `lease-${lines % 11}`, time,
+        namespace: 'other',
+        name: `lease-${lines % 11}`,
+        time,
       };
     }
     const line = `${auditLine(spec)}\n`;

@@ -1,11 +1,12 @@
 // Test helper for the real local cluster (test/cluster/up.sh): reads the variables scripts/with-cluster.sh
 // exports, opens admin/restricted connections, runs the real kubectl, makes unique names and cleans up.
 
-import { mkdtempSync, writeFileSync, rmSync, readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
-import { randomBytes } from 'node:crypto';
-import { execFile } from 'node:child_process';
+
 import { connect, type Connection } from '../../src/core/cluster/connect';
 import { kubectl, kubectlOk, type KubectlResult } from './kubectl';
 
@@ -24,7 +25,9 @@ function envFrom(vars: Record<string, string | undefined>): ClusterEnv {
   const need = ['SAK_ADMIN_KUBECONFIG', 'SAK_RESTRICTED_KUBECONFIG', 'SAK_API_SERVER', 'SAK_KUBECTL'];
   const missing = need.filter((k) => !vars[k]);
   if (missing.length > 0) {
-    throw new Error(`The cluster tests need a running local cluster (${missing.join(', ')} not set). Run them with \`npm run test:cluster\` or \`bash scripts/with-cluster.sh npx mocha --config test/.mocharc.integration.json\`.`);
+    throw new Error(
+      `The cluster tests need a running local cluster (${missing.join(', ')} not set). Run them with \`npm run test:cluster\` or \`bash scripts/with-cluster.sh npx mocha --config test/.mocharc.integration.json\`.`,
+    );
   }
   return {
     name: vars.SAK_CLUSTER_NAME ?? 'default',
@@ -83,14 +86,26 @@ export class Cleanup {
   private dirs: string[] = [];
   private clusters: string[] = [];
 
-  namespace(name: string): string { this.namespaces.add(name); return name; }
-  clusterObject(kind: string, name: string): void { this.clusterScoped.push([kind, name]); }
-  dir(dir: string): string { this.dirs.push(dir); return dir; }
-  cluster(name: string): void { this.clusters.push(name); }
+  namespace(name: string): string {
+    this.namespaces.add(name);
+    return name;
+  }
+  clusterObject(kind: string, name: string): void {
+    this.clusterScoped.push([kind, name]);
+  }
+  dir(dir: string): string {
+    this.dirs.push(dir);
+    return dir;
+  }
+  cluster(name: string): void {
+    this.clusters.push(name);
+  }
 
   async run(): Promise<void> {
-    for (const [kind, name] of this.clusterScoped) await kubectl(['delete', kind, name, '--ignore-not-found', '--wait=false']);
-    if (this.namespaces.size > 0) await kubectl(['delete', 'namespace', ...this.namespaces, '--ignore-not-found', '--wait=false']);
+    for (const [kind, name] of this.clusterScoped)
+      await kubectl(['delete', kind, name, '--ignore-not-found', '--wait=false']);
+    if (this.namespaces.size > 0)
+      await kubectl(['delete', 'namespace', ...this.namespaces, '--ignore-not-found', '--wait=false']);
     for (const d of this.dirs) rmSync(d, { recursive: true, force: true });
     for (const c of this.clusters) await stopCluster(c);
     this.namespaces.clear();
@@ -102,14 +117,29 @@ export class Cleanup {
 
 /** Deletes a namespace and waits until it is really gone (for tests that need a fixed name such as `myexample`). */
 export async function ensureNamespaceGone(name: string): Promise<void> {
-  await kubectl(['delete', 'namespace', name, '--ignore-not-found', '--wait=true', '--timeout=90s'], { timeoutMs: 100_000 });
+  await kubectl(['delete', 'namespace', name, '--ignore-not-found', '--wait=true', '--timeout=90s'], {
+    timeoutMs: 100_000,
+  });
 }
 
-function run(cmd: string, args: string[], timeoutMs: number): Promise<{ code: number; stdout: string; stderr: string }> {
+function run(
+  cmd: string,
+  args: string[],
+  timeoutMs: number,
+): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(cmd, args, { timeout: timeoutMs, env: process.env, maxBuffer: 10 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0, stdout: String(stdout), stderr: String(stderr) });
-    });
+    execFile(
+      cmd,
+      args,
+      { timeout: timeoutMs, env: process.env, maxBuffer: 10 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        resolve({
+          code: err ? (typeof (err as { code?: unknown }).code === 'number' ? (err as { code: number }).code : -1) : 0,
+          stdout: String(stdout),
+          stderr: String(stderr),
+        });
+      },
+    );
   });
 }
 
@@ -123,7 +153,11 @@ function runClusterName(name: string): string {
 
 /** Starts an extra named cluster (e.g. with capped token lifetimes); returns its environment. */
 export async function startCluster(name: string, extraApiserverFlags: string[] = []): Promise<ClusterEnv> {
-  const r = await run('bash', [path.join(REPO, 'test/cluster/up.sh'), '--name', runClusterName(name), '--', ...extraApiserverFlags], 240_000);
+  const r = await run(
+    'bash',
+    [path.join(REPO, 'test/cluster/up.sh'), '--name', runClusterName(name), '--', ...extraApiserverFlags],
+    240_000,
+  );
   if (r.code !== 0) throw new Error(`up.sh --name ${name} failed (${r.code}): ${r.stderr.slice(-2000)}`);
   const vars: Record<string, string> = {};
   for (const m of r.stdout.matchAll(/^export (\w+)='([^']*)'$/gm)) vars[m[1]] = m[2];
@@ -135,7 +169,11 @@ export async function stopCluster(name: string): Promise<void> {
 }
 
 /** Polls fn until it returns a truthy value or the time is up. */
-export async function eventually<T>(fn: () => Promise<T | undefined | false>, timeoutMs = 15_000, what = 'condition'): Promise<T> {
+export async function eventually<T>(
+  fn: () => Promise<T | undefined | false>,
+  timeoutMs = 15_000,
+  what = 'condition',
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let delay = 100;
   for (;;) {

@@ -9,13 +9,21 @@ export class ConnectProxy {
   readonly tunnels: string[] = [];
   private readonly sockets = new Set<net.Socket>();
 
-  private constructor(private readonly server: http.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: http.Server,
+    readonly port: number,
+  ) {}
 
   static async start(): Promise<ConnectProxy> {
-    const server = http.createServer((_req, res) => { res.writeHead(405); res.end('CONNECT only\n'); });
+    const server = http.createServer((_req, res) => {
+      res.writeHead(405);
+      res.end('CONNECT only\n');
+    });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const proxy = new ConnectProxy(server, (server.address() as net.AddressInfo).port);
-    server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) => proxy.tunnel(req, client, head));
+    server.on('connect', (req: http.IncomingMessage, client: net.Socket, head: Buffer) =>
+      proxy.tunnel(req, client, head),
+    );
     return proxy;
   }
 
@@ -35,7 +43,10 @@ export class ConnectProxy {
     });
     for (const s of [client, upstream]) {
       this.sockets.add(s);
-      s.on('error', () => { client.destroy(); upstream.destroy(); });
+      s.on('error', () => {
+        client.destroy();
+        upstream.destroy();
+      });
       s.on('close', () => this.sockets.delete(s));
     }
   }

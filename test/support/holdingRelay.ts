@@ -2,8 +2,8 @@
 // acted on, while its answer waits in the relay. That is the moment a cancel must not lose track of an object (the
 // server made it; the client has not heard). TLS passes through untouched, so the client still verifies the real
 // server's certificate and the server sees the real credentials: nothing about the API server is imitated.
-import * as net from 'node:net';
 import { readFileSync } from 'node:fs';
+import * as net from 'node:net';
 
 export class HoldingRelay {
   private holding = false;
@@ -12,7 +12,10 @@ export class HoldingRelay {
   /** Called once per hold, when the first answer arrives while holding. */
   onHeldAnswer?: () => void;
 
-  private constructor(private readonly server: net.Server, readonly port: number) {}
+  private constructor(
+    private readonly server: net.Server,
+    readonly port: number,
+  ) {}
 
   /** Starts a relay on 127.0.0.1 to `upstream` (https://host:port). */
   static async start(upstream: string): Promise<HoldingRelay> {
@@ -57,12 +60,20 @@ export class HoldingRelay {
     upstream.on('error', ignore);
     client.on('data', (d) => upstream.write(d));
     upstream.on('data', (d) => {
-      if (!this.holding) { client.write(d); return; }
+      if (!this.holding) {
+        client.write(d);
+        return;
+      }
       const first = this.held.length === 0;
-      this.held.push(() => { if (!client.destroyed) client.write(d); });
+      this.held.push(() => {
+        if (!client.destroyed) client.write(d);
+      });
       if (first) this.onHeldAnswer?.();
     });
-    client.on('close', () => { upstream.destroy(); this.sockets.delete(client); });
+    client.on('close', () => {
+      upstream.destroy();
+      this.sockets.delete(client);
+    });
     upstream.on('close', () => {
       this.sockets.delete(upstream);
       if (this.holding) this.held.push(() => client.destroy());

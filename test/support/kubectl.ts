@@ -8,7 +8,11 @@
 
 import { execFile, spawnSync } from 'node:child_process';
 
-export interface KubectlResult { code: number; stdout: string; stderr: string }
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
 
 export interface KubectlOptions {
   /** The kubeconfig kubectl reads; defaults to the cluster admin's. */
@@ -26,8 +30,10 @@ function resolved(options: KubectlOptions): { binary: string; env: NodeJS.Proces
   const binary = options.env?.kubectl ?? process.env.SAK_KUBECTL;
   const kubeconfig = options.kubeconfig ?? options.env?.adminKubeconfig ?? process.env.SAK_ADMIN_KUBECONFIG;
   if (!binary || !kubeconfig) {
-    throw new Error('kubectl in tests needs a running local cluster (SAK_KUBECTL and SAK_ADMIN_KUBECONFIG not set). '
-      + 'Run the tests through scripts/with-cluster.sh.');
+    throw new Error(
+      'kubectl in tests needs a running local cluster (SAK_KUBECTL and SAK_ADMIN_KUBECONFIG not set). ' +
+        'Run the tests through scripts/with-cluster.sh.',
+    );
   }
   const env = { ...process.env, KUBECONFIG: kubeconfig, ...options.extraEnv };
   return { binary, env, timeout: options.timeoutMs ?? 60_000 };
@@ -35,7 +41,8 @@ function resolved(options: KubectlOptions): { binary: string; env: NodeJS.Proces
 
 /** The command line for messages, with token values hidden. */
 function shown(args: string[]): string {
-  return args.map((a, i) => (args[i - 1] === '--token' ? '<token>' : a.replace(/^--token=.*/, '--token=<token>')))
+  return args
+    .map((a, i) => (args[i - 1] === '--token' ? '<token>' : a.replace(/^--token=.*/, '--token=<token>')))
     .join(' ');
 }
 
@@ -68,7 +75,10 @@ export async function kubectlOk(args: string[], options: KubectlOptions = {}): P
 export function kubectlSync(args: string[], options: KubectlOptions = {}): KubectlResult {
   const { binary, env, timeout } = resolved(options);
   const r = spawnSync(binary, args, {
-    env, input: options.input, encoding: 'utf8', timeout,
+    env,
+    input: options.input,
+    encoding: 'utf8',
+    timeout,
     maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error && r.status === null && !r.stderr) throw r.error;

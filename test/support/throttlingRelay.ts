@@ -9,6 +9,7 @@ import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
+
 import { clusterEnv, privateTempDir, type ClusterEnv } from './cluster';
 
 export interface ThrottleRule {
@@ -30,7 +31,11 @@ export class ThrottlingRelay {
   readonly passed: string[] = [];
   private rules: ThrottleRule[] = [];
 
-  private constructor(private readonly server: https.Server, readonly port: number, readonly dir: string) {}
+  private constructor(
+    private readonly server: https.Server,
+    readonly port: number,
+    readonly dir: string,
+  ) {}
 
   static async start(env: ClusterEnv = clusterEnv()): Promise<ThrottlingRelay> {
     const pki = path.join(env.dir, 'pki');
@@ -40,20 +45,63 @@ export class ThrottlingRelay {
     const crt = path.join(dir, 'relay.crt');
     const ext = path.join(dir, 'relay.ext');
     const quiet = { stdio: ['ignore', 'ignore', 'pipe'] as ['ignore', 'ignore', 'pipe'] };
-    execFileSync('openssl', ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=throttling-relay'], quiet);
-    writeFileSync(ext, 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n');
-    execFileSync('openssl', ['x509', '-req', '-in', csr, '-CA', path.join(pki, 'ca.crt'), '-CAkey', path.join(pki, 'ca.key'),
-      '-set_serial', `0x${Date.now().toString(16)}`, '-out', crt, '-days', '1', '-extfile', ext], quiet);
+    execFileSync(
+      'openssl',
+      ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=throttling-relay'],
+      quiet,
+    );
+    writeFileSync(
+      ext,
+      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n',
+    );
+    execFileSync(
+      'openssl',
+      [
+        'x509',
+        '-req',
+        '-in',
+        csr,
+        '-CA',
+        path.join(pki, 'ca.crt'),
+        '-CAkey',
+        path.join(pki, 'ca.key'),
+        '-set_serial',
+        `0x${Date.now().toString(16)}`,
+        '-out',
+        crt,
+        '-days',
+        '1',
+        '-extfile',
+        ext,
+      ],
+      quiet,
+    );
     const upstream = new URL(env.server);
-    const upstreamTls = { ca: readFileSync(path.join(pki, 'ca.crt')), cert: readFileSync(path.join(pki, 'admin.crt')), key: readFileSync(path.join(pki, 'admin.key')) };
+    const upstreamTls = {
+      ca: readFileSync(path.join(pki, 'ca.crt')),
+      cert: readFileSync(path.join(pki, 'admin.crt')),
+      key: readFileSync(path.join(pki, 'admin.key')),
+    };
     const relays: ThrottlingRelay[] = [];
     const server = https.createServer({ key: readFileSync(key), cert: readFileSync(crt) }, (req, res) => {
       const relay = relays[0];
       const what = `${req.method} ${req.url}`;
       const rule = relay.rules.find((r) => r.times > 0 && r.method === req.method && r.path.test(req.url ?? ''));
       const busy = (status: number) => {
-        res.writeHead(status, { 'Content-Type': 'application/json', 'Retry-After': String(rule?.retryAfterSeconds ?? 1) });
-        res.end(JSON.stringify({ kind: 'Status', apiVersion: 'v1', status: 'Failure', code: status, reason: 'TooManyRequests', message: 'too many requests, please try again later' }));
+        res.writeHead(status, {
+          'Content-Type': 'application/json',
+          'Retry-After': String(rule?.retryAfterSeconds ?? 1),
+        });
+        res.end(
+          JSON.stringify({
+            kind: 'Status',
+            apiVersion: 'v1',
+            status: 'Failure',
+            code: status,
+            reason: 'TooManyRequests',
+            message: 'too many requests, please try again later',
+          }),
+        );
       };
       if (rule) {
         rule.times--;
@@ -67,19 +115,30 @@ export class ThrottlingRelay {
       if (!rule) relay.passed.push(what);
       const bearer = typeof req.headers.authorization === 'string';
       const headers = { ...req.headers, host: upstream.host };
-      const forward = https.request({
-        hostname: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers,
-        ca: upstreamTls.ca, ...(bearer ? {} : { cert: upstreamTls.cert, key: upstreamTls.key }),
-      }, (answer) => {
-        if (rule) {
-          answer.resume();
-          answer.on('end', () => busy(rule.status ?? 503));
-          return;
-        }
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
+      const forward = https.request(
+        {
+          hostname: upstream.hostname,
+          port: upstream.port,
+          path: req.url,
+          method: req.method,
+          headers,
+          ca: upstreamTls.ca,
+          ...(bearer ? {} : { cert: upstreamTls.cert, key: upstreamTls.key }),
+        },
+        (answer) => {
+          if (rule) {
+            answer.resume();
+            answer.on('end', () => busy(rule.status ?? 503));
+            return;
+          }
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      forward.on('error', (err) => {
+        res.writeHead(502);
+        res.end(String(err));
       });
-      forward.on('error', (err) => { res.writeHead(502); res.end(String(err)); });
       req.pipe(forward);
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));

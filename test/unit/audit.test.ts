@@ -3,16 +3,24 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
-import {
-  AuditLineMatcher, AuditSourceError, forEachLine, jtiMatches, MAX_LINE_CHARS, readAuditLog, resolveAuditSources,
-  type AuditFilter, type AuditRequest,
-} from '../../src/core/audit/reader';
-import { isDenied, UsageAccumulator, type UsageGroup } from '../../src/core/audit/usage';
-import { diffRules, rulesForDenied, rulesFromUsage, scopeOf } from '../../src/core/audit/shrink';
-import { formatRule } from '../../src/core/plan/rules';
+
 import { parseTime } from '../../src/cli/auditFlags';
-import { privateTempDir } from '../support/cluster';
+import {
+  AuditLineMatcher,
+  AuditSourceError,
+  forEachLine,
+  jtiMatches,
+  MAX_LINE_CHARS,
+  readAuditLog,
+  resolveAuditSources,
+  type AuditFilter,
+  type AuditRequest,
+} from '../../src/core/audit/reader';
+import { diffRules, rulesForDenied, rulesFromUsage, scopeOf } from '../../src/core/audit/shrink';
+import { isDenied, UsageAccumulator, type UsageGroup } from '../../src/core/audit/usage';
+import { formatRule } from '../../src/core/plan/rules';
 import { auditLine } from '../support/auditEvents';
+import { privateTempDir } from '../support/cluster';
 
 const filter: AuditFilter = { namespace: 'team', serviceAccount: 'ci' };
 const JTI = '9f022cd6-82ad-45df-9bde-633214ae1ad2';
@@ -32,7 +40,7 @@ function usageOf(lines: string[], f: AuditFilter = filter) {
 }
 
 describe('audit log reader', () => {
-  it('keeps only the account\'s completed requests: not an account whose name starts alike, not other stages', () => {
+  it("keeps only the account's completed requests: not an account whose name starts alike, not other stages", () => {
     const { got, stats } = match([
       auditLine({ verb: 'list', namespace: 'team', time: '2026-12-01T10:00:00Z' }),
       auditLine({ user: 'system:serviceaccount:team:ci2', namespace: 'team' }),
@@ -42,7 +50,10 @@ describe('audit log reader', () => {
       auditLine({ verb: 'watch', namespace: 'team', auditID: 'w1', time: '2026-12-01T11:00:00Z' }),
       auditLine({ verb: 'get', stage: 'RequestReceived' }),
     ]);
-    assert.deepEqual(got.map((r) => r.verb), ['list', 'watch']);
+    assert.deepEqual(
+      got.map((r) => r.verb),
+      ['list', 'watch'],
+    );
     assert.equal(stats.matched, 2);
     assert.equal(stats.otherUsers, 2);
     assert.deepEqual(stats.skippedStages, { ResponseStarted: 2, RequestReceived: 1 });
@@ -52,8 +63,11 @@ describe('audit log reader', () => {
 
   it('counts unparseable lines (with where they are) and goes on', () => {
     const { got, stats } = match([
-      'not json', '{"kind":"Event", "user": {"username": "system:serviceaccount:team:ci"', '',
-      '{"truncated": "system:serviceaccount:team:ci"', auditLine({ namespace: 'team' }),
+      'not json',
+      '{"kind":"Event", "user": {"username": "system:serviceaccount:team:ci"',
+      '',
+      '{"truncated": "system:serviceaccount:team:ci"',
+      auditLine({ namespace: 'team' }),
     ]);
     assert.equal(got.length, 1);
     assert.equal(stats.unparseable, 3);
@@ -101,8 +115,10 @@ describe('audit log reader', () => {
     writeFileSync(path.join(logs, 'audit-2026-12-01T11-00-00.000.log'), line('watch', '2026-12-01T11:00:00Z'));
     writeFileSync(path.join(logs, 'notes.txt'), 'not a log');
     const sources = await resolveAuditSources([logs]);
-    assert.deepEqual(sources.map((s) => path.basename(s)),
-      ['audit-2026-12-01T10-00-00.000.log.gz', 'audit-2026-12-01T11-00-00.000.log', 'audit.log']);
+    assert.deepEqual(
+      sources.map((s) => path.basename(s)),
+      ['audit-2026-12-01T10-00-00.000.log.gz', 'audit-2026-12-01T11-00-00.000.log', 'audit.log'],
+    );
     const verbs: string[] = [];
     const stats = await readAuditLog(sources, filter, (r) => verbs.push(r.verb));
     assert.deepEqual(verbs, ['list', 'watch', 'get']);
@@ -115,14 +131,20 @@ describe('audit log reader', () => {
 
   it('refuses paths it cannot read before reading anything, and names a truncated gzip file', async () => {
     const dir = privateTempDir();
-    await assert.rejects(resolveAuditSources([path.join(dir, 'missing.log'), dir]),
-      (e: Error) => e instanceof AuditSourceError && /missing\.log: ENOENT/.test(e.message)
-        && /folder without audit log files/.test(e.message));
+    await assert.rejects(
+      resolveAuditSources([path.join(dir, 'missing.log'), dir]),
+      (e: Error) =>
+        e instanceof AuditSourceError &&
+        /missing\.log: ENOENT/.test(e.message) &&
+        /folder without audit log files/.test(e.message),
+    );
     await assert.rejects(resolveAuditSources([]), AuditSourceError);
     const broken = path.join(dir, 'audit.log.gz');
     writeFileSync(broken, gzipSync(`${auditLine()}\n`.repeat(200)).subarray(0, 60));
-    await assert.rejects(readAuditLog([broken], filter, () => undefined),
-      (e: Error) => e instanceof AuditSourceError && e.message.includes(broken));
+    await assert.rejects(
+      readAuditLog([broken], filter, () => undefined),
+      (e: Error) => e instanceof AuditSourceError && e.message.includes(broken),
+    );
   });
 });
 
@@ -144,22 +166,31 @@ describe('audit usage report', () => {
     assert.equal(list?.lastSeen, '2026-12-01T10:00:00Z');
     assert.deepEqual(list?.userAgents, ['kubectl/v1.37.2 (linux/amd64) kubernetes/$Format', 'curl/8']);
     assert.ok(r.allowed.some((g) => g.subresource === 'log' && g.name === 'web-1'));
-    assert.ok(r.allowed.some((g) => g.verb === 'create' && g.resource === 'pods'),
-      'RBAC allowed it; a 403 from admission is not an RBAC denial');
+    assert.ok(
+      r.allowed.some((g) => g.verb === 'create' && g.resource === 'pods'),
+      'RBAC allowed it; a 403 from admission is not an RBAC denial',
+    );
     assert.deepEqual(r.denied.map((g) => `${g.verb} ${g.resource}`).sort(), ['get nodes', 'list secrets']);
-    assert.deepEqual(r.nonResource.map((g) => g.path), ['/api']);
+    assert.deepEqual(
+      r.nonResource.map((g) => g.path),
+      ['/api'],
+    );
     assert.deepEqual(r.credentials, { '9f022cd6': 1 });
     assert.equal(isDenied({ code: 403 }), true);
   });
 
   it('says what the log covers, and warns when it is short, empty or before --since', () => {
-    const r = usageOf([
-      auditLine({ time: '2026-12-01T10:00:00Z' }), auditLine({ user: 'someone-else', time: '2026-12-01T12:00:00Z' }),
-    ], { ...filter, since: new Date('2026-11-30T00:00:00Z') });
+    const r = usageOf(
+      [auditLine({ time: '2026-12-01T10:00:00Z' }), auditLine({ user: 'someone-else', time: '2026-12-01T12:00:00Z' })],
+      { ...filter, since: new Date('2026-11-30T00:00:00Z') },
+    );
     assert.equal(r.coverage.logFirst, '2026-12-01T10:00:00Z');
     assert.equal(r.coverage.logLast, '2026-12-01T12:00:00Z');
     assert.equal(r.coverage.matched, 1);
-    assert.ok(r.coverage.warnings.some((w) => /less than 24 h/.test(w)), r.coverage.warnings.join('\n'));
+    assert.ok(
+      r.coverage.warnings.some((w) => /less than 24 h/.test(w)),
+      r.coverage.warnings.join('\n'),
+    );
     assert.ok(r.coverage.warnings.some((w) => /but the log starts at 2026-12-01T10:00:00Z/.test(w)));
     assert.ok(r.coverage.warnings.some((w) => /level None/.test(w)));
     const none = usageOf([auditLine({ user: 'someone-else' })]);
@@ -168,15 +199,24 @@ describe('audit usage report', () => {
 });
 
 const group = (g: Partial<UsageGroup>): UsageGroup => ({
-  verb: 'get', apiGroup: '', resource: 'pods', count: 1,
-  firstSeen: '2026-12-01T10:00:00Z', lastSeen: '2026-12-01T10:00:00Z',
-  sourceIPs: [], userAgents: [], codes: {}, reasons: [], ...g,
+  verb: 'get',
+  apiGroup: '',
+  resource: 'pods',
+  count: 1,
+  firstSeen: '2026-12-01T10:00:00Z',
+  lastSeen: '2026-12-01T10:00:00Z',
+  sourceIPs: [],
+  userAgents: [],
+  codes: {},
+  reasons: [],
+  ...g,
 });
 
 describe('shrink rules from observed use', () => {
   it('unions verbs per group and resource; watch only when seen; subresources apart; self-reviews left out', () => {
     const { rules, leftOut } = rulesFromUsage([
-      group({ verb: 'list' }), group({ verb: 'get', name: 'web-1' }),
+      group({ verb: 'list' }),
+      group({ verb: 'get', name: 'web-1' }),
       group({ verb: 'get', subresource: 'log', name: 'web-1' }),
       group({ verb: 'list', apiGroup: 'apps', resource: 'deployments' }),
       group({ verb: 'watch', apiGroup: 'apps', resource: 'deployments' }),
@@ -197,44 +237,69 @@ describe('shrink rules from observed use', () => {
       group({ verb: 'get', resource: 'configmaps', name: 'a' }),
       group({ verb: 'get', resource: 'configmaps', name: 'b' }),
       group({ verb: 'update', resource: 'configmaps', name: 'a' }),
-      group({ verb: 'create', resource: 'configmaps', name: 'c' }), group({ verb: 'list', resource: 'configmaps' }),
-      group({ verb: 'get', resource: 'secrets', name: 'x' }), group({ verb: 'get', resource: 'secrets' }),
+      group({ verb: 'create', resource: 'configmaps', name: 'c' }),
+      group({ verb: 'list', resource: 'configmaps' }),
+      group({ verb: 'get', resource: 'secrets', name: 'x' }),
+      group({ verb: 'get', resource: 'secrets' }),
     ];
-    assert.deepEqual(rulesFromUsage(observed).rules.map(formatRule).sort(),
-      ['configmaps:create,get,list,update', 'secrets:get']);
-    assert.deepEqual(rulesFromUsage(observed, { names: true }).rules.map(formatRule).sort(),
-      ['configmaps:create,list', 'configmaps:get:a,b', 'configmaps:update:a', 'secrets:get']);
+    assert.deepEqual(rulesFromUsage(observed).rules.map(formatRule).sort(), [
+      'configmaps:create,get,list,update',
+      'secrets:get',
+    ]);
+    assert.deepEqual(rulesFromUsage(observed, { names: true }).rules.map(formatRule).sort(), [
+      'configmaps:create,list',
+      'configmaps:get:a,b',
+      'configmaps:update:a',
+      'secrets:get',
+    ]);
   });
 
   it('diffs against the current rules: keep the used, drop the rest, add what none grants, consider denials', () => {
     const source = { binding: 'RoleBinding team/x', role: 'Role x', ours: true };
     const diff = diffRules(
-      [{ rule: { apiGroups: [''], resources: ['pods', 'configmaps'], verbs: ['get', 'list', 'watch', 'delete'] },
-        source }],
+      [
+        {
+          rule: { apiGroups: [''], resources: ['pods', 'configmaps'], verbs: ['get', 'list', 'watch', 'delete'] },
+          source,
+        },
+      ],
       [
         { apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] },
         { apiGroups: [''], resources: ['events'], verbs: ['list'] },
       ],
       rulesForDenied([group({ verb: 'list', resource: 'secrets' })]),
     );
-    assert.deepEqual(diff.keep.map((k) => formatRule(k.rule)), ['pods:get,list']);
-    assert.deepEqual(diff.drop.map((d) => formatRule(d.rule)).sort(),
-      ['configmaps:delete,get,list,watch', 'pods:delete,watch']);
+    assert.deepEqual(
+      diff.keep.map((k) => formatRule(k.rule)),
+      ['pods:get,list'],
+    );
+    assert.deepEqual(diff.drop.map((d) => formatRule(d.rule)).sort(), [
+      'configmaps:delete,get,list,watch',
+      'pods:delete,watch',
+    ]);
     assert.deepEqual(diff.add.map(formatRule), ['events:list']);
     assert.deepEqual(diff.consider.map(formatRule), ['secrets:list']);
   });
 
-  it('keeps the scope: our RoleBindings\' namespaces, cluster-wide only for a ClusterRole of namespaced rules', () => {
+  it("keeps the scope: our RoleBindings' namespaces, cluster-wide only for a ClusterRole of namespaced rules", () => {
     const pods = [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }];
     const nodes = [{ apiGroups: [''], resources: ['nodes'], verbs: ['get'] }];
     const b = (kind: 'RoleBinding' | 'ClusterRoleBinding', roleName: string, ns?: string, rules = pods) => ({
-      kind, name: 'x', ...(ns ? { namespace: ns } : {}), managed: true, rules,
-      roleRef: { kind: kind === 'RoleBinding' ? 'Role' as const : 'ClusterRole' as const, name: roleName },
+      kind,
+      name: 'x',
+      ...(ns ? { namespace: ns } : {}),
+      managed: true,
+      rules,
+      roleRef: { kind: kind === 'RoleBinding' ? ('Role' as const) : ('ClusterRole' as const), name: roleName },
     });
-    assert.deepEqual(scopeOf([b('RoleBinding', 'g', 'b'), b('RoleBinding', 'g', 'a')], 'a', 'g'),
-      { kind: 'namespaces', namespaces: ['a', 'b'] });
-    assert.deepEqual(scopeOf([b('RoleBinding', 'g', 'a'), b('ClusterRoleBinding', 'g', undefined, nodes)], 'a', 'g'),
-      { kind: 'namespaces', namespaces: ['a'] });
+    assert.deepEqual(scopeOf([b('RoleBinding', 'g', 'b'), b('RoleBinding', 'g', 'a')], 'a', 'g'), {
+      kind: 'namespaces',
+      namespaces: ['a', 'b'],
+    });
+    assert.deepEqual(scopeOf([b('RoleBinding', 'g', 'a'), b('ClusterRoleBinding', 'g', undefined, nodes)], 'a', 'g'), {
+      kind: 'namespaces',
+      namespaces: ['a'],
+    });
     assert.deepEqual(scopeOf([b('ClusterRoleBinding', 'g')], 'a', 'g'), { kind: 'cluster' });
   });
 

@@ -6,22 +6,40 @@ import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
+
 import { COMMANDS, runCli } from '../../src/cli/cli';
 import { EXIT, reportError, ReportSink, requestedFormat, type CliIo } from '../../src/cli/io';
 import { SaKubeconfigError } from '../../src/core/errors';
 import { redactStructured } from '../../src/core/redact';
 
 // Made-up values of the right shapes (not real credentials).
-const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EifQ.c2lnbmF0dXJlLW5vdC1yZWFsLWF0LWFsbA';
+const JWT =
+  'eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EifQ.c2lnbmF0dXJlLW5vdC1yZWFsLWF0LWFsbA';
 const OPAQUE = 'sha256~Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0';
 
 function capture(): { io: CliIo; out: () => string; err: () => string } {
   let out = '';
   let err = '';
-  return { io: { stdout: (t) => { out += t; }, stderr: (t) => { err += t; }, interactive: false, confirm: async () => false, env: {} }, out: () => out, err: () => err };
+  return {
+    io: {
+      stdout: (t) => {
+        out += t;
+      },
+      stderr: (t) => {
+        err += t;
+      },
+      interactive: false,
+      confirm: async () => false,
+      env: {},
+    },
+    out: () => out,
+    err: () => err,
+  };
 }
 
-interface ErrorDoc { error: { exitCode: number; code: string; message: string } }
+interface ErrorDoc {
+  error: { exitCode: number; code: string; message: string };
+}
 
 /** Runs the CLI in-process and parses stdout as exactly one JSON document. */
 async function runJson(argv: string[]): Promise<{ code: number; doc: Record<string, unknown>; err: string }> {
@@ -42,11 +60,18 @@ describe('--output json: one parseable document on every exit path', () => {
   before(async () => {
     dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sak-json-'));
     unreachable = path.join(dir, 'unreachable.kubeconfig');
-    await fs.writeFile(unreachable, JSON.stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
-      clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }], users: [{ name: 'u', user: { token: OPAQUE } }],
-      contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
-    }), { mode: 0o600 });
+    await fs.writeFile(
+      unreachable,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'c',
+        clusters: [{ name: 'c', cluster: { server: 'https://127.0.0.1:1' } }],
+        users: [{ name: 'u', user: { token: OPAQUE } }],
+        contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+      }),
+      { mode: 0o600 },
+    );
   });
   after(() => fs.rm(dir, { recursive: true, force: true }));
 
@@ -81,7 +106,11 @@ describe('--output json: one parseable document on every exit path', () => {
   // Every command that talks to a cluster, with the flags it needs to get that far.
   const reachCluster: string[][] = [
     ['create', '-s', 'a', '--rule', 'pods:get', '--out', 'OUT'],
-    ['list'], ['rotate', '-s', 'a', '--out', 'OUT'], ['revoke', '-s', 'a'], ['delete', '-s', 'a'], ['discover'],
+    ['list'],
+    ['rotate', '-s', 'a', '--out', 'OUT'],
+    ['revoke', '-s', 'a'],
+    ['delete', '-s', 'a'],
+    ['discover'],
   ];
   for (const argv of reachCluster) {
     it(`${argv[0]}: a missing kubeconfig and an unreachable server are error documents with exit code 1`, async () => {
@@ -106,7 +135,19 @@ describe('--output json: one parseable document on every exit path', () => {
   });
 
   it('invalid input (every problem listed) is an error document with exit code 2', async () => {
-    const { code, doc } = await runJson(['create', '-n', 'Bad_NS', '-s', 'ok', '--rule', 'pods:frobnicate', '--out', path.join(dir, 'x'), '-o', 'json']);
+    const { code, doc } = await runJson([
+      'create',
+      '-n',
+      'Bad_NS',
+      '-s',
+      'ok',
+      '--rule',
+      'pods:frobnicate',
+      '--out',
+      path.join(dir, 'x'),
+      '-o',
+      'json',
+    ]);
     assert.equal(code, EXIT.usage);
     const error = (doc as unknown as { error: { code: string; problems: string[] } }).error;
     assert.equal(error.code, 'invalidInput');
@@ -123,7 +164,21 @@ describe('--output json: one parseable document on every exit path', () => {
   });
 
   it('a dry run planned offline is one document', async () => {
-    const r = await runJson(['create', '--dry-run', '--offline', '--context', 'none', '-n', 'a', '-s', 'b', '--rule', 'pods:get', '-o', 'json']);
+    const r = await runJson([
+      'create',
+      '--dry-run',
+      '--offline',
+      '--context',
+      'none',
+      '-n',
+      'a',
+      '-s',
+      'b',
+      '--rule',
+      'pods:get',
+      '-o',
+      'json',
+    ]);
     assert.equal(r.code, EXIT.ok);
     assert.ok(Array.isArray(r.doc.objects));
   });
@@ -131,7 +186,10 @@ describe('--output json: one parseable document on every exit path', () => {
   it('an escalation refusal whose details hold the request\'s token options parses (it printed "token": <redacted>)', () => {
     // The shape provision throws: the preflight report, whose plan holds the request with its token options.
     const refusal = new SaKubeconfigError('escalation', 'You cannot grant rules you do not hold: get secrets.', {
-      details: { plan: { request: { token: { mode: 'timeBound', durationSeconds: 86400 }, namespace: 'a' } }, missingRules: ['secrets:get'] },
+      details: {
+        plan: { request: { token: { mode: 'timeBound', durationSeconds: 86400 }, namespace: 'a' } },
+        missingRules: ['secrets:get'],
+      },
     });
     const c = capture();
     assert.equal(reportError(c.io, refusal, 'create', 'json'), EXIT.conflict);
@@ -141,7 +199,10 @@ describe('--output json: one parseable document on every exit path', () => {
 
   it('an unexpected error is a document with exit code 1, its message redacted', () => {
     const c = capture();
-    assert.equal(reportError(c.io, new TypeError(`cannot read x of undefined near ${JWT}`), 'list', 'json'), EXIT.failure);
+    assert.equal(
+      reportError(c.io, new TypeError(`cannot read x of undefined near ${JWT}`), 'list', 'json'),
+      EXIT.failure,
+    );
     const doc = JSON.parse(c.out()) as ErrorDoc;
     assert.equal(doc.error.exitCode, EXIT.failure);
     assert.ok(!c.out().includes(JWT));
@@ -151,7 +212,11 @@ describe('--output json: one parseable document on every exit path', () => {
     const sink = new ReportSink();
     sink.set({ ok: false, checks: [] });
     sink.error = { code: 'verification', message: 'failed', exitCode: 3 };
-    assert.deepEqual(sink.document(3), { ok: false, checks: [], error: { code: 'verification', message: 'failed', exitCode: 3 } });
+    assert.deepEqual(sink.document(3), {
+      ok: false,
+      checks: [],
+      error: { code: 'verification', message: 'failed', exitCode: 3 },
+    });
     const list = new ReportSink();
     list.set([1, 2]);
     list.error = { message: 'x', exitCode: 1 };

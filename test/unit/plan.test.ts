@@ -1,9 +1,10 @@
 import * as assert from 'node:assert/strict';
 import * as yaml from 'js-yaml';
+
+import { ValidationError } from '../../src/core/errors';
 import { buildPlan, partitionRules, targetNamespaces } from '../../src/core/plan/plan';
 import { parseObjectsYaml, renderPlanYaml } from '../../src/core/plan/render';
 import { namespacedLookupFrom } from '../../src/core/plan/scope';
-import { ValidationError } from '../../src/core/errors';
 import { riskWarnings, type RiskCode } from '../../src/core/plan/warnings';
 import {
   FOR_SERVICE_ACCOUNT_ANNOTATION,
@@ -16,7 +17,8 @@ import {
 import { tutorialRequest } from '../support/requests';
 
 const objectsOf = (request: ProvisionRequest, options = {}) => buildPlan(request, options).objects.map((p) => p.object);
-const summary = (objects: KubeObject[]) => objects.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
+const summary = (objects: KubeObject[]) =>
+  objects.map((o) => `${o.kind}/${o.metadata.namespace ? `${o.metadata.namespace}/` : ''}${o.metadata.name}`);
 const BASE = 'sa-kubeconfig:myexample:myexample-sa';
 
 describe('buildPlan', () => {
@@ -41,15 +43,24 @@ describe('buildPlan', () => {
   });
 
   it('labels and annotates every object', () => {
-    const request = tutorialRequest({ token: { kind: 'longLived' }, roleRefs: [{ kind: 'ClusterRole', name: 'view' }] });
+    const request = tutorialRequest({
+      token: { kind: 'longLived' },
+      roleRefs: [{ kind: 'ClusterRole', name: 'view' }],
+    });
     for (const object of objectsOf(request)) {
       assert.equal(object.metadata.labels?.[MANAGED_BY_LABEL], MANAGED_BY_VALUE, `${object.kind} label`);
-      assert.equal(object.metadata.annotations?.[FOR_SERVICE_ACCOUNT_ANNOTATION], 'myexample/myexample-sa', `${object.kind} annotation`);
+      assert.equal(
+        object.metadata.annotations?.[FOR_SERVICE_ACCOUNT_ANNOTATION],
+        'myexample/myexample-sa',
+        `${object.kind} annotation`,
+      );
     }
   });
 
   it('gives several namespaces a Role and RoleBinding each, and keeps the ServiceAccount in its own namespace', () => {
-    const objects = objectsOf(tutorialRequest({ createNamespace: false, scope: { kind: 'namespaces', namespaces: ['team-a', 'team-b'] } }));
+    const objects = objectsOf(
+      tutorialRequest({ createNamespace: false, scope: { kind: 'namespaces', namespaces: ['team-a', 'team-b'] } }),
+    );
     assert.deepEqual(summary(objects), [
       'ServiceAccount/myexample/myexample-sa',
       `Role/team-a/${BASE}`,
@@ -63,7 +74,9 @@ describe('buildPlan', () => {
   });
 
   it('uses the service account namespace when the namespace list is empty', () => {
-    assert.deepEqual(targetNamespaces(tutorialRequest({ scope: { kind: 'namespaces', namespaces: [] } })), ['myexample']);
+    assert.deepEqual(targetNamespaces(tutorialRequest({ scope: { kind: 'namespaces', namespaces: [] } })), [
+      'myexample',
+    ]);
   });
 
   it('grants a cluster-scoped resource with a ClusterRole and ClusterRoleBinding, keeping namespaced rules in the Role', () => {
@@ -87,33 +100,63 @@ describe('buildPlan', () => {
 
   it('asks the caller-supplied lookup which resources are namespaced (CRDs)', () => {
     const isNamespaced = namespacedLookupFrom([
-      { group: 'example.com', version: 'v1', resource: 'clusterwidgets', kind: 'ClusterWidget', namespaced: false, verbs: ['get'], subresources: [] },
+      {
+        group: 'example.com',
+        version: 'v1',
+        resource: 'clusterwidgets',
+        kind: 'ClusterWidget',
+        namespaced: false,
+        verbs: ['get'],
+        subresources: [],
+      },
     ]);
-    const request = tutorialRequest({ createNamespace: false, rules: [{ apiGroups: ['example.com'], resources: ['clusterwidgets'], verbs: ['get'] }] });
-    assert.deepEqual(summary(objectsOf(request, { isNamespaced })), ['ServiceAccount/myexample/myexample-sa', `ClusterRole/${BASE}`, `ClusterRoleBinding/${BASE}`]);
+    const request = tutorialRequest({
+      createNamespace: false,
+      rules: [{ apiGroups: ['example.com'], resources: ['clusterwidgets'], verbs: ['get'] }],
+    });
+    assert.deepEqual(summary(objectsOf(request, { isNamespaced })), [
+      'ServiceAccount/myexample/myexample-sa',
+      `ClusterRole/${BASE}`,
+      `ClusterRoleBinding/${BASE}`,
+    ]);
     assert.deepEqual(summary(objectsOf(request)).length, 3 /* SA, Role, RoleBinding: unknown is namespaced */);
     assert.ok(summary(objectsOf(request)).includes(`Role/myexample/${BASE}`));
   });
 
   it('uses the base resource of a subresource for the scope decision (nodes/proxy is cluster-scoped)', () => {
-    const { namespaced, clusterScoped } = partitionRules([{ apiGroups: [''], resources: ['nodes/proxy', 'pods/log'], verbs: ['get'] }], () => undefined);
+    const { namespaced, clusterScoped } = partitionRules(
+      [{ apiGroups: [''], resources: ['nodes/proxy', 'pods/log'], verbs: ['get'] }],
+      () => undefined,
+    );
     assert.deepEqual([namespaced.length, clusterScoped.length], [1, 0]);
-    const withTable = partitionRules([{ apiGroups: [''], resources: ['nodes/proxy', 'pods/log'], verbs: ['get'] }], (_g, resource) => resource !== 'nodes');
+    const withTable = partitionRules(
+      [{ apiGroups: [''], resources: ['nodes/proxy', 'pods/log'], verbs: ['get'] }],
+      (_g, resource) => resource !== 'nodes',
+    );
     assert.deepEqual(withTable.clusterScoped, [{ apiGroups: [''], resources: ['nodes/proxy'], verbs: ['get'] }]);
   });
 
   it('puts everything in a ClusterRole with a ClusterRoleBinding when the scope is the cluster', () => {
     const objects = objectsOf(tutorialRequest({ createNamespace: false, scope: { kind: 'cluster' } }));
-    assert.deepEqual(summary(objects), ['ServiceAccount/myexample/myexample-sa', `ClusterRole/${BASE}`, `ClusterRoleBinding/${BASE}`]);
+    assert.deepEqual(summary(objects), [
+      'ServiceAccount/myexample/myexample-sa',
+      `ClusterRole/${BASE}`,
+      `ClusterRoleBinding/${BASE}`,
+    ]);
   });
 
   it('binds existing roles with one RoleBinding per namespace and reference', () => {
-    const objects = objectsOf(tutorialRequest({
-      createNamespace: false,
-      rules: [],
-      roleRefs: [{ kind: 'ClusterRole', name: 'view' }, { kind: 'Role', name: 'deployer' }],
-      scope: { kind: 'namespaces', namespaces: ['a', 'b'] },
-    }));
+    const objects = objectsOf(
+      tutorialRequest({
+        createNamespace: false,
+        rules: [],
+        roleRefs: [
+          { kind: 'ClusterRole', name: 'view' },
+          { kind: 'Role', name: 'deployer' },
+        ],
+        scope: { kind: 'namespaces', namespaces: ['a', 'b'] },
+      }),
+    );
     assert.deepEqual(summary(objects), [
       'ServiceAccount/myexample/myexample-sa',
       `RoleBinding/a/${BASE}:clusterrole:view`,
@@ -126,14 +169,27 @@ describe('buildPlan', () => {
   });
 
   it('binds a ClusterRole reference cluster-wide with a ClusterRoleBinding when the scope is the cluster', () => {
-    const objects = objectsOf(tutorialRequest({ createNamespace: false, rules: [], roleRefs: [{ kind: 'ClusterRole', name: 'view' }], scope: { kind: 'cluster' } }));
-    assert.deepEqual(summary(objects), ['ServiceAccount/myexample/myexample-sa', `ClusterRoleBinding/${BASE}:clusterrole:view`]);
+    const objects = objectsOf(
+      tutorialRequest({
+        createNamespace: false,
+        rules: [],
+        roleRefs: [{ kind: 'ClusterRole', name: 'view' }],
+        scope: { kind: 'cluster' },
+      }),
+    );
+    assert.deepEqual(summary(objects), [
+      'ServiceAccount/myexample/myexample-sa',
+      `ClusterRoleBinding/${BASE}:clusterrole:view`,
+    ]);
   });
 
   it('never plans a credential Secret: each credential is issued on its own (core/credentials), never converged or pruned', () => {
     for (const token of [
-      { kind: 'longLived' as const }, { kind: 'longLived' as const, secretName: 'ci-token' }, { kind: 'timeBound' as const, durationSeconds: 3600, bindToSecret: true },
-      { kind: 'timeBound' as const, durationSeconds: 3600 }, { kind: 'existingSecret' as const, secretName: 'old-token' },
+      { kind: 'longLived' as const },
+      { kind: 'longLived' as const, secretName: 'ci-token' },
+      { kind: 'timeBound' as const, durationSeconds: 3600, bindToSecret: true },
+      { kind: 'timeBound' as const, durationSeconds: 3600 },
+      { kind: 'existingSecret' as const, secretName: 'old-token' },
     ]) {
       assert.ok(!objectsOf(tutorialRequest({ token })).some((o) => o.kind === 'Secret'), JSON.stringify(token));
     }
@@ -145,30 +201,44 @@ describe('buildPlan', () => {
 
   it('refuses an invalid request with every problem listed', () => {
     const request = tutorialRequest({ namespace: 'My_NS', serviceAccount: '-sa', rules: [], roleRefs: [] });
-    assert.throws(() => buildPlan(request), (error: unknown) => {
-      assert.ok(error instanceof ValidationError);
-      assert.equal(error.problems.length, 3);
-      assert.match(error.problems[0], /Namespace "My_NS".*lower case.*Try "my-ns"/);
-      assert.match(error.problems[1], /Service account name "-sa".*start and end/);
-      assert.match(error.problems[2], /No permissions/);
-      return true;
-    });
+    assert.throws(
+      () => buildPlan(request),
+      (error: unknown) => {
+        assert.ok(error instanceof ValidationError);
+        assert.equal(error.problems.length, 3);
+        assert.match(error.problems[0], /Namespace "My_NS".*lower case.*Try "my-ns"/);
+        assert.match(error.problems[1], /Service account name "-sa".*start and end/);
+        assert.match(error.problems[2], /No permissions/);
+        return true;
+      },
+    );
   });
 
   it('refuses a Role reference with cluster scope', () => {
-    assert.throws(() => buildPlan(tutorialRequest({ roleRefs: [{ kind: 'Role', name: 'x' }], scope: { kind: 'cluster' } })), /cannot be bound cluster-wide/);
+    assert.throws(
+      () => buildPlan(tutorialRequest({ roleRefs: [{ kind: 'Role', name: 'x' }], scope: { kind: 'cluster' } })),
+      /cannot be bound cluster-wide/,
+    );
   });
 
   it('refuses tokens shorter than ten minutes', () => {
-    assert.throws(() => buildPlan(tutorialRequest({ token: { kind: 'timeBound', durationSeconds: 60 } })), /at least 10m/);
+    assert.throws(
+      () => buildPlan(tutorialRequest({ token: { kind: 'timeBound', durationSeconds: 60 } })),
+      /at least 10m/,
+    );
   });
 });
 
 describe('renderPlanYaml', () => {
   it('round-trips: parsing the YAML gives back the planned objects', () => {
-    const plan = buildPlan(tutorialRequest({ token: { kind: 'longLived' }, roleRefs: [{ kind: 'ClusterRole', name: 'view' }] }));
+    const plan = buildPlan(
+      tutorialRequest({ token: { kind: 'longLived' }, roleRefs: [{ kind: 'ClusterRole', name: 'view' }] }),
+    );
     const text = renderPlanYaml(plan);
-    assert.deepEqual(parseObjectsYaml(text), plan.objects.map((p) => p.object));
+    assert.deepEqual(
+      parseObjectsYaml(text),
+      plan.objects.map((p) => p.object),
+    );
     assert.equal(text.split(/^---$/m).length, plan.objects.length);
   });
 
@@ -181,7 +251,14 @@ describe('renderPlanYaml', () => {
 
   it('never contains Secret data', () => {
     const plan = buildPlan(tutorialRequest({ token: { kind: 'longLived' } }));
-    plan.objects.push({ object: { apiVersion: 'v1', kind: 'Secret', metadata: { name: 's', namespace: 'myexample' }, data: { token: Buffer.from('super-secret-token').toString('base64') } } });
+    plan.objects.push({
+      object: {
+        apiVersion: 'v1',
+        kind: 'Secret',
+        metadata: { name: 's', namespace: 'myexample' },
+        data: { token: Buffer.from('super-secret-token').toString('base64') },
+      },
+    });
     const text = renderPlanYaml(plan);
     assert.ok(!text.includes(Buffer.from('super-secret-token').toString('base64')));
     assert.ok(!/^data:/m.test(text));
@@ -194,7 +271,10 @@ describe('renderPlanYaml', () => {
     plan.objects[1].detail = 'exists and is not managed by sa-kubeconfig';
     const text = renderPlanYaml(plan, { statusComments: true, warningComments: true });
     assert.match(text, /^# WARNING: TLS verification is off/m);
-    assert.match(text, /^# conflict: exists and is not managed by sa-kubeconfig\napiVersion: v1\nkind: ServiceAccount/m);
+    assert.match(
+      text,
+      /^# conflict: exists and is not managed by sa-kubeconfig\napiVersion: v1\nkind: ServiceAccount/m,
+    );
     assert.equal(yaml.loadAll(text).length, plan.objects.length);
   });
 });
@@ -202,10 +282,18 @@ describe('renderPlanYaml', () => {
 describe('riskWarnings', () => {
   const codes = (rules: PolicyRule[], overrides: Partial<ProvisionRequest> = {}): RiskCode[] =>
     riskWarnings({ request: tutorialRequest({ rules, ...overrides }) }).map((w) => w.code);
-  const rule = (resources: string[], verbs: string[], apiGroups = ['']): PolicyRule => ({ apiGroups, resources, verbs });
+  const rule = (resources: string[], verbs: string[], apiGroups = ['']): PolicyRule => ({
+    apiGroups,
+    resources,
+    verbs,
+  });
 
   it('flags wildcards in verbs, resources and groups', () => {
-    assert.deepEqual(codes([rule(['*'], ['*'], ['*'])]).slice(0, 3), ['wildcard-verbs', 'wildcard-resources', 'wildcard-groups']);
+    assert.deepEqual(codes([rule(['*'], ['*'], ['*'])]).slice(0, 3), [
+      'wildcard-verbs',
+      'wildcard-resources',
+      'wildcard-groups',
+    ]);
   });
 
   it('flags reading Secrets, directly or through *', () => {
@@ -216,7 +304,9 @@ describe('riskWarnings', () => {
   });
 
   it('flags escalate, bind and impersonate', () => {
-    assert.ok(codes([rule(['clusterroles'], ['bind'], ['rbac.authorization.k8s.io'])]).includes('privilege-escalation'));
+    assert.ok(
+      codes([rule(['clusterroles'], ['bind'], ['rbac.authorization.k8s.io'])]).includes('privilege-escalation'),
+    );
     assert.ok(codes([rule(['users'], ['impersonate'])]).includes('privilege-escalation'));
   });
 
@@ -236,11 +326,18 @@ describe('riskWarnings', () => {
   it('flags cluster-wide grants, powerful roles, insecure TLS and long-lived tokens', () => {
     assert.ok(codes([rule(['pods'], ['get'])], { scope: { kind: 'cluster' } }).includes('cluster-wide'));
     assert.ok(codes([], { roleRefs: [{ kind: 'ClusterRole', name: 'edit' }] }).includes('powerful-role'));
-    assert.ok(codes([rule(['pods'], ['get'])], { kubeconfig: { insecureSkipTlsVerify: true } }).includes('insecure-tls'));
+    assert.ok(
+      codes([rule(['pods'], ['get'])], { kubeconfig: { insecureSkipTlsVerify: true } }).includes('insecure-tls'),
+    );
     const longLived = riskWarnings({ request: tutorialRequest({ token: { kind: 'longLived' } }) });
     // Each long-lived credential's Secret has a generated name: the warning says how to end it, not a guessed name.
-    assert.match(longLived.find((w) => w.code === 'long-lived-token')!.message, /until its Secret is deleted \(sa-kubeconfig revoke\)/);
-    const existing = riskWarnings({ request: tutorialRequest({ token: { kind: 'existingSecret', secretName: 'legacy-tok' } }) });
+    assert.match(
+      longLived.find((w) => w.code === 'long-lived-token')!.message,
+      /until its Secret is deleted \(sa-kubeconfig revoke\)/,
+    );
+    const existing = riskWarnings({
+      request: tutorialRequest({ token: { kind: 'existingSecret', secretName: 'legacy-tok' } }),
+    });
     assert.match(existing.find((w) => w.code === 'long-lived-token')!.message, /the Secret "myexample\/legacy-tok"/);
   });
 

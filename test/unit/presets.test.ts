@@ -1,5 +1,6 @@
 import * as assert from 'node:assert/strict';
-import { PRESETS, findPreset } from '../../src/core/plan/presets';
+
+import { findPreset, PRESETS } from '../../src/core/plan/presets';
 import { missingRules, parseRules } from '../../src/core/plan/rules';
 import { checkRule } from '../../src/core/plan/validate';
 
@@ -16,8 +17,14 @@ describe('presets', () => {
   const grants = (id: string, wanted: string[]) => missingRules(findPreset(id).rules, parseRules(wanted));
 
   it('read-pods-logs covers kubectl get pods, logs and events, and nothing else', () => {
-    assert.deepEqual(grants('read-pods-logs', ['pods:get,list,watch', 'pods/log:get', 'events:list', 'events.events.k8s.io:list']), []);
-    assert.deepEqual(grants('read-pods-logs', ['pods/exec:create', 'secrets:get', 'pods:create']), parseRules(['pods/exec,pods:create', 'secrets:get']));
+    assert.deepEqual(
+      grants('read-pods-logs', ['pods:get,list,watch', 'pods/log:get', 'events:list', 'events.events.k8s.io:list']),
+      [],
+    );
+    assert.deepEqual(
+      grants('read-pods-logs', ['pods/exec:create', 'secrets:get', 'pods:create']),
+      parseRules(['pods/exec,pods:create', 'secrets:get']),
+    );
   });
 
   it('exec-pods is the tutorial plus pods/exec get', () => {
@@ -26,15 +33,30 @@ describe('presets', () => {
   });
 
   it('deploy covers deployments, services, configmaps, scaling and rollout status, without Secrets', () => {
-    assert.deepEqual(grants('deploy', [
-      'deployments.apps:get,list,watch,create,update,patch,delete', 'deployments.apps/scale:update', 'replicasets.apps:list',
-      'services,configmaps:create,patch', 'pods:list', 'pods/log:get',
-    ]), []);
+    assert.deepEqual(
+      grants('deploy', [
+        'deployments.apps:get,list,watch,create,update,patch,delete',
+        'deployments.apps/scale:update',
+        'replicasets.apps:list',
+        'services,configmaps:create,patch',
+        'pods:list',
+        'pods/log:get',
+      ]),
+      [],
+    );
     assert.equal(grants('deploy', ['secrets:get']).length, 1);
   });
 
   it('ci-apply writes Secrets without reading them and cannot touch RBAC or exec', () => {
-    assert.deepEqual(grants('ci-apply', ['secrets:create,patch', 'jobs.batch:create', 'ingresses.networking.k8s.io:patch', 'statefulsets.apps:patch']), []);
+    assert.deepEqual(
+      grants('ci-apply', [
+        'secrets:create,patch',
+        'jobs.batch:create',
+        'ingresses.networking.k8s.io:patch',
+        'statefulsets.apps:patch',
+      ]),
+      [],
+    );
     assert.deepEqual(
       grants('ci-apply', ['secrets:get', 'roles.rbac.authorization.k8s.io:create', 'pods/exec:create']),
       parseRules(['secrets:get', 'roles.rbac.authorization.k8s.io:create', 'pods/exec:create']),
@@ -42,7 +64,8 @@ describe('presets', () => {
   });
 
   it('view, edit and admin bind the built-in ClusterRoles', () => {
-    for (const id of ['view', 'edit', 'admin']) assert.deepEqual(findPreset(id).roleRefs, [{ kind: 'ClusterRole', name: id }]);
+    for (const id of ['view', 'edit', 'admin'])
+      assert.deepEqual(findPreset(id).roleRefs, [{ kind: 'ClusterRole', name: id }]);
   });
 
   it('names the valid presets for an unknown id', () => {

@@ -1,12 +1,16 @@
 // redact(): every credential shape that core could put in a log line or an error message.
 import * as assert from 'node:assert/strict';
+
 import { redact } from '../../src/core/redact';
 
 // Made-up values of the right shapes (not real credentials).
-const JWT = 'eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EifQ.c2lnbmF0dXJlLW5vdC1yZWFsLWF0LWFsbA';
+const JWT =
+  'eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EifQ.c2lnbmF0dXJlLW5vdC1yZWFsLWF0LWFsbA';
 const OPAQUE = 'sha256~Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0';
-const KEY_B64 = 'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2Z0lCQURBTkJna3Foa2lHOXcwQkFRRUZBQVNDQktnd2dnU2tBZ0VBQW9JQkFRQwo=';
-const PEM = '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx4Zr0Qk9n1u2Lkq\nZm9vYmFyYmF6cXV4\n-----END RSA PRIVATE KEY-----';
+const KEY_B64 =
+  'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2Z0lCQURBTkJna3Foa2lHOXcwQkFRRUZBQVNDQktnd2dnU2tBZ0VBQW9JQkFRQwo=';
+const PEM =
+  '-----BEGIN RSA PRIVATE KEY-----\nMIIEowIBAAKCAQEAx4Zr0Qk9n1u2Lkq\nZm9vYmFyYmF6cXV4\n-----END RSA PRIVATE KEY-----';
 
 describe('redact', () => {
   it('a JWT anywhere in the text', () => {
@@ -29,7 +33,7 @@ describe('redact', () => {
     assert.ok(!json.includes(KEY_B64) && !json.includes(OPAQUE), json);
   });
 
-  it('a Secret\'s token and ca.crt data', () => {
+  it("a Secret's token and ca.crt data", () => {
     const out = redact(JSON.stringify({ data: { token: Buffer.from(JWT).toString('base64'), 'ca.crt': KEY_B64 } }));
     assert.ok(!out.includes(KEY_B64) && !out.includes(Buffer.from(JWT).toString('base64').slice(0, 20)), out);
   });

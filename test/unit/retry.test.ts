@@ -4,6 +4,7 @@
 import * as assert from 'node:assert/strict';
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
+
 import { DEFAULT_RETRY_POLICY, retryDelayMs } from '../../src/core/cluster/client';
 import { connectWithKubeconfigText, type Connection } from '../../src/core/cluster/connect';
 import { isSaKubeconfigError } from '../../src/core/errors';
@@ -15,7 +16,8 @@ describe('retryDelayMs', () => {
       assert.equal(retryDelayMs({ method }, 429, '1', 0), 1000);
       assert.equal(retryDelayMs({ method }, 503, '2', 0), 2000);
     }
-    for (const status of [200, 400, 401, 403, 404, 409, 422, 500, 502, 504]) assert.equal(retryDelayMs(get, status, '1', 0), undefined);
+    for (const status of [200, 400, 401, 403, 404, 409, 422, 500, 502, 504])
+      assert.equal(retryDelayMs(get, status, '1', 0), undefined);
   });
 
   it('does not repeat a JSON patch the server may have applied (503)', () => {
@@ -28,7 +30,10 @@ describe('retryDelayMs', () => {
     assert.equal(retryDelayMs(get, 429, '0', 0), 0);
     assert.equal(retryDelayMs(get, 429, '3600', 0), DEFAULT_RETRY_POLICY.maxDelayMs);
     assert.equal(retryDelayMs(get, 429, 'Tue, 01 Jan 2030 00:00:04 GMT', 0, DEFAULT_RETRY_POLICY, now), 4000);
-    assert.deepEqual([0, 1, 2, 3].map((a) => retryDelayMs(get, 503, undefined, a)), [500, 1000, 2000, 4000]);
+    assert.deepEqual(
+      [0, 1, 2, 3].map((a) => retryDelayMs(get, 503, undefined, a)),
+      [500, 1000, 2000, 4000],
+    );
     assert.equal(retryDelayMs(get, 429, 'soon', 1), 1000);
   });
 
@@ -61,22 +66,43 @@ describe('KubeClient against a busy server', () => {
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
     const { port } = server.address() as AddressInfo;
     // Plain http with insecure-skip-tls-verify: the only way client-node allows http; fine for a local test server.
-    conn = await connectWithKubeconfigText(JSON.stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'c',
-      clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
-      users: [{ name: 'u', user: { token: 'not-a-real-token' } }], contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
-    }), undefined, { logger: { debug: () => undefined, info: (m) => logged.push(m), warn: (m) => logged.push(m), error: (m) => logged.push(m) } });
+    conn = await connectWithKubeconfigText(
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'c',
+        clusters: [{ name: 'c', cluster: { server: `http://127.0.0.1:${port}`, 'insecure-skip-tls-verify': true } }],
+        users: [{ name: 'u', user: { token: 'not-a-real-token' } }],
+        contexts: [{ name: 'c', context: { cluster: 'c', user: 'u' } }],
+      }),
+      undefined,
+      {
+        logger: {
+          debug: () => undefined,
+          info: (m) => logged.push(m),
+          warn: (m) => logged.push(m),
+          error: (m) => logged.push(m),
+        },
+      },
+    );
   });
   after(async () => {
     conn.close();
     await new Promise<void>((resolve) => server.close(() => resolve()));
   });
-  beforeEach(() => { seen = 0; logged.length = 0; conn.client.retryCount = 0; });
+  beforeEach(() => {
+    seen = 0;
+    logged.length = 0;
+    conn.client.retryCount = 0;
+  });
 
   it('a GET and a create answered 429 twice succeed on the third attempt, counted and logged', async () => {
     busyLeft = 2;
     status = 429;
-    const ns = await conn.client.request<{ metadata: { name: string } }>({ method: 'GET', path: '/api/v1/namespaces/ok' });
+    const ns = await conn.client.request<{ metadata: { name: string } }>({
+      method: 'GET',
+      path: '/api/v1/namespaces/ok',
+    });
     assert.equal(ns.metadata.name, 'ok');
     assert.equal(seen, 3);
     assert.equal(conn.client.retryCount, 2);
@@ -87,10 +113,13 @@ describe('KubeClient against a busy server', () => {
     assert.equal(conn.client.retryCount, 3);
   });
 
-  it('gives up after 5 retries with the server\'s answer', async () => {
+  it("gives up after 5 retries with the server's answer", async () => {
     busyLeft = 100;
     status = 429;
-    await assert.rejects(conn.client.request({ method: 'GET', path: '/api/v1/namespaces/ok' }), (e: unknown) => isSaKubeconfigError(e, 'server') && /429/.test(e.message));
+    await assert.rejects(
+      conn.client.request({ method: 'GET', path: '/api/v1/namespaces/ok' }),
+      (e: unknown) => isSaKubeconfigError(e, 'server') && /429/.test(e.message),
+    );
     assert.equal(seen, 6);
     busyLeft = 0;
   });
@@ -101,7 +130,10 @@ describe('KubeClient against a busy server', () => {
     retryAfter = '5';
     const controller = new AbortController();
     const started = Date.now();
-    const pending = conn.client.request({ method: 'GET', path: '/api/v1/namespaces/ok' }, { signal: controller.signal });
+    const pending = conn.client.request(
+      { method: 'GET', path: '/api/v1/namespaces/ok' },
+      { signal: controller.signal },
+    );
     while (seen === 0) await new Promise((r) => setTimeout(r, 10));
     await new Promise((r) => setTimeout(r, 50));
     controller.abort();

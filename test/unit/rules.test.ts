@@ -1,4 +1,5 @@
 import * as assert from 'node:assert/strict';
+
 import { ValidationError } from '../../src/core/errors';
 import { formatRule, missingRules, normalizeRules, parseRule, parseRules } from '../../src/core/plan/rules';
 import type { PolicyRule } from '../../src/core/types';
@@ -23,12 +24,16 @@ describe('parseRule', () => {
 
   it('parses a group after the first dot, including dotted groups', () => {
     assert.deepEqual(parseRule('deployments.apps:get'), [r(['apps'], ['deployments'], ['get'])]);
-    assert.deepEqual(parseRule('ingresses.networking.k8s.io:list'), [r(['networking.k8s.io'], ['ingresses'], ['list'])]);
+    assert.deepEqual(parseRule('ingresses.networking.k8s.io:list'), [
+      r(['networking.k8s.io'], ['ingresses'], ['list']),
+    ]);
   });
 
   it('parses subresources, with and without a group', () => {
     assert.deepEqual(parseRule('pods/exec:create'), [r([''], ['pods/exec'], ['create'])]);
-    assert.deepEqual(parseRule('deployments.apps/scale:update,patch'), [r(['apps'], ['deployments/scale'], ['update', 'patch'])]);
+    assert.deepEqual(parseRule('deployments.apps/scale:update,patch'), [
+      r(['apps'], ['deployments/scale'], ['update', 'patch']),
+    ]);
   });
 
   it('parses resource names as the third part', () => {
@@ -74,7 +79,10 @@ describe('parseRule', () => {
   for (const [text, message] of bad) {
     it(`rejects ${JSON.stringify(text)} with an explanation`, () => {
       const problems = problemsOf(() => parseRule(text));
-      assert.ok(problems.some((p) => message.test(p)), `messages ${JSON.stringify(problems)} do not match ${message}`);
+      assert.ok(
+        problems.some((p) => message.test(p)),
+        `messages ${JSON.stringify(problems)} do not match ${message}`,
+      );
     });
   }
 
@@ -84,7 +92,13 @@ describe('parseRule', () => {
   });
 
   it('formatRule writes the syntax parseRule reads', () => {
-    for (const text of ['pods:get,list', 'deployments.apps/scale:update', 'configmaps:get:a,b', '*.*:*', 'ingresses.networking.k8s.io:get']) {
+    for (const text of [
+      'pods:get,list',
+      'deployments.apps/scale:update',
+      'configmaps:get:a,b',
+      '*.*:*',
+      'ingresses.networking.k8s.io:get',
+    ]) {
       assert.equal(formatRule(parseRule(text)[0]), text);
     }
   });
@@ -92,11 +106,15 @@ describe('parseRule', () => {
 
 describe('normalizeRules', () => {
   it('merges rules for the same resources and sorts verbs', () => {
-    assert.deepEqual(normalizeRules([r([''], ['pods'], ['list', 'get']), r([''], ['pods'], ['watch', 'get'])]), [r([''], ['pods'], ['get', 'list', 'watch'])]);
+    assert.deepEqual(normalizeRules([r([''], ['pods'], ['list', 'get']), r([''], ['pods'], ['watch', 'get'])]), [
+      r([''], ['pods'], ['get', 'list', 'watch']),
+    ]);
   });
 
   it('merges resources that share verbs and group', () => {
-    assert.deepEqual(normalizeRules([r([''], ['services'], ['get']), r([''], ['pods'], ['get'])]), [r([''], ['pods', 'services'], ['get'])]);
+    assert.deepEqual(normalizeRules([r([''], ['services'], ['get']), r([''], ['pods'], ['get'])]), [
+      r([''], ['pods', 'services'], ['get']),
+    ]);
   });
 
   it('lets * absorb the other verbs', () => {
@@ -104,7 +122,11 @@ describe('normalizeRules', () => {
   });
 
   it('drops rules covered by another rule', () => {
-    const result = normalizeRules([r([''], ['pods'], ['get'], ['a']), r([''], ['pods'], ['get', 'list']), r(['apps'], ['deployments'], ['get'])]);
+    const result = normalizeRules([
+      r([''], ['pods'], ['get'], ['a']),
+      r([''], ['pods'], ['get', 'list']),
+      r(['apps'], ['deployments'], ['get']),
+    ]);
     assert.deepEqual(result, [r(['apps'], ['deployments'], ['get']), r([''], ['pods'], ['get', 'list'])]);
   });
 
@@ -113,7 +135,11 @@ describe('normalizeRules', () => {
   });
 
   it('is idempotent', () => {
-    const once = normalizeRules([r([''], ['pods', 'pods/log'], ['get']), r([''], ['pods'], ['list']), r(['batch'], ['jobs'], ['*'])]);
+    const once = normalizeRules([
+      r([''], ['pods', 'pods/log'], ['get']),
+      r([''], ['pods'], ['list']),
+      r(['batch'], ['jobs'], ['*']),
+    ]);
     assert.deepEqual(normalizeRules(once), once);
   });
 });
@@ -126,11 +152,15 @@ describe('missingRules (Kubernetes Covers semantics)', () => {
   });
 
   it('reports the verbs that are not held, compacted', () => {
-    assert.deepEqual(missingRules([r([''], ['pods'], ['get'])], [r([''], ['pods'], ['get', 'list', 'watch'])]), [r([''], ['pods'], ['list', 'watch'])]);
+    assert.deepEqual(missingRules([r([''], ['pods'], ['get'])], [r([''], ['pods'], ['get', 'list', 'watch'])]), [
+      r([''], ['pods'], ['list', 'watch']),
+    ]);
   });
 
   it('reports missing resources grouped by shared verbs', () => {
-    assert.deepEqual(missingRules([], [r([''], ['pods', 'services'], ['get'])]), [r([''], ['pods', 'services'], ['get'])]);
+    assert.deepEqual(missingRules([], [r([''], ['pods', 'services'], ['get'])]), [
+      r([''], ['pods', 'services'], ['get']),
+    ]);
   });
 
   it('combines several held rules', () => {
@@ -145,18 +175,29 @@ describe('missingRules (Kubernetes Covers semantics)', () => {
   });
 
   it('needs a held * to cover a wanted * (a wildcard is not covered by a list)', () => {
-    assert.deepEqual(missingRules([r([''], ['pods'], ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'])], [r([''], ['pods'], ['*'])]), [
-      r([''], ['pods'], ['*']),
-    ]);
+    assert.deepEqual(
+      missingRules(
+        [r([''], ['pods'], ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'])],
+        [r([''], ['pods'], ['*'])],
+      ),
+      [r([''], ['pods'], ['*'])],
+    );
     assert.ok(!covers([r(['apps'], ['*'], ['get'])], [r(['*'], ['*'], ['get'])]));
   });
 
   it('does not let a resource cover its subresources', () => {
-    assert.deepEqual(missingRules([r([''], ['pods'], ['*'])], [r([''], ['pods/exec'], ['create'])]), [r([''], ['pods/exec'], ['create'])]);
+    assert.deepEqual(missingRules([r([''], ['pods'], ['*'])], [r([''], ['pods/exec'], ['create'])]), [
+      r([''], ['pods/exec'], ['create']),
+    ]);
   });
 
   it('lets */subresource cover that subresource of any resource, and nothing else', () => {
-    assert.ok(covers([r(['apps'], ['*/scale'], ['update'])], [r(['apps'], ['deployments/scale', 'statefulsets/scale'], ['update'])]));
+    assert.ok(
+      covers(
+        [r(['apps'], ['*/scale'], ['update'])],
+        [r(['apps'], ['deployments/scale', 'statefulsets/scale'], ['update'])],
+      ),
+    );
     assert.ok(!covers([r(['apps'], ['*/scale'], ['update'])], [r(['apps'], ['deployments'], ['update'])]));
     assert.ok(!covers([r(['apps'], ['*/scale'], ['update'])], [r(['apps'], ['deployments/status'], ['update'])]));
   });
@@ -166,7 +207,9 @@ describe('missingRules (Kubernetes Covers semantics)', () => {
   });
 
   it('requires the group to match', () => {
-    assert.deepEqual(missingRules([r([''], ['deployments'], ['get'])], [r(['apps'], ['deployments'], ['get'])]), [r(['apps'], ['deployments'], ['get'])]);
+    assert.deepEqual(missingRules([r([''], ['deployments'], ['get'])], [r(['apps'], ['deployments'], ['get'])]), [
+      r(['apps'], ['deployments'], ['get']),
+    ]);
   });
 
   it('lets a rule without resourceNames cover named access', () => {
@@ -174,13 +217,16 @@ describe('missingRules (Kubernetes Covers semantics)', () => {
   });
 
   it('does not let named access cover unnamed access', () => {
-    assert.deepEqual(missingRules([r([''], ['configmaps'], ['get'], ['a'])], [r([''], ['configmaps'], ['get'])]), [r([''], ['configmaps'], ['get'])]);
+    assert.deepEqual(missingRules([r([''], ['configmaps'], ['get'], ['a'])], [r([''], ['configmaps'], ['get'])]), [
+      r([''], ['configmaps'], ['get']),
+    ]);
   });
 
   it('reports only the resource names that are not held', () => {
-    assert.deepEqual(missingRules([r([''], ['configmaps'], ['get'], ['a'])], [r([''], ['configmaps'], ['get'], ['a', 'b'])]), [
-      r([''], ['configmaps'], ['get'], ['b']),
-    ]);
+    assert.deepEqual(
+      missingRules([r([''], ['configmaps'], ['get'], ['a'])], [r([''], ['configmaps'], ['get'], ['a', 'b'])]),
+      [r([''], ['configmaps'], ['get'], ['b'])],
+    );
   });
 
   it('reports the tutorial rules a read-only user misses', () => {

@@ -1,25 +1,37 @@
 // Issue 9 (items 1, 3, 8, 10): where a rule is granted, what workload creation really allows, what verification
 // expects for cluster-scoped grants, and how long generated names may get. Pure: no cluster.
 import * as assert from 'node:assert/strict';
-import { buildPlan } from '../../src/core/plan/plan';
+
+import { ValidationError } from '../../src/core/errors';
 import { bindingName, generatedRoleName } from '../../src/core/plan/names';
+import { buildPlan } from '../../src/core/plan/plan';
 import { findPreset } from '../../src/core/plan/presets';
 import { formatRule, parseRules } from '../../src/core/plan/rules';
 import { namespacedLookupFrom } from '../../src/core/plan/scope';
-import { ValidationError } from '../../src/core/errors';
 import { riskWarnings } from '../../src/core/plan/warnings';
-import { expectationsFromPlan, expectationsFromRequest, plannedChecks } from '../../src/core/verify/verify';
 import type { DiscoveredResource, KubeObject, PolicyRule, ProvisionRequest } from '../../src/core/types';
+import { expectationsFromPlan, expectationsFromRequest, plannedChecks } from '../../src/core/verify/verify';
 import { tutorialRequest } from '../support/requests';
 
-const crd = (group: string, namespaced: boolean): DiscoveredResource =>
-  ({ group, version: 'v1', resource: 'builds', kind: 'Build', namespaced, verbs: ['get', 'list'], subresources: [] });
+const crd = (group: string, namespaced: boolean): DiscoveredResource => ({
+  group,
+  version: 'v1',
+  resource: 'builds',
+  kind: 'Build',
+  namespaced,
+  verbs: ['get', 'list'],
+  subresources: [],
+});
 /** What discovery says with OpenShift's two `builds`: config.example.io cluster-scoped, build.example.io namespaced. */
 const BUILDS = namespacedLookupFrom([crd('config.example.io', false), crd('build.example.io', true)]);
-const teamA = (rules: string[], extra: Partial<ProvisionRequest> = {}) => tutorialRequest({
-  namespace: 'team-a', createNamespace: false, rules: parseRules(rules),
-  scope: { kind: 'namespaces', namespaces: ['team-a'] }, ...extra,
-});
+const teamA = (rules: string[], extra: Partial<ProvisionRequest> = {}) =>
+  tutorialRequest({
+    namespace: 'team-a',
+    createNamespace: false,
+    rules: parseRules(rules),
+    scope: { kind: 'namespaces', namespaces: ['team-a'] },
+    ...extra,
+  });
 const rulesOf = (objects: KubeObject[], kind: string) =>
   objects.filter((o) => o.kind === kind).flatMap((o) => (o.rules as PolicyRule[]).map(formatRule));
 /** The planned objects for team-a with these rules, with BUILDS as discovery unless said otherwise. */
@@ -29,16 +41,19 @@ const kinds = (objects: KubeObject[]) => objects.map((o) => o.kind);
 
 describe('plan: a rule for every API group (*) in a namespaced request', () => {
   it('is refused when it also matches a cluster-scoped resource not asked for by name, saying how to ask', () => {
-    assert.throws(() => buildPlan(teamA(['builds.*:get']), { isNamespaced: BUILDS }), (error: unknown) => {
-      assert.ok(error instanceof ValidationError);
-      const text = error.problems.join('\n');
-      assert.match(text, /"builds\.\*:get"/);
-      assert.match(text, /builds\.config\.example\.io.*cluster-scoped/);
-      assert.match(text, /builds\.config\.example\.io:get/, 'names the rule that grants it explicitly');
-      assert.match(text, /--cluster-wide/);
-      assert.match(text, /builds\.build\.example\.io:get/, 'names the rule for the namespaced group alone');
-      return true;
-    });
+    assert.throws(
+      () => buildPlan(teamA(['builds.*:get']), { isNamespaced: BUILDS }),
+      (error: unknown) => {
+        assert.ok(error instanceof ValidationError);
+        const text = error.problems.join('\n');
+        assert.match(text, /"builds\.\*:get"/);
+        assert.match(text, /builds\.config\.example\.io.*cluster-scoped/);
+        assert.match(text, /builds\.config\.example\.io:get/, 'names the rule that grants it explicitly');
+        assert.match(text, /--cluster-wide/);
+        assert.match(text, /builds\.build\.example\.io:get/, 'names the rule for the namespaced group alone');
+        return true;
+      },
+    );
   });
 
   it('keeps the namespaced part in the Role; grants the cluster-scoped group named, and only it, cluster-wide', () => {
@@ -76,7 +91,12 @@ describe('plan: a rule for every API group (*) in a namespaced request', () => {
 
 describe('warnings: creating workloads is creating pods', () => {
   const workloads = [
-    'deployments.apps', 'statefulsets.apps', 'daemonsets.apps', 'replicasets.apps', 'jobs.batch', 'cronjobs.batch',
+    'deployments.apps',
+    'statefulsets.apps',
+    'daemonsets.apps',
+    'replicasets.apps',
+    'jobs.batch',
+    'cronjobs.batch',
     'replicationcontrollers',
   ];
   const warns = (rules: string[], extra: Partial<ProvisionRequest> = {}) =>
@@ -115,7 +135,10 @@ describe('verify: expectations follow the split between namespaced and cluster-s
   it('nodes:get in team-a is checked cluster-wide and never expected denied in another namespace', () => {
     const { checks } = plannedChecks(expectationsFromRequest(teamA(['nodes:get'])));
     assert.ok(checks.some((c) => c.resource === 'nodes' && c.namespace === undefined && c.expected === 'allowed'));
-    assert.deepEqual(checks.filter((c) => c.resource === 'nodes' && c.namespace !== undefined), []);
+    assert.deepEqual(
+      checks.filter((c) => c.resource === 'nodes' && c.namespace !== undefined),
+      [],
+    );
     assert.ok(checks.some((c) => c.resource === 'secrets' && c.namespace === 'team-a' && c.expected === 'denied'));
   });
 
@@ -133,13 +156,16 @@ describe('verify: expectations follow the split between namespaced and cluster-s
     assert.deepEqual(exp.rules.map(formatRule), ['pods:get']);
     assert.deepEqual(exp.clusterRules?.map(formatRule), ['builds.config.example.io:get']);
     const wide = expectationsFromPlan(buildPlan(teamA(['pods:get'], { scope: { kind: 'cluster' } })));
-    assert.deepEqual([wide.clusterWide, wide.rules.map(formatRule), wide.clusterRules],
-      [true, ['pods:get'], undefined]);
+    assert.deepEqual(
+      [wide.clusterWide, wide.rules.map(formatRule), wide.clusterRules],
+      [true, ['pods:get'], undefined],
+    );
   });
 
   it('a CRD that discovery says is cluster-scoped is checked cluster-wide', () => {
     const exp = expectationsFromRequest(teamA(['builds.config.example.io:get']), { isNamespaced: BUILDS });
-    const builds = plannedChecks(exp).checks.filter((c) => c.resource === 'builds')
+    const builds = plannedChecks(exp)
+      .checks.filter((c) => c.resource === 'builds')
       .map((c) => [c.group, c.namespace, c.expected]);
     assert.deepEqual(builds, [['config.example.io', undefined, 'allowed']]);
   });

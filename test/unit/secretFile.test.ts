@@ -2,12 +2,17 @@ import * as assert from 'node:assert/strict';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { backupSecretFile, writeSecretFile } from '../../src/core/fs/secretFile';
 
 describe('writeSecretFile', () => {
   let dir: string;
-  beforeEach(async () => { dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sa-kubeconfig-secret-')); });
-  afterEach(async () => { await fs.rm(dir, { recursive: true, force: true }); });
+  beforeEach(async () => {
+    dir = await fs.mkdtemp(path.join(os.tmpdir(), 'sa-kubeconfig-secret-'));
+  });
+  afterEach(async () => {
+    await fs.rm(dir, { recursive: true, force: true });
+  });
 
   it('creates the file (and missing directories) with mode 0600', async () => {
     const file = path.join(dir, 'nested', 'kubeconfig');

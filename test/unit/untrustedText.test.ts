@@ -2,6 +2,7 @@
 // the text, with no link, emphasis, code, heading or HTML element; notificationText() leaves no `[label](target)`.
 import * as assert from 'node:assert/strict';
 import type { marked as Marked } from 'marked' with { 'resolution-mode': 'import' };
+
 import { markdownLiteral, notificationText } from '../../src/editor/untrustedText';
 
 const HOSTILE = [
@@ -13,7 +14,13 @@ const HOSTILE = [
   'a\\*b back\\slash | table | ---',
 ];
 
-const decode = (html: string) => html.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+const decode = (html: string) =>
+  html
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;/g, "'")
+    .replace(/&amp;/g, '&');
 
 describe('untrusted text', () => {
   let marked: typeof Marked;
@@ -30,7 +37,7 @@ describe('untrusted text', () => {
     });
   }
 
-  it('notificationText breaks VS Code\'s link syntax, keeps the words', () => {
+  it("notificationText breaks VS Code's link syntax, keeps the words", () => {
     const out = notificationText('Forbidden: [run](command:x.y) and [see]( https://e.invalid)');
     assert.doesNotMatch(out, /\]\(/);
     assert.equal(out, 'Forbidden: [run] (command:x.y) and [see] ( https://e.invalid)');

@@ -1,7 +1,14 @@
 import * as assert from 'node:assert/strict';
-import { checkDns1123Label, checkDns1123Subdomain, checkRbacName, checkServerUrl, suggestName } from '../../src/core/plan/validate';
-import { formatDuration, parseDuration } from '../../src/core/plan/duration';
+
 import { ValidationError } from '../../src/core/errors';
+import { formatDuration, parseDuration } from '../../src/core/plan/duration';
+import {
+  checkDns1123Label,
+  checkDns1123Subdomain,
+  checkRbacName,
+  checkServerUrl,
+  suggestName,
+} from '../../src/core/plan/validate';
 
 describe('name validation', () => {
   it('accepts DNS-1123 labels and subdomains', () => {
@@ -51,7 +58,15 @@ describe('name validation', () => {
 });
 
 describe('parseDuration / formatDuration', () => {
-  const cases: [string, number][] = [['24h', 86400], ['90m', 5400], ['1h30m', 5400], ['3600s', 3600], ['7d', 604800], ['1d2h3m4s', 93784], [' 2H ', 7200]];
+  const cases: [string, number][] = [
+    ['24h', 86400],
+    ['90m', 5400],
+    ['1h30m', 5400],
+    ['3600s', 3600],
+    ['7d', 604800],
+    ['1d2h3m4s', 93784],
+    [' 2H ', 7200],
+  ];
   for (const [text, seconds] of cases) {
     it(`parses ${JSON.stringify(text)} as ${seconds}s`, () => assert.equal(parseDuration(text), seconds));
   }
@@ -69,7 +84,10 @@ describe('parseDuration / formatDuration', () => {
   ];
   for (const [text, message] of bad) {
     it(`rejects ${JSON.stringify(text)}`, () => {
-      assert.throws(() => parseDuration(text), (error: unknown) => error instanceof ValidationError && message.test(error.message));
+      assert.throws(
+        () => parseDuration(text),
+        (error: unknown) => error instanceof ValidationError && message.test(error.message),
+      );
     });
   }
 

@@ -1,15 +1,33 @@
 import * as assert from 'node:assert/strict';
-import {
-  applyPreset, clusterScopedPicks, emptyForm, fieldProblems, formNamespaces, formToRequest, mergePicks, picksToRules, presetApplied,
-  removePreset, rulesToPicks, type WizardForm,
-} from '../../src/webview/formToRequest';
-import { PRESETS, findPreset } from '../../src/core/plan/presets';
+
 import { buildPlan } from '../../src/core/plan/plan';
-import { missingRules, formatRule } from '../../src/core/plan/rules';
+import { findPreset, PRESETS } from '../../src/core/plan/presets';
+import { formatRule, missingRules } from '../../src/core/plan/rules';
 import type { DiscoveredResource } from '../../src/core/types';
+import {
+  applyPreset,
+  clusterScopedPicks,
+  emptyForm,
+  fieldProblems,
+  formNamespaces,
+  formToRequest,
+  mergePicks,
+  picksToRules,
+  presetApplied,
+  removePreset,
+  rulesToPicks,
+  type WizardForm,
+} from '../../src/webview/formToRequest';
 
 function form(overrides: Partial<WizardForm> = {}): WizardForm {
-  return { ...emptyForm(), context: 'admin', namespace: 'myexample', serviceAccount: 'myexample-sa', server: 'https://127.0.0.1:6443', ...overrides };
+  return {
+    ...emptyForm(),
+    context: 'admin',
+    namespace: 'myexample',
+    serviceAccount: 'myexample-sa',
+    server: 'https://127.0.0.1:6443',
+    ...overrides,
+  };
 }
 
 /** The tutorial's permissions, as a user ticks them in the picker. */
@@ -37,7 +55,10 @@ describe('wizard form → ProvisionRequest', () => {
       createNamespace: true,
     });
     // And core plans it without complaint: Namespace, ServiceAccount, Role, RoleBinding.
-    assert.deepEqual(buildPlan(request).objects.map((o) => o.object.kind), ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding']);
+    assert.deepEqual(
+      buildPlan(request).objects.map((o) => o.object.kind),
+      ['Namespace', 'ServiceAccount', 'Role', 'RoleBinding'],
+    );
   });
 
   it('groups picks with the same group, verbs and names into one rule, and keeps resourceNames apart', () => {
@@ -56,41 +77,83 @@ describe('wizard form → ProvisionRequest', () => {
   });
 
   it('orders verbs the same way whatever order they were ticked in', () => {
-    const [rule] = picksToRules([{ group: '', resource: 'pods', verbs: ['delete', 'watch', 'get', 'escalate', 'list'], resourceNames: '' }]);
+    const [rule] = picksToRules([
+      { group: '', resource: 'pods', verbs: ['delete', 'watch', 'get', 'escalate', 'list'], resourceNames: '' },
+    ]);
     assert.deepEqual(rule.verbs, ['get', 'list', 'watch', 'delete', 'escalate']);
   });
 
   it('puts several namespaces in the scope, the chosen default first, without duplicates', () => {
-    const f = form({ picks: tutorialPicks, extraNamespaces: 'staging, production staging', defaultNamespace: 'production' });
+    const f = form({
+      picks: tutorialPicks,
+      extraNamespaces: 'staging, production staging',
+      defaultNamespace: 'production',
+    });
     assert.deepEqual(formNamespaces(f), ['production', 'myexample', 'staging']);
-    assert.deepEqual(formToRequest(f).request.scope, { kind: 'namespaces', namespaces: ['production', 'myexample', 'staging'] });
+    assert.deepEqual(formToRequest(f).request.scope, {
+      kind: 'namespaces',
+      namespaces: ['production', 'myexample', 'staging'],
+    });
   });
 
   it('maps the cluster-wide scope', () => {
-    assert.deepEqual(formToRequest(form({ picks: tutorialPicks, scope: 'cluster', extraNamespaces: 'ignored' })).request.scope, { kind: 'cluster' });
+    assert.deepEqual(
+      formToRequest(form({ picks: tutorialPicks, scope: 'cluster', extraNamespaces: 'ignored' })).request.scope,
+      { kind: 'cluster' },
+    );
   });
 
   it('maps each token choice', () => {
-    assert.deepEqual(formToRequest(form({ picks: tutorialPicks, tokenLifetime: '1h30m' })).request.token, { kind: 'timeBound', durationSeconds: 5400 });
-    assert.deepEqual(formToRequest(form({ picks: tutorialPicks, tokenLifetime: '1h30m', unbound: true, credentialNote: ' ci deploy ' })).request.token,
-      { kind: 'timeBound', durationSeconds: 5400, unbound: true, note: 'ci deploy' });
-    assert.deepEqual(formToRequest(form({ picks: tutorialPicks, tokenKind: 'longLived' })).request.token, { kind: 'longLived' });
-    assert.deepEqual(formToRequest(form({ picks: tutorialPicks, tokenKind: 'longLived', longLivedSecretName: ' ci-token ' })).request.token,
-      { kind: 'longLived', secretName: 'ci-token' });
-    assert.deepEqual(formToRequest(form({ picks: tutorialPicks, tokenKind: 'existingSecret', existingSecretName: 'sa-token-x1' })).request.token,
-      { kind: 'existingSecret', secretName: 'sa-token-x1' });
+    assert.deepEqual(formToRequest(form({ picks: tutorialPicks, tokenLifetime: '1h30m' })).request.token, {
+      kind: 'timeBound',
+      durationSeconds: 5400,
+    });
+    assert.deepEqual(
+      formToRequest(
+        form({ picks: tutorialPicks, tokenLifetime: '1h30m', unbound: true, credentialNote: ' ci deploy ' }),
+      ).request.token,
+      { kind: 'timeBound', durationSeconds: 5400, unbound: true, note: 'ci deploy' },
+    );
+    assert.deepEqual(formToRequest(form({ picks: tutorialPicks, tokenKind: 'longLived' })).request.token, {
+      kind: 'longLived',
+    });
+    assert.deepEqual(
+      formToRequest(form({ picks: tutorialPicks, tokenKind: 'longLived', longLivedSecretName: ' ci-token ' })).request
+        .token,
+      { kind: 'longLived', secretName: 'ci-token' },
+    );
+    assert.deepEqual(
+      formToRequest(form({ picks: tutorialPicks, tokenKind: 'existingSecret', existingSecretName: 'sa-token-x1' }))
+        .request.token,
+      { kind: 'existingSecret', secretName: 'sa-token-x1' },
+    );
   });
 
   it('"Existing" on the Target step uses the service account as it is; "New" makes one', () => {
-    assert.equal(formToRequest(form({ picks: tutorialPicks, serviceAccountMode: 'existing', serviceAccount: 'legacy-sa' })).request.serviceAccountMode, 'existing');
-    assert.equal(formToRequest(form({ picks: tutorialPicks, serviceAccountMode: 'new', serviceAccount: 'fresh' })).request.serviceAccountMode, undefined);
-    assert.equal(formToRequest(form({ picks: tutorialPicks, serviceAccountMode: 'existing', serviceAccount: 'legacy-sa' })).request.adoptUnmanaged, undefined, 'no take-over needed');
+    assert.equal(
+      formToRequest(form({ picks: tutorialPicks, serviceAccountMode: 'existing', serviceAccount: 'legacy-sa' })).request
+        .serviceAccountMode,
+      'existing',
+    );
+    assert.equal(
+      formToRequest(form({ picks: tutorialPicks, serviceAccountMode: 'new', serviceAccount: 'fresh' })).request
+        .serviceAccountMode,
+      undefined,
+    );
+    assert.equal(
+      formToRequest(form({ picks: tutorialPicks, serviceAccountMode: 'existing', serviceAccount: 'legacy-sa' })).request
+        .adoptUnmanaged,
+      undefined,
+      'no take-over needed',
+    );
   });
 
   it('maps the kubeconfig options and leaves insecure off unless ticked', () => {
     const plain = formToRequest(form({ picks: tutorialPicks })).request.kubeconfig;
     assert.equal(plain.insecureSkipTlsVerify, undefined);
-    const k = formToRequest(form({ picks: tutorialPicks, server: ' https://api.example:6443 ', insecure: true, namePrefix: 'ci' })).request.kubeconfig;
+    const k = formToRequest(
+      form({ picks: tutorialPicks, server: ' https://api.example:6443 ', insecure: true, namePrefix: 'ci' }),
+    ).request.kubeconfig;
     assert.deepEqual(k, { server: 'https://api.example:6443', insecureSkipTlsVerify: true, namePrefix: 'ci' });
     assert.deepEqual(formToRequest(form({ picks: tutorialPicks, server: '' })).request.kubeconfig, {});
   });
@@ -101,17 +164,27 @@ describe('wizard form → ProvisionRequest', () => {
   });
 
   it('reports every problem: names, lifetime, empty permissions, bad namespaces', () => {
-    const { problems } = formToRequest(form({ namespace: 'My_NS', serviceAccount: '-sa', tokenLifetime: '24', extraNamespaces: 'ok, Bad' }));
-    assert.ok(problems.some((p) => /Namespace "My_NS" is not a valid name: use lower case/.test(p)), problems.join('\n'));
+    const { problems } = formToRequest(
+      form({ namespace: 'My_NS', serviceAccount: '-sa', tokenLifetime: '24', extraNamespaces: 'ok, Bad' }),
+    );
+    assert.ok(
+      problems.some((p) => /Namespace "My_NS" is not a valid name: use lower case/.test(p)),
+      problems.join('\n'),
+    );
     assert.ok(problems.some((p) => /Service account name "-sa"/.test(p)));
     assert.ok(problems.some((p) => /Duration "24" has no unit/.test(p)));
     assert.ok(problems.some((p) => /No permissions/.test(p)));
     assert.ok(problems.some((p) => /Namespace "Bad"/.test(p)));
   });
 
-  it('refuses resourceNames on create (core\'s rule check)', () => {
-    const { problems } = formToRequest(form({ picks: [{ group: '', resource: 'configmaps', verbs: ['get', 'create'], resourceNames: 'x' }] }));
-    assert.ok(problems.some((p) => /resourceNames but grants create/.test(p)), problems.join('\n'));
+  it("refuses resourceNames on create (core's rule check)", () => {
+    const { problems } = formToRequest(
+      form({ picks: [{ group: '', resource: 'configmaps', verbs: ['get', 'create'], resourceNames: 'x' }] }),
+    );
+    assert.ok(
+      problems.some((p) => /resourceNames but grants create/.test(p)),
+      problems.join('\n'),
+    );
   });
 });
 
@@ -121,7 +194,9 @@ describe('wizard field validation as you type', () => {
   });
 
   it('names the field and says how to fix it', () => {
-    const p = fieldProblems(form({ namespace: 'Team_A', serviceAccount: 'ok', tokenLifetime: '5m', server: 'ftp//x', namePrefix: 'a/b' }));
+    const p = fieldProblems(
+      form({ namespace: 'Team_A', serviceAccount: 'ok', tokenLifetime: '5m', server: 'ftp//x', namePrefix: 'a/b' }),
+    );
     assert.match(p.namespace ?? '', /use lower case only .* Try "team-a"/);
     assert.match(p.tokenLifetime ?? '', /at least 10 minutes/);
     assert.match(p.server ?? '', /not a URL/);
@@ -130,17 +205,26 @@ describe('wizard field validation as you type', () => {
   });
 
   it('asks for a pick when an existing service account is wanted', () => {
-    assert.match(fieldProblems(form({ serviceAccountMode: 'existing', serviceAccount: '' })).serviceAccount ?? '', /Pick an existing/);
+    assert.match(
+      fieldProblems(form({ serviceAccountMode: 'existing', serviceAccount: '' })).serviceAccount ?? '',
+      /Pick an existing/,
+    );
   });
 
   it('asks for the Secret when the existing-secret token is chosen', () => {
-    assert.match(fieldProblems(form({ picks: tutorialPicks, tokenKind: 'existingSecret' })).existingSecretName ?? '', /token Secrets/);
+    assert.match(
+      fieldProblems(form({ picks: tutorialPicks, tokenKind: 'existingSecret' })).existingSecretName ?? '',
+      /token Secrets/,
+    );
   });
 });
 
 describe('wizard presets as presented', () => {
   it('offers every core preset, including the built-in view/edit/admin roles', () => {
-    assert.deepEqual(PRESETS.map((p) => p.id), ['read-pods-logs', 'exec-pods', 'deploy', 'ci-apply', 'view', 'edit', 'admin']);
+    assert.deepEqual(
+      PRESETS.map((p) => p.id),
+      ['read-pods-logs', 'exec-pods', 'deploy', 'ci-apply', 'view', 'edit', 'admin'],
+    );
   });
 
   it('applying a preset ticks exactly its rules in the picker, and the request grants exactly them', () => {
@@ -176,11 +260,17 @@ describe('wizard presets as presented', () => {
   });
 
   it('removing a preset takes its verbs and roles away again', () => {
-    const withView = applyPreset(applyPreset(form({ picks: tutorialPicks }), findPreset('view')), findPreset('read-pods-logs'));
+    const withView = applyPreset(
+      applyPreset(form({ picks: tutorialPicks }), findPreset('view')),
+      findPreset('read-pods-logs'),
+    );
     const removed = removePreset(removePreset(withView, findPreset('view')), findPreset('read-pods-logs'));
     assert.deepEqual(removed.roleRefs, []);
     // pods/log and events were only there for the preset; pods keeps the tutorial's create.
-    assert.deepEqual(removed.picks.map((p) => `${p.resource}:${p.verbs.join(',')}`), ['pods:create', 'pods/exec:create']);
+    assert.deepEqual(
+      removed.picks.map((p) => `${p.resource}:${p.verbs.join(',')}`),
+      ['pods:create', 'pods/exec:create'],
+    );
     assert.equal(presetApplied(removed, findPreset('read-pods-logs')), false);
   });
 
@@ -200,8 +290,24 @@ describe('wizard presets as presented', () => {
 describe('wizard cluster-scoped detection', () => {
   const resources: DiscoveredResource[] = [
     { group: '', version: 'v1', resource: 'pods', kind: 'Pod', namespaced: true, verbs: ['get'], subresources: [] },
-    { group: '', version: 'v1', resource: 'nodes', kind: 'Node', namespaced: false, verbs: ['get', 'list'], subresources: [{ name: 'proxy', verbs: ['get'] }] },
-    { group: 'example.com', version: 'v1', resource: 'widgets', kind: 'Widget', namespaced: false, verbs: ['get'], subresources: [] },
+    {
+      group: '',
+      version: 'v1',
+      resource: 'nodes',
+      kind: 'Node',
+      namespaced: false,
+      verbs: ['get', 'list'],
+      subresources: [{ name: 'proxy', verbs: ['get'] }],
+    },
+    {
+      group: 'example.com',
+      version: 'v1',
+      resource: 'widgets',
+      kind: 'Widget',
+      namespaced: false,
+      verbs: ['get'],
+      subresources: [],
+    },
   ];
 
   it('finds cluster-scoped picks, subresources and CRDs included', () => {
@@ -211,6 +317,9 @@ describe('wizard cluster-scoped detection', () => {
       { group: 'example.com', resource: 'widgets', verbs: ['get'], resourceNames: '' },
       { group: '', resource: 'nodes', verbs: [], resourceNames: '' },
     ];
-    assert.deepEqual(clusterScopedPicks(picks, resources).map((p) => p.resource), ['nodes/proxy', 'widgets']);
+    assert.deepEqual(
+      clusterScopedPicks(picks, resources).map((p) => p.resource),
+      ['nodes/proxy', 'widgets'],
+    );
   });
 });

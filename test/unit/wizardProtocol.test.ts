@@ -1,6 +1,7 @@
 import * as assert from 'node:assert/strict';
-import { parsePageMessage, type PageMessage } from '../../src/webview/protocol';
+
 import { contentSecurityPolicy, makeNonce, wizardHtml } from '../../src/webview/host/html';
+import { parsePageMessage, type PageMessage } from '../../src/webview/protocol';
 import { tutorialRequest } from '../support/requests';
 
 const request = tutorialRequest({
@@ -19,7 +20,11 @@ function accepts(message: unknown): PageMessage {
 function refuses(message: unknown, problem: RegExp): void {
   const parsed = parsePageMessage(message);
   assert.equal(parsed.ok, false, `expected ${JSON.stringify(message)} to be refused`);
-  if (!parsed.ok) assert.ok(parsed.problems.some((p) => problem.test(p)), `problems ${JSON.stringify(parsed.problems)} do not match ${problem}`);
+  if (!parsed.ok)
+    assert.ok(
+      parsed.problems.some((p) => problem.test(p)),
+      `problems ${JSON.stringify(parsed.problems)} do not match ${problem}`,
+    );
 }
 
 describe('wizard protocol: validation of page messages', () => {
@@ -43,8 +48,16 @@ describe('wizard protocol: validation of page messages', () => {
   it('accepts the cluster scope and every token mode', () => {
     accepts({ type: 'review', reviewId: 1, request: { ...request, scope: { kind: 'cluster' } } });
     accepts({ type: 'review', reviewId: 1, request: { ...request, token: { kind: 'longLived' } } });
-    accepts({ type: 'review', reviewId: 1, request: { ...request, token: { kind: 'longLived', secretName: 'sa-token' } } });
-    accepts({ type: 'review', reviewId: 1, request: { ...request, token: { kind: 'existingSecret', secretName: 'sa-token-abcde' } } });
+    accepts({
+      type: 'review',
+      reviewId: 1,
+      request: { ...request, token: { kind: 'longLived', secretName: 'sa-token' } },
+    });
+    accepts({
+      type: 'review',
+      reviewId: 1,
+      request: { ...request, token: { kind: 'existingSecret', secretName: 'sa-token-abcde' } },
+    });
   });
 
   it('refuses non-objects, unknown types and missing types', () => {
@@ -59,8 +72,18 @@ describe('wizard protocol: validation of page messages', () => {
 
   it('refuses unknown keys, so a page cannot smuggle fields through', () => {
     refuses({ type: 'ready', extra: 1 }, /extra is not expected/);
-    refuses({ type: 'apply', runId: 1, request: { ...request, token: { kind: 'timeBound', durationSeconds: 600, token: 'x' } } }, /token\.token is not expected/);
-    refuses({ type: 'review', reviewId: 1, request: { ...request, impersonate: 'admin' } }, /impersonate is not expected/);
+    refuses(
+      {
+        type: 'apply',
+        runId: 1,
+        request: { ...request, token: { kind: 'timeBound', durationSeconds: 600, token: 'x' } },
+      },
+      /token\.token is not expected/,
+    );
+    refuses(
+      { type: 'review', reviewId: 1, request: { ...request, impersonate: 'admin' } },
+      /impersonate is not expected/,
+    );
   });
 
   it('refuses wrong types and missing fields with their path', () => {
@@ -71,20 +94,44 @@ describe('wizard protocol: validation of page messages', () => {
     refuses({ type: 'cancel', runId: 1.5 }, /runId must be an integer/);
     refuses({ type: 'resultAction', action: 'rm -rf' }, /action must be one of/);
     refuses({ type: 'review', reviewId: 1, request: { ...request, rules: 'pods:get' } }, /rules must be a list/);
-    refuses({ type: 'review', reviewId: 1, request: { ...request, rules: [{ apiGroups: [''], resources: ['pods'] }] } }, /rules\[0\]\.verbs is missing/);
-    refuses({ type: 'review', reviewId: 1, request: { ...request, roleRefs: [{ kind: 'Group', name: 'x' }] } }, /roleRefs\[0\]\.kind must be one of/);
-    refuses({ type: 'review', reviewId: 1, request: { ...request, scope: { kind: 'everywhere' } } }, /scope\.kind must be one of/);
-    refuses({ type: 'review', reviewId: 1, request: { ...request, token: { kind: 'timeBound', durationSeconds: '1h' } } }, /durationSeconds must be an integer/);
-    refuses({ type: 'review', reviewId: 1, request: { ...request, createNamespace: 'yes' } }, /createNamespace must be true or false/);
+    refuses(
+      { type: 'review', reviewId: 1, request: { ...request, rules: [{ apiGroups: [''], resources: ['pods'] }] } },
+      /rules\[0\]\.verbs is missing/,
+    );
+    refuses(
+      { type: 'review', reviewId: 1, request: { ...request, roleRefs: [{ kind: 'Group', name: 'x' }] } },
+      /roleRefs\[0\]\.kind must be one of/,
+    );
+    refuses(
+      { type: 'review', reviewId: 1, request: { ...request, scope: { kind: 'everywhere' } } },
+      /scope\.kind must be one of/,
+    );
+    refuses(
+      { type: 'review', reviewId: 1, request: { ...request, token: { kind: 'timeBound', durationSeconds: '1h' } } },
+      /durationSeconds must be an integer/,
+    );
+    refuses(
+      { type: 'review', reviewId: 1, request: { ...request, createNamespace: 'yes' } },
+      /createNamespace must be true or false/,
+    );
   });
 
   it('refuses oversized input', () => {
     refuses({ type: 'loadContext', context: 'x'.repeat(5000) }, /longer than/);
-    refuses({ type: 'review', reviewId: 1, request: { ...request, rules: Array.from({ length: 501 }, () => request.rules[0]) } }, /more than 500 items/);
+    refuses(
+      {
+        type: 'review',
+        reviewId: 1,
+        request: { ...request, rules: Array.from({ length: 501 }, () => request.rules[0]) },
+      },
+      /more than 500 items/,
+    );
   });
 
   it('refuses objects with a non-plain prototype', () => {
-    class Sneaky { type = 'ready'; }
+    class Sneaky {
+      type = 'ready';
+    }
     refuses(new Sneaky(), /must be an object/);
   });
 });
@@ -104,14 +151,20 @@ describe('wizard HTML shell', () => {
     assert.match(csp, /script-src 'nonce-abc'(;|$)/);
     assert.match(csp, /style-src https:\/\/x(;|$)/);
     assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval|\*/);
-    assert.ok(html.includes(`http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;`) || html.includes(`content="default-src 'none'`));
+    assert.ok(
+      html.includes(`http-equiv="Content-Security-Policy" content="default-src &#39;none&#39;`) ||
+        html.includes(`content="default-src 'none'`),
+    );
   });
 
   it('loads exactly one script, carrying the nonce, and no inline script', () => {
     const scripts = [...html.matchAll(/<script([^>]*)>([\s\S]*?)<\/script>/g)];
     assert.equal(scripts.length, 1);
     assert.match(scripts[0][1], new RegExp(`nonce="${nonce}"`));
-    assert.match(scripts[0][1], /src="https:\/\/file\+\.vscode-resource\.vscode-cdn\.net\/ext\/dist\/webview\/wizard\.js"/);
+    assert.match(
+      scripts[0][1],
+      /src="https:\/\/file\+\.vscode-resource\.vscode-cdn\.net\/ext\/dist\/webview\/wizard\.js"/,
+    );
     assert.equal(scripts[0][2].trim(), '');
     assert.doesNotMatch(html, /<style/);
   });

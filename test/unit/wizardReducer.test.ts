@@ -1,12 +1,18 @@
 // The wizard page's reducer: what each host message does to the page's state, and which replies are dropped as
 // stale (another context or namespace, an older review, another run). Pure: runs in Node without a DOM.
 import * as assert from 'node:assert/strict';
-import type {
-  ContextInfo, DiscoveryStats, HostMessage, ResultInfo, ReviewInfo, ServiceAccountDetailsInfo,
-} from '../../src/webview/protocol';
+
+import { emptyForm } from '../../src/webview/formToRequest';
 import { accountsEffect, detailsRequest, reduce, type Effect } from '../../src/webview/page/reducer';
 import { initialState, restoreState, type PageState } from '../../src/webview/page/state';
-import { emptyForm } from '../../src/webview/formToRequest';
+import type {
+  ContextInfo,
+  DiscoveryStats,
+  HostMessage,
+  ResultInfo,
+  ReviewInfo,
+  ServiceAccountDetailsInfo,
+} from '../../src/webview/protocol';
 
 const contexts: ContextInfo[] = [
   { name: 'dev', cluster: 'dev', server: 'https://dev:6443', namespace: 'default', current: false },
@@ -21,8 +27,13 @@ type ContextLoaded = Extract<HostMessage, { type: 'contextLoaded' }>;
 
 function contextLoaded(context: string, extra: Partial<ContextLoaded> = {}): HostMessage {
   return {
-    type: 'contextLoaded', context, server: `https://${context}:6443`, defaultNamespace: 'default',
-    namespaces: ['default', 'apps'], namespacesSource: 'namespaces', ...extra,
+    type: 'contextLoaded',
+    context,
+    server: `https://${context}:6443`,
+    defaultNamespace: 'default',
+    namespaces: ['default', 'apps'],
+    namespacesSource: 'namespaces',
+    ...extra,
   };
 }
 
@@ -59,19 +70,33 @@ function loaded(form: Partial<PageState['form']> = {}): PageState {
 
 const stats: DiscoveryStats = { mode: 'aggregated', requests: 1, durationMs: 5, failedGroupVersions: [] };
 const details: ServiceAccountDetailsInfo = {
-  bindings: [], tokenSecrets: [{ name: 'ci-token', populated: true, managed: false }], notes: [],
+  bindings: [],
+  tokenSecrets: [{ name: 'ci-token', populated: true, managed: false }],
+  notes: [],
 };
 const review: ReviewInfo = {
-  objects: [], warnings: [], problems: [], dryRunRejections: [], clusterScopedRules: [], dryRun: true,
-  needsAdoption: false, canApply: true,
+  objects: [],
+  warnings: [],
+  problems: [],
+  dryRunRejections: [],
+  clusterScopedRules: [],
+  dryRun: true,
+  needsAdoption: false,
+  canApply: true,
   escalation: { checked: true, allowed: true, missingRules: [], missingPermissions: [] },
 };
 const result: ResultInfo = {
-  serviceAccount: 'ci', namespace: 'apps', contextNames: ['prod-ci'], server: 'https://prod:6443',
+  serviceAccount: 'ci',
+  namespace: 'apps',
+  contextNames: ['prod-ci'],
+  server: 'https://prod:6443',
   tokenKind: 'timeBound',
-  checks: [{ description: 'get pods in apps', expected: 'allowed', actual: 'allowed', ok: true },
-    { description: 'delete pods in apps', expected: 'denied', actual: 'allowed', ok: false }],
-  verified: false, kubectlLine: 'KUBECONFIG=<path> kubectl get pods',
+  checks: [
+    { description: 'get pods in apps', expected: 'allowed', actual: 'allowed', ok: true },
+    { description: 'delete pods in apps', expected: 'denied', actual: 'allowed', ok: false },
+  ],
+  verified: false,
+  kubectlLine: 'KUBECONFIG=<path> kubectl get pods',
 };
 
 describe('wizard page reducer', () => {
@@ -134,7 +159,7 @@ describe('wizard page reducer', () => {
       ]);
     });
 
-    it('is applied once: a later init (the panel shown again) leaves the user\'s choices alone', () => {
+    it("is applied once: a later init (the panel shown again) leaves the user's choices alone", () => {
       const s = run(initialState(), init({ prefill }), contextLoaded('dev')).state;
       const edited = { ...s, form: { ...s.form, context: 'prod', namespace: 'mine', serviceAccount: 'other' } };
       const { state } = run(edited, init({ prefill }));
@@ -208,7 +233,10 @@ describe('wizard page reducer', () => {
 
     it('drops service accounts for another context or namespace', () => {
       const s = loaded();
-      for (const [context, namespace] of [['dev', 'default'], ['prod', 'apps']]) {
+      for (const [context, namespace] of [
+        ['dev', 'default'],
+        ['prod', 'apps'],
+      ]) {
         const out = reduce(s, accounts(context, namespace, 'ci'));
         assert.equal(out.state, s, `${context}/${namespace}`);
       }
@@ -262,17 +290,30 @@ describe('wizard page reducer', () => {
     it('records a failure (or a cancel) with what was rolled back, and stays on the apply step', () => {
       const steps = [{ id: 'sa', label: 'Create service account', status: 'rolledBack' as const }];
       const failed = reduce(running, {
-        type: 'applyFailed', runId: 7, error: { message: 'Forbidden' }, rolledBack: ['ServiceAccount ci'],
-        cancelled: false, steps,
+        type: 'applyFailed',
+        runId: 7,
+        error: { message: 'Forbidden' },
+        rolledBack: ['ServiceAccount ci'],
+        cancelled: false,
+        steps,
       });
       assert.equal(failed.state.step, 'apply');
       assert.deepEqual(failed.state.run, {
-        runId: 7, status: 'failed', steps, error: { message: 'Forbidden' }, rolledBack: ['ServiceAccount ci'],
+        runId: 7,
+        status: 'failed',
+        steps,
+        error: { message: 'Forbidden' },
+        rolledBack: ['ServiceAccount ci'],
         cancelled: false,
       });
       assert.deepEqual(failed.effects, [{ type: 'announce', text: 'Failed: Forbidden' }]);
       const cancelled = reduce(running, {
-        type: 'applyFailed', runId: 7, error: { message: 'x' }, rolledBack: [], cancelled: true, steps,
+        type: 'applyFailed',
+        runId: 7,
+        error: { message: 'x' },
+        rolledBack: [],
+        cancelled: true,
+        steps,
       });
       assert.deepEqual(cancelled.effects, [{ type: 'announce', text: 'Cancelled.' }]);
     });
@@ -291,7 +332,11 @@ describe('wizard page reducer', () => {
       const request = { type: 'loadServiceAccountDetails', context: 'prod', namespace: 'default', name: 'ci' };
       assert.deepEqual(effects, [{ type: 'post', message: request }]);
       const reply: HostMessage = {
-        type: 'serviceAccountDetails', context: 'prod', namespace: 'default', name: 'ci', details,
+        type: 'serviceAccountDetails',
+        context: 'prod',
+        namespace: 'default',
+        name: 'ci',
+        details,
       };
       const withDetails = run(state, reply).state;
       assert.equal(detailsRequest(withDetails), undefined);
@@ -315,8 +360,10 @@ describe('wizard page reducer', () => {
       const contextsError = reduce(s, { type: 'error', scope: 'contexts', error }).state;
       assert.deepEqual(contextsError.kubeconfigError, error);
       assert.equal(contextsError.initialized, true);
-      assert.deepEqual(reduce(s, { type: 'error', scope: 'action', error }).state.notice,
-        { message: 'Unauthorized Log in again.', level: 'error' });
+      assert.deepEqual(reduce(s, { type: 'error', scope: 'action', error }).state.notice, {
+        message: 'Unauthorized Log in again.',
+        level: 'error',
+      });
     });
 
     it('shows and announces a notice', () => {
@@ -331,7 +378,10 @@ describe('wizard page reducer', () => {
       assert.deepEqual(restoreState(undefined), initialState());
       assert.deepEqual(restoreState({ v: 0, step: 'review' }), initialState());
       const saved = {
-        ...initialState(), step: 'token', initialized: true, form: { context: 'dev', namespace: 'apps' },
+        ...initialState(),
+        step: 'token',
+        initialized: true,
+        form: { context: 'dev', namespace: 'apps' },
       };
       const restored = restoreState(saved);
       assert.equal(restored.step, 'token');

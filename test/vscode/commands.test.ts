@@ -3,21 +3,31 @@
 // connection, Generate,
 // Check access, Copy token, Select context.
 import * as assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync, copyFileSync, readdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import * as vscode from 'vscode';
 import * as yaml from 'js-yaml';
+import * as vscode from 'vscode';
+
 import type { ProvisionOutcome } from '../../src/commands/support/provisioning';
-import type { VerificationReport } from '../../src/core/verify/verify';
 import type { MergeFileResult } from '../../src/core/kubeconfig/merge';
+import type { VerificationReport } from '../../src/core/verify/verify';
 import { KUBECONFIG_SCHEME } from '../../src/editor/kubeconfigDocuments';
+import { kubectlOkSync, kubectlSync } from '../support/kubectl';
 import {
-  adminContext, api, childByLabel, children, contextValue, haveCluster, label, ScriptedPrompts, uniqueName, withPrompts,
+  adminContext,
+  api,
+  childByLabel,
+  children,
+  contextValue,
+  haveCluster,
+  label,
+  ScriptedPrompts,
+  uniqueName,
+  withPrompts,
 } from './support/harness';
-import { kubectlSync, kubectlOkSync } from '../support/kubectl';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -51,10 +61,17 @@ describe('Commands (real cluster, real editor)', function () {
     const namespace = await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns);
     const prompts = new ScriptedPrompts([
       [/service account/, sa],
-      [/permissions/, (items: { label: string; value: unknown }[]) => items.find((i) => i.label === 'Exec into pods')!.value],
+      [
+        /permissions/,
+        (items: { label: string; value: unknown }[]) => items.find((i) => i.label === 'Exec into pods')!.value,
+      ],
       [/token lifetime/, 3600],
     ]);
-    const outcome = await withPrompts(a, prompts, () => a.commands['saKubeconfig.quickCreate'](a.deps, namespace) as Promise<ProvisionOutcome>);
+    const outcome = await withPrompts(
+      a,
+      prompts,
+      () => a.commands['saKubeconfig.quickCreate'](a.deps, namespace) as Promise<ProvisionOutcome>,
+    );
     prompts.assertDone();
     assert.ok(outcome.result.verification?.ok, 'core verified the new kubeconfig');
 
@@ -62,13 +79,28 @@ describe('Commands (real cluster, real editor)', function () {
     const saJson = JSON.parse(kubectlOkSync(['-n', ns, 'get', 'serviceaccount', sa, '-o', 'json']));
     assert.equal(saJson.metadata.labels['app.kubernetes.io/managed-by'], 'sa-kubeconfig');
     assert.ok(kubectlOkSync(['-n', ns, 'get', 'rolebindings', '-o', 'name']).includes(`sa-kubeconfig:${ns}:${sa}`));
-    assert.equal(kubectlOkSync(['auth', 'can-i', 'create', 'pods/exec', '-n', ns, `--as=system:serviceaccount:${ns}:${sa}`]).trim(), 'yes');
+    assert.equal(
+      kubectlOkSync([
+        'auth',
+        'can-i',
+        'create',
+        'pods/exec',
+        '-n',
+        ns,
+        `--as=system:serviceaccount:${ns}:${sa}`,
+      ]).trim(),
+      'yes',
+    );
 
     // The editor tab.
     const editor = vscode.window.activeTextEditor;
     assert.ok(editor, 'a tab is active');
     kubeconfigDoc = editor.document;
-    assert.equal(kubeconfigDoc.uri.scheme, KUBECONFIG_SCHEME, 'nothing is written to disk: the text is served from memory');
+    assert.equal(
+      kubeconfigDoc.uri.scheme,
+      KUBECONFIG_SCHEME,
+      'nothing is written to disk: the text is served from memory',
+    );
     assert.equal(kubeconfigDoc.isUntitled, false, 'not an untitled document, which hot exit would back up');
     assert.equal(kubeconfigDoc.isDirty, false);
     assert.equal(kubeconfigDoc.languageId, 'yaml');
@@ -83,9 +115,16 @@ describe('Commands (real cluster, real editor)', function () {
     await vscode.workspace.applyEdit(edit);
     await new Promise((r) => setTimeout(r, 500));
     assert.equal(kubeconfigDoc.isDirty, false, 'an edit by an extension does not make it dirty');
-    assert.equal(sha256(a.deps.documents.textOf(kubeconfigDoc)), sha256(text), 'the generated text is what the actions use');
+    assert.equal(
+      sha256(a.deps.documents.textOf(kubeconfigDoc)),
+      sha256(text),
+      'the generated text is what the actions use',
+    );
     // The file system behind it is read-only: a write is refused (the e2e test types into the tab: nothing changes).
-    await assert.rejects(Promise.resolve(vscode.workspace.fs.writeFile(kubeconfigDoc.uri, new TextEncoder().encode('x'))), /NoPermissions|read-?only/i);
+    await assert.rejects(
+      Promise.resolve(vscode.workspace.fs.writeFile(kubeconfigDoc.uri, new TextEncoder().encode('x'))),
+      /NoPermissions|read-?only/i,
+    );
     // The header names the credential.
     assert.match(text, new RegExp(`^# kubeconfig for ${ns}/${sa} \\(sa-kubeconfig\\)\n# Generated by sa-kubeconfig`));
     assert.match(text, new RegExp(`# Service account: ${ns}/${sa}`));
@@ -112,7 +151,10 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(contextValue(node), 'serviceAccount+managed+hasToken');
     const kids = await children(a, node);
     assert.ok(kids.some((k) => contextValue(k).startsWith('binding+managed')));
-    assert.ok(kids.some((k) => contextValue(k) === 'credential+bound+active+revocable+managed'), 'the issued credential shows, bound to a Secret of its own');
+    assert.ok(
+      kids.some((k) => contextValue(k) === 'credential+bound+active+revocable+managed'),
+      'the issued credential shows, bound to a Secret of its own',
+    );
   });
 
   it('Save as… writes a 0600 file (the save dialog answered by the test) and replaces the in-memory tab', async () => {
@@ -122,9 +164,16 @@ describe('Commands (real cluster, real editor)', function () {
     assert.ok(a.deps.documents.holds(virtual));
     const target = vscode.Uri.file(join(scratch, 'saved.kubeconfig'));
     const prompts = new ScriptedPrompts([[/save dialog/, target]]);
-    const written = await withPrompts(a, prompts, () => a.commands['saKubeconfig.saveKubeconfigAs'](a.deps, kubeconfigDoc!.uri) as Promise<string>);
+    const written = await withPrompts(
+      a,
+      prompts,
+      () => a.commands['saKubeconfig.saveKubeconfigAs'](a.deps, kubeconfigDoc!.uri) as Promise<string>,
+    );
     const suggested = `${adminContext()}-${sa}.kubeconfig`.replace(/[^A-Za-z0-9._-]+/g, '_');
-    assert.ok(prompts.asked[0].endsWith(`${suggested})`), `suggests <context>-<serviceaccount>.kubeconfig: ${prompts.asked[0]}`);
+    assert.ok(
+      prompts.asked[0].endsWith(`${suggested})`),
+      `suggests <context>-<serviceaccount>.kubeconfig: ${prompts.asked[0]}`,
+    );
     assert.equal(written, target.fsPath);
     assert.equal(statSync(written).mode & 0o777, 0o600);
     // Compared by hash: a failing assertion must not print the token.
@@ -132,7 +181,11 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, written);
     // The in-memory tab is closed and its text (the token) dropped.
     assert.equal(a.deps.documents.holds(virtual), false);
-    assert.ok(!vscode.window.tabGroups.all.flatMap((g) => g.tabs).some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === virtual.toString()));
+    assert.ok(
+      !vscode.window.tabGroups.all
+        .flatMap((g) => g.tabs)
+        .some((t) => t.input instanceof vscode.TabInputText && t.input.uri.toString() === virtual.toString()),
+    );
     await assert.rejects(Promise.resolve(vscode.workspace.fs.readFile(virtual)), /FileNotFound|EntryNotFound/);
     kubeconfigDoc = vscode.window.activeTextEditor!.document;
   });
@@ -140,7 +193,12 @@ describe('Commands (real cluster, real editor)', function () {
   it('closing the kubeconfig tab drops its text from memory', async () => {
     const a = await api();
     const text = '# kubeconfig (close test)\napiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n';
-    const editor = await a.deps.documents.open(text, { sourceContext: 'x', namespace: ns, serviceAccount: 'closing', suggestedFileName: 'x.kubeconfig' });
+    const editor = await a.deps.documents.open(text, {
+      sourceContext: 'x',
+      namespace: ns,
+      serviceAccount: 'closing',
+      suggestedFileName: 'x.kubeconfig',
+    });
     const uri = editor.document.uri;
     assert.equal(new TextDecoder().decode(await vscode.workspace.fs.readFile(uri)), text);
     const held = a.deps.documents.inMemory;
@@ -159,17 +217,30 @@ describe('Commands (real cluster, real editor)', function () {
       [/save dialog/, vscode.Uri.file(join(repo, 'ci.kubeconfig'))],
       [/inside the git repository .* not ignored/, 'Add to .gitignore and Save'],
     ]);
-    const written = await withPrompts(a, prompts, () => a.commands['saKubeconfig.saveKubeconfigAs'](a.deps, kubeconfigDoc!.uri) as Promise<string>);
+    const written = await withPrompts(
+      a,
+      prompts,
+      () => a.commands['saKubeconfig.saveKubeconfigAs'](a.deps, kubeconfigDoc!.uri) as Promise<string>,
+    );
     prompts.assertDone();
     assert.equal(statSync(written).mode & 0o777, 0o600);
     assert.match(readFileSync(join(repo, '.gitignore'), 'utf8'), /^\/ci\.kubeconfig$/m);
-    assert.equal(execFileSync('git', ['-C', repo, 'check-ignore', 'ci.kubeconfig'], { encoding: 'utf8' }).trim(), 'ci.kubeconfig');
+    assert.equal(
+      execFileSync('git', ['-C', repo, 'check-ignore', 'ci.kubeconfig'], { encoding: 'utf8' }).trim(),
+      'ci.kubeconfig',
+    );
   });
 
-  it('VS Code\'s own Save As of a generated kubeconfig also ends in a 0600 file', async () => {
+  it("VS Code's own Save As of a generated kubeconfig also ends in a 0600 file", async () => {
     const a = await api();
-    const text = '# Generated by sa-kubeconfig (plain save test)\napiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n';
-    await a.deps.documents.open(text, { sourceContext: 'x', namespace: ns, serviceAccount: sa, suggestedFileName: 'x.kubeconfig' });
+    const text =
+      '# Generated by sa-kubeconfig (plain save test)\napiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n';
+    await a.deps.documents.open(text, {
+      sourceContext: 'x',
+      namespace: ns,
+      serviceAccount: sa,
+      suggestedFileName: 'x.kubeconfig',
+    });
     // What VS Code's File > Save As does: it writes a file (with the default mode) and opens it.
     const file = join(scratch, 'plain-save.kubeconfig');
     writeFileSync(file, '', { mode: 0o644 });
@@ -178,7 +249,8 @@ describe('Commands (real cluster, real editor)', function () {
     edit.insert(doc.uri, new vscode.Position(0, 0), text);
     await vscode.workspace.applyEdit(edit);
     assert.ok(await doc.save());
-    for (let i = 0; i < 50 && (statSync(file).mode & 0o777) !== 0o600; i++) await new Promise((r) => setTimeout(r, 100));
+    for (let i = 0; i < 50 && (statSync(file).mode & 0o777) !== 0o600; i++)
+      await new Promise((r) => setTimeout(r, 100));
     assert.equal(statSync(file).mode & 0o777, 0o600);
   });
 
@@ -191,7 +263,11 @@ describe('Commands (real cluster, real editor)', function () {
       [/Current context after the merge/, false],
       [/Merge into/, 'Merge'],
     ]);
-    const result = await withPrompts(a, prompts, () => a.commands['saKubeconfig.mergeKubeconfig'](a.deps, kubeconfigDoc!.uri, target) as Promise<MergeFileResult>);
+    const result = await withPrompts(
+      a,
+      prompts,
+      () => a.commands['saKubeconfig.mergeKubeconfig'](a.deps, kubeconfigDoc!.uri, target) as Promise<MergeFileResult>,
+    );
     prompts.assertDone();
     const name = `${adminContext()}-${sa}`;
     const shown = prompts.details.join('\n');
@@ -211,7 +287,11 @@ describe('Commands (real cluster, real editor)', function () {
   it('Test connection verifies the kubeconfig with its own token', async () => {
     const a = await api();
     const prompts = new ScriptedPrompts([]);
-    const report = await withPrompts(a, prompts, () => a.commands['saKubeconfig.testConnection'](a.deps, kubeconfigDoc!.uri) as Promise<VerificationReport>);
+    const report = await withPrompts(
+      a,
+      prompts,
+      () => a.commands['saKubeconfig.testConnection'](a.deps, kubeconfigDoc!.uri) as Promise<VerificationReport>,
+    );
     assert.equal(report.ok, true);
     assert.equal(report.whoami?.username, `system:serviceaccount:${ns}:${sa}`);
     assert.ok(report.checks.some((c) => c.expected === 'denied' && c.resource === 'secrets' && c.ok));
@@ -225,34 +305,76 @@ describe('Commands (real cluster, real editor)', function () {
     const rbacBefore = kubectlOkSync(['-n', ns, 'get', 'roles,rolebindings', '-o', 'name']);
     const node = await childByLabel(a, await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns), sa);
     const prompts = new ScriptedPrompts([[/Token lifetime/, 3600]]);
-    await withPrompts(a, prompts, () => a.commands['saKubeconfig.generateKubeconfig'](a.deps, node) as Promise<unknown>);
+    await withPrompts(
+      a,
+      prompts,
+      () => a.commands['saKubeconfig.generateKubeconfig'](a.deps, node) as Promise<unknown>,
+    );
     const doc = vscode.window.activeTextEditor!.document;
     assert.equal(doc.uri.scheme, KUBECONFIG_SCHEME);
     const file = join(scratch, 'generated.kubeconfig');
     writeFileSync(file, doc.getText(), { mode: 0o600 });
-    assert.equal(kubectlOkSync(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: file }), `system:serviceaccount:${ns}:${sa}`);
+    assert.equal(
+      kubectlOkSync(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: file }),
+      `system:serviceaccount:${ns}:${sa}`,
+    );
     assert.equal(kubectlOkSync(['-n', ns, 'get', 'roles,rolebindings', '-o', 'name']), rbacBefore);
   });
 
   it('Check access shows what the service account may do', async () => {
     const a = await api();
-    const report = await a.commands['saKubeconfig.checkAccess'](a.deps, { context: adminContext(), namespace: ns, serviceAccount: sa }) as VerificationReport;
+    const report = (await a.commands['saKubeconfig.checkAccess'](a.deps, {
+      context: adminContext(),
+      namespace: ns,
+      serviceAccount: sa,
+    })) as VerificationReport;
     const rules = report.rulesByNamespace[ns];
-    assert.ok(rules.some((r) => r.resources.includes('pods/exec') && r.verbs.includes('create')), JSON.stringify(rules));
-    const md = vscode.window.visibleTextEditors.find((e) => e.document.languageId === 'markdown' && /Access of/.test(e.document.getText()));
+    assert.ok(
+      rules.some((r) => r.resources.includes('pods/exec') && r.verbs.includes('create')),
+      JSON.stringify(rules),
+    );
+    const md = vscode.window.visibleTextEditors.find(
+      (e) => e.document.languageId === 'markdown' && /Access of/.test(e.document.getText()),
+    );
     assert.ok(md);
     assert.match(md.document.getText(), /\| `pods` \| ✓ \| ✓ \| ✓ \| ✓ \|/);
   });
 
   it('Copy token puts a working token on the clipboard after a warning', async () => {
     const a = await api();
-    const prompts = new ScriptedPrompts([[/Copy a token/, 'Copy Token'], [/Lifetime/, 3600]]);
-    const copied = await withPrompts(a, prompts, () => a.commands['saKubeconfig.copyToken'](a.deps, { context: adminContext(), namespace: ns, serviceAccount: sa }) as Promise<boolean>);
+    const prompts = new ScriptedPrompts([
+      [/Copy a token/, 'Copy Token'],
+      [/Lifetime/, 3600],
+    ]);
+    const copied = await withPrompts(
+      a,
+      prompts,
+      () =>
+        a.commands['saKubeconfig.copyToken'](a.deps, {
+          context: adminContext(),
+          namespace: ns,
+          serviceAccount: sa,
+        }) as Promise<boolean>,
+    );
     assert.equal(copied, true);
     const token = await vscode.env.clipboard.readText();
     assert.match(token, /^eyJ/);
-    assert.equal(kubectlOkSync(['--token', token, '--kubeconfig', '/dev/null', '--server', process.env.SAK_API_SERVER!, '--insecure-skip-tls-verify',
-      'auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}']), `system:serviceaccount:${ns}:${sa}`);
+    assert.equal(
+      kubectlOkSync([
+        '--token',
+        token,
+        '--kubeconfig',
+        '/dev/null',
+        '--server',
+        process.env.SAK_API_SERVER!,
+        '--insecure-skip-tls-verify',
+        'auth',
+        'whoami',
+        '-o',
+        'jsonpath={.status.userInfo.username}',
+      ]),
+      `system:serviceaccount:${ns}:${sa}`,
+    );
     await vscode.env.clipboard.writeText('');
   });
 
@@ -260,16 +382,30 @@ describe('Commands (real cluster, real editor)', function () {
     const a = await api();
     await vscode.env.clipboard.writeText('unchanged');
     const prompts = new ScriptedPrompts([[/Copy a token/, undefined]]);
-    const copied = await withPrompts(a, prompts, () => a.commands['saKubeconfig.copyToken'](a.deps, { context: adminContext(), namespace: ns, serviceAccount: sa }) as Promise<boolean>);
+    const copied = await withPrompts(
+      a,
+      prompts,
+      () =>
+        a.commands['saKubeconfig.copyToken'](a.deps, {
+          context: adminContext(),
+          namespace: ns,
+          serviceAccount: sa,
+        }) as Promise<boolean>,
+    );
     assert.equal(copied, false);
     assert.equal(await vscode.env.clipboard.readText(), 'unchanged');
   });
 
   it('Show YAML lists what sa-kubeconfig made, without Secret data', async () => {
     const a = await api();
-    const doc = await a.commands['saKubeconfig.showYaml'](a.deps, { context: adminContext(), namespace: ns, serviceAccount: sa }) as vscode.TextDocument;
+    const doc = (await a.commands['saKubeconfig.showYaml'](a.deps, {
+      context: adminContext(),
+      namespace: ns,
+      serviceAccount: sa,
+    })) as vscode.TextDocument;
     const text = doc.getText();
-    for (const kind of ['ServiceAccount', 'Role', 'RoleBinding', 'Secret']) assert.match(text, new RegExp(`^kind: ${kind}$`, 'm'));
+    for (const kind of ['ServiceAccount', 'Role', 'RoleBinding', 'Secret'])
+      assert.match(text, new RegExp(`^kind: ${kind}$`, 'm'));
     assert.doesNotMatch(text, /^data:/m);
     assert.doesNotMatch(text, /managedFields/);
   });
@@ -277,7 +413,16 @@ describe('Commands (real cluster, real editor)', function () {
   it('New token… issues a kubeconfig with a fresh time-bound token', async () => {
     const a = await api();
     const prompts = new ScriptedPrompts([[/Token lifetime/, 3600]]);
-    await withPrompts(a, prompts, () => a.commands['saKubeconfig.newToken'](a.deps, { context: adminContext(), namespace: ns, serviceAccount: sa }) as Promise<unknown>);
+    await withPrompts(
+      a,
+      prompts,
+      () =>
+        a.commands['saKubeconfig.newToken'](a.deps, {
+          context: adminContext(),
+          namespace: ns,
+          serviceAccount: sa,
+        }) as Promise<unknown>,
+    );
     const file = join(scratch, 'new-token.kubeconfig');
     writeFileSync(file, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
     assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: file }).code, 0);
@@ -288,7 +433,10 @@ describe('Commands (real cluster, real editor)', function () {
     const old = join(scratch, 'saved.kubeconfig');
     assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: old }).code, 0, 'the Quick create kubeconfig works before');
     const node = await childByLabel(a, await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns), sa);
-    const prompts = new ScriptedPrompts([[/Rotate the token/, 'Rotate'], [/Lifetime of the new token/, 3600]]);
+    const prompts = new ScriptedPrompts([
+      [/Rotate the token/, 'Rotate'],
+      [/Lifetime of the new token/, 3600],
+    ]);
     await withPrompts(a, prompts, () => a.commands['saKubeconfig.rotateToken'](a.deps, node) as Promise<unknown>);
     const fresh = join(scratch, 'rotated.kubeconfig');
     writeFileSync(fresh, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
@@ -301,15 +449,25 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(oldWorks, false, 'the old token was revoked with its binding Secret');
   });
 
-  it('Revoke Credential on the rotated credential\'s node: the token gets 401', async () => {
+  it("Revoke Credential on the rotated credential's node: the token gets 401", async () => {
     const a = await api();
     const fresh = join(scratch, 'rotated.kubeconfig');
-    const saNode = await childByLabel(a, await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns), sa);
-    const credentialNodes = (await children(a, saNode)).filter((k) => contextValue(k) === 'credential+bound+active+revocable+managed');
+    const saNode = await childByLabel(
+      a,
+      await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns),
+      sa,
+    );
+    const credentialNodes = (await children(a, saNode)).filter(
+      (k) => contextValue(k) === 'credential+bound+active+revocable+managed',
+    );
     assert.ok(credentialNodes.length > 0, 'bound credentials are listed under the service account');
     for (const node of credentialNodes) {
       const prompts = new ScriptedPrompts([[/^Revoke credential/, 'Revoke']]);
-      await withPrompts(a, prompts, () => a.commands['saKubeconfig.revokeCredential'](a.deps, node) as Promise<unknown>);
+      await withPrompts(
+        a,
+        prompts,
+        () => a.commands['saKubeconfig.revokeCredential'](a.deps, node) as Promise<unknown>,
+      );
       prompts.assertDone();
     }
     let works = true;
@@ -325,7 +483,10 @@ describe('Commands (real cluster, real editor)', function () {
     const a = await api();
     const before = kubectlOkSync(['config', 'current-context']).trim();
     const prompts = new ScriptedPrompts([[/Select context/, before]]);
-    assert.equal(await withPrompts(a, prompts, () => a.commands['saKubeconfig.selectContext'](a.deps) as Promise<string>), before);
+    assert.equal(
+      await withPrompts(a, prompts, () => a.commands['saKubeconfig.selectContext'](a.deps) as Promise<string>),
+      before,
+    );
     assert.equal(a.deps.tree.selectedContext(), before);
     assert.equal(kubectlOkSync(['config', 'current-context']).trim(), before);
     const roots = await children(a);
@@ -336,11 +497,36 @@ describe('Commands (real cluster, real editor)', function () {
     const a = await api();
     kubectlOkSync(['-n', ns, 'create', 'serviceaccount', 'not-ours']);
     const prompts = new ScriptedPrompts([[/^Delete .* and what sa-kubeconfig made/, 'Delete']]);
-    await withPrompts(a, prompts, () => a.commands['saKubeconfig.deleteServiceAccount'](a.deps, { context: adminContext(), namespace: ns, serviceAccount: sa }) as Promise<unknown>);
+    await withPrompts(
+      a,
+      prompts,
+      () =>
+        a.commands['saKubeconfig.deleteServiceAccount'](a.deps, {
+          context: adminContext(),
+          namespace: ns,
+          serviceAccount: sa,
+        }) as Promise<unknown>,
+    );
     assert.match(prompts.details[0], new RegExp(`ServiceAccount ${ns}/${sa}|serviceaccount`, 'i'));
     assert.notEqual(kubectlSync(['-n', ns, 'get', 'serviceaccount', sa]).code, 0, 'the service account is gone');
-    assert.equal(kubectlOkSync(['-n', ns, 'get', 'roles,rolebindings', '-l', 'app.kubernetes.io/managed-by=sa-kubeconfig', '-o', 'name']).trim(), '');
-    assert.equal(kubectlSync(['-n', ns, 'get', 'serviceaccount', 'not-ours']).code, 0, 'what we did not make is left alone');
+    assert.equal(
+      kubectlOkSync([
+        '-n',
+        ns,
+        'get',
+        'roles,rolebindings',
+        '-l',
+        'app.kubernetes.io/managed-by=sa-kubeconfig',
+        '-o',
+        'name',
+      ]).trim(),
+      '',
+    );
+    assert.equal(
+      kubectlSync(['-n', ns, 'get', 'serviceaccount', 'not-ours']).code,
+      0,
+      'what we did not make is left alone',
+    );
     assert.equal(kubectlSync(['get', 'namespace', ns]).code, 0, 'the namespace (not ours) is left alone');
   });
 });

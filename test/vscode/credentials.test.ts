@@ -7,10 +7,21 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { CredentialNode, TreeNode } from '../../src/tree/nodes';
+
 import type { RevokeCredentialsResult } from '../../src/core/credentials/revoke';
-import { adminContext, api, childByLabel, children, contextValue, haveCluster, ScriptedPrompts, uniqueName, withPrompts } from './support/harness';
-import { kubectlSync, kubectlOkSync } from '../support/kubectl';
+import type { CredentialNode, TreeNode } from '../../src/tree/nodes';
+import { kubectlOkSync, kubectlSync } from '../support/kubectl';
+import {
+  adminContext,
+  api,
+  childByLabel,
+  children,
+  contextValue,
+  haveCluster,
+  ScriptedPrompts,
+  uniqueName,
+  withPrompts,
+} from './support/harness';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -18,7 +29,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 function credentialIdOf(kubeconfig: string): string | undefined {
   try {
     const out = kubectlOkSync(['auth', 'whoami', '-o', 'json'], { kubeconfig });
-    const extra = (JSON.parse(out) as { status: { userInfo: { extra?: Record<string, string[]> } } }).status.userInfo.extra ?? {};
+    const extra =
+      (JSON.parse(out) as { status: { userInfo: { extra?: Record<string, string[]> } } }).status.userInfo.extra ?? {};
     return /^JTI=(.+)$/.exec(extra['authentication.kubernetes.io/credential-id']?.[0] ?? '')?.[1];
   } catch {
     return undefined;
@@ -51,13 +63,24 @@ describe('Credentials in the tree (real cluster)', function () {
     const a = await api();
     a.deps.tree.refreshServiceAccount(adminContext(), ns);
     // The suite is bundled apart from the extension: its node classes are other classes, so no instanceof.
-    return (await children(a, await saNode())).filter((k) => contextValue(k).startsWith('credential+')) as unknown as CredentialNode[];
+    return (await children(a, await saNode())).filter((k) =>
+      contextValue(k).startsWith('credential+'),
+    ) as unknown as CredentialNode[];
   };
   /** Generate Kubeconfig on the service account; the tab's text is written to a 0600 file named `name`. */
   const generate = async (name: string): Promise<string> => {
     const a = await api();
     const prompts = new ScriptedPrompts([[/Token lifetime/, 3600]]);
-    await withPrompts(a, prompts, () => a.commands['saKubeconfig.generateKubeconfig'](a.deps, { context: adminContext(), namespace: ns, serviceAccount: sa }) as Promise<unknown>);
+    await withPrompts(
+      a,
+      prompts,
+      () =>
+        a.commands['saKubeconfig.generateKubeconfig'](a.deps, {
+          context: adminContext(),
+          namespace: ns,
+          serviceAccount: sa,
+        }) as Promise<unknown>,
+    );
     const file = join(scratch, `${name}.kubeconfig`);
     writeFileSync(file, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
     files[name] = file;
@@ -88,7 +111,10 @@ describe('Credentials in the tree (real cluster)', function () {
     const a = nodes.find((n) => n.credential.jti === jtiA);
     const b = nodes.find((n) => n.credential.jti === jtiB);
     const all = await children(await api(), await saNode());
-    assert.ok(a && b, `a node per credential: ${all.map((n) => `${String(n.getTreeItem().label)} [${n.getTreeItem().contextValue}]`).join(', ')}`);
+    assert.ok(
+      a && b,
+      `a node per credential: ${all.map((n) => `${String(n.getTreeItem().label)} [${n.getTreeItem().contextValue}]`).join(', ')}`,
+    );
     for (const node of [a, b]) {
       const item = node.getTreeItem();
       assert.equal(item.contextValue, 'credential+bound+active+revocable+managed');
@@ -110,16 +136,30 @@ describe('Credentials in the tree (real cluster)', function () {
     const node = (await credentialNodes()).find((n) => n.credential.jti === jtiA);
     assert.ok(node);
     const prompts = new ScriptedPrompts([[/^Revoke credential /, 'Revoke']]);
-    const result = await withPrompts(a, prompts, () => a.commands['saKubeconfig.revokeCredential'](a.deps, node) as Promise<RevokeCredentialsResult>);
+    const result = await withPrompts(
+      a,
+      prompts,
+      () => a.commands['saKubeconfig.revokeCredential'](a.deps, node) as Promise<RevokeCredentialsResult>,
+    );
     prompts.assertDone();
     assert.match(prompts.details[0], /within about 10 seconds/);
     assert.match(prompts.details[0], /other credentials keep working/);
-    assert.deepEqual(result.revoked.map((c) => c.jti), [jtiA], 'exactly that credential was revoked');
-    assert.ok(prompts.messages.some((m) => /within about 10 seconds/.test(m) && !/at once|immediately/.test(m)), prompts.messages.join(' | '));
+    assert.deepEqual(
+      result.revoked.map((c) => c.jti),
+      [jtiA],
+      'exactly that credential was revoked',
+    );
+    assert.ok(
+      prompts.messages.some((m) => /within about 10 seconds/.test(m) && !/at once|immediately/.test(m)),
+      prompts.messages.join(' | '),
+    );
     const seconds = await secondsUntilUnauthorized(files.a, 15);
     console.log(`      revoked credential rejected after ${seconds.toFixed(1)} s`);
     assert.ok(seconds <= 15, 'the revoked kubeconfig gets 401 within 15 s');
-    assert.equal(kubectlOkSync(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: files.b }), `system:serviceaccount:${ns}:${sa}`);
+    assert.equal(
+      kubectlOkSync(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: files.b }),
+      `system:serviceaccount:${ns}:${sa}`,
+    );
     assert.ok(credentialIdOf(files.b), 'the other credential still authenticates');
     const left = await credentialNodes();
     assert.ok(!left.some((n) => n.credential.jti === jtiA), 'the revoked credential is gone from the tree');
@@ -138,7 +178,10 @@ describe('Credentials in the tree (real cluster)', function () {
     const html = marked.parse(tooltip.value, { async: false });
     assert.doesNotMatch(html, /<(a|em|img)\b/, html);
     assert.ok(html.includes('*deploy* [click](command:saKubeconfig.deleteServiceAccount) &lt;img src=x&gt;'), html);
-    assert.ok(String(node.getTreeItem().description).startsWith(note), 'the note leads the description (plain text there)');
+    assert.ok(
+      String(node.getTreeItem().description).startsWith(note),
+      'the note leads the description (plain text there)',
+    );
   });
 
   it('Rotate on a credential: the new kubeconfig works first, then the old one gets 401 within 15 s', async () => {
@@ -146,7 +189,10 @@ describe('Credentials in the tree (real cluster)', function () {
     const jtiB = credentialIdOf(files.b)!;
     const node = (await credentialNodes()).find((n) => n.credential.jti === jtiB);
     assert.ok(node);
-    const prompts = new ScriptedPrompts([[/^Rotate the token/, 'Rotate'], [/Lifetime of the new token/, 3600]]);
+    const prompts = new ScriptedPrompts([
+      [/^Rotate the token/, 'Rotate'],
+      [/Lifetime of the new token/, 3600],
+    ]);
     await withPrompts(a, prompts, () => a.commands['saKubeconfig.rotateToken'](a.deps, node) as Promise<unknown>);
     const fresh = join(scratch, 'rotated.kubeconfig');
     writeFileSync(fresh, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
@@ -155,7 +201,11 @@ describe('Credentials in the tree (real cluster)', function () {
     assert.ok((await secondsUntilUnauthorized(files.b, 15)) <= 15, 'the old credential gets 401 within 15 s');
     assert.equal(kubectlSync(['auth', 'whoami'], { kubeconfig: fresh }).code, 0);
     const nodes = await credentialNodes();
-    assert.deepEqual(nodes.map((n) => n.credential.jti), [jtiC], 'only the new credential is left');
+    assert.deepEqual(
+      nodes.map((n) => n.credential.jti),
+      [jtiC],
+      'only the new credential is left',
+    );
   });
 
   it('Revoke Credentials… → All on the service account: every credential of it gets 401 within 15 s', async () => {
@@ -164,15 +214,23 @@ describe('Credentials in the tree (real cluster)', function () {
     const another = await generate('d');
     assert.ok(credentialIdOf(fresh) && credentialIdOf(another), 'two working credentials before');
     const prompts = new ScriptedPrompts([
-      [/^Revoke credentials of /, (items: { label: string; value: unknown }[]) => items.find((i) => i.label === 'All')!.value],
+      [
+        /^Revoke credentials of /,
+        (items: { label: string; value: unknown }[]) => items.find((i) => i.label === 'All')!.value,
+      ],
       [/^Revoke every credential/, 'Revoke All'],
     ]);
     const node = await saNode();
-    const result = await withPrompts(a, prompts, () => a.commands['saKubeconfig.revokeCredentials'](a.deps, node) as Promise<RevokeCredentialsResult>);
+    const result = await withPrompts(
+      a,
+      prompts,
+      () => a.commands['saKubeconfig.revokeCredentials'](a.deps, node) as Promise<RevokeCredentialsResult>,
+    );
     prompts.assertDone();
     assert.equal(result.revoked.length, 2);
     assert.match(prompts.details.join(' '), /within about 10 seconds/);
-    for (const file of [fresh, another]) assert.ok((await secondsUntilUnauthorized(file, 15)) <= 15, `${file} gets 401 within 15 s`);
+    for (const file of [fresh, another])
+      assert.ok((await secondsUntilUnauthorized(file, 15)) <= 15, `${file} gets 401 within 15 s`);
     assert.deepEqual(await credentialNodes(), [], 'no credential is left in the tree');
   });
 });

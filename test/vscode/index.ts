@@ -12,11 +12,13 @@ import * as vscode from 'vscode';
 export const SUITE_LINE_MARKER = '[sak-suite] ';
 
 function findTests(dir: string): string[] {
-  return readdirSync(dir).sort().flatMap((name) => {
-    const full = join(dir, name);
-    if (statSync(full).isDirectory()) return findTests(full);
-    return name.endsWith('.test.js') ? [full] : [];
-  });
+  return readdirSync(dir)
+    .sort()
+    .flatMap((name) => {
+      const full = join(dir, name);
+      if (statSync(full).isDirectory()) return findTests(full);
+      return name.endsWith('.test.js') ? [full] : [];
+    });
 }
 
 export async function run(): Promise<void> {
@@ -32,6 +34,8 @@ export async function run(): Promise<void> {
 
   const started = Date.now();
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
-  Mocha.reporters.Base.consoleLog(`extension-host suite: ${files.length} file(s), ${failures} failure(s), ${((Date.now() - started) / 1000).toFixed(1)}s`);
+  Mocha.reporters.Base.consoleLog(
+    `extension-host suite: ${files.length} file(s), ${failures} failure(s), ${((Date.now() - started) / 1000).toFixed(1)}s`,
+  );
   if (failures > 0) throw new Error(`${failures} extension-host test(s) failed`);
 }

@@ -5,9 +5,21 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import * as vscode from 'vscode';
-import { clientCertificateKubeconfig } from '../support/users';
-import { adminContext, api, childByLabel, children, contextValue, haveCluster, label, ScriptedPrompts, uniqueName, withPrompts } from './support/harness';
+
 import { kubectlOkSync } from '../support/kubectl';
+import { clientCertificateKubeconfig } from '../support/users';
+import {
+  adminContext,
+  api,
+  childByLabel,
+  children,
+  contextValue,
+  haveCluster,
+  label,
+  ScriptedPrompts,
+  uniqueName,
+  withPrompts,
+} from './support/harness';
 
 describe('Clusters tree (real cluster)', function () {
   this.timeout(120_000);
@@ -17,11 +29,23 @@ describe('Clusters tree (real cluster)', function () {
   before(function () {
     if (!haveCluster()) this.skip();
     // One apply of a List: 230 service accounts plus an RBAC binding for one of them.
-    const items = Array.from({ length: many }, (_, i) => ({ apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: `bulk-${String(i).padStart(4, '0')}`, namespace: ns } }));
+    const items = Array.from({ length: many }, (_, i) => ({
+      apiVersion: 'v1',
+      kind: 'ServiceAccount',
+      metadata: { name: `bulk-${String(i).padStart(4, '0')}`, namespace: ns },
+    }));
     kubectlOkSync(['create', 'namespace', ns]);
     kubectlOkSync(['apply', '-f', '-'], { input: JSON.stringify({ apiVersion: 'v1', kind: 'List', items }) });
     kubectlOkSync(['-n', ns, 'create', 'role', 'pod-reader', '--verb=get,list', '--resource=pods']);
-    kubectlOkSync(['-n', ns, 'create', 'rolebinding', 'bulk-0001-reads', '--role=pod-reader', `--serviceaccount=${ns}:bulk-0001`]);
+    kubectlOkSync([
+      '-n',
+      ns,
+      'create',
+      'rolebinding',
+      'bulk-0001-reads',
+      '--role=pod-reader',
+      `--serviceaccount=${ns}:bulk-0001`,
+    ]);
   });
 
   after(() => {
@@ -52,12 +76,16 @@ describe('Clusters tree (real cluster)', function () {
     await vscode.commands.executeCommand('saKubeconfig.loadMore', more);
     kids = await children(a, namespace);
     const all = kids.filter((k) => contextValue(k).startsWith('serviceAccount')).map(label);
-    assert.equal(all.filter((n) => n.startsWith('bulk-')).length, many, 'every service account after loading the last page');
+    assert.equal(
+      all.filter((n) => n.startsWith('bulk-')).length,
+      many,
+      'every service account after loading the last page',
+    );
     assert.ok(!kids.some((k) => label(k) === 'Load more…'), 'no "Load more…" after the last page');
     assert.equal(new Set(all).size, all.length, 'no duplicates across pages');
   });
 
-  it('shows a service account\'s bindings with their rules', async () => {
+  it("shows a service account's bindings with their rules", async () => {
     const a = await api();
     const namespace = await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns);
     const sa = await childByLabel(a, namespace, 'bulk-0001');
@@ -91,12 +119,19 @@ describe('Clusters tree (real cluster)', function () {
     const a = await api();
     const dir = mkdtempSync(join(tmpdir(), 'sak-unreachable-'));
     const file = join(dir, 'config');
-    writeFileSync(file, [
-      'apiVersion: v1', 'kind: Config', 'current-context: nowhere',
-      'clusters: [{name: nowhere, cluster: {server: "https://127.0.0.1:1"}}]',
-      'users: [{name: nobody, user: {token: not-a-real-token}}]',
-      'contexts: [{name: nowhere, context: {cluster: nowhere, user: nobody}}]', '',
-    ].join('\n'), { mode: 0o600 });
+    writeFileSync(
+      file,
+      [
+        'apiVersion: v1',
+        'kind: Config',
+        'current-context: nowhere',
+        'clusters: [{name: nowhere, cluster: {server: "https://127.0.0.1:1"}}]',
+        'users: [{name: nobody, user: {token: not-a-real-token}}]',
+        'contexts: [{name: nowhere, context: {cluster: nowhere, user: nobody}}]',
+        '',
+      ].join('\n'),
+      { mode: 0o600 },
+    );
     a.deps.location.setOverride(file);
     try {
       const context = await childByLabel(a, undefined, 'nowhere');
@@ -118,13 +153,26 @@ describe('Clusters tree (real cluster)', function () {
     const token = kubectlOkSync(['-n', ns, 'create', 'token', sa, '--duration=10m']).trim();
     const dir = mkdtempSync(join(tmpdir(), 'sak-forbidden-'));
     const file = join(dir, 'config');
-    const ca = kubectlOkSync(['config', 'view', '--raw', '--minify', '-o', 'jsonpath={.clusters[0].cluster.certificate-authority-data}']);
-    writeFileSync(file, JSON.stringify({
-      apiVersion: 'v1', kind: 'Config', 'current-context': 'limited',
-      clusters: [{ name: 'c', cluster: { server: process.env.SAK_API_SERVER, 'certificate-authority-data': ca } }],
-      users: [{ name: 'u', user: { token } }],
-      contexts: [{ name: 'limited', context: { cluster: 'c', user: 'u', namespace: ns } }],
-    }), { mode: 0o600 });
+    const ca = kubectlOkSync([
+      'config',
+      'view',
+      '--raw',
+      '--minify',
+      '-o',
+      'jsonpath={.clusters[0].cluster.certificate-authority-data}',
+    ]);
+    writeFileSync(
+      file,
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Config',
+        'current-context': 'limited',
+        clusters: [{ name: 'c', cluster: { server: process.env.SAK_API_SERVER, 'certificate-authority-data': ca } }],
+        users: [{ name: 'u', user: { token } }],
+        contexts: [{ name: 'limited', context: { cluster: 'c', user: 'u', namespace: ns } }],
+      }),
+      { mode: 0o600 },
+    );
     a.deps.location.setOverride(file);
     try {
       const context = await childByLabel(a, undefined, 'limited');
@@ -136,7 +184,13 @@ describe('Clusters tree (real cluster)', function () {
       const prompts = new ScriptedPrompts([[/Add namespace/, 'team-b']]);
       await withPrompts(a, prompts, () => a.commands['saKubeconfig.addNamespace'](a.deps, add) as Promise<unknown>);
       kids = await children(a, context);
-      assert.deepEqual(kids.filter((k) => contextValue(k) === 'namespace').map(label).sort(), [ns, 'team-b'].sort());
+      assert.deepEqual(
+        kids
+          .filter((k) => contextValue(k) === 'namespace')
+          .map(label)
+          .sort(),
+        [ns, 'team-b'].sort(),
+      );
     } finally {
       a.deps.location.setOverride(undefined);
     }
@@ -148,25 +202,58 @@ describe('Clusters tree (real cluster)', function () {
     const projects = [uniqueName('oc-a'), uniqueName('oc-b')].sort();
     let kubeconfigFile: string | undefined;
     const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1', kind: 'CustomResourceDefinition', metadata: { name: 'projects.project.openshift.io' },
+      apiVersion: 'apiextensions.k8s.io/v1',
+      kind: 'CustomResourceDefinition',
+      metadata: { name: 'projects.project.openshift.io' },
       spec: {
-        group: 'project.openshift.io', scope: 'Cluster', names: { plural: 'projects', singular: 'project', kind: 'Project', listKind: 'ProjectList' },
-        versions: [{ name: 'v1', served: true, storage: true, schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } } }],
+        group: 'project.openshift.io',
+        scope: 'Cluster',
+        names: { plural: 'projects', singular: 'project', kind: 'Project', listKind: 'ProjectList' },
+        versions: [
+          {
+            name: 'v1',
+            served: true,
+            storage: true,
+            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+          },
+        ],
       },
     };
     try {
       for (const p of projects) kubectlOkSync(['create', 'namespace', p]);
       kubectlOkSync(['apply', '-f', '-'], { input: JSON.stringify(crd) });
       kubectlOkSync(['wait', '--for=condition=Established', `crd/${crd.metadata.name}`, '--timeout=60s']);
-      const projectList = JSON.stringify({ apiVersion: 'v1', kind: 'List', items: projects.map((name) => ({ apiVersion: 'project.openshift.io/v1', kind: 'Project', metadata: { name } })) });
+      const projectList = JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'List',
+        items: projects.map((name) => ({ apiVersion: 'project.openshift.io/v1', kind: 'Project', metadata: { name } })),
+      });
       // The new resource is served a moment after the CRD is Established.
       for (let i = 0; ; i++) {
-        try { kubectlOkSync(['apply', '-f', '-'], { input: projectList }); break; } catch (err) { if (i >= 50) throw err; }
+        try {
+          kubectlOkSync(['apply', '-f', '-'], { input: projectList });
+          break;
+        } catch (err) {
+          if (i >= 50) throw err;
+        }
         await new Promise((r) => setTimeout(r, 200));
       }
-      kubectlOkSync(['create', 'clusterrole', `${user}-projects`, '--verb=get,list,watch', '--resource=projects.project.openshift.io']);
-      kubectlOkSync(['create', 'clusterrolebinding', `${user}-projects`, `--clusterrole=${user}-projects`, `--user=${user}`]);
-      for (const p of projects) kubectlOkSync(['-n', p, 'create', 'rolebinding', 'dev-view', '--clusterrole=view', `--user=${user}`]);
+      kubectlOkSync([
+        'create',
+        'clusterrole',
+        `${user}-projects`,
+        '--verb=get,list,watch',
+        '--resource=projects.project.openshift.io',
+      ]);
+      kubectlOkSync([
+        'create',
+        'clusterrolebinding',
+        `${user}-projects`,
+        `--clusterrole=${user}-projects`,
+        `--user=${user}`,
+      ]);
+      for (const p of projects)
+        kubectlOkSync(['-n', p, 'create', 'rolebinding', 'dev-view', '--clusterrole=view', `--user=${user}`]);
       kubeconfigFile = clientCertificateKubeconfig(user);
       a.deps.location.setOverride(kubeconfigFile);
       const context = await childByLabel(a, undefined, `${user}@local`);
@@ -175,11 +262,22 @@ describe('Clusters tree (real cluster)', function () {
       assert.deepEqual(kids.filter((k) => contextValue(k) === 'namespace').map(label), projects);
       assert.equal(label(kids.at(-1)!), 'Add namespace…');
       const accounts = await children(a, await childByLabel(a, context, projects[0]));
-      assert.ok(accounts.some((k) => label(k) === 'default' && contextValue(k).startsWith('serviceAccount')), accounts.map(label).join(', '));
+      assert.ok(
+        accounts.some((k) => label(k) === 'default' && contextValue(k).startsWith('serviceAccount')),
+        accounts.map(label).join(', '),
+      );
     } finally {
       a.deps.location.setOverride(undefined);
       if (kubeconfigFile) rmSync(dirname(kubeconfigFile), { recursive: true, force: true });
-      kubectlOkSync(['delete', 'customresourcedefinition', crd.metadata.name, 'clusterrole', `${user}-projects`, '--ignore-not-found', '--wait=false']);
+      kubectlOkSync([
+        'delete',
+        'customresourcedefinition',
+        crd.metadata.name,
+        'clusterrole',
+        `${user}-projects`,
+        '--ignore-not-found',
+        '--wait=false',
+      ]);
       kubectlOkSync(['delete', 'clusterrolebinding', `${user}-projects`, '--ignore-not-found']);
       kubectlOkSync(['delete', 'namespace', ...projects, '--wait=false']);
     }
@@ -188,7 +286,8 @@ describe('Clusters tree (real cluster)', function () {
   it('renders names, annotations and server messages in tooltips literally: no Markdown, HTML or command links', async () => {
     const a = await api();
     const { marked } = await import('marked');
-    const hostile = '*bold* __strong__ [run](command:saKubeconfig.refresh) <b>html</b> ![i](https://example.invalid/i.png)';
+    const hostile =
+      '*bold* __strong__ [run](command:saKubeconfig.refresh) <b>html</b> ![i](https://example.invalid/i.png)';
     // Rendered the way VS Code renders a MarkdownString: nothing but text and our own bold title.
     const rendered = (tooltip: vscode.TreeItem['tooltip']): string => {
       assert.ok(tooltip instanceof vscode.MarkdownString, 'a Markdown tooltip');
@@ -197,7 +296,13 @@ describe('Clusters tree (real cluster)', function () {
       const html = marked.parse(tooltip.value, { async: false });
       assert.doesNotMatch(html, /<(a|em|b|img|code|h\d|ul|ol|blockquote)\b/, html);
       assert.ok((html.match(/<strong>/g) ?? []).length <= 1, `only the title is bold: ${html}`);
-      return html.replace(/<[^>]+>/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&quot;/g, '"').replace(/&#39;/g, "'").replace(/&amp;/g, '&');
+      return html
+        .replace(/<[^>]+>/g, '')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&quot;/g, '"')
+        .replace(/&#39;/g, "'")
+        .replace(/&amp;/g, '&');
     };
 
     // A service account whose description annotation is Markdown.
@@ -224,7 +329,7 @@ describe('Clusters tree (real cluster)', function () {
       const context = await childByLabel(a, undefined, `${user}@local`);
       assert.ok(rendered(context.getTreeItem().tooltip).includes(`${user}@local`));
       const fallback = (await children(a, context)).find((k) => contextValue(k) === 'namespace');
-      assert.ok(fallback, 'the context\'s namespace is shown when namespaces may not be listed');
+      assert.ok(fallback, "the context's namespace is shown when namespaces may not be listed");
       const [error] = await children(a, fallback);
       assert.match(contextValue(error), /^error\+forbidden/);
       const text = rendered(error.getTreeItem().tooltip);

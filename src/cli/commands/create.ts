@@ -1,8 +1,11 @@
 // `sa-kubeconfig create`: service account, RBAC and token in the cluster, then a verified kubeconfig.
-import { loadKubeconfig } from '../../core/cluster/loadKubeconfig';
 import { explainRefusal, type PreflightReport } from '../../core/apply/preflight';
-import { describeRef } from '../../core/objects';
+import { loadKubeconfig } from '../../core/cluster/loadKubeconfig';
+import { recordCredentials } from '../../core/credentials/ledger';
+import { ledgerEntryFor } from '../../core/credentials/record';
 import { discover } from '../../core/discovery/discovery';
+import { contextNames, defaultNamePrefix } from '../../core/kubeconfig/build';
+import { describeRef } from '../../core/objects';
 import { formatDuration } from '../../core/plan/duration';
 import { buildPlan, targetNamespaces } from '../../core/plan/plan';
 import { renderPlanYaml } from '../../core/plan/render';
@@ -10,30 +13,53 @@ import { planNeedsDiscovery } from '../../core/plan/scope';
 import { provision, type ProvisionProgress, type ProvisionResult } from '../../core/provision';
 import type { Plan } from '../../core/types';
 import { booleanFlag, stringFlag, UsageError, type FlagValues, type ParsedArgs } from '../args';
-import { CONNECTION_FLAGS, OUTPUT_FLAG, RULE_SYNTAX_HELP, VERBOSE_FLAG, connectFromFlags, outputFormat, type Command } from '../command';
+import {
+  connectFromFlags,
+  CONNECTION_FLAGS,
+  OUTPUT_FLAG,
+  outputFormat,
+  RULE_SYNTAX_HELP,
+  VERBOSE_FLAG,
+  type Command,
+} from '../command';
 import { DEFAULT_DURATION, REQUEST_FLAGS, requestFromFlags } from '../createRequest';
 import { EXIT, printResult, stderrLogger, VerificationFailedError, type CliIo, type OutputFormat } from '../io';
-import { describeVerification, verificationSummary } from './verify';
 import {
-  KUBECONFIG_OUTPUT_FLAGS, checkKubeconfigTarget, checkOutputFlags, describeDestination, destinationSummary, ledgerDestinations, messageWriter,
-  writeKubeconfigOutput, type Destination,
+  checkKubeconfigTarget,
+  checkOutputFlags,
+  describeDestination,
+  destinationSummary,
+  KUBECONFIG_OUTPUT_FLAGS,
+  ledgerDestinations,
+  messageWriter,
+  writeKubeconfigOutput,
+  type Destination,
 } from '../kubeconfigOutput';
-import { ledgerEntryFor } from '../../core/credentials/record';
-import { recordCredentials } from '../../core/credentials/ledger';
-import { contextNames, defaultNamePrefix } from '../../core/kubeconfig/build';
+import { describeVerification, verificationSummary } from './verify';
 
 export const createCommand: Command = {
   name: 'create',
   summary: 'Create a service account with least-privilege RBAC and write a verified kubeconfig for it.',
-  usage: 'sa-kubeconfig create --service-account NAME (--rule RULE | --preset ID | --role NAME | --cluster-role NAME)... [flags]',
+  usage:
+    'sa-kubeconfig create --service-account NAME (--rule RULE | --preset ID | --role NAME | --cluster-role NAME)... [flags]',
   flags: [
     ...CONNECTION_FLAGS,
     ...REQUEST_FLAGS,
     ...KUBECONFIG_OUTPUT_FLAGS,
-    { name: 'dry-run', type: 'boolean', description: 'Print the objects as YAML, checked against the cluster (server dry run, permissions); change nothing.' },
+    {
+      name: 'dry-run',
+      type: 'boolean',
+      description:
+        'Print the objects as YAML, checked against the cluster (server dry run, permissions); change nothing.',
+    },
     { name: 'offline', type: 'boolean', description: 'With --dry-run: plan without contacting the cluster.' },
     { name: 'no-verify', type: 'boolean', description: 'Skip checking the new kubeconfig against the cluster.' },
-    { name: 'yes', short: 'y', type: 'boolean', description: 'Do not ask for confirmation (never asked when not at a terminal).' },
+    {
+      name: 'yes',
+      short: 'y',
+      type: 'boolean',
+      description: 'Do not ask for confirmation (never asked when not at a terminal).',
+    },
     OUTPUT_FLAG,
     VERBOSE_FLAG,
   ],
@@ -71,11 +97,13 @@ Examples:
 
 function checkFlagCombinations(flags: FlagValues, format: OutputFormat): void {
   checkOutputFlags(flags, format, booleanFlag(flags, 'dry-run'));
-  if (booleanFlag(flags, 'offline') && !booleanFlag(flags, 'dry-run')) throw new UsageError('--offline applies only with --dry-run.');
+  if (booleanFlag(flags, 'offline') && !booleanFlag(flags, 'dry-run'))
+    throw new UsageError('--offline applies only with --dry-run.');
 }
 
 async function runCreate({ flags, positionals }: ParsedArgs, io: CliIo): Promise<number> {
-  if (positionals.length > 0) throw new UsageError(`Unexpected argument "${positionals[0]}"; every create option is a flag.`);
+  if (positionals.length > 0)
+    throw new UsageError(`Unexpected argument "${positionals[0]}"; every create option is a flag.`);
   const format = outputFormat(flags);
   checkFlagCombinations(flags, format);
   const logger = stderrLogger(io, booleanFlag(flags, 'verbose'));
@@ -92,17 +120,25 @@ async function runCreate({ flags, positionals }: ParsedArgs, io: CliIo): Promise
   try {
     const request = requestFromFlags(flags, { context: connection.contextName, namespace: connection.namespace });
     logger.info(`Using context "${connection.contextName}" (${connection.server}).`);
-    const discovered = planNeedsDiscovery(request) ? (await discover(connection, { logger, signal: io.signal })).resources : undefined;
+    const discovered = planNeedsDiscovery(request)
+      ? (await discover(connection, { logger, signal: io.signal })).resources
+      : undefined;
     const options = {
-      connection, logger, signal: io.signal, ...(discovered ? { discovered } : {}),
-      onProgress: (p: ProvisionProgress) => { if (p.state !== 'start') logger.info(`${p.step}: ${p.state}${p.message ? ` (${p.message})` : ''}`); },
+      connection,
+      logger,
+      signal: io.signal,
+      ...(discovered ? { discovered } : {}),
+      onProgress: (p: ProvisionProgress) => {
+        if (p.state !== 'start') logger.info(`${p.step}: ${p.state}${p.message ? ` (${p.message})` : ''}`);
+      },
     };
 
     // The output target is checked before anything changes in the cluster: a refusal there changes nothing.
     if (!booleanFlag(flags, 'dry-run')) {
       const prefix = request.kubeconfig.namePrefix || defaultNamePrefix(connection.contextName, request.serviceAccount);
       await checkKubeconfigTarget(flags, {
-        names: { clusters: [prefix], users: [prefix], contexts: contextNames(prefix, targetNamespaces(request)) }, server: request.kubeconfig.server || connection.server,
+        names: { clusters: [prefix], users: [prefix], contexts: contextNames(prefix, targetNamespaces(request)) },
+        server: request.kubeconfig.server || connection.server,
       });
     }
 
@@ -116,7 +152,9 @@ async function runCreate({ flags, positionals }: ParsedArgs, io: CliIo): Promise
           io.stderr(`Refused: the cluster would not accept this request:\n${explainRefusal(report)}\n`);
           return EXIT.conflict;
         }
-        io.stderr(`Dry run: nothing was changed (${checked.requests} requests). Run without --dry-run to create these objects.\n`);
+        io.stderr(
+          `Dry run: nothing was changed (${checked.requests} requests). Run without --dry-run to create these objects.\n`,
+        );
         return EXIT.ok;
       }
       if (report.ok) {
@@ -130,15 +168,21 @@ async function runCreate({ flags, positionals }: ParsedArgs, io: CliIo): Promise
     }
 
     const result = await provision(request, { ...options, verify: !booleanFlag(flags, 'no-verify') });
-    if (!result.kubeconfigYaml || !result.applyResult || !result.token) throw new Error('Provisioning returned no kubeconfig.');
+    if (!result.kubeconfigYaml || !result.applyResult || !result.token)
+      throw new Error('Provisioning returned no kubeconfig.');
     const destination = await writeKubeconfigOutput(flags, result.kubeconfigYaml, io);
     if (result.credential) {
-      await recordCredentials([ledgerEntryFor(connection, result.credential, ledgerDestinations(destination))])
-        .catch((err: Error) => { result.warnings.push(`The local ledger could not be updated (${err.message}).`); });
+      await recordCredentials([ledgerEntryFor(connection, result.credential, ledgerDestinations(destination))]).catch(
+        (err: Error) => {
+          result.warnings.push(`The local ledger could not be updated (${err.message}).`);
+        },
+      );
     }
     printReport(io, format, result, destination);
     if (result.verificationError) {
-      throw new VerificationFailedError(`The new kubeconfig could not be verified: ${result.verificationError.message}\n${result.verificationError.hint}`);
+      throw new VerificationFailedError(
+        `The new kubeconfig could not be verified: ${result.verificationError.message}\n${result.verificationError.hint}`,
+      );
     }
     if (result.verification && !result.verification.ok) {
       throw new VerificationFailedError(
@@ -157,7 +201,11 @@ function offlineDefaults(flags: FlagValues, io: CliIo): { context: string; names
   const context = stringFlag(flags, 'context');
   const kubeconfigPath = stringFlag(flags, 'kubeconfig');
   try {
-    const loaded = loadKubeconfig({ ...(context ? { context } : {}), ...(kubeconfigPath ? { kubeconfigPath } : {}), env: io.env });
+    const loaded = loadKubeconfig({
+      ...(context ? { context } : {}),
+      ...(kubeconfigPath ? { kubeconfigPath } : {}),
+      env: io.env,
+    });
     return { context: loaded.contextName, namespace: loaded.namespace };
   } catch {
     return { context: context ?? '(offline)', namespace: 'default' };
@@ -171,17 +219,25 @@ function printWarnings(io: CliIo, warnings: string[]): void {
 function printPlan(io: CliIo, format: OutputFormat, plan: Plan, report?: PreflightReport): void {
   printWarnings(io, plan.warnings);
   const data = {
-    objects: plan.objects.map((p) => ({ ...(p.status ? { status: p.status } : {}), ...(p.detail ? { detail: p.detail } : {}), object: p.object })),
+    objects: plan.objects.map((p) => ({
+      ...(p.status ? { status: p.status } : {}),
+      ...(p.detail ? { detail: p.detail } : {}),
+      object: p.object,
+    })),
     ...(plan.removals ? { removals: removalsSummary(plan) } : {}),
     warnings: plan.warnings,
-    ...(report ? {
-      ok: report.ok,
-      conflicts: report.conflicts.map((c) => ({ object: describeRef(c.ref), detail: c.detail })),
-      missingRules: report.missingRules,
-      denied: report.denied.map((d) => d.description),
-      dryRunFailures: report.dryRun.filter((d) => !d.ok).map((d) => ({ object: describeRef(d.ref), error: d.error?.message })),
-      notes: report.notes,
-    } : {}),
+    ...(report
+      ? {
+          ok: report.ok,
+          conflicts: report.conflicts.map((c) => ({ object: describeRef(c.ref), detail: c.detail })),
+          missingRules: report.missingRules,
+          denied: report.denied.map((d) => d.description),
+          dryRunFailures: report.dryRun
+            .filter((d) => !d.ok)
+            .map((d) => ({ object: describeRef(d.ref), error: d.error?.message })),
+          notes: report.notes,
+        }
+      : {}),
   };
   printResult(io, format, data, () => renderPlanYaml(plan, { statusComments: report !== undefined }));
   if (format === 'text') for (const note of report?.notes ?? []) io.stderr(`note: ${note}\n`);
@@ -190,8 +246,11 @@ function printPlan(io: CliIo, format: OutputFormat, plan: Plan, report?: Preflig
 /** Earlier grants the apply removes ("remove") or keeps (--keep-extra: "keep"), for --output json|yaml. */
 function removalsSummary(plan: Plan) {
   return (plan.removals ?? []).map((r) => ({
-    status: r.action, kind: r.object.kind, name: r.object.metadata.name,
-    ...(r.object.metadata.namespace ? { namespace: r.object.metadata.namespace } : {}), detail: r.detail,
+    status: r.action,
+    kind: r.object.kind,
+    name: r.object.metadata.name,
+    ...(r.object.metadata.namespace ? { namespace: r.object.metadata.namespace } : {}),
+    detail: r.detail,
   }));
 }
 
@@ -200,16 +259,25 @@ function describeToken(result: ProvisionResult): string {
   const c = result.credential;
   const namespace = result.plan.request.namespace;
   if (!t) return 'Token: none.';
-  const revoke = c ? `"sa-kubeconfig revoke -n ${namespace} -s ${c.serviceAccount} --credential ${c.id}"` : '"sa-kubeconfig revoke"';
+  const revoke = c
+    ? `"sa-kubeconfig revoke -n ${namespace} -s ${c.serviceAccount} --credential ${c.id}"`
+    : '"sa-kubeconfig revoke"';
   const id = c ? `Credential ${c.id}${c.note ? ` ("${c.note}")` : ''}: ` : 'Token: ';
   if (t.mode === 'timeBound') {
     // Rounded to minutes: the granted lifetime is measured from our clock and is a second or so short.
-    const granted = t.grantedSeconds !== undefined ? formatDuration(Math.max(60, Math.round(t.grantedSeconds / 60) * 60)) : '?';
-    const shortened = t.shortened && t.requestedSeconds ? ` (requested ${formatDuration(t.requestedSeconds)}; the cluster's maximum is lower)` : '';
-    const bound = t.secretName ? `; bound to Secret ${namespace}/${t.secretName} (${revoke} revokes it)` : '; unbound: it cannot be revoked before it expires';
+    const granted =
+      t.grantedSeconds !== undefined ? formatDuration(Math.max(60, Math.round(t.grantedSeconds / 60) * 60)) : '?';
+    const shortened =
+      t.shortened && t.requestedSeconds
+        ? ` (requested ${formatDuration(t.requestedSeconds)}; the cluster's maximum is lower)`
+        : '';
+    const bound = t.secretName
+      ? `; bound to Secret ${namespace}/${t.secretName} (${revoke} revokes it)`
+      : '; unbound: it cannot be revoked before it expires';
     return `${id}time-limited token, valid ${granted}, expires ${t.expiresAt}${shortened}${bound}.`;
   }
-  if (t.mode === 'existingSecret') return `${id}the token of the existing Secret ${namespace}/${t.secretName} (deleting that Secret revokes it).`;
+  if (t.mode === 'existingSecret')
+    return `${id}the token of the existing Secret ${namespace}/${t.secretName} (deleting that Secret revokes it).`;
   return `${id}token that does not expire, in Secret ${namespace}/${t.secretName} (${revoke} revokes it).`;
 }
 
@@ -219,7 +287,10 @@ function resultSummary(result: ProvisionResult, destination: Destination) {
     serviceAccount: `${result.plan.request.namespace}/${result.plan.request.serviceAccount}`,
     context: result.plan.request.context,
     objects: result.plan.objects.map((p) => ({
-      kind: p.object.kind, name: p.object.metadata.name, ...(p.object.metadata.namespace ? { namespace: p.object.metadata.namespace } : {}), status: p.status,
+      kind: p.object.kind,
+      name: p.object.metadata.name,
+      ...(p.object.metadata.namespace ? { namespace: p.object.metadata.namespace } : {}),
+      status: p.status,
     })),
     created: a?.created.length ?? 0,
     updated: a?.updated.length ?? 0,
@@ -246,13 +317,16 @@ function printReport(io: CliIo, format: OutputFormat, result: ProvisionResult, d
     return;
   }
   const a = result.applyResult!;
-  const renamed = destination.kind === 'merge' ? destination.merge.changes.filter((c) => c.section === 'context' && c.renamedFrom) : [];
+  const renamed =
+    destination.kind === 'merge'
+      ? destination.merge.changes.filter((c) => c.section === 'context' && c.renamedFrom)
+      : [];
   const contexts = (result.contexts ?? []).map((name) => renamed.find((c) => c.renamedFrom === name)?.name ?? name);
   const verification = result.verification;
   const lines = [
     `Service account ${result.plan.request.namespace}/${result.plan.request.serviceAccount} is ready in context "${result.plan.request.context}": ` +
-      `${a.created.length} created, ${a.updated.length} updated, ${a.unchanged.length} unchanged`
-      + `${a.removed.length > 0 ? `, ${a.removed.length} removed` : ''}.`,
+      `${a.created.length} created, ${a.updated.length} updated, ${a.unchanged.length} unchanged` +
+      `${a.removed.length > 0 ? `, ${a.removed.length} removed` : ''}.`,
     ...a.created.map((r) => `  created ${describeRef(r)}`),
     ...a.updated.map((r) => `  updated ${describeRef(r)}`),
     ...a.unchanged.map((r) => `  unchanged ${describeRef(r)}`),
@@ -262,7 +336,11 @@ function printReport(io: CliIo, format: OutputFormat, result: ProvisionResult, d
     describeToken(result),
     ...describeDestination(destination),
     `Contexts: ${contexts.join(', ')} (current: ${contexts[0] ?? '-'}).`,
-    verification ? describeVerification(verification, false) : result.verificationError ? 'Verification could not run.' : 'Not verified (--no-verify).',
+    verification
+      ? describeVerification(verification, false)
+      : result.verificationError
+        ? 'Verification could not run.'
+        : 'Not verified (--no-verify).',
     `${result.requests} API requests with your credentials${verification ? `, ${verification.requests} with the new one` : ''}; ${(result.durationMs / 1000).toFixed(1)} s.`,
   ];
   messageWriter(io, destination)(`${lines.join('\n')}\n`);

@@ -2,7 +2,7 @@
 import { discover, rbacResources } from '../../core/discovery/discovery';
 import type { DiscoveredResource } from '../../core/types';
 import { booleanFlag, stringFlag, type ParsedArgs } from '../args';
-import { CONNECTION_FLAGS, OUTPUT_FLAG, VERBOSE_FLAG, connectFromFlags, outputFormat, type Command } from '../command';
+import { connectFromFlags, CONNECTION_FLAGS, OUTPUT_FLAG, outputFormat, VERBOSE_FLAG, type Command } from '../command';
 import { EXIT, printResult, stderrLogger, table, type CliIo } from '../io';
 
 export const discoverCommand: Command = {
@@ -11,8 +11,18 @@ export const discoverCommand: Command = {
   usage: 'sa-kubeconfig discover [--group GROUP] [--legacy] [flags]',
   flags: [
     ...CONNECTION_FLAGS,
-    { name: 'group', short: 'g', type: 'string', value: 'GROUP', description: 'Only this API group ("core" or "" for the core group).' },
-    { name: 'legacy', type: 'boolean', description: 'Use legacy discovery (one request per group version) even where aggregated discovery is served.' },
+    {
+      name: 'group',
+      short: 'g',
+      type: 'string',
+      value: 'GROUP',
+      description: 'Only this API group ("core" or "" for the core group).',
+    },
+    {
+      name: 'legacy',
+      type: 'boolean',
+      description: 'Use legacy discovery (one request per group version) even where aggregated discovery is served.',
+    },
     OUTPUT_FLAG,
     VERBOSE_FLAG,
   ],
@@ -33,14 +43,23 @@ async function runDiscover({ flags }: ParsedArgs, io: CliIo): Promise<number> {
     const group = stringFlag(flags, 'group');
     const wanted = group === undefined ? undefined : group === 'core' ? '' : group;
     const resources = rbacResources(result.resources).filter((r) => wanted === undefined || r.group === wanted);
-    const data = { mode: result.mode, requests: result.requests, failedGroupVersions: result.failedGroupVersions, resources };
+    const data = {
+      mode: result.mode,
+      requests: result.requests,
+      failedGroupVersions: result.failedGroupVersions,
+      resources,
+    };
     printResult(io, outputFormat(flags), data, () => {
       const rows = [['RESOURCE', 'SCOPE', 'VERBS']];
       for (const r of resources) {
         rows.push([ruleName(r), r.namespaced ? 'namespaced' : 'cluster', r.verbs.join(',')]);
-        for (const s of r.subresources) rows.push([ruleName(r, s.name), r.namespaced ? 'namespaced' : 'cluster', s.verbs.join(',')]);
+        for (const s of r.subresources)
+          rows.push([ruleName(r, s.name), r.namespaced ? 'namespaced' : 'cluster', s.verbs.join(',')]);
       }
-      const failed = result.failedGroupVersions.length > 0 ? `\nUnavailable group versions: ${result.failedGroupVersions.join(', ')}` : '';
+      const failed =
+        result.failedGroupVersions.length > 0
+          ? `\nUnavailable group versions: ${result.failedGroupVersions.join(', ')}`
+          : '';
       return `${table(rows)}\n${resources.length} resources (${result.mode} discovery, ${result.requests} requests).${failed}`;
     });
     return EXIT.ok;

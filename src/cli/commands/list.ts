@@ -1,12 +1,12 @@
 // `sa-kubeconfig list`: service accounts with their bindings, rules and credentials (never a token).
+import { listNamespaces } from '../../core/cluster/namespaces';
 import { listCredentials } from '../../core/credentials/list';
 import { type Credential } from '../../core/credentials/model';
-import { listServiceAccounts } from '../../core/inventory/read';
 import { type ServiceAccountInfo } from '../../core/inventory/parse';
+import { listServiceAccounts } from '../../core/inventory/read';
 import { formatRule } from '../../core/plan/rules';
-import { listNamespaces } from '../../core/cluster/namespaces';
 import { booleanFlag, listFlag, stringFlag, UsageError, type ParsedArgs } from '../args';
-import { CONNECTION_FLAGS, OUTPUT_FLAG, VERBOSE_FLAG, connectFromFlags, outputFormat, type Command } from '../command';
+import { connectFromFlags, CONNECTION_FLAGS, OUTPUT_FLAG, outputFormat, VERBOSE_FLAG, type Command } from '../command';
 import { EXIT, printResult, stderrLogger, type CliIo } from '../io';
 
 export const listCommand: Command = {
@@ -15,27 +15,44 @@ export const listCommand: Command = {
   usage: 'sa-kubeconfig list [-n NS | --namespaces A,B | -A] [-s NAME] [--all] [flags]',
   flags: [
     ...CONNECTION_FLAGS,
-    { name: 'namespace', short: 'n', type: 'string', value: 'NS', description: 'Namespace to list (default: the context\'s namespace).' },
+    {
+      name: 'namespace',
+      short: 'n',
+      type: 'string',
+      value: 'NS',
+      description: "Namespace to list (default: the context's namespace).",
+    },
     { name: 'namespaces', type: 'list', value: 'A,B', description: 'Several namespaces to list.' },
-    { name: 'all-namespaces', short: 'A', type: 'boolean', description: 'Every namespace you may list (your OpenShift projects, or the context\'s namespace, when listing namespaces is not allowed).' },
+    {
+      name: 'all-namespaces',
+      short: 'A',
+      type: 'boolean',
+      description:
+        "Every namespace you may list (your OpenShift projects, or the context's namespace, when listing namespaces is not allowed).",
+    },
     { name: 'service-account', short: 's', type: 'string', value: 'NAME', description: 'Only this service account.' },
     { name: 'all', short: 'a', type: 'boolean', description: 'Include service accounts sa-kubeconfig did not make.' },
     OUTPUT_FLAG,
     VERBOSE_FLAG,
   ],
-  details: 'Each credential: its id (short jti of a bound token, or the Secret name; "revoke --credential ID" takes it), kind\n'
-    + '(bound, long-lived, legacy, unbound), state (active, expired, superseded), created, the real expiry, its note, its Secret\n'
-    + 'and where this machine wrote it (from the local ledger, ~/.config/sa-kubeconfig/ledger.json). Unbound tokens are not\n'
-    + 'stored in the cluster: only those this machine issued are listed. Secrets are read as metadata only.',
+  details:
+    'Each credential: its id (short jti of a bound token, or the Secret name; "revoke --credential ID" takes it), kind\n' +
+    '(bound, long-lived, legacy, unbound), state (active, expired, superseded), created, the real expiry, its note, its Secret\n' +
+    'and where this machine wrote it (from the local ledger, ~/.config/sa-kubeconfig/ledger.json). Unbound tokens are not\n' +
+    'stored in the cluster: only those this machine issued are listed. Secrets are read as metadata only.',
   run: runList,
 };
 
 function describeAccount(sa: ServiceAccountInfo & { credentials: Credential[] }): string {
-  const lines = [`${sa.namespace}/${sa.name}${sa.managed ? '' : '  (not made by sa-kubeconfig)'}${sa.createdAt ? `  created ${sa.createdAt}` : ''}`];
+  const lines = [
+    `${sa.namespace}/${sa.name}${sa.managed ? '' : '  (not made by sa-kubeconfig)'}${sa.createdAt ? `  created ${sa.createdAt}` : ''}`,
+  ];
   if (sa.bindings.length === 0) lines.push('  no bindings');
   for (const b of sa.bindings) {
     const where = b.namespace ? `in ${b.namespace}` : 'cluster-wide';
-    const rules = b.rules ? b.rules.map(formatRule).join('; ') || '(no rules)' : `(rules unknown: ${b.rulesError ?? 'not readable'})`;
+    const rules = b.rules
+      ? b.rules.map(formatRule).join('; ') || '(no rules)'
+      : `(rules unknown: ${b.rulesError ?? 'not readable'})`;
     lines.push(`  ${b.roleRef.kind} ${b.roleRef.name} ${where} via ${b.kind} ${b.name}: ${rules}`);
   }
   if (sa.credentials.length === 0) lines.push('  no credentials');
@@ -43,13 +60,24 @@ function describeAccount(sa: ServiceAccountInfo & { credentials: Credential[] })
   return lines.join('\n');
 }
 
-const KIND_LABEL: Record<Credential['kind'], string> = { bound: 'bound', longLived: 'long-lived', legacy: 'legacy', unbound: 'unbound' };
+const KIND_LABEL: Record<Credential['kind'], string> = {
+  bound: 'bound',
+  longLived: 'long-lived',
+  legacy: 'legacy',
+  unbound: 'unbound',
+};
 
 function describeCredential(c: Credential): string {
   const parts = [
-    `credential ${c.id}`, KIND_LABEL[c.kind], c.state,
+    `credential ${c.id}`,
+    KIND_LABEL[c.kind],
+    c.state,
     ...(c.createdAt ? [`created ${c.createdAt}`] : []),
-    c.expiresAt ? `expires ${c.expiresAt}` : c.kind === 'longLived' || c.kind === 'legacy' ? 'never expires' : 'expiry unknown',
+    c.expiresAt
+      ? `expires ${c.expiresAt}`
+      : c.kind === 'longLived' || c.kind === 'legacy'
+        ? 'never expires'
+        : 'expiry unknown',
     ...(c.secretName && c.secretName !== c.id ? [`Secret ${c.secretName}`] : []),
     ...(c.note ? [`note "${c.note}"`] : []),
     ...(c.revokeAfter && c.state === 'superseded' ? [`revoke after ${c.revokeAfter}`] : []),
@@ -57,7 +85,9 @@ function describeCredential(c: Credential): string {
     ...(!c.managed ? ['not made by sa-kubeconfig'] : []),
     ...(!c.revocable ? ['cannot be revoked before it expires'] : []),
   ];
-  const where = c.destinations.map((d) => (d.kind === 'file' ? d.path : d.kind === 'merge' ? `${d.path}${d.context ? ` (context ${d.context})` : ''}` : d.kind));
+  const where = c.destinations.map((d) =>
+    d.kind === 'file' ? d.path : d.kind === 'merge' ? `${d.path}${d.context ? ` (context ${d.context})` : ''}` : d.kind,
+  );
   return `${parts.join('  ')}${where.length > 0 ? `  written to ${where.join(', ')}` : ''}`;
 }
 
@@ -67,10 +97,15 @@ async function runList({ flags }: ParsedArgs, io: CliIo): Promise<number> {
   try {
     const namespaces = listFlag(flags, 'namespaces');
     const allNamespaces = booleanFlag(flags, 'all-namespaces');
-    if (allNamespaces && (namespaces.length > 0 || stringFlag(flags, 'namespace'))) throw new UsageError('Use either --all-namespaces or -n/--namespaces, not both.');
+    if (allNamespaces && (namespaces.length > 0 || stringFlag(flags, 'namespace')))
+      throw new UsageError('Use either --all-namespaces or -n/--namespaces, not both.');
     const listed = allNamespaces ? await listNamespaces(conn, { logger, signal: io.signal }) : undefined;
     if (listed?.note && outputFormat(flags) === 'text') io.stderr(`Note: ${listed.note}\n`);
-    const targets = listed ? listed.namespaces : namespaces.length > 0 ? namespaces : [stringFlag(flags, 'namespace') ?? conn.namespace];
+    const targets = listed
+      ? listed.namespaces
+      : namespaces.length > 0
+        ? namespaces
+        : [stringFlag(flags, 'namespace') ?? conn.namespace];
     const all = booleanFlag(flags, 'all');
     const only = stringFlag(flags, 'service-account');
     const results = [];
@@ -79,23 +114,40 @@ async function runList({ flags }: ParsedArgs, io: CliIo): Promise<number> {
     for (const ns of targets) {
       const [inventory, listed] = await Promise.all([
         listServiceAccounts(conn, ns, { logger, signal: io.signal }),
-        listCredentials(conn, { namespace: ns, ...(only ? { serviceAccount: only } : {}) }, { logger, signal: io.signal }),
+        listCredentials(
+          conn,
+          { namespace: ns, ...(only ? { serviceAccount: only } : {}) },
+          { logger, signal: io.signal },
+        ),
       ]);
       results.push(inventory);
       credentials.push(...listed.credentials);
       for (const n of listed.notes) notes.add(n);
     }
-    const accounts = results.flatMap((r) => r.serviceAccounts).filter((sa) => (all || sa.managed || (only !== undefined && sa.name === only)) && (!only || sa.name === only))
-      .map((sa) => ({ ...sa, credentials: credentials.filter((c) => c.namespace === sa.namespace && c.serviceAccount === sa.name) }));
+    const accounts = results
+      .flatMap((r) => r.serviceAccounts)
+      .filter((sa) => (all || sa.managed || (only !== undefined && sa.name === only)) && (!only || sa.name === only))
+      .map((sa) => ({
+        ...sa,
+        credentials: credentials.filter((c) => c.namespace === sa.namespace && c.serviceAccount === sa.name),
+      }));
     for (const n of notes) io.stderr(`Note: ${n}\n`);
     const incomplete = results.flatMap((r) => r.incomplete.map((what) => `${r.namespace}: ${what}`));
-    const source = listed ? { namespaceSource: listed.source, ...(listed.note ? { namespaceNote: listed.note } : {}) } : {};
-    printResult(io, outputFormat(flags), { ...source, namespaces: targets, serviceAccounts: accounts, incomplete }, () => {
-      const body = accounts.length > 0
-        ? accounts.map(describeAccount).join('\n\n')
-        : `No service accounts${all ? '' : ' made by sa-kubeconfig'} in ${targets.join(', ')}${all ? '' : ' (use --all to see every service account)'}.`;
-      return incomplete.length > 0 ? `${body}\n\n${incomplete.join('\n')}` : body;
-    });
+    const source = listed
+      ? { namespaceSource: listed.source, ...(listed.note ? { namespaceNote: listed.note } : {}) }
+      : {};
+    printResult(
+      io,
+      outputFormat(flags),
+      { ...source, namespaces: targets, serviceAccounts: accounts, incomplete },
+      () => {
+        const body =
+          accounts.length > 0
+            ? accounts.map(describeAccount).join('\n\n')
+            : `No service accounts${all ? '' : ' made by sa-kubeconfig'} in ${targets.join(', ')}${all ? '' : ' (use --all to see every service account)'}.`;
+        return incomplete.length > 0 ? `${body}\n\n${incomplete.join('\n')}` : body;
+      },
+    );
     return EXIT.ok;
   } finally {
     conn.close();

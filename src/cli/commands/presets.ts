@@ -1,5 +1,5 @@
 // `sa-kubeconfig presets [ID]`: the ready-made permission sets and what they grant.
-import { PRESETS, findPreset, type Preset } from '../../core/plan/presets';
+import { findPreset, PRESETS, type Preset } from '../../core/plan/presets';
 import { formatRule } from '../../core/plan/rules';
 import { UsageError, type ParsedArgs } from '../args';
 import { OUTPUT_FLAG, outputFormat, type Command } from '../command';
@@ -26,6 +26,8 @@ async function runPresets({ flags, positionals }: ParsedArgs, io: CliIo): Promis
   if (positionals.length > 1) throw new UsageError('Give at most one preset id.');
   const selected = positionals.length === 1 ? [findPreset(positionals[0])] : [...PRESETS];
   const data = selected.map((p) => ({ ...p, ruleSyntax: p.rules.map(formatRule) }));
-  printResult(io, outputFormat(flags), positionals.length === 1 ? data[0] : data, () => selected.map(describePreset).join('\n\n'));
+  printResult(io, outputFormat(flags), positionals.length === 1 ? data[0] : data, () =>
+    selected.map(describePreset).join('\n\n'),
+  );
   return EXIT.ok;
 }

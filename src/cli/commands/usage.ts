@@ -1,16 +1,16 @@
 // `sa-kubeconfig usage`: what a service account (or one of its credentials) did, read from the API server's audit
 // log: requests by verb, resource, namespace and object, the denied ones apart, and what the log covers. Reads files
 // only; no cluster is contacted.
-import type { Coverage, NonResourceGroup, UsageGroup, UsageReport } from '../../core/audit/usage';
 import { serviceAccountUsername } from '../../core/audit/reader';
+import type { Coverage, NonResourceGroup, UsageGroup, UsageReport } from '../../core/audit/usage';
 import { stringFlag, UsageError, type ParsedArgs } from '../args';
 import { AUDIT_DETAILS, AUDIT_FLAGS, auditQueryFromFlags, readUsage } from '../auditFlags';
-import { OUTPUT_FLAG, VERBOSE_FLAG, outputFormat, type Command } from '../command';
+import { OUTPUT_FLAG, outputFormat, VERBOSE_FLAG, type Command } from '../command';
 import { EXIT, printResult, table, type CliIo } from '../io';
 
 export const usageCommand: Command = {
   name: 'usage',
-  summary: 'Show what a service account (or one credential) did, from the API server\'s audit log; denials apart.',
+  summary: "Show what a service account (or one credential) did, from the API server's audit log; denials apart.",
   usage: 'sa-kubeconfig usage -n NS -s NAME --audit-log PATH... [--credential ID] [--since 24h] [flags]',
   flags: [
     { name: 'namespace', short: 'n', type: 'string', value: 'NS', description: 'Namespace of the account. Required.' },
@@ -57,12 +57,21 @@ function groupTable(groups: UsageGroup[]): string {
   ];
   for (const g of groups) {
     rows.push([
-      String(g.count), g.verb, resourceOf(g), g.namespace ?? '(cluster)', g.name ?? '',
-      g.firstSeen.slice(0, 19), g.lastSeen.slice(0, 19), g.sourceIPs.join(','),
+      String(g.count),
+      g.verb,
+      resourceOf(g),
+      g.namespace ?? '(cluster)',
+      g.name ?? '',
+      g.firstSeen.slice(0, 19),
+      g.lastSeen.slice(0, 19),
+      g.sourceIPs.join(','),
       g.userAgents.map((a) => a.split(' ')[0]).join(','),
     ]);
   }
-  return table(rows).split('\n').map((l) => `  ${l}`).join('\n');
+  return table(rows)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 function nonResourceTable(groups: NonResourceGroup[]): string {
@@ -70,7 +79,10 @@ function nonResourceTable(groups: NonResourceGroup[]): string {
     ['COUNT', 'VERB', 'PATH', 'DENIED', 'LAST SEEN'],
     ...groups.map((g) => [String(g.count), g.verb, g.path, String(g.denied), g.lastSeen.slice(0, 19)]),
   ];
-  return table(rows).split('\n').map((l) => `  ${l}`).join('\n');
+  return table(rows)
+    .split('\n')
+    .map((l) => `  ${l}`)
+    .join('\n');
 }
 
 const total = (groups: { count: number }[]) => groups.reduce((n, g) => n + g.count, 0);
@@ -86,11 +98,15 @@ export function describeCoverage(c: Coverage): string[] {
   ];
   const asked = c.since || c.until ? ` (asked: ${c.since ?? 'start'} to ${c.until ?? 'end'})` : '';
   return [
-    `Read ${c.lines} line(s) from ${c.files.join(', ')}: ${c.matched} completed request(s) matched; `
-      + `skipped ${skipped.join(', ')}.`,
-    `The log covers ${c.logFirst ?? '?'} to ${c.logLast ?? '?'}${asked}; `
-      + (c.firstRequest ? `the matched requests ${c.firstRequest} to ${c.lastRequest}.` : 'no request matched.'),
-    `Audit levels seen: ${Object.entries(c.levels).map(([l, n]) => `${l} ${n}`).join(', ') || 'none'}.`,
+    `Read ${c.lines} line(s) from ${c.files.join(', ')}: ${c.matched} completed request(s) matched; ` +
+      `skipped ${skipped.join(', ')}.`,
+    `The log covers ${c.logFirst ?? '?'} to ${c.logLast ?? '?'}${asked}; ` +
+      (c.firstRequest ? `the matched requests ${c.firstRequest} to ${c.lastRequest}.` : 'no request matched.'),
+    `Audit levels seen: ${
+      Object.entries(c.levels)
+        .map(([l, n]) => `${l} ${n}`)
+        .join(', ') || 'none'
+    }.`,
   ];
 }
 
@@ -106,8 +122,12 @@ export function describeUsage(r: UsageReport): string {
   lines.push('', `Denied: ${total(r.denied)} request(s) in ${r.denied.length} group(s)${lacked}`);
   if (r.denied.length > 0) lines.push(groupTable(r.denied));
   if (r.nonResource.length > 0) {
-    lines.push('', 'Non-resource URLs (discovery, /version; every authenticated user may read them): '
-      + `${total(r.nonResource)} request(s)`, nonResourceTable(r.nonResource));
+    lines.push(
+      '',
+      'Non-resource URLs (discovery, /version; every authenticated user may read them): ' +
+        `${total(r.nonResource)} request(s)`,
+      nonResourceTable(r.nonResource),
+    );
   }
   return lines.join('\n');
 }

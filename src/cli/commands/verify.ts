@@ -1,25 +1,59 @@
 // `sa-kubeconfig verify KUBECONFIG`: checks a kubeconfig with its own credentials.
 import { promises as fs } from 'node:fs';
-import { isSaKubeconfigError, SaKubeconfigError } from '../../core/errors';
+
 import { loadKubeconfigFromString } from '../../core/cluster/loadKubeconfig';
+import { isSaKubeconfigError, SaKubeconfigError } from '../../core/errors';
 import { findPreset } from '../../core/plan/presets';
 import { formatRule, parseRules } from '../../core/plan/rules';
-import { expectationsFromKubeconfig, verifyKubeconfig, type VerificationCheck, type VerificationReport } from '../../core/verify/verify';
+import {
+  expectationsFromKubeconfig,
+  verifyKubeconfig,
+  type VerificationCheck,
+  type VerificationReport,
+} from '../../core/verify/verify';
 import { booleanFlag, exclusive, listFlag, stringFlag, UsageError, type ParsedArgs } from '../args';
-import { OUTPUT_FLAG, RULE_SYNTAX_HELP, VERBOSE_FLAG, outputFormat, type Command } from '../command';
+import { OUTPUT_FLAG, outputFormat, RULE_SYNTAX_HELP, VERBOSE_FLAG, type Command } from '../command';
 import { EXIT, printResult, stderrLogger, VerificationFailedError, type CliIo } from '../io';
 
 export const verifyCommand: Command = {
   name: 'verify',
-  summary: 'Check what a kubeconfig\'s credential may do, using that kubeconfig itself (never yours).',
+  summary: "Check what a kubeconfig's credential may do, using that kubeconfig itself (never yours).",
   usage: 'sa-kubeconfig verify KUBECONFIG [--rule RULE]... [flags]',
   flags: [
-    { name: 'context', type: 'string', value: 'NAME', description: 'Context of KUBECONFIG to check (default: its current context).' },
-    { name: 'rule', short: 'r', type: 'string', repeatable: true, value: 'RULE', description: 'A rule the credential must have (repeatable).' },
-    { name: 'preset', type: 'string', repeatable: true, value: 'ID', description: 'A preset whose rules the credential must have (repeatable).' },
-    { name: 'namespaces', type: 'list', value: 'A,B', description: 'Namespaces to check in (default: those of the kubeconfig\'s contexts).' },
+    {
+      name: 'context',
+      type: 'string',
+      value: 'NAME',
+      description: 'Context of KUBECONFIG to check (default: its current context).',
+    },
+    {
+      name: 'rule',
+      short: 'r',
+      type: 'string',
+      repeatable: true,
+      value: 'RULE',
+      description: 'A rule the credential must have (repeatable).',
+    },
+    {
+      name: 'preset',
+      type: 'string',
+      repeatable: true,
+      value: 'ID',
+      description: 'A preset whose rules the credential must have (repeatable).',
+    },
+    {
+      name: 'namespaces',
+      type: 'list',
+      value: 'A,B',
+      description: "Namespaces to check in (default: those of the kubeconfig's contexts).",
+    },
     { name: 'cluster-wide', type: 'boolean', description: 'The rules should hold cluster-wide.' },
-    { name: 'outside', type: 'string', value: 'NS', description: 'A namespace where the rules must be denied (default: "default", or "kube-system").' },
+    {
+      name: 'outside',
+      type: 'string',
+      value: 'NS',
+      description: 'A namespace where the rules must be denied (default: "default", or "kube-system").',
+    },
     OUTPUT_FLAG,
     VERBOSE_FLAG,
   ],
@@ -33,7 +67,8 @@ ${RULE_SYNTAX_HELP}`,
 };
 
 async function runVerify({ flags, positionals }: ParsedArgs, io: CliIo): Promise<number> {
-  if (positionals.length !== 1) throw new UsageError('Give exactly one kubeconfig file: sa-kubeconfig verify KUBECONFIG.');
+  if (positionals.length !== 1)
+    throw new UsageError('Give exactly one kubeconfig file: sa-kubeconfig verify KUBECONFIG.');
   exclusive(flags, ['namespaces', 'cluster-wide']);
   const file = positionals[0];
   let text: string;
@@ -47,7 +82,9 @@ async function runVerify({ flags, positionals }: ParsedArgs, io: CliIo): Promise
   const outside = stringFlag(flags, 'outside');
   const expectations = expectationsFromKubeconfig(text, loaded.raw.contexts ?? [], loaded.namespace, {
     rules: [...listFlag(flags, 'preset').flatMap((id) => findPreset(id).rules), ...parseRules(listFlag(flags, 'rule'))],
-    namespaces: listFlag(flags, 'namespaces'), clusterWide: booleanFlag(flags, 'cluster-wide'), ...(outside ? { outsideNamespace: outside } : {}),
+    namespaces: listFlag(flags, 'namespaces'),
+    clusterWide: booleanFlag(flags, 'cluster-wide'),
+    ...(outside ? { outsideNamespace: outside } : {}),
   });
   const logger = stderrLogger(io, booleanFlag(flags, 'verbose'));
   let report: VerificationReport;
@@ -55,14 +92,20 @@ async function runVerify({ flags, positionals }: ParsedArgs, io: CliIo): Promise
     report = await verifyKubeconfig(text, expectations, { logger, signal: io.signal, ...(context ? { context } : {}) });
   } catch (error) {
     if (isSaKubeconfigError(error, 'unauthorized')) {
-      throw new SaKubeconfigError('unauthorized', `The cluster rejects the token in ${file}: it expired, was revoked, or its service account was deleted.`, {
-        hint: 'Get a new one with "sa-kubeconfig rotate -n NAMESPACE -s SERVICE_ACCOUNT" (or "create" again).', cause: error,
-      });
+      throw new SaKubeconfigError(
+        'unauthorized',
+        `The cluster rejects the token in ${file}: it expired, was revoked, or its service account was deleted.`,
+        {
+          hint: 'Get a new one with "sa-kubeconfig rotate -n NAMESPACE -s SERVICE_ACCOUNT" (or "create" again).',
+          cause: error,
+        },
+      );
     }
     throw error;
   }
   printResult(io, outputFormat(flags), verificationSummary(report), () => describeVerification(report, true));
-  if (!report.ok) throw new VerificationFailedError(`${report.checks.filter((c) => !c.ok).length} check(s) failed for ${file}.`);
+  if (!report.ok)
+    throw new VerificationFailedError(`${report.checks.filter((c) => !c.ok).length} check(s) failed for ${file}.`);
   return EXIT.ok;
 }
 
@@ -82,7 +125,10 @@ export function describeVerification(report: VerificationReport, all: boolean): 
   const lines = [head, ...(all ? report.checks : failed).map((c) => `  ${describeCheck(c)}`)];
   if (all) {
     for (const [ns, rules] of Object.entries(report.rulesByNamespace)) {
-      lines.push(`Effective rules in ${ns}${report.incomplete ? ' (incomplete)' : ''}:`, ...rules.map((r) => `  ${formatRule(r)}`));
+      lines.push(
+        `Effective rules in ${ns}${report.incomplete ? ' (incomplete)' : ''}:`,
+        ...rules.map((r) => `  ${formatRule(r)}`),
+      );
     }
   }
   lines.push(...report.notes.map((n) => `Note: ${n}`));
@@ -96,7 +142,9 @@ export function verificationSummary(report: VerificationReport) {
     context: report.context,
     user: report.whoami?.username ?? null,
     checks: report.checks,
-    rulesByNamespace: Object.fromEntries(Object.entries(report.rulesByNamespace).map(([ns, rules]) => [ns, rules.map(formatRule)])),
+    rulesByNamespace: Object.fromEntries(
+      Object.entries(report.rulesByNamespace).map(([ns, rules]) => [ns, rules.map(formatRule)]),
+    ),
     incomplete: report.incomplete,
     notes: report.notes,
     requests: report.requests,

@@ -12,7 +12,12 @@ export function toAbortSignal(token: vscode.CancellationToken): AbortSignal {
 export type ProgressReport = (message: string) => void;
 
 /** Runs work with a cancellable notification progress; the work gets an AbortSignal and a way to say what it does. */
-export function withCancellableProgress<T>(title: string, work: (signal: AbortSignal, report: ProgressReport) => Promise<T>): Thenable<T> {
-  return vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title, cancellable: true }, (progress, token) =>
-    work(toAbortSignal(token), (message) => progress.report({ message })));
+export function withCancellableProgress<T>(
+  title: string,
+  work: (signal: AbortSignal, report: ProgressReport) => Promise<T>,
+): Thenable<T> {
+  return vscode.window.withProgress(
+    { location: vscode.ProgressLocation.Notification, title, cancellable: true },
+    (progress, token) => work(toAbortSignal(token), (message) => progress.report({ message })),
+  );
 }

@@ -1,10 +1,18 @@
 // What a command acts on. Commands are called from our tree (a node), from Microsoft's Kubernetes tree (its
 // command target, resolved through its API), or from the palette (nothing: we ask).
-import type { CommandDeps } from '../deps';
-import { BindingNode, ContextNode, CredentialNode, NamespaceNode, ServiceAccountNode, AddNamespaceNode, LoadMoreNode } from '../../tree/nodes';
-import type { IssuedTokenRecord } from '../../services/tokenMemory';
-import type { ClusterExplorerTarget } from '../../integrations/kubernetesTools';
 import { SaKubeconfigError } from '../../core/errors';
+import type { ClusterExplorerTarget } from '../../integrations/kubernetesTools';
+import type { IssuedTokenRecord } from '../../services/tokenMemory';
+import {
+  AddNamespaceNode,
+  BindingNode,
+  ContextNode,
+  CredentialNode,
+  LoadMoreNode,
+  NamespaceNode,
+  ServiceAccountNode,
+} from '../../tree/nodes';
+import type { CommandDeps } from '../deps';
 
 export interface Target extends ClusterExplorerTarget {
   tokenSecret?: string;
@@ -19,13 +27,23 @@ export async function targetOf(deps: CommandDeps, arg: unknown): Promise<Target>
   if (arg instanceof NamespaceNode) return { context: arg.context, namespace: arg.namespace };
   if (arg instanceof AddNamespaceNode) return { context: arg.context };
   if (arg instanceof LoadMoreNode) return { context: arg.context, namespace: arg.namespace };
-  if (arg instanceof ServiceAccountNode) return { context: arg.context, namespace: arg.namespace, serviceAccount: arg.name, managed: arg.summary.managed };
-  if (arg instanceof BindingNode) return { context: arg.context, namespace: arg.serviceAccount.namespace, serviceAccount: arg.serviceAccount.name };
+  if (arg instanceof ServiceAccountNode)
+    return { context: arg.context, namespace: arg.namespace, serviceAccount: arg.name, managed: arg.summary.managed };
+  if (arg instanceof BindingNode)
+    return { context: arg.context, namespace: arg.serviceAccount.namespace, serviceAccount: arg.serviceAccount.name };
   if (arg instanceof CredentialNode) {
     const c = arg.credential;
     // A long-lived or legacy credential is a token Secret: Generate kubeconfig / Copy token read its token.
-    const tokenSecret = (c.kind === 'longLived' || c.kind === 'legacy') && c.secretName ? { tokenSecret: c.secretName } : {};
-    return { context: arg.context, namespace: c.namespace, serviceAccount: c.serviceAccount, credentialId: c.secretName ?? c.id, managed: c.managed, ...tokenSecret };
+    const tokenSecret =
+      (c.kind === 'longLived' || c.kind === 'legacy') && c.secretName ? { tokenSecret: c.secretName } : {};
+    return {
+      context: arg.context,
+      namespace: c.namespace,
+      serviceAccount: c.serviceAccount,
+      credentialId: c.secretName ?? c.id,
+      managed: c.managed,
+      ...tokenSecret,
+    };
   }
   if (isPlainTarget(arg)) return arg;
   if (arg !== undefined && arg !== null) return (await deps.kubernetesTools.resolveTarget(arg)) ?? {};
@@ -36,7 +54,12 @@ export async function targetOf(deps: CommandDeps, arg: unknown): Promise<Target>
 function isPlainTarget(arg: unknown): arg is Target {
   if (typeof arg !== 'object' || arg === null) return false;
   const keys = Object.keys(arg);
-  return keys.length > 0 && keys.every((k) => ['context', 'namespace', 'serviceAccount', 'managed', 'tokenSecret', 'credentialId', 'issuedToken'].includes(k));
+  return (
+    keys.length > 0 &&
+    keys.every((k) =>
+      ['context', 'namespace', 'serviceAccount', 'managed', 'tokenSecret', 'credentialId', 'issuedToken'].includes(k),
+    )
+  );
 }
 
 export async function pickContext(deps: CommandDeps, target: Target): Promise<string | undefined> {
@@ -45,12 +68,25 @@ export async function pickContext(deps: CommandDeps, target: Target): Promise<st
   if (contexts.length === 0) throw new SaKubeconfigError('kubeconfig', 'Your kubeconfig has no contexts.');
   if (contexts.length === 1) return contexts[0].name;
   const selected = deps.tree.selectedContext();
-  return deps.prompts.pick('Context', contexts
-    .map((c) => ({ label: c.name, description: c.name === selected ? 'selected' : c.current ? 'current-context' : undefined, detail: c.server, value: c.name }))
-    .sort((a, b) => Number(b.value === selected) - Number(a.value === selected)));
+  return deps.prompts.pick(
+    'Context',
+    contexts
+      .map((c) => ({
+        label: c.name,
+        description: c.name === selected ? 'selected' : c.current ? 'current-context' : undefined,
+        detail: c.server,
+        value: c.name,
+      }))
+      .sort((a, b) => Number(b.value === selected) - Number(a.value === selected)),
+  );
 }
 
-export async function pickNamespace(deps: CommandDeps, context: string, target: Target, allowNew = false): Promise<string | undefined> {
+export async function pickNamespace(
+  deps: CommandDeps,
+  context: string,
+  target: Target,
+  allowNew = false,
+): Promise<string | undefined> {
   if (target.namespace) return target.namespace;
   const list = await deps.tree.namespaces(context);
   const names = [...new Set([...list.namespaces, ...deps.tree.extraNamespaces(context)])].sort();
@@ -62,16 +98,30 @@ export async function pickNamespace(deps: CommandDeps, context: string, target: 
   return deps.prompts.input('Namespace', { prompt: 'Name of the namespace' });
 }
 
-export async function pickServiceAccount(deps: CommandDeps, context: string, namespace: string, target: Target): Promise<string | undefined> {
+export async function pickServiceAccount(
+  deps: CommandDeps,
+  context: string,
+  namespace: string,
+  target: Target,
+): Promise<string | undefined> {
   if (target.serviceAccount) return target.serviceAccount;
   const listing = await deps.tree.serviceAccounts(context, namespace);
-  return deps.prompts.pick('Service account', listing.items.map((sa) => ({
-    label: sa.name, description: sa.managed ? 'managed by sa-kubeconfig' : undefined, value: sa.name,
-  })), { placeholder: `Service accounts in ${namespace}` });
+  return deps.prompts.pick(
+    'Service account',
+    listing.items.map((sa) => ({
+      label: sa.name,
+      description: sa.managed ? 'managed by sa-kubeconfig' : undefined,
+      value: sa.name,
+    })),
+    { placeholder: `Service accounts in ${namespace}` },
+  );
 }
 
 /** Context, namespace and service account, asking for whatever the invocation did not say. Undefined if cancelled. */
-export async function resolveServiceAccount(deps: CommandDeps, arg: unknown): Promise<Required<Pick<Target, 'context' | 'namespace' | 'serviceAccount'>> & Target | undefined> {
+export async function resolveServiceAccount(
+  deps: CommandDeps,
+  arg: unknown,
+): Promise<(Required<Pick<Target, 'context' | 'namespace' | 'serviceAccount'>> & Target) | undefined> {
   const target = await targetOf(deps, arg);
   const context = await pickContext(deps, target);
   if (!context) return undefined;

@@ -15,14 +15,14 @@
 // bindings before roles. A failure deletes what this run created and still removes those grants; nothing removed is
 // put back. So a failed run leaves the account with at most what the new request grants.
 
+import { isRetriedCreateConflict } from '../cluster/client';
+import type { Connection } from '../cluster/connect';
+import { throwIfAborted } from '../cluster/util';
+import { isSaKubeconfigError, SaKubeconfigError } from '../errors';
+import { describeRef, isManaged, objectPath, refOf, type ObjectRef } from '../objects';
 import { redact } from '../redact';
 import type { KubeObject, Logger, OperationOptions, Plan, PlannedObject } from '../types';
-import type { Connection } from '../cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError } from '../errors';
-import { throwIfAborted } from '../cluster/util';
-import { isRetriedCreateConflict } from '../cluster/client';
-import { createBody, immutableChanges, ownedMergePatch, diffOwned } from './diff';
-import { describeRef, isManaged, objectPath, refOf, type ObjectRef } from '../objects';
+import { createBody, diffOwned, immutableChanges, ownedMergePatch } from './diff';
 import { classify, explainRefusal, preflight, type PreflightReport } from './preflight';
 import { removeStale } from './prune';
 
@@ -57,14 +57,21 @@ export interface ApplyOptions extends OperationOptions {
  * error with `details.applyResult`.
  */
 export async function apply(conn: Connection, plan: Plan, options: ApplyOptions = {}): Promise<ApplyResult> {
-  const report = options.preflight ?? await preflight(conn, plan, options);
+  const report = options.preflight ?? (await preflight(conn, plan, options));
   refuseUnlessOk(report);
   const before = conn.client.requestCount;
   const removals = report.plan.removals ?? [];
   const result: ApplyResult = {
-    created: [], updated: [], unchanged: [], used: [], rolledBack: [], rollbackFailed: [],
-    removed: [], removeFailed: [],
-    kept: removals.filter((r) => r.action === 'keep').map((r) => refOf(r.object)), requests: 0,
+    created: [],
+    updated: [],
+    unchanged: [],
+    used: [],
+    rolledBack: [],
+    rollbackFailed: [],
+    removed: [],
+    removeFailed: [],
+    kept: removals.filter((r) => r.action === 'keep').map((r) => refOf(r.object)),
+    requests: 0,
   };
   // Requests that change the cluster get no signal (see the top of this file); reads do.
   const writes: OperationOptions = { logger: options.logger };
@@ -107,7 +114,10 @@ export function missingNamespaces(report: Pick<PreflightReport, 'dryRun'>): stri
  * Says which namespaces are missing and what to do. Only the service account's own namespace can be created by
  * sa-kubeconfig (--create-namespace); the other namespaces permissions are granted in must exist already. Pure.
  */
-export function describeMissingNamespaces(serviceAccountNamespace: string, missing: string[]): { message: string; hint: string } {
+export function describeMissingNamespaces(
+  serviceAccountNamespace: string,
+  missing: string[],
+): { message: string; hint: string } {
   const own = missing.includes(serviceAccountNamespace);
   const others = missing.filter((n) => n !== serviceAccountNamespace);
   const quoted = (names: string[]) => names.map((n) => `"${n}"`).join(', ');
@@ -115,12 +125,18 @@ export function describeMissingNamespaces(serviceAccountNamespace: string, missi
   const hints: string[] = [];
   if (own) {
     parts.push(`the service account's namespace "${serviceAccountNamespace}" does not exist`);
-    hints.push(`Ask sa-kubeconfig to create "${serviceAccountNamespace}" (--create-namespace), or pick an existing namespace.`);
+    hints.push(
+      `Ask sa-kubeconfig to create "${serviceAccountNamespace}" (--create-namespace), or pick an existing namespace.`,
+    );
   }
   if (others.length > 0) {
-    parts.push(`${others.length === 1 ? 'namespace' : 'namespaces'} ${quoted(others)}, where permissions were to be granted (--namespaces), ${others.length === 1 ? 'does' : 'do'} not exist`);
-    hints.push(`Create ${others.length === 1 ? 'it' : 'them'} first (kubectl create namespace ${others.join(' ')}) or leave ${others.length === 1 ? 'it' : 'them'} out of --namespaces; `
-      + `--create-namespace only creates the service account's own namespace${own ? '' : ` ("${serviceAccountNamespace}")`}.`);
+    parts.push(
+      `${others.length === 1 ? 'namespace' : 'namespaces'} ${quoted(others)}, where permissions were to be granted (--namespaces), ${others.length === 1 ? 'does' : 'do'} not exist`,
+    );
+    hints.push(
+      `Create ${others.length === 1 ? 'it' : 'them'} first (kubectl create namespace ${others.join(' ')}) or leave ${others.length === 1 ? 'it' : 'them'} out of --namespaces; ` +
+        `--create-namespace only creates the service account's own namespace${own ? '' : ` ("${serviceAccountNamespace}")`}.`,
+    );
   }
   return { message: `Nothing was created: ${parts.join(', and ')}.`, hint: hints.join(' ') };
 }
@@ -129,30 +145,55 @@ export function refuseUnlessOk(report: PreflightReport): void {
   if (report.ok) return;
   const why = explainRefusal(report);
   if (report.conflicts.length > 0 && report.missingRules.length === 0 && report.denied.length === 0) {
-    throw new SaKubeconfigError('unmanagedConflict', `Nothing was created: objects with the same names already exist.\n${why}`, { details: report });
+    throw new SaKubeconfigError(
+      'unmanagedConflict',
+      `Nothing was created: objects with the same names already exist.\n${why}`,
+      { details: report },
+    );
   }
   const missing = missingNamespaces(report);
   const missingAccounts = report.missing;
   if (missingAccounts.length > 0 && !missing.includes(report.plan.request.namespace)) {
     const others = why.split('\n').filter((line) => !missingAccounts.some((m) => line === `- ${m.detail}`));
     const ref = missingAccounts[0].ref;
-    throw new SaKubeconfigError('notFound', `Nothing was created: service account "${ref.name}" does not exist in namespace "${ref.namespace ?? ''}".${others.length > 0 ? `\n${others.join('\n')}` : ''}`, {
-      details: report,
-      hint: `Create it first (kubectl create serviceaccount ${ref.name} -n ${ref.namespace ?? ''}), or choose a new service account `
-        + '(leave out --existing-service-account and --existing-secret; "New" in the wizard) that sa-kubeconfig makes for you.',
-    });
+    throw new SaKubeconfigError(
+      'notFound',
+      `Nothing was created: service account "${ref.name}" does not exist in namespace "${ref.namespace ?? ''}".${others.length > 0 ? `\n${others.join('\n')}` : ''}`,
+      {
+        details: report,
+        hint:
+          `Create it first (kubectl create serviceaccount ${ref.name} -n ${ref.namespace ?? ''}), or choose a new service account ` +
+          '(leave out --existing-service-account and --existing-secret; "New" in the wizard) that sa-kubeconfig makes for you.',
+      },
+    );
   }
-  if (missing.length > 0 && report.missingRules.length === 0 && report.denied.length === 0 && report.conflicts.length === 0) {
+  if (
+    missing.length > 0 &&
+    report.missingRules.length === 0 &&
+    report.denied.length === 0 &&
+    report.conflicts.length === 0
+  ) {
     const { message, hint } = describeMissingNamespaces(report.plan.request.namespace, missing);
     throw new SaKubeconfigError('notFound', message, { details: report, hint });
   }
   if (report.missingRules.length > 0 || report.denied.length > 0) {
-    throw new SaKubeconfigError('escalation', `Nothing was created: you lack permissions this request needs.\n${why}`, { details: report });
+    throw new SaKubeconfigError('escalation', `Nothing was created: you lack permissions this request needs.\n${why}`, {
+      details: report,
+    });
   }
-  throw new SaKubeconfigError('invalid', `Nothing was created: the server's dry run rejected the plan.\n${why}`, { details: report, hint: 'Fix what the server names and try again.' });
+  throw new SaKubeconfigError('invalid', `Nothing was created: the server's dry run rejected the plan.\n${why}`, {
+    details: report,
+    hint: 'Fix what the server names and try again.',
+  });
 }
 
-async function applyOne(conn: Connection, p: PlannedObject, adopt: boolean, result: ApplyResult, options: OperationOptions): Promise<void> {
+async function applyOne(
+  conn: Connection,
+  p: PlannedObject,
+  adopt: boolean,
+  result: ApplyResult,
+  options: OperationOptions,
+): Promise<void> {
   const ref = refOf(p.object);
   const logger = options.logger;
   switch (p.status) {
@@ -163,7 +204,10 @@ async function applyOne(conn: Connection, p: PlannedObject, adopt: boolean, resu
       result.used.push(ref);
       return;
     case 'missing':
-      throw new SaKubeconfigError('notFound', `Nothing was created: ${p.detail ?? `${describeRef(ref)} does not exist`}.`);
+      throw new SaKubeconfigError(
+        'notFound',
+        `Nothing was created: ${p.detail ?? `${describeRef(ref)} does not exist`}.`,
+      );
     case 'conflict':
       throw new SaKubeconfigError('unmanagedConflict', p.detail ?? `${describeRef(ref)} conflicts`);
     case 'update':
@@ -172,15 +216,27 @@ async function applyOne(conn: Connection, p: PlannedObject, adopt: boolean, resu
     case 'create':
     default: {
       try {
-        await conn.client.request({ method: 'POST', path: objectPath(ref, false), body: createBody(p.object), action: `create ${describeRef(ref)}` }, options);
+        await conn.client.request(
+          {
+            method: 'POST',
+            path: objectPath(ref, false),
+            body: createBody(p.object),
+            action: `create ${describeRef(ref)}`,
+          },
+          options,
+        );
         logger?.info(`created ${describeRef(ref)}`);
         result.created.push(ref);
       } catch (err) {
         if (!isSaKubeconfigError(err, 'conflict')) throw err;
         // Someone made it between preflight and now: look again, as the preflight would have.
-        const live = await conn.client.getOptional<KubeObject>({ path: objectPath(ref), action: `read ${describeRef(ref)}` }, options);
+        const live = await conn.client.getOptional<KubeObject>(
+          { path: objectPath(ref), action: `read ${describeRef(ref)}` },
+          options,
+        );
         const again = classify(p.object, live, adopt);
-        if (again.status === 'conflict') throw new SaKubeconfigError('unmanagedConflict', again.detail ?? `${describeRef(ref)} appeared meanwhile`);
+        if (again.status === 'conflict')
+          throw new SaKubeconfigError('unmanagedConflict', again.detail ?? `${describeRef(ref)} appeared meanwhile`);
         // Sent again after a busy answer: an equal object of ours is what our first attempt made (rollback needs it).
         if (again.status === 'unchanged') (isRetriedCreateConflict(err) ? result.created : result.unchanged).push(ref);
         else await update(conn, p.object, live, result, options);
@@ -189,11 +245,23 @@ async function applyOne(conn: Connection, p: PlannedObject, adopt: boolean, resu
   }
 }
 
-async function update(conn: Connection, planned: KubeObject, live: KubeObject | undefined, result: ApplyResult, options: OperationOptions): Promise<void> {
+async function update(
+  conn: Connection,
+  planned: KubeObject,
+  live: KubeObject | undefined,
+  result: ApplyResult,
+  options: OperationOptions,
+): Promise<void> {
   const ref = refOf(planned);
-  live ??= await conn.client.getOptional<KubeObject>({ path: objectPath(ref), action: `read ${describeRef(ref)}` }, options);
+  live ??= await conn.client.getOptional<KubeObject>(
+    { path: objectPath(ref), action: `read ${describeRef(ref)}` },
+    options,
+  );
   if (!live) {
-    await conn.client.request({ method: 'POST', path: objectPath(ref, false), body: createBody(planned), action: `create ${describeRef(ref)}` }, options);
+    await conn.client.request(
+      { method: 'POST', path: objectPath(ref, false), body: createBody(planned), action: `create ${describeRef(ref)}` },
+      options,
+    );
     result.created.push(ref);
     return;
   }
@@ -203,12 +271,30 @@ async function update(conn: Connection, planned: KubeObject, live: KubeObject | 
   }
   if (immutableChanges(planned, live).length > 0) {
     // roleRef / Secret type cannot change in place: replace (only ever objects we own or were allowed to adopt).
-    await conn.client.request({ method: 'DELETE', path: objectPath(ref), action: `replace ${describeRef(ref)} (delete)` }, options);
-    await conn.client.request({ method: 'POST', path: objectPath(ref, false), body: createBody(planned), action: `replace ${describeRef(ref)} (create)` }, options);
+    await conn.client.request(
+      { method: 'DELETE', path: objectPath(ref), action: `replace ${describeRef(ref)} (delete)` },
+      options,
+    );
+    await conn.client.request(
+      {
+        method: 'POST',
+        path: objectPath(ref, false),
+        body: createBody(planned),
+        action: `replace ${describeRef(ref)} (create)`,
+      },
+      options,
+    );
   } else {
-    await conn.client.request({
-      method: 'PATCH', path: objectPath(ref), body: ownedMergePatch(planned), contentType: 'application/merge-patch+json', action: `update ${describeRef(ref)}`,
-    }, options);
+    await conn.client.request(
+      {
+        method: 'PATCH',
+        path: objectPath(ref),
+        body: ownedMergePatch(planned),
+        contentType: 'application/merge-patch+json',
+        action: `update ${describeRef(ref)}`,
+      },
+      options,
+    );
   }
   options.logger?.info(`updated ${describeRef(ref)}${isManaged(live) ? '' : ' (adopted)'}`);
   result.updated.push(ref);
@@ -221,7 +307,11 @@ async function update(conn: Connection, planned: KubeObject, live: KubeObject | 
 export async function rollback(conn: Connection, result: ApplyResult, logger?: Logger): Promise<void> {
   for (const ref of [...result.created].reverse()) {
     try {
-      const res = await conn.client.requestRaw({ method: 'DELETE', path: objectPath(ref), query: { propagationPolicy: 'Background' } });
+      const res = await conn.client.requestRaw({
+        method: 'DELETE',
+        path: objectPath(ref),
+        query: { propagationPolicy: 'Background' },
+      });
       if (res.status >= 300 && res.status !== 404) throw new Error(`HTTP ${res.status}`);
       result.rolledBack.push(ref);
       logger?.info(`rolled back ${describeRef(ref)}`);
@@ -235,17 +325,26 @@ export async function rollback(conn: Connection, result: ApplyResult, logger?: L
 
 function withApplyResult(err: unknown, result: ApplyResult): SaKubeconfigError {
   const rolled = result.rolledBack.length > 0 ? ` Rolled back: ${result.rolledBack.map(describeRef).join(', ')}.` : '';
-  const removed = result.removed.length > 0
-    ? ` Removed as requested (not put back): ${result.removed.map(describeRef).join(', ')}.` : '';
-  const left = result.rollbackFailed.length > 0 ? ` Could NOT roll back (delete by hand): ${result.rollbackFailed.map((f) => describeRef(f.ref)).join(', ')}.` : '';
+  const removed =
+    result.removed.length > 0
+      ? ` Removed as requested (not put back): ${result.removed.map(describeRef).join(', ')}.`
+      : '';
+  const left =
+    result.rollbackFailed.length > 0
+      ? ` Could NOT roll back (delete by hand): ${result.rollbackFailed.map((f) => describeRef(f.ref)).join(', ')}.`
+      : '';
   const notRemoved = result.removeFailed.map((f) => describeRef(f.ref)).join(', ');
   const stale = notRemoved ? ` Could NOT remove earlier grants (delete by hand): ${notRemoved}.` : '';
   if (err instanceof SaKubeconfigError) {
     return new SaKubeconfigError(err.code, `${err.message}${rolled}${removed}${left}${stale}`, {
-      hint: err.hint, status: err.status, cause: err, details: { applyResult: result, cause: err.details },
+      hint: err.hint,
+      status: err.status,
+      cause: err,
+      details: { applyResult: result, cause: err.details },
     });
   }
   return new SaKubeconfigError('server', `Apply failed: ${(err as Error).message}.${rolled}${removed}${left}${stale}`, {
-    cause: err, details: { applyResult: result },
+    cause: err,
+    details: { applyResult: result },
   });
 }

@@ -10,7 +10,15 @@ function ownedTopLevelKeys(planned: KubeObject): string[] {
 
 /** Equality that treats missing, null, '' and [] alike (the server drops empty fields). */
 export function sameValue(a: unknown, b: unknown): boolean {
-  const empty = (v: unknown): boolean => v === undefined || v === null || v === '' || (Array.isArray(v) && v.length === 0) || (typeof v === 'object' && v !== null && !Array.isArray(v) && Object.keys(v).every((k) => empty((v as Record<string, unknown>)[k])));
+  const empty = (v: unknown): boolean =>
+    v === undefined ||
+    v === null ||
+    v === '' ||
+    (Array.isArray(v) && v.length === 0) ||
+    (typeof v === 'object' &&
+      v !== null &&
+      !Array.isArray(v) &&
+      Object.keys(v).every((k) => empty((v as Record<string, unknown>)[k])));
   if (empty(a) && empty(b)) return true;
   if (Array.isArray(a) || Array.isArray(b)) {
     if (!Array.isArray(a) || !Array.isArray(b) || a.length !== b.length) return false;
@@ -29,8 +37,10 @@ export function sameValue(a: unknown, b: unknown): boolean {
  */
 export function diffOwned(planned: KubeObject, live: KubeObject): string[] {
   const changes: string[] = [];
-  for (const [k, v] of Object.entries(planned.metadata.labels ?? {})) if (live.metadata.labels?.[k] !== v) changes.push(`label ${k}`);
-  for (const [k, v] of Object.entries(planned.metadata.annotations ?? {})) if (live.metadata.annotations?.[k] !== v) changes.push(`annotation ${k}`);
+  for (const [k, v] of Object.entries(planned.metadata.labels ?? {}))
+    if (live.metadata.labels?.[k] !== v) changes.push(`label ${k}`);
+  for (const [k, v] of Object.entries(planned.metadata.annotations ?? {}))
+    if (live.metadata.annotations?.[k] !== v) changes.push(`annotation ${k}`);
   for (const key of ownedTopLevelKeys(planned)) if (!sameValue(planned[key], live[key])) changes.push(key);
   return changes;
 }
@@ -38,15 +48,23 @@ export function diffOwned(planned: KubeObject, live: KubeObject): string[] {
 /** Fields that cannot be changed in place: the object must be replaced (RoleBinding roleRef, Secret type). */
 export function immutableChanges(planned: KubeObject, live: KubeObject): string[] {
   const out: string[] = [];
-  if ((planned.kind === 'RoleBinding' || planned.kind === 'ClusterRoleBinding') && !sameValue(planned.roleRef, live.roleRef)) out.push('roleRef');
-  if (planned.kind === 'Secret' && planned.type !== undefined && !sameValue(planned.type, live.type ?? 'Opaque')) out.push('type');
+  if (
+    (planned.kind === 'RoleBinding' || planned.kind === 'ClusterRoleBinding') &&
+    !sameValue(planned.roleRef, live.roleRef)
+  )
+    out.push('roleRef');
+  if (planned.kind === 'Secret' && planned.type !== undefined && !sameValue(planned.type, live.type ?? 'Opaque'))
+    out.push('type');
   return out;
 }
 
 /** The JSON merge patch that brings our owned fields of `live` to `planned`. */
 export function ownedMergePatch(planned: KubeObject): Record<string, unknown> {
   const patch: Record<string, unknown> = {
-    metadata: { labels: { ...(planned.metadata.labels ?? {}) }, annotations: { ...(planned.metadata.annotations ?? {}) } },
+    metadata: {
+      labels: { ...(planned.metadata.labels ?? {}) },
+      annotations: { ...(planned.metadata.annotations ?? {}) },
+    },
   };
   for (const key of ownedTopLevelKeys(planned)) {
     if (planned.kind === 'Secret' && key === 'type') continue; // immutable; handled by replacement

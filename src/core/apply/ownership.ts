@@ -4,19 +4,28 @@
 // says. Delete and the pruning of grants a re-run no longer asks for (prune.ts) remove only what passes this test;
 // anything else that carries the label is reported and left alone. Pure.
 
-import { FOR_SERVICE_ACCOUNT_ANNOTATION, type KubeObject } from '../types';
-import { bindingName, generatedRoleName, serviceAccountKey } from '../plan/names';
 import { isManaged, managedFor } from '../objects';
+import { bindingName, generatedRoleName, serviceAccountKey } from '../plan/names';
+import { FOR_SERVICE_ACCOUNT_ANNOTATION, type KubeObject } from '../types';
 
 const RBAC_GROUP = 'rbac.authorization.k8s.io';
 const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
 const SERVICE_ACCOUNT_TOKEN_TYPE = 'kubernetes.io/service-account-token';
 
 /** How delete and pruning report an object that carries our label but fails the ownership test. */
-export const NOT_OURS = 'labelled as sa-kubeconfig\'s but not ours: left alone';
+export const NOT_OURS = "labelled as sa-kubeconfig's but not ours: left alone";
 
-interface Subject { kind?: string; apiGroup?: string; name?: string; namespace?: string }
-interface RoleRef { apiGroup?: string; kind?: string; name?: string }
+interface Subject {
+  kind?: string;
+  apiGroup?: string;
+  name?: string;
+  namespace?: string;
+}
+interface RoleRef {
+  apiGroup?: string;
+  kind?: string;
+  name?: string;
+}
 
 /**
  * Why `obj` is not what sa-kubeconfig made for service account `namespace/serviceAccount`; undefined when it is.
@@ -81,9 +90,10 @@ function bindingProblem(obj: KubeObject, namespace: string, serviceAccount: stri
   const generatedKind = cluster ? 'ClusterRole' : 'Role';
   const generated = generatedRoleName(namespace, serviceAccount);
   // The binding of the generated role, or of an existing role named in its own name.
-  const expected = ref.kind === generatedKind && ref.name === generated
-    ? bindingName(namespace, serviceAccount)
-    : bindingName(namespace, serviceAccount, { kind: ref.kind as 'Role' | 'ClusterRole', name: ref.name });
+  const expected =
+    ref.kind === generatedKind && ref.name === generated
+      ? bindingName(namespace, serviceAccount)
+      : bindingName(namespace, serviceAccount, { kind: ref.kind as 'Role' | 'ClusterRole', name: ref.name });
   if (obj.metadata.name === expected) return undefined;
   return `its name is not "${expected}", the one generated for its roleRef ${ref.kind} "${ref.name}"`;
 }

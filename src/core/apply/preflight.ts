@@ -10,17 +10,17 @@
 // plan.removals, and 3 checks that they may be deleted.
 // The result says exactly what is missing, so that a refused request creates nothing.
 
-import type { KubeObject, OperationOptions, Plan, PlannedObject, PolicyRule } from '../types';
 import type { Connection } from '../cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import { accessReview, rulesReview, type AccessAttributes, type RulesReview } from '../cluster/reviews';
 import { mapLimit } from '../cluster/util';
 import { issueAccessChecks, issueSpecForTokenMode } from '../credentials/issue';
+import { isSaKubeconfigError, SaKubeconfigError } from '../errors';
+import { describeRef, groupOf, isManaged, managedFor, objectPath, pluralOf, refOf, type ObjectRef } from '../objects';
 import { breakdownRule, formatRule, missingRules } from '../plan/rules';
+import type { KubeObject, OperationOptions, Plan, PlannedObject, PolicyRule } from '../types';
+import { createBody, diffOwned, immutableChanges, ownedMergePatch } from './diff';
 import { NOT_OURS } from './ownership';
 import { findStale } from './prune';
-import { createBody, diffOwned, immutableChanges, ownedMergePatch } from './diff';
-import { describeRef, groupOf, isManaged, managedFor, objectPath, pluralOf, refOf, type ObjectRef } from '../objects';
 
 export interface DryRunOutcome {
   ref: ObjectRef;
@@ -61,7 +61,11 @@ export interface PreflightReport {
   requests: number;
 }
 
-interface Live { planned: PlannedObject; live?: KubeObject; unknown?: boolean }
+interface Live {
+  planned: PlannedObject;
+  live?: KubeObject;
+  unknown?: boolean;
+}
 
 /** What to tell someone whose existing service account (used as it is) is not there. Pure. */
 export function missingServiceAccountDetail(ref: ObjectRef): string {
@@ -69,7 +73,11 @@ export function missingServiceAccountDetail(ref: ObjectRef): string {
 }
 
 /** Status and detail of one planned object given what exists. Pure. */
-export function classify(planned: KubeObject, live: KubeObject | undefined, adoptUnmanaged: boolean): Pick<PlannedObject, 'status' | 'detail'> {
+export function classify(
+  planned: KubeObject,
+  live: KubeObject | undefined,
+  adoptUnmanaged: boolean,
+): Pick<PlannedObject, 'status' | 'detail'> {
   if (!isManaged(planned)) {
     // Planned without our label: an object the request uses as it is (an existing service account).
     if (!live) return { status: 'missing', detail: missingServiceAccountDetail(refOf(planned)) };
@@ -82,19 +90,31 @@ export function classify(planned: KubeObject, live: KubeObject | undefined, adop
   }
   if (!live) return { status: 'create' };
   if (planned.kind === 'Namespace') {
-    return { status: 'unchanged', detail: isManaged(live) ? 'exists' : 'exists already (not made by sa-kubeconfig); used as it is, never deleted by sa-kubeconfig' };
+    return {
+      status: 'unchanged',
+      detail: isManaged(live)
+        ? 'exists'
+        : 'exists already (not made by sa-kubeconfig); used as it is, never deleted by sa-kubeconfig',
+    };
   }
   const ours = isManaged(live);
   const wantedFor = planned.metadata.annotations?.['sa-kubeconfig.io/service-account'];
   const liveFor = managedFor(live);
   if (!ours && !adoptUnmanaged) {
-    const useInstead = planned.kind === 'ServiceAccount'
-      ? '; to use it as it is, choose the existing service account (--existing-service-account; "Existing" in the wizard)'
-      : '';
-    return { status: 'conflict', detail: `${describeRef(refOf(planned))} already exists and was not made by sa-kubeconfig; it will not be changed unless you agree to adopt it${useInstead}` };
+    const useInstead =
+      planned.kind === 'ServiceAccount'
+        ? '; to use it as it is, choose the existing service account (--existing-service-account; "Existing" in the wizard)'
+        : '';
+    return {
+      status: 'conflict',
+      detail: `${describeRef(refOf(planned))} already exists and was not made by sa-kubeconfig; it will not be changed unless you agree to adopt it${useInstead}`,
+    };
   }
   if (ours && liveFor && wantedFor && liveFor !== wantedFor && !adoptUnmanaged) {
-    return { status: 'conflict', detail: `${describeRef(refOf(planned))} was made by sa-kubeconfig for service account ${liveFor}, not ${wantedFor}` };
+    return {
+      status: 'conflict',
+      detail: `${describeRef(refOf(planned))} was made by sa-kubeconfig for service account ${liveFor}, not ${wantedFor}`,
+    };
   }
   const immutable = immutableChanges(planned, live);
   const changes = diffOwned(planned, live);
@@ -116,30 +136,47 @@ export function actionsToCheck(plan: Plan): (AccessAttributes & { description: s
     const o = p.object;
     const resource = pluralOf(o.kind);
     const group = groupOf(o.apiVersion);
-    if (p.status === 'create') add({ verb: 'create', group, resource, namespace: o.metadata.namespace }, `create ${resource}${where(o.metadata.namespace)}`);
-    if (p.status === 'update') add({ verb: 'patch', group, resource, namespace: o.metadata.namespace }, `patch ${resource}${where(o.metadata.namespace)}`);
+    if (p.status === 'create')
+      add(
+        { verb: 'create', group, resource, namespace: o.metadata.namespace },
+        `create ${resource}${where(o.metadata.namespace)}`,
+      );
+    if (p.status === 'update')
+      add(
+        { verb: 'patch', group, resource, namespace: o.metadata.namespace },
+        `patch ${resource}${where(o.metadata.namespace)}`,
+      );
   }
   for (const r of plan.removals ?? []) {
     if (r.action !== 'remove') continue;
     const o = r.object;
     const resource = pluralOf(o.kind);
     const ns = o.metadata.namespace;
-    add({ verb: 'delete', group: groupOf(o.apiVersion), resource, namespace: ns, name: o.metadata.name },
-      `delete ${resource}${where(ns)} (to remove ${describeRef(refOf(o))}, no longer requested; or keep it: `
-        + '--keep-extra)');
+    add(
+      { verb: 'delete', group: groupOf(o.apiVersion), resource, namespace: ns, name: o.metadata.name },
+      `delete ${resource}${where(ns)} (to remove ${describeRef(refOf(o))}, no longer requested; or keep it: ` +
+        '--keep-extra)',
+    );
   }
   // Issuing the credential (core/credentials/issue.ts) needs these too; asked here so that a refusal changes nothing.
   const spec = issueSpecForTokenMode(plan.request.namespace, plan.request.serviceAccount, plan.request.token);
   for (const { description, ...a } of issueAccessChecks(spec)) add(a, description);
   if (plan.request.token.kind === 'existingSecret') {
-    add({ verb: 'get', group: '', resource: 'serviceaccounts', namespace: plan.request.namespace }, `get serviceaccounts in namespace "${plan.request.namespace}"`);
+    add(
+      { verb: 'get', group: '', resource: 'serviceaccounts', namespace: plan.request.namespace },
+      `get serviceaccounts in namespace "${plan.request.namespace}"`,
+    );
   }
   return [...seen.values()];
 }
 
 const MAX_CLUSTER_ATOM_CHECKS = 64;
 
-export async function preflight(conn: Connection, plan: Plan, options: OperationOptions = {}): Promise<PreflightReport> {
+export async function preflight(
+  conn: Connection,
+  plan: Plan,
+  options: OperationOptions = {},
+): Promise<PreflightReport> {
   const before = conn.client.requestCount;
   const adopt = plan.request.adoptUnmanaged === true;
   const notes: string[] = [];
@@ -162,49 +199,101 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
   ]);
   for (const n of stale.notOurs) notes.push(`${describeRef(n.ref)}: ${NOT_OURS} (${n.reason}).`);
   if (stale.incomplete.length > 0) {
-    notes.push('Could not search for earlier grants of the service account that the request no longer has (Forbidden): '
-      + `${stale.incomplete.join('; ')}.`);
+    notes.push(
+      'Could not search for earlier grants of the service account that the request no longer has (Forbidden): ' +
+        `${stale.incomplete.join('; ')}.`,
+    );
   }
   const objects: PlannedObject[] = lives.map(({ planned, live, unknown }) => {
     if (unknown && !isManaged(planned.object)) {
-      notes.push(`You may not read ${describeRef(refOf(planned.object))}; assuming it exists, to be used as it is (the token step checks).`);
-      return { object: planned.object, status: 'use', detail: 'used as it is (you may not read it to check it exists)' };
+      notes.push(
+        `You may not read ${describeRef(refOf(planned.object))}; assuming it exists, to be used as it is (the token step checks).`,
+      );
+      return {
+        object: planned.object,
+        status: 'use',
+        detail: 'used as it is (you may not read it to check it exists)',
+      };
     }
     const c = classify(planned.object, live, adopt);
     if (unknown) {
-      notes.push(`You may not read ${describeRef(refOf(planned.object))}; assuming it does not exist (the dry run checks).`);
+      notes.push(
+        `You may not read ${describeRef(refOf(planned.object))}; assuming it does not exist (the dry run checks).`,
+      );
     }
     return { object: planned.object, ...c };
   });
   const planWithStatus: Plan = { ...plan, objects, removals: stale.removals };
-  const conflicts = objects.filter((o) => o.status === 'conflict').map((o) => ({ ref: refOf(o.object), detail: o.detail ?? 'conflict' }));
-  const missing = objects.filter((o) => o.status === 'missing').map((o) => ({ ref: refOf(o.object), detail: o.detail ?? 'does not exist' }));
+  const conflicts = objects
+    .filter((o) => o.status === 'conflict')
+    .map((o) => ({ ref: refOf(o.object), detail: o.detail ?? 'conflict' }));
+  const missing = objects
+    .filter((o) => o.status === 'missing')
+    .map((o) => ({ ref: refOf(o.object), detail: o.detail ?? 'does not exist' }));
 
   // 2. dry run
-  const createdNamespaces = new Set(objects.filter((o) => o.object.kind === 'Namespace' && o.status === 'create').map((o) => o.object.metadata.name));
-  const createdRoles = new Set(objects.filter((o) => (o.object.kind === 'Role' || o.object.kind === 'ClusterRole') && o.status === 'create')
-    .map((o) => `${o.object.kind}/${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`));
+  const createdNamespaces = new Set(
+    objects.filter((o) => o.object.kind === 'Namespace' && o.status === 'create').map((o) => o.object.metadata.name),
+  );
+  const createdRoles = new Set(
+    objects
+      .filter((o) => (o.object.kind === 'Role' || o.object.kind === 'ClusterRole') && o.status === 'create')
+      .map((o) => `${o.object.kind}/${o.object.metadata.namespace ?? ''}/${o.object.metadata.name}`),
+  );
   const dryRun: DryRunOutcome[] = await mapLimit(objects, 8, async (p): Promise<DryRunOutcome> => {
     const ref = refOf(p.object);
-    if (p.status === 'unchanged' || p.status === 'conflict' || p.status === 'use' || p.status === 'missing') return { ref, ok: true, skipped: p.status };
-    if (ref.namespace && createdNamespaces.has(ref.namespace)) return { ref, ok: true, skipped: `namespace "${ref.namespace}" is created by this plan` };
+    if (p.status === 'unchanged' || p.status === 'conflict' || p.status === 'use' || p.status === 'missing')
+      return { ref, ok: true, skipped: p.status };
+    if (ref.namespace && createdNamespaces.has(ref.namespace))
+      return { ref, ok: true, skipped: `namespace "${ref.namespace}" is created by this plan` };
     const roleRef = p.object.roleRef as { kind?: string; name?: string } | undefined;
-    if (roleRef && createdRoles.has(`${roleRef.kind}/${roleRef.kind === 'Role' ? ref.namespace ?? '' : ''}/${roleRef.name}`)) {
-      return { ref, ok: true, skipped: `its ${roleRef.kind} is created by this plan (the escalation check below covers it)` };
+    if (
+      roleRef &&
+      createdRoles.has(`${roleRef.kind}/${roleRef.kind === 'Role' ? (ref.namespace ?? '') : ''}/${roleRef.name}`)
+    ) {
+      return {
+        ref,
+        ok: true,
+        skipped: `its ${roleRef.kind} is created by this plan (the escalation check below covers it)`,
+      };
     }
-    if (p.status === 'update' && (p.detail ?? '').includes('replace (')) return { ref, ok: true, skipped: 'replaced: checked by the access review' };
+    if (p.status === 'update' && (p.detail ?? '').includes('replace ('))
+      return { ref, ok: true, skipped: 'replaced: checked by the access review' };
     try {
       if (p.status === 'create') {
-        await conn.client.request({ method: 'POST', path: objectPath(ref, false), query: { dryRun: 'All' }, body: createBody(p.object), action: `create ${describeRef(ref)} (dry run)` }, options);
+        await conn.client.request(
+          {
+            method: 'POST',
+            path: objectPath(ref, false),
+            query: { dryRun: 'All' },
+            body: createBody(p.object),
+            action: `create ${describeRef(ref)} (dry run)`,
+          },
+          options,
+        );
       } else {
-        await conn.client.request({
-          method: 'PATCH', path: objectPath(ref), query: { dryRun: 'All' }, body: ownedMergePatch(p.object), contentType: 'application/merge-patch+json',
-          action: `update ${describeRef(ref)} (dry run)`,
-        }, options);
+        await conn.client.request(
+          {
+            method: 'PATCH',
+            path: objectPath(ref),
+            query: { dryRun: 'All' },
+            body: ownedMergePatch(p.object),
+            contentType: 'application/merge-patch+json',
+            action: `update ${describeRef(ref)} (dry run)`,
+          },
+          options,
+        );
       }
       return { ref, ok: true };
     } catch (err) {
-      if (!(err instanceof SaKubeconfigError) || err.code === 'aborted' || err.code === 'unreachable' || err.code === 'unauthorized' || err.code === 'tls') throw err;
+      if (
+        !(err instanceof SaKubeconfigError) ||
+        err.code === 'aborted' ||
+        err.code === 'unreachable' ||
+        err.code === 'unauthorized' ||
+        err.code === 'tls'
+      )
+        throw err;
       return { ref, ok: false, error: { code: err.code, message: err.message } };
     }
   });
@@ -212,14 +301,19 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
   // 3. access checks for the verbs we will use
   const actions = actionsToCheck(planWithStatus);
   const decisions = await mapLimit(actions, 8, (a) => accessReview(conn, a, options));
-  const denied: DeniedAction[] = actions.map((a, i) => ({ a, d: decisions[i] })).filter(({ d }) => !d.allowed)
+  const denied: DeniedAction[] = actions
+    .map((a, i) => ({ a, d: decisions[i] }))
+    .filter(({ d }) => !d.allowed)
     .map(({ a, d }) => ({ ...a, ...(d.reason ? { reason: d.reason } : {}) }));
 
   // 4. escalation
   const reviews = new Map<string, Promise<RulesReview>>();
   const review = (ns: string) => {
     let r = reviews.get(ns);
-    if (!r) { r = rulesReview(conn, ns, options); reviews.set(ns, r); }
+    if (!r) {
+      r = rulesReview(conn, ns, options);
+      reviews.set(ns, r);
+    }
     return r;
   };
   const missingRulesFound: MissingRulesEntry[] = [];
@@ -245,13 +339,22 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
     }
     const checks = await mapLimit(atoms, 8, (atom) => {
       const { resource, subresource } = splitRes(atom.resources[0]);
-      return accessReview(conn, { verb: atom.verbs[0], group: atom.apiGroups[0], resource, subresource, name: atom.resourceNames?.[0] }, options);
+      return accessReview(
+        conn,
+        { verb: atom.verbs[0], group: atom.apiGroups[0], resource, subresource, name: atom.resourceNames?.[0] },
+        options,
+      );
     });
     // missingRules against nothing held regroups the denied atoms into compact rules.
-    return missingRules([], atoms.filter((_, i) => !checks[i].allowed));
+    return missingRules(
+      [],
+      atoms.filter((_, i) => !checks[i].allowed),
+    );
   };
   const mayDo = (verb: string, resource: string, ns: string | undefined, name?: string) =>
-    accessReview(conn, { verb, group: 'rbac.authorization.k8s.io', resource, namespace: ns, name }, options).then((d) => d.allowed);
+    accessReview(conn, { verb, group: 'rbac.authorization.k8s.io', resource, namespace: ns, name }, options).then(
+      (d) => d.allowed,
+    );
 
   const changing = objects.filter((o) => o.status === 'create' || o.status === 'update');
   for (const p of changing) {
@@ -259,7 +362,15 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
     const ns = o.metadata.namespace;
     if (o.kind === 'Role' || o.kind === 'ClusterRole') {
       const lacking = await notHeld(o.kind === 'Role' ? ns : undefined, (o.rules as PolicyRule[]) ?? []);
-      if (lacking.length > 0 && !(await mayDo('escalate', o.kind === 'Role' ? 'roles' : 'clusterroles', o.kind === 'Role' ? ns : undefined, o.metadata.name))) {
+      if (
+        lacking.length > 0 &&
+        !(await mayDo(
+          'escalate',
+          o.kind === 'Role' ? 'roles' : 'clusterroles',
+          o.kind === 'Role' ? ns : undefined,
+          o.metadata.name,
+        ))
+      ) {
         addMissing(o.kind === 'Role' ? ns : undefined, describeRef(refOf(o)), lacking);
       }
     } else if (o.kind === 'RoleBinding' || o.kind === 'ClusterRoleBinding') {
@@ -267,24 +378,50 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
       const bindNs = o.kind === 'RoleBinding' ? ns : undefined;
       const roleResource = roleRef.kind === 'Role' ? 'roles' : 'clusterroles';
       let roleRules: PolicyRule[] | undefined;
-      const inPlan = objects.find((x) => x.object.kind === roleRef.kind && x.object.metadata.name === roleRef.name && (roleRef.kind === 'ClusterRole' || x.object.metadata.namespace === ns));
+      const inPlan = objects.find(
+        (x) =>
+          x.object.kind === roleRef.kind &&
+          x.object.metadata.name === roleRef.name &&
+          (roleRef.kind === 'ClusterRole' || x.object.metadata.namespace === ns),
+      );
       if (inPlan) {
         roleRules = (inPlan.object.rules as PolicyRule[]) ?? [];
       } else {
         try {
-          const role = await conn.client.getOptional<{ rules?: PolicyRule[]; aggregationRule?: unknown }>({
-            path: roleRef.kind === 'Role' ? `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(ns ?? '')}/roles/${encodeURIComponent(roleRef.name)}` : `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(roleRef.name)}`,
-            action: `read ${roleRef.kind} "${roleRef.name}"`,
-          }, options);
+          const role = await conn.client.getOptional<{ rules?: PolicyRule[]; aggregationRule?: unknown }>(
+            {
+              path:
+                roleRef.kind === 'Role'
+                  ? `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(ns ?? '')}/roles/${encodeURIComponent(roleRef.name)}`
+                  : `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(roleRef.name)}`,
+              action: `read ${roleRef.kind} "${roleRef.name}"`,
+            },
+            options,
+          );
           if (!role) {
-            denied.push({ verb: 'bind', group: 'rbac.authorization.k8s.io', resource: roleResource, namespace: bindNs, name: roleRef.name, description: `bind ${roleRef.kind} "${roleRef.name}"`, reason: `${roleRef.kind} "${roleRef.name}" does not exist${roleRef.kind === 'Role' ? ` in namespace "${ns}"` : ''}` });
+            denied.push({
+              verb: 'bind',
+              group: 'rbac.authorization.k8s.io',
+              resource: roleResource,
+              namespace: bindNs,
+              name: roleRef.name,
+              description: `bind ${roleRef.kind} "${roleRef.name}"`,
+              reason: `${roleRef.kind} "${roleRef.name}" does not exist${roleRef.kind === 'Role' ? ` in namespace "${ns}"` : ''}`,
+            });
             continue;
           }
-          roleRules = (role.rules ?? []).map((r) => ({ apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], verbs: r.verbs ?? [], ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}) }));
+          roleRules = (role.rules ?? []).map((r) => ({
+            apiGroups: r.apiGroups ?? [],
+            resources: r.resources ?? [],
+            verbs: r.verbs ?? [],
+            ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}),
+          }));
         } catch (err) {
           if (!isSaKubeconfigError(err, 'forbidden')) throw err;
           incomplete = true;
-          notes.push(`You may not read ${roleRef.kind} "${roleRef.name}", so whether you hold its rules is left to the server's dry run.`);
+          notes.push(
+            `You may not read ${roleRef.kind} "${roleRef.name}", so whether you hold its rules is left to the server's dry run.`,
+          );
           continue;
         }
       }
@@ -296,12 +433,32 @@ export async function preflight(conn: Connection, plan: Plan, options: Operation
       }
     }
   }
-  const roleCreateDenied = (ns?: string) => denied.some((d) => d.verb === 'create' && (d.resource === 'roles' || d.resource === 'clusterroles') && d.namespace === ns);
-  if (missingRulesFound.length > 0 && missingRulesFound.every((m) => roleCreateDenied(m.namespace))) notes.push('You may not create the roles at all; see the denied actions.');
+  const roleCreateDenied = (ns?: string) =>
+    denied.some(
+      (d) => d.verb === 'create' && (d.resource === 'roles' || d.resource === 'clusterroles') && d.namespace === ns,
+    );
+  if (missingRulesFound.length > 0 && missingRulesFound.every((m) => roleCreateDenied(m.namespace)))
+    notes.push('You may not create the roles at all; see the denied actions.');
 
   const dryRunFailed = dryRun.some((d) => !d.ok);
-  const ok = conflicts.length === 0 && missing.length === 0 && !dryRunFailed && denied.length === 0 && missingRulesFound.length === 0;
-  return { plan: planWithStatus, ok, conflicts, missing, dryRun, denied, missingRules: missingRulesFound, incomplete, notes, requests: conn.client.requestCount - before };
+  const ok =
+    conflicts.length === 0 &&
+    missing.length === 0 &&
+    !dryRunFailed &&
+    denied.length === 0 &&
+    missingRulesFound.length === 0;
+  return {
+    plan: planWithStatus,
+    ok,
+    conflicts,
+    missing,
+    dryRun,
+    denied,
+    missingRules: missingRulesFound,
+    incomplete,
+    notes,
+    requests: conn.client.requestCount - before,
+  };
 }
 
 function splitRes(resource: string): { resource: string; subresource?: string } {
@@ -316,7 +473,9 @@ export function explainRefusal(report: PreflightReport): string {
   for (const c of report.conflicts) lines.push(`- ${c.detail}`);
   for (const m of report.missingRules) {
     const where = m.namespace ? `in namespace "${m.namespace}"` : 'cluster-wide';
-    lines.push(`- You cannot grant rules you do not hold ${where} (needed for ${m.neededFor.join(', ')}): ${m.rules.map(formatRule).join('; ')}`);
+    lines.push(
+      `- You cannot grant rules you do not hold ${where} (needed for ${m.neededFor.join(', ')}): ${m.rules.map(formatRule).join('; ')}`,
+    );
   }
   for (const d of report.denied) lines.push(`- You may not ${d.description}${d.reason ? ` (${d.reason})` : ''}`);
   for (const r of report.dryRun) if (!r.ok) lines.push(`- ${describeRef(r.ref)}: ${r.error?.message}`);

@@ -14,12 +14,12 @@
 // drop; so after a failure the account holds at most what the new request grants. Each delete carries the uid and
 // resourceVersion the preflight saw as preconditions: an object changed since (re-labelled, re-bound) is left alone.
 
-import type { KubeObject, Logger, OperationOptions, Plan, PlannedRemoval, PolicyRule } from '../types';
 import type { Connection } from '../cluster/connect';
-import { redact } from '../redact';
-import { formatRule } from '../plan/rules';
 import { findManagedObjects } from '../inventory/lifecycle';
 import { describeRef, objectPath, refOf, type ObjectRef } from '../objects';
+import { formatRule } from '../plan/rules';
+import { redact } from '../redact';
+import type { KubeObject, Logger, OperationOptions, Plan, PlannedRemoval, PolicyRule } from '../types';
 
 /** The kinds a re-run may remove, in removal order. */
 export const PRUNABLE_KINDS: readonly string[] = ['RoleBinding', 'ClusterRoleBinding', 'Role', 'ClusterRole'];
@@ -67,10 +67,15 @@ export function staleRemovals(plan: Pick<Plan, 'objects' | 'request'>, found: Ku
 function trimmed(o: KubeObject): KubeObject {
   const { name, namespace, labels, annotations, uid, resourceVersion } = o.metadata;
   const body: KubeObject = {
-    apiVersion: o.apiVersion, kind: o.kind,
+    apiVersion: o.apiVersion,
+    kind: o.kind,
     metadata: {
-      name, ...(namespace ? { namespace } : {}), ...(labels ? { labels } : {}), ...(annotations ? { annotations } : {}),
-      uid, resourceVersion,
+      name,
+      ...(namespace ? { namespace } : {}),
+      ...(labels ? { labels } : {}),
+      ...(annotations ? { annotations } : {}),
+      uid,
+      resourceVersion,
     },
   };
   for (const field of ['rules', 'aggregationRule', 'roleRef', 'subjects']) {
@@ -85,7 +90,10 @@ export async function findStale(conn: Connection, plan: Plan, options: Operation
   const { namespace, serviceAccount } = plan.request;
   const found = await findManagedObjects(conn, namespace, serviceAccount, options, PRUNABLE_KINDS);
   return {
-    removals: staleRemovals(plan, found.objects.map((o) => o.object)),
+    removals: staleRemovals(
+      plan,
+      found.objects.map((o) => o.object),
+    ),
     notOurs: found.notOurs.filter((n) => PRUNABLE_KINDS.includes(n.ref.kind)),
     incomplete: found.incomplete,
     requests: conn.client.requestCount - before,
@@ -103,22 +111,33 @@ export interface RemovalOutcome {
  * if it is still the object the preflight saw. Not cancellable: a half-done removal is what it exists to avoid.
  */
 export async function removeStale(
-  conn: Connection, removals: PlannedRemoval[], outcome: RemovalOutcome, logger?: Logger,
+  conn: Connection,
+  removals: PlannedRemoval[],
+  outcome: RemovalOutcome,
+  logger?: Logger,
 ): Promise<void> {
   const done = new Set([...outcome.removed, ...outcome.removeFailed.map((f) => f.ref)].map(refKey));
-  const pending = removals.filter((r) => r.action === 'remove' && !done.has(key(r.object)))
+  const pending = removals
+    .filter((r) => r.action === 'remove' && !done.has(key(r.object)))
     .sort((a, b) => PRUNABLE_KINDS.indexOf(a.object.kind) - PRUNABLE_KINDS.indexOf(b.object.kind));
   for (const removal of pending) {
     const ref = refOf(removal.object);
     const { uid, resourceVersion } = removal.object.metadata as { uid?: string; resourceVersion?: string };
     try {
-      const res = await conn.client.requestRaw({
-        method: 'DELETE', path: objectPath(ref), action: `remove ${describeRef(ref)}`,
-        body: {
-          apiVersion: 'v1', kind: 'DeleteOptions', propagationPolicy: 'Background',
-          ...(uid ? { preconditions: { uid, resourceVersion } } : {}),
+      const res = await conn.client.requestRaw(
+        {
+          method: 'DELETE',
+          path: objectPath(ref),
+          action: `remove ${describeRef(ref)}`,
+          body: {
+            apiVersion: 'v1',
+            kind: 'DeleteOptions',
+            propagationPolicy: 'Background',
+            ...(uid ? { preconditions: { uid, resourceVersion } } : {}),
+          },
         },
-      }, { logger });
+        { logger },
+      );
       if (res.status === 409) {
         outcome.removeFailed.push({ ref, message: 'it changed after the check; left alone (run again to see it)' });
         logger?.warn(`left ${describeRef(ref)} alone: it changed after the check`);

@@ -9,6 +9,7 @@ import * as path from 'node:path';
 import { Readable } from 'node:stream';
 import { StringDecoder } from 'node:string_decoder';
 import { createGunzip } from 'node:zlib';
+
 import { shortCredentialId } from '../credentials/model';
 
 /** The extra key under which bound service account tokens carry their id: `JTI=<jti>`. */
@@ -80,8 +81,17 @@ export interface ReadStats {
 
 export function emptyStats(sources: string[] = []): ReadStats {
   return {
-    sources, lines: 0, unparseable: 0, unparseableSamples: [], otherUsers: 0, skippedStages: {}, outsideWindow: 0,
-    otherCredential: 0, matched: 0, levels: {}, stillOpen: 0,
+    sources,
+    lines: 0,
+    unparseable: 0,
+    unparseableSamples: [],
+    otherUsers: 0,
+    skippedStages: {},
+    outsideWindow: 0,
+    otherCredential: 0,
+    matched: 0,
+    levels: {},
+    stillOpen: 0,
   };
 }
 
@@ -226,7 +236,10 @@ function toRequest(event: RawEvent, time: string, jti: string | undefined): Audi
   const decided = decision === 'allow' || decision === 'forbid' ? { decision: decision as 'allow' | 'forbid' } : {};
   const reason = event.annotations?.[REASON_ANNOTATION];
   const common = {
-    time, verb: event.verb ?? 'unknown', sourceIPs: event.sourceIPs ?? [], level: event.level ?? 'unknown',
+    time,
+    verb: event.verb ?? 'unknown',
+    sourceIPs: event.sourceIPs ?? [],
+    level: event.level ?? 'unknown',
     ...(event.responseStatus?.code !== undefined ? { code: event.responseStatus.code } : {}),
     ...decided,
     ...(reason ? { reason } : {}),
@@ -235,7 +248,9 @@ function toRequest(event: RawEvent, time: string, jti: string | undefined): Audi
   };
   if (!ref?.resource) return { ...common, nonResourceURL: (event.requestURI ?? '').split('?')[0] };
   return {
-    ...common, apiGroup: ref.apiGroup ?? '', resource: ref.resource,
+    ...common,
+    apiGroup: ref.apiGroup ?? '',
+    resource: ref.resource,
     ...(ref.subresource ? { subresource: ref.subresource } : {}),
     ...(ref.namespace ? { namespace: ref.namespace } : {}),
     ...(ref.name ? { name: ref.name } : {}),
@@ -248,7 +263,9 @@ function toRequest(event: RawEvent, time: string, jti: string | undefined): Audi
  * (a truncated gzip file) reject.
  */
 export async function forEachLine(
-  input: AsyncIterable<Buffer | string>, onLine: (line: string | undefined) => void, signal?: AbortSignal,
+  input: AsyncIterable<Buffer | string>,
+  onLine: (line: string | undefined) => void,
+  signal?: AbortSignal,
 ): Promise<void> {
   const decoder = new StringDecoder('utf8');
   let pending = '';
@@ -321,8 +338,9 @@ const LOG_FILE = /\.(log|json|jsonl)(\.gz)?$|\.gz$/;
  */
 export async function resolveAuditSources(paths: string[]): Promise<string[]> {
   if (paths.length === 0) {
-    throw new AuditSourceError('Name the audit log: --audit-log FILE, a folder of rotated logs, '
-      + 'or - for standard input.');
+    throw new AuditSourceError(
+      'Name the audit log: --audit-log FILE, a folder of rotated logs, ' + 'or - for standard input.',
+    );
   }
   const out: string[] = [];
   const problems: string[] = [];
@@ -364,7 +382,10 @@ export interface ReadOptions {
 
 /** Reads every source in turn and hands the service account's requests to `onRequest`; returns what was read. */
 export async function readAuditLog(
-  sources: string[], filter: AuditFilter, onRequest: (request: AuditRequest) => void, options: ReadOptions = {},
+  sources: string[],
+  filter: AuditFilter,
+  onRequest: (request: AuditRequest) => void,
+  options: ReadOptions = {},
 ): Promise<ReadStats> {
   const matcher = new AuditLineMatcher(filter, onRequest, sources);
   for (const source of sources) {
@@ -378,18 +399,22 @@ export async function readAuditLog(
     const name = source === '-' ? 'stdin' : source;
     let lineNumber = 0;
     try {
-      await forEachLine(decompressed(input), (line) => {
-        lineNumber++;
-        if (line === undefined) {
-          matcher.stats.lines++;
-          matcher.stats.unparseable++;
-          if (matcher.stats.unparseableSamples.length < 5) {
-            matcher.stats.unparseableSamples.push(`${name}:${lineNumber} (longer than ${MAX_LINE_CHARS} characters)`);
+      await forEachLine(
+        decompressed(input),
+        (line) => {
+          lineNumber++;
+          if (line === undefined) {
+            matcher.stats.lines++;
+            matcher.stats.unparseable++;
+            if (matcher.stats.unparseableSamples.length < 5) {
+              matcher.stats.unparseableSamples.push(`${name}:${lineNumber} (longer than ${MAX_LINE_CHARS} characters)`);
+            }
+          } else {
+            matcher.line(line, `${name}:${lineNumber}`);
           }
-        } else {
-          matcher.line(line, `${name}:${lineNumber}`);
-        }
-      }, options.signal);
+        },
+        options.signal,
+      );
     } catch (err) {
       if (options.signal?.aborted) throw err;
       throw new AuditSourceError(`Reading ${name} failed after ${lineNumber} lines: ${(err as Error).message}.`);

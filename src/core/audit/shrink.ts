@@ -11,12 +11,12 @@
 //   planShrink       reads the account (bindings, rules, which are ours) and builds the provision request
 //   applyShrink      provision without a credential, then the access checks
 import type { Connection } from '../cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import { mapLimit } from '../cluster/util';
-import { isManaged } from '../objects';
+import { isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import { findManagedObjects } from '../inventory/lifecycle';
-import { fetchServiceAccountHoldings } from '../inventory/read';
 import type { BindingInfo } from '../inventory/parse';
+import { fetchServiceAccountHoldings } from '../inventory/read';
+import { isManaged } from '../objects';
 import { generatedRoleName } from '../plan/names';
 import { breakdownRule, formatRule, missingRules, normalizeRules } from '../plan/rules';
 import { builtInNamespacedLookup } from '../plan/scope';
@@ -35,7 +35,8 @@ export const UNNAMEABLE_VERBS: readonly string[] = ['list', 'watch', 'create', '
 export const STREAMING_SUBRESOURCES: readonly string[] = ['exec', 'attach', 'portforward'];
 /** Granted to every authenticated user by the default ClusterRoles (system:basic-user): never part of the rules. */
 const GRANTED_TO_EVERYONE: readonly string[] = [
-  'authorization.k8s.io/selfsubjectaccessreviews', 'authorization.k8s.io/selfsubjectrulesreviews',
+  'authorization.k8s.io/selfsubjectaccessreviews',
+  'authorization.k8s.io/selfsubjectrulesreviews',
   'authentication.k8s.io/selfsubjectreviews',
 ];
 
@@ -62,9 +63,11 @@ export function rulesFromUsage(allowed: UsageGroup[], options: { names?: boolean
     }
     const key = `${g.apiGroup}\u0000${resource}`;
     let target = byTarget.get(key);
-    if (!target) byTarget.set(key, target = { apiGroup: g.apiGroup, resource, verbs: new Map() });
-    const streaming = g.subresource !== undefined && STREAMING_SUBRESOURCES.includes(g.subresource)
-      && (g.verb === 'get' || g.verb === 'create');
+    if (!target) byTarget.set(key, (target = { apiGroup: g.apiGroup, resource, verbs: new Map() }));
+    const streaming =
+      g.subresource !== undefined &&
+      STREAMING_SUBRESOURCES.includes(g.subresource) &&
+      (g.verb === 'get' || g.verb === 'create');
     const verbs = streaming ? ['create', 'get'] : [g.verb];
     for (const verb of verbs) {
       const names = target.verbs.has(verb) ? target.verbs.get(verb) : new Set<string>();
@@ -114,7 +117,9 @@ export interface RuleDiff {
 
 /** Splits every current rule into what the observed rules still need and what they do not. Pure. */
 export function diffRules(
-  current: { rule: PolicyRule; source: RuleSource }[], observed: PolicyRule[], denied: PolicyRule[] = [],
+  current: { rule: PolicyRule; source: RuleSource }[],
+  observed: PolicyRule[],
+  denied: PolicyRule[] = [],
 ): RuleDiff {
   const keep: RuleDiff['keep'] = [];
   const drop: RuleDiff['drop'] = [];
@@ -133,10 +138,13 @@ export function diffRules(
 
 /** Rules that would allow the denied requests, as they were asked (verb, resource, name). Pure. */
 export function rulesForDenied(denied: UsageGroup[]): PolicyRule[] {
-  return normalizeRules(denied.map((g) => ({
-    apiGroups: [g.apiGroup], verbs: [g.verb],
-    resources: [g.subresource ? `${g.resource}/${g.subresource}` : g.resource],
-  })));
+  return normalizeRules(
+    denied.map((g) => ({
+      apiGroups: [g.apiGroup],
+      verbs: [g.verb],
+      resources: [g.subresource ? `${g.resource}/${g.subresource}` : g.resource],
+    })),
+  );
 }
 
 export interface ShrinkPlan {
@@ -164,14 +172,21 @@ function describeBinding(b: BindingInfo): string {
  * invalidInput when no allowed request was observed (a Role with no rules is not a shrink, it is a delete).
  */
 export async function planShrink(
-  conn: Connection, namespace: string, serviceAccount: string, allowed: UsageGroup[], denied: UsageGroup[],
+  conn: Connection,
+  namespace: string,
+  serviceAccount: string,
+  allowed: UsageGroup[],
+  denied: UsageGroup[],
   options: OperationOptions & { names?: boolean } = {},
 ): Promise<ShrinkPlan> {
   const op: OperationOptions = { signal: options.signal, logger: options.logger };
-  const account = await conn.client.getOptional<KubeObject>({
-    path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}`,
-    action: `read service account "${namespace}/${serviceAccount}"`,
-  }, op);
+  const account = await conn.client.getOptional<KubeObject>(
+    {
+      path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}`,
+      action: `read service account "${namespace}/${serviceAccount}"`,
+    },
+    op,
+  );
   if (!account) {
     throw new SaKubeconfigError('notFound', `Service account "${namespace}/${serviceAccount}" does not exist.`);
   }
@@ -183,7 +198,8 @@ export async function planShrink(
   const isOurs = (b: BindingInfo) => ours.has(`${b.kind}/${b.namespace ?? ''}/${b.name}`);
   const generated = generatedRoleName(namespace, serviceAccount);
   const notes = [
-    ...holdings.notes, ...managed.incomplete.map((i) => `Could not search ${i}: bindings there are not known.`),
+    ...holdings.notes,
+    ...managed.incomplete.map((i) => `Could not search ${i}: bindings there are not known.`),
   ];
   const current: { rule: PolicyRule; source: RuleSource }[] = [];
   for (const b of holdings.bindings) {
@@ -194,37 +210,56 @@ export async function planShrink(
     }
     for (const rule of b.rules ?? []) current.push({ rule, source });
   }
-  const foreign = holdings.bindings.filter((b) => !isOurs(b))
+  const foreign = holdings.bindings
+    .filter((b) => !isOurs(b))
     .map((b) => `${describeBinding(b)} (${b.roleRef.kind} ${b.roleRef.name})`);
 
   const observed = rulesFromUsage(allowed, { names: options.names });
   if (observed.rules.length === 0) {
     const user = serviceAccountUsername(namespace, serviceAccount);
-    throw new SaKubeconfigError('invalidInput', `No allowed request of ${user} needs a rule in this log: `
-      + 'shrinking would leave it no permissions.', {
-      hint: 'Read a log that covers the account\'s work, or remove it with "sa-kubeconfig delete".',
-    });
+    throw new SaKubeconfigError(
+      'invalidInput',
+      `No allowed request of ${user} needs a rule in this log: ` + 'shrinking would leave it no permissions.',
+      {
+        hint: 'Read a log that covers the account\'s work, or remove it with "sa-kubeconfig delete".',
+      },
+    );
   }
   const diff = diffRules(current, observed.rules, rulesForDenied(denied));
   const scope = scopeOf(holdings.bindings.filter(isOurs), namespace, generated);
   const inScope = scope.kind === 'namespaces' ? scope.namespaces : [];
   const seen = new Set(allowed.map((g) => g.namespace).filter((n): n is string => n !== undefined));
   const request: ProvisionRequest = {
-    context: conn.contextName, namespace, serviceAccount,
+    context: conn.contextName,
+    namespace,
+    serviceAccount,
     ...(isManaged(account) ? {} : { serviceAccountMode: 'existing' as const }),
-    rules: observed.rules, roleRefs: [], scope,
+    rules: observed.rules,
+    roleRefs: [],
+    scope,
     // Never used: the shrink issues no credential (see applyShrink).
     token: { kind: 'timeBound', durationSeconds: 3600 },
     kubeconfig: {},
   };
   const roleNamespaces = scope.kind === 'namespaces' ? scope.namespaces : [];
-  const roles: KubeObject[] = scope.kind === 'cluster'
-    ? [{ apiVersion: RBAC_API, kind: 'ClusterRole', metadata: { name: generated }, rules: observed.rules }]
-    : roleNamespaces.map((ns) => ({
-      apiVersion: RBAC_API, kind: 'Role', metadata: { name: generated, namespace: ns }, rules: observed.rules,
-    }));
+  const roles: KubeObject[] =
+    scope.kind === 'cluster'
+      ? [{ apiVersion: RBAC_API, kind: 'ClusterRole', metadata: { name: generated }, rules: observed.rules }]
+      : roleNamespaces.map((ns) => ({
+          apiVersion: RBAC_API,
+          kind: 'Role',
+          metadata: { name: generated, namespace: ns },
+          rules: observed.rules,
+        }));
   return {
-    namespace, serviceAccount, observed, diff, foreign, request, roles, notes,
+    namespace,
+    serviceAccount,
+    observed,
+    diff,
+    foreign,
+    request,
+    roles,
+    notes,
     idleNamespaces: inScope.filter((ns) => !seen.has(ns)),
   };
 }
@@ -236,8 +271,9 @@ export async function planShrink(
 export function scopeOf(ourBindings: BindingInfo[], namespace: string, generated: string): PermissionScope {
   const namespacedRule = (r: PolicyRule) =>
     r.apiGroups.some((g) => r.resources.some((res) => builtInNamespacedLookup(g, res.split('/')[0]) !== false));
-  const clusterWide = ourBindings.some((b) => b.kind === 'ClusterRoleBinding'
-    && (b.roleRef.name !== generated || (b.rules ?? []).some(namespacedRule)));
+  const clusterWide = ourBindings.some(
+    (b) => b.kind === 'ClusterRoleBinding' && (b.roleRef.name !== generated || (b.rules ?? []).some(namespacedRule)),
+  );
   if (clusterWide) return { kind: 'cluster' };
   const bound = ourBindings.filter((b) => b.kind === 'RoleBinding' && b.namespace).map((b) => b.namespace as string);
   const namespaces = [...new Set(bound)].sort();
@@ -266,18 +302,30 @@ export interface ShrinkResult {
  * account holds grants sa-kubeconfig did not make.
  */
 export async function applyShrink(
-  conn: Connection, plan: ShrinkPlan, allowed: UsageGroup[], options: OperationOptions & { dryRun?: boolean } = {},
+  conn: Connection,
+  plan: ShrinkPlan,
+  allowed: UsageGroup[],
+  options: OperationOptions & { dryRun?: boolean } = {},
 ): Promise<ShrinkResult> {
   if (plan.foreign.length > 0) {
-    throw new SaKubeconfigError('unmanagedConflict', `${plan.namespace}/${plan.serviceAccount} holds grants `
-      + `sa-kubeconfig did not make (${plan.foreign.join('; ')}): shrinking only its own would not shrink what the `
-      + 'account may do. Nothing was changed.', {
-      hint: 'Replace those grants with the Role shown (apply it and bind it yourself), or remove them and run shrink '
-        + 'again.',
-    });
+    throw new SaKubeconfigError(
+      'unmanagedConflict',
+      `${plan.namespace}/${plan.serviceAccount} holds grants ` +
+        `sa-kubeconfig did not make (${plan.foreign.join('; ')}): shrinking only its own would not shrink what the ` +
+        'account may do. Nothing was changed.',
+      {
+        hint:
+          'Replace those grants with the Role shown (apply it and bind it yourself), or remove them and run shrink ' +
+          'again.',
+      },
+    );
   }
   const result = await provision(plan.request, {
-    connection: conn, dryRun: options.dryRun, issueCredential: false, signal: options.signal, logger: options.logger,
+    connection: conn,
+    dryRun: options.dryRun,
+    issueCredential: false,
+    signal: options.signal,
+    logger: options.logger,
   });
   if (options.dryRun) return { provision: result, checks: [], ok: result.preflight.ok };
   const wanted: Omit<AccessCheck, 'allowed' | 'ok'>[] = [];
@@ -285,7 +333,11 @@ export async function applyShrink(
   for (const g of allowed) {
     wanted.push({ check: describeGroup(g), expected: 'allowed' });
     attrs.push({
-      verb: g.verb, group: g.apiGroup, resource: g.resource, subresource: g.subresource, namespace: g.namespace,
+      verb: g.verb,
+      group: g.apiGroup,
+      resource: g.resource,
+      subresource: g.subresource,
+      namespace: g.namespace,
       name: g.name,
     });
   }
@@ -295,7 +347,11 @@ export async function applyShrink(
       const [resource, subresource] = atom.resources[0].split('/');
       wanted.push({ check: `${atom.verbs[0]} ${formatRule(atom)} in ${plan.namespace}`, expected: 'denied' });
       attrs.push({
-        verb: atom.verbs[0], group: atom.apiGroups[0], resource, subresource, namespace: plan.namespace,
+        verb: atom.verbs[0],
+        group: atom.apiGroups[0],
+        resource,
+        subresource,
+        namespace: plan.namespace,
         name: atom.resourceNames?.[0],
       });
     }
@@ -334,21 +390,34 @@ interface SubjectAttributes {
 }
 
 async function subjectAccessReview(
-  conn: Connection, user: { username: string; groups: string[] }, a: SubjectAttributes, options: OperationOptions,
+  conn: Connection,
+  user: { username: string; groups: string[] },
+  a: SubjectAttributes,
+  options: OperationOptions,
 ): Promise<boolean> {
-  const answer = await conn.client.request<{ status?: { allowed?: boolean } }>({
-    method: 'POST', path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
-    body: {
-      apiVersion: 'authorization.k8s.io/v1', kind: 'SubjectAccessReview',
-      spec: {
-        user: user.username, groups: user.groups,
-        resourceAttributes: {
-          verb: a.verb, group: a.group, resource: a.resource, ...(a.subresource ? { subresource: a.subresource } : {}),
-          ...(a.namespace ? { namespace: a.namespace } : {}), ...(a.name ? { name: a.name } : {}),
+  const answer = await conn.client.request<{ status?: { allowed?: boolean } }>(
+    {
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/subjectaccessreviews',
+      body: {
+        apiVersion: 'authorization.k8s.io/v1',
+        kind: 'SubjectAccessReview',
+        spec: {
+          user: user.username,
+          groups: user.groups,
+          resourceAttributes: {
+            verb: a.verb,
+            group: a.group,
+            resource: a.resource,
+            ...(a.subresource ? { subresource: a.subresource } : {}),
+            ...(a.namespace ? { namespace: a.namespace } : {}),
+            ...(a.name ? { name: a.name } : {}),
+          },
         },
       },
+      action: "check the service account's access (SubjectAccessReview)",
     },
-    action: 'check the service account\'s access (SubjectAccessReview)',
-  }, options);
+    options,
+  );
   return answer.status?.allowed === true;
 }

@@ -82,8 +82,9 @@ export function isDenied(r: Pick<AuditRequest, 'decision' | 'code'>): boolean {
 }
 
 function groupKey(r: AuditRequest): string {
-  return [r.verb, r.apiGroup ?? '', r.resource ?? '', r.subresource ?? '', r.namespace ?? '', r.name ?? '']
-    .join('\u0000');
+  return [r.verb, r.apiGroup ?? '', r.resource ?? '', r.subresource ?? '', r.namespace ?? '', r.name ?? ''].join(
+    '\u0000',
+  );
 }
 
 function addDistinct(list: string[], value: string | undefined): void {
@@ -125,10 +126,19 @@ export class UsageAccumulator {
     let g = map.get(key);
     if (!g) {
       g = {
-        verb: r.verb, apiGroup: r.apiGroup ?? '', resource: r.resource ?? '',
+        verb: r.verb,
+        apiGroup: r.apiGroup ?? '',
+        resource: r.resource ?? '',
         ...(r.subresource ? { subresource: r.subresource } : {}),
-        ...(r.namespace ? { namespace: r.namespace } : {}), ...(r.name ? { name: r.name } : {}),
-        count: 0, firstSeen: r.time, lastSeen: r.time, sourceIPs: [], userAgents: [], codes: {}, reasons: [],
+        ...(r.namespace ? { namespace: r.namespace } : {}),
+        ...(r.name ? { name: r.name } : {}),
+        count: 0,
+        firstSeen: r.time,
+        lastSeen: r.time,
+        sourceIPs: [],
+        userAgents: [],
+        codes: {},
+        reasons: [],
       };
       map.set(key, g);
     }
@@ -150,9 +160,11 @@ export class UsageAccumulator {
     const firstRequest = all.length > 0 ? all.map((g) => g.firstSeen).reduce(earlier) : undefined;
     const lastRequest = all.length > 0 ? all.map((g) => g.lastSeen).reduce(later) : undefined;
     return {
-      serviceAccount: filter.serviceAccount, namespace: filter.namespace,
+      serviceAccount: filter.serviceAccount,
+      namespace: filter.namespace,
       ...(filter.credential ? { credential: filter.credential } : {}),
-      allowed, denied,
+      allowed,
+      denied,
       nonResource: [...this.nonResource.values()].sort((a, b) => b.count - a.count || a.path.localeCompare(b.path)),
       credentials: Object.fromEntries(this.credentials),
       coverage: coverage(filter, stats, firstRequest, lastRequest),
@@ -182,49 +194,71 @@ export function coverage(filter: AuditFilter, stats: ReadStats, firstRequest?: s
   if (stats.matched === 0) {
     const credential = filter.credential ? ` with credential ${filter.credential}` : '';
     const user = `system:serviceaccount:${filter.namespace}:${filter.serviceAccount}`;
-    warnings.push(`No completed request of ${user}${credential} `
-      + 'is in the log: it did nothing in this window, or the audit policy does not log its requests.');
+    warnings.push(
+      `No completed request of ${user}${credential} ` +
+        'is in the log: it did nothing in this window, or the audit policy does not log its requests.',
+    );
   }
   if (start && end) {
     const hours = (Date.parse(end) - Date.parse(start)) / 3_600_000;
     if (hours < SHORT_WINDOW_HOURS) {
-      warnings.push(`The log covers ${formatHours(hours)} (${start} to ${end}), less than ${SHORT_WINDOW_HOURS} h: `
-        + 'a job that runs daily, weekly or on release may not be in it. '
-        + 'Read a longer log (the rotated files too) before shrinking.');
+      warnings.push(
+        `The log covers ${formatHours(hours)} (${start} to ${end}), less than ${SHORT_WINDOW_HOURS} h: ` +
+          'a job that runs daily, weekly or on release may not be in it. ' +
+          'Read a longer log (the rotated files too) before shrinking.',
+      );
     }
   } else if (stats.lines > 0) {
     warnings.push('No event in the log carries a timestamp: the window it covers is unknown.');
   }
   if (filter.since && stats.logFirst && Date.parse(stats.logFirst) > filter.since.getTime()) {
-    warnings.push(`--since asks from ${filter.since.toISOString()}, but the log starts at ${stats.logFirst}: `
-      + 'earlier requests are not in it (rotated away?).');
+    warnings.push(
+      `--since asks from ${filter.since.toISOString()}, but the log starts at ${stats.logFirst}: ` +
+        'earlier requests are not in it (rotated away?).',
+    );
   }
-  warnings.push('Requests the audit policy logs at level None (or does not match) are not in the log at all, '
-    + 'and the report cannot show them; check that the policy logs this service account\'s requests '
-    + 'at level Metadata or above.');
+  warnings.push(
+    'Requests the audit policy logs at level None (or does not match) are not in the log at all, ' +
+      "and the report cannot show them; check that the policy logs this service account's requests " +
+      'at level Metadata or above.',
+  );
   const levels = Object.keys(stats.levels);
   if (levels.length > 0 && levels.every((l) => l === 'Metadata')) {
-    warnings.push('Every event is at level Metadata: verbs, resources, namespaces and object names (of creates too) '
-      + 'are visible; request and response bodies (what a patch or update changed) are not, '
-      + 'and RBAC does not need them.');
+    warnings.push(
+      'Every event is at level Metadata: verbs, resources, namespaces and object names (of creates too) ' +
+        'are visible; request and response bodies (what a patch or update changed) are not, ' +
+        'and RBAC does not need them.',
+    );
   }
   if (stats.unparseable > 0) {
     const samples = stats.unparseableSamples.length > 0 ? ` (e.g. ${stats.unparseableSamples.join(', ')})` : '';
     warnings.push(`${stats.unparseable} line(s) are not audit events and were skipped${samples}.`);
   }
   if (stats.stillOpen > 0) {
-    warnings.push(`${stats.stillOpen} long-running request(s) (watch, exec, port-forward) had started but not `
-      + 'completed when the log ended; only completed requests are counted.');
+    warnings.push(
+      `${stats.stillOpen} long-running request(s) (watch, exec, port-forward) had started but not ` +
+        'completed when the log ended; only completed requests are counted.',
+    );
   }
   return {
-    ...(firstRequest ? { firstRequest } : {}), ...(lastRequest ? { lastRequest } : {}),
-    ...(stats.logFirst ? { logFirst: stats.logFirst } : {}), ...(stats.logLast ? { logLast: stats.logLast } : {}),
-    ...(since ? { since: since.toISOString() } : {}), ...(until ? { until: until.toISOString() } : {}),
-    files: stats.sources.map((s) => (s === '-' ? 'stdin' : s)), lines: stats.lines, matched: stats.matched,
+    ...(firstRequest ? { firstRequest } : {}),
+    ...(lastRequest ? { lastRequest } : {}),
+    ...(stats.logFirst ? { logFirst: stats.logFirst } : {}),
+    ...(stats.logLast ? { logLast: stats.logLast } : {}),
+    ...(since ? { since: since.toISOString() } : {}),
+    ...(until ? { until: until.toISOString() } : {}),
+    files: stats.sources.map((s) => (s === '-' ? 'stdin' : s)),
+    lines: stats.lines,
+    matched: stats.matched,
     unparseable: stats.unparseable,
-    unparseableSamples: stats.unparseableSamples, otherUsers: stats.otherUsers, skippedStages: stats.skippedStages,
-    outsideWindow: stats.outsideWindow, otherCredential: stats.otherCredential, stillOpen: stats.stillOpen,
-    levels: stats.levels, warnings,
+    unparseableSamples: stats.unparseableSamples,
+    otherUsers: stats.otherUsers,
+    skippedStages: stats.skippedStages,
+    outsideWindow: stats.outsideWindow,
+    otherCredential: stats.otherCredential,
+    stillOpen: stats.stillOpen,
+    levels: stats.levels,
+    warnings,
   };
 }
 

@@ -11,9 +11,10 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
-import type { KubeConfig } from './clientNode';
-import type { Logger, OperationOptions } from '../types';
+
 import { errorFromNetwork, errorFromResponse, SaKubeconfigError } from '../errors';
+import type { Logger, OperationOptions } from '../types';
+import type { KubeConfig } from './clientNode';
 import { proxyFromEnvironment } from './proxyEnv';
 import { sleep, throwIfAborted } from './util';
 
@@ -66,8 +67,12 @@ export interface ClientOptions {
  * (it may have been applied and is not idempotent). Retry-After in seconds or as an HTTP date, capped. Pure.
  */
 export function retryDelayMs(
-  spec: Pick<RequestSpec, 'method' | 'contentType'>, status: number, retryAfter: string | undefined, attempt: number,
-  policy: RetryPolicy = DEFAULT_RETRY_POLICY, now = Date.now(),
+  spec: Pick<RequestSpec, 'method' | 'contentType'>,
+  status: number,
+  retryAfter: string | undefined,
+  attempt: number,
+  policy: RetryPolicy = DEFAULT_RETRY_POLICY,
+  now = Date.now(),
 ): number | undefined {
   if (attempt >= policy.maxRetries) return undefined;
   if (status !== 429 && status !== 503) return undefined;
@@ -81,7 +86,11 @@ export function retryDelayMs(
 
 /** A create answered 409 after it had been sent again: the object may be the one an earlier attempt made. */
 export function isRetriedCreateConflict(err: unknown): boolean {
-  return err instanceof SaKubeconfigError && err.code === 'conflict' && (err as { retriedCreate?: boolean }).retriedCreate === true;
+  return (
+    err instanceof SaKubeconfigError &&
+    err.code === 'conflict' &&
+    (err as { retriedCreate?: boolean }).retriedCreate === true
+  );
 }
 
 /** Builds the URL path with its query string. Pure. */
@@ -108,7 +117,12 @@ export class KubeClient {
   /** The proxy from the environment for this server, as kubectl would pick it; undefined for a direct connection. */
   readonly environmentProxy: string | undefined;
 
-  constructor(readonly kubeConfig: KubeConfig, readonly server: string, readonly contextName: string, options: ClientOptions = {}) {
+  constructor(
+    readonly kubeConfig: KubeConfig,
+    readonly server: string,
+    readonly contextName: string,
+    options: ClientOptions = {},
+  ) {
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.logger = options.logger;
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
@@ -119,7 +133,12 @@ export class KubeClient {
   async request<T = unknown>(spec: RequestSpec, options: OperationOptions = {}): Promise<T> {
     const res = await this.requestRaw(spec, options);
     if (res.status < 200 || res.status >= 300) {
-      const err = errorFromResponse(res.status, res.body, { method: spec.method, path: spec.path, action: spec.action, context: this.contextName });
+      const err = errorFromResponse(res.status, res.body, {
+        method: spec.method,
+        path: spec.path,
+        action: spec.action,
+        context: this.contextName,
+      });
       if (spec.method === 'POST' && res.status === 409 && res.retries) Object.assign(err, { retriedCreate: true });
       throw err;
     }
@@ -132,11 +151,19 @@ export class KubeClient {
   }
 
   /** Like request() but returns undefined on 404 instead of throwing. */
-  async getOptional<T = unknown>(spec: Omit<RequestSpec, 'method'>, options: OperationOptions = {}): Promise<T | undefined> {
+  async getOptional<T = unknown>(
+    spec: Omit<RequestSpec, 'method'>,
+    options: OperationOptions = {},
+  ): Promise<T | undefined> {
     const res = await this.requestRaw({ ...spec, method: 'GET' }, options);
     if (res.status === 404) return undefined;
     if (res.status < 200 || res.status >= 300) {
-      throw errorFromResponse(res.status, res.body, { method: 'GET', path: spec.path, action: spec.action, context: this.contextName });
+      throw errorFromResponse(res.status, res.body, {
+        method: 'GET',
+        path: spec.path,
+        action: spec.action,
+        context: this.contextName,
+      });
     }
     return JSON.parse(res.body) as T;
   }
@@ -147,11 +174,19 @@ export class KubeClient {
     for (let attempt = 0; ; attempt++) {
       const res = await this.sendOnce(spec, options);
       const retryAfter = res.headers['retry-after'];
-      const delay = retryDelayMs(spec, res.status, Array.isArray(retryAfter) ? retryAfter[0] : retryAfter, attempt, this.retryPolicy);
+      const delay = retryDelayMs(
+        spec,
+        res.status,
+        Array.isArray(retryAfter) ? retryAfter[0] : retryAfter,
+        attempt,
+        this.retryPolicy,
+      );
       if (delay === undefined) return attempt > 0 ? { ...res, retries: attempt } : res;
       this.retryCount++;
-      logger?.info(`${spec.method} ${spec.path}: the server answered ${res.status} (busy); retry ${attempt + 1} of ${this.retryPolicy.maxRetries} ` +
-        `in ${(delay / 1000).toFixed(1)} s`);
+      logger?.info(
+        `${spec.method} ${spec.path}: the server answered ${res.status} (busy); retry ${attempt + 1} of ${this.retryPolicy.maxRetries} ` +
+          `in ${(delay / 1000).toFixed(1)} s`,
+      );
       await sleep(delay, options.signal);
     }
   }
@@ -174,17 +209,26 @@ export class KubeClient {
     } catch (err) {
       const message = (err as Error).message ?? String(err);
       if (/HTTP protocol is not allowed/i.test(message)) {
-        throw new SaKubeconfigError('kubeconfig', `Cluster of context "${this.contextName}" uses plain http:// without insecure-skip-tls-verify.`, {
-          hint: 'Use the https:// address of the API server.',
-        });
+        throw new SaKubeconfigError(
+          'kubeconfig',
+          `Cluster of context "${this.contextName}" uses plain http:// without insecure-skip-tls-verify.`,
+          {
+            hint: 'Use the https:// address of the API server.',
+          },
+        );
       }
       // Exec plugins / OIDC refresh failures end up here.
-      throw new SaKubeconfigError('unauthorized', `Could not get credentials for context "${this.contextName}": ${(err as Error).message}`, {
-        cause: err,
-        hint: 'Log in again with your cluster provider\'s CLI (the kubeconfig\'s exec plugin or auth provider failed), then retry.',
-      });
+      throw new SaKubeconfigError(
+        'unauthorized',
+        `Could not get credentials for context "${this.contextName}": ${(err as Error).message}`,
+        {
+          cause: err,
+          hint: "Log in again with your cluster provider's CLI (the kubeconfig's exec plugin or auth provider failed), then retry.",
+        },
+      );
     }
-    const body = spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
+    const body =
+      spec.body === undefined ? undefined : typeof spec.body === 'string' ? spec.body : JSON.stringify(spec.body);
     const headers = reqOpts.headers as Record<string, string>;
     if (body !== undefined) {
       headers['Content-Type'] = spec.contentType ?? 'application/json';
@@ -198,27 +242,36 @@ export class KubeClient {
     logger?.debug(`${spec.method} ${fullPath}`);
     return new Promise<RawResponse>((resolve, reject) => {
       const mod = isHttps ? https : http;
-      const req = mod.request({
-        protocol: url.protocol,
-        hostname: url.hostname.replace(/^\[|\]$/g, ''),
-        port: url.port || (isHttps ? 443 : 80),
-        path: fullPath,
-        method: spec.method,
-        headers,
-        agent,
-        auth: reqOpts.auth,
-        signal,
-      }, (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (c: Buffer) => chunks.push(c));
-        res.on('end', () => {
-          const warning = res.headers.warning;
-          if (warning) for (const w of Array.isArray(warning) ? warning : [warning]) this.warnings.push(w.replace(/^\d+\s+\S+\s+/, '').replace(/^"|"$/g, ''));
-          logger?.debug(`${spec.method} ${spec.path} -> ${res.statusCode} in ${Date.now() - started} ms`);
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') });
-        });
-        res.on('error', (err) => reject(errorFromNetwork(err, this.server, this.contextName)));
-      });
+      const req = mod.request(
+        {
+          protocol: url.protocol,
+          hostname: url.hostname.replace(/^\[|\]$/g, ''),
+          port: url.port || (isHttps ? 443 : 80),
+          path: fullPath,
+          method: spec.method,
+          headers,
+          agent,
+          auth: reqOpts.auth,
+          signal,
+        },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c));
+          res.on('end', () => {
+            const warning = res.headers.warning;
+            if (warning)
+              for (const w of Array.isArray(warning) ? warning : [warning])
+                this.warnings.push(w.replace(/^\d+\s+\S+\s+/, '').replace(/^"|"$/g, ''));
+            logger?.debug(`${spec.method} ${spec.path} -> ${res.statusCode} in ${Date.now() - started} ms`);
+            resolve({
+              status: res.statusCode ?? 0,
+              headers: res.headers,
+              body: Buffer.concat(chunks).toString('utf8'),
+            });
+          });
+          res.on('error', (err) => reject(errorFromNetwork(err, this.server, this.contextName)));
+        },
+      );
       req.setTimeout(this.timeoutMs, () => {
         const err = Object.assign(new Error(`no answer within ${this.timeoutMs} ms`), { code: 'ETIMEDOUT' });
         req.destroy(err);
@@ -240,20 +293,32 @@ export class KubeClient {
   private reuseAgent(opts: https.RequestOptions, isHttps: boolean): http.Agent | undefined {
     const cluster = this.kubeConfig.getCurrentCluster();
     if (cluster?.proxyUrl) return opts.agent as http.Agent | undefined;
-    const key = [opts.ca, opts.cert, opts.key, opts.rejectUnauthorized, opts.servername].map((v) => (v === undefined ? '' : String(v))).join('|');
+    const key = [opts.ca, opts.cert, opts.key, opts.rejectUnauthorized, opts.servername]
+      .map((v) => (v === undefined ? '' : String(v)))
+      .join('|');
     if (this.agent && key === this.agentKey) return this.agent;
     this.agent?.destroy();
     this.agentKey = key;
-    const tls = { ca: opts.ca, cert: opts.cert, key: opts.key, rejectUnauthorized: opts.rejectUnauthorized, servername: opts.servername };
+    const tls = {
+      ca: opts.ca,
+      cert: opts.cert,
+      key: opts.key,
+      rejectUnauthorized: opts.rejectUnauthorized,
+      servername: opts.servername,
+    };
     const proxy = this.environmentProxy;
     if (proxy) {
-      this.logger?.debug(`connecting to ${this.server} through the proxy from the environment (HTTPS_PROXY/HTTP_PROXY)`);
+      this.logger?.debug(
+        `connecting to ${this.server} through the proxy from the environment (HTTPS_PROXY/HTTP_PROXY)`,
+      );
       this.agent = isHttps
         ? new HttpsProxyAgent({ keepAlive: true, maxSockets: 8, proxy, ...tls })
         : new HttpProxyAgent({ keepAlive: true, maxSockets: 8, proxy });
       return this.agent;
     }
-    this.agent = isHttps ? new https.Agent({ keepAlive: true, maxSockets: 8, ...tls }) : new http.Agent({ keepAlive: true, maxSockets: 8 });
+    this.agent = isHttps
+      ? new https.Agent({ keepAlive: true, maxSockets: 8, ...tls })
+      : new http.Agent({ keepAlive: true, maxSockets: 8 });
     return this.agent;
   }
 

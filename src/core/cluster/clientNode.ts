@@ -2,6 +2,7 @@
 // loaded with a dynamic import (esbuild bundles it) and its types are imported with resolution-mode.
 
 import type * as ClientNode from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
+
 import { SaKubeconfigError } from '../errors';
 import type { LoadedKubeconfig } from './loadKubeconfig';
 
@@ -22,12 +23,17 @@ export async function toKubeConfig(loaded: LoadedKubeconfig): Promise<KubeConfig
   const where = loaded.files.join(', ');
   try {
     // JSON is YAML. Entries client-node rejects (e.g. an unreadable token-file) are dropped, and reported if selected.
-    kubeConfig.loadFromString(JSON.stringify({ ...loaded.raw, 'current-context': loaded.contextName }), { onInvalidEntry: 'filter' } as never);
+    kubeConfig.loadFromString(JSON.stringify({ ...loaded.raw, 'current-context': loaded.contextName }), {
+      onInvalidEntry: 'filter',
+    } as never);
   } catch (err) {
     throw new SaKubeconfigError('kubeconfig', `Cannot load ${where}: ${(err as Error).message}`);
   }
   if (loaded.userName && !kubeConfig.getUser(loaded.userName)) {
-    throw new SaKubeconfigError('kubeconfig', `User "${loaded.userName}" in ${where} cannot be used (is its token-file or client certificate readable?).`);
+    throw new SaKubeconfigError(
+      'kubeconfig',
+      `User "${loaded.userName}" in ${where} cannot be used (is its token-file or client certificate readable?).`,
+    );
   }
   if (!kubeConfig.getCluster(loaded.clusterName)) {
     throw new SaKubeconfigError('kubeconfig', `Cluster "${loaded.clusterName}" in ${where} cannot be used.`);

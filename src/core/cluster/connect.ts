@@ -3,7 +3,13 @@
 import type { Logger } from '../types';
 import { KubeClient } from './client';
 import { toKubeConfig, type KubeConfig } from './clientNode';
-import { loadKubeconfig, loadKubeconfigFromString, readMergedKubeconfig, type LoadedKubeconfig, type LoadKubeconfigOptions } from './loadKubeconfig';
+import {
+  loadKubeconfig,
+  loadKubeconfigFromString,
+  readMergedKubeconfig,
+  type LoadedKubeconfig,
+  type LoadKubeconfigOptions,
+} from './loadKubeconfig';
 
 export interface Connection {
   client: KubeClient;
@@ -23,9 +29,16 @@ export interface ConnectOptions extends LoadKubeconfigOptions {
   timeoutMs?: number;
 }
 
-export async function connectLoaded(loaded: LoadedKubeconfig, options: { logger?: Logger; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<Connection> {
+export async function connectLoaded(
+  loaded: LoadedKubeconfig,
+  options: { logger?: Logger; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<Connection> {
   const kubeConfig = await toKubeConfig(loaded);
-  const client = new KubeClient(kubeConfig, loaded.server, loaded.contextName, { logger: options.logger, timeoutMs: options.timeoutMs, env: options.env });
+  const client = new KubeClient(kubeConfig, loaded.server, loaded.contextName, {
+    logger: options.logger,
+    timeoutMs: options.timeoutMs,
+    env: options.env,
+  });
   return {
     client,
     kubeConfig,
@@ -44,12 +57,21 @@ export async function connect(options: ConnectOptions = {}): Promise<Connection>
 
 /** Connects with a kubeconfig given as text (a generated one): used to verify it on its own. */
 export async function connectWithKubeconfigText(
-  text: string, context?: string, options: { logger?: Logger; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
+  text: string,
+  context?: string,
+  options: { logger?: Logger; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Connection> {
   return connectLoaded(loadKubeconfigFromString(text, context, 'the generated kubeconfig'), options);
 }
 
-export interface ContextSummary { name: string; cluster: string; user: string; namespace: string; server: string; current: boolean }
+export interface ContextSummary {
+  name: string;
+  cluster: string;
+  user: string;
+  namespace: string;
+  server: string;
+  current: boolean;
+}
 
 /** Contexts of the caller's kubeconfig (for pickers), without connecting. */
 export function listContexts(options: Omit<LoadKubeconfigOptions, 'context'> = {}): ContextSummary[] {

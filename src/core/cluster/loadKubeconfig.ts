@@ -5,10 +5,11 @@
 // Merging follows kubectl: the first file to define a named cluster/user/context wins, the first file
 // that sets current-context wins, and relative file references resolve against the file that holds them.
 
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import * as path from 'node:path';
 import * as yaml from 'js-yaml';
+
 import { SaKubeconfigError } from '../errors';
 
 /** The raw YAML shape of a kubeconfig (only what we read; every other field is kept as-is). */
@@ -30,7 +31,11 @@ export interface KubeconfigSource {
 }
 
 /** Which files kubectl would read, in order. Pure except for reading the environment it is given. */
-export function kubeconfigPaths(explicitPath: string | undefined, env: NodeJS.ProcessEnv = process.env, home: string = homedir()): { paths: string[]; explicit: boolean } {
+export function kubeconfigPaths(
+  explicitPath: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+  home: string = homedir(),
+): { paths: string[]; explicit: boolean } {
   if (explicitPath) return { paths: [path.resolve(explicitPath)], explicit: true };
   const fromEnv = env.KUBECONFIG;
   if (fromEnv && fromEnv.length > 0) {
@@ -61,7 +66,10 @@ export function parseKubeconfig(text: string, file: string): RawKubeconfig {
   }
   if (doc === null || doc === undefined) return {};
   if (typeof doc !== 'object' || Array.isArray(doc)) {
-    throw new SaKubeconfigError('kubeconfig', `${file} is not a kubeconfig (expected a mapping with clusters, users and contexts).`);
+    throw new SaKubeconfigError(
+      'kubeconfig',
+      `${file} is not a kubeconfig (expected a mapping with clusters, users and contexts).`,
+    );
   }
   const raw = doc as RawKubeconfig;
   for (const key of ['clusters', 'users', 'contexts'] as const) {
@@ -96,8 +104,12 @@ export function resolveRelativePaths(doc: RawKubeconfig, file: string): RawKubec
   };
   return {
     ...doc,
-    clusters: (doc.clusters ?? []).filter(Boolean).map((c) => ({ ...c, cluster: fix(c.cluster, FILE_FIELDS.cluster) as Record<string, unknown> })),
-    users: (doc.users ?? []).filter(Boolean).map((u) => ({ ...u, user: fix(u.user, FILE_FIELDS.user) as Record<string, unknown> })),
+    clusters: (doc.clusters ?? [])
+      .filter(Boolean)
+      .map((c) => ({ ...c, cluster: fix(c.cluster, FILE_FIELDS.cluster) as Record<string, unknown> })),
+    users: (doc.users ?? [])
+      .filter(Boolean)
+      .map((u) => ({ ...u, user: fix(u.user, FILE_FIELDS.user) as Record<string, unknown> })),
     contexts: (doc.contexts ?? []).filter(Boolean),
   };
 }
@@ -105,7 +117,12 @@ export function resolveRelativePaths(doc: RawKubeconfig, file: string): RawKubec
 /** kubectl's merge: first definition of each name wins; first non-empty current-context wins. Pure. */
 export function mergeKubeconfigs(sources: KubeconfigSource[]): RawKubeconfig {
   const merged: Required<Pick<RawKubeconfig, 'clusters' | 'users' | 'contexts'>> & RawKubeconfig = {
-    apiVersion: 'v1', kind: 'Config', clusters: [], users: [], contexts: [], preferences: {},
+    apiVersion: 'v1',
+    kind: 'Config',
+    clusters: [],
+    users: [],
+    contexts: [],
+    preferences: {},
   };
   const seen = { clusters: new Set<string>(), users: new Set<string>(), contexts: new Set<string>() };
   for (const { doc } of sources) {
@@ -150,25 +167,37 @@ export function loadKubeconfig(options: LoadKubeconfigOptions = {}): LoadedKubec
 }
 
 /** Reads and merges the files kubectl would read, without selecting a context. */
-export function readMergedKubeconfig(options: Omit<LoadKubeconfigOptions, 'context'> = {}): { raw: RawKubeconfig; files: string[] } {
-  const { paths, explicit } = kubeconfigPaths(options.kubeconfigPath, options.env ?? process.env, options.home ?? homedir());
+export function readMergedKubeconfig(options: Omit<LoadKubeconfigOptions, 'context'> = {}): {
+  raw: RawKubeconfig;
+  files: string[];
+} {
+  const { paths, explicit } = kubeconfigPaths(
+    options.kubeconfigPath,
+    options.env ?? process.env,
+    options.home ?? homedir(),
+  );
   const sources: KubeconfigSource[] = [];
   for (const file of paths) {
     if (!existsSync(file)) {
-      if (explicit) throw new SaKubeconfigError('kubeconfig', `Kubeconfig file ${file} does not exist.`, { hint: 'Check the path you gave.' });
+      if (explicit)
+        throw new SaKubeconfigError('kubeconfig', `Kubeconfig file ${file} does not exist.`, {
+          hint: 'Check the path you gave.',
+        });
       continue;
     }
     let text: string;
     try {
       text = readFileSync(file, 'utf8');
     } catch (err) {
-      throw new SaKubeconfigError('kubeconfig', `Cannot read kubeconfig ${file}: ${(err as Error).message}`, { hint: 'Check the file permissions.' });
+      throw new SaKubeconfigError('kubeconfig', `Cannot read kubeconfig ${file}: ${(err as Error).message}`, {
+        hint: 'Check the file permissions.',
+      });
     }
     sources.push({ path: file, doc: resolveRelativePaths(parseKubeconfig(text, file), file) });
   }
   if (sources.length === 0) {
     throw new SaKubeconfigError('kubeconfig', `No kubeconfig found (looked at ${paths.join(', ')}).`, {
-      hint: 'Set KUBECONFIG or create ~/.kube/config (your cluster provider\'s CLI usually writes it).',
+      hint: "Set KUBECONFIG or create ~/.kube/config (your cluster provider's CLI usually writes it).",
     });
   }
   return { raw: mergeKubeconfigs(sources), files: sources.map((s) => s.path) };
@@ -191,14 +220,27 @@ export function selectContext(raw: RawKubeconfig, files: string[], context?: str
   const clusterName = ctx.context?.cluster ?? '';
   const userName = ctx.context?.user ?? '';
   const cluster = (raw.clusters ?? []).find((c) => c.name === clusterName);
-  if (!cluster) throw new SaKubeconfigError('kubeconfig', `Context "${contextName}" refers to cluster "${clusterName}", which is not in ${where}.`);
+  if (!cluster)
+    throw new SaKubeconfigError(
+      'kubeconfig',
+      `Context "${contextName}" refers to cluster "${clusterName}", which is not in ${where}.`,
+    );
   const server = cluster.cluster?.server;
-  if (typeof server !== 'string' || !server) throw new SaKubeconfigError('kubeconfig', `Cluster "${clusterName}" in ${where} has no server address.`);
+  if (typeof server !== 'string' || !server)
+    throw new SaKubeconfigError('kubeconfig', `Cluster "${clusterName}" in ${where} has no server address.`);
   if (userName && !(raw.users ?? []).some((u) => u.name === userName)) {
-    throw new SaKubeconfigError('kubeconfig', `Context "${contextName}" refers to user "${userName}", which is not in ${where}.`);
+    throw new SaKubeconfigError(
+      'kubeconfig',
+      `Context "${contextName}" refers to user "${userName}", which is not in ${where}.`,
+    );
   }
   return {
-    raw, files, contextName, clusterName, userName, server,
+    raw,
+    files,
+    contextName,
+    clusterName,
+    userName,
+    server,
     namespace: ctx.context?.namespace || 'default',
   };
 }

@@ -41,7 +41,10 @@ function isLoopback(host: string): boolean {
 
 /** Whether NO_PROXY (and the loopback rule) sends `host:port` directly. */
 export function bypassesProxy(host: string, port: string, noProxy: string | undefined): boolean {
-  const name = host.toLowerCase().replace(/^\[|\]$/g, '').replace(/\.$/, '');
+  const name = host
+    .toLowerCase()
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.$/, '');
   if (isLoopback(name)) return true;
   if (!noProxy) return false;
   for (const raw of noProxy.split(',')) {

@@ -32,18 +32,39 @@ export function accessReviewBody(a: AccessAttributes): unknown {
   };
 }
 
-export interface AccessDecision { allowed: boolean; denied: boolean; reason?: string; evaluationError?: string }
-
-export function parseAccessReview(answer: { status?: { allowed?: boolean; denied?: boolean; reason?: string; evaluationError?: string } }): AccessDecision {
-  const s = answer.status ?? {};
-  return { allowed: s.allowed === true, denied: s.denied === true, ...(s.reason ? { reason: s.reason } : {}), ...(s.evaluationError ? { evaluationError: s.evaluationError } : {}) };
+export interface AccessDecision {
+  allowed: boolean;
+  denied: boolean;
+  reason?: string;
+  evaluationError?: string;
 }
 
-export async function accessReview(conn: Connection, a: AccessAttributes, options: OperationOptions = {}): Promise<AccessDecision> {
-  const answer = await conn.client.request<Parameters<typeof parseAccessReview>[0]>({
-    method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews', body: accessReviewBody(a),
-    action: 'check a permission (SelfSubjectAccessReview)',
-  }, options);
+export function parseAccessReview(answer: {
+  status?: { allowed?: boolean; denied?: boolean; reason?: string; evaluationError?: string };
+}): AccessDecision {
+  const s = answer.status ?? {};
+  return {
+    allowed: s.allowed === true,
+    denied: s.denied === true,
+    ...(s.reason ? { reason: s.reason } : {}),
+    ...(s.evaluationError ? { evaluationError: s.evaluationError } : {}),
+  };
+}
+
+export async function accessReview(
+  conn: Connection,
+  a: AccessAttributes,
+  options: OperationOptions = {},
+): Promise<AccessDecision> {
+  const answer = await conn.client.request<Parameters<typeof parseAccessReview>[0]>(
+    {
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectaccessreviews',
+      body: accessReviewBody(a),
+      action: 'check a permission (SelfSubjectAccessReview)',
+    },
+    options,
+  );
   return parseAccessReview(answer);
 }
 
@@ -74,36 +95,67 @@ export function parseRulesReview(namespace: string, answer: RawRulesReview): Rul
   return {
     namespace,
     resourceRules: (s.resourceRules ?? []).map((r) => ({
-      apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], verbs: r.verbs ?? [],
+      apiGroups: r.apiGroups ?? [],
+      resources: r.resources ?? [],
+      verbs: r.verbs ?? [],
       ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}),
     })),
-    nonResourceRules: (s.nonResourceRules ?? []).map((r) => ({ verbs: r.verbs ?? [], nonResourceURLs: r.nonResourceURLs ?? [] })),
+    nonResourceRules: (s.nonResourceRules ?? []).map((r) => ({
+      verbs: r.verbs ?? [],
+      nonResourceURLs: r.nonResourceURLs ?? [],
+    })),
     incomplete: s.incomplete === true,
     ...(s.evaluationError ? { evaluationError: s.evaluationError } : {}),
   };
 }
 
-export async function rulesReview(conn: Connection, namespace: string, options: OperationOptions = {}): Promise<RulesReview> {
-  const answer = await conn.client.request<RawRulesReview>({
-    method: 'POST', path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews', body: rulesReviewBody(namespace),
-    action: `list your permissions in namespace "${namespace}" (SelfSubjectRulesReview)`,
-  }, options);
+export async function rulesReview(
+  conn: Connection,
+  namespace: string,
+  options: OperationOptions = {},
+): Promise<RulesReview> {
+  const answer = await conn.client.request<RawRulesReview>(
+    {
+      method: 'POST',
+      path: '/apis/authorization.k8s.io/v1/selfsubjectrulesreviews',
+      body: rulesReviewBody(namespace),
+      action: `list your permissions in namespace "${namespace}" (SelfSubjectRulesReview)`,
+    },
+    options,
+  );
   return parseRulesReview(namespace, answer);
 }
 
-export interface WhoAmI { username: string; uid?: string; groups: string[]; extra?: Record<string, string[]> }
+export interface WhoAmI {
+  username: string;
+  uid?: string;
+  groups: string[];
+  extra?: Record<string, string[]>;
+}
 
-export function parseSelfSubjectReview(answer: { status?: { userInfo?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> } } }): WhoAmI {
+export function parseSelfSubjectReview(answer: {
+  status?: { userInfo?: { username?: string; uid?: string; groups?: string[]; extra?: Record<string, string[]> } };
+}): WhoAmI {
   const u = answer.status?.userInfo ?? {};
-  return { username: u.username ?? '', groups: u.groups ?? [], ...(u.uid ? { uid: u.uid } : {}), ...(u.extra ? { extra: u.extra } : {}) };
+  return {
+    username: u.username ?? '',
+    groups: u.groups ?? [],
+    ...(u.uid ? { uid: u.uid } : {}),
+    ...(u.extra ? { extra: u.extra } : {}),
+  };
 }
 
 /** `kubectl auth whoami`: SelfSubjectReview (authentication.k8s.io/v1, Kubernetes 1.28+). */
 export async function whoAmI(conn: Connection, options: OperationOptions = {}): Promise<WhoAmI> {
-  const answer = await conn.client.request<Parameters<typeof parseSelfSubjectReview>[0]>({
-    method: 'POST', path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
-    body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' }, action: 'ask who you are (SelfSubjectReview)',
-  }, options);
+  const answer = await conn.client.request<Parameters<typeof parseSelfSubjectReview>[0]>(
+    {
+      method: 'POST',
+      path: '/apis/authentication.k8s.io/v1/selfsubjectreviews',
+      body: { apiVersion: 'authentication.k8s.io/v1', kind: 'SelfSubjectReview' },
+      action: 'ask who you are (SelfSubjectReview)',
+    },
+    options,
+  );
   return parseSelfSubjectReview(answer);
 }
 

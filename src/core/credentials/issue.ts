@@ -17,16 +17,23 @@
 // Cancellation as elsewhere in core: reads get the signal, writes do not, and the signal is checked before the
 // first write. The token never reaches a log: only its claims (jti, exp) are read.
 
-import type { OperationOptions, TokenMode } from '../types';
 import type { Connection } from '../cluster/connect';
-import { isSaKubeconfigError, SaKubeconfigError, ValidationError } from '../errors';
 import { accessReview, type AccessAttributes } from '../cluster/reviews';
 import { mapLimit, throwIfAborted } from '../cluster/util';
+import { isSaKubeconfigError, SaKubeconfigError, ValidationError } from '../errors';
 import { checkDns1123Label, checkDns1123Subdomain } from '../plan/validate';
 import { readExistingTokenSecret, requestToken, waitForTokenSecret, type TokenResult } from '../token/token';
+import type { OperationOptions, TokenMode } from '../types';
 import {
-  assertValidDuration, CREDENTIAL_EXPIRES_ANNOTATION, CREDENTIAL_ID_ANNOTATION, credentialSecretBody, noteProblems, shortCredentialId,
-  tokenClaims, UNBOUND_NOTE, type Credential,
+  assertValidDuration,
+  CREDENTIAL_EXPIRES_ANNOTATION,
+  CREDENTIAL_ID_ANNOTATION,
+  credentialSecretBody,
+  noteProblems,
+  shortCredentialId,
+  tokenClaims,
+  UNBOUND_NOTE,
+  type Credential,
 } from './model';
 
 export type IssueKind = 'bound' | 'longLived' | 'unbound' | 'existing';
@@ -64,9 +71,21 @@ export interface IssuedCredential {
 export function issueSpecForTokenMode(namespace: string, serviceAccount: string, token: TokenMode): IssueSpec {
   switch (token.kind) {
     case 'timeBound':
-      return { namespace, serviceAccount, kind: token.unbound ? 'unbound' : 'bound', durationSeconds: token.durationSeconds, ...(token.note ? { note: token.note } : {}) };
+      return {
+        namespace,
+        serviceAccount,
+        kind: token.unbound ? 'unbound' : 'bound',
+        durationSeconds: token.durationSeconds,
+        ...(token.note ? { note: token.note } : {}),
+      };
     case 'longLived':
-      return { namespace, serviceAccount, kind: 'longLived', ...(token.secretName ? { secretName: token.secretName } : {}), ...(token.note ? { note: token.note } : {}) };
+      return {
+        namespace,
+        serviceAccount,
+        kind: 'longLived',
+        ...(token.secretName ? { secretName: token.secretName } : {}),
+        ...(token.note ? { note: token.note } : {}),
+      };
     case 'existingSecret':
       return { namespace, serviceAccount, kind: 'existing', secretName: token.secretName };
   }
@@ -75,30 +94,54 @@ export function issueSpecForTokenMode(namespace: string, serviceAccount: string,
 /** Problems in a spec that need no cluster to find (names, lifetime, note). Pure. */
 export function issueSpecProblems(spec: IssueSpec): string[] {
   const problems: string[] = [];
-  const push = (p: string | undefined) => { if (p) problems.push(p); };
+  const push = (p: string | undefined) => {
+    if (p) problems.push(p);
+  };
   push(checkDns1123Label(spec.namespace, 'Namespace'));
   push(checkDns1123Subdomain(spec.serviceAccount, 'Service account name'));
   const kind = spec.kind ?? 'bound';
   if (kind === 'bound' || kind === 'unbound') {
-    try { assertValidDuration(spec.durationSeconds ?? 3600); } catch (err) { problems.push(...(err as ValidationError).problems); }
+    try {
+      assertValidDuration(spec.durationSeconds ?? 3600);
+    } catch (err) {
+      problems.push(...(err as ValidationError).problems);
+    }
   }
-  if (kind === 'longLived' && spec.secretName !== undefined) push(checkDns1123Subdomain(spec.secretName, 'Token Secret name'));
+  if (kind === 'longLived' && spec.secretName !== undefined)
+    push(checkDns1123Subdomain(spec.secretName, 'Token Secret name'));
   problems.push(...noteProblems(spec.note));
   return problems;
 }
 
 /** The rights issuing needs, as access checks. Pure. */
-export function issueAccessChecks(spec: Pick<IssueSpec, 'namespace' | 'kind'>): (AccessAttributes & { description: string })[] {
+export function issueAccessChecks(
+  spec: Pick<IssueSpec, 'namespace' | 'kind'>,
+): (AccessAttributes & { description: string })[] {
   const ns = spec.namespace;
-  const secrets = (verb: string): AccessAttributes & { description: string } => ({ verb, group: '', resource: 'secrets', namespace: ns, description: `${verb} secrets in namespace "${ns}"` });
+  const secrets = (verb: string): AccessAttributes & { description: string } => ({
+    verb,
+    group: '',
+    resource: 'secrets',
+    namespace: ns,
+    description: `${verb} secrets in namespace "${ns}"`,
+  });
   const token: AccessAttributes & { description: string } = {
-    verb: 'create', group: '', resource: 'serviceaccounts', subresource: 'token', namespace: ns, description: `create serviceaccounts/token in namespace "${ns}"`,
+    verb: 'create',
+    group: '',
+    resource: 'serviceaccounts',
+    subresource: 'token',
+    namespace: ns,
+    description: `create serviceaccounts/token in namespace "${ns}"`,
   };
   switch (spec.kind ?? 'bound') {
-    case 'bound': return [secrets('create'), token];
-    case 'longLived': return [secrets('create'), secrets('get')];
-    case 'unbound': return [token];
-    case 'existing': return [secrets('get')];
+    case 'bound':
+      return [secrets('create'), token];
+    case 'longLived':
+      return [secrets('create'), secrets('get')];
+    case 'unbound':
+      return [token];
+    case 'existing':
+      return [secrets('get')];
   }
 }
 
@@ -108,25 +151,41 @@ export function issueAccessChecks(spec: Pick<IssueSpec, 'namespace' | 'kind'>): 
  */
 export async function precheckIssue(conn: Connection, spec: IssueSpec, options: OperationOptions = {}): Promise<void> {
   const problems = issueSpecProblems(spec);
-  if (problems.length > 0) throw new SaKubeconfigError('invalidInput', new ValidationError(problems).message, { details: { problems } });
+  if (problems.length > 0)
+    throw new SaKubeconfigError('invalidInput', new ValidationError(problems).message, { details: { problems } });
   const kind = spec.kind ?? 'bound';
   if (!spec.skipAccessCheck) {
     const checks = issueAccessChecks(spec);
     const answers = await mapLimit(checks, 4, (c) => accessReview(conn, c, options));
     const denied = checks.filter((_, i) => !answers[i].allowed);
     if (denied.length > 0) {
-      throw new SaKubeconfigError('forbidden', `You may not ${denied.map((d) => d.description).join(', nor ')}, which issuing the credential needs. Nothing was changed.`, {
-        hint: 'Ask a cluster administrator for these permissions, or use a context that has them.',
-        details: { missing: denied.map(({ description: _d, ...a }) => a) },
-      });
+      throw new SaKubeconfigError(
+        'forbidden',
+        `You may not ${denied.map((d) => d.description).join(', nor ')}, which issuing the credential needs. Nothing was changed.`,
+        {
+          hint: 'Ask a cluster administrator for these permissions, or use a context that has them.',
+          details: { missing: denied.map(({ description: _d, ...a }) => a) },
+        },
+      );
     }
   }
   if (!spec.skipDryRun && (kind === 'bound' || kind === 'longLived')) {
-    await conn.client.request({
-      method: 'POST', path: secretsPath(spec.namespace), query: { dryRun: 'All' },
-      body: credentialSecretBody({ namespace: spec.namespace, serviceAccount: spec.serviceAccount, kind, note: spec.note, name: kind === 'longLived' ? spec.secretName : undefined }),
-      action: `create the credential Secret for "${spec.serviceAccount}" in namespace "${spec.namespace}" (dry run)`,
-    }, options);
+    await conn.client.request(
+      {
+        method: 'POST',
+        path: secretsPath(spec.namespace),
+        query: { dryRun: 'All' },
+        body: credentialSecretBody({
+          namespace: spec.namespace,
+          serviceAccount: spec.serviceAccount,
+          kind,
+          note: spec.note,
+          name: kind === 'longLived' ? spec.secretName : undefined,
+        }),
+        action: `create the credential Secret for "${spec.serviceAccount}" in namespace "${spec.namespace}" (dry run)`,
+      },
+      options,
+    );
   }
 }
 
@@ -139,7 +198,11 @@ function secretPath(namespace: string, name: string): string {
 }
 
 /** Issues one credential (see the top of this file). The result holds the token: never log it. */
-export async function issueCredential(conn: Connection, spec: IssueSpec, options: OperationOptions = {}): Promise<IssuedCredential> {
+export async function issueCredential(
+  conn: Connection,
+  spec: IssueSpec,
+  options: OperationOptions = {},
+): Promise<IssuedCredential> {
   const kind = spec.kind ?? 'bound';
   const { namespace, serviceAccount } = spec;
   await precheckIssue(conn, spec, options);
@@ -149,45 +212,106 @@ export async function issueCredential(conn: Connection, spec: IssueSpec, options
   const base = { namespace, serviceAccount, ...(spec.note ? { note: spec.note } : {}), destinations: [] };
 
   if (kind === 'unbound') {
-    const token = await requestToken(conn, { namespace, serviceAccount, durationSeconds: spec.durationSeconds ?? 3600 }, options);
+    const token = await requestToken(
+      conn,
+      { namespace, serviceAccount, durationSeconds: spec.durationSeconds ?? 3600 },
+      options,
+    );
     const jti = tokenClaims(token.token).jti;
     warnings.push(UNBOUND_NOTE);
     return {
-      token, warnings,
+      token,
+      warnings,
       credential: {
-        ...base, id: jti ? shortCredentialId(jti) : `unbound-${Date.now()}`, ...(jti ? { jti } : {}), kind: 'unbound', state: 'active',
-        createdAt: new Date().toISOString(), ...(token.expiresAt ? { expiresAt: token.expiresAt } : {}), managed: true, revocable: false,
+        ...base,
+        id: jti ? shortCredentialId(jti) : `unbound-${Date.now()}`,
+        ...(jti ? { jti } : {}),
+        kind: 'unbound',
+        state: 'active',
+        createdAt: new Date().toISOString(),
+        ...(token.expiresAt ? { expiresAt: token.expiresAt } : {}),
+        managed: true,
+        revocable: false,
       },
     };
   }
 
   if (kind === 'existing') {
-    const token = await readExistingTokenSecret(conn, { namespace, serviceAccount, secretName: spec.secretName }, options);
+    const token = await readExistingTokenSecret(
+      conn,
+      { namespace, serviceAccount, secretName: spec.secretName },
+      options,
+    );
     return {
-      token, warnings,
-      credential: { ...base, id: token.secretName ?? '', kind: 'legacy', state: 'active', secretName: token.secretName, managed: false, revocable: true },
+      token,
+      warnings,
+      credential: {
+        ...base,
+        id: token.secretName ?? '',
+        kind: 'legacy',
+        state: 'active',
+        secretName: token.secretName,
+        managed: false,
+        revocable: true,
+      },
     };
   }
 
-  const body = credentialSecretBody({ namespace, serviceAccount, kind, note: spec.note, name: kind === 'longLived' ? spec.secretName : undefined });
-  const created = await conn.client.request<{ metadata: { name: string; uid: string; creationTimestamp?: string } }>({
-    method: 'POST', path: secretsPath(namespace), body, action: `create the credential Secret for "${serviceAccount}" in namespace "${namespace}"`,
-  }, writes);
+  const body = credentialSecretBody({
+    namespace,
+    serviceAccount,
+    kind,
+    note: spec.note,
+    name: kind === 'longLived' ? spec.secretName : undefined,
+  });
+  const created = await conn.client.request<{ metadata: { name: string; uid: string; creationTimestamp?: string } }>(
+    {
+      method: 'POST',
+      path: secretsPath(namespace),
+      body,
+      action: `create the credential Secret for "${serviceAccount}" in namespace "${namespace}"`,
+    },
+    writes,
+  );
   const secretName = created.metadata.name;
   options.logger?.info(`created credential Secret ${namespace}/${secretName}`);
   let token: TokenResult;
   try {
-    token = kind === 'bound'
-      ? await requestToken(conn, { namespace, serviceAccount, durationSeconds: spec.durationSeconds ?? 3600, boundSecret: { name: secretName, uid: created.metadata.uid } }, writes)
-      : await waitForTokenSecret(conn, { namespace, secretName, timeoutMs: spec.tokenTimeoutMs }, options);
+    token =
+      kind === 'bound'
+        ? await requestToken(
+            conn,
+            {
+              namespace,
+              serviceAccount,
+              durationSeconds: spec.durationSeconds ?? 3600,
+              boundSecret: { name: secretName, uid: created.metadata.uid },
+            },
+            writes,
+          )
+        : await waitForTokenSecret(conn, { namespace, secretName, timeoutMs: spec.tokenTimeoutMs }, options);
   } catch (err) {
     // No half-made credential: the Secret goes again (without the signal: this must happen).
-    const removed = await conn.client.requestRaw({ method: 'DELETE', path: secretPath(namespace, secretName), action: `delete Secret "${secretName}"` }, writes)
-      .then((r) => r.status < 300 || r.status === 404, () => false);
+    const removed = await conn.client
+      .requestRaw(
+        { method: 'DELETE', path: secretPath(namespace, secretName), action: `delete Secret "${secretName}"` },
+        writes,
+      )
+      .then(
+        (r) => r.status < 300 || r.status === 404,
+        () => false,
+      );
     if (err instanceof SaKubeconfigError) {
-      throw new SaKubeconfigError(err.code, `${err.message} ${removed ? `The credential Secret "${secretName}" made for it was deleted again.` : `The credential Secret "${secretName}" made for it could not be deleted; delete it.`}`, {
-        hint: err.hint, status: err.status, cause: err, details: err.details,
-      });
+      throw new SaKubeconfigError(
+        err.code,
+        `${err.message} ${removed ? `The credential Secret "${secretName}" made for it was deleted again.` : `The credential Secret "${secretName}" made for it could not be deleted; delete it.`}`,
+        {
+          hint: err.hint,
+          status: err.status,
+          cause: err,
+          details: err.details,
+        },
+      );
     }
     throw err;
   }
@@ -195,24 +319,41 @@ export async function issueCredential(conn: Connection, spec: IssueSpec, options
   const expiresAt = token.expiresAt;
   if (claims.jti || expiresAt) {
     try {
-      await conn.client.request({
-        method: 'PATCH', path: secretPath(namespace, secretName), contentType: 'application/merge-patch+json',
-        body: { metadata: { annotations: { ...(claims.jti ? { [CREDENTIAL_ID_ANNOTATION]: claims.jti } : {}), ...(expiresAt ? { [CREDENTIAL_EXPIRES_ANNOTATION]: expiresAt } : {}) } } },
-        action: `annotate Secret "${secretName}" with the credential's id and expiry`,
-      }, writes);
+      await conn.client.request(
+        {
+          method: 'PATCH',
+          path: secretPath(namespace, secretName),
+          contentType: 'application/merge-patch+json',
+          body: {
+            metadata: {
+              annotations: {
+                ...(claims.jti ? { [CREDENTIAL_ID_ANNOTATION]: claims.jti } : {}),
+                ...(expiresAt ? { [CREDENTIAL_EXPIRES_ANNOTATION]: expiresAt } : {}),
+              },
+            },
+          },
+          action: `annotate Secret "${secretName}" with the credential's id and expiry`,
+        },
+        writes,
+      );
     } catch (err) {
       if (!isSaKubeconfigError(err)) throw err;
-      warnings.push(`The credential works, but its id and expiry could not be written onto Secret "${secretName}" (${err.message}); list shows it by the Secret's name.`);
+      warnings.push(
+        `The credential works, but its id and expiry could not be written onto Secret "${secretName}" (${err.message}); list shows it by the Secret's name.`,
+      );
     }
   }
   const credential: Credential = {
     ...base,
     id: kind === 'bound' && claims.jti ? shortCredentialId(claims.jti) : secretName,
     ...(claims.jti ? { jti: claims.jti } : {}),
-    kind, state: 'active', secretName,
+    kind,
+    state: 'active',
+    secretName,
     createdAt: created.metadata.creationTimestamp ?? new Date().toISOString(),
     ...(expiresAt ? { expiresAt } : {}),
-    managed: true, revocable: true,
+    managed: true,
+    revocable: true,
   };
   return { credential, token, warnings };
 }

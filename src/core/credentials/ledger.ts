@@ -10,6 +10,7 @@
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+
 import { writeSecretFile } from '../fs/secretFile';
 import type { CredentialDestination, CredentialKind } from './model';
 
@@ -40,7 +41,8 @@ export interface Ledger {
 /** Where the ledger lives for this environment. Pure. */
 export function ledgerPath(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
   if (env[LEDGER_ENV]) return path.resolve(env[LEDGER_ENV]);
-  const config = env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(home, '.config');
+  const config =
+    env.XDG_CONFIG_HOME && path.isAbsolute(env.XDG_CONFIG_HOME) ? env.XDG_CONFIG_HOME : path.join(home, '.config');
   return path.join(config, 'sa-kubeconfig', 'ledger.json');
 }
 
@@ -57,13 +59,20 @@ function sameDestination(a: CredentialDestination, b: CredentialDestination): bo
  * Adds or updates entries (destinations are unioned), and drops entries whose expiry is more than 30 days past
  * (nobody needs to know where a long-dead token went). Pure.
  */
-export function mergeLedgerEntries(current: LedgerEntry[], changes: LedgerEntry[], now: Date = new Date()): LedgerEntry[] {
+export function mergeLedgerEntries(
+  current: LedgerEntry[],
+  changes: LedgerEntry[],
+  now: Date = new Date(),
+): LedgerEntry[] {
   const byKey = new Map<string, LedgerEntry>();
   for (const e of current) byKey.set(entryKey(e), e);
   for (const change of changes) {
     const key = entryKey(change);
     const old = byKey.get(key);
-    if (!old) { byKey.set(key, { ...change, destinations: [...change.destinations] }); continue; }
+    if (!old) {
+      byKey.set(key, { ...change, destinations: [...change.destinations] });
+      continue;
+    }
     const destinations = [...old.destinations];
     for (const d of change.destinations) if (!destinations.some((x) => sameDestination(x, d))) destinations.push(d);
     byKey.set(key, { ...old, ...change, destinations });
@@ -73,7 +82,10 @@ export function mergeLedgerEntries(current: LedgerEntry[], changes: LedgerEntry[
 }
 
 /** Entries without the ones `remove` names. Pure. */
-export function removeLedgerEntries(current: LedgerEntry[], remove: Pick<LedgerEntry, 'server' | 'namespace' | 'id'>[]): LedgerEntry[] {
+export function removeLedgerEntries(
+  current: LedgerEntry[],
+  remove: Pick<LedgerEntry, 'server' | 'namespace' | 'id'>[],
+): LedgerEntry[] {
   const gone = new Set(remove.map(entryKey));
   return current.filter((e) => !gone.has(entryKey(e)));
 }
@@ -82,15 +94,27 @@ export function removeLedgerEntries(current: LedgerEntry[], remove: Pick<LedgerE
 export function sanitizeEntry(e: LedgerEntry): LedgerEntry {
   const destinations = e.destinations.map((d): CredentialDestination => {
     switch (d.kind) {
-      case 'file': return { kind: 'file', path: d.path };
-      case 'merge': return { kind: 'merge', path: d.path, ...(d.context ? { context: d.context } : {}) };
-      default: return { kind: d.kind };
+      case 'file':
+        return { kind: 'file', path: d.path };
+      case 'merge':
+        return { kind: 'merge', path: d.path, ...(d.context ? { context: d.context } : {}) };
+      default:
+        return { kind: d.kind };
     }
   });
   return {
-    server: e.server, context: e.context, namespace: e.namespace, serviceAccount: e.serviceAccount, id: e.id,
-    ...(e.jti ? { jti: e.jti } : {}), kind: e.kind, ...(e.secretName ? { secretName: e.secretName } : {}),
-    ...(e.note ? { note: e.note } : {}), issuedAt: e.issuedAt, ...(e.expiresAt ? { expiresAt: e.expiresAt } : {}), destinations,
+    server: e.server,
+    context: e.context,
+    namespace: e.namespace,
+    serviceAccount: e.serviceAccount,
+    id: e.id,
+    ...(e.jti ? { jti: e.jti } : {}),
+    kind: e.kind,
+    ...(e.secretName ? { secretName: e.secretName } : {}),
+    ...(e.note ? { note: e.note } : {}),
+    issuedAt: e.issuedAt,
+    ...(e.expiresAt ? { expiresAt: e.expiresAt } : {}),
+    destinations,
   };
 }
 
@@ -99,9 +123,17 @@ export function parseLedger(text: string | undefined): Ledger {
   if (!text) return { version: 1, entries: [] };
   try {
     const parsed = JSON.parse(text) as Partial<Ledger>;
-    const entries = Array.isArray(parsed.entries) ? parsed.entries.filter((e): e is LedgerEntry =>
-      typeof e === 'object' && e !== null && typeof e.server === 'string' && typeof e.namespace === 'string' && typeof e.id === 'string'
-      && Array.isArray(e.destinations)) : [];
+    const entries = Array.isArray(parsed.entries)
+      ? parsed.entries.filter(
+          (e): e is LedgerEntry =>
+            typeof e === 'object' &&
+            e !== null &&
+            typeof e.server === 'string' &&
+            typeof e.namespace === 'string' &&
+            typeof e.id === 'string' &&
+            Array.isArray(e.destinations),
+        )
+      : [];
     return { version: 1, entries };
   } catch {
     return { version: 1, entries: [] };
@@ -132,8 +164,14 @@ async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
       const stat = await fs.stat(lock).catch(() => undefined);
-      if (stat && Date.now() - stat.mtimeMs > STALE_LOCK_MS) { await fs.rm(lock, { force: true }); continue; }
-      if (Date.now() > deadline) throw new Error(`The ledger ${file} is locked by another process (${lock}); try again, or remove the lock file if no sa-kubeconfig runs.`);
+      if (stat && Date.now() - stat.mtimeMs > STALE_LOCK_MS) {
+        await fs.rm(lock, { force: true });
+        continue;
+      }
+      if (Date.now() > deadline)
+        throw new Error(
+          `The ledger ${file} is locked by another process (${lock}); try again, or remove the lock file if no sa-kubeconfig runs.`,
+        );
       await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** attempt) + Math.random() * 10));
     }
   }
@@ -145,7 +183,10 @@ async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
 }
 
 /** Re-reads the ledger under the lock, applies `change` and writes it back 0600, atomically. */
-export async function updateLedger(change: (entries: LedgerEntry[]) => LedgerEntry[], file: string = ledgerPath()): Promise<Ledger> {
+export async function updateLedger(
+  change: (entries: LedgerEntry[]) => LedgerEntry[],
+  file: string = ledgerPath(),
+): Promise<Ledger> {
   return withLock(file, async () => {
     const current = await readLedger(file);
     const next: Ledger = { version: 1, entries: change(current.entries).map(sanitizeEntry) };
@@ -160,6 +201,9 @@ export function recordCredentials(entries: LedgerEntry[], file: string = ledgerP
 }
 
 /** Forgets revoked credentials. */
-export function forgetCredentials(keys: Pick<LedgerEntry, 'server' | 'namespace' | 'id'>[], file: string = ledgerPath()): Promise<Ledger> {
+export function forgetCredentials(
+  keys: Pick<LedgerEntry, 'server' | 'namespace' | 'id'>[],
+  file: string = ledgerPath(),
+): Promise<Ledger> {
   return updateLedger((current) => removeLedgerEntries(current, keys), file);
 }

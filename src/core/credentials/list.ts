@@ -2,15 +2,14 @@
 // (PartialObjectMetadataList: no token crosses the wire), joined with the local ledger (where this machine wrote
 // each one, and the unbound tokens it issued, which the cluster does not store).
 
-import type { OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
 import { METADATA_ONLY_LIST } from '../cluster/util';
 import { isSaKubeconfigError } from '../errors';
-import { FOR_SERVICE_ACCOUNT_ANNOTATION } from '../types';
 import { MANAGED_SELECTOR } from '../inventory/read';
 import { SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE } from '../token/token';
-import { credentialFromSecret, sortCredentials, type Credential, type SecretMetadataLike } from './model';
+import { FOR_SERVICE_ACCOUNT_ANNOTATION, type OperationOptions } from '../types';
 import { ledgerPath, readLedger, type LedgerEntry } from './ledger';
+import { credentialFromSecret, sortCredentials, type Credential, type SecretMetadataLike } from './model';
 
 export interface ListCredentialsArgs {
   namespace: string;
@@ -33,11 +32,24 @@ export interface CredentialList {
 }
 
 /** Credential Secrets of a namespace, metadata only: ours (by label) and token Secrets (by type). */
-export async function fetchCredentialSecrets(conn: Connection, namespace: string, options: OperationOptions = {}): Promise<SecretMetadataLike[]> {
-  const list = (query: Record<string, string>) => conn.client.request<{ items?: SecretMetadataLike[] }>({
-    method: 'GET', path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`, query, accept: METADATA_ONLY_LIST,
-    action: `list secrets in namespace "${namespace}"`,
-  }, options).then((l) => l.items ?? []);
+export async function fetchCredentialSecrets(
+  conn: Connection,
+  namespace: string,
+  options: OperationOptions = {},
+): Promise<SecretMetadataLike[]> {
+  const list = (query: Record<string, string>) =>
+    conn.client
+      .request<{ items?: SecretMetadataLike[] }>(
+        {
+          method: 'GET',
+          path: `/api/v1/namespaces/${encodeURIComponent(namespace)}/secrets`,
+          query,
+          accept: METADATA_ONLY_LIST,
+          action: `list secrets in namespace "${namespace}"`,
+        },
+        options,
+      )
+      .then((l) => l.items ?? []);
   const [managed, tokenSecrets] = await Promise.all([
     list({ labelSelector: MANAGED_SELECTOR }),
     list({ fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` }),
@@ -45,8 +57,14 @@ export async function fetchCredentialSecrets(conn: Connection, namespace: string
   // Metadata-only answers carry no type: the field selector says which are token Secrets.
   const tokenNames = new Set(tokenSecrets.map((s) => s.metadata?.name));
   const byName = new Map<string, SecretMetadataLike>();
-  for (const s of managed) byName.set(s.metadata?.name ?? '', { ...s, ...(tokenNames.has(s.metadata?.name) ? { type: SERVICE_ACCOUNT_TOKEN_TYPE } : {}) });
-  for (const s of tokenSecrets) if (!byName.has(s.metadata?.name ?? '')) byName.set(s.metadata?.name ?? '', { ...s, type: SERVICE_ACCOUNT_TOKEN_TYPE });
+  for (const s of managed)
+    byName.set(s.metadata?.name ?? '', {
+      ...s,
+      ...(tokenNames.has(s.metadata?.name) ? { type: SERVICE_ACCOUNT_TOKEN_TYPE } : {}),
+    });
+  for (const s of tokenSecrets)
+    if (!byName.has(s.metadata?.name ?? ''))
+      byName.set(s.metadata?.name ?? '', { ...s, type: SERVICE_ACCOUNT_TOKEN_TYPE });
   byName.delete('');
   return [...byName.values()];
 }
@@ -64,7 +82,12 @@ export function serviceAccountOfSecret(secret: SecretMetadataLike, namespace: st
  * machine issued (not stored in the cluster) are added from the ledger. Pure.
  */
 export function assembleCredentials(
-  secrets: SecretMetadataLike[], namespace: string, serviceAccount: string | undefined, ledger: LedgerEntry[], server: string, now: Date,
+  secrets: SecretMetadataLike[],
+  namespace: string,
+  serviceAccount: string | undefined,
+  ledger: LedgerEntry[],
+  server: string,
+  now: Date,
 ): Credential[] {
   const credentials: Credential[] = [];
   for (const s of secrets) {
@@ -73,18 +96,34 @@ export function assembleCredentials(
     const c = credentialFromSecret(s, namespace, owner, now);
     if (c) credentials.push(c);
   }
-  const mine = ledger.filter((e) => e.server === server && e.namespace === namespace && (serviceAccount === undefined || e.serviceAccount === serviceAccount));
+  const mine = ledger.filter(
+    (e) =>
+      e.server === server &&
+      e.namespace === namespace &&
+      (serviceAccount === undefined || e.serviceAccount === serviceAccount),
+  );
   for (const e of mine) {
-    const match = credentials.find((c) => c.id === e.id || (e.secretName !== undefined && c.secretName === e.secretName));
+    const match = credentials.find(
+      (c) => c.id === e.id || (e.secretName !== undefined && c.secretName === e.secretName),
+    );
     if (match) {
       match.destinations = [...match.destinations, ...e.destinations];
       if (!match.note && e.note) match.note = e.note;
     } else if (e.kind === 'unbound') {
       const expired = e.expiresAt !== undefined && Date.parse(e.expiresAt) <= now.getTime();
       credentials.push({
-        id: e.id, ...(e.jti ? { jti: e.jti } : {}), kind: 'unbound', state: expired ? 'expired' : 'active', namespace, serviceAccount: e.serviceAccount,
-        ...(e.note ? { note: e.note } : {}), createdAt: e.issuedAt, ...(e.expiresAt ? { expiresAt: e.expiresAt } : {}),
-        managed: true, revocable: false, destinations: [...e.destinations],
+        id: e.id,
+        ...(e.jti ? { jti: e.jti } : {}),
+        kind: 'unbound',
+        state: expired ? 'expired' : 'active',
+        namespace,
+        serviceAccount: e.serviceAccount,
+        ...(e.note ? { note: e.note } : {}),
+        createdAt: e.issuedAt,
+        ...(e.expiresAt ? { expiresAt: e.expiresAt } : {}),
+        managed: true,
+        revocable: false,
+        destinations: [...e.destinations],
       });
     }
   }
@@ -92,18 +131,41 @@ export function assembleCredentials(
 }
 
 /** Every credential of the namespace (or of one service account in it). Never reads a token. */
-export async function listCredentials(conn: Connection, args: ListCredentialsArgs, options: OperationOptions = {}): Promise<CredentialList> {
+export async function listCredentials(
+  conn: Connection,
+  args: ListCredentialsArgs,
+  options: OperationOptions = {},
+): Promise<CredentialList> {
   const notes: string[] = [];
   const [secrets, ledger] = await Promise.all([
     fetchCredentialSecrets(conn, args.namespace, options).catch((err: unknown) => {
       if (!isSaKubeconfigError(err, 'forbidden') || args.requireSecrets) throw err;
-      notes.push(`Not allowed to list Secrets in namespace "${args.namespace}": credentials kept in Secrets are not shown.`);
+      notes.push(
+        `Not allowed to list Secrets in namespace "${args.namespace}": credentials kept in Secrets are not shown.`,
+      );
       return [];
     }),
-    args.ledger === false ? Promise.resolve([]) : readLedger(args.ledger ?? ledgerPath()).then((l) => l.entries, (err: Error) => {
-      notes.push(`The local ledger could not be read (${err.message}); where credentials were written is not shown.`);
-      return [];
-    }),
+    args.ledger === false
+      ? Promise.resolve([])
+      : readLedger(args.ledger ?? ledgerPath()).then(
+          (l) => l.entries,
+          (err: Error) => {
+            notes.push(
+              `The local ledger could not be read (${err.message}); where credentials were written is not shown.`,
+            );
+            return [];
+          },
+        ),
   ]);
-  return { credentials: assembleCredentials(secrets, args.namespace, args.serviceAccount, ledger, conn.server, args.now ?? new Date()), notes };
+  return {
+    credentials: assembleCredentials(
+      secrets,
+      args.namespace,
+      args.serviceAccount,
+      ledger,
+      conn.server,
+      args.now ?? new Date(),
+    ),
+    notes,
+  };
 }

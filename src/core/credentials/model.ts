@@ -11,11 +11,11 @@
 // Secrets made by earlier versions under deterministic names (`<sa>-token`, `<sa>-token-binding`) are credentials
 // too (longLived and bound), listed and revocable like the others.
 
-import { FOR_SERVICE_ACCOUNT_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../types';
-import { serviceAccountKey } from '../plan/names';
-import { MAX_TOKEN_SECONDS, MIN_TOKEN_SECONDS } from '../plan/validate';
 import { ValidationError } from '../errors';
 import { formatDuration } from '../plan/duration';
+import { serviceAccountKey } from '../plan/names';
+import { MAX_TOKEN_SECONDS, MIN_TOKEN_SECONDS } from '../plan/validate';
+import { FOR_SERVICE_ACCOUNT_ANNOTATION, MANAGED_BY_LABEL, MANAGED_BY_VALUE } from '../types';
 
 export type CredentialKind = 'bound' | 'longLived' | 'legacy' | 'unbound';
 export type CredentialState = 'active' | 'expired' | 'superseded';
@@ -70,18 +70,27 @@ const SA_NAME_ANNOTATION = 'kubernetes.io/service-account.name';
 const SA_TOKEN_TYPE = 'kubernetes.io/service-account-token';
 
 /** The message every face shows after revoking: the API server's token cache may accept it a little longer. */
-export const REVOCATION_DELAY_NOTE = 'The API server may still accept a token it has already validated for about 10 seconds '
-  + '(its token cache): the revoked credential stops working within about 10 seconds.';
-export const UNBOUND_NOTE = 'An unbound token cannot be revoked before it expires (only deleting the service account ends it early).';
+export const REVOCATION_DELAY_NOTE =
+  'The API server may still accept a token it has already validated for about 10 seconds ' +
+  '(its token cache): the revoked credential stops working within about 10 seconds.';
+export const UNBOUND_NOTE =
+  'An unbound token cannot be revoked before it expires (only deleting the service account ends it early).';
 
 /** Problems with a requested token lifetime the server would refuse (and, when known, the cluster's cap). Pure. */
 export function durationProblems(seconds: number, maxSeconds?: number): string[] {
   if (!Number.isInteger(seconds) || seconds < MIN_TOKEN_SECONDS) {
-    return [`Token lifetime must be at least 10m (Kubernetes' minimum for TokenRequest); got ${Number.isFinite(seconds) && seconds > 0 ? formatDuration(seconds) : String(seconds)}.`];
+    return [
+      `Token lifetime must be at least 10m (Kubernetes' minimum for TokenRequest); got ${Number.isFinite(seconds) && seconds > 0 ? formatDuration(seconds) : String(seconds)}.`,
+    ];
   }
-  if (seconds > MAX_TOKEN_SECONDS) return [`Token lifetime ${formatDuration(seconds)} is too long; use a long-lived token for one that does not expire.`];
+  if (seconds > MAX_TOKEN_SECONDS)
+    return [
+      `Token lifetime ${formatDuration(seconds)} is too long; use a long-lived token for one that does not expire.`,
+    ];
   if (maxSeconds !== undefined && seconds > maxSeconds) {
-    return [`Token lifetime ${formatDuration(seconds)} is longer than this cluster grants (${formatDuration(maxSeconds)}).`];
+    return [
+      `Token lifetime ${formatDuration(seconds)} is longer than this cluster grants (${formatDuration(maxSeconds)}).`,
+    ];
   }
   return [];
 }
@@ -132,8 +141,12 @@ export function shortCredentialId(jti: string): string {
 export function credentialMatches(credential: Pick<Credential, 'id' | 'jti' | 'secretName'>, query: string): boolean {
   const q = query.trim();
   if (q === '') return false;
-  return q === credential.id || q === credential.secretName || (credential.jti !== undefined
-    && (q === credential.jti || (q.length >= 6 && credential.jti.replace(/-/g, '').startsWith(q.replace(/-/g, '')))));
+  return (
+    q === credential.id ||
+    q === credential.secretName ||
+    (credential.jti !== undefined &&
+      (q === credential.jti || (q.length >= 6 && credential.jti.replace(/-/g, '').startsWith(q.replace(/-/g, '')))))
+  );
 }
 
 export interface SecretMetadataLike {
@@ -157,7 +170,11 @@ export interface SecretMetadataLike {
  * Pure: `now` decides expired.
  */
 export function credentialFromSecret(
-  secret: SecretMetadataLike, namespace: string, serviceAccount: string, now: Date, listedInServiceAccount: ReadonlySet<string> = new Set(),
+  secret: SecretMetadataLike,
+  namespace: string,
+  serviceAccount: string,
+  now: Date,
+  listedInServiceAccount: ReadonlySet<string> = new Set(),
 ): Credential | undefined {
   const meta = secret.metadata ?? {};
   const name = meta.name;
@@ -170,8 +187,16 @@ export function credentialFromSecret(
   let kind: CredentialKind;
   if (ours) {
     const annotated = annotations[CREDENTIAL_KIND_ANNOTATION];
-    kind = annotated === 'bound' || annotated === 'longLived' ? annotated : (isTokenSecret || namesAccount ? 'longLived' : 'bound');
-  } else if ((isTokenSecret && namesAccount) || (listedInServiceAccount.has(name) && secret.type !== undefined && secret.type === SA_TOKEN_TYPE)) {
+    kind =
+      annotated === 'bound' || annotated === 'longLived'
+        ? annotated
+        : isTokenSecret || namesAccount
+          ? 'longLived'
+          : 'bound';
+  } else if (
+    (isTokenSecret && namesAccount) ||
+    (listedInServiceAccount.has(name) && secret.type !== undefined && secret.type === SA_TOKEN_TYPE)
+  ) {
     kind = 'legacy';
   } else {
     return undefined;
@@ -187,13 +212,18 @@ export function credentialFromSecret(
   return {
     id: kind === 'bound' && jti ? shortCredentialId(jti) : name,
     ...(jti ? { jti } : {}),
-    kind, state, namespace, serviceAccount, secretName: name,
+    kind,
+    state,
+    namespace,
+    serviceAccount,
+    secretName: name,
     ...(annotations[CREDENTIAL_NOTE_ANNOTATION] ? { note: annotations[CREDENTIAL_NOTE_ANNOTATION] } : {}),
     ...(meta.creationTimestamp ? { createdAt: meta.creationTimestamp } : {}),
     ...(expiresAt ? { expiresAt } : {}),
     ...(supersededAt ? { supersededAt } : {}),
     ...(revokeAfter ? { revokeAfter } : {}),
-    managed: ours, revocable: true,
+    managed: ours,
+    revocable: true,
     ...(sharedSecret ? { sharedSecret: true } : {}),
     destinations: [],
   };
@@ -202,15 +232,31 @@ export function credentialFromSecret(
 /** A superseded credential whose grace period is over counts as expired for `revoke --expired`. Pure. */
 export function isDueForRevocation(credential: Credential, now: Date): boolean {
   if (credential.state === 'expired') return true;
-  return credential.state === 'superseded' && credential.revokeAfter !== undefined && Date.parse(credential.revokeAfter) <= now.getTime();
+  return (
+    credential.state === 'superseded' &&
+    credential.revokeAfter !== undefined &&
+    Date.parse(credential.revokeAfter) <= now.getTime()
+  );
 }
 
 /** The Secret a new credential is issued with (generateName: the server picks `<sa>-cred-xxxxx`). Pure. */
 export function credentialSecretBody(args: {
-  namespace: string; serviceAccount: string; kind: 'bound' | 'longLived'; note?: string; name?: string;
+  namespace: string;
+  serviceAccount: string;
+  kind: 'bound' | 'longLived';
+  note?: string;
+  name?: string;
 }): {
-  apiVersion: 'v1'; kind: 'Secret'; type: string;
-  metadata: { name?: string; generateName?: string; namespace: string; labels: Record<string, string>; annotations: Record<string, string> };
+  apiVersion: 'v1';
+  kind: 'Secret';
+  type: string;
+  metadata: {
+    name?: string;
+    generateName?: string;
+    namespace: string;
+    labels: Record<string, string>;
+    annotations: Record<string, string>;
+  };
 } {
   // generateName adds 5 characters; Secret names may have 253.
   const base = `${args.serviceAccount.slice(0, 253 - 5 - '-cred-'.length)}-cred-`;
@@ -237,5 +283,7 @@ export { noteProblems } from './note';
 
 /** Credentials newest first, then by id: the order every face lists them in. Pure. */
 export function sortCredentials(credentials: Credential[]): Credential[] {
-  return [...credentials].sort((a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || a.id.localeCompare(b.id));
+  return [...credentials].sort(
+    (a, b) => (b.createdAt ?? '').localeCompare(a.createdAt ?? '') || a.id.localeCompare(b.id),
+  );
 }

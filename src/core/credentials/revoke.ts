@@ -6,17 +6,23 @@
 //
 // Marking superseded (rotate --grace) annotates the old credential's Secret instead of deleting it.
 
-import type { OperationOptions } from '../types';
 import type { Connection } from '../cluster/connect';
-import { SaKubeconfigError } from '../errors';
 import { throwIfAborted } from '../cluster/util';
+import { SaKubeconfigError } from '../errors';
 import { redact } from '../redact';
+import type { OperationOptions } from '../types';
+import { forgetCredentials, ledgerPath } from './ledger';
+import { listCredentials } from './list';
 import {
-  credentialMatches, isDueForRevocation, REVOCATION_DELAY_NOTE, REVOKE_AFTER_ANNOTATION, SUPERSEDED_AT_ANNOTATION, SUPERSEDED_BY_ANNOTATION, UNBOUND_NOTE,
+  credentialMatches,
+  isDueForRevocation,
+  REVOCATION_DELAY_NOTE,
+  REVOKE_AFTER_ANNOTATION,
+  SUPERSEDED_AT_ANNOTATION,
+  SUPERSEDED_BY_ANNOTATION,
+  UNBOUND_NOTE,
   type Credential,
 } from './model';
-import { listCredentials } from './list';
-import { forgetCredentials, ledgerPath } from './ledger';
 
 export interface RevokeSelection {
   /** Ids (short jti, jti or Secret name). */
@@ -49,15 +55,24 @@ export function selectCredentials(credentials: Credential[], selection: RevokeSe
       });
     }
     if (matches.length > 1) {
-      throw new SaKubeconfigError('invalidInput', `"${id}" matches ${matches.length} credentials (${matches.map((c) => c.id).join(', ')}). Nothing was revoked.`, {
-        hint: 'Give more characters of the id, or the Secret name.',
-      });
+      throw new SaKubeconfigError(
+        'invalidInput',
+        `"${id}" matches ${matches.length} credentials (${matches.map((c) => c.id).join(', ')}). Nothing was revoked.`,
+        {
+          hint: 'Give more characters of the id, or the Secret name.',
+        },
+      );
     }
     add(matches[0]);
   }
   for (const c of credentials) {
     if (!c.managed) continue;
-    if (selection.all || (selection.expired && isDueForRevocation(c, now)) || (selection.superseded && c.supersededAt !== undefined)) add(c);
+    if (
+      selection.all ||
+      (selection.expired && isDueForRevocation(c, now)) ||
+      (selection.superseded && c.supersededAt !== undefined)
+    )
+      add(c);
   }
   return [...picked.values()];
 }
@@ -68,29 +83,47 @@ function secretPath(namespace: string, name: string): string {
 
 /** Deletes the Secrets of exactly these credentials (unbound ones cannot be revoked: they are reported). */
 export async function revokeSelected(
-  conn: Connection, selected: Credential[], options: OperationOptions & { ledger?: string | false } = {},
+  conn: Connection,
+  selected: Credential[],
+  options: OperationOptions & { ledger?: string | false } = {},
 ): Promise<RevokeCredentialsResult> {
   const result: RevokeCredentialsResult = { revoked: [], notRevocable: [], failed: [], notes: [] };
   for (const c of selected) {
-    if (!c.revocable || !c.secretName) { result.notRevocable.push(c); continue; }
+    if (!c.revocable || !c.secretName) {
+      result.notRevocable.push(c);
+      continue;
+    }
     throwIfAborted(options.signal);
     try {
-      const res = await conn.client.requestRaw({ method: 'DELETE', path: secretPath(c.namespace, c.secretName), action: `delete Secret "${c.secretName}"` }, { logger: options.logger });
+      const res = await conn.client.requestRaw(
+        { method: 'DELETE', path: secretPath(c.namespace, c.secretName), action: `delete Secret "${c.secretName}"` },
+        { logger: options.logger },
+      );
       if (res.status < 300 || res.status === 404) result.revoked.push(c);
-      else result.failed.push({ credential: c, message: `HTTP ${res.status}${res.status === 403 ? ' (forbidden: you may not delete secrets there)' : ''}` });
+      else
+        result.failed.push({
+          credential: c,
+          message: `HTTP ${res.status}${res.status === 403 ? ' (forbidden: you may not delete secrets there)' : ''}`,
+        });
     } catch (err) {
       result.failed.push({ credential: c, message: redact((err as Error).message) });
     }
   }
   if (result.revoked.length > 0) result.notes.push(REVOCATION_DELAY_NOTE);
-  if (result.revoked.some((c) => !c.managed)) result.notes.push('A credential sa-kubeconfig did not make was revoked because you named it.');
+  if (result.revoked.some((c) => !c.managed))
+    result.notes.push('A credential sa-kubeconfig did not make was revoked because you named it.');
   if (result.revoked.some((c) => c.sharedSecret)) {
-    result.notes.push('A binding Secret made by an earlier sa-kubeconfig was deleted: every token bound to it is revoked.');
+    result.notes.push(
+      'A binding Secret made by an earlier sa-kubeconfig was deleted: every token bound to it is revoked.',
+    );
   }
   if (result.notRevocable.length > 0) result.notes.push(UNBOUND_NOTE);
   if (options.ledger !== false && result.revoked.length > 0) {
     try {
-      await forgetCredentials(result.revoked.map((c) => ({ server: conn.server, namespace: c.namespace, id: c.id })), options.ledger ?? ledgerPath());
+      await forgetCredentials(
+        result.revoked.map((c) => ({ server: conn.server, namespace: c.namespace, id: c.id })),
+        options.ledger ?? ledgerPath(),
+      );
     } catch (err) {
       result.notes.push(`The local ledger could not be updated (${(err as Error).message}).`);
     }
@@ -104,7 +137,11 @@ export async function revokeCredentials(
   args: { namespace: string; serviceAccount: string; selection: RevokeSelection; ledger?: string | false; now?: Date },
   options: OperationOptions = {},
 ): Promise<RevokeCredentialsResult> {
-  const listed = await listCredentials(conn, { namespace: args.namespace, serviceAccount: args.serviceAccount, ledger: args.ledger, requireSecrets: true }, options);
+  const listed = await listCredentials(
+    conn,
+    { namespace: args.namespace, serviceAccount: args.serviceAccount, ledger: args.ledger, requireSecrets: true },
+    options,
+  );
   const selected = selectCredentials(listed.credentials, args.selection, args.now ?? new Date());
   const result = await revokeSelected(conn, selected, { ...options, ledger: args.ledger });
   if (selected.length === 0) result.notes.push('No credential matched: nothing was revoked.');
@@ -113,16 +150,32 @@ export async function revokeCredentials(
 
 /** Annotates the credentials' Secrets as superseded by `by`; `revoke --expired` revokes them after the grace period. */
 export async function markSuperseded(
-  conn: Connection, credentials: Credential[], args: { by: string; graceSeconds: number; now?: Date }, options: OperationOptions = {},
+  conn: Connection,
+  credentials: Credential[],
+  args: { by: string; graceSeconds: number; now?: Date },
+  options: OperationOptions = {},
 ): Promise<void> {
   const now = args.now ?? new Date();
   const revokeAfter = new Date(now.getTime() + args.graceSeconds * 1000).toISOString();
   for (const c of credentials) {
     if (!c.secretName) continue;
-    await conn.client.request({
-      method: 'PATCH', path: secretPath(c.namespace, c.secretName), contentType: 'application/merge-patch+json',
-      body: { metadata: { annotations: { [SUPERSEDED_AT_ANNOTATION]: now.toISOString(), [SUPERSEDED_BY_ANNOTATION]: args.by, [REVOKE_AFTER_ANNOTATION]: revokeAfter } } },
-      action: `mark Secret "${c.secretName}" superseded`,
-    }, { logger: options.logger });
+    await conn.client.request(
+      {
+        method: 'PATCH',
+        path: secretPath(c.namespace, c.secretName),
+        contentType: 'application/merge-patch+json',
+        body: {
+          metadata: {
+            annotations: {
+              [SUPERSEDED_AT_ANNOTATION]: now.toISOString(),
+              [SUPERSEDED_BY_ANNOTATION]: args.by,
+              [REVOKE_AFTER_ANNOTATION]: revokeAfter,
+            },
+          },
+        },
+        action: `mark Secret "${c.secretName}" superseded`,
+      },
+      { logger: options.logger },
+    );
   }
 }

@@ -3,18 +3,22 @@
 // requests (/api and /apis); older servers get legacy discovery (/api, /api/v1, /apis, then one request
 // per group version). Building requests and parsing answers are pure; only discover() sends.
 
-import type { DiscoveredResource, OperationOptions } from '../types';
-import type { Connection } from '../cluster/connect';
 import type { RequestSpec } from '../cluster/client';
-import { SaKubeconfigError, errorFromResponse } from '../errors';
+import type { Connection } from '../cluster/connect';
 import { mapLimit } from '../cluster/util';
+import { errorFromResponse, SaKubeconfigError } from '../errors';
+import type { DiscoveredResource, OperationOptions } from '../types';
 
 export const AGGREGATED_ACCEPT =
   'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
 
 // ---- aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList) ----
 
-interface AggregatedSubresource { subresource: string; verbs?: string[]; responseKind?: { kind?: string } }
+interface AggregatedSubresource {
+  subresource: string;
+  verbs?: string[];
+  responseKind?: { kind?: string };
+}
 interface AggregatedResource {
   resource: string;
   responseKind?: { group?: string; version?: string; kind?: string };
@@ -26,7 +30,10 @@ interface AggregatedResource {
 export interface APIGroupDiscoveryList {
   kind?: string;
   apiVersion?: string;
-  items?: { metadata?: { name?: string }; versions?: { version: string; resources?: AggregatedResource[]; freshness?: string }[] }[];
+  items?: {
+    metadata?: { name?: string };
+    versions?: { version: string; resources?: AggregatedResource[]; freshness?: string }[];
+  }[];
 }
 
 export function aggregatedRequests(): RequestSpec[] {
@@ -67,8 +74,18 @@ export function parseAggregated(doc: APIGroupDiscoveryList): DiscoveredResource[
 
 // ---- legacy discovery ----
 
-export interface APIVersions { kind?: string; versions?: string[] }
-export interface APIGroupList { kind?: string; groups?: { name: string; versions: { groupVersion: string; version: string }[]; preferredVersion?: { version: string } }[] }
+export interface APIVersions {
+  kind?: string;
+  versions?: string[];
+}
+export interface APIGroupList {
+  kind?: string;
+  groups?: {
+    name: string;
+    versions: { groupVersion: string; version: string }[];
+    preferredVersion?: { version: string };
+  }[];
+}
 export interface APIResourceList {
   kind?: string;
   groupVersion: string;
@@ -77,9 +94,14 @@ export interface APIResourceList {
 
 /** The per-group-version requests legacy discovery needs once /api and /apis are known. Pure. */
 export function legacyResourceRequests(core: APIVersions, groups: APIGroupList): RequestSpec[] {
-  const specs: RequestSpec[] = (core.versions ?? []).map((v) => ({ method: 'GET' as const, path: `/api/${v}`, action: `discover /api/${v}` }));
+  const specs: RequestSpec[] = (core.versions ?? []).map((v) => ({
+    method: 'GET' as const,
+    path: `/api/${v}`,
+    action: `discover /api/${v}`,
+  }));
   for (const g of groups.groups ?? []) {
-    for (const v of g.versions ?? []) specs.push({ method: 'GET', path: `/apis/${v.groupVersion}`, action: `discover /apis/${v.groupVersion}` });
+    for (const v of g.versions ?? [])
+      specs.push({ method: 'GET', path: `/apis/${v.groupVersion}`, action: `discover /apis/${v.groupVersion}` });
   }
   return specs;
 }
@@ -93,7 +115,13 @@ export function parseResourceList(list: APIResourceList): DiscoveredResource[] {
   for (const r of list.resources ?? []) {
     if (r.name.includes('/')) continue;
     byName.set(r.name, {
-      group, version, resource: r.name, kind: r.kind, namespaced: r.namespaced, verbs: [...(r.verbs ?? [])], subresources: [],
+      group,
+      version,
+      resource: r.name,
+      kind: r.kind,
+      namespaced: r.namespaced,
+      verbs: [...(r.verbs ?? [])],
+      subresources: [],
       ...(r.shortNames?.length ? { shortNames: [...r.shortNames] } : {}),
     });
   }
@@ -118,19 +146,43 @@ export interface DiscoveryResult {
 }
 
 /** Discovers every resource the server serves. Also accepts `{ legacy: true }` to force legacy discovery (benchmarks). */
-export async function discover(conn: Connection, options: OperationOptions & { legacy?: boolean } = {}): Promise<DiscoveryResult> {
+export async function discover(
+  conn: Connection,
+  options: OperationOptions & { legacy?: boolean } = {},
+): Promise<DiscoveryResult> {
   const before = conn.client.requestCount;
-  const [coreSpec, groupsSpec] = aggregatedRequests().map((s) => (options.legacy ? { ...s, accept: 'application/json' } : s));
-  const [coreRes, groupsRes] = await Promise.all([conn.client.requestRaw(coreSpec, options), conn.client.requestRaw(groupsSpec, options)]);
-  for (const [spec, res] of [[coreSpec, coreRes], [groupsSpec, groupsRes]] as const) {
+  const [coreSpec, groupsSpec] = aggregatedRequests().map((s) =>
+    options.legacy ? { ...s, accept: 'application/json' } : s,
+  );
+  const [coreRes, groupsRes] = await Promise.all([
+    conn.client.requestRaw(coreSpec, options),
+    conn.client.requestRaw(groupsSpec, options),
+  ]);
+  for (const [spec, res] of [
+    [coreSpec, coreRes],
+    [groupsSpec, groupsRes],
+  ] as const) {
     if (res.status !== 200) {
-      throw errorFromResponse(res.status, res.body, { method: 'GET', path: spec.path, action: spec.action, context: conn.contextName });
+      throw errorFromResponse(res.status, res.body, {
+        method: 'GET',
+        path: spec.path,
+        action: spec.action,
+        context: conn.contextName,
+      });
     }
   }
   const core = parseJson(coreRes.body, '/api');
   const groups = parseJson(groupsRes.body, '/apis');
-  if (isAggregated(core, String(coreRes.headers['content-type'])) && isAggregated(groups, String(groupsRes.headers['content-type']))) {
-    return { resources: sortResources([...parseAggregated(core), ...parseAggregated(groups)]), mode: 'aggregated', requests: conn.client.requestCount - before, failedGroupVersions: [] };
+  if (
+    isAggregated(core, String(coreRes.headers['content-type'])) &&
+    isAggregated(groups, String(groupsRes.headers['content-type']))
+  ) {
+    return {
+      resources: sortResources([...parseAggregated(core), ...parseAggregated(groups)]),
+      mode: 'aggregated',
+      requests: conn.client.requestCount - before,
+      failedGroupVersions: [],
+    };
   }
   options.logger?.info('Aggregated discovery is not served; using legacy discovery.');
   const failed: string[] = [];
@@ -145,7 +197,12 @@ export async function discover(conn: Connection, options: OperationOptions & { l
     }
   });
   const resources = lists.flatMap((l) => (l ? parseResourceList(l) : []));
-  return { resources: sortResources(resources), mode: 'legacy', requests: conn.client.requestCount - before, failedGroupVersions: failed };
+  return {
+    resources: sortResources(resources),
+    mode: 'legacy',
+    requests: conn.client.requestCount - before,
+    failedGroupVersions: failed,
+  };
 }
 
 function parseJson(body: string, what: string): unknown {
@@ -159,10 +216,13 @@ function parseJson(body: string, what: string): unknown {
 /** Core group first, then groups alphabetically; versions in server order; resources alphabetically. Pure. */
 export function sortResources(resources: DiscoveredResource[]): DiscoveredResource[] {
   const versionOrder = new Map<string, number>();
-  resources.forEach((r, i) => { if (!versionOrder.has(`${r.group}/${r.version}`)) versionOrder.set(`${r.group}/${r.version}`, i); });
+  resources.forEach((r, i) => {
+    if (!versionOrder.has(`${r.group}/${r.version}`)) versionOrder.set(`${r.group}/${r.version}`, i);
+  });
   return [...resources].sort((a, b) => {
     if (a.group !== b.group) return a.group === '' ? -1 : b.group === '' ? 1 : a.group.localeCompare(b.group);
-    if (a.version !== b.version) return (versionOrder.get(`${a.group}/${a.version}`) ?? 0) - (versionOrder.get(`${b.group}/${b.version}`) ?? 0);
+    if (a.version !== b.version)
+      return (versionOrder.get(`${a.group}/${a.version}`) ?? 0) - (versionOrder.get(`${b.group}/${b.version}`) ?? 0);
     return a.resource.localeCompare(b.resource);
   });
 }
@@ -177,7 +237,11 @@ export function rbacResources(resources: DiscoveredResource[]): DiscoveredResour
     const k = `${r.group}/${r.resource}`;
     const existing = seen.get(k);
     if (!existing) {
-      seen.set(k, { ...r, subresources: r.subresources.map((s) => ({ ...s, verbs: [...s.verbs] })), verbs: [...r.verbs] });
+      seen.set(k, {
+        ...r,
+        subresources: r.subresources.map((s) => ({ ...s, verbs: [...s.verbs] })),
+        verbs: [...r.verbs],
+      });
       continue;
     }
     // Merge verbs/subresources a later version adds.

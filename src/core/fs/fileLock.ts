@@ -5,6 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+
 import { sleep } from '../cluster/util';
 
 export interface FileLockOptions {
@@ -17,9 +18,14 @@ export interface FileLockOptions {
 
 /** The lock is held by someone else for longer than we wait. */
 export class FileLockedError extends Error {
-  constructor(readonly lockFile: string, waitedMs: number) {
-    super(`${lockFile} exists: another program is writing the file (waited ${Math.round(waitedMs / 1000)} s). ` +
-      'Try again; if no kubectl or sa-kubeconfig is running, remove the lock file.');
+  constructor(
+    readonly lockFile: string,
+    waitedMs: number,
+  ) {
+    super(
+      `${lockFile} exists: another program is writing the file (waited ${Math.round(waitedMs / 1000)} s). ` +
+        'Try again; if no kubectl or sa-kubeconfig is running, remove the lock file.',
+    );
     this.name = 'FileLockedError';
   }
 }
@@ -76,7 +82,11 @@ async function removeIfStale(lock: string, staleMs: number): Promise<boolean> {
  * Runs fn holding the locks of all `files` (taken in sorted order, so that two writers of overlapping sets cannot
  * deadlock), and releases them whatever happens.
  */
-export async function withFileLocks<T>(files: string[], fn: () => Promise<T>, options: FileLockOptions = {}): Promise<T> {
+export async function withFileLocks<T>(
+  files: string[],
+  fn: () => Promise<T>,
+  options: FileLockOptions = {},
+): Promise<T> {
   const releases: (() => Promise<void>)[] = [];
   try {
     for (const file of [...new Set(files)].sort()) releases.push(await acquireFileLock(file, options));

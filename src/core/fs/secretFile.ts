@@ -34,7 +34,10 @@ export async function writeSecretFile(target: string, content: string): Promise<
   const resolved = await resolveTarget(target);
   const directory = path.dirname(resolved.path);
   await fs.mkdir(directory, { recursive: true, mode: 0o700 });
-  const temporary = path.join(directory, `.${path.basename(resolved.path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`);
+  const temporary = path.join(
+    directory,
+    `.${path.basename(resolved.path)}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`,
+  );
   const handle = await fs.open(temporary, 'wx', SECRET_FILE_MODE);
   try {
     await handle.writeFile(content, 'utf8');
@@ -54,7 +57,10 @@ export async function writeSecretFile(target: string, content: string): Promise<
 
 /** Copies a file to `<file>.bak-<UTC timestamp>` with mode 0600 and returns the backup's path. */
 export async function backupSecretFile(file: string, now: Date = new Date()): Promise<string> {
-  const stamp = now.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const stamp = now
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d+Z$/, 'Z');
   let backup = `${file}.bak-${stamp}`;
   for (let n = 2; await exists(backup); n++) backup = `${file}.bak-${stamp}-${n}`;
   // Not copyFile: the copy would briefly carry the original's (possibly wider) mode.
@@ -95,10 +101,12 @@ export async function pruneBackups(file: string, keep = BACKUPS_KEPT): Promise<s
   } catch {
     return [];
   }
-  const backups = names.flatMap((name) => {
-    const m = name.startsWith(prefix) ? pattern.exec(name.slice(prefix.length)) : null;
-    return m ? [{ name, stamp: m[1], n: m[2] ? Number(m[2]) : 1 }] : [];
-  }).sort((a, b) => (a.stamp === b.stamp ? a.n - b.n : a.stamp < b.stamp ? -1 : 1));
+  const backups = names
+    .flatMap((name) => {
+      const m = name.startsWith(prefix) ? pattern.exec(name.slice(prefix.length)) : null;
+      return m ? [{ name, stamp: m[1], n: m[2] ? Number(m[2]) : 1 }] : [];
+    })
+    .sort((a, b) => (a.stamp === b.stamp ? a.n - b.n : a.stamp < b.stamp ? -1 : 1));
   const removed = backups.slice(0, Math.max(0, backups.length - keep)).map((b) => path.join(dir, b.name));
   for (const old of removed) await fs.rm(old, { force: true });
   return removed;

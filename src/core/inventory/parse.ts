@@ -1,12 +1,12 @@
 // What the inventory reads, turned into summaries. Every function here is pure: no requests, no clock.
 // The requests live in read.ts; the tree, the wizard host and the CLI all read through them.
 
-import type { PolicyRule, RoleReference } from '../types';
-import { isManaged, managedFor } from '../objects';
 import { isSaKubeconfigError } from '../errors';
-import { redact } from '../redact';
+import { isManaged, managedFor } from '../objects';
 import { serviceAccountKey } from '../plan/names';
+import { redact } from '../redact';
 import { isTokenSecretOf, SA_NAME_ANNOTATION, SERVICE_ACCOUNT_TOKEN_TYPE } from '../token/token';
+import type { PolicyRule, RoleReference } from '../types';
 
 export interface ObjectMeta {
   name?: string;
@@ -16,9 +16,19 @@ export interface ObjectMeta {
   annotations?: Record<string, string>;
   creationTimestamp?: string;
 }
-export interface ListAnswer<T> { metadata?: { continue?: string }; items?: T[] }
-export interface RawServiceAccount { metadata?: ObjectMeta; secrets?: { name?: string }[] }
-export interface RawSecret { metadata?: ObjectMeta; type?: string; data?: Record<string, string> }
+export interface ListAnswer<T> {
+  metadata?: { continue?: string };
+  items?: T[];
+}
+export interface RawServiceAccount {
+  metadata?: ObjectMeta;
+  secrets?: { name?: string }[];
+}
+export interface RawSecret {
+  metadata?: ObjectMeta;
+  type?: string;
+  data?: Record<string, string>;
+}
 export interface RawBinding {
   kind?: string;
   metadata?: ObjectMeta;
@@ -97,27 +107,37 @@ export interface ServiceAccountInfo extends ServiceAccountSummary {
 
 /** Drops a Secret's data on arrival: only whether it holds a token is kept. */
 export function secretMeta(raw: RawSecret): SecretMeta {
-  return { metadata: raw.metadata ?? {}, ...(raw.type ? { type: raw.type } : {}), ...(raw.data ? { populated: Boolean(raw.data.token) } : {}) };
+  return {
+    metadata: raw.metadata ?? {},
+    ...(raw.type ? { type: raw.type } : {}),
+    ...(raw.data ? { populated: Boolean(raw.data.token) } : {}),
+  };
 }
 
 export function summarizeServiceAccount(sa: RawServiceAccount, namespace: string): ServiceAccountSummary {
   const description = sa.metadata?.annotations?.['kubernetes.io/description'];
   return {
-    namespace, name: sa.metadata?.name ?? '', managed: isManaged(sa),
+    namespace,
+    name: sa.metadata?.name ?? '',
+    managed: isManaged(sa),
     ...(sa.metadata?.creationTimestamp ? { createdAt: sa.metadata.creationTimestamp } : {}),
     ...(description ? { description } : {}),
   };
 }
 
 export function parseServiceAccountPage(answer: ListAnswer<RawServiceAccount>, namespace: string): ServiceAccountPage {
-  const items = (answer.items ?? []).filter((sa) => sa.metadata?.name).map((sa) => summarizeServiceAccount(sa, namespace));
+  const items = (answer.items ?? [])
+    .filter((sa) => sa.metadata?.name)
+    .map((sa) => summarizeServiceAccount(sa, namespace));
   const next = answer.metadata?.continue;
   return { items, continueToken: next ? next : undefined };
 }
 
 /** Whether a binding's subjects include the service account (a subject without namespace means the binding's). */
 export function bindsServiceAccount(binding: RawBinding, namespace: string, name: string): boolean {
-  return (binding.subjects ?? []).some((s) => s.kind === 'ServiceAccount' && s.name === name && (s.namespace ?? binding.metadata?.namespace) === namespace);
+  return (binding.subjects ?? []).some(
+    (s) => s.kind === 'ServiceAccount' && s.name === name && (s.namespace ?? binding.metadata?.namespace) === namespace,
+  );
 }
 
 export function summarizeBinding(b: RawBinding, kind: BindingSummary['kind']): BindingSummary {
@@ -135,8 +155,15 @@ function bindingOrder(a: BindingSummary, b: BindingSummary): number {
 }
 
 /** Bindings (RoleBindings and ClusterRoleBindings, already tagged by kind) whose subjects include the service account. */
-export function bindingsFor(bindings: (RawBinding & { kind: BindingSummary['kind'] })[], namespace: string, serviceAccount: string): BindingSummary[] {
-  return bindings.filter((b) => bindsServiceAccount(b, namespace, serviceAccount)).map((b) => summarizeBinding(b, b.kind)).sort(bindingOrder);
+export function bindingsFor(
+  bindings: (RawBinding & { kind: BindingSummary['kind'] })[],
+  namespace: string,
+  serviceAccount: string,
+): BindingSummary[] {
+  return bindings
+    .filter((b) => bindsServiceAccount(b, namespace, serviceAccount))
+    .map((b) => summarizeBinding(b, b.kind))
+    .sort(bindingOrder);
 }
 
 /**
@@ -144,7 +171,10 @@ export function bindingsFor(bindings: (RawBinding & { kind: BindingSummary['kind
  * `.secrets` (OpenShift ≤ 4.15's `<sa>-token-xxxxx`), and the Secret our time-bound tokens are bound to.
  */
 export function tokenSecretsFor(
-  namespace: string, serviceAccount: string, secrets: SecretMeta[], listedInServiceAccount: (string | undefined)[] = [],
+  namespace: string,
+  serviceAccount: string,
+  secrets: SecretMeta[],
+  listedInServiceAccount: (string | undefined)[] = [],
 ): TokenSecretSummary[] {
   const listed = new Set(listedInServiceAccount);
   const key = serviceAccountKey(namespace, serviceAccount);
@@ -152,10 +182,20 @@ export function tokenSecretsFor(
   for (const s of secrets) {
     const name = s.metadata.name ?? '';
     if (!name || out.has(name)) continue;
-    const common = { name, namespace, managed: isManaged(s), ...(s.metadata.creationTimestamp ? { createdAt: s.metadata.creationTimestamp } : {}) };
+    const common = {
+      name,
+      namespace,
+      managed: isManaged(s),
+      ...(s.metadata.creationTimestamp ? { createdAt: s.metadata.creationTimestamp } : {}),
+    };
     const isToken = s.type === SERVICE_ACCOUNT_TOKEN_TYPE;
     if (isTokenSecretOf(s, serviceAccount, listed)) {
-      out.set(name, { ...common, type: SERVICE_ACCOUNT_TOKEN_TYPE, role: 'longLived', populated: s.populated === true });
+      out.set(name, {
+        ...common,
+        type: SERVICE_ACCOUNT_TOKEN_TYPE,
+        role: 'longLived',
+        populated: s.populated === true,
+      });
     } else if (!isToken && common.managed && managedFor(s) === key) {
       out.set(name, { ...common, type: s.type ?? 'Opaque', role: 'binding', populated: false });
     }
@@ -188,7 +228,11 @@ export type OtherRoleErrors = 'throw' | 'note';
  * always has a reason; any other error only with `otherErrors` 'note' (redacted: it may quote the server); a cancelled
  * read never has one.
  */
-export function unreadableRoleReason(roleRef: RoleReference, err: unknown, otherErrors: OtherRoleErrors): string | undefined {
+export function unreadableRoleReason(
+  roleRef: RoleReference,
+  err: unknown,
+  otherErrors: OtherRoleErrors,
+): string | undefined {
   if (isSaKubeconfigError(err, 'forbidden')) return `you may not read ${roleRef.kind} "${roleRef.name}"`;
   if (otherErrors === 'throw' || isSaKubeconfigError(err, 'aborted')) return undefined;
   return `could not read ${roleRef.kind} "${roleRef.name}": ${redact(err instanceof Error ? err.message : String(err))}`;
@@ -210,23 +254,38 @@ export function assembleInventory(
   secrets: SecretMeta[],
   roleRules: Map<string, PolicyRule[] | string>,
 ): ServiceAccountInfo[] {
-  return serviceAccounts.filter((sa) => sa.metadata?.name).map((sa): ServiceAccountInfo => {
-    const summary = summarizeServiceAccount(sa, namespace);
-    return {
-      ...summary,
-      bindings: withRules(bindingsFor(bindings, namespace, summary.name), roleRules),
-      tokenSecrets: tokenSecretsFor(namespace, summary.name, secrets, (sa.secrets ?? []).map((s) => s.name)),
-    };
-  }).sort((a, b) => a.name.localeCompare(b.name));
+  return serviceAccounts
+    .filter((sa) => sa.metadata?.name)
+    .map((sa): ServiceAccountInfo => {
+      const summary = summarizeServiceAccount(sa, namespace);
+      return {
+        ...summary,
+        bindings: withRules(bindingsFor(bindings, namespace, summary.name), roleRules),
+        tokenSecrets: tokenSecretsFor(
+          namespace,
+          summary.name,
+          secrets,
+          (sa.secrets ?? []).map((s) => s.name),
+        ),
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
 }
 
 export function normalizeRule(r: Partial<PolicyRule>): PolicyRule {
-  return { apiGroups: r.apiGroups ?? [], resources: r.resources ?? [], verbs: r.verbs ?? [], ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}) };
+  return {
+    apiGroups: r.apiGroups ?? [],
+    resources: r.resources ?? [],
+    verbs: r.verbs ?? [],
+    ...(r.resourceNames?.length ? { resourceNames: r.resourceNames } : {}),
+  };
 }
 
 /** Namespaces a kubeconfig for the account should have contexts for: its own, then those of its RoleBindings. */
 export function namespacesFromBindings(ownNamespace: string, bindings: BindingSummary[]): string[] {
-  const others = bindings.filter((b) => b.kind === 'RoleBinding' && b.namespace && b.namespace !== ownNamespace).map((b) => b.namespace as string);
+  const others = bindings
+    .filter((b) => b.kind === 'RoleBinding' && b.namespace && b.namespace !== ownNamespace)
+    .map((b) => b.namespace as string);
   return [ownNamespace, ...[...new Set(others)].sort()];
 }
 

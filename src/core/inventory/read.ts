@@ -10,15 +10,32 @@
 // Secret is read metadata-only. The pure parts are in parse.ts.
 
 import type { Connection } from '../cluster/connect';
-import { isSaKubeconfigError } from '../errors';
 import { mapLimit, METADATA_ONLY_LIST } from '../cluster/util';
-import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type OperationOptions, type PolicyRule } from '../types';
+import { isSaKubeconfigError } from '../errors';
 import { SERVICE_ACCOUNT_TOKEN_TYPE } from '../token/token';
+import { MANAGED_BY_LABEL, MANAGED_BY_VALUE, type OperationOptions, type PolicyRule } from '../types';
 import {
-  assembleInventory, bindingsFor, countTokenSecretsByOwner, normalizeRule, parseServiceAccountPage, roleKeyOf, secretMeta,
-  tokenSecretsFor, unreadableRoleReason, withRules,
-  type BindingSummary, type ListAnswer, type OtherRoleErrors, type RawBinding, type RawSecret, type RawServiceAccount, type SecretMeta,
-  type ServiceAccountDetails, type ServiceAccountHoldings, type ServiceAccountInfo, type ServiceAccountPage,
+  assembleInventory,
+  bindingsFor,
+  countTokenSecretsByOwner,
+  normalizeRule,
+  parseServiceAccountPage,
+  roleKeyOf,
+  secretMeta,
+  tokenSecretsFor,
+  unreadableRoleReason,
+  withRules,
+  type BindingSummary,
+  type ListAnswer,
+  type OtherRoleErrors,
+  type RawBinding,
+  type RawSecret,
+  type RawServiceAccount,
+  type SecretMeta,
+  type ServiceAccountDetails,
+  type ServiceAccountHoldings,
+  type ServiceAccountInfo,
+  type ServiceAccountPage,
 } from './parse';
 
 export const RBAC_PATH = '/apis/rbac.authorization.k8s.io/v1';
@@ -50,22 +67,39 @@ export class ForbiddenNotes {
 const ns = (namespace: string) => encodeURIComponent(namespace);
 
 /** One page of the namespace's service accounts, in the API server's (name) order. */
-export async function fetchServiceAccountPage(conn: Connection, namespace: string, page: PageRequest = {}, options: OperationOptions = {}): Promise<ServiceAccountPage> {
+export async function fetchServiceAccountPage(
+  conn: Connection,
+  namespace: string,
+  page: PageRequest = {},
+  options: OperationOptions = {},
+): Promise<ServiceAccountPage> {
   const answer = await fetchRawServiceAccountPage(conn, namespace, page, options);
   return parseServiceAccountPage(answer, namespace);
 }
 
-function fetchRawServiceAccountPage(conn: Connection, namespace: string, page: PageRequest, options: OperationOptions): Promise<ListAnswer<RawServiceAccount>> {
-  return conn.client.request<ListAnswer<RawServiceAccount>>({
-    method: 'GET',
-    path: `/api/v1/namespaces/${ns(namespace)}/serviceaccounts`,
-    query: { limit: page.limit ?? DEFAULT_PAGE_SIZE, continue: page.continueToken },
-    action: `list service accounts in namespace "${namespace}"`,
-  }, options);
+function fetchRawServiceAccountPage(
+  conn: Connection,
+  namespace: string,
+  page: PageRequest,
+  options: OperationOptions,
+): Promise<ListAnswer<RawServiceAccount>> {
+  return conn.client.request<ListAnswer<RawServiceAccount>>(
+    {
+      method: 'GET',
+      path: `/api/v1/namespaces/${ns(namespace)}/serviceaccounts`,
+      query: { limit: page.limit ?? DEFAULT_PAGE_SIZE, continue: page.continueToken },
+      action: `list service accounts in namespace "${namespace}"`,
+    },
+    options,
+  );
 }
 
 /** Every service account of the namespace, page by page. */
-async function fetchAllServiceAccounts(conn: Connection, namespace: string, options: OperationOptions): Promise<RawServiceAccount[]> {
+async function fetchAllServiceAccounts(
+  conn: Connection,
+  namespace: string,
+  options: OperationOptions,
+): Promise<RawServiceAccount[]> {
   const all: RawServiceAccount[] = [];
   let continueToken: string | undefined;
   do {
@@ -77,19 +111,36 @@ async function fetchAllServiceAccounts(conn: Connection, namespace: string, opti
 }
 
 /** Token Secrets of the namespace, metadata only. */
-function fetchTokenSecretMetadata(conn: Connection, namespace: string, options: OperationOptions): Promise<SecretMeta[]> {
-  return conn.client.request<ListAnswer<RawSecret>>({
-    method: 'GET',
-    path: `/api/v1/namespaces/${ns(namespace)}/secrets`,
-    query: { fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` },
-    accept: METADATA_ONLY_LIST,
-    action: `list secrets in namespace "${namespace}"`,
-  }, options).then((l) => (l.items ?? []).map((s) => ({ ...secretMeta({ metadata: s.metadata }), type: SERVICE_ACCOUNT_TOKEN_TYPE })));
+function fetchTokenSecretMetadata(
+  conn: Connection,
+  namespace: string,
+  options: OperationOptions,
+): Promise<SecretMeta[]> {
+  return conn.client
+    .request<ListAnswer<RawSecret>>(
+      {
+        method: 'GET',
+        path: `/api/v1/namespaces/${ns(namespace)}/secrets`,
+        query: { fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` },
+        accept: METADATA_ONLY_LIST,
+        action: `list secrets in namespace "${namespace}"`,
+      },
+      options,
+    )
+    .then((l) =>
+      (l.items ?? []).map((s) => ({ ...secretMeta({ metadata: s.metadata }), type: SERVICE_ACCOUNT_TOKEN_TYPE })),
+    );
 }
 
 /** Token Secret counts per service account in a namespace; undefined when listing Secrets is Forbidden. */
-export async function fetchTokenSecretOwners(conn: Connection, namespace: string, options: OperationOptions = {}): Promise<Map<string, number> | undefined> {
-  const secrets = await new ForbiddenNotes().attempt('list Secrets', () => fetchTokenSecretMetadata(conn, namespace, options));
+export async function fetchTokenSecretOwners(
+  conn: Connection,
+  namespace: string,
+  options: OperationOptions = {},
+): Promise<Map<string, number> | undefined> {
+  const secrets = await new ForbiddenNotes().attempt('list Secrets', () =>
+    fetchTokenSecretMetadata(conn, namespace, options),
+  );
   return secrets ? countTokenSecretsByOwner(secrets) : undefined;
 }
 
@@ -98,15 +149,35 @@ export async function fetchTokenSecretOwners(conn: Connection, namespace: string
  * the controller filled them, and reduced to that at once) and, metadata only, the Secrets we made.
  */
 export async function fetchInventorySecrets(
-  conn: Connection, namespace: string, forbidden: ForbiddenNotes | undefined, options: OperationOptions, what: { bindingSecrets: boolean } = { bindingSecrets: true },
+  conn: Connection,
+  namespace: string,
+  forbidden: ForbiddenNotes | undefined,
+  options: OperationOptions,
+  what: { bindingSecrets: boolean } = { bindingSecrets: true },
 ): Promise<SecretMeta[]> {
-  const list = (query: Record<string, string>, accept?: string) => conn.client.request<ListAnswer<RawSecret>>({
-    method: 'GET', path: `/api/v1/namespaces/${ns(namespace)}/secrets`, query, ...(accept ? { accept } : {}), action: `list secrets in namespace "${namespace}"`,
-  }, options).then((l) => (l.items ?? []).map(secretMeta));
-  const fetch = () => Promise.all([
-    list({ fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` }),
-    what.bindingSecrets ? list({ labelSelector: MANAGED_SELECTOR, fieldSelector: `type!=${SERVICE_ACCOUNT_TOKEN_TYPE}` }, METADATA_ONLY_LIST) : Promise.resolve([]),
-  ]);
+  const list = (query: Record<string, string>, accept?: string) =>
+    conn.client
+      .request<ListAnswer<RawSecret>>(
+        {
+          method: 'GET',
+          path: `/api/v1/namespaces/${ns(namespace)}/secrets`,
+          query,
+          ...(accept ? { accept } : {}),
+          action: `list secrets in namespace "${namespace}"`,
+        },
+        options,
+      )
+      .then((l) => (l.items ?? []).map(secretMeta));
+  const fetch = () =>
+    Promise.all([
+      list({ fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` }),
+      what.bindingSecrets
+        ? list(
+            { labelSelector: MANAGED_SELECTOR, fieldSelector: `type!=${SERVICE_ACCOUNT_TOKEN_TYPE}` },
+            METADATA_ONLY_LIST,
+          )
+        : Promise.resolve([]),
+    ]);
   const both = forbidden ? await forbidden.attempt(`list Secrets in namespace "${namespace}"`, fetch) : await fetch();
   return both ? [...both[0].map((s) => ({ ...s, type: s.type ?? SERVICE_ACCOUNT_TOKEN_TYPE })), ...both[1]] : [];
 }
@@ -114,16 +185,35 @@ export async function fetchInventorySecrets(
 type TaggedBinding = RawBinding & { kind: BindingSummary['kind'] };
 
 /** RoleBindings (in every namespace when allowed, else in `namespace`) and ClusterRoleBindings. */
-async function fetchBindings(conn: Connection, namespace: string, forbidden: ForbiddenNotes, options: OperationOptions): Promise<TaggedBinding[]> {
-  const list = (path: string, what: string) => conn.client.request<ListAnswer<RawBinding>>({ method: 'GET', path, action: `list ${what}` }, options).then((l) => l.items ?? []);
+async function fetchBindings(
+  conn: Connection,
+  namespace: string,
+  forbidden: ForbiddenNotes,
+  options: OperationOptions,
+): Promise<TaggedBinding[]> {
+  const list = (path: string, what: string) =>
+    conn.client
+      .request<ListAnswer<RawBinding>>({ method: 'GET', path, action: `list ${what}` }, options)
+      .then((l) => l.items ?? []);
   const [allRoleBindings, clusterRoleBindings] = await Promise.all([
-    forbidden.attempt('list RoleBindings in all namespaces', () => list(`${RBAC_PATH}/rolebindings`, 'rolebindings'), true),
-    forbidden.attempt('list ClusterRoleBindings', () => list(`${RBAC_PATH}/clusterrolebindings`, 'clusterrolebindings')),
+    forbidden.attempt(
+      'list RoleBindings in all namespaces',
+      () => list(`${RBAC_PATH}/rolebindings`, 'rolebindings'),
+      true,
+    ),
+    forbidden.attempt('list ClusterRoleBindings', () =>
+      list(`${RBAC_PATH}/clusterrolebindings`, 'clusterrolebindings'),
+    ),
   ]);
   let roleBindings = allRoleBindings;
   if (!roleBindings) {
-    roleBindings = await forbidden.attempt(`list RoleBindings in namespace "${namespace}"`, () => list(`${RBAC_PATH}/namespaces/${ns(namespace)}/rolebindings`, 'rolebindings'));
-    if (roleBindings) forbidden.notes.push(`Showing RoleBindings of namespace "${namespace}" only (listing them in all namespaces is not allowed).`);
+    roleBindings = await forbidden.attempt(`list RoleBindings in namespace "${namespace}"`, () =>
+      list(`${RBAC_PATH}/namespaces/${ns(namespace)}/rolebindings`, 'rolebindings'),
+    );
+    if (roleBindings)
+      forbidden.notes.push(
+        `Showing RoleBindings of namespace "${namespace}" only (listing them in all namespaces is not allowed).`,
+      );
   }
   return [
     ...(roleBindings ?? []).map((b): TaggedBinding => ({ ...b, kind: 'RoleBinding' })),
@@ -135,7 +225,12 @@ async function fetchBindings(conn: Connection, namespace: string, forbidden: For
  * Bindings and long-lived token Secrets of one service account (the Secret our time-bound tokens are bound to is
  * shown with those tokens, not here); whatever is Forbidden becomes a note.
  */
-export async function fetchServiceAccountDetails(conn: Connection, namespace: string, serviceAccount: string, options: OperationOptions = {}): Promise<ServiceAccountDetails> {
+export async function fetchServiceAccountDetails(
+  conn: Connection,
+  namespace: string,
+  serviceAccount: string,
+  options: OperationOptions = {},
+): Promise<ServiceAccountDetails> {
   const forbidden = new ForbiddenNotes();
   const [bindings, secrets] = await Promise.all([
     fetchBindings(conn, namespace, forbidden, options),
@@ -149,11 +244,20 @@ export async function fetchServiceAccountDetails(conn: Connection, namespace: st
 }
 
 /** The rules of a binding's role (a Role in the binding's namespace, or a ClusterRole); undefined when it does not exist. */
-export async function fetchRoleRules(conn: Connection, roleRef: BindingSummary['roleRef'], bindingNamespace: string | undefined, options: OperationOptions = {}): Promise<PolicyRule[] | undefined> {
-  const path = roleRef.kind === 'Role'
-    ? `${RBAC_PATH}/namespaces/${ns(bindingNamespace ?? '')}/roles/${encodeURIComponent(roleRef.name)}`
-    : `${RBAC_PATH}/clusterroles/${encodeURIComponent(roleRef.name)}`;
-  const role = await conn.client.getOptional<{ rules?: Partial<PolicyRule>[] }>({ path, action: `read ${roleRef.kind} "${roleRef.name}"` }, options);
+export async function fetchRoleRules(
+  conn: Connection,
+  roleRef: BindingSummary['roleRef'],
+  bindingNamespace: string | undefined,
+  options: OperationOptions = {},
+): Promise<PolicyRule[] | undefined> {
+  const path =
+    roleRef.kind === 'Role'
+      ? `${RBAC_PATH}/namespaces/${ns(bindingNamespace ?? '')}/roles/${encodeURIComponent(roleRef.name)}`
+      : `${RBAC_PATH}/clusterroles/${encodeURIComponent(roleRef.name)}`;
+  const role = await conn.client.getOptional<{ rules?: Partial<PolicyRule>[] }>(
+    { path, action: `read ${roleRef.kind} "${roleRef.name}"` },
+    options,
+  );
   return role ? (role.rules ?? []).map(normalizeRule) : undefined;
 }
 
@@ -163,7 +267,10 @@ export async function fetchRoleRules(conn: Connection, roleRef: BindingSummary['
  * role's reason too (see unreadableRoleReason).
  */
 export async function fetchRulesOfRoles(
-  conn: Connection, bindings: BindingSummary[], options: OperationOptions = {}, otherErrors: OtherRoleErrors = 'throw',
+  conn: Connection,
+  bindings: BindingSummary[],
+  options: OperationOptions = {},
+  otherErrors: OtherRoleErrors = 'throw',
 ): Promise<Map<string, PolicyRule[] | string>> {
   const roles = new Map<string, BindingSummary>();
   for (const b of bindings) roles.set(roleKeyOf(b), b);
@@ -186,7 +293,12 @@ export async function fetchRulesOfRoles(
  * read stops it: Forbidden lists become notes, and a role that is missing or could not be read (for whatever reason)
  * says why on its binding.
  */
-export async function fetchServiceAccountHoldings(conn: Connection, namespace: string, serviceAccount: string, options: OperationOptions = {}): Promise<ServiceAccountHoldings> {
+export async function fetchServiceAccountHoldings(
+  conn: Connection,
+  namespace: string,
+  serviceAccount: string,
+  options: OperationOptions = {},
+): Promise<ServiceAccountHoldings> {
   const details = await fetchServiceAccountDetails(conn, namespace, serviceAccount, options);
   const roleRules = await fetchRulesOfRoles(conn, details.bindings, options, 'note');
   return { ...details, bindings: withRules(details.bindings, roleRules) };
@@ -201,7 +313,11 @@ export interface InventoryResult {
 }
 
 /** Every service account of a namespace with its bindings (in any namespace we may list), their rules and token Secrets. */
-export async function listServiceAccounts(conn: Connection, namespace: string, options: OperationOptions = {}): Promise<InventoryResult> {
+export async function listServiceAccounts(
+  conn: Connection,
+  namespace: string,
+  options: OperationOptions = {},
+): Promise<InventoryResult> {
   const before = conn.client.requestCount;
   const forbidden = new ForbiddenNotes();
   const [serviceAccounts, allBindings, secrets] = await Promise.all([
@@ -211,6 +327,15 @@ export async function listServiceAccounts(conn: Connection, namespace: string, o
   ]);
   const names = serviceAccounts.map((sa) => sa.metadata?.name ?? '');
   const bindings = allBindings.filter((b) => names.some((name) => bindingsFor([b], namespace, name).length > 0));
-  const roleRules = await fetchRulesOfRoles(conn, names.flatMap((name) => bindingsFor(bindings, namespace, name)), options);
-  return { namespace, serviceAccounts: assembleInventory(namespace, serviceAccounts, bindings, secrets, roleRules), incomplete: forbidden.notes, requests: conn.client.requestCount - before };
+  const roleRules = await fetchRulesOfRoles(
+    conn,
+    names.flatMap((name) => bindingsFor(bindings, namespace, name)),
+    options,
+  );
+  return {
+    namespace,
+    serviceAccounts: assembleInventory(namespace, serviceAccounts, bindings, secrets, roleRules),
+    incomplete: forbidden.notes,
+    requests: conn.client.requestCount - before,
+  };
 }

@@ -8,6 +8,7 @@
 import { promises as fs } from 'node:fs';
 import { isDeepStrictEqual } from 'node:util';
 import * as yaml from 'js-yaml';
+
 import { withFileLocks, type FileLockOptions } from '../fs/fileLock';
 import { backupSecretFile, pruneBackups, writeSecretFile } from '../fs/secretFile';
 import type { KubeconfigDocument, NamedCluster, NamedContext, NamedUser } from './build';
@@ -34,7 +35,10 @@ export interface Clash {
 
 /** Same-named entries with different content and the 'refuse' strategy. */
 export class KubeconfigConflictError extends Error {
-  constructor(readonly clashes: Clash[], target = 'the kubeconfig') {
+  constructor(
+    readonly clashes: Clash[],
+    target = 'the kubeconfig',
+  ) {
     super(
       `${target} already has ${clashes.map((c) => `${c.section} "${c.name}"`).join(', ')} with different content. ` +
         'Nothing was changed. Choose another --name-prefix, or --on-conflict rename (adds "-2", "-3", ...) or --on-conflict overwrite (replaces them).',
@@ -45,7 +49,10 @@ export class KubeconfigConflictError extends Error {
 
 /** A kubeconfig file that cannot be read or understood; it was left as it was. */
 export class KubeconfigFileError extends Error {
-  constructor(readonly file: string, problem: string) {
+  constructor(
+    readonly file: string,
+    problem: string,
+  ) {
     super(`Cannot merge into ${file}: ${problem}. The file was not changed; fix it, or merge into another file.`);
     this.name = 'KubeconfigFileError';
   }
@@ -118,7 +125,8 @@ function mergeSection<T extends Named>(section: Section, existing: T[], incoming
 /** Checks the shape of a parsed kubeconfig and fills missing sections; returns a problem description or the document. */
 export function asKubeconfig(value: unknown): KubeconfigDocument | string {
   if (value === null || value === undefined) return emptyKubeconfig();
-  if (typeof value !== 'object' || Array.isArray(value)) return 'it is not a kubeconfig (expected a YAML mapping with clusters, users and contexts)';
+  if (typeof value !== 'object' || Array.isArray(value))
+    return 'it is not a kubeconfig (expected a YAML mapping with clusters, users and contexts)';
   const doc = { ...(value as Record<string, unknown>) };
   for (const section of ['clusters', 'users', 'contexts'] as const) {
     const entries = doc[section] ?? [];
@@ -155,7 +163,12 @@ export function mergeKubeconfigs(
   const clashes = [...clusters.clashes, ...users.clashes, ...contexts.clashes];
   if (clashes.length > 0) throw new KubeconfigConflictError(clashes);
 
-  const result: KubeconfigDocument = { ...base, clusters: clusters.merged, users: users.merged, contexts: contexts.merged };
+  const result: KubeconfigDocument = {
+    ...base,
+    clusters: clusters.merged,
+    users: users.merged,
+    contexts: contexts.merged,
+  };
   const changes = [...clusters.changes, ...users.changes, ...contexts.changes];
   const incomingCurrent = incoming['current-context'];
   if (incomingCurrent && (options.setCurrentContext || !base['current-context'])) {
@@ -205,7 +218,12 @@ export interface MergeFileOptions extends MergeOptions {
  * `<file>.bak-<timestamp>` (keeping the last few) and writes atomically with mode 0600, holding `<file>.lock`.
  * A merge that changes nothing writes nothing.
  */
-export function mergeKubeconfigIntoFile(file: string, incoming: KubeconfigDocument, strategy: ConflictStrategy, options: MergeFileOptions = {}): Promise<MergeFileResult> {
+export function mergeKubeconfigIntoFile(
+  file: string,
+  incoming: KubeconfigDocument,
+  strategy: ConflictStrategy,
+  options: MergeFileOptions = {},
+): Promise<MergeFileResult> {
   return mergeKubeconfigIntoFiles([file], incoming, strategy, options);
 }
 
@@ -215,7 +233,11 @@ interface ChainFile {
   doc?: KubeconfigDocument;
 }
 
-const SECTIONS = [['cluster', 'clusters'], ['user', 'users'], ['context', 'contexts']] as const;
+const SECTIONS = [
+  ['cluster', 'clusters'],
+  ['user', 'users'],
+  ['context', 'contexts'],
+] as const;
 
 /** kubectl's merged view: first definition of each name wins, first non-empty current-context wins. Pure. */
 export function mergedView(docs: (KubeconfigDocument | undefined)[]): KubeconfigDocument {
@@ -249,7 +271,9 @@ async function readChainFile(file: string): Promise<ChainFile> {
 }
 
 /** Reads the files of a kubeconfig chain: their merged view, and the file new entries would go to. */
-export async function readKubeconfigChain(files: string[]): Promise<{ view: KubeconfigDocument | undefined; target: string }> {
+export async function readKubeconfigChain(
+  files: string[],
+): Promise<{ view: KubeconfigDocument | undefined; target: string }> {
   const chain = await Promise.all(files.map(readChainFile));
   const exists = chain.some((f) => f.doc);
   return { view: exists ? mergedView(chain.map((f) => f.doc)) : undefined, target: defaultFile(chain).path };
@@ -268,63 +292,84 @@ export async function mergeKubeconfigIntoFiles(
 ): Promise<MergeFileResult> {
   if (files.length === 0) throw new KubeconfigFileError('the kubeconfig', 'no file was given');
   // Lock the files that exist and the one new entries go to; no lock (or folder) for the other missing files.
-  const existing = await Promise.all(files.map((f) => fs.stat(f).then(() => true, () => false)));
+  const existing = await Promise.all(
+    files.map((f) =>
+      fs.stat(f).then(
+        () => true,
+        () => false,
+      ),
+    ),
+  );
   const toLock = files.filter((_, i) => existing[i]);
-  return withFileLocks(toLock.length > 0 ? toLock : [files[0]], async () => {
-    const chain = await Promise.all(files.map(readChainFile));
-    const target = defaultFile(chain);
-    const exists = chain.some((f) => f.doc);
-    const view = exists ? mergedView(chain.map((f) => f.doc)) : undefined;
-    let merged: MergeResult;
-    try {
-      merged = mergeKubeconfigs(view, incoming, strategy, options);
-    } catch (error) {
-      if (error instanceof KubeconfigConflictError) throw new KubeconfigConflictError(error.clashes, files.length === 1 ? files[0] : files.join(':'));
-      throw error;
-    }
-    if (view && merged.changes.every((c) => c.action === 'unchanged')) {
-      return { path: target.path, changes: merged.changes, created: false };
-    }
-    // Each changed entry goes to the file that holds that name already, else to the target.
-    const edits = new Map<ChainFile, KubeconfigDocument>();
-    const docFor = (f: ChainFile) => {
-      let doc = edits.get(f);
-      if (!doc) {
-        doc = f.doc ? { ...f.doc, clusters: [...f.doc.clusters], users: [...f.doc.users], contexts: [...f.doc.contexts] } : emptyKubeconfig();
-        edits.set(f, doc);
+  return withFileLocks(
+    toLock.length > 0 ? toLock : [files[0]],
+    async () => {
+      const chain = await Promise.all(files.map(readChainFile));
+      const target = defaultFile(chain);
+      const exists = chain.some((f) => f.doc);
+      const view = exists ? mergedView(chain.map((f) => f.doc)) : undefined;
+      let merged: MergeResult;
+      try {
+        merged = mergeKubeconfigs(view, incoming, strategy, options);
+      } catch (error) {
+        if (error instanceof KubeconfigConflictError)
+          throw new KubeconfigConflictError(error.clashes, files.length === 1 ? files[0] : files.join(':'));
+        throw error;
       }
-      return doc;
-    };
-    for (const change of merged.changes) {
-      if (change.action === 'unchanged') continue;
-      if (change.section === 'current-context') {
-        // kubectl writes the current-context into the first file that has one: only there does it take effect.
-        const holder = chain.find((f) => f.doc?.['current-context']) ?? target;
-        docFor(holder)['current-context'] = change.name;
-        continue;
+      if (view && merged.changes.every((c) => c.action === 'unchanged')) {
+        return { path: target.path, changes: merged.changes, created: false };
       }
-      const key = SECTIONS.find(([section]) => section === change.section)![1];
-      const entry = (merged.result[key] as Named[]).find((e) => e.name === change.name)!;
-      const holder = chain.find((f) => (f.doc?.[key] as Named[] | undefined)?.some((e) => e.name === change.name)) ?? target;
-      const list = docFor(holder)[key] as Named[];
-      const index = list.findIndex((e) => e.name === change.name);
-      if (index === -1) list.push(entry);
-      else list[index] = entry;
-    }
-    let result: MergeFileResult = { path: target.path, changes: merged.changes, created: target.text === undefined, written: [] };
-    for (const [f, doc] of edits) {
-      const backupPath = f.text === undefined ? undefined : await backupSecretFile(f.path, options.now);
-      const written = await writeSecretFile(f.path, yaml.dump(doc, { lineWidth: -1, noRefs: true }));
-      if (backupPath) await pruneBackups(f.path);
-      result.written!.push(written.path);
-      if (f === target) {
-        result = {
-          ...result, path: written.path,
-          ...(backupPath ? { backupPath } : {}),
-          ...(written.tightenedFrom !== undefined ? { tightenedFrom: written.tightenedFrom } : {}),
-        };
+      // Each changed entry goes to the file that holds that name already, else to the target.
+      const edits = new Map<ChainFile, KubeconfigDocument>();
+      const docFor = (f: ChainFile) => {
+        let doc = edits.get(f);
+        if (!doc) {
+          doc = f.doc
+            ? { ...f.doc, clusters: [...f.doc.clusters], users: [...f.doc.users], contexts: [...f.doc.contexts] }
+            : emptyKubeconfig();
+          edits.set(f, doc);
+        }
+        return doc;
+      };
+      for (const change of merged.changes) {
+        if (change.action === 'unchanged') continue;
+        if (change.section === 'current-context') {
+          // kubectl writes the current-context into the first file that has one: only there does it take effect.
+          const holder = chain.find((f) => f.doc?.['current-context']) ?? target;
+          docFor(holder)['current-context'] = change.name;
+          continue;
+        }
+        const key = SECTIONS.find(([section]) => section === change.section)![1];
+        const entry = (merged.result[key] as Named[]).find((e) => e.name === change.name)!;
+        const holder =
+          chain.find((f) => (f.doc?.[key] as Named[] | undefined)?.some((e) => e.name === change.name)) ?? target;
+        const list = docFor(holder)[key] as Named[];
+        const index = list.findIndex((e) => e.name === change.name);
+        if (index === -1) list.push(entry);
+        else list[index] = entry;
       }
-    }
-    return result;
-  }, options.lock);
+      let result: MergeFileResult = {
+        path: target.path,
+        changes: merged.changes,
+        created: target.text === undefined,
+        written: [],
+      };
+      for (const [f, doc] of edits) {
+        const backupPath = f.text === undefined ? undefined : await backupSecretFile(f.path, options.now);
+        const written = await writeSecretFile(f.path, yaml.dump(doc, { lineWidth: -1, noRefs: true }));
+        if (backupPath) await pruneBackups(f.path);
+        result.written!.push(written.path);
+        if (f === target) {
+          result = {
+            ...result,
+            path: written.path,
+            ...(backupPath ? { backupPath } : {}),
+            ...(written.tightenedFrom !== undefined ? { tightenedFrom: written.tightenedFrom } : {}),
+          };
+        }
+      }
+      return result;
+    },
+    options.lock,
+  );
 }

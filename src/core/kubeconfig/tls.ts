@@ -10,9 +10,10 @@
 //  - tls-server-name and proxy-url are copied; an http:// server is warned about (the token travels in clear).
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+
 import type { Connection } from '../cluster/connect';
-import { isSaKubeconfigError } from '../errors';
 import type { LoadedKubeconfig } from '../cluster/loadKubeconfig';
+import { isSaKubeconfigError } from '../errors';
 import type { OperationOptions } from '../types';
 
 /** The TLS-related fields of the caller's selected cluster entry. */
@@ -30,7 +31,8 @@ export interface SourceTls {
 /** Reads the selected cluster's TLS fields. Reads the CA file, nothing else. */
 export function sourceTls(loaded: LoadedKubeconfig): SourceTls {
   const cluster = (loaded.raw.clusters ?? []).find((c) => c.name === loaded.clusterName)?.cluster ?? {};
-  const text = (key: string) => (typeof cluster[key] === 'string' && cluster[key] !== '' ? cluster[key] as string : undefined);
+  const text = (key: string) =>
+    typeof cluster[key] === 'string' && cluster[key] !== '' ? (cluster[key] as string) : undefined;
   const out: SourceTls = { server: loaded.server, insecure: cluster['insecure-skip-tls-verify'] === true };
   const data = text('certificate-authority-data');
   const file = text('certificate-authority');
@@ -83,43 +85,63 @@ export function certificateFingerprint(pem: string): string | undefined {
  * kubeconfig's server (--server or the context's).
  */
 export async function generatedTls(
-  source: SourceTls, server: string, insecureRequested: boolean, published: () => Promise<PublishedCa | undefined>,
+  source: SourceTls,
+  server: string,
+  insecureRequested: boolean,
+  published: () => Promise<PublishedCa | undefined>,
 ): Promise<GeneratedTls> {
-  const carried = { ...(source.tlsServerName ? { tlsServerName: source.tlsServerName } : {}), ...(source.proxyUrl ? { proxyUrl: source.proxyUrl } : {}) };
+  const carried = {
+    ...(source.tlsServerName ? { tlsServerName: source.tlsServerName } : {}),
+    ...(source.proxyUrl ? { proxyUrl: source.proxyUrl } : {}),
+  };
   const warnings: string[] = [];
   const notes: string[] = [];
   if (server.startsWith('http://')) {
-    warnings.push(`The server ${server} is plain http://: the token travels in clear text and anyone on the network path can ` +
-      'read and use it. Use the https:// address of the API server (--server) if it has one.');
+    warnings.push(
+      `The server ${server} is plain http://: the token travels in clear text and anyone on the network path can ` +
+        'read and use it. Use the https:// address of the API server (--server) if it has one.',
+    );
     // No TLS: a CA would be meaningless; insecure-skip-tls-verify only as the context had it (client-node needs it for http).
     return { caSource: 'none', insecure: source.insecure || insecureRequested, ...carried, warnings, notes };
   }
   if (insecureRequested) {
-    warnings.push('The kubeconfig skips TLS verification (insecure-skip-tls-verify): anyone in the network path can read the token.');
+    warnings.push(
+      'The kubeconfig skips TLS verification (insecure-skip-tls-verify): anyone in the network path can read the token.',
+    );
     return { caSource: 'insecure', insecure: true, ...carried, warnings, notes };
   }
-  if (source.caPem) return { caPem: source.caPem, caSource: 'kubeconfig', insecure: false, ...carried, warnings, notes };
+  if (source.caPem)
+    return { caPem: source.caPem, caSource: 'kubeconfig', insecure: false, ...carried, warnings, notes };
   if (source.caFileProblem) {
-    warnings.push(`Your context's certificate-authority file cannot be read (${source.caFileProblem}), so the kubeconfig embeds no CA and ` +
-      'verifies the server with the system\'s trusted CAs. Fix the path and run again if the cluster uses its own CA.');
+    warnings.push(
+      `Your context's certificate-authority file cannot be read (${source.caFileProblem}), so the kubeconfig embeds no CA and ` +
+        "verifies the server with the system's trusted CAs. Fix the path and run again if the cluster uses its own CA.",
+    );
     return { caSource: 'none', insecure: false, ...carried, warnings, notes };
   }
   if (!source.insecure) {
-    notes.push('Your context verifies the server with the system\'s trusted CAs; so does the kubeconfig (no CA embedded).');
+    notes.push(
+      "Your context verifies the server with the system's trusted CAs; so does the kubeconfig (no CA embedded).",
+    );
     return { caSource: 'none', insecure: false, ...carried, warnings, notes };
   }
   const ca = await published();
-  const fix = 'Put the cluster\'s CA into your context (certificate-authority-data) and run again, or pass --insecure to ' +
+  const fix =
+    "Put the cluster's CA into your context (certificate-authority-data) and run again, or pass --insecure to " +
     'skip verification in the new kubeconfig too (not recommended).';
   if (!ca) {
-    warnings.push('Your context skips TLS verification (insecure-skip-tls-verify) and the cluster publishes no CA, so the ' +
-      `kubeconfig embeds none and verifies the server with the system's trusted CAs; it fails if the cluster uses its own CA. ${fix}`);
+    warnings.push(
+      'Your context skips TLS verification (insecure-skip-tls-verify) and the cluster publishes no CA, so the ' +
+        `kubeconfig embeds none and verifies the server with the system's trusted CAs; it fails if the cluster uses its own CA. ${fix}`,
+    );
     return { caSource: 'none', insecure: false, ...carried, warnings, notes };
   }
   const fingerprint = certificateFingerprint(ca.pem);
-  warnings.push(`Your context skips TLS verification (insecure-skip-tls-verify), so the CA embedded in the kubeconfig (from ${ca.source}) ` +
-    `was read over a connection nobody verified. Compare its fingerprint${fingerprint ? ` SHA256 ${fingerprint}` : ''} with your ` +
-    `cluster's CA (ask its administrator) before using the kubeconfig. ${fix}`);
+  warnings.push(
+    `Your context skips TLS verification (insecure-skip-tls-verify), so the CA embedded in the kubeconfig (from ${ca.source}) ` +
+      `was read over a connection nobody verified. Compare its fingerprint${fingerprint ? ` SHA256 ${fingerprint}` : ''} with your ` +
+      `cluster's CA (ask its administrator) before using the kubeconfig. ${fix}`,
+  );
   return { caPem: ca.pem, caSource: ca.source, insecure: false, ...carried, warnings, notes };
 }
 
@@ -128,14 +150,20 @@ export async function generatedTls(
  * Secret's ca.crt, else the namespace's kube-root-ca.crt) is read only when that context skips verification.
  */
 export function clusterTlsFor(
-  conn: Connection, args: { namespace: string; secretCaPem?: string; server: string; insecureRequested: boolean }, options: OperationOptions = {},
+  conn: Connection,
+  args: { namespace: string; secretCaPem?: string; server: string; insecureRequested: boolean },
+  options: OperationOptions = {},
 ): Promise<GeneratedTls> {
   return generatedTls(sourceTls(conn.loaded), args.server, args.insecureRequested, async () => {
     if (args.secretCaPem) return { pem: args.secretCaPem, source: 'secret' };
     try {
-      const cm = await conn.client.getOptional<{ data?: Record<string, string> }>({
-        path: `/api/v1/namespaces/${encodeURIComponent(args.namespace)}/configmaps/kube-root-ca.crt`, action: 'read the kube-root-ca.crt ConfigMap',
-      }, options);
+      const cm = await conn.client.getOptional<{ data?: Record<string, string> }>(
+        {
+          path: `/api/v1/namespaces/${encodeURIComponent(args.namespace)}/configmaps/kube-root-ca.crt`,
+          action: 'read the kube-root-ca.crt ConfigMap',
+        },
+        options,
+      );
       const pem = cm?.data?.['ca.crt'];
       return pem ? { pem, source: 'kube-root-ca.crt' } : undefined;
     } catch (err) {

@@ -9,15 +9,21 @@ const EXAMPLES = 'Use a number with a unit: 90m, 24h, 1h30m, 3600s or 7d.';
 export function parseDuration(text: string): number {
   const source = text.trim().toLowerCase();
   if (source === '') throw new ValidationError([`Empty duration. ${EXAMPLES}`]);
-  if (/^\d+$/.test(source)) throw new ValidationError([`Duration "${text}" has no unit; did you mean "${source}s" or "${source}h"? ${EXAMPLES}`]);
+  if (/^\d+$/.test(source))
+    throw new ValidationError([
+      `Duration "${text}" has no unit; did you mean "${source}s" or "${source}h"? ${EXAMPLES}`,
+    ]);
   const parts = [...source.matchAll(/(\d+)([a-z]+)/g)];
-  if (parts.map((p) => p[0]).join('') !== source) throw new ValidationError([`Duration "${text}" is not understood. ${EXAMPLES}`]);
+  if (parts.map((p) => p[0]).join('') !== source)
+    throw new ValidationError([`Duration "${text}" is not understood. ${EXAMPLES}`]);
   let seconds = 0;
   let lastUnitIndex = -1;
   for (const [, amount, unit] of parts) {
     const unitIndex = UNIT_ORDER.indexOf(unit);
-    if (unitIndex === -1) throw new ValidationError([`Duration "${text}": unknown unit "${unit}"; use d, h, m or s. ${EXAMPLES}`]);
-    if (unitIndex <= lastUnitIndex) throw new ValidationError([`Duration "${text}": write units once each, largest first (e.g. 1h30m).`]);
+    if (unitIndex === -1)
+      throw new ValidationError([`Duration "${text}": unknown unit "${unit}"; use d, h, m or s. ${EXAMPLES}`]);
+    if (unitIndex <= lastUnitIndex)
+      throw new ValidationError([`Duration "${text}": write units once each, largest first (e.g. 1h30m).`]);
     lastUnitIndex = unitIndex;
     seconds += Number(amount) * UNIT_SECONDS[unit];
   }
@@ -28,7 +34,8 @@ export function parseDuration(text: string): number {
 
 /** The shortest exact form: 86400 -> "1d", 5400 -> "1h30m", 45 -> "45s". */
 export function formatDuration(totalSeconds: number): string {
-  if (!Number.isFinite(totalSeconds) || totalSeconds < 0) throw new RangeError(`Cannot format ${totalSeconds} seconds as a duration.`);
+  if (!Number.isFinite(totalSeconds) || totalSeconds < 0)
+    throw new RangeError(`Cannot format ${totalSeconds} seconds as a duration.`);
   let rest = Math.round(totalSeconds);
   if (rest === 0) return '0s';
   let out = '';

@@ -35,7 +35,8 @@ export function bindingName(serviceAccountNamespace: string, serviceAccount: str
 export function fitName(name: string): string {
   if (name.length <= MAX_NAME_LENGTH) return name;
   const hash = `${fnv1a(name, 0x811c9dc5).toString(36)}${fnv1a(name, 0x01000193).toString(36)}`
-    .padStart(13, '0').slice(-13);
+    .padStart(13, '0')
+    .slice(-13);
   return `${name.slice(0, MAX_NAME_LENGTH - hash.length - 1)}-${hash}`;
 }
 
@@ -48,8 +49,6 @@ function fnv1a(text: string, seed: number): number {
   }
   return h;
 }
-
-
 
 /** Value of FOR_SERVICE_ACCOUNT_ANNOTATION: "<namespace>/<name>". */
 export function serviceAccountKey(namespace: string, serviceAccount: string): string {

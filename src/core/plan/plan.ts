@@ -1,5 +1,6 @@
 // Turns a request into the exact objects to create, in apply order. Pure: no cluster access; the preflight
 // check later fills each object's status. Object names are documented in names.ts.
+import { ValidationError } from '../errors';
 import {
   FOR_SERVICE_ACCOUNT_ANNOTATION,
   MANAGED_BY_LABEL,
@@ -14,7 +15,6 @@ import { bindingName, generatedRoleName, serviceAccountKey } from './names';
 import { formatRule, missingRules, normalizeRules } from './rules';
 import { builtInNamespacedLookup, type NamespacedLookup } from './scope';
 import { assertValidRequest } from './validate';
-import { ValidationError } from '../errors';
 import { riskWarnings } from './warnings';
 
 const RBAC_API = 'rbac.authorization.k8s.io/v1';
@@ -42,7 +42,10 @@ export function targetNamespaces(request: ProvisionRequest): string[] {
  * that serves it namespaced, and never cluster-wide. Where it also matches a cluster-scoped group, that group has to
  * be asked for by name (see clusterScopeProblems).
  */
-export function partitionRules(rules: PolicyRule[], isNamespaced: NamespacedLookup): { namespaced: PolicyRule[]; clusterScoped: PolicyRule[] } {
+export function partitionRules(
+  rules: PolicyRule[],
+  isNamespaced: NamespacedLookup,
+): { namespaced: PolicyRule[]; clusterScoped: PolicyRule[] } {
   const namespaced: PolicyRule[] = [];
   const clusterScoped: PolicyRule[] = [];
   for (const rule of rules) {
@@ -68,7 +71,8 @@ export function partitionRules(rules: PolicyRule[], isNamespaced: NamespacedLook
  * group and the rules that would ask for it. Empty for cluster-wide requests. Pure.
  */
 export function clusterScopeProblems(
-  request: Pick<ProvisionRequest, 'rules' | 'scope'>, isNamespaced: NamespacedLookup,
+  request: Pick<ProvisionRequest, 'rules' | 'scope'>,
+  isNamespaced: NamespacedLookup,
 ): string[] {
   if (request.scope.kind === 'cluster') return [];
   const { clusterScoped } = partitionRules(request.rules, isNamespaced);
@@ -81,25 +85,31 @@ export function clusterScopeProblems(
       const groups = isNamespaced.groupsOf?.(base) ?? [];
       const asked = { ...rule, apiGroups: ['*'], resources: [resource] };
       const shown = `Rule "${formatRule(asked)}" asks for ${resource} in every API group`;
-      const lacking = groups.filter((g) => !g.namespaced)
+      const lacking = groups
+        .filter((g) => !g.namespaced)
         .map((g) => ({ group: g.group, missing: missingRules(clusterScoped, [{ ...asked, apiGroups: [g.group] }]) }))
         .filter((g) => g.missing.length > 0);
       if (groups.length > 0 && lacking.length === 0) continue;
       const missing = lacking.flatMap((g) => g.missing);
-      const namespacedAlternatives = groups.filter((g) => g.namespaced)
+      const namespacedAlternatives = groups
+        .filter((g) => g.namespaced)
         .map((g) => `"${formatRule({ ...asked, apiGroups: [g.group] })}"`);
       const clusterNames = lacking.map((g) => (g.group === '' ? base : `${base}.${g.group}`));
       const names = clusterNames.length > 0 ? clusterNames.join(', ') : `${base} (in some API group)`;
-      const add = missing.length > 0
-        ? missing.map((m) => `the rule "${formatRule(m)}"`).join(' and ') : 'a rule naming its group';
-      problems.push(`${shown}, and ${names} ${clusterNames.length > 1 ? 'are' : 'is'} cluster-scoped: only a `
-        + `ClusterRoleBinding can grant that, and one holding this rule would grant ${resource} of every API group in `
-        + `every namespace. To grant ${names} too, add ${add} (it alone goes into a ClusterRole), or ask for every `
-        + 'permission cluster-wide (--cluster-wide; "Cluster-wide" in the wizard).'
-        + (namespacedAlternatives.length > 0
-          ? ` To grant only the namespaced ${base}, name their API group instead of "*": `
-            + `${namespacedAlternatives.join(', ')}.`
-          : ' To grant nothing cluster-wide, name the API groups you mean instead of "*".'));
+      const add =
+        missing.length > 0
+          ? missing.map((m) => `the rule "${formatRule(m)}"`).join(' and ')
+          : 'a rule naming its group';
+      problems.push(
+        `${shown}, and ${names} ${clusterNames.length > 1 ? 'are' : 'is'} cluster-scoped: only a ` +
+          `ClusterRoleBinding can grant that, and one holding this rule would grant ${resource} of every API group in ` +
+          `every namespace. To grant ${names} too, add ${add} (it alone goes into a ClusterRole), or ask for every ` +
+          'permission cluster-wide (--cluster-wide; "Cluster-wide" in the wizard).' +
+          (namespacedAlternatives.length > 0
+            ? ` To grant only the namespaced ${base}, name their API group instead of "*": ` +
+              `${namespacedAlternatives.join(', ')}.`
+            : ' To grant nothing cluster-wide, name the API groups you mean instead of "*".'),
+      );
     }
   }
   return problems;
@@ -107,7 +117,8 @@ export function clusterScopeProblems(
 
 /** The rules a plan puts in namespaced Roles and in the ClusterRole, as buildPlan splits them. Pure. */
 export function splitRules(
-  request: Pick<ProvisionRequest, 'rules' | 'scope'>, isNamespaced: NamespacedLookup = builtInNamespacedLookup,
+  request: Pick<ProvisionRequest, 'rules' | 'scope'>,
+  isNamespaced: NamespacedLookup = builtInNamespacedLookup,
 ): { namespaced: PolicyRule[]; clusterScoped: PolicyRule[] } {
   if (request.scope.kind === 'cluster') return { namespaced: [], clusterScoped: normalizeRules(request.rules) };
   // The rules as given, not normalised first: that would fold "builds.config.example.io:get" into "builds.*:get".
@@ -127,7 +138,11 @@ export function buildPlan(request: ProvisionRequest, options: PlanOptions = {}):
   if (scopeProblems.length > 0) throw new ValidationError(scopeProblems);
   const { namespaced, clusterScoped } = splitRules(request, isNamespaced);
 
-  const metadata = (name: string, namespace?: string, extraAnnotations: Record<string, string> = {}): KubeObject['metadata'] => ({
+  const metadata = (
+    name: string,
+    namespace?: string,
+    extraAnnotations: Record<string, string> = {},
+  ): KubeObject['metadata'] => ({
     name,
     ...(namespace !== undefined ? { namespace } : {}),
     labels: { [MANAGED_BY_LABEL]: MANAGED_BY_VALUE },
@@ -140,60 +155,102 @@ export function buildPlan(request: ProvisionRequest, options: PlanOptions = {}):
   const objects: KubeObject[] = [];
   if (request.createNamespace) objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: metadata(saNamespace) });
   // An existing service account is used as it is: planned without our label, so nothing ever sends, labels or deletes it.
-  objects.push(request.serviceAccountMode === 'existing'
-    ? { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: saNamespace } }
-    : { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(sa, saNamespace) });
+  objects.push(
+    request.serviceAccountMode === 'existing'
+      ? { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: saNamespace } }
+      : { apiVersion: 'v1', kind: 'ServiceAccount', metadata: metadata(sa, saNamespace) },
+  );
 
   // Roles before bindings, so that a binding never points at a role that is not there yet.
   if (namespaced.length > 0) {
-    for (const ns of namespaces) objects.push({ apiVersion: RBAC_API, kind: 'Role', metadata: metadata(generatedName, ns), rules: namespaced });
+    for (const ns of namespaces)
+      objects.push({ apiVersion: RBAC_API, kind: 'Role', metadata: metadata(generatedName, ns), rules: namespaced });
   }
-  if (clusterScoped.length > 0) objects.push({ apiVersion: RBAC_API, kind: 'ClusterRole', metadata: metadata(generatedName), rules: clusterScoped });
+  if (clusterScoped.length > 0)
+    objects.push({
+      apiVersion: RBAC_API,
+      kind: 'ClusterRole',
+      metadata: metadata(generatedName),
+      rules: clusterScoped,
+    });
 
   if (namespaced.length > 0) {
     for (const ns of namespaces) {
       objects.push({
-        apiVersion: RBAC_API, kind: 'RoleBinding', metadata: metadata(bindingName(saNamespace, sa), ns),
-        roleRef: roleRef({ kind: 'Role', name: generatedName }), subjects,
+        apiVersion: RBAC_API,
+        kind: 'RoleBinding',
+        metadata: metadata(bindingName(saNamespace, sa), ns),
+        roleRef: roleRef({ kind: 'Role', name: generatedName }),
+        subjects,
       });
     }
   }
   if (!clusterWide) {
     for (const ref of request.roleRefs) {
       for (const ns of namespaces) {
-        objects.push({ apiVersion: RBAC_API, kind: 'RoleBinding', metadata: metadata(bindingName(saNamespace, sa, ref), ns), roleRef: roleRef(ref), subjects });
+        objects.push({
+          apiVersion: RBAC_API,
+          kind: 'RoleBinding',
+          metadata: metadata(bindingName(saNamespace, sa, ref), ns),
+          roleRef: roleRef(ref),
+          subjects,
+        });
       }
     }
   }
   if (clusterScoped.length > 0) {
     objects.push({
-      apiVersion: RBAC_API, kind: 'ClusterRoleBinding', metadata: metadata(bindingName(saNamespace, sa)),
-      roleRef: roleRef({ kind: 'ClusterRole', name: generatedName }), subjects,
+      apiVersion: RBAC_API,
+      kind: 'ClusterRoleBinding',
+      metadata: metadata(bindingName(saNamespace, sa)),
+      roleRef: roleRef({ kind: 'ClusterRole', name: generatedName }),
+      subjects,
     });
   }
   if (clusterWide) {
     for (const ref of request.roleRefs) {
-      objects.push({ apiVersion: RBAC_API, kind: 'ClusterRoleBinding', metadata: metadata(bindingName(saNamespace, sa, ref)), roleRef: roleRef(ref), subjects });
+      objects.push({
+        apiVersion: RBAC_API,
+        kind: 'ClusterRoleBinding',
+        metadata: metadata(bindingName(saNamespace, sa, ref)),
+        roleRef: roleRef(ref),
+        subjects,
+      });
     }
   }
 
   // The credential (its Secret and token) is not part of the plan: core/credentials/issue.ts issues a new one per run,
   // and a re-run converges the objects above without touching earlier credentials.
 
-  const warnings = riskWarnings({ request, clusterScopedRules: clusterWide ? [] : clusterScoped }).map((w) => w.message);
+  const warnings = riskWarnings({ request, clusterScopedRules: clusterWide ? [] : clusterScoped }).map(
+    (w) => w.message,
+  );
   const clusterRoleReason = clusterRoleReasonFor(clusterWide, clusterScoped, request.roleRefs);
-  return { request, objects: objects.map((object) => ({ object })), warnings, ...(clusterRoleReason ? { clusterRoleReason } : {}) };
+  return {
+    request,
+    objects: objects.map((object) => ({ object })),
+    warnings,
+    ...(clusterRoleReason ? { clusterRoleReason } : {}),
+  };
 }
 
 /** Why a plan grants through a ClusterRole/ClusterRoleBinding, in words; undefined when it does not. Pure. */
-export function clusterRoleReasonFor(clusterWide: boolean, clusterScopedRules: PolicyRule[], roleRefs: RoleReference[]): string | undefined {
+export function clusterRoleReasonFor(
+  clusterWide: boolean,
+  clusterScopedRules: PolicyRule[],
+  roleRefs: RoleReference[],
+): string | undefined {
   if (clusterWide && (clusterScopedRules.length > 0 || roleRefs.length > 0)) {
-    return 'The permissions were asked for cluster-wide, so they are granted with a ClusterRoleBinding'
-      + `${clusterScopedRules.length > 0 ? ' to a ClusterRole' : ''}: they apply in every namespace, present and future.`;
+    return (
+      'The permissions were asked for cluster-wide, so they are granted with a ClusterRoleBinding' +
+      `${clusterScopedRules.length > 0 ? ' to a ClusterRole' : ''}: they apply in every namespace, present and future.`
+    );
   }
   if (clusterScopedRules.length > 0) {
-    return `${clusterScopedRules.map(formatRule).join('; ')} ${clusterScopedRules.length === 1 ? 'names' : 'name'} cluster-scoped resources, which a namespaced Role cannot grant, `
-      + 'so a ClusterRole and a ClusterRoleBinding hold those rules; the other rules stay in namespaced Roles.';
+    return (
+      `${clusterScopedRules.map(formatRule).join('; ')} ${clusterScopedRules.length === 1 ? 'names' : 'name'} cluster-scoped resources, which a namespaced Role cannot grant, ` +
+      'so a ClusterRole and a ClusterRoleBinding hold those rules; the other rules stay in namespaced Roles.'
+    );
   }
   return undefined;
 }

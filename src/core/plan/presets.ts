@@ -1,7 +1,7 @@
 // Ready-made permission sets. Each is complete for its job (the commands it is for actually work with it) and
 // no wider: adding a verb here grants it to every user of the preset.
-import type { PolicyRule, RoleReference } from '../types';
 import { ValidationError } from '../errors';
+import type { PolicyRule, RoleReference } from '../types';
 
 export interface Preset {
   id: string;
@@ -13,13 +13,18 @@ export interface Preset {
 
 const READ = ['get', 'list', 'watch'];
 const WRITE = ['create', 'update', 'patch', 'delete'];
-const rule = (apiGroups: string[], resources: string[], verbs: string[]): PolicyRule => ({ apiGroups, resources, verbs });
+const rule = (apiGroups: string[], resources: string[], verbs: string[]): PolicyRule => ({
+  apiGroups,
+  resources,
+  verbs,
+});
 
 export const PRESETS: readonly Preset[] = [
   {
     id: 'read-pods-logs',
     title: 'Read pods and logs',
-    description: 'kubectl get/describe pods, kubectl logs (-f) and kubectl get events in the namespace. No exec, no Secrets.',
+    description:
+      'kubectl get/describe pods, kubectl logs (-f) and kubectl get events in the namespace. No exec, no Secrets.',
     rules: [
       rule([''], ['pods'], READ),
       rule([''], ['pods/log'], ['get']),
@@ -32,12 +37,9 @@ export const PRESETS: readonly Preset[] = [
     id: 'exec-pods',
     title: 'Exec into pods',
     description:
-      'The tutorial\'s permissions: list, watch and create pods, and kubectl exec into them (pods/exec create, plus get, which kubectl exec ' +
+      "The tutorial's permissions: list, watch and create pods, and kubectl exec into them (pods/exec create, plus get, which kubectl exec " +
       'uses for the WebSocket upgrade). Exec is remote code execution inside the containers.',
-    rules: [
-      rule([''], ['pods'], ['get', 'watch', 'list', 'create']),
-      rule([''], ['pods/exec'], ['create', 'get']),
-    ],
+    rules: [rule([''], ['pods'], ['get', 'watch', 'list', 'create']), rule([''], ['pods/exec'], ['create', 'get'])],
     roleRefs: [],
   },
   {
@@ -93,14 +95,16 @@ export const PRESETS: readonly Preset[] = [
   {
     id: 'edit',
     title: 'Edit (built-in ClusterRole "edit")',
-    description: 'Read and change most objects in the namespace, including reading Secrets and exec into pods; no RBAC changes.',
+    description:
+      'Read and change most objects in the namespace, including reading Secrets and exec into pods; no RBAC changes.',
     rules: [],
     roleRefs: [{ kind: 'ClusterRole', name: 'edit' }],
   },
   {
     id: 'admin',
     title: 'Admin (built-in ClusterRole "admin")',
-    description: 'Full control of the namespace, including Roles and RoleBindings; not the namespace itself or its quota.',
+    description:
+      'Full control of the namespace, including Roles and RoleBindings; not the namespace itself or its quota.',
     rules: [],
     roleRefs: [{ kind: 'ClusterRole', name: 'admin' }],
   },
@@ -109,6 +113,9 @@ export const PRESETS: readonly Preset[] = [
 /** The preset with this id; throws an error listing the valid ids otherwise. */
 export function findPreset(id: string): Preset {
   const preset = PRESETS.find((p) => p.id === id);
-  if (!preset) throw new ValidationError([`Unknown preset "${id}". Presets: ${PRESETS.map((p) => p.id).join(', ')} (see "sa-kubeconfig presets").`]);
+  if (!preset)
+    throw new ValidationError([
+      `Unknown preset "${id}". Presets: ${PRESETS.map((p) => p.id).join(', ')} (see "sa-kubeconfig presets").`,
+    ]);
   return preset;
 }

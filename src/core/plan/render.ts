@@ -1,11 +1,26 @@
 // The plan as YAML for review: one document per object, in apply order, keys in the order kubectl users expect.
 import * as yaml from 'js-yaml';
+
 import type { KubeObject, Plan, PlannedObject } from '../types';
 
 /** Keys listed here come first, in this order, at every level; the rest follow alphabetically. */
 const KEY_ORDER = [
-  'apiVersion', 'apiGroup', 'kind', 'metadata', 'name', 'namespace', 'labels', 'annotations', 'type',
-  'apiGroups', 'resources', 'resourceNames', 'verbs', 'rules', 'roleRef', 'subjects',
+  'apiVersion',
+  'apiGroup',
+  'kind',
+  'metadata',
+  'name',
+  'namespace',
+  'labels',
+  'annotations',
+  'type',
+  'apiGroups',
+  'resources',
+  'resourceNames',
+  'verbs',
+  'rules',
+  'roleRef',
+  'subjects',
 ];
 
 function compareKeys(a: string, b: string): number {
@@ -42,12 +57,19 @@ export interface RenderOptions {
 
 /** Multi-document YAML ("---" between objects) that `kubectl apply -f -` accepts. */
 export function renderPlanYaml(plan: Plan, options: RenderOptions = {}): string {
-  const header = options.warningComments && plan.warnings.length > 0
-    ? `${plan.warnings.map((w) => `# WARNING: ${w}`).join('\n')}\n`
-    : '';
-  const firstClusterGrant = plan.objects.findIndex((p) => p.object.kind === 'ClusterRole' || p.object.kind === 'ClusterRoleBinding');
-  const why = (i: number) => (plan.clusterRoleReason && i === firstClusterGrant ? `# Why a ClusterRole: ${plan.clusterRoleReason}\n` : '');
-  const documents = plan.objects.map((planned, i) => `${why(i)}${options.statusComments ? statusComment(planned) : ''}${renderObjectYaml(planned.object)}`);
+  const header =
+    options.warningComments && plan.warnings.length > 0
+      ? `${plan.warnings.map((w) => `# WARNING: ${w}`).join('\n')}\n`
+      : '';
+  const firstClusterGrant = plan.objects.findIndex(
+    (p) => p.object.kind === 'ClusterRole' || p.object.kind === 'ClusterRoleBinding',
+  );
+  const why = (i: number) =>
+    plan.clusterRoleReason && i === firstClusterGrant ? `# Why a ClusterRole: ${plan.clusterRoleReason}\n` : '';
+  const documents = plan.objects.map(
+    (planned, i) =>
+      `${why(i)}${options.statusComments ? statusComment(planned) : ''}${renderObjectYaml(planned.object)}`,
+  );
   return header + documents.join('---\n') + removalComments(plan);
 }
 
@@ -55,10 +77,12 @@ export function renderPlanYaml(plan: Plan, options: RenderOptions = {}): string 
 function removalComments(plan: Plan): string {
   const removals = plan.removals ?? [];
   if (removals.length === 0) return '';
-  return removals.map((r) => {
-    const where = r.object.metadata.namespace ? `${r.object.metadata.namespace}/` : '';
-    return `# ${r.action}: ${r.object.kind} ${where}${r.object.metadata.name}: ${r.detail}\n`;
-  }).join('');
+  return removals
+    .map((r) => {
+      const where = r.object.metadata.namespace ? `${r.object.metadata.namespace}/` : '';
+      return `# ${r.action}: ${r.object.kind} ${where}${r.object.metadata.name}: ${r.detail}\n`;
+    })
+    .join('');
 }
 
 /** Parses multi-document YAML back into objects (for round-trip checks and for reading saved plans). */

@@ -13,13 +13,27 @@
 //   VERBS        comma-separated verbs, or * for all
 //   NAMES        optional comma-separated resourceNames (restricts get/update/patch/delete to those objects)
 // Examples:  pods:get,watch,list   deployments.apps:get   pods/exec:create   configmaps:get:app-config,feature-flags
-import type { PolicyRule } from '../types';
 import { ValidationError } from '../errors';
+import type { PolicyRule } from '../types';
 import { checkRule } from './validate';
 
 export const KNOWN_VERBS = [
-  'get', 'list', 'watch', 'create', 'update', 'patch', 'delete', 'deletecollection',
-  'use', 'bind', 'escalate', 'impersonate', 'approve', 'sign', 'attest', '*',
+  'get',
+  'list',
+  'watch',
+  'create',
+  'update',
+  'patch',
+  'delete',
+  'deletecollection',
+  'use',
+  'bind',
+  'escalate',
+  'impersonate',
+  'approve',
+  'sign',
+  'attest',
+  '*',
 ] as const;
 
 /** Parses one rule; throws a ValidationError saying what is wrong with the text and how to write it. */
@@ -37,7 +51,8 @@ export function parseRule(text: string): PolicyRule[] {
   const resourceNames = parts.length === 3 ? splitList(parts[2]) : [];
   if (resources.length === 0) problems.push(`Rule "${source}" names no resource before the ":". ${example}`);
   if (verbs.length === 0) problems.push(`Rule "${source}" has no verbs after the ":". ${example}`);
-  if (parts.length === 3 && resourceNames.length === 0) problems.push(`Rule "${source}" ends with ":" but lists no resource names.`);
+  if (parts.length === 3 && resourceNames.length === 0)
+    problems.push(`Rule "${source}" ends with ":" but lists no resource names.`);
   for (const verb of verbs) {
     const problem = checkVerb(verb);
     if (problem) problems.push(`Rule "${source}": ${problem}`);
@@ -84,7 +99,10 @@ export function parseRules(texts: string[]): PolicyRule[] {
 }
 
 function splitList(text: string): string[] {
-  return text.split(',').map((s) => s.trim()).filter((s) => s !== '');
+  return text
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
 }
 
 const RESOURCE_NAME = /^(\*|[a-z0-9]([-a-z0-9]*[a-z0-9])?)$/;
@@ -105,7 +123,8 @@ function parseResource(item: string): { group: string; resource: string } | stri
     if (subresource === '*') {
       return `"${item}": Kubernetes RBAC has no "${resource}/*" wildcard; list the subresources, e.g. "${resource}/log,${resource}/exec".`;
     }
-    if (!RESOURCE_NAME.test(subresource)) return `"${item}": subresource "${subresource}" should look like "exec", "log" or "scale".`;
+    if (!RESOURCE_NAME.test(subresource))
+      return `"${item}": subresource "${subresource}" should look like "exec", "log" or "scale".`;
   }
   return { group, resource: subresource === undefined ? resource : `${resource}/${subresource}` };
 }
@@ -120,12 +139,15 @@ function checkVerb(verb: string): string | undefined {
 
 /** Edits (insert, delete, substitute, swap neighbours) between a and b: "gte" is one swap from "get". */
 function editDistance(a: string, b: string): number {
-  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) => Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)));
+  const d: number[][] = Array.from({ length: a.length + 1 }, (_, i) =>
+    Array.from({ length: b.length + 1 }, (_, j) => (i === 0 ? j : j === 0 ? i : 0)),
+  );
   for (let i = 1; i <= a.length; i++) {
     for (let j = 1; j <= b.length; j++) {
       const cost = a[i - 1] === b[j - 1] ? 0 : 1;
       d[i][j] = Math.min(d[i - 1][j] + 1, d[i][j - 1] + 1, d[i - 1][j - 1] + cost);
-      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1])
+        d[i][j] = Math.min(d[i][j], d[i - 2][j - 2] + 1);
     }
   }
   return d[a.length][b.length];
@@ -169,8 +191,16 @@ function canonicalRule(rule: PolicyRule): PolicyRule {
  */
 export function normalizeRules(rules: PolicyRule[]): PolicyRule[] {
   let result = rules.map(canonicalRule);
-  result = mergeBy(result, (r) => key(r.apiGroups, r.resources, r.resourceNames), (a, b) => ({ ...a, verbs: canonical([...a.verbs, ...b.verbs]) }));
-  result = mergeBy(result, (r) => key(r.apiGroups, r.verbs, r.resourceNames), (a, b) => ({ ...a, resources: canonical([...a.resources, ...b.resources]) }));
+  result = mergeBy(
+    result,
+    (r) => key(r.apiGroups, r.resources, r.resourceNames),
+    (a, b) => ({ ...a, verbs: canonical([...a.verbs, ...b.verbs]) }),
+  );
+  result = mergeBy(
+    result,
+    (r) => key(r.apiGroups, r.verbs, r.resourceNames),
+    (a, b) => ({ ...a, resources: canonical([...a.resources, ...b.resources]) }),
+  );
   // Drop one redundant rule at a time, so that two rules covering each other never both disappear.
   for (let i = result.length - 1; i >= 0; i--) {
     const others = result.filter((_, j) => j !== i);
@@ -183,7 +213,11 @@ function key(...lists: (string[] | undefined)[]): string {
   return JSON.stringify(lists.map((l) => l ?? []));
 }
 
-function mergeBy(rules: PolicyRule[], keyOf: (r: PolicyRule) => string, merge: (a: PolicyRule, b: PolicyRule) => PolicyRule): PolicyRule[] {
+function mergeBy(
+  rules: PolicyRule[],
+  keyOf: (r: PolicyRule) => string,
+  merge: (a: PolicyRule, b: PolicyRule) => PolicyRule,
+): PolicyRule[] {
   const merged = new Map<string, PolicyRule>();
   for (const rule of rules) {
     const k = keyOf(rule);
@@ -202,7 +236,8 @@ export function breakdownRule(rule: PolicyRule): PolicyRule[] {
     for (const resource of rule.resources) {
       for (const verb of rule.verbs) {
         if (rule.resourceNames && rule.resourceNames.length > 0) {
-          for (const name of rule.resourceNames) atoms.push({ apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [name] });
+          for (const name of rule.resourceNames)
+            atoms.push({ apiGroups: [group], resources: [resource], verbs: [verb], resourceNames: [name] });
         } else {
           atoms.push({ apiGroups: [group], resources: [resource], verbs: [verb] });
         }
@@ -225,7 +260,8 @@ function ruleCoversAtom(held: PolicyRule, atom: PolicyRule): boolean {
   const groupOk = held.apiGroups.includes('*') || held.apiGroups.includes(atom.apiGroups[0]);
   const resourceOk = resourceCovered(held.resources, atom.resources[0]);
   const heldNames = held.resourceNames ?? [];
-  const namesOk = heldNames.length === 0 || (atom.resourceNames !== undefined && heldNames.includes(atom.resourceNames[0]));
+  const namesOk =
+    heldNames.length === 0 || (atom.resourceNames !== undefined && heldNames.includes(atom.resourceNames[0]));
   return verbOk && groupOk && resourceOk && namesOk;
 }
 

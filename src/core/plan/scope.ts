@@ -19,9 +19,12 @@ const BUILT_IN_CLUSTER_SCOPED: Record<string, string[]> = {
   'apiextensions.k8s.io': ['customresourcedefinitions'],
   'apiregistration.k8s.io': ['apiservices'],
   'admissionregistration.k8s.io': [
-    'mutatingwebhookconfigurations', 'validatingwebhookconfigurations',
-    'validatingadmissionpolicies', 'validatingadmissionpolicybindings',
-    'mutatingadmissionpolicies', 'mutatingadmissionpolicybindings',
+    'mutatingwebhookconfigurations',
+    'validatingwebhookconfigurations',
+    'validatingadmissionpolicies',
+    'validatingadmissionpolicybindings',
+    'mutatingadmissionpolicies',
+    'mutatingadmissionpolicybindings',
   ],
   'certificates.k8s.io': ['certificatesigningrequests', 'clustertrustbundles'],
   'scheduling.k8s.io': ['priorityclasses'],
@@ -39,15 +42,19 @@ const BUILT_IN_CLUSTER_SCOPED: Record<string, string[]> = {
 
 /** The built-in cluster-scoped groups of a resource (the table knows nothing of namespaced ones). */
 function builtInGroupsOf(resource: string): { group: string; namespaced: boolean }[] {
-  return Object.entries(BUILT_IN_CLUSTER_SCOPED).filter(([, list]) => list.includes(resource))
+  return Object.entries(BUILT_IN_CLUSTER_SCOPED)
+    .filter(([, list]) => list.includes(resource))
     .map(([group]) => ({ group, namespaced: false }));
 }
 
 /** Built-in knowledge only: false for known cluster-scoped resources, undefined otherwise. */
-export const builtInNamespacedLookup: NamespacedLookup = Object.assign((group: string, resource: string) => {
-  if (group === '*') return builtInGroupsOf(resource).length > 0 ? false : undefined;
-  return BUILT_IN_CLUSTER_SCOPED[group]?.includes(resource) ? false : undefined;
-}, { groupsOf: builtInGroupsOf });
+export const builtInNamespacedLookup: NamespacedLookup = Object.assign(
+  (group: string, resource: string) => {
+    if (group === '*') return builtInGroupsOf(resource).length > 0 ? false : undefined;
+    return BUILT_IN_CLUSTER_SCOPED[group]?.includes(resource) ? false : undefined;
+  },
+  { groupsOf: builtInGroupsOf },
+);
 
 /** A lookup answering from discovery first and the built-in table second. */
 export function namespacedLookupFrom(resources: DiscoveredResource[]): NamespacedLookup {
@@ -55,25 +62,44 @@ export function namespacedLookupFrom(resources: DiscoveredResource[]): Namespace
   const groupsOf = (resource: string) => {
     const matches = resources.filter((r) => r.resource === resource);
     const seen = new Set<string>();
-    const served = matches.filter((r) => !seen.has(r.group) && seen.add(r.group))
+    const served = matches
+      .filter((r) => !seen.has(r.group) && seen.add(r.group))
       .map((r) => ({ group: r.group, namespaced: r.namespaced }));
     return served.length > 0 ? served : builtInGroupsOf(resource);
   };
-  return Object.assign((group: string, resource: string) => {
-    if (group === '*') {
-      const groups = groupsOf(resource);
-      if (groups.some((g) => !g.namespaced)) return false;
-      return groups.length > 0 ? true : undefined;
-    }
-    return known.get(`${group}/${resource}`) ?? builtInNamespacedLookup(group, resource);
-  }, { groupsOf });
+  return Object.assign(
+    (group: string, resource: string) => {
+      if (group === '*') {
+        const groups = groupsOf(resource);
+        if (groups.some((g) => !g.namespaced)) return false;
+        return groups.length > 0 ? true : undefined;
+      }
+      return known.get(`${group}/${resource}`) ?? builtInNamespacedLookup(group, resource);
+    },
+    { groupsOf },
+  );
 }
 
 /** API groups whose cluster-scoped resources the built-in table lists completely. */
 const WELL_KNOWN_GROUPS = new Set([
-  '', 'apps', 'batch', 'autoscaling', 'policy', 'networking.k8s.io', 'rbac.authorization.k8s.io', 'storage.k8s.io',
-  'events.k8s.io', 'discovery.k8s.io', 'coordination.k8s.io', 'apiextensions.k8s.io', 'admissionregistration.k8s.io',
-  'certificates.k8s.io', 'scheduling.k8s.io', 'node.k8s.io', 'authentication.k8s.io', 'authorization.k8s.io',
+  '',
+  'apps',
+  'batch',
+  'autoscaling',
+  'policy',
+  'networking.k8s.io',
+  'rbac.authorization.k8s.io',
+  'storage.k8s.io',
+  'events.k8s.io',
+  'discovery.k8s.io',
+  'coordination.k8s.io',
+  'apiextensions.k8s.io',
+  'admissionregistration.k8s.io',
+  'certificates.k8s.io',
+  'scheduling.k8s.io',
+  'node.k8s.io',
+  'authentication.k8s.io',
+  'authorization.k8s.io',
 ]);
 
 /**

@@ -1,7 +1,7 @@
 // Checks names and whole requests before anything is planned, so that every face reports the same
 // actionable message instead of a raw 422 from the API server half-way through an apply.
-import type { PolicyRule, ProvisionRequest } from '../types';
 import { ValidationError } from '../errors';
+import type { PolicyRule, ProvisionRequest } from '../types';
 
 const DNS1123_LABEL = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 const DNS1123_SUBDOMAIN = /^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/;
@@ -38,7 +38,8 @@ function describeCharacterProblem(value: string, dotsAllowed: boolean): string {
   if (!/^[a-z0-9]/.test(value) || !/[a-z0-9]$/.test(value)) {
     return `it must start and end with a lower-case letter or digit.${hint}`;
   }
-  if (dotsAllowed && /\.\.|\.-|-\./.test(value)) return `each "."-separated part must start and end with a letter or digit.${hint}`;
+  if (dotsAllowed && /\.\.|\.-|-\./.test(value))
+    return `each "."-separated part must start and end with a letter or digit.${hint}`;
   return `only ${allowed} are allowed.${hint}`;
 }
 
@@ -78,8 +79,13 @@ export function checkRule(rule: PolicyRule, where: string): string[] {
     } else if (resource.split('/').length > 2) problems.push(`${where}: "${resource}" has more than one "/".`);
   }
   for (const verb of rule.verbs ?? []) if (verb.trim() === '') problems.push(`${where} has an empty verb.`);
-  for (const name of rule.resourceNames ?? []) if (name === '') problems.push(`${where} has an empty resource name in resourceNames.`);
-  if (rule.resourceNames && rule.resourceNames.length > 0 && rule.verbs?.some((v) => v === 'create' || v === 'deletecollection')) {
+  for (const name of rule.resourceNames ?? [])
+    if (name === '') problems.push(`${where} has an empty resource name in resourceNames.`);
+  if (
+    rule.resourceNames &&
+    rule.resourceNames.length > 0 &&
+    rule.verbs?.some((v) => v === 'create' || v === 'deletecollection')
+  ) {
     problems.push(
       `${where} limits resourceNames but grants create or deletecollection, which Kubernetes never matches by name (the name is not known yet); ` +
         'put those verbs in a separate rule without names.',
@@ -92,17 +98,22 @@ export function checkRule(rule: PolicyRule, where: string): string[] {
 export function requestProblems(request: ProvisionRequest): string[] {
   const problems: string[] = [];
   const push = (p: string | undefined) => p && problems.push(p);
-  if (!request.context) problems.push('No context given; pick one of the contexts in your kubeconfig (kubectl config get-contexts).');
+  if (!request.context)
+    problems.push('No context given; pick one of the contexts in your kubeconfig (kubectl config get-contexts).');
   push(checkDns1123Label(request.namespace, 'Namespace'));
   push(checkDns1123Subdomain(request.serviceAccount, 'Service account name'));
   if (request.rules.length === 0 && request.roleRefs.length === 0) {
-    problems.push('No permissions: add at least one rule (e.g. pods:get,list,watch), a preset, or an existing role to bind.');
+    problems.push(
+      'No permissions: add at least one rule (e.g. pods:get,list,watch), a preset, or an existing role to bind.',
+    );
   }
   request.rules.forEach((rule, i) => problems.push(...checkRule(rule, `Rule ${i + 1}`)));
   for (const ref of request.roleRefs) {
     push(checkRbacName(ref.name, `${ref.kind} name`));
     if (ref.kind === 'Role' && request.scope.kind === 'cluster') {
-      problems.push(`Role "${ref.name}" is namespaced and cannot be bound cluster-wide; bind a ClusterRole instead, or choose namespaces.`);
+      problems.push(
+        `Role "${ref.name}" is namespaced and cannot be bound cluster-wide; bind a ClusterRole instead, or choose namespaces.`,
+      );
     }
   }
   if (request.scope.kind === 'namespaces') {
@@ -116,9 +127,13 @@ export function requestProblems(request: ProvisionRequest): string[] {
   const token = request.token;
   if (token.kind === 'timeBound') {
     if (!Number.isInteger(token.durationSeconds) || token.durationSeconds < MIN_TOKEN_SECONDS) {
-      problems.push(`Token lifetime must be at least 10m (Kubernetes' minimum for TokenRequest); got ${token.durationSeconds}s.`);
+      problems.push(
+        `Token lifetime must be at least 10m (Kubernetes' minimum for TokenRequest); got ${token.durationSeconds}s.`,
+      );
     } else if (token.durationSeconds > MAX_TOKEN_SECONDS) {
-      problems.push(`Token lifetime ${token.durationSeconds}s is too long; use --long-lived for a token that does not expire.`);
+      problems.push(
+        `Token lifetime ${token.durationSeconds}s is too long; use --long-lived for a token that does not expire.`,
+      );
     }
   } else if (token.kind === 'longLived' && token.secretName !== undefined) {
     push(checkDns1123Subdomain(token.secretName, 'Token Secret name'));

@@ -55,17 +55,29 @@ function ruleWarnings(rule: PolicyRule): RiskWarning[] {
   const shown = `"${formatRule(rule)}"`;
   const out: RiskWarning[] = [];
   if (rule.verbs.includes('*')) {
-    out.push({ code: 'wildcard-verbs', message: `Rule ${shown} allows every verb (*), including delete and any verb added later; list the verbs you need.` });
+    out.push({
+      code: 'wildcard-verbs',
+      message: `Rule ${shown} allows every verb (*), including delete and any verb added later; list the verbs you need.`,
+    });
   }
   if (rule.resources.includes('*')) {
-    out.push({ code: 'wildcard-resources', message: `Rule ${shown} covers every resource (*), including Secrets and resources installed later.` });
+    out.push({
+      code: 'wildcard-resources',
+      message: `Rule ${shown} covers every resource (*), including Secrets and resources installed later.`,
+    });
   }
   if (rule.apiGroups.includes('*')) {
-    out.push({ code: 'wildcard-groups', message: `Rule ${shown} covers every API group (*), including CRDs installed later.` });
+    out.push({
+      code: 'wildcard-groups',
+      message: `Rule ${shown} covers every API group (*), including CRDs installed later.`,
+    });
   }
   const secretReads = touches(rule, '', 'secrets') ? grantsAny(rule, ['get', 'list', 'watch']) : [];
   if (secretReads.length > 0) {
-    out.push({ code: 'read-secrets', message: `Rule ${shown} can ${secretReads.join('/')} Secrets, which hold other accounts' tokens and passwords.` });
+    out.push({
+      code: 'read-secrets',
+      message: `Rule ${shown} can ${secretReads.join('/')} Secrets, which hold other accounts' tokens and passwords.`,
+    });
   }
   const escalation = grantsAny(rule, ['escalate', 'bind', 'impersonate']);
   if (escalation.length > 0) {
@@ -76,7 +88,10 @@ function ruleWarnings(rule: PolicyRule): RiskWarning[] {
   }
   for (const sub of ['pods/exec', 'pods/attach']) {
     if (touches(rule, '', sub) && grantsAny(rule, ['create', 'get']).length > 0) {
-      out.push({ code: 'remote-exec', message: `Rule ${shown} allows ${sub}: running commands inside containers (remote code execution with the pod's identity).` });
+      out.push({
+        code: 'remote-exec',
+        message: `Rule ${shown} allows ${sub}: running commands inside containers (remote code execution with the pod's identity).`,
+      });
     }
   }
   if (touches(rule, '', 'pods') && grantsAny(rule, ['create']).length > 0) {
@@ -90,15 +105,22 @@ function ruleWarnings(rule: PolicyRule): RiskWarning[] {
   if (workloadWrites.length > 0) {
     out.push({
       code: 'create-workloads',
-      message: `Rule ${shown} can ${workloadWrites.join('/')} ${workloads.join(', ')}: their pods can run as any `
-        + 'service account of the namespace and mount any of its Secrets, as creating Pods can.',
+      message:
+        `Rule ${shown} can ${workloadWrites.join('/')} ${workloads.join(', ')}: their pods can run as any ` +
+        'service account of the namespace and mount any of its Secrets, as creating Pods can.',
     });
   }
   if (touches(rule, '', 'serviceaccounts/token') && grantsAny(rule, ['create']).length > 0) {
-    out.push({ code: 'mint-tokens', message: `Rule ${shown} can create tokens for other service accounts (serviceaccounts/token).` });
+    out.push({
+      code: 'mint-tokens',
+      message: `Rule ${shown} can create tokens for other service accounts (serviceaccounts/token).`,
+    });
   }
   if (touches(rule, '', 'nodes/proxy')) {
-    out.push({ code: 'node-proxy', message: `Rule ${shown} reaches the kubelet API through nodes/proxy, which can run commands in any pod on the node.` });
+    out.push({
+      code: 'node-proxy',
+      message: `Rule ${shown} reaches the kubelet API through nodes/proxy, which can run commands in any pod on the node.`,
+    });
   }
   return out;
 }
@@ -114,7 +136,11 @@ function roleRefWarnings(ref: RoleReference, clusterWide: boolean): RiskWarning[
   const out: RiskWarning[] = [];
   const allows = ref.kind === 'ClusterRole' ? POWERFUL_ROLES[ref.name] : undefined;
   if (allows) out.push({ code: 'powerful-role', message: `ClusterRole "${ref.name}" allows ${allows}.` });
-  if (clusterWide) out.push({ code: 'cluster-wide', message: `ClusterRole "${ref.name}" is bound cluster-wide: it applies in every namespace, present and future.` });
+  if (clusterWide)
+    out.push({
+      code: 'cluster-wide',
+      message: `ClusterRole "${ref.name}" is bound cluster-wide: it applies in every namespace, present and future.`,
+    });
   return out;
 }
 
@@ -132,19 +158,29 @@ export function riskWarnings({ request, clusterScopedRules = [] }: WarningInput)
     ...request.roleRefs.flatMap((ref) => roleRefWarnings(ref, clusterWide)),
   ];
   if (clusterWide && request.rules.length > 0) {
-    warnings.push({ code: 'cluster-wide', message: 'The custom rules are granted cluster-wide (ClusterRoleBinding): they apply in every namespace, present and future.' });
+    warnings.push({
+      code: 'cluster-wide',
+      message:
+        'The custom rules are granted cluster-wide (ClusterRoleBinding): they apply in every namespace, present and future.',
+    });
   } else if (clusterScopedRules.length > 0) {
     const shown = clusterScopedRules.map((r) => `"${formatRule(r)}"`).join(', ');
-    warnings.push({ code: 'cluster-wide', message: `${shown} name cluster-scoped resources, so they are granted with a ClusterRoleBinding across the cluster.` });
+    warnings.push({
+      code: 'cluster-wide',
+      message: `${shown} name cluster-scoped resources, so they are granted with a ClusterRoleBinding across the cluster.`,
+    });
   }
   if (request.kubeconfig.insecureSkipTlsVerify) {
     warnings.push({
       code: 'insecure-tls',
-      message: 'TLS verification is off (insecure-skip-tls-verify): anyone on the network path can impersonate the API server and capture the token.',
+      message:
+        'TLS verification is off (insecure-skip-tls-verify): anyone on the network path can impersonate the API server and capture the token.',
     });
   }
   if (request.token.kind === 'longLived' || request.token.kind === 'existingSecret') {
-    const secret = request.token.secretName ? `the Secret "${request.namespace}/${request.token.secretName}"` : 'its Secret';
+    const secret = request.token.secretName
+      ? `the Secret "${request.namespace}/${request.token.secretName}"`
+      : 'its Secret';
     warnings.push({
       code: 'long-lived-token',
       message: `The token does not expire; it stays valid until ${secret} is deleted (sa-kubeconfig revoke) or the service account is.`,

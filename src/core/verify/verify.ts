@@ -3,14 +3,21 @@
 // allowed) and a few things it must not do (expected denied: list secrets, the same verbs in a namespace
 // outside the scope), plus who the server says it is (SelfSubjectReview).
 
-import type { OperationOptions, Plan, PolicyRule, ProvisionRequest } from '../types';
-import { generatedRoleName } from '../plan/names';
 import { connectWithKubeconfigText, type Connection } from '../cluster/connect';
-import { accessReview, rulesReview, splitResource, whoAmI, type AccessAttributes, type WhoAmI } from '../cluster/reviews';
+import {
+  accessReview,
+  rulesReview,
+  splitResource,
+  whoAmI,
+  type AccessAttributes,
+  type WhoAmI,
+} from '../cluster/reviews';
 import { mapLimit, sleep } from '../cluster/util';
 import { parseHeader } from '../kubeconfig/build';
+import { generatedRoleName } from '../plan/names';
 import { splitRules, type PlanOptions } from '../plan/plan';
 import { breakdownRule, missingRules, parseRules } from '../plan/rules';
+import type { OperationOptions, Plan, PolicyRule, ProvisionRequest } from '../types';
 
 export interface VerificationCheck extends AccessAttributes {
   /** Undefined = cluster-wide. */
@@ -81,7 +88,12 @@ export function expectationsFromKubeconfig(
   const scope = clusterWide ? { kind: 'cluster' as const } : { kind: 'namespaces' as const, namespaces: [] };
   const split = splitRules({ rules, scope });
   return {
-    namespaces: given.namespaces.length > 0 ? given.namespaces : contextNamespaces.length > 0 ? contextNamespaces : [currentNamespace],
+    namespaces:
+      given.namespaces.length > 0
+        ? given.namespaces
+        : contextNamespaces.length > 0
+          ? contextNamespaces
+          : [currentNamespace],
     clusterWide,
     rules: clusterWide ? rules : split.namespaced,
     ...(!clusterWide && split.clusterScoped.length > 0 ? { clusterRules: split.clusterScoped } : {}),
@@ -96,7 +108,10 @@ export function expectationsFromKubeconfig(
  */
 export function expectationsFromRequest(request: ProvisionRequest, options: PlanOptions = {}): Expectations {
   const clusterWide = request.scope.kind === 'cluster';
-  const namespaces = request.scope.kind === 'namespaces' && request.scope.namespaces.length > 0 ? request.scope.namespaces : [request.namespace];
+  const namespaces =
+    request.scope.kind === 'namespaces' && request.scope.namespaces.length > 0
+      ? request.scope.namespaces
+      : [request.namespace];
   const hasRoleRefs = request.roleRefs.length > 0;
   if (clusterWide) return { namespaces: [request.namespace], clusterWide, rules: request.rules, hasRoleRefs };
   const { namespaced, clusterScoped } = splitRules(request, options.isNamespaced);
@@ -138,9 +153,14 @@ export function plannedChecks(exp: Expectations): { checks: PlannedCheck[]; note
   const allowed = (atom: PolicyRule, ns: string | undefined, why: string) => {
     const { resource, subresource } = splitResource(atom.resources[0]);
     checks.push({
-      verb: atom.verbs[0], group: atom.apiGroups[0], resource, ...(subresource ? { subresource } : {}),
-      ...(ns ? { namespace: ns } : {}), ...(atom.resourceNames?.[0] ? { name: atom.resourceNames[0] } : {}),
-      expected: 'allowed', why,
+      verb: atom.verbs[0],
+      group: atom.apiGroups[0],
+      resource,
+      ...(subresource ? { subresource } : {}),
+      ...(ns ? { namespace: ns } : {}),
+      ...(atom.resourceNames?.[0] ? { name: atom.resourceNames[0] } : {}),
+      expected: 'allowed',
+      why,
     });
   };
   for (const ns of scopes) for (const atom of atoms.slice(0, MAX_ALLOWED_CHECKS)) allowed(atom, ns, 'requested');
@@ -154,11 +174,25 @@ export function plannedChecks(exp: Expectations): { checks: PlannedCheck[]; note
   } else if (exp.hasRoleRefs) {
     notes.push('A bound role may grant reading secrets, so that is not checked as denied.');
   } else {
-    for (const ns of scopes) checks.push({ verb: 'list', group: '', resource: 'secrets', ...(ns ? { namespace: ns } : {}), expected: 'denied', why: 'not requested: secrets' });
+    for (const ns of scopes)
+      checks.push({
+        verb: 'list',
+        group: '',
+        resource: 'secrets',
+        ...(ns ? { namespace: ns } : {}),
+        expected: 'denied',
+        why: 'not requested: secrets',
+      });
   }
   // Denied: the same verbs in a namespace outside the scope.
   if (!exp.clusterWide) {
-    const outside = exp.outsideNamespace ?? (exp.namespaces.includes('default') ? (exp.namespaces.includes('kube-system') ? undefined : 'kube-system') : 'default');
+    const outside =
+      exp.outsideNamespace ??
+      (exp.namespaces.includes('default')
+        ? exp.namespaces.includes('kube-system')
+          ? undefined
+          : 'kube-system'
+        : 'default');
     if (outside) {
       const seen = new Set<string>();
       for (const atom of atoms) {
@@ -167,7 +201,15 @@ export function plannedChecks(exp: Expectations): { checks: PlannedCheck[]; note
         if (seen.has(k) || seen.size >= 5) continue;
         seen.add(k);
         const { resource, subresource } = splitResource(atom.resources[0]);
-        checks.push({ verb: atom.verbs[0], group: atom.apiGroups[0], resource, ...(subresource ? { subresource } : {}), namespace: outside, expected: 'denied', why: `outside the scope: namespace ${outside}` });
+        checks.push({
+          verb: atom.verbs[0],
+          group: atom.apiGroups[0],
+          resource,
+          ...(subresource ? { subresource } : {}),
+          namespace: outside,
+          expected: 'denied',
+          why: `outside the scope: namespace ${outside}`,
+        });
       }
     }
   }
@@ -210,7 +252,9 @@ export async function checkWithPropagationRetry<C extends { expected: 'allowed' 
     await wait(delay);
     retries++;
     const again = await mapLimit(pending, concurrency, (i) => check(checks[i]));
-    pending.forEach((i, k) => { allowed[i] = again[k]; });
+    pending.forEach((i, k) => {
+      allowed[i] = again[k];
+    });
   }
   const stillDenied = checks.filter((c, i) => c.expected === 'allowed' && !allowed[i]).length;
   return { allowed, retries, allowedLate: pendingAtFirst - stillDenied };
@@ -222,8 +266,15 @@ export interface VerifyOptions extends OperationOptions {
   propagationDelaysMs?: readonly number[];
 }
 
-export async function verifyKubeconfig(kubeconfigYaml: string, exp: Expectations, options: VerifyOptions & { context?: string; timeoutMs?: number } = {}): Promise<VerificationReport> {
-  const conn = await connectWithKubeconfigText(kubeconfigYaml, options.context, { logger: options.logger, timeoutMs: options.timeoutMs });
+export async function verifyKubeconfig(
+  kubeconfigYaml: string,
+  exp: Expectations,
+  options: VerifyOptions & { context?: string; timeoutMs?: number } = {},
+): Promise<VerificationReport> {
+  const conn = await connectWithKubeconfigText(kubeconfigYaml, options.context, {
+    logger: options.logger,
+    timeoutMs: options.timeoutMs,
+  });
   try {
     return await verifyWith(conn, exp, options);
   } finally {
@@ -232,25 +283,53 @@ export async function verifyKubeconfig(kubeconfigYaml: string, exp: Expectations
 }
 
 /** Verifies with an existing connection that uses the credential under test. */
-export async function verifyWith(conn: Connection, exp: Expectations, options: VerifyOptions = {}): Promise<VerificationReport> {
+export async function verifyWith(
+  conn: Connection,
+  exp: Expectations,
+  options: VerifyOptions = {},
+): Promise<VerificationReport> {
   const before = conn.client.requestCount;
   const { checks: planned, notes } = plannedChecks(exp);
   // whoami first: a rejected token fails here with a clear 401 error.
   const whoami = await whoAmI(conn, options).catch((err) => {
-    if ((err as { code?: string }).code === 'notFound') { notes.push('SelfSubjectReview is not served (Kubernetes < 1.28).'); return undefined; }
+    if ((err as { code?: string }).code === 'notFound') {
+      notes.push('SelfSubjectReview is not served (Kubernetes < 1.28).');
+      return undefined;
+    }
     throw err;
   });
   const reviewRules = () => mapLimit(exp.namespaces, 4, (ns) => rulesReview(conn, ns, options));
   const [firstReviews, outcome] = await Promise.all([
     reviewRules(),
-    checkWithPropagationRetry(planned, async (c) => (await accessReview(conn, { verb: c.verb, group: c.group, resource: c.resource, subresource: c.subresource, namespace: c.namespace, name: c.name }, options)).allowed, {
-      delaysMs: options.propagationDelaysMs, wait: (ms) => sleep(ms, options.signal),
-    }),
+    checkWithPropagationRetry(
+      planned,
+      async (c) =>
+        (
+          await accessReview(
+            conn,
+            {
+              verb: c.verb,
+              group: c.group,
+              resource: c.resource,
+              subresource: c.subresource,
+              namespace: c.namespace,
+              name: c.name,
+            },
+            options,
+          )
+        ).allowed,
+      {
+        delaysMs: options.propagationDelaysMs,
+        wait: (ms) => sleep(ms, options.signal),
+      },
+    ),
   ]);
   // The rules reviews ran while permissions were still arriving: ask again for the settled picture.
   const reviews = outcome.retries > 0 ? await reviewRules() : firstReviews;
   if (outcome.allowedLate > 0) {
-    notes.push(`${outcome.allowedLate} permission check(s) were denied at first and allowed after ${outcome.retries} retry round(s): the API server takes a moment to learn new RBAC objects.`);
+    notes.push(
+      `${outcome.allowedLate} permission check(s) were denied at first and allowed after ${outcome.retries} retry round(s): the API server takes a moment to learn new RBAC objects.`,
+    );
   }
   const checks: VerificationCheck[] = planned.map((c, i) => {
     const allowed = outcome.allowed[i];
@@ -260,7 +339,14 @@ export async function verifyWith(conn: Connection, exp: Expectations, options: V
   for (const r of reviews) rulesByNamespace[r.namespace] = r.resourceRules;
   const incomplete = reviews.some((r) => r.incomplete);
   return {
-    ok: checks.every((c) => c.ok), checks, rulesByNamespace, incomplete, ...(whoami ? { whoami } : {}), notes,
-    requests: conn.client.requestCount - before, retries: outcome.retries, context: conn.contextName,
+    ok: checks.every((c) => c.ok),
+    checks,
+    rulesByNamespace,
+    incomplete,
+    ...(whoami ? { whoami } : {}),
+    notes,
+    requests: conn.client.requestCount - before,
+    retries: outcome.retries,
+    context: conn.contextName,
   };
 }

@@ -15,7 +15,9 @@ export interface WizardHtmlInput {
 
 /** A fresh nonce per page load: 128 random bits, base64 without padding characters that need escaping. */
 export function makeNonce(): string {
-  return randomBytes(16).toString('base64').replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_', '=': '' })[c] ?? '');
+  return randomBytes(16)
+    .toString('base64')
+    .replace(/[+/=]/g, (c) => ({ '+': '-', '/': '_', '=': '' })[c] ?? '');
 }
 
 function escapeAttribute(value: string): string {

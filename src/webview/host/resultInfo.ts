@@ -1,10 +1,10 @@
 // Turns core's provision result into what the Result step shows, without the token. Pure: unit tested.
-import type { ProvisionRequest } from '../../core/types';
-import type { ProvisionProgress, ProvisionResult, ProvisionStep } from '../../core/provision';
-import type { VerificationCheck as CoreCheck } from '../../core/verify/verify';
 import { formatDuration } from '../../core/plan/duration';
-import { redact } from '../../core/redact';
 import { targetNamespaces } from '../../core/plan/plan';
+import type { ProvisionProgress, ProvisionResult, ProvisionStep } from '../../core/provision';
+import { redact } from '../../core/redact';
+import type { ProvisionRequest } from '../../core/types';
+import type { VerificationCheck as CoreCheck } from '../../core/verify/verify';
 import type { ProgressStep, ResultInfo, VerificationCheck } from '../protocol';
 
 export const STEP_LABELS: Record<ProvisionStep, string> = {
@@ -19,15 +19,26 @@ export const STEP_LABELS: Record<ProvisionStep, string> = {
 
 /** Folds one progress event into the step list the page shows. Pure. */
 export function applyProgress(steps: ProgressStep[], event: ProvisionProgress): ProgressStep[] {
-  const status: ProgressStep['status'] = event.state === 'start' ? 'running' : event.state === 'done' ? 'done' : event.state === 'skipped' ? 'skipped' : 'failed';
-  return steps.map((s) => (s.id === event.step ? { ...s, status, ...(event.message ? { detail: redact(event.message) } : {}) } : s));
+  const status: ProgressStep['status'] =
+    event.state === 'start'
+      ? 'running'
+      : event.state === 'done'
+        ? 'done'
+        : event.state === 'skipped'
+          ? 'skipped'
+          : 'failed';
+  return steps.map((s) =>
+    s.id === event.step ? { ...s, status, ...(event.message ? { detail: redact(event.message) } : {}) } : s,
+  );
 }
 
 export function initialSteps(steps: readonly ProvisionStep[]): ProgressStep[] {
   return steps.map((id) => ({ id, label: STEP_LABELS[id], status: 'pending' }));
 }
 
-export function describeCheck(c: Pick<CoreCheck, 'verb' | 'group' | 'resource' | 'subresource' | 'namespace' | 'name'>): string {
+export function describeCheck(
+  c: Pick<CoreCheck, 'verb' | 'group' | 'resource' | 'subresource' | 'namespace' | 'name'>,
+): string {
   const resource = `${c.resource}${c.subresource ? `/${c.subresource}` : ''}${c.group ? `.${c.group}` : ''}`;
   const where = c.namespace ? ` in namespace ${c.namespace}` : ' cluster-wide';
   return `${c.verb} ${resource}${c.name ? ` "${c.name}"` : ''}${where}`;
@@ -58,7 +69,12 @@ export function kubectlLine(request: ProvisionRequest, kubeconfigPath: string | 
   return `KUBECONFIG=${kubeconfigPath ? shellQuote(kubeconfigPath) : '<saved-file>'} kubectl ${what}${nsFlag}`;
 }
 
-export function resultFromProvision(request: ProvisionRequest, result: ProvisionResult, server: string, savedPath?: string): ResultInfo {
+export function resultFromProvision(
+  request: ProvisionRequest,
+  result: ProvisionResult,
+  server: string,
+  savedPath?: string,
+): ResultInfo {
   const token = result.token;
   let expiryNote: string | undefined;
   if (token?.shortened && token.requestedSeconds && token.grantedSeconds) {
@@ -68,13 +84,16 @@ export function resultFromProvision(request: ProvisionRequest, result: Provision
   } else if (result.credential && !result.credential.revocable) {
     expiryNote = 'Unbound: it cannot be revoked before it expires (only deleting the service account ends it).';
   } else if (result.credential?.secretName) {
-    expiryNote = `Credential ${result.credential.id}: revoke exactly this token by deleting Secret ${request.namespace}/${result.credential.secretName} `
-      + '(Revoke in the tree, or sa-kubeconfig revoke --credential); it stops working within about 10 seconds.';
+    expiryNote =
+      `Credential ${result.credential.id}: revoke exactly this token by deleting Secret ${request.namespace}/${result.credential.secretName} ` +
+      '(Revoke in the tree, or sa-kubeconfig revoke --credential); it stops working within about 10 seconds.';
   }
   const verification = result.verification;
   const verifyNote = result.verificationError
     ? `Verification could not run: ${redact(result.verificationError.message)}`
-    : verification && verification.notes.length > 0 ? verification.notes.join(' ') : undefined;
+    : verification && verification.notes.length > 0
+      ? verification.notes.join(' ')
+      : undefined;
   return {
     serviceAccount: request.serviceAccount,
     namespace: request.namespace,

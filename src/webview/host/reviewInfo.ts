@@ -1,9 +1,9 @@
 // Turns core's plan and preflight report into what the Review step shows. Pure: unit tested without a cluster.
-import type { Plan, PolicyRule } from '../../core/types';
 import type { PreflightReport } from '../../core/apply/preflight';
 import { describeRef } from '../../core/objects';
-import { formatRule } from '../../core/plan/rules';
 import { renderObjectYaml } from '../../core/plan/render';
+import { formatRule } from '../../core/plan/rules';
+import type { Plan, PolicyRule } from '../../core/types';
 import type { ErrorInfo, ReviewInfo } from '../protocol';
 
 /** The ClusterRole rules a namespace-scoped request ends up with (cluster-scoped resources), formatted. */
@@ -25,17 +25,25 @@ export function reviewFromReport(plan: Plan, report: PreflightReport): ReviewInf
   const removals = (report.plan.removals ?? []).map((r) => {
     const { uid: _uid, resourceVersion: _rv, ...metadata } = r.object.metadata;
     return {
-      kind: r.object.kind, name: metadata.name, ...(metadata.namespace ? { namespace: metadata.namespace } : {}),
-      yaml: renderObjectYaml({ ...r.object, metadata }), status: r.action, detail: r.detail,
+      kind: r.object.kind,
+      name: metadata.name,
+      ...(metadata.namespace ? { namespace: metadata.namespace } : {}),
+      yaml: renderObjectYaml({ ...r.object, metadata }),
+      status: r.action,
+      detail: r.detail,
     };
   });
   const missingRules = report.missingRules.flatMap((m) =>
-    m.rules.map((r) => `${formatRule(r)} ${m.namespace ? `in namespace "${m.namespace}"` : '(cluster-wide)'}`));
+    m.rules.map((r) => `${formatRule(r)} ${m.namespace ? `in namespace "${m.namespace}"` : '(cluster-wide)'}`),
+  );
   const missingPermissions = report.denied.map((d) => `${d.description}${d.reason ? ` (${d.reason})` : ''}`);
-  const dryRunProblems = report.dryRun.filter((d) => !d.ok).map((d) => `The server's dry run rejected ${describeRef(d.ref)}: ${d.error?.message ?? 'unknown error'}`);
+  const dryRunProblems = report.dryRun
+    .filter((d) => !d.ok)
+    .map((d) => `The server's dry run rejected ${describeRef(d.ref)}: ${d.error?.message ?? 'unknown error'}`);
   const allowed = missingRules.length === 0 && missingPermissions.length === 0;
   const notes = [...report.notes];
-  if (report.incomplete) notes.unshift('Part of the check could not be completed here; the server\'s own check at apply time decides.');
+  if (report.incomplete)
+    notes.unshift("Part of the check could not be completed here; the server's own check at apply time decides.");
   return {
     objects,
     removals,
@@ -44,7 +52,13 @@ export function reviewFromReport(plan: Plan, report: PreflightReport): ReviewInf
     problems: report.missing.map((m) => `${m.detail.charAt(0).toUpperCase()}${m.detail.slice(1)}.`),
     dryRunRejections: dryRunProblems,
     clusterScopedRules: clusterScopedRules(plan),
-    escalation: { checked: true, allowed, missingRules, missingPermissions, ...(notes.length ? { note: notes.join(' ') } : {}) },
+    escalation: {
+      checked: true,
+      allowed,
+      missingRules,
+      missingPermissions,
+      ...(notes.length ? { note: notes.join(' ') } : {}),
+    },
     dryRun: true,
     needsAdoption: report.conflicts.length > 0,
     canApply: report.ok,
@@ -54,10 +68,14 @@ export function reviewFromReport(plan: Plan, report: PreflightReport): ReviewInf
 /** A review that could not run: the request itself is invalid (problems) or the preflight failed (error). */
 export function failedReview(problems: string[], error?: ErrorInfo, plan?: Plan): ReviewInfo {
   return {
-    objects: plan ? plan.objects.map((o) => ({
-      kind: o.object.kind, name: o.object.metadata.name,
-      ...(o.object.metadata.namespace ? { namespace: o.object.metadata.namespace } : {}), yaml: renderObjectYaml(o.object),
-    })) : [],
+    objects: plan
+      ? plan.objects.map((o) => ({
+          kind: o.object.kind,
+          name: o.object.metadata.name,
+          ...(o.object.metadata.namespace ? { namespace: o.object.metadata.namespace } : {}),
+          yaml: renderObjectYaml(o.object),
+        }))
+      : [],
     warnings: plan?.warnings ?? [],
     problems,
     dryRunRejections: [],

@@ -3,9 +3,9 @@
 // or what failed or was cancelled and what was rolled back. The panel keeps the kubeconfig text; the page never
 // receives it. Tested against the real cluster (test/e2e/wizardCancel.e2e.ts).
 import type { ApplyResult } from '../../core/apply/apply';
-import { describeRef } from '../../core/objects';
 import type { Connection } from '../../core/cluster/connect';
 import { isSaKubeconfigError, SaKubeconfigError, ValidationError } from '../../core/errors';
+import { describeRef } from '../../core/objects';
 import { provision, PROVISION_STEPS, type ProvisionResult } from '../../core/provision';
 import { redact } from '../../core/redact';
 import type { DiscoveredResource, Logger, ProvisionRequest } from '../../core/types';
@@ -14,7 +14,8 @@ import { applyProgress, initialSteps, resultFromProvision } from './resultInfo';
 
 export function toErrorInfo(err: unknown): ErrorInfo {
   // Messages can quote the server or an exec plugin: redacted like every log line before they reach the page.
-  if (err instanceof SaKubeconfigError) return { message: redact(err.message), hint: err.hint ? redact(err.hint) : undefined, code: err.code };
+  if (err instanceof SaKubeconfigError)
+    return { message: redact(err.message), hint: err.hint ? redact(err.hint) : undefined, code: err.code };
   if (err instanceof ValidationError) return { message: redact(err.message), code: 'invalidInput' };
   return { message: redact(err instanceof Error ? err.message : String(err)) };
 }
@@ -66,17 +67,23 @@ export async function runApply(request: ProvisionRequest, options: ApplyRunOptio
         options.onSteps?.(steps);
       },
     });
-    logger.info(`Wizard: provisioned ${request.namespace}/${request.serviceAccount} in ${result.durationMs} ms (${result.requests} requests); verification ${result.verification?.ok ? 'passed' : 'did not pass'}`);
+    logger.info(
+      `Wizard: provisioned ${request.namespace}/${request.serviceAccount} in ${result.durationMs} ms (${result.requests} requests); verification ${result.verification?.ok ? 'passed' : 'did not pass'}`,
+    );
     return {
       final: { type: 'applyDone', runId, result: resultFromProvision(request, result, options.connection.server) },
-      steps, kubeconfig: result.kubeconfigYaml, provision: result,
+      steps,
+      kubeconfig: result.kubeconfigYaml,
+      provision: result,
     };
   } catch (err) {
     const cancelled = isSaKubeconfigError(err, 'aborted') || signal.aborted;
     const rolledBack = rollbackLines((err as { details?: { applyResult?: ApplyResult } }).details?.applyResult);
     if (cancelled) logger.info(`Wizard: cancelled; rolled back ${rolledBack.length} object(s)`);
     else logger.error(`Wizard: provisioning failed: ${toErrorInfo(err).message}`);
-    steps = steps.map((s) => (s.status === 'running' ? { ...s, status: cancelled ? 'skipped' as const : 'failed' as const } : s));
+    steps = steps.map((s) =>
+      s.status === 'running' ? { ...s, status: cancelled ? ('skipped' as const) : ('failed' as const) } : s,
+    );
     return { final: { type: 'applyFailed', runId, error: toErrorInfo(err), rolledBack, cancelled, steps }, steps };
   }
 }

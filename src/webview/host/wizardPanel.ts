@@ -2,28 +2,36 @@
 // everything Kubernetes (contexts, namespaces, service accounts, discovery, plan + preflight, provision), reports
 // progress step by step, and keeps the generated kubeconfig (a secret) here: the page never receives the token.
 import * as vscode from 'vscode';
+
+import { preflight } from '../../core/apply/preflight';
 import { connectLoaded, listContexts } from '../../core/cluster/connect';
-import { isSaKubeconfigError, ValidationError } from '../../core/errors';
 import { listNamespaces } from '../../core/cluster/namespaces';
+import type { Credential } from '../../core/credentials/model';
 import { discover } from '../../core/discovery/discovery';
+import { isSaKubeconfigError, ValidationError } from '../../core/errors';
 import { fetchServiceAccountHoldings, fetchServiceAccountPage } from '../../core/inventory/read';
-import { formatRule } from '../../core/plan/rules';
 import { buildPlan } from '../../core/plan/plan';
 import { PRESETS } from '../../core/plan/presets';
+import { formatRule } from '../../core/plan/rules';
 import { namespacedLookupFrom } from '../../core/plan/scope';
-import { preflight } from '../../core/apply/preflight';
-import type { Credential } from '../../core/credentials/model';
 import type { ProvisionResult } from '../../core/provision';
 import type { DiscoveredResource, ProvisionRequest } from '../../core/types';
 import { mergeKubeconfigDocument, saveKubeconfigDocument, type KubeconfigFileDeps } from '../../editor/kubeconfigFiles';
 import type { Services } from '../../services/services';
 import type { ClusterTreeModel } from '../../tree/model';
 import {
-  parsePageMessage, type DiscoveryStats, type ErrorInfo, type HostMessage, type PageMessage, type Prefill, type ProgressStep, type ResultInfo,
+  parsePageMessage,
+  type DiscoveryStats,
+  type ErrorInfo,
+  type HostMessage,
+  type PageMessage,
+  type Prefill,
+  type ProgressStep,
+  type ResultInfo,
 } from '../protocol';
 import { makeNonce, wizardHtml } from './html';
-import { failedReview, reviewFromReport } from './reviewInfo';
 import { kubectlLine } from './resultInfo';
+import { failedReview, reviewFromReport } from './reviewInfo';
 import { applySteps, runApply, toErrorInfo } from './runApply';
 
 export const WIZARD_VIEW_TYPE = 'saKubeconfig.wizard';
@@ -33,7 +41,11 @@ const DISCOVERY_TTL_MS = 5 * 60_000;
 /** What the wizard host uses: the services, the kubeconfig editor parts, and the tree to refresh after a merge. */
 export type WizardDeps = Services & KubeconfigFileDeps & { tree: Pick<ClusterTreeModel, 'refresh'> };
 
-interface CachedDiscovery { resources: DiscoveredResource[]; stats: DiscoveryStats; at: number }
+interface CachedDiscovery {
+  resources: DiscoveredResource[];
+  stats: DiscoveryStats;
+  at: number;
+}
 
 /** Discovery answers per context, shared by every wizard panel (the API surface rarely changes within minutes). */
 const discoveryCache = new Map<string, Promise<CachedDiscovery>>();
@@ -76,7 +88,11 @@ export class WizardPanel implements vscode.Disposable {
       return existing;
     }
     const root = vscode.Uri.joinPath(deps.context.extensionUri, 'dist', 'webview');
-    const title = prefill.serviceAccount ? `Kubeconfig: ${prefill.serviceAccount}` : prefill.namespace ? `New Kubeconfig: ${prefill.namespace}` : 'New Service Account Kubeconfig';
+    const title = prefill.serviceAccount
+      ? `Kubeconfig: ${prefill.serviceAccount}`
+      : prefill.namespace
+        ? `New Kubeconfig: ${prefill.namespace}`
+        : 'New Service Account Kubeconfig';
     const panel = vscode.window.createWebviewPanel(WIZARD_VIEW_TYPE, title, vscode.ViewColumn.Active, {
       enableScripts: true,
       enableCommandUris: false,
@@ -143,20 +159,28 @@ export class WizardPanel implements vscode.Disposable {
 
   private async handle(message: PageMessage): Promise<void> {
     switch (message.type) {
-      case 'ready': return this.ready(message.navigationMs);
-      case 'loadContext': return this.loadContext(message.context);
-      case 'refreshDiscovery': return this.loadDiscovery(message.context, true);
-      case 'loadServiceAccounts': return this.loadServiceAccounts(message.context, message.namespace);
-      case 'loadServiceAccountDetails': return this.loadServiceAccountDetails(message.context, message.namespace, message.name);
-      case 'review': return this.review(message.reviewId, message.request);
-      case 'apply': return this.apply(message.runId, message.request);
+      case 'ready':
+        return this.ready(message.navigationMs);
+      case 'loadContext':
+        return this.loadContext(message.context);
+      case 'refreshDiscovery':
+        return this.loadDiscovery(message.context, true);
+      case 'loadServiceAccounts':
+        return this.loadServiceAccounts(message.context, message.namespace);
+      case 'loadServiceAccountDetails':
+        return this.loadServiceAccountDetails(message.context, message.namespace, message.name);
+      case 'review':
+        return this.review(message.reviewId, message.request);
+      case 'apply':
+        return this.apply(message.runId, message.request);
       case 'cancel':
         if (this.run?.runId === message.runId) {
           this.deps.logger.info('Wizard: cancel requested');
           this.run.abort.abort();
         }
         return;
-      case 'resultAction': return this.resultAction(message.action);
+      case 'resultAction':
+        return this.resultAction(message.action);
       case 'startOver':
         this.run = undefined;
         return;
@@ -194,15 +218,29 @@ export class WizardPanel implements vscode.Disposable {
     const tokenCapSeconds = this.deps.context.globalState.get<Record<string, number>>(TOKEN_CAPS_KEY) ?? {};
     this.post({
       type: 'init',
-      contexts: contexts.map((c) => ({ name: c.name, cluster: c.cluster, server: c.server, namespace: c.namespace, current: c.current })),
+      contexts: contexts.map((c) => ({
+        name: c.name,
+        cluster: c.cluster,
+        server: c.server,
+        namespace: c.namespace,
+        current: c.current,
+      })),
       prefill: this.prefill,
-      presets: PRESETS.map((p) => ({ id: p.id, title: p.title, description: p.description, rules: p.rules, roleRefs: p.roleRefs })),
+      presets: PRESETS.map((p) => ({
+        id: p.id,
+        title: p.title,
+        description: p.description,
+        rules: p.rules,
+        roleRefs: p.roleRefs,
+      })),
       tokenCapSeconds,
       ...(kubeconfigError ? { kubeconfigError } : {}),
     });
     if (!this.readyLogged) {
       this.readyLogged = true;
-      this.deps.logger.info(`Wizard: page ready ${Math.round(performance.now() - this.openedAt)} ms after opening${navigationMs !== undefined ? ` (the page's own load took ${navigationMs} ms)` : ''}`);
+      this.deps.logger.info(
+        `Wizard: page ready ${Math.round(performance.now() - this.openedAt)} ms after opening${navigationMs !== undefined ? ` (the page's own load took ${navigationMs} ms)` : ''}`,
+      );
     }
     // The page lost everything it did not store when it was hidden: tell it how the run stands.
     const run = this.run;
@@ -219,8 +257,12 @@ export class WizardPanel implements vscode.Disposable {
       const conn = await this.deps.connections.get(context);
       const list = await listNamespaces(conn, { signal: controller.signal, logger: this.deps.logger });
       return {
-        type: 'contextLoaded', context, server: conn.server, defaultNamespace: conn.namespace,
-        namespaces: list.namespaces, namespacesSource: list.source,
+        type: 'contextLoaded',
+        context,
+        server: conn.server,
+        defaultNamespace: conn.namespace,
+        namespaces: list.namespaces,
+        namespacesSource: list.source,
       };
     } finally {
       this.finish(controller);
@@ -257,8 +299,19 @@ export class WizardPanel implements vscode.Disposable {
         const durationMs = Math.round(performance.now() - started);
         wizardStats.discoveryRequests += result.requests;
         wizardStats.discoveries += 1;
-        this.deps.logger.info(`Wizard: discovery of ${context}: ${result.resources.length} resources, ${result.requests} requests (${result.mode}) in ${durationMs} ms; total discovery requests ${wizardStats.discoveryRequests}`);
-        return { resources: result.resources, stats: { mode: result.mode, requests: result.requests, durationMs, failedGroupVersions: result.failedGroupVersions }, at: Date.now() };
+        this.deps.logger.info(
+          `Wizard: discovery of ${context}: ${result.resources.length} resources, ${result.requests} requests (${result.mode}) in ${durationMs} ms; total discovery requests ${wizardStats.discoveryRequests}`,
+        );
+        return {
+          resources: result.resources,
+          stats: {
+            mode: result.mode,
+            requests: result.requests,
+            durationMs,
+            failedGroupVersions: result.failedGroupVersions,
+          },
+          at: Date.now(),
+        };
       } finally {
         conn.close();
       }
@@ -282,8 +335,18 @@ export class WizardPanel implements vscode.Disposable {
     const controller = this.operation();
     try {
       const conn = await this.deps.connections.get(context);
-      const page = await fetchServiceAccountPage(conn, namespace, { limit: 500 }, { signal: controller.signal, logger: this.deps.logger });
-      this.post({ type: 'serviceAccounts', context, namespace, accounts: page.items.map((a) => ({ name: a.name, managed: a.managed })) });
+      const page = await fetchServiceAccountPage(
+        conn,
+        namespace,
+        { limit: 500 },
+        { signal: controller.signal, logger: this.deps.logger },
+      );
+      this.post({
+        type: 'serviceAccounts',
+        context,
+        namespace,
+        accounts: page.items.map((a) => ({ name: a.name, managed: a.managed })),
+      });
     } catch (err) {
       if (isSaKubeconfigError(err, 'aborted')) return;
       // Not being allowed to list service accounts is no reason to stop: a new one can still be named.
@@ -303,13 +366,24 @@ export class WizardPanel implements vscode.Disposable {
     try {
       const conn = await this.deps.connections.get(context);
       // What each binding grants, so that the Target step shows what the account already may do.
-      const d = await fetchServiceAccountHoldings(conn, namespace, name, { signal: controller.signal, logger: this.deps.logger });
+      const d = await fetchServiceAccountHoldings(conn, namespace, name, {
+        signal: controller.signal,
+        logger: this.deps.logger,
+      });
       this.post({
-        type: 'serviceAccountDetails', context, namespace, name,
+        type: 'serviceAccountDetails',
+        context,
+        namespace,
+        name,
         details: {
           bindings: d.bindings.map((b) => ({
-            kind: b.kind, name: b.name, ...(b.namespace ? { namespace: b.namespace } : {}), roleRef: b.roleRef, managed: b.managed,
-            ...(b.rules ? { rules: b.rules.map(formatRule) } : {}), ...(b.rulesError ? { rulesError: b.rulesError } : {}),
+            kind: b.kind,
+            name: b.name,
+            ...(b.namespace ? { namespace: b.namespace } : {}),
+            roleRef: b.roleRef,
+            managed: b.managed,
+            ...(b.rules ? { rules: b.rules.map(formatRule) } : {}),
+            ...(b.rulesError ? { rulesError: b.rulesError } : {}),
           })),
           tokenSecrets: d.tokenSecrets.map((s) => ({ name: s.name, populated: s.populated, managed: s.managed })),
           notes: d.notes,
@@ -347,7 +421,9 @@ export class WizardPanel implements vscode.Disposable {
       }
       const conn = await this.deps.connections.get(request.context);
       const report = await preflight(conn, plan, { signal: controller.signal, logger: this.deps.logger });
-      this.deps.logger.info(`Wizard: preflight for ${request.namespace}/${request.serviceAccount}: ${report.ok ? 'ok' : 'refused'} (${report.requests} requests)`);
+      this.deps.logger.info(
+        `Wizard: preflight for ${request.namespace}/${request.serviceAccount}: ${report.ok ? 'ok' : 'refused'} (${report.requests} requests)`,
+      );
       this.post({ type: 'reviewResult', reviewId, review: reviewFromReport(plan, report) });
     } catch (err) {
       if (isSaKubeconfigError(err, 'aborted')) return;
@@ -371,7 +447,11 @@ export class WizardPanel implements vscode.Disposable {
     try {
       const conn = await this.deps.connections.get(request.context);
       const outcome = await runApply(request, {
-        runId, connection: conn, signal: controller.signal, logger: this.deps.logger, discovered: await this.discovered(request.context),
+        runId,
+        connection: conn,
+        signal: controller.signal,
+        logger: this.deps.logger,
+        discovered: await this.discovered(request.context),
         onSteps: (steps) => {
           run.steps = steps;
           if (this.run === run) this.post({ type: 'progress', runId, steps });
@@ -387,7 +467,14 @@ export class WizardPanel implements vscode.Disposable {
       // Connecting failed: nothing was created.
       this.deps.logger.logError('Wizard: provisioning failed', err);
       const steps = run.steps.map((s) => (s.status === 'pending' ? { ...s, status: 'skipped' as const } : s));
-      run.final = { type: 'applyFailed', runId, error: toErrorInfo(err), rolledBack: [], cancelled: controller.signal.aborted, steps };
+      run.final = {
+        type: 'applyFailed',
+        runId,
+        error: toErrorInfo(err),
+        rolledBack: [],
+        cancelled: controller.signal.aborted,
+        steps,
+      };
     } finally {
       this.finish(controller);
     }
@@ -407,14 +494,19 @@ export class WizardPanel implements vscode.Disposable {
   private async kubeconfigDocument(run: Run): Promise<vscode.TextDocument> {
     // A closed tab's text is dropped from memory: open it again from the run then.
     const doc = run.document;
-    const open = doc && !doc.isClosed && (!this.deps.documents.isVirtual(doc) || this.deps.documents.holds(doc.uri)) ? doc : undefined;
+    const open =
+      doc && !doc.isClosed && (!this.deps.documents.isVirtual(doc) || this.deps.documents.holds(doc.uri))
+        ? doc
+        : undefined;
     if (open) {
       await vscode.window.showTextDocument(open, { preview: false });
       return open;
     }
     const request = run.request;
     const editor = await this.deps.documents.open(run.kubeconfig ?? '', {
-      sourceContext: request.context, namespace: request.namespace, serviceAccount: request.serviceAccount,
+      sourceContext: request.context,
+      namespace: request.namespace,
+      serviceAccount: request.serviceAccount,
       suggestedFileName: `${request.context}-${request.serviceAccount}.kubeconfig`,
       ...(run.credential ? { credential: run.credential } : {}),
     });
@@ -425,7 +517,11 @@ export class WizardPanel implements vscode.Disposable {
   private async resultAction(action: 'openKubeconfig' | 'saveAs' | 'merge' | 'copyCommand'): Promise<void> {
     const run = this.run;
     if (!run?.kubeconfig || !run.result) {
-      this.post({ type: 'notice', level: 'error', message: 'There is no generated kubeconfig any more; run the wizard again.' });
+      this.post({
+        type: 'notice',
+        level: 'error',
+        message: 'There is no generated kubeconfig any more; run the wizard again.',
+      });
       return;
     }
     switch (action) {
@@ -445,10 +541,16 @@ export class WizardPanel implements vscode.Disposable {
         return;
       }
       case 'copyCommand': {
-        const path = run.result.savedPath ?? await this.save(run);
+        const path = run.result.savedPath ?? (await this.save(run));
         const line = kubectlLine(run.request, path);
         await vscode.env.clipboard.writeText(line);
-        this.post({ type: 'notice', level: 'info', message: path ? `Copied: ${line}` : 'Copied the line; replace <saved-file> with where you save the kubeconfig.' });
+        this.post({
+          type: 'notice',
+          level: 'info',
+          message: path
+            ? `Copied: ${line}`
+            : 'Copied the line; replace <saved-file> with where you save the kubeconfig.',
+        });
         return;
       }
     }

@@ -13,7 +13,11 @@ export interface Props {
 /** Properties set as DOM properties rather than attributes (so `checked`/`value` reflect live state). */
 const PROPERTIES = new Set(['value', 'checked', 'disabled', 'selected', 'indeterminate', 'open', 'tabIndex']);
 
-export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props | null = null, ...children: Child[]): HTMLElementTagNameMap[K] {
+export function h<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props | null = null,
+  ...children: Child[]
+): HTMLElementTagNameMap[K] {
   const el = document.createElement(tag);
   if (props) {
     for (const [key, value] of Object.entries(props)) {
@@ -22,7 +26,8 @@ export function h<K extends keyof HTMLElementTagNameMap>(tag: K, props: Props | 
         continue;
       }
       if (key === 'on') {
-        for (const [event, handler] of Object.entries(value as Record<string, EventListener>)) el.addEventListener(event, handler);
+        for (const [event, handler] of Object.entries(value as Record<string, EventListener>))
+          el.addEventListener(event, handler);
       } else if (key === 'class') {
         el.className = String(value);
       } else if (PROPERTIES.has(key)) {
@@ -46,7 +51,29 @@ function append(parent: Node, children: Child[]): void {
 }
 
 /** A codicon-like glyph drawn with text, so the page needs no icon font. */
-export function icon(name: 'check' | 'error' | 'warning' | 'info' | 'loading' | 'circle' | 'close' | 'pass' | 'dash', label?: string): HTMLSpanElement {
-  const glyph = { check: '✓', pass: '✓', error: '✕', close: '✕', warning: '⚠', info: 'ℹ', loading: '◌', circle: '○', dash: '–' }[name];
-  return h('span', { class: `glyph glyph-${name}`, 'aria-hidden': label ? undefined : 'true', role: label ? 'img' : undefined, 'aria-label': label }, glyph);
+export function icon(
+  name: 'check' | 'error' | 'warning' | 'info' | 'loading' | 'circle' | 'close' | 'pass' | 'dash',
+  label?: string,
+): HTMLSpanElement {
+  const glyph = {
+    check: '✓',
+    pass: '✓',
+    error: '✕',
+    close: '✕',
+    warning: '⚠',
+    info: 'ℹ',
+    loading: '◌',
+    circle: '○',
+    dash: '–',
+  }[name];
+  return h(
+    'span',
+    {
+      class: `glyph glyph-${name}`,
+      'aria-hidden': label ? undefined : 'true',
+      role: label ? 'img' : undefined,
+      'aria-label': label,
+    },
+    glyph,
+  );
 }

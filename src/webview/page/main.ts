@@ -17,9 +17,10 @@ function render(): void {
   if (!root) return;
   const active = document.activeElement as HTMLInputElement | null;
   const focusId = active?.id;
-  const selection = active && 'selectionStart' in active && typeof active.selectionStart === 'number'
-    ? [active.selectionStart, active.selectionEnd ?? active.selectionStart] as const
-    : undefined;
+  const selection =
+    active && 'selectionStart' in active && typeof active.selectionStart === 'number'
+      ? ([active.selectionStart, active.selectionEnd ?? active.selectionStart] as const)
+      : undefined;
   const scroll = window.scrollY;
 
   root.replaceChildren(view());
@@ -29,7 +30,11 @@ function render(): void {
     if (el && el !== document.activeElement) {
       el.focus({ preventScroll: true });
       if (selection && typeof el.setSelectionRange === 'function') {
-        try { el.setSelectionRange(selection[0], selection[1]); } catch { /* not a text field */ }
+        try {
+          el.setSelectionRange(selection[0], selection[1]);
+        } catch {
+          /* not a text field */
+        }
       }
     }
   }
@@ -46,7 +51,12 @@ document.addEventListener('keydown', (e: KeyboardEvent) => {
   if (e.key === 'Enter' && (e.ctrlKey || e.metaKey)) {
     e.preventDefault();
     next();
-  } else if (e.key === 'Enter' && e.target instanceof HTMLInputElement && e.target.type === 'text' && state.step !== 'review') {
+  } else if (
+    e.key === 'Enter' &&
+    e.target instanceof HTMLInputElement &&
+    e.target.type === 'text' &&
+    state.step !== 'review'
+  ) {
     // Enter in a text field moves on, as in a native dialog.
     e.preventDefault();
     next();

@@ -1,13 +1,17 @@
 // Moving between the steps, and the user's actions that talk to the host: review, apply, cancel, start over.
 
-import type { StepId } from '../protocol';
-import { STEPS } from '../protocol';
 import { emptyForm, fieldProblems, type FieldProblems } from '../formToRequest';
-import { announce, focusHeading, loadAccounts, post, state, update } from './store';
+import { STEPS, type StepId } from '../protocol';
 import { currentRequest, initialState } from './state';
+import { announce, focusHeading, loadAccounts, post, state, update } from './store';
 
 export const STEP_TITLES: Record<StepId, string> = {
-  target: 'Target', permissions: 'Permissions', token: 'Token', kubeconfig: 'Kubeconfig', review: 'Review', apply: 'Apply',
+  target: 'Target',
+  permissions: 'Permissions',
+  token: 'Token',
+  kubeconfig: 'Kubeconfig',
+  review: 'Review',
+  apply: 'Apply',
   result: 'Result',
 };
 
@@ -65,9 +69,18 @@ export function requestReview(): void {
   const reviewId = state.reviewId + 1;
   if (problems.length > 0) {
     update({
-      reviewId, reviewLoading: false, reviewedRequest: undefined,
+      reviewId,
+      reviewLoading: false,
+      reviewedRequest: undefined,
       review: {
-        objects: [], warnings: [], problems, dryRunRejections: [], clusterScopedRules: [], dryRun: false, needsAdoption: false, canApply: false,
+        objects: [],
+        warnings: [],
+        problems,
+        dryRunRejections: [],
+        clusterScopedRules: [],
+        dryRun: false,
+        needsAdoption: false,
+        canApply: false,
         escalation: { checked: false, allowed: false, missingRules: [], missingPermissions: [] },
       },
     });
@@ -96,9 +109,20 @@ export function startOver(): void {
   const keep = { context: state.form.context };
   post({ type: 'startOver' });
   update({
-    ...initialState(), contexts: state.contexts, presets: state.presets, tokenCaps: state.tokenCaps, initialized: true,
-    contextData: state.contextData, discovery: state.discovery, accounts: undefined,
-    form: { ...emptyForm(), ...keep, namespace: state.contextData?.defaultNamespace ?? '', server: state.contextData?.server ?? '' },
+    ...initialState(),
+    contexts: state.contexts,
+    presets: state.presets,
+    tokenCaps: state.tokenCaps,
+    initialized: true,
+    contextData: state.contextData,
+    discovery: state.discovery,
+    accounts: undefined,
+    form: {
+      ...emptyForm(),
+      ...keep,
+      namespace: state.contextData?.defaultNamespace ?? '',
+      server: state.contextData?.server ?? '',
+    },
   });
   loadAccounts();
   focusHeading();

@@ -3,8 +3,8 @@
 // in Node (test/unit/wizardReducer.test.ts). Replies are dropped when they answer a question no longer asked: another
 // context or namespace, an older review, another run.
 
-import type { HostMessage, PageMessage } from '../protocol';
 import { fieldProblems } from '../formToRequest';
+import type { HostMessage, PageMessage } from '../protocol';
 import { namespaceMissing, type PageState } from './state';
 
 export type Effect =
@@ -29,8 +29,11 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
   switch (message.type) {
     case 'init': {
       const change: Partial<PageState> = {
-        contexts: message.contexts, presets: message.presets, tokenCaps: message.tokenCapSeconds ?? {},
-        kubeconfigError: message.kubeconfigError, initialized: true,
+        contexts: message.contexts,
+        presets: message.presets,
+        tokenCaps: message.tokenCapSeconds ?? {},
+        kubeconfigError: message.kubeconfigError,
+        initialized: true,
       };
       let context = state.form.context;
       const prefill = message.prefill;
@@ -58,15 +61,21 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
         form.serviceAccountMode = 'existing';
       }
       if (!form.server || form.server === previousServer) form.server = message.server;
-      form.createNamespace = namespaceMissing(form.namespace, message.namespaces, message.namespacesSource)
-        ?? form.createNamespace;
+      form.createNamespace =
+        namespaceMissing(form.namespace, message.namespaces, message.namespacesSource) ?? form.createNamespace;
       const next: PageState = {
         ...state,
         contextData: {
-          context: message.context, server: message.server, defaultNamespace: message.defaultNamespace,
-          namespaces: message.namespaces, namespacesSource: message.namespacesSource,
+          context: message.context,
+          server: message.server,
+          defaultNamespace: message.defaultNamespace,
+          namespaces: message.namespaces,
+          namespacesSource: message.namespacesSource,
         },
-        contextLoading: false, contextError: undefined, form, prefillPending: undefined,
+        contextLoading: false,
+        contextError: undefined,
+        form,
+        prefillPending: undefined,
       };
       return { state: next, effects: [{ type: 'markInteractive' }, accountsEffect(next)] };
     }
@@ -74,7 +83,8 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
       if (message.context !== state.form.context) return unchanged(state);
       return {
         state: {
-          ...state, discovery: { context: message.context, resources: message.resources, stats: message.stats },
+          ...state,
+          discovery: { context: message.context, resources: message.resources, stats: message.stats },
           discoveryError: undefined,
         },
         effects: [],
@@ -84,7 +94,9 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
       const next: PageState = {
         ...state,
         accounts: {
-          context: message.context, namespace: message.namespace, list: message.accounts,
+          context: message.context,
+          namespace: message.namespace,
+          list: message.accounts,
           namespaceExists: message.namespaceExists,
         },
         accountsError: undefined,
@@ -97,7 +109,10 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
         state: {
           ...state,
           saDetails: {
-            context: message.context, namespace: message.namespace, name: message.name, details: message.details,
+            context: message.context,
+            namespace: message.namespace,
+            name: message.name,
+            details: message.details,
           },
         },
         effects: [],
@@ -106,12 +121,14 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
       if (message.reviewId !== state.reviewId) return unchanged(state);
       return {
         state: { ...state, review: message.review, reviewLoading: false },
-        effects: [{
-          type: 'announce',
-          text: message.review.canApply
-            ? 'Review ready. You may create these objects.'
-            : 'Review ready. Applying is not possible as things stand.',
-        }],
+        effects: [
+          {
+            type: 'announce',
+            text: message.review.canApply
+              ? 'Review ready. You may create these objects.'
+              : 'Review ready. Applying is not possible as things stand.',
+          },
+        ],
       };
     case 'progress':
       if (state.run?.runId !== message.runId) return unchanged(state);
@@ -133,7 +150,11 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
         state: {
           ...state,
           run: {
-            ...state.run, status: 'failed', steps: message.steps, error: message.error, rolledBack: message.rolledBack,
+            ...state.run,
+            status: 'failed',
+            steps: message.steps,
+            error: message.error,
+            rolledBack: message.rolledBack,
             cancelled: message.cancelled,
           },
         },
@@ -163,9 +184,16 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
 export function loadContext(state: PageState, context: string, reset: boolean): Reduced {
   const next: PageState = reset
     ? {
-      ...state, contextLoading: true, contextData: undefined, discovery: undefined, accounts: undefined,
-      saDetails: undefined, contextError: undefined, discoveryError: undefined, review: undefined,
-    }
+        ...state,
+        contextLoading: true,
+        contextData: undefined,
+        discovery: undefined,
+        accounts: undefined,
+        saDetails: undefined,
+        contextError: undefined,
+        discoveryError: undefined,
+        review: undefined,
+      }
     : { ...state, contextLoading: true };
   return { state: next, effects: [{ type: 'post', message: { type: 'loadContext', context } }] };
 }

@@ -2,11 +2,19 @@
 // helpers only (no DOM, no VS Code api), so the reducer and its unit tests run in Node as well as in the page.
 
 import type { DiscoveredResource, ProvisionRequest } from '../../core/types';
-import type {
-  ContextInfo, DiscoveryStats, ErrorInfo, PresetInfo, ProgressStep, ResultInfo, ReviewInfo, ServiceAccountDetailsInfo,
-  ServiceAccountInfo, StepId,
-} from '../protocol';
 import { emptyForm, formToRequest, type WizardForm } from '../formToRequest';
+import type {
+  ContextInfo,
+  DiscoveryStats,
+  ErrorInfo,
+  PresetInfo,
+  ProgressStep,
+  ResultInfo,
+  ReviewInfo,
+  ServiceAccountDetailsInfo,
+  ServiceAccountInfo,
+  StepId,
+} from '../protocol';
 
 export interface RunState {
   runId: number;
@@ -31,7 +39,11 @@ export interface PageState {
   kubeconfigError?: ErrorInfo;
   prefillPending?: { namespace?: string; serviceAccount?: string };
   contextData?: {
-    context: string; server: string; defaultNamespace: string; namespaces: string[]; namespacesSource: string;
+    context: string;
+    server: string;
+    defaultNamespace: string;
+    namespaces: string[];
+    namespacesSource: string;
   };
   contextLoading: boolean;
   contextError?: ErrorInfo;
@@ -55,8 +67,20 @@ export interface PageState {
 
 export function initialState(): PageState {
   return {
-    v: 1, step: 'target', reached: 0, form: emptyForm(), touched: [], contexts: [], presets: [], tokenCaps: {},
-    contextLoading: false, search: '', openGroups: [''], openResources: [], reviewId: 0, reviewLoading: false,
+    v: 1,
+    step: 'target',
+    reached: 0,
+    form: emptyForm(),
+    touched: [],
+    contexts: [],
+    presets: [],
+    tokenCaps: {},
+    contextLoading: false,
+    search: '',
+    openGroups: [''],
+    openResources: [],
+    reviewId: 0,
+    reviewLoading: false,
     initialized: false,
   };
 }

@@ -2,8 +2,8 @@
 // panel being hidden), redraws the whole view on every change, and runs the reducer's effects. Views read `state`
 // and change it only through update/setForm/dispatch.
 
-import type { HostMessage, PageMessage } from '../protocol';
 import type { WizardForm } from '../formToRequest';
+import type { HostMessage, PageMessage } from '../protocol';
 import { accountsEffect, detailsRequest, loadContext as loadContextState, reduce, type Effect } from './reducer';
 import { restoreState, type PageState } from './state';
 
@@ -72,7 +72,9 @@ export function announce(text: string): void {
   if (live) {
     live.textContent = '';
     // A fresh text node makes screen readers announce the same message twice in a row too.
-    window.setTimeout(() => { live.textContent = text; }, 30);
+    window.setTimeout(() => {
+      live.textContent = text;
+    }, 30);
   }
 }
 
@@ -85,16 +87,24 @@ let debounceTimer: number | undefined;
 function runEffects(effects: Effect[]): void {
   for (const effect of effects) {
     switch (effect.type) {
-      case 'post': post(effect.message); break;
+      case 'post':
+        post(effect.message);
+        break;
       case 'postDebounced': {
         window.clearTimeout(debounceTimer);
         const message = effect.message;
         if (message) debounceTimer = window.setTimeout(() => post(message), 250);
         break;
       }
-      case 'announce': announce(effect.text); break;
-      case 'focusHeading': focusHeading(); break;
-      case 'markInteractive': document.documentElement.dataset.interactiveAt ??= String(Date.now()); break;
+      case 'announce':
+        announce(effect.text);
+        break;
+      case 'focusHeading':
+        focusHeading();
+        break;
+      case 'markInteractive':
+        document.documentElement.dataset.interactiveAt ??= String(Date.now());
+        break;
     }
   }
 }

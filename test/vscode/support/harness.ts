@@ -2,8 +2,9 @@
 // kubectl against the test cluster (test/support/kubectl.ts) to set things up and to check what commands did.
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
-import type { SaKubeconfigApi } from '../../../src/extension';
+
 import type { PickItem, Prompts } from '../../../src/editor/prompts';
+import type { SaKubeconfigApi } from '../../../src/extension';
 import type { TreeNode } from '../../../src/tree/nodes';
 import { kubectlOkSync } from '../../support/kubectl';
 
@@ -48,10 +49,15 @@ export class ScriptedPrompts implements Prompts {
     const byLabel = items.find((i) => i.label === answer);
     if (byLabel) return byLabel.value;
     const byValue = items.find((i) => JSON.stringify(i.value) === JSON.stringify(answer));
-    assert.ok(byValue, `prompt "${title}": no item ${JSON.stringify(answer)} among ${items.map((i) => i.label).join(', ')}`);
+    assert.ok(
+      byValue,
+      `prompt "${title}": no item ${JSON.stringify(answer)} among ${items.map((i) => i.label).join(', ')}`,
+    );
     return byValue.value;
   }
-  async input(title: string): Promise<string | undefined> { return this.take(title) as string | undefined; }
+  async input(title: string): Promise<string | undefined> {
+    return this.take(title) as string | undefined;
+  }
   /** The detail text of each confirmation, in order. */
   readonly details: string[] = [];
   async confirm(message: string, detail = ''): Promise<string | undefined> {
@@ -62,12 +68,22 @@ export class ScriptedPrompts implements Prompts {
     this.asked.push(`save dialog (default ${options.defaultUri?.fsPath})`);
     return this.take('save dialog') as vscode.Uri | undefined;
   }
-  async info(message: string): Promise<string | undefined> { this.messages.push(message); return undefined; }
-  async warn(message: string): Promise<string | undefined> { this.messages.push(`warning: ${message}`); return undefined; }
+  async info(message: string): Promise<string | undefined> {
+    this.messages.push(message);
+    return undefined;
+  }
+  async warn(message: string): Promise<string | undefined> {
+    this.messages.push(`warning: ${message}`);
+    return undefined;
+  }
 
   /** Every scripted answer was used. */
   assertDone(): void {
-    assert.deepEqual(this.script.map(([p]) => String(p)), [], 'scripted answers left unused');
+    assert.deepEqual(
+      this.script.map(([p]) => String(p)),
+      [],
+      'scripted answers left unused',
+    );
   }
 }
 
@@ -88,7 +104,7 @@ export async function children(a: SaKubeconfigApi, node?: TreeNode): Promise<Tre
 
 export function label(node: TreeNode): string {
   const l = node.getTreeItem().label;
-  return typeof l === 'string' ? l : l?.label ?? '';
+  return typeof l === 'string' ? l : (l?.label ?? '');
 }
 
 export function contextValue(node: TreeNode): string {

@@ -1,13 +1,21 @@
 // Step 2, Permissions: presets, scope (namespaces or cluster-wide), and the resource picker built from live
 // discovery, with the selected rules, cluster-scoped explanations and risk warnings below.
 
-import type { DiscoveredResource } from '../../../core/types';
-import { formatRule } from '../../../core/plan/rules';
-import { riskWarnings } from '../../../core/plan/warnings';
 import { partitionRules } from '../../../core/plan/plan';
+import { formatRule } from '../../../core/plan/rules';
 import { namespacedLookupFrom } from '../../../core/plan/scope';
+import { riskWarnings } from '../../../core/plan/warnings';
+import type { DiscoveredResource } from '../../../core/types';
 import {
-  applyPreset, clusterScopedPicks, fieldProblems, mergePicks, pickLabel, presetApplied, removePreset, sortVerbs, splitList,
+  applyPreset,
+  clusterScopedPicks,
+  fieldProblems,
+  mergePicks,
+  pickLabel,
+  presetApplied,
+  removePreset,
+  sortVerbs,
+  splitList,
   type PermissionPick,
 } from '../../formToRequest';
 import { h, icon } from '../dom';
@@ -29,9 +37,15 @@ function setPickVerb(group: string, resource: string, verb: string, on: boolean)
   const existing = findPick(group, resource);
   let picks: PermissionPick[];
   if (existing) {
-    picks = state.form.picks.map((p) => p === existing ? { ...p, verbs: on ? sortVerbs([...new Set([...p.verbs, verb])]) : p.verbs.filter((v) => v !== verb) } : p);
+    picks = state.form.picks.map((p) =>
+      p === existing
+        ? { ...p, verbs: on ? sortVerbs([...new Set([...p.verbs, verb])]) : p.verbs.filter((v) => v !== verb) }
+        : p,
+    );
   } else {
-    picks = on ? mergePicks(state.form.picks, [{ group, resource, verbs: [verb], resourceNames: '' }]) : state.form.picks;
+    picks = on
+      ? mergePicks(state.form.picks, [{ group, resource, verbs: [verb], resourceNames: '' }])
+      : state.form.picks;
   }
   setForm({ picks: picks.filter((p) => p.verbs.length > 0 || p.resourceNames !== '') }, ['picks']);
 }
@@ -61,37 +75,84 @@ export function permissionsStep(): HTMLElement {
   const clusterScoped = form.scope === 'cluster' ? [] : partitionRules(request.rules, lookup).clusterScoped;
   const warnings = riskWarnings({ request, clusterScopedRules: clusterScoped });
 
-  const presets = h('fieldset', { class: 'presets' },
+  const presets = h(
+    'fieldset',
+    { class: 'presets' },
     h('legend', null, 'Presets'),
-    h('p', { class: 'help' }, 'Each preset is complete for its job; applying one ticks its permissions below, where you can review or trim them.'),
-    h('div', { class: 'preset-list' }, state.presets.map((preset) => {
-      const applied = presetApplied(form, preset);
-      return h('button', {
-        type: 'button', id: `preset-${preset.id}`, class: `preset${applied ? ' applied' : ''}`, 'aria-pressed': applied ? 'true' : 'false',
-        'aria-describedby': `preset-${preset.id}-desc`,
-        on: { click: () => { const f = applied ? removePreset(state.form, preset) : applyPreset(state.form, preset); setForm({ picks: f.picks, roleRefs: f.roleRefs }, ['picks']); } },
-      }, h('span', { class: 'preset-title' }, applied ? icon('check') : null, applied ? ' ' : '', preset.title),
-      h('span', { class: 'preset-desc', id: `preset-${preset.id}-desc` }, preset.description));
-    })),
+    h(
+      'p',
+      { class: 'help' },
+      'Each preset is complete for its job; applying one ticks its permissions below, where you can review or trim them.',
+    ),
+    h(
+      'div',
+      { class: 'preset-list' },
+      state.presets.map((preset) => {
+        const applied = presetApplied(form, preset);
+        return h(
+          'button',
+          {
+            type: 'button',
+            id: `preset-${preset.id}`,
+            class: `preset${applied ? ' applied' : ''}`,
+            'aria-pressed': applied ? 'true' : 'false',
+            'aria-describedby': `preset-${preset.id}-desc`,
+            on: {
+              click: () => {
+                const f = applied ? removePreset(state.form, preset) : applyPreset(state.form, preset);
+                setForm({ picks: f.picks, roleRefs: f.roleRefs }, ['picks']);
+              },
+            },
+          },
+          h('span', { class: 'preset-title' }, applied ? icon('check') : null, applied ? ' ' : '', preset.title),
+          h('span', { class: 'preset-desc', id: `preset-${preset.id}-desc` }, preset.description),
+        );
+      }),
+    ),
   );
 
-  const scope = h('fieldset', { class: 'radios scope' },
+  const scope = h(
+    'fieldset',
+    { class: 'radios scope' },
     h('legend', null, 'Where the permissions apply'),
-    radio('scope', 'scope-namespaces', form.scope === 'namespaces', `In namespace "${form.namespace}"${splitList(form.extraNamespaces).length ? ' and more' : ''}`, () => setForm({ scope: 'namespaces' })),
+    radio(
+      'scope',
+      'scope-namespaces',
+      form.scope === 'namespaces',
+      `In namespace "${form.namespace}"${splitList(form.extraNamespaces).length ? ' and more' : ''}`,
+      () => setForm({ scope: 'namespaces' }),
+    ),
     form.scope === 'namespaces'
       ? textField({
-        id: 'extra-namespaces', label: 'Also in these namespaces (optional, comma-separated)', value: form.extraNamespaces, field: 'extraNamespaces', problems,
-        placeholder: 'e.g. staging, production', help: 'One Role and RoleBinding per namespace, and one kubeconfig context each.',
-        onInput: (value) => setForm({ extraNamespaces: value }, ['extraNamespaces']),
-      })
+          id: 'extra-namespaces',
+          label: 'Also in these namespaces (optional, comma-separated)',
+          value: form.extraNamespaces,
+          field: 'extraNamespaces',
+          problems,
+          placeholder: 'e.g. staging, production',
+          help: 'One Role and RoleBinding per namespace, and one kubeconfig context each.',
+          onInput: (value) => setForm({ extraNamespaces: value }, ['extraNamespaces']),
+        })
       : null,
-    radio('scope', 'scope-cluster', form.scope === 'cluster', 'Cluster-wide (every namespace, present and future)', () => setForm({ scope: 'cluster' })),
+    radio(
+      'scope',
+      'scope-cluster',
+      form.scope === 'cluster',
+      'Cluster-wide (every namespace, present and future)',
+      () => setForm({ scope: 'cluster' }),
+    ),
   );
 
-  const search = h('div', { class: 'field search' },
+  const search = h(
+    'div',
+    { class: 'field search' },
     h('label', { for: 'perm-search' }, 'Search resources'),
     h('input', {
-      id: 'perm-search', type: 'search', value: state.search, placeholder: 'pods, deployments, exec, log, crontabs…', autocomplete: 'off',
+      id: 'perm-search',
+      type: 'search',
+      value: state.search,
+      placeholder: 'pods, deployments, exec, log, crontabs…',
+      autocomplete: 'off',
       'aria-controls': 'resource-groups',
       on: { input: (e: Event) => update({ search: (e.target as HTMLInputElement).value }) },
     }),
@@ -99,7 +160,18 @@ export function permissionsStep(): HTMLElement {
 
   let picker: HTMLElement;
   if (state.discoveryError) {
-    picker = errorBox(state.discoveryError, h('button', { type: 'button', class: 'secondary', on: { click: () => post({ type: 'refreshDiscovery', context: form.context }) } }, 'Retry discovery'));
+    picker = errorBox(
+      state.discoveryError,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'secondary',
+          on: { click: () => post({ type: 'refreshDiscovery', context: form.context }) },
+        },
+        'Retry discovery',
+      ),
+    );
   } else if (!resources) {
     picker = loading('Discovering the API resources this cluster serves…');
   } else {
@@ -107,18 +179,46 @@ export function permissionsStep(): HTMLElement {
   }
 
   const stats = state.discovery?.stats;
-  return h('section', { class: 'step-permissions' },
+  return h(
+    'section',
+    { class: 'step-permissions' },
     h('p', { class: 'lead' }, 'What may the new identity do? Start from a preset or tick exactly the verbs you need.'),
     presets,
     scope,
-    h('div', { class: 'picker-header' },
+    h(
+      'div',
+      { class: 'picker-header' },
       h('h3', null, 'Resources'),
-      stats ? h('span', { class: 'muted' }, `${resources?.length ?? 0} resources from live discovery (${stats.requests} request${stats.requests === 1 ? '' : 's'}, ${stats.durationMs} ms)`) : null,
-      h('button', { type: 'button', class: 'link', id: 'refresh-discovery', on: { click: () => { update({ discovery: undefined }); post({ type: 'refreshDiscovery', context: form.context }); } } }, 'Refresh'),
+      stats
+        ? h(
+            'span',
+            { class: 'muted' },
+            `${resources?.length ?? 0} resources from live discovery (${stats.requests} request${stats.requests === 1 ? '' : 's'}, ${stats.durationMs} ms)`,
+          )
+        : null,
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link',
+          id: 'refresh-discovery',
+          on: {
+            click: () => {
+              update({ discovery: undefined });
+              post({ type: 'refreshDiscovery', context: form.context });
+            },
+          },
+        },
+        'Refresh',
+      ),
     ),
     search,
     picker,
-    selectedSummary(clusterScoped.map(formatRule), warnings.map((w) => w.message), resources ?? []),
+    selectedSummary(
+      clusterScoped.map(formatRule),
+      warnings.map((w) => w.message),
+      resources ?? [],
+    ),
   );
 }
 
@@ -128,7 +228,10 @@ function dedupeResources(resources: DiscoveredResource[]): DiscoveredResource[] 
   for (const r of resources) {
     const key = `${r.group}/${r.resource}`;
     const existing = seen.get(key);
-    if (!existing) { seen.set(key, r); continue; }
+    if (!existing) {
+      seen.set(key, r);
+      continue;
+    }
     const verbs = [...new Set([...existing.verbs, ...r.verbs])];
     const subresources = [...existing.subresources];
     for (const s of r.subresources) if (!subresources.some((x) => x.name === s.name)) subresources.push(s);
@@ -146,29 +249,48 @@ function resourcePicker(resources: DiscoveredResource[]): HTMLElement {
     list.push(r);
     groups.set(r.group, list);
   }
-  if (groups.size === 0) return h('div', { class: 'muted', id: 'resource-groups', role: 'status' }, `No resource matches "${query}".`);
+  if (groups.size === 0)
+    return h('div', { class: 'muted', id: 'resource-groups', role: 'status' }, `No resource matches "${query}".`);
   const groupNames = [...groups.keys()].sort((a, b) => (a === '' ? -1 : b === '' ? 1 : a.localeCompare(b)));
-  return h('div', { id: 'resource-groups', class: 'resource-groups' }, groupNames.map((group) => {
-    const list = groups.get(group) ?? [];
-    const pickedCount = state.form.picks.filter((p) => p.group === group && p.verbs.length > 0).length;
-    const open = query !== '' || state.openGroups.includes(group) || pickedCount > 0;
-    const title = group === '' ? 'core' : group;
-    const details = h('details', { class: 'group', open, id: `group-${group || 'core'}` },
-      h('summary', null,
-        h('span', { class: 'group-name' }, title),
-        h('span', { class: 'muted' }, ` ${list.length} resource${list.length === 1 ? '' : 's'}${pickedCount ? `, ${pickedCount} picked` : ''}`),
-        isLikelyCustom(group) ? h('span', { class: 'badge' }, 'custom / extension') : null,
-      ),
-      open ? h('div', { class: 'resource-list', role: 'group', 'aria-label': `Resources of API group ${title}` }, list.map((r) => resourceRow(r, query))) : null,
-    );
-    details.addEventListener('toggle', () => {
-      const isOpen = details.open;
-      if (isOpen === open) return;
-      const openGroups = isOpen ? [...state.openGroups, group] : state.openGroups.filter((g) => g !== group);
-      update({ openGroups });
-    });
-    return details;
-  }));
+  return h(
+    'div',
+    { id: 'resource-groups', class: 'resource-groups' },
+    groupNames.map((group) => {
+      const list = groups.get(group) ?? [];
+      const pickedCount = state.form.picks.filter((p) => p.group === group && p.verbs.length > 0).length;
+      const open = query !== '' || state.openGroups.includes(group) || pickedCount > 0;
+      const title = group === '' ? 'core' : group;
+      const details = h(
+        'details',
+        { class: 'group', open, id: `group-${group || 'core'}` },
+        h(
+          'summary',
+          null,
+          h('span', { class: 'group-name' }, title),
+          h(
+            'span',
+            { class: 'muted' },
+            ` ${list.length} resource${list.length === 1 ? '' : 's'}${pickedCount ? `, ${pickedCount} picked` : ''}`,
+          ),
+          isLikelyCustom(group) ? h('span', { class: 'badge' }, 'custom / extension') : null,
+        ),
+        open
+          ? h(
+              'div',
+              { class: 'resource-list', role: 'group', 'aria-label': `Resources of API group ${title}` },
+              list.map((r) => resourceRow(r, query)),
+            )
+          : null,
+      );
+      details.addEventListener('toggle', () => {
+        const isOpen = details.open;
+        if (isOpen === open) return;
+        const openGroups = isOpen ? [...state.openGroups, group] : state.openGroups.filter((g) => g !== group);
+        update({ openGroups });
+      });
+      return details;
+    }),
+  );
 }
 
 const BUILT_IN_GROUP = /(^|\.)k8s\.io$|^(apps|batch|autoscaling|policy|extensions)$|^$/;
@@ -179,12 +301,25 @@ function isLikelyCustom(group: string): boolean {
 function verbBoxes(group: string, resource: string, verbs: string[]): HTMLElement {
   const pick = findPick(group, resource);
   const label = pickLabel(group, resource);
-  return h('div', { class: 'verbs', role: 'group', 'aria-label': `Verbs for ${label}` }, rbacVerbs(verbs).map((verb) => {
-    const id = `v-${group || 'core'}-${resource.replace('/', '--')}-${verb}`;
-    return h('span', { class: 'verb' },
-      h('input', { type: 'checkbox', id, checked: pick?.verbs.includes(verb) ?? false, 'aria-label': `${verb} ${label}`, on: { change: (e: Event) => setPickVerb(group, resource, verb, (e.target as HTMLInputElement).checked) } }),
-      h('label', { for: id, 'aria-hidden': 'true' }, verb));
-  }));
+  return h(
+    'div',
+    { class: 'verbs', role: 'group', 'aria-label': `Verbs for ${label}` },
+    rbacVerbs(verbs).map((verb) => {
+      const id = `v-${group || 'core'}-${resource.replace('/', '--')}-${verb}`;
+      return h(
+        'span',
+        { class: 'verb' },
+        h('input', {
+          type: 'checkbox',
+          id,
+          checked: pick?.verbs.includes(verb) ?? false,
+          'aria-label': `${verb} ${label}`,
+          on: { change: (e: Event) => setPickVerb(group, resource, verb, (e.target as HTMLInputElement).checked) },
+        }),
+        h('label', { for: id, 'aria-hidden': 'true' }, verb),
+      );
+    }),
+  );
 }
 
 function resourceRow(r: DiscoveredResource, query: string): HTMLElement {
@@ -192,66 +327,150 @@ function resourceRow(r: DiscoveredResource, query: string): HTMLElement {
   const { subresources: matchedSubs } = matchesSearch(r, query);
   const subs = r.subresources.filter((s) => s.verbs.length > 0);
   const hasSubPick = subs.some((s) => (findPick(r.group, `${r.resource}/${s.name}`)?.verbs.length ?? 0) > 0);
-  const expanded = state.openResources.includes(key) || hasSubPick || (query !== '' && matchedSubs.length > 0 && !r.resource.includes(query));
+  const expanded =
+    state.openResources.includes(key) ||
+    hasSubPick ||
+    (query !== '' && matchedSubs.length > 0 && !r.resource.includes(query));
   const pick = findPick(r.group, r.resource);
   const rowId = `res-${r.group || 'core'}-${r.resource}`;
-  const toggle = () => update({ openResources: expanded ? state.openResources.filter((k) => k !== key) : [...state.openResources, key] });
-  return h('div', { class: 'resource', id: rowId },
-    h('div', { class: 'resource-main' },
-      h('div', { class: 'resource-name' },
+  const toggle = () =>
+    update({ openResources: expanded ? state.openResources.filter((k) => k !== key) : [...state.openResources, key] });
+  return h(
+    'div',
+    { class: 'resource', id: rowId },
+    h(
+      'div',
+      { class: 'resource-main' },
+      h(
+        'div',
+        { class: 'resource-name' },
         h('span', { class: 'mono' }, r.resource),
         h('span', { class: 'muted' }, ` ${r.kind}${r.shortNames?.length ? ` (${r.shortNames.join(', ')})` : ''}`),
-        r.namespaced ? null : h('span', { class: 'badge badge-cluster', title: 'Cluster-scoped: needs a ClusterRole and ClusterRoleBinding' }, 'cluster-scoped'),
+        r.namespaced
+          ? null
+          : h(
+              'span',
+              { class: 'badge badge-cluster', title: 'Cluster-scoped: needs a ClusterRole and ClusterRoleBinding' },
+              'cluster-scoped',
+            ),
       ),
       verbBoxes(r.group, r.resource, r.verbs),
-      h('button', {
-        type: 'button', class: 'link more', id: `${rowId}-more`, 'aria-expanded': expanded ? 'true' : 'false', 'aria-controls': `${rowId}-extra`,
-        'aria-label': `${expanded ? 'Hide' : 'Show'} subresources and names for ${pickLabel(r.group, r.resource)}`,
-        on: { click: toggle },
-      }, subs.length ? `${subs.length} subresource${subs.length === 1 ? '' : 's'}, names` : 'names'),
+      h(
+        'button',
+        {
+          type: 'button',
+          class: 'link more',
+          id: `${rowId}-more`,
+          'aria-expanded': expanded ? 'true' : 'false',
+          'aria-controls': `${rowId}-extra`,
+          'aria-label': `${expanded ? 'Hide' : 'Show'} subresources and names for ${pickLabel(r.group, r.resource)}`,
+          on: { click: toggle },
+        },
+        subs.length ? `${subs.length} subresource${subs.length === 1 ? '' : 's'}, names` : 'names',
+      ),
     ),
     expanded
-      ? h('div', { class: 'resource-extra', id: `${rowId}-extra` },
-        subs.filter((s) => query === '' || matchedSubs.includes(s.name) || r.resource.includes(query)).map((s) =>
-          h('div', { class: 'subresource' },
-            h('span', { class: 'mono sub-name' }, `${r.resource}/${s.name}`),
-            verbBoxes(r.group, `${r.resource}/${s.name}`, s.verbs),
-          )),
-        textField({
-          id: `${rowId}-names`, label: `Only these ${r.resource} (resourceNames, optional)`, value: pick?.resourceNames ?? '',
-          placeholder: 'e.g. app-config, feature-flags',
-          help: 'Limits get/update/patch/delete to named objects; list, watch and create are never limited by name.',
-          onInput: (value) => setPickNames(r.group, r.resource, value),
-        }))
+      ? h(
+          'div',
+          { class: 'resource-extra', id: `${rowId}-extra` },
+          subs
+            .filter((s) => query === '' || matchedSubs.includes(s.name) || r.resource.includes(query))
+            .map((s) =>
+              h(
+                'div',
+                { class: 'subresource' },
+                h('span', { class: 'mono sub-name' }, `${r.resource}/${s.name}`),
+                verbBoxes(r.group, `${r.resource}/${s.name}`, s.verbs),
+              ),
+            ),
+          textField({
+            id: `${rowId}-names`,
+            label: `Only these ${r.resource} (resourceNames, optional)`,
+            value: pick?.resourceNames ?? '',
+            placeholder: 'e.g. app-config, feature-flags',
+            help: 'Limits get/update/patch/delete to named objects; list, watch and create are never limited by name.',
+            onInput: (value) => setPickNames(r.group, r.resource, value),
+          }),
+        )
       : null,
   );
 }
 
-function selectedSummary(clusterScopedRules: string[], warnings: string[], resources: DiscoveredResource[]): HTMLElement {
+function selectedSummary(
+  clusterScopedRules: string[],
+  warnings: string[],
+  resources: DiscoveredResource[],
+): HTMLElement {
   const form = state.form;
   const problems = fieldProblems(form);
   const { request, problems: requestProblems } = currentRequest(state);
   const ruleProblems = requestProblems.filter((p) => /^Rule |resourceNames/.test(p));
   const cluster = clusterScopedPicks(form.picks, resources);
-  return h('section', { class: 'summary', 'aria-labelledby': 'summary-title' },
+  return h(
+    'section',
+    { class: 'summary', 'aria-labelledby': 'summary-title' },
     h('h3', { id: 'summary-title' }, 'Selected permissions'),
     request.rules.length === 0 && request.roleRefs.length === 0
       ? h('div', { class: 'muted' }, 'Nothing selected yet.')
-      : h('ul', { class: 'rules' },
-        request.rules.map((rule) => h('li', { class: 'mono' }, formatRule(rule))),
-        request.roleRefs.map((ref) => h('li', null, `Bind ${ref.kind} "${ref.name}" `,
-          h('button', { type: 'button', class: 'link', 'aria-label': `Remove ${ref.kind} ${ref.name}`, on: { click: () => setForm({ roleRefs: state.form.roleRefs.filter((r) => r !== ref) }) } }, 'remove')))),
-    form.picks.length > 0 ? h('button', { type: 'button', class: 'link', id: 'clear-picks', on: { click: () => setForm({ picks: [], roleRefs: [] }, ['picks']) } }, 'Clear all') : null,
+      : h(
+          'ul',
+          { class: 'rules' },
+          request.rules.map((rule) => h('li', { class: 'mono' }, formatRule(rule))),
+          request.roleRefs.map((ref) =>
+            h(
+              'li',
+              null,
+              `Bind ${ref.kind} "${ref.name}" `,
+              h(
+                'button',
+                {
+                  type: 'button',
+                  class: 'link',
+                  'aria-label': `Remove ${ref.kind} ${ref.name}`,
+                  on: { click: () => setForm({ roleRefs: state.form.roleRefs.filter((r) => r !== ref) }) },
+                },
+                'remove',
+              ),
+            ),
+          ),
+        ),
+    form.picks.length > 0
+      ? h(
+          'button',
+          {
+            type: 'button',
+            class: 'link',
+            id: 'clear-picks',
+            on: { click: () => setForm({ picks: [], roleRefs: [] }, ['picks']) },
+          },
+          'Clear all',
+        )
+      : null,
     form.scope === 'cluster'
-      ? callout('info', 'Cluster-wide: the rules go into a ClusterRole bound with a ClusterRoleBinding, so they apply in every namespace.')
+      ? callout(
+          'info',
+          'Cluster-wide: the rules go into a ClusterRole bound with a ClusterRoleBinding, so they apply in every namespace.',
+        )
       : clusterScopedRules.length > 0 || cluster.length > 0
-        ? callout('info', h('span', { id: 'cluster-scope-explanation' },
-          `${cluster.map((p) => pickLabel(p.group, p.resource)).join(', ')} ${cluster.length === 1 ? 'is' : 'are'} cluster-scoped, so ${cluster.length === 1 ? 'it goes' : 'they go'} into a ClusterRole with a ClusterRoleBinding (namespaced rules stay in Roles).`))
+        ? callout(
+            'info',
+            h(
+              'span',
+              { id: 'cluster-scope-explanation' },
+              `${cluster.map((p) => pickLabel(p.group, p.resource)).join(', ')} ${cluster.length === 1 ? 'is' : 'are'} cluster-scoped, so ${cluster.length === 1 ? 'it goes' : 'they go'} into a ClusterRole with a ClusterRoleBinding (namespaced rules stay in Roles).`,
+            ),
+          )
         : null,
     ruleProblems.map((p) => callout('error', p)),
-    state.touched.includes('picks') && problems.picks ? h('div', { class: 'field-error', role: 'alert' }, icon('error'), ' ', problems.picks) : null,
+    state.touched.includes('picks') && problems.picks
+      ? h('div', { class: 'field-error', role: 'alert' }, icon('error'), ' ', problems.picks)
+      : null,
     warnings.length > 0
-      ? h('div', { class: 'warnings', role: 'region', 'aria-label': 'Risk warnings' }, warnings.map((w) => callout('warning', w)))
+      ? h(
+          'div',
+          { class: 'warnings', role: 'region', 'aria-label': 'Risk warnings' },
+          warnings.map((w) => callout('warning', w)),
+        )
       : null,
   );
 }

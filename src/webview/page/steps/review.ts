@@ -8,14 +8,22 @@ import { callout, checkbox, errorBox, loading } from '../widgets';
 
 /** How each object status reads in the Review's summary line and on its badge. */
 const STATUS_LEAD: Record<string, string> = {
-  unchanged: 'leave unchanged', conflict: 'resolve (conflict)', use: 'use as it is', missing: 'find (missing)',
+  unchanged: 'leave unchanged',
+  conflict: 'resolve (conflict)',
+  use: 'use as it is',
+  missing: 'find (missing)',
   keep: 'keep (no longer requested)',
 };
 const STATUS_BADGE: Record<string, string> = { use: 'use as it is' };
 
 export function reviewStep(): HTMLElement {
   const review = state.review;
-  if (state.reviewLoading || !review) return h('section', null, loading('Planning and asking the API server for a dry run and the escalation pre-check…'));
+  if (state.reviewLoading || !review)
+    return h(
+      'section',
+      null,
+      loading('Planning and asking the API server for a dry run and the escalation pre-check…'),
+    );
   const escalation = review.escalation;
   const statusCounts = new Map<string, number>();
   for (const o of [...review.objects, ...(review.removals ?? [])]) {
@@ -24,53 +32,152 @@ export function reviewStep(): HTMLElement {
 
   let escalationBox: HTMLElement | null = null;
   if (escalation.checked && escalation.allowed) {
-    escalationBox = callout('ok', h('span', { id: 'escalation-ok' }, 'You may grant all of this: the escalation pre-check passed.'));
+    escalationBox = callout(
+      'ok',
+      h('span', { id: 'escalation-ok' }, 'You may grant all of this: the escalation pre-check passed.'),
+    );
   } else if (escalation.checked) {
-    escalationBox = h('div', { class: 'callout callout-error', role: 'alert', id: 'escalation-refused' },
-      icon('error'), ' ', h('strong', null, 'You cannot grant all of this.'),
+    escalationBox = h(
+      'div',
+      { class: 'callout callout-error', role: 'alert', id: 'escalation-refused' },
+      icon('error'),
+      ' ',
+      h('strong', null, 'You cannot grant all of this.'),
       h('div', null, 'Kubernetes refuses to let anyone grant permissions they do not hold themselves. Missing:'),
-      escalation.missingRules.length ? h('ul', { class: 'missing-rules', 'aria-label': 'Missing rules' }, escalation.missingRules.map((r) => h('li', { class: 'mono' }, r))) : null,
-      escalation.missingPermissions.length ? h('ul', { class: 'missing-permissions', 'aria-label': 'Missing permissions' }, escalation.missingPermissions.map((r) => h('li', null, r))) : null,
-      h('div', { class: 'hint' }, 'Ask an administrator to grant you these rules, or request fewer permissions. Nothing has been created.'),
+      escalation.missingRules.length
+        ? h(
+            'ul',
+            { class: 'missing-rules', 'aria-label': 'Missing rules' },
+            escalation.missingRules.map((r) => h('li', { class: 'mono' }, r)),
+          )
+        : null,
+      escalation.missingPermissions.length
+        ? h(
+            'ul',
+            { class: 'missing-permissions', 'aria-label': 'Missing permissions' },
+            escalation.missingPermissions.map((r) => h('li', null, r)),
+          )
+        : null,
+      h(
+        'div',
+        { class: 'hint' },
+        'Ask an administrator to grant you these rules, or request fewer permissions. Nothing has been created.',
+      ),
     );
   } else if (escalation.note) {
     escalationBox = callout('info', escalation.note);
   }
 
-  const rejections = review.dryRunRejections.length > 0
-    ? (escalation.checked && !escalation.allowed
-      // Usually the same refusal in the API server's words: available, but not shouted twice.
-      ? h('details', { class: 'dry-run-details', id: 'dry-run-rejections' },
-        h('summary', null, `What the server's dry run said (${review.dryRunRejections.length})`),
-        h('ul', null, review.dryRunRejections.map((p) => h('li', null, p))))
-      : h('div', { class: 'callout callout-error', role: 'alert', id: 'dry-run-rejections' }, icon('error'), ' ', h('strong', null, 'The server\'s dry run refused:'),
-        h('ul', null, review.dryRunRejections.map((p) => h('li', null, p)))))
-    : null;
-  return h('section', { class: 'step-review' },
+  const rejections =
+    review.dryRunRejections.length > 0
+      ? escalation.checked && !escalation.allowed
+        ? // Usually the same refusal in the API server's words: available, but not shouted twice.
+          h(
+            'details',
+            { class: 'dry-run-details', id: 'dry-run-rejections' },
+            h('summary', null, `What the server's dry run said (${review.dryRunRejections.length})`),
+            h(
+              'ul',
+              null,
+              review.dryRunRejections.map((p) => h('li', null, p)),
+            ),
+          )
+        : h(
+            'div',
+            { class: 'callout callout-error', role: 'alert', id: 'dry-run-rejections' },
+            icon('error'),
+            ' ',
+            h('strong', null, "The server's dry run refused:"),
+            h(
+              'ul',
+              null,
+              review.dryRunRejections.map((p) => h('li', null, p)),
+            ),
+          )
+      : null;
+  return h(
+    'section',
+    { class: 'step-review' },
     review.error ? errorBox(review.error) : null,
-    review.problems.length > 0 ? h('div', { class: 'callout callout-error', role: 'alert' }, icon('error'), ' ', h('strong', null, 'Fix these first:'), h('ul', null, review.problems.map((p) => h('li', null, p)))) : null,
+    review.problems.length > 0
+      ? h(
+          'div',
+          { class: 'callout callout-error', role: 'alert' },
+          icon('error'),
+          ' ',
+          h('strong', null, 'Fix these first:'),
+          h(
+            'ul',
+            null,
+            review.problems.map((p) => h('li', null, p)),
+          ),
+        )
+      : null,
     escalationBox,
     rejections,
     review.dryRun && review.objects.length > 0
-      ? h('p', { class: 'lead' }, `Dry run: ${[...statusCounts].map(([s, n]) => `${n} to ${STATUS_LEAD[s] ?? s}`).join(', ')}.`)
+      ? h(
+          'p',
+          { class: 'lead' },
+          `Dry run: ${[...statusCounts].map(([s, n]) => `${n} to ${STATUS_LEAD[s] ?? s}`).join(', ')}.`,
+        )
       : null,
-    review.clusterScopedRules.length ? callout('info', `${review.clusterScopedRules.join(', ')} name cluster-scoped resources, so they are granted with a ClusterRole and ClusterRoleBinding.`) : null,
-    review.warnings.length ? h('div', { class: 'warnings', role: 'region', 'aria-label': 'Risk warnings' }, review.warnings.map((w) => callout('warning', w))) : null,
+    review.clusterScopedRules.length
+      ? callout(
+          'info',
+          `${review.clusterScopedRules.join(', ')} name cluster-scoped resources, so they are granted with a ClusterRole and ClusterRoleBinding.`,
+        )
+      : null,
+    review.warnings.length
+      ? h(
+          'div',
+          { class: 'warnings', role: 'region', 'aria-label': 'Risk warnings' },
+          review.warnings.map((w) => callout('warning', w)),
+        )
+      : null,
     review.needsAdoption
-      ? h('div', { class: 'adopt' },
-        callout('warning', 'Some objects with these names exist and were not made by sa-kubeconfig.'),
-        checkbox('adopt', state.form.adoptUnmanaged, 'Take them over (they get the sa-kubeconfig label and are updated)', (checked) => { setForm({ adoptUnmanaged: checked }); requestReview(); }))
+      ? h(
+          'div',
+          { class: 'adopt' },
+          callout('warning', 'Some objects with these names exist and were not made by sa-kubeconfig.'),
+          checkbox(
+            'adopt',
+            state.form.adoptUnmanaged,
+            'Take them over (they get the sa-kubeconfig label and are updated)',
+            (checked) => {
+              setForm({ adoptUnmanaged: checked });
+              requestReview();
+            },
+          ),
+        )
       : null,
     removalsSection(review),
     review.objects.length ? h('h3', null, `Objects (${review.objects.length}), in apply order`) : null,
-    h('div', { class: 'objects' }, review.objects.map((o, i) =>
-      h('details', { class: 'object', open: true, id: `object-${i}` },
-        h('summary', null,
-          o.status ? h('span', { class: `badge status-${o.status}` }, STATUS_BADGE[o.status] ?? o.status) : null, ' ',
-          h('span', { class: 'object-kind' }, o.kind), ' ', h('span', { class: 'mono' }, o.namespace ? `${o.namespace}/${o.name}` : o.name),
-          o.detail ? h('span', { class: 'muted' }, ` — ${o.detail}`) : null),
-        h('pre', { class: 'yaml', tabindex: '0', 'aria-label': `YAML of ${o.kind} ${o.name}` }, h('code', null, o.yaml)),
-      ))),
+    h(
+      'div',
+      { class: 'objects' },
+      review.objects.map((o, i) =>
+        h(
+          'details',
+          { class: 'object', open: true, id: `object-${i}` },
+          h(
+            'summary',
+            null,
+            o.status ? h('span', { class: `badge status-${o.status}` }, STATUS_BADGE[o.status] ?? o.status) : null,
+            ' ',
+            h('span', { class: 'object-kind' }, o.kind),
+            ' ',
+            h('span', { class: 'mono' }, o.namespace ? `${o.namespace}/${o.name}` : o.name),
+            o.detail ? h('span', { class: 'muted' }, ` — ${o.detail}`) : null,
+          ),
+          h(
+            'pre',
+            { class: 'yaml', tabindex: '0', 'aria-label': `YAML of ${o.kind} ${o.name}` },
+            h('code', null, o.yaml),
+          ),
+        ),
+      ),
+    ),
   );
 }
 
@@ -78,22 +185,39 @@ export function reviewStep(): HTMLElement {
 function removalsSection(review: ReviewInfo): HTMLElement | null {
   const removals = review.removals ?? [];
   if (removals.length === 0) return null;
-  return h('div', { class: 'removals', id: 'removals' },
-    h('h3', null, `No longer requested (${removals.length}): `
-      + `${removals.some((r) => r.status === 'remove') ? 'removed after the objects below are in place' : 'kept'}`),
+  return h(
+    'div',
+    { class: 'removals', id: 'removals' },
+    h(
+      'h3',
+      null,
+      `No longer requested (${removals.length}): ` +
+        `${removals.some((r) => r.status === 'remove') ? 'removed after the objects below are in place' : 'kept'}`,
+    ),
     checkbox('keep-extra', state.form.keepExtra === true, 'Keep them (the account keeps their access)', (checked) => {
       setForm({ keepExtra: checked });
       requestReview();
     }),
     removals.map((o, i) =>
-      h('details', { class: 'removal', id: `removal-${i}` },
-        h('summary', null,
-          h('span', { class: `badge status-${o.status}` }, o.status), ' ',
-          h('span', { class: 'removal-kind' }, o.kind), ' ',
+      h(
+        'details',
+        { class: 'removal', id: `removal-${i}` },
+        h(
+          'summary',
+          null,
+          h('span', { class: `badge status-${o.status}` }, o.status),
+          ' ',
+          h('span', { class: 'removal-kind' }, o.kind),
+          ' ',
           h('span', { class: 'mono' }, o.namespace ? `${o.namespace}/${o.name}` : o.name),
-          h('span', { class: 'muted' }, ` — ${o.detail}`)),
-        h('pre', { class: 'yaml', tabindex: '0', 'aria-label': `YAML of ${o.kind} ${o.name}` },
-          h('code', null, o.yaml)),
-      )),
+          h('span', { class: 'muted' }, ` — ${o.detail}`),
+        ),
+        h(
+          'pre',
+          { class: 'yaml', tabindex: '0', 'aria-label': `YAML of ${o.kind} ${o.name}` },
+          h('code', null, o.yaml),
+        ),
+      ),
+    ),
   );
 }

@@ -11,27 +11,48 @@ export function targetStep(): HTMLElement {
   const form = state.form;
   const problems = fieldProblems(form);
   const data = state.contextData;
-  const nsExists = data ? (data.namespacesSource === 'context' ? undefined : data.namespaces.includes(form.namespace)) : undefined;
-  const accounts = state.accounts?.context === form.context && state.accounts.namespace === form.namespace ? state.accounts : undefined;
+  const nsExists = data
+    ? data.namespacesSource === 'context'
+      ? undefined
+      : data.namespaces.includes(form.namespace)
+    : undefined;
+  const accounts =
+    state.accounts?.context === form.context && state.accounts.namespace === form.namespace
+      ? state.accounts
+      : undefined;
   const existingNames = accounts?.list.map((a) => a.name) ?? [];
   const newClashes = form.serviceAccountMode === 'new' && existingNames.includes(form.serviceAccount);
 
-  const contextSelect = h('div', { class: 'field' },
+  const contextSelect = h(
+    'div',
+    { class: 'field' },
     h('label', { for: 'context' }, 'Context (the cluster and identity to act with)'),
-    h('select', {
-      id: 'context', 'aria-describedby': 'context-help',
-      on: {
-        change: (e: Event) => {
-          const context = (e.target as HTMLSelectElement).value;
-          const serviceAccount = state.form.serviceAccountMode === 'new' ? state.form.serviceAccount : '';
-          replaceState({ ...state, form: { ...state.form, context, namespace: '', server: '', serviceAccount } });
-          loadContext(context, true);
+    h(
+      'select',
+      {
+        id: 'context',
+        'aria-describedby': 'context-help',
+        on: {
+          change: (e: Event) => {
+            const context = (e.target as HTMLSelectElement).value;
+            const serviceAccount = state.form.serviceAccountMode === 'new' ? state.form.serviceAccount : '';
+            replaceState({ ...state, form: { ...state.form, context, namespace: '', server: '', serviceAccount } });
+            loadContext(context, true);
+          },
         },
       },
-    }, state.contexts.length === 0 ? h('option', { value: '' }, state.initialized ? 'No contexts in your kubeconfig' : 'Loading contexts…') : null,
-    state.contexts.map((c) => h('option', { value: c.name, selected: c.name === form.context }, `${c.name}${c.current ? ' (current)' : ''}`))),
-    h('div', { class: 'help', id: 'context-help' },
-      data ? `Server ${data.server}` : state.contextLoading ? 'Connecting…' : ''),
+      state.contexts.length === 0
+        ? h('option', { value: '' }, state.initialized ? 'No contexts in your kubeconfig' : 'Loading contexts…')
+        : null,
+      state.contexts.map((c) =>
+        h('option', { value: c.name, selected: c.name === form.context }, `${c.name}${c.current ? ' (current)' : ''}`),
+      ),
+    ),
+    h(
+      'div',
+      { class: 'help', id: 'context-help' },
+      data ? `Server ${data.server}` : state.contextLoading ? 'Connecting…' : '',
+    ),
   );
 
   const namespaceHelp: (string | Node)[] = [];
@@ -40,58 +61,112 @@ export function targetStep(): HTMLElement {
     else if (nsExists === false) namespaceHelp.push(icon('info'), ` Does not exist yet: it will be created.`);
     else namespaceHelp.push('You may not list namespaces here; tick "Create it" if it does not exist.');
   }
-  const namespaceField = h('div', null,
+  const namespaceField = h(
+    'div',
+    null,
     textField({
-      id: 'namespace', label: 'Namespace of the service account', value: form.namespace, field: 'namespace', problems,
-      list: 'namespace-list', placeholder: 'e.g. my-app', help: h('span', null, ...namespaceHelp),
+      id: 'namespace',
+      label: 'Namespace of the service account',
+      value: form.namespace,
+      field: 'namespace',
+      problems,
+      list: 'namespace-list',
+      placeholder: 'e.g. my-app',
+      help: h('span', null, ...namespaceHelp),
       onInput: (value) => {
         const missing = data ? namespaceMissing(value, data.namespaces, data.namespacesSource) : undefined;
-        setForm({ namespace: value, createNamespace: missing ?? state.form.createNamespace, existingSecretName: '' }, ['namespace']);
+        setForm({ namespace: value, createNamespace: missing ?? state.form.createNamespace, existingSecretName: '' }, [
+          'namespace',
+        ]);
         loadAccounts();
       },
     }),
-    h('datalist', { id: 'namespace-list' }, (data?.namespaces ?? []).map((n) => h('option', { value: n }))),
+    h(
+      'datalist',
+      { id: 'namespace-list' },
+      (data?.namespaces ?? []).map((n) => h('option', { value: n })),
+    ),
     data?.namespacesSource === 'context'
-      ? checkbox('create-namespace', form.createNamespace, 'Create it (it does not exist yet)', (checked) => setForm({ createNamespace: checked }))
+      ? checkbox('create-namespace', form.createNamespace, 'Create it (it does not exist yet)', (checked) =>
+          setForm({ createNamespace: checked }),
+        )
       : null,
   );
 
-  const saMode = h('fieldset', { class: 'radios' },
+  const saMode = h(
+    'fieldset',
+    { class: 'radios' },
     h('legend', null, 'Service account'),
-    radio('sa-mode', 'sa-new', form.serviceAccountMode === 'new', 'New', () => setForm({ serviceAccountMode: 'new', serviceAccount: '' })),
-    radio('sa-mode', 'sa-existing', form.serviceAccountMode === 'existing', `Existing${accounts ? ` (${accounts.list.length} in this namespace)` : ''}`,
-      () => { setForm({ serviceAccountMode: 'existing', serviceAccount: '' }); }, accounts !== undefined && accounts.list.length === 0),
+    radio('sa-mode', 'sa-new', form.serviceAccountMode === 'new', 'New', () =>
+      setForm({ serviceAccountMode: 'new', serviceAccount: '' }),
+    ),
+    radio(
+      'sa-mode',
+      'sa-existing',
+      form.serviceAccountMode === 'existing',
+      `Existing${accounts ? ` (${accounts.list.length} in this namespace)` : ''}`,
+      () => {
+        setForm({ serviceAccountMode: 'existing', serviceAccount: '' });
+      },
+      accounts !== undefined && accounts.list.length === 0,
+    ),
   );
 
   let saField: HTMLElement;
   if (form.serviceAccountMode === 'new') {
     saField = textField({
-      id: 'service-account', label: 'Name of the new service account', value: form.serviceAccount, field: 'serviceAccount', problems,
+      id: 'service-account',
+      label: 'Name of the new service account',
+      value: form.serviceAccount,
+      field: 'serviceAccount',
+      problems,
       placeholder: 'e.g. ci-deployer',
-      help: newClashes ? h('span', null, icon('warning'), ' A service account with this name exists; its permissions will be updated.') : 'Lower-case letters, digits, "-" and "."; start and end with a letter or digit.',
+      help: newClashes
+        ? h('span', null, icon('warning'), ' A service account with this name exists; its permissions will be updated.')
+        : 'Lower-case letters, digits, "-" and "."; start and end with a letter or digit.',
       onInput: (value) => setForm({ serviceAccount: value }, ['serviceAccount']),
     });
   } else {
-    saField = h('div', { class: 'field' },
+    saField = h(
+      'div',
+      { class: 'field' },
       h('label', { for: 'service-account-existing' }, 'Existing service account'),
-      h('select', {
-        id: 'service-account-existing', ...invalidProps('serviceAccount', problems),
-        on: {
-          change: (e: Event) => {
-            setForm({ serviceAccount: (e.target as HTMLSelectElement).value, existingSecretName: '' }, ['serviceAccount']);
-            maybeLoadDetails();
+      h(
+        'select',
+        {
+          id: 'service-account-existing',
+          ...invalidProps('serviceAccount', problems),
+          on: {
+            change: (e: Event) => {
+              setForm({ serviceAccount: (e.target as HTMLSelectElement).value, existingSecretName: '' }, [
+                'serviceAccount',
+              ]);
+              maybeLoadDetails();
+            },
           },
         },
-      },
-      h('option', { value: '' }, accounts ? 'Pick one…' : 'Loading…'),
-      (accounts?.list ?? []).map((a) => h('option', { value: a.name, selected: a.name === form.serviceAccount }, `${a.name}${a.managed ? ' (made by sa-kubeconfig)' : ''}`))),
+        h('option', { value: '' }, accounts ? 'Pick one…' : 'Loading…'),
+        (accounts?.list ?? []).map((a) =>
+          h(
+            'option',
+            { value: a.name, selected: a.name === form.serviceAccount },
+            `${a.name}${a.managed ? ' (made by sa-kubeconfig)' : ''}`,
+          ),
+        ),
+      ),
       fieldError('serviceAccount', problems),
       existingDetails(),
     );
   }
 
-  return h('section', { class: 'step-target' },
-    h('p', { class: 'lead' }, 'Where should the new identity live? Pick the cluster context to act with, a namespace, and a service account.'),
+  return h(
+    'section',
+    { class: 'step-target' },
+    h(
+      'p',
+      { class: 'lead' },
+      'Where should the new identity live? Pick the cluster context to act with, a namespace, and a service account.',
+    ),
     state.contextError ? errorBox(state.contextError) : null,
     contextSelect,
     namespaceField,
@@ -105,21 +180,59 @@ function existingDetails(): HTMLElement | null {
   const { context, namespace, serviceAccount } = state.form;
   if (!serviceAccount) return null;
   const d = state.saDetails;
-  if (!d || d.context !== context || d.namespace !== namespace || d.name !== serviceAccount) return loading('Reading what it already holds…');
+  if (!d || d.context !== context || d.namespace !== namespace || d.name !== serviceAccount)
+    return loading('Reading what it already holds…');
   const { bindings, tokenSecrets, notes } = d.details;
-  return h('div', { class: 'sa-details', 'aria-label': `What ${serviceAccount} already holds` },
+  return h(
+    'div',
+    { class: 'sa-details', 'aria-label': `What ${serviceAccount} already holds` },
     h('div', { class: 'subheading' }, 'Already holds'),
-    bindings.length === 0 ? h('div', { class: 'muted' }, 'No role bindings.') : h('ul', { class: 'sa-bindings' }, bindings.map((b) =>
-      h('li', null, `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} → ${b.roleRef.kind} ${b.roleRef.name}${b.managed ? ' (sa-kubeconfig)' : ''}`,
-        b.rules === undefined ? h('div', { class: 'muted' }, b.rulesError ? `Its rules could not be read: ${b.rulesError}.` : 'Its rules could not be read.')
-          : b.rules.length === 0 ? h('div', { class: 'muted' }, 'No rules.')
-            : h('details', { class: 'binding-rules' },
-              h('summary', null, `${b.rules.length} rule${b.rules.length === 1 ? '' : 's'}`),
-              h('ul', { class: 'rules' }, b.rules.map((r) => h('li', { class: 'mono' }, r))))))),
-    bindings.length > 0 ? h('div', { class: 'help' }, 'These stay as they are: the permissions you pick next are added in bindings of their own.') : null,
+    bindings.length === 0
+      ? h('div', { class: 'muted' }, 'No role bindings.')
+      : h(
+          'ul',
+          { class: 'sa-bindings' },
+          bindings.map((b) =>
+            h(
+              'li',
+              null,
+              `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} → ${b.roleRef.kind} ${b.roleRef.name}${b.managed ? ' (sa-kubeconfig)' : ''}`,
+              b.rules === undefined
+                ? h(
+                    'div',
+                    { class: 'muted' },
+                    b.rulesError ? `Its rules could not be read: ${b.rulesError}.` : 'Its rules could not be read.',
+                  )
+                : b.rules.length === 0
+                  ? h('div', { class: 'muted' }, 'No rules.')
+                  : h(
+                      'details',
+                      { class: 'binding-rules' },
+                      h('summary', null, `${b.rules.length} rule${b.rules.length === 1 ? '' : 's'}`),
+                      h(
+                        'ul',
+                        { class: 'rules' },
+                        b.rules.map((r) => h('li', { class: 'mono' }, r)),
+                      ),
+                    ),
+            ),
+          ),
+        ),
+    bindings.length > 0
+      ? h(
+          'div',
+          { class: 'help' },
+          'These stay as they are: the permissions you pick next are added in bindings of their own.',
+        )
+      : null,
     h('div', { class: 'subheading' }, 'Token Secrets'),
-    tokenSecrets.length === 0 ? h('div', { class: 'muted' }, 'None.') : h('ul', { class: 'sa-token-secrets' }, tokenSecrets.map((s) =>
-      h('li', null, `${s.name}${s.populated ? '' : ' (not filled yet)'}`))),
+    tokenSecrets.length === 0
+      ? h('div', { class: 'muted' }, 'None.')
+      : h(
+          'ul',
+          { class: 'sa-token-secrets' },
+          tokenSecrets.map((s) => h('li', null, `${s.name}${s.populated ? '' : ' (not filled yet)'}`)),
+        ),
     notes.map((n) => h('div', { class: 'muted' }, n)),
   );
 }
