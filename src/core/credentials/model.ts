@@ -12,6 +12,7 @@
 // too (longLived and bound), listed and revocable like the others.
 
 import { ValidationError } from '../errors';
+import type { ObjectMeta } from '../inventory/parse';
 import { formatDuration } from '../plan/duration';
 import { serviceAccountKey } from '../plan/names';
 import { MAX_TOKEN_SECONDS, MIN_TOKEN_SECONDS } from '../plan/validate';
@@ -150,14 +151,7 @@ export function credentialMatches(credential: Pick<Credential, 'id' | 'jti' | 's
 }
 
 export interface SecretMetadataLike {
-  metadata?: {
-    name?: string;
-    namespace?: string;
-    uid?: string;
-    labels?: Record<string, string>;
-    annotations?: Record<string, string>;
-    creationTimestamp?: string;
-  };
+  metadata?: ObjectMeta;
   /** Absent in metadata-only answers: the kind annotation (ours) or the SA-name annotation tells. */
   type?: string;
 }
