@@ -50,13 +50,7 @@ export async function revokeCredential(
     );
   });
   const secrets = result.revoked.map((c) => c.secretName);
-  await deps.tokens.forget(
-    (r) =>
-      r.context === t.context &&
-      r.namespace === t.namespace &&
-      r.boundSecret !== undefined &&
-      secrets.includes(r.boundSecret),
-  );
+  await deps.tokens.forgetBoundTo({ context: t.context, namespace: t.namespace }, secrets);
   deps.logger.info(
     `Revoked credential ${credential.id} of ${t.namespace}/${t.serviceAccount}: deleted ${secrets.join(', ') || 'nothing'}`,
   );

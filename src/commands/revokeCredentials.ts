@@ -51,13 +51,7 @@ export async function revokeCredentials(
     },
   );
   const secrets = result.revoked.map((c) => c.secretName);
-  await deps.tokens.forget(
-    (r) =>
-      r.context === t.context &&
-      r.namespace === t.namespace &&
-      r.boundSecret !== undefined &&
-      secrets.includes(r.boundSecret),
-  );
+  await deps.tokens.forgetBoundTo({ context: t.context, namespace: t.namespace }, secrets);
   deps.logger.info(
     `Revoked ${result.revoked.length} credential(s) of ${t.namespace}/${t.serviceAccount}: ${result.revoked.map((c) => c.id).join(', ') || 'none'}`,
   );

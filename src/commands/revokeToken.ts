@@ -35,14 +35,7 @@ export async function revokeToken(deps: CommandDeps, node?: unknown): Promise<Re
     );
   });
   const deleted = result.revoked.map((c) => c.secretName ?? c.id);
-  await deps.tokens.forget(
-    (r) =>
-      r.context === t.context &&
-      r.namespace === t.namespace &&
-      r.serviceAccount === t.serviceAccount &&
-      r.boundSecret !== undefined &&
-      deleted.includes(r.boundSecret),
-  );
+  await deps.tokens.forgetBoundTo(t, deleted);
   deps.logger.info(
     `Revoked: deleted ${deleted.join(', ') || 'nothing'}${result.notes.length ? `; ${result.notes.join(' ')}` : ''}`,
   );

@@ -53,14 +53,7 @@ export async function rotateToken(deps: CommandDeps, node?: unknown): Promise<Ro
     },
   );
   const revoked = (result.revokeResult?.revoked ?? []).map((c) => c.secretName);
-  await deps.tokens.forget(
-    (r) =>
-      r.context === t.context &&
-      r.namespace === t.namespace &&
-      r.serviceAccount === t.serviceAccount &&
-      r.boundSecret !== undefined &&
-      revoked.includes(r.boundSecret),
-  );
+  await deps.tokens.forgetBoundTo(t, revoked);
   await rememberToken(deps, t, result.token);
   deps.logger.info(
     `Rotated the token of ${t.namespace}/${t.serviceAccount}: new credential ${result.credential.id}; revoked ${revoked.join(', ') || 'nothing'}`,

@@ -50,6 +50,21 @@ export class TokenMemory {
     await this.state.update(KEY, keep);
   }
 
+  /** Forgets the tokens of one namespace (of one service account, when given) bound to the named Secrets: revoked. */
+  async forgetBoundTo(
+    where: { context: string; namespace: string; serviceAccount?: string },
+    secrets: readonly (string | undefined)[],
+  ): Promise<void> {
+    await this.forget(
+      (r) =>
+        r.context === where.context &&
+        r.namespace === where.namespace &&
+        (where.serviceAccount === undefined || r.serviceAccount === where.serviceAccount) &&
+        r.boundSecret !== undefined &&
+        secrets.includes(r.boundSecret),
+    );
+  }
+
   async forget(predicate: (r: IssuedTokenRecord) => boolean): Promise<void> {
     await this.state.update(
       KEY,
