@@ -4,13 +4,13 @@
 // (clients verify it as they verify the real server) and talks TLS to the real server. Requests that carry a
 // bearer token are passed on with it; the others (the admin's client certificate ends at the relay) are sent with
 // the admin's client certificate, so the server still authenticates and authorizes every request itself.
-import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import * as https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import * as path from 'node:path';
 
 import { clusterEnv, privateTempDir, type ClusterEnv } from './cluster';
+import { certificateFromClusterCa } from './users';
 
 export interface ThrottleRule {
   method: string;
@@ -40,41 +40,12 @@ export class ThrottlingRelay {
   static async start(env: ClusterEnv = clusterEnv()): Promise<ThrottlingRelay> {
     const pki = path.join(env.dir, 'pki');
     const dir = privateTempDir();
-    const key = path.join(dir, 'relay.key');
-    const csr = path.join(dir, 'relay.csr');
-    const crt = path.join(dir, 'relay.crt');
-    const ext = path.join(dir, 'relay.ext');
-    const quiet = { stdio: ['ignore', 'ignore', 'pipe'] as ['ignore', 'ignore', 'pipe'] };
-    execFileSync(
-      'openssl',
-      ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', '/CN=throttling-relay'],
-      quiet,
-    );
-    writeFileSync(
-      ext,
-      'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n',
-    );
-    execFileSync(
-      'openssl',
-      [
-        'x509',
-        '-req',
-        '-in',
-        csr,
-        '-CA',
-        path.join(pki, 'ca.crt'),
-        '-CAkey',
-        path.join(pki, 'ca.key'),
-        '-set_serial',
-        `0x${Date.now().toString(16)}`,
-        '-out',
-        crt,
-        '-days',
-        '1',
-        '-extfile',
-        ext,
-      ],
-      quiet,
+    const { key, crt } = certificateFromClusterCa(
+      pki,
+      dir,
+      'relay',
+      '/CN=throttling-relay',
+      'extendedKeyUsage=serverAuth\nsubjectAltName=IP:127.0.0.1\n',
     );
     const upstream = new URL(env.server);
     const upstreamTls = {

@@ -20,43 +20,8 @@ export function clientCertificateKubeconfig(
   if (!env.dir) throw new Error('SAK_CLUSTER_DIR is not set: run the tests through scripts/with-cluster.sh.');
   const pki = path.join(env.dir, 'pki');
   const dir = privateTempDir();
-  const key = path.join(dir, 'user.key');
-  const csr = path.join(dir, 'user.csr');
-  const crt = path.join(dir, 'user.crt');
-  const ext = path.join(dir, 'user.ext');
   const subject = `${(opts.groups ?? []).map((g) => `/O=${g}`).join('')}/CN=${name}`;
-  const quiet = { stdio: ['ignore', 'ignore', 'pipe'] as ['ignore', 'ignore', 'pipe'] };
-  execFileSync(
-    'openssl',
-    ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject],
-    quiet,
-  );
-  writeFileSync(
-    ext,
-    'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\nextendedKeyUsage=clientAuth\n',
-  );
-  execFileSync(
-    'openssl',
-    [
-      'x509',
-      '-req',
-      '-in',
-      csr,
-      '-CA',
-      path.join(pki, 'ca.crt'),
-      '-CAkey',
-      path.join(pki, 'ca.key'),
-      '-set_serial',
-      `0x${Date.now().toString(16)}`,
-      '-out',
-      crt,
-      '-days',
-      '1',
-      '-extfile',
-      ext,
-    ],
-    quiet,
-  );
+  const { key, crt } = certificateFromClusterCa(pki, dir, 'user', subject, 'extendedKeyUsage=clientAuth\n');
   const b64 = (file: string) => readFileSync(file).toString('base64');
   const file = path.join(dir, 'config');
   writeFileSync(
@@ -120,4 +85,33 @@ export function runCli(
       },
     );
   });
+}
+
+/**
+ * A new key and a certificate for `subject` signed by the local cluster's CA (`pki` holds ca.crt and ca.key), written
+ * as `<dir>/<base>.key` and `<dir>/<base>.crt`; `usage` adds extension lines (extendedKeyUsage, subjectAltName).
+ */
+export function certificateFromClusterCa(
+  pki: string,
+  dir: string,
+  base: string,
+  subject: string,
+  usage: string,
+): { key: string; crt: string } {
+  const [key, csr, crt, ext] = ['key', 'csr', 'crt', 'ext'].map((suffix) => path.join(dir, `${base}.${suffix}`));
+  const quiet = { stdio: ['ignore', 'ignore', 'pipe'] as ['ignore', 'ignore', 'pipe'] };
+  execFileSync(
+    'openssl',
+    ['req', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', csr, '-subj', subject],
+    quiet,
+  );
+  writeFileSync(ext, `basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,keyEncipherment\n${usage}`);
+  const ca = ['-CA', path.join(pki, 'ca.crt'), '-CAkey', path.join(pki, 'ca.key')];
+  const serial = ['-set_serial', `0x${Date.now().toString(16)}`];
+  execFileSync(
+    'openssl',
+    ['x509', '-req', '-in', csr, ...ca, ...serial, '-out', crt, '-days', '1', '-extfile', ext],
+    quiet,
+  );
+  return { key, crt };
 }
