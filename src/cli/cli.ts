@@ -4,8 +4,10 @@ import { commandHelp, type Command } from './command';
 import { createCommand } from './commands/create';
 import { deleteCommand } from './commands/delete';
 import { discoverCommand } from './commands/discover';
+import { expiringCommand } from './commands/expiring';
 import { listCommand } from './commands/list';
 import { presetsCommand } from './commands/presets';
+import { renewCommand } from './commands/renew';
 import { revokeCommand } from './commands/revoke';
 import { rotateCommand } from './commands/rotate';
 import { shrinkCommand } from './commands/shrink';
@@ -33,6 +35,8 @@ export const COMMANDS: readonly Command[] = [
   shrinkCommand,
   discoverCommand,
   presetsCommand,
+  expiringCommand,
+  renewCommand,
 ];
 
 export function mainHelp(version: string): string {
