@@ -13,6 +13,7 @@ import { vscodePrompts } from './editor/prompts';
 import { KubernetesToolsIntegration } from './integrations/kubernetesTools';
 import { ExtensionLogger } from './logging';
 import { ConnectionPool } from './services/connections';
+import { ExpiryWatch } from './services/expiryWatch';
 import { KubeconfigLocation } from './services/kubeconfigLocation';
 import { TokenMemory } from './services/tokenMemory';
 import { ClusterTreeModel } from './tree/model';
@@ -34,6 +35,7 @@ export function activate(context: vscode.ExtensionContext): SaKubeconfigApi {
   const location = new KubeconfigLocation();
   const connections = new ConnectionPool(location, logger);
   const tokens = new TokenMemory(context.globalState);
+  const expiry = new ExpiryWatch({ logger, state: context.globalState });
   const tree = new ClusterTreeModel(connections, location, tokens, context.workspaceState, logger);
   const provider = new ClusterTreeDataProvider(tree, logger);
   const view = vscode.window.createTreeView('saKubeconfig.clusters', {
@@ -45,6 +47,7 @@ export function activate(context: vscode.ExtensionContext): SaKubeconfigApi {
     await recordCredentials([ledgerEntryFor(conn, info.credential, [destination])]);
   });
   context.subscriptions.push(logger, location, connections, tree, provider, view, documents);
+  context.subscriptions.push(expiry);
   context.subscriptions.push(
     tree.onDidChange(() => {
       view.description = tree.filter ? `filter: ${tree.filter}` : undefined;
@@ -69,10 +72,12 @@ export function activate(context: vscode.ExtensionContext): SaKubeconfigApi {
     documents,
     prompts: vscodePrompts,
     kubernetesTools,
+    expiry,
   };
   registerCommands(context, deps);
 
   const kubernetesToolsReady = kubernetesTools.start();
+  expiry.start();
 
   const activationMs = performance.now() - started;
   logger.info(`Activated in ${activationMs.toFixed(1)} ms`);

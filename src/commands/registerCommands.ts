@@ -20,6 +20,7 @@ import { openKubeconfigFile } from './openKubeconfigFile';
 import { openWizardCommand } from './openWizard';
 import { quickCreate } from './quickCreate';
 import { refreshTree } from './refreshTree';
+import { renewCredential } from './renewCredential';
 import { retryNode } from './retryNode';
 import { revokeCredential } from './revokeCredential';
 import { revokeCredentials } from './revokeCredentials';
@@ -27,6 +28,7 @@ import { revokeToken } from './revokeToken';
 import { rotateToken } from './rotateToken';
 import { saveKubeconfigAs } from './saveKubeconfigAs';
 import { selectContext } from './selectContext';
+import { showExpiring } from './showExpiring';
 import { showYaml } from './showYaml';
 import { testConnection } from './testConnection';
 
@@ -59,6 +61,8 @@ export const COMMANDS: Record<string, CommandFunction> = {
   'saKubeconfig.mergeKubeconfig': mergeKubeconfig,
   'saKubeconfig.testConnection': testConnection,
   'saKubeconfig.showLog': (deps) => deps.logger.show(),
+  'saKubeconfig.renewCredential': renewCredential,
+  'saKubeconfig.showExpiring': showExpiring,
 };
 
 /** Registers every command with the shared error handling; returns the disposables (also pushed to the context). */

@@ -5,6 +5,7 @@ import type * as vscode from 'vscode';
 
 import type { ExtensionLogger } from '../logging';
 import type { ConnectionPool } from './connections';
+import type { ExpiryWatch } from './expiryWatch';
 import type { KubeconfigLocation } from './kubeconfigLocation';
 import type { TokenMemory } from './tokenMemory';
 
@@ -17,4 +18,6 @@ export interface Services {
   connections: ConnectionPool;
   /** When we issued time-bound tokens (never the tokens). */
   tokens: TokenMemory;
+  /** Credentials in kubeconfig files written here that expire soon: the status bar item and notices. */
+  expiry: ExpiryWatch;
 }

@@ -276,7 +276,7 @@ export function expiryWords(credential: Pick<Credential, 'expiresAt' | 'kind'>, 
 
 /**
  * One credential of a service account (core's Credential: a token sa-kubeconfig issued, a long-lived or legacy
- * token Secret, or an unbound token this machine issued). contextValue "credential+<kind>+<state>[+revocable][+managed]".
+ * token Secret, or an unbound token this machine issued). contextValue "credential+<kind>+<state>[+revocable][+managed][+inFile]" (inFile: written into a file here).
  */
 export class CredentialNode extends TreeNode {
   readonly key: string;
@@ -306,7 +306,15 @@ export class CredentialNode extends TreeNode {
     );
     const state = c.state === 'active' ? '' : ` · ${c.state}`;
     item.description = `${c.note ? `${c.note} · ` : ''}${KIND_WORDS[c.kind]}${state} · ${expiryWords(c)}`;
-    item.contextValue = ['credential', c.kind, c.state, c.revocable ? 'revocable' : '', c.managed ? 'managed' : '']
+    const inFile = c.destinations.some((d) => d.kind === 'file' || d.kind === 'merge');
+    item.contextValue = [
+      'credential',
+      c.kind,
+      c.state,
+      c.revocable ? 'revocable' : '',
+      c.managed ? 'managed' : '',
+      inFile ? 'inFile' : '',
+    ]
       .filter(Boolean)
       .join('+');
     const lines = [

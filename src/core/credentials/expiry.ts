@@ -181,3 +181,29 @@ export function describeExpiresIn(seconds: number): string {
 export function describePlaces(places: CredentialPlace[]): string {
   return places.map((p) => `${p.path}${p.kind === 'merge' ? ` [${p.contexts.join(', ')}]` : ''}`).join(', ');
 }
+
+/** The key a watched credential is remembered by (for "notified today"). Pure. */
+export function watchKey(c: WatchedCredential): string {
+  return `${c.entry.server} ${c.entry.namespace} ${c.entry.id}`;
+}
+
+/** A local calendar day, "2026-12-01": notices are once per credential per day. Pure. */
+export function localDay(now: Date): string {
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${now.getFullYear()}-${pad(now.getMonth() + 1)}-${pad(now.getDate())}`;
+}
+
+/**
+ * Which expiring credentials get a notice today (not noticed yet today), and the memory to keep (only keys still
+ * expiring, so that it does not grow). Pure.
+ */
+export function noticesDue(
+  expiring: WatchedCredential[],
+  noticed: Record<string, string>,
+  today: string,
+): { due: WatchedCredential[]; remember: Record<string, string> } {
+  const due = expiring.filter((c) => noticed[watchKey(c)] !== today);
+  const remember: Record<string, string> = {};
+  for (const c of expiring) remember[watchKey(c)] = today;
+  return { due, remember };
+}
