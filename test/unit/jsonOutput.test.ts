@@ -77,10 +77,10 @@ describe('--output json: one parseable document on every exit path', () => {
 
   const cluster = ['create', 'verify', 'list', 'rotate', 'revoke', 'delete', 'usage', 'shrink', 'discover'];
   it('names every command of the CLI (a new command needs its exit paths here)', () => {
-    assert.deepEqual(COMMANDS.map((c) => c.name).sort(), [...cluster, 'presets'].sort());
+    assert.deepEqual(COMMANDS.map((c) => c.name).sort(), [...cluster, 'presets', 'expiring', 'renew'].sort());
   });
 
-  for (const name of [...cluster, 'presets']) {
+  for (const name of [...cluster, 'presets', 'expiring', 'renew']) {
     it(`${name}: a usage error is a JSON error document with exit code 2`, async () => {
       const { code, doc } = await runJson([name, '--no-such-flag', '-o', 'json']);
       assert.equal(code, EXIT.usage);
@@ -152,6 +152,26 @@ describe('--output json: one parseable document on every exit path', () => {
     const error = (doc as unknown as { error: { code: string; problems: string[] } }).error;
     assert.equal(error.code, 'invalidInput');
     assert.ok(error.problems.length >= 1);
+  });
+
+  it('expiring: nothing in the window is exit 0; a bad --within is exit 2; renew of an unknown id is exit 2', async () => {
+    const previous = process.env.SA_KUBECONFIG_LEDGER;
+    process.env.SA_KUBECONFIG_LEDGER = path.join(dir, 'empty-ledger.json');
+    try {
+      let r = await runJson(['expiring', '--within', '3d', '-o', 'json']);
+      assert.equal(r.code, EXIT.ok);
+      assert.deepEqual([r.doc.within, r.doc.expiring, r.doc.expired], ['3d', [], []]);
+      r = await runJson(['expiring', '--within', '3', '-o', 'json']);
+      assert.equal(r.code, EXIT.usage);
+      assert.match((r.doc as unknown as ErrorDoc).error.message, /has no unit/);
+      r = await runJson(['renew', '-o', 'json']);
+      assert.equal(r.code, EXIT.usage);
+      r = await runJson(['renew', '--credential', 'abcdef12', '-o', 'json']);
+      assert.equal(r.code, EXIT.usage);
+      assert.match((r.doc as unknown as ErrorDoc).error.message, /No credential "abcdef12" in the local ledger/);
+    } finally {
+      process.env.SA_KUBECONFIG_LEDGER = previous;
+    }
   });
 
   it('presets: success, and an unknown preset', async () => {
