@@ -80,23 +80,30 @@ export async function renewCredential(deps: CommandDeps, arg?: unknown): Promise
   const revoked = (result.revokeResult?.revoked ?? []).map((c) => c.secretName);
   await deps.tokens.forgetBoundTo(t, revoked);
   await rememberToken(deps, t, result.token);
+  const old = result.revokeAfter
+    ? `old one superseded until ${result.revokeAfter}`
+    : `revoked ${revoked.join(', ') || 'nothing'}`;
   deps.logger.info(
-    `Renewed credential ${target.id} of ${target.namespace}/${target.serviceAccount} in ${where}: new credential ` +
-      `${result.credential.id}; ${result.revokeAfter ? `old one superseded until ${result.revokeAfter}` : `revoked ${revoked.join(', ') || 'nothing'}`}`,
+    `Renewed credential ${target.id} of ${target.namespace}/${target.serviceAccount} in ${where}: ` +
+      `new credential ${result.credential.id}; ${old}`,
   );
   const failed = result.revokeResult?.failed ?? [];
   if (failed.length > 0)
     void deps.prompts.warn(
-      `The files hold the new credential, but the old one could not be revoked: ${failed.map((f) => f.message).join('; ')}.`,
+      'The files hold the new credential, but the old one could not be revoked: ' +
+        `${failed.map((f) => f.message).join('; ')}.`,
     );
-  else
+  else {
+    const expires = result.credential.expiresAt
+      ? ` (expires ${new Date(result.credential.expiresAt).toLocaleString()})`
+      : '';
     void deps.prompts.info(
-      `Renewed: ${where} now hold${places.length === 1 ? 's' : ''} credential ${result.credential.id}` +
-        `${result.credential.expiresAt ? ` (expires ${new Date(result.credential.expiresAt).toLocaleString()})` : ''}. ` +
+      `Renewed: ${where} now hold${places.length === 1 ? 's' : ''} credential ${result.credential.id}${expires}. ` +
         (result.revokeAfter
           ? 'The old one keeps working for an hour (superseded).'
           : `The old one was revoked. ${REVOCATION_DELAY_NOTE}`),
     );
+  }
   if (result.warnings.length > 0) void deps.prompts.warn(result.warnings.join(' '));
   deps.tree.refreshServiceAccount(ctx, target.namespace);
   await deps.expiry.refresh();

@@ -8,16 +8,17 @@ export async function pickWatched(deps: CommandDeps, title: string): Promise<Wat
   const report = await deps.expiry.refresh();
   const all = [...report.expiring, ...report.expired];
   if (all.length === 0) {
-    void deps.prompts.info(
-      `No credential in a kubeconfig file written here expires within ${Math.round(report.withinSeconds / 86400)} days.`,
-    );
+    const days = Math.round(report.withinSeconds / 86400);
+    void deps.prompts.info(`No credential in a kubeconfig file written here expires within ${days} days.`);
     return undefined;
   }
   return deps.prompts.pick(
     title,
     all.map((c) => ({
       label: `$(key) ${c.entry.namespace}/${c.entry.serviceAccount}`,
-      description: `${c.entry.id} · ${c.expiresInSeconds > 0 ? 'expires' : 'expired'} ${describeExpiresIn(c.expiresInSeconds)}`,
+      description: `${c.entry.id} · ${c.expiresInSeconds > 0 ? 'expires' : 'expired'} ${describeExpiresIn(
+        c.expiresInSeconds,
+      )}`,
       detail: `${c.entry.context} · ${describePlaces(c.places)}`,
       value: c,
     })),

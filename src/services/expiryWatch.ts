@@ -139,7 +139,8 @@ export class ExpiryWatch implements vscode.Disposable {
     const message =
       due.length === 1
         ? `Credential ${describe(due[0])}.`
-        : `${due.length} credentials in kubeconfig files expire ${describeExpiresIn(due[0].expiresInSeconds)} or later ` +
+        : `${due.length} credentials in kubeconfig files expire ` +
+          `${describeExpiresIn(due[0].expiresInSeconds)} or later ` +
           `(within ${Math.round(this.windowSeconds() / 86400)} days).`;
     // Not awaited by the check: the notice stays until the user answers or dismisses it.
     void Promise.resolve(this.notify(message, ...(due.length === 1 ? ['Renew', 'Show All'] : ['Show All']))).then(

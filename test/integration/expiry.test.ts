@@ -83,7 +83,7 @@ describe('expiry watch: expiring and renew through the CLI (issue 12)', function
     await cleanup.run();
   });
 
-  it('expiring --within 7d lists both 1-hour credentials where they live, exit 1; --within 30m exits 0', async function () {
+  it('expiring --within 7d lists both 1-hour credentials where they live (exit 1); 30m exits 0', async function () {
     const week = await expiring('7d');
     assert.equal(week.code, 1, week.stderr);
     const mine = week.json.expiring.filter((c) => c.namespace === ns);

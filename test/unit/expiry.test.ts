@@ -134,7 +134,7 @@ describe('expiry watch (issue 12)', function () {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('lists a credential only where a file still holds it; editor-only and deleted files do not count', async function () {
+    it('lists a credential only where a file holds it (not editor-only or deleted files)', async function () {
       const ledger = path.join(dir, 'ledger.json');
       const held = path.join(dir, 'held.kubeconfig');
       const merged = path.join(dir, 'merged.kubeconfig');

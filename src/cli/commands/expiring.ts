@@ -28,8 +28,9 @@ export const expiringCommand: Command = {
   ],
   details:
     'Reads the local ledger (where sa-kubeconfig wrote each credential: --out files and --merge-into entries) and\n' +
-    "each of those files: a credential counts only while a file still holds it (its token's id is compared; no token\n" +
-    'is printed). Already expired credentials still in a file are listed apart and do not change the exit code.\n' +
+    "each of those files: a credential counts only while a file still holds it (its token's id is compared; no\n" +
+    'token is printed). Already expired credentials still in a file are listed apart and do not change the exit\n' +
+    'code.\n' +
     '"sa-kubeconfig renew --credential ID" puts a fresh credential into the same file or merged entry.\n\n' +
     'Exit code: 0 when nothing expires within the window, 1 when something does, 2 for a bad flag.\n\n' +
     'Example (a daily cron job):\n' +

@@ -121,16 +121,17 @@ async function runRenew(parsed: ParsedArgs, io: CliIo): Promise<number> {
             : 'Not verified (--no-verify).',
           ...(result.revokeAfter
             ? [
-                `The old credential ${entry.id} still works (superseded); "sa-kubeconfig revoke --expired" revokes it ` +
-                  `from ${result.revokeAfter} (grace ${formatDuration(graceSeconds ?? 0)}).`,
+                `The old credential ${entry.id} still works (superseded); ` +
+                  `"sa-kubeconfig revoke --expired" revokes it from ${result.revokeAfter} ` +
+                  `(grace ${formatDuration(graceSeconds ?? 0)}).`,
               ]
             : revoked.length > 0
               ? [`Revoked the old credential ${entry.id}: it stops working within about 10 seconds.`]
               : []),
           ...failed.map(
             (f) =>
-              `Could not revoke ${f.credential.id}: ${f.message}. The files hold the new credential; revoke the old one ` +
-              'with "sa-kubeconfig revoke".',
+              `Could not revoke ${f.credential.id}: ${f.message}. ` +
+              'The files hold the new credential; revoke the old one with "sa-kubeconfig revoke".',
           ),
         ].join('\n'),
     );

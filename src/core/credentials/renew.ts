@@ -31,7 +31,7 @@ import { rotateCredentials, type RotateCredentialsResult } from './rotate';
 export interface RenewArgs {
   /** Lifetime of the new token; default: the lifetime the old one was issued with (at least 10m). */
   durationSeconds?: number;
-  /** Keep the old credential working this long (marked superseded); default: revoke it once the files hold the new one. */
+  /** Keep the old credential working this long (marked superseded); default: revoke it once the files hold the new. */
   graceSeconds?: number;
   /** Verify the new token against the cluster before writing it (default true). */
   verify?: boolean;
@@ -146,7 +146,8 @@ export async function renewCredential(
   if (conn.server !== entry.server) {
     throw new SaKubeconfigError(
       'invalidInput',
-      `Credential ${entry.id} belongs to ${entry.server}, but context "${conn.contextName}" points at ${conn.server}. ` +
+      `Credential ${entry.id} belongs to ${entry.server}, ` +
+        `but context "${conn.contextName}" points at ${conn.server}. ` +
         'Nothing was changed.',
       { hint: 'Choose the context of that cluster with --context.' },
     );
