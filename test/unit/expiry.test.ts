@@ -134,7 +134,7 @@ describe('expiry watch (issue 12)', function () {
       rmSync(dir, { recursive: true, force: true });
     });
 
-    it('lists a credential only where a file holds it (not editor-only or deleted files)', async function () {
+    it('lists a credential once per file that holds it (not editor-only or deleted files)', async function () {
       const ledger = path.join(dir, 'ledger.json');
       const held = path.join(dir, 'held.kubeconfig');
       const merged = path.join(dir, 'merged.kubeconfig');
@@ -163,6 +163,7 @@ describe('expiry watch (issue 12)', function () {
               { kind: 'file', path: held },
               { kind: 'merge', path: merged, context: 'u-ctx' },
               { kind: 'file', path: replaced },
+              { kind: 'merge', path: held },
               { kind: 'file', path: path.join(dir, 'deleted.kubeconfig') },
               { kind: 'editor' },
             ],

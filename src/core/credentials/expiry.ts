@@ -120,7 +120,8 @@ export async function placesOf(
     const context = d.kind === 'merge' ? d.context : undefined;
     const held = holdersIn(doc, entry, context);
     if (held.users.length === 0) continue;
-    if (places.some((p) => p.path === d.path && p.users.join() === held.users.join())) continue;
+    // One place per file: a renewal writes each file once (a second write would find the old token gone).
+    if (places.some((p) => p.path === d.path)) continue;
     places.push({ kind: d.kind, path: d.path, ...(context ? { context } : {}), ...held });
   }
   return places;
