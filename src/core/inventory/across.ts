@@ -20,17 +20,12 @@ import {
   normalizeRule,
   roleKeyOf,
   secretMeta,
-  type BindingSummary,
-  type ListAnswer,
-  type RawBinding,
   type RawSecret,
   type RawServiceAccount,
   type SecretMeta,
   type ServiceAccountInfo,
 } from './parse';
-import { fetchRulesOfRoles, MANAGED_SELECTOR, RBAC_PATH } from './read';
-
-const PAGE = 500;
+import { fetchBindingIndex, fetchRulesOfRoles, listAllPages, MANAGED_SELECTOR, RBAC_PATH } from './read';
 
 export interface InventoryScope {
   /** Only these namespaces; undefined: every namespace. */
@@ -48,38 +43,9 @@ export interface InventoryAcross {
   requests: number;
 }
 
-type TaggedBinding = RawBinding & { kind: BindingSummary['kind'] };
 interface RawRole {
   metadata?: { name?: string; namespace?: string };
   rules?: Partial<PolicyRule>[];
-}
-
-/** Every item of a list, page by page. */
-async function listAll<T>(
-  conn: Connection,
-  path: string,
-  query: Record<string, string>,
-  action: string,
-  options: OperationOptions,
-  accept?: string,
-): Promise<T[]> {
-  const items: T[] = [];
-  let continueToken: string | undefined;
-  do {
-    const answer = await conn.client.request<ListAnswer<T>>(
-      {
-        method: 'GET',
-        path,
-        query: { ...query, limit: PAGE, ...(continueToken ? { continue: continueToken } : {}) },
-        ...(accept ? { accept } : {}),
-        action,
-      },
-      options,
-    );
-    items.push(...(answer.items ?? []));
-    continueToken = answer.metadata?.continue || undefined;
-  } while (continueToken);
-  return items;
 }
 
 function fetchServiceAccounts(
@@ -89,11 +55,11 @@ function fetchServiceAccounts(
 ): Promise<RawServiceAccount[]> {
   const path = '/api/v1/serviceaccounts';
   const action = 'list service accounts in all namespaces';
-  if (scope.include === 'all') return listAll(conn, path, {}, action, options);
+  if (scope.include === 'all') return listAllPages(conn, path, {}, action, options);
   return Promise.all([
-    listAll<RawServiceAccount>(conn, path, { labelSelector: MANAGED_SELECTOR }, action, options),
+    listAllPages<RawServiceAccount>(conn, path, { labelSelector: MANAGED_SELECTOR }, action, options),
     scope.serviceAccount
-      ? listAll<RawServiceAccount>(
+      ? listAllPages<RawServiceAccount>(
           conn,
           path,
           { fieldSelector: `metadata.name=${scope.serviceAccount}` },
@@ -117,18 +83,23 @@ export async function listInventoryAcross(
   options: OperationOptions = {},
 ): Promise<InventoryAcross | undefined> {
   const before = conn.client.requestCount;
-  const rbac = (plural: string, query: Record<string, string> = {}) =>
-    listAll<RawBinding & RawRole>(conn, `${RBAC_PATH}/${plural}`, query, `list ${plural}`, options);
+  const roles = (plural: string) =>
+    listAllPages<RawRole>(
+      conn,
+      `${RBAC_PATH}/${plural}`,
+      { labelSelector: MANAGED_SELECTOR },
+      `list ${plural}`,
+      options,
+    );
   const secrets = (query: Record<string, string>, accept?: string) =>
-    listAll<RawSecret>(conn, '/api/v1/secrets', query, 'list secrets in all namespaces', options, accept);
+    listAllPages<RawSecret>(conn, '/api/v1/secrets', query, 'list secrets in all namespaces', options, accept);
   let lists;
   try {
     lists = await Promise.all([
       fetchServiceAccounts(conn, scope, options),
-      rbac('rolebindings'),
-      rbac('clusterrolebindings'),
-      rbac('roles', { labelSelector: MANAGED_SELECTOR }),
-      rbac('clusterroles', { labelSelector: MANAGED_SELECTOR }),
+      fetchBindingIndex(conn, options),
+      roles('roles'),
+      roles('clusterroles'),
       secrets({ fieldSelector: `type=${SERVICE_ACCOUNT_TOKEN_TYPE}` }),
       secrets(
         { labelSelector: MANAGED_SELECTOR, fieldSelector: `type!=${SERVICE_ACCOUNT_TOKEN_TYPE}` },
@@ -139,20 +110,18 @@ export async function listInventoryAcross(
     if (isSaKubeconfigError(err, 'forbidden')) return undefined;
     throw err;
   }
-  const [rawAccounts, roleBindings, clusterRoleBindings, roles, clusterRoles, tokenSecrets, ourSecrets] = lists;
+  const [rawAccounts, index, ourRoles, ourClusterRoles, tokenSecrets, ourSecrets] = lists;
+  if (!index.roleBindings || index.notes.length > 0) return undefined;
   const wanted = scope.namespaces ? new Set(scope.namespaces) : undefined;
   const accounts = rawAccounts.filter(
     (sa) => sa.metadata?.name && sa.metadata.namespace && (!wanted || wanted.has(sa.metadata.namespace)),
   );
-  const bindings: TaggedBinding[] = [
-    ...roleBindings.map((b): TaggedBinding => ({ ...b, kind: 'RoleBinding' })),
-    ...clusterRoleBindings.map((b): TaggedBinding => ({ ...b, kind: 'ClusterRoleBinding' })),
-  ];
+  const bindings = [...index.roleBindings, ...index.clusterRoleBindings];
 
   const roleRules = new Map<string, PolicyRule[] | string>();
-  for (const r of roles)
+  for (const r of ourRoles)
     roleRules.set(`Role/${r.metadata?.namespace ?? ''}/${r.metadata?.name ?? ''}`, (r.rules ?? []).map(normalizeRule));
-  for (const r of clusterRoles)
+  for (const r of ourClusterRoles)
     roleRules.set(`ClusterRole//${r.metadata?.name ?? ''}`, (r.rules ?? []).map(normalizeRule));
   const bound = accounts.flatMap((sa) => bindingsFor(bindings, sa.metadata!.namespace!, sa.metadata!.name!));
   const unread = bound.filter((b) => !roleRules.has(roleKeyOf(b)));
