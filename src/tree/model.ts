@@ -7,10 +7,12 @@ import { listNamespaces, type NamespaceList } from '../core/cluster/namespaces';
 import { listCredentials, type CredentialList } from '../core/credentials/list';
 import { type BindingSummary, type ServiceAccountDetails, type ServiceAccountSummary } from '../core/inventory/parse';
 import {
+  fetchBindingIndex,
   fetchRoleRules,
   fetchServiceAccountDetails,
   fetchServiceAccountPage,
   fetchTokenSecretOwners,
+  type BindingIndex,
 } from '../core/inventory/read';
 import type { Logger, PolicyRule } from '../core/types';
 import type { ConnectionPool } from '../services/connections';
@@ -48,6 +50,8 @@ export class ClusterTreeModel implements vscode.Disposable {
   private namespaceLists = new Map<string, Promise<NamespaceList>>();
   private listings = new Map<string, Promise<ServiceAccountListing>>();
   private details = new Map<string, Promise<ServiceAccountDetails>>();
+  /** Per context: the cluster's bindings, listed once and shared by every namespace and account until a refresh. */
+  private bindingIndexes = new Map<string, Promise<BindingIndex>>();
   private credentialLists = new Map<string, Promise<CredentialList>>();
   private filterText = '';
   private readonly subscriptions: vscode.Disposable[] = [];
@@ -139,6 +143,8 @@ export class ClusterTreeModel implements vscode.Disposable {
         return { items: page.items, continueToken: page.continueToken, tokenOwners };
       });
       this.remember(this.listings, key, pending);
+      // The accounts' bindings come from one index per context: start it now, while the list is on screen.
+      this.bindingIndex(context).catch(() => undefined);
     }
     return pending;
   }
@@ -168,8 +174,20 @@ export class ClusterTreeModel implements vscode.Disposable {
     if (!pending) {
       pending = this.pool
         .get(context)
-        .then((conn) => fetchServiceAccountDetails(conn, namespace, name, { logger: this.logger }));
+        .then((conn) =>
+          fetchServiceAccountDetails(conn, namespace, name, { logger: this.logger }, this.bindingIndex(context)),
+        );
       this.remember(this.details, key, pending);
+    }
+    return pending;
+  }
+
+  /** The context's RoleBindings and ClusterRoleBindings: two cluster-wide lists, once per refresh. */
+  private bindingIndex(context: string): Promise<BindingIndex> {
+    let pending = this.bindingIndexes.get(context);
+    if (!pending) {
+      pending = this.pool.get(context).then((conn) => fetchBindingIndex(conn, { logger: this.logger }));
+      this.remember(this.bindingIndexes, context, pending);
     }
     return pending;
   }
@@ -200,6 +218,7 @@ export class ClusterTreeModel implements vscode.Disposable {
       this.listings.clear();
       this.details.clear();
       this.credentialLists.clear();
+      this.bindingIndexes.clear();
     } else {
       const [kind, ...rest] = key.split('/');
       const prefix = rest.join('/');
@@ -211,6 +230,9 @@ export class ClusterTreeModel implements vscode.Disposable {
         this.pool.clear(prefix);
         this.namespaceLists.delete(prefix);
       }
+      // Anything refreshed below a context (our own changes refresh a namespace) may have changed its bindings.
+      for (const c of [...this.bindingIndexes.keys()])
+        if (prefix === c || prefix.startsWith(`${c}/`)) this.bindingIndexes.delete(c);
       for (const map of [this.listings, this.details, this.credentialLists])
         for (const k of [...map.keys()]) if (under(k)) map.delete(k);
     }

@@ -1,10 +1,18 @@
 // `sa-kubeconfig list`: service accounts with their bindings, rules and credentials (never a token).
+// Cluster-wide lists when allowed (core/inventory/across.ts: a few requests whatever the number of namespaces),
+// else namespace by namespace (listServiceAccounts); both print the same.
+import { setMaxListeners } from 'node:events';
+
+import type { Connection } from '../../core/cluster/connect';
 import { listNamespaces } from '../../core/cluster/namespaces';
-import { listCredentials } from '../../core/credentials/list';
+import { ledgerPath, readLedger } from '../../core/credentials/ledger';
+import { assembleCredentials, listCredentials } from '../../core/credentials/list';
 import { type Credential } from '../../core/credentials/model';
+import { listInventoryAcross, type InventoryAcross } from '../../core/inventory/across';
 import { type ServiceAccountInfo } from '../../core/inventory/parse';
-import { listServiceAccounts } from '../../core/inventory/read';
+import { listServiceAccounts, type InventoryResult } from '../../core/inventory/read';
 import { formatRule } from '../../core/plan/rules';
+import type { OperationOptions } from '../../core/types';
 import { booleanFlag, listFlag, stringFlag, UsageError, type ParsedArgs } from '../args';
 import { connectFromFlags, CONNECTION_FLAGS, OUTPUT_FLAG, outputFormat, VERBOSE_FLAG, type Command } from '../command';
 import { EXIT, printResult, stderrLogger, type CliIo } from '../io';
@@ -91,6 +99,58 @@ function describeCredential(c: Credential): string {
   return `${parts.join('  ')}${where.length > 0 ? `  written to ${where.join(', ')}` : ''}`;
 }
 
+interface Listing {
+  results: Pick<InventoryResult, 'namespace' | 'serviceAccounts' | 'incomplete'>[];
+  credentials: Credential[];
+  notes: Set<string>;
+}
+
+/** The inventory from cluster-wide lists (a few requests whatever the number of namespaces), with the ledger. */
+async function fromAcross(
+  across: InventoryAcross,
+  targets: Set<string>,
+  only: string | undefined,
+  server: string,
+): Promise<Listing> {
+  const notes = new Set<string>();
+  const ledger = await readLedger(ledgerPath()).then(
+    (l) => l.entries,
+    (err: Error) => {
+      notes.add(`The local ledger could not be read (${err.message}); where credentials were written is not shown.`);
+      return [];
+    },
+  );
+  const now = new Date();
+  const serviceAccounts = across.serviceAccounts.filter((sa) => targets.has(sa.namespace));
+  const namespaces = [...new Set(serviceAccounts.map((sa) => sa.namespace))];
+  const credentials = namespaces.flatMap((ns) =>
+    assembleCredentials(across.credentialSecrets.get(ns) ?? [], ns, only, ledger, server, now),
+  );
+  return { results: [{ namespace: '', serviceAccounts, incomplete: [] }], credentials, notes };
+}
+
+/** The inventory namespace by namespace: for users who may not list cluster-wide. */
+async function namespaceByNamespace(
+  conn: Connection,
+  targets: string[],
+  only: string | undefined,
+  options: OperationOptions,
+): Promise<Listing> {
+  const results = [];
+  const credentials: Credential[] = [];
+  const notes = new Set<string>();
+  for (const ns of targets) {
+    const [inventory, listed] = await Promise.all([
+      listServiceAccounts(conn, ns, options),
+      listCredentials(conn, { namespace: ns, ...(only ? { serviceAccount: only } : {}) }, options),
+    ]);
+    results.push(inventory);
+    credentials.push(...listed.credentials);
+    for (const n of listed.notes) notes.add(n);
+  }
+  return { results, credentials, notes };
+}
+
 async function runList({ flags }: ParsedArgs, io: CliIo): Promise<number> {
   const logger = stderrLogger(io, booleanFlag(flags, 'verbose'));
   const conn = await connectFromFlags(flags, logger, io);
@@ -99,31 +159,23 @@ async function runList({ flags }: ParsedArgs, io: CliIo): Promise<number> {
     const allNamespaces = booleanFlag(flags, 'all-namespaces');
     if (allNamespaces && (namespaces.length > 0 || stringFlag(flags, 'namespace')))
       throw new UsageError('Use either --all-namespaces or -n/--namespaces, not both.');
-    const listed = allNamespaces ? await listNamespaces(conn, { logger, signal: io.signal }) : undefined;
-    if (listed?.note && outputFormat(flags) === 'text') io.stderr(`Note: ${listed.note}\n`);
-    const targets = listed
-      ? listed.namespaces
-      : namespaces.length > 0
-        ? namespaces
-        : [stringFlag(flags, 'namespace') ?? conn.namespace];
     const all = booleanFlag(flags, 'all');
     const only = stringFlag(flags, 'service-account');
-    const results = [];
-    const credentials: Credential[] = [];
-    const notes = new Set<string>();
-    for (const ns of targets) {
-      const [inventory, listed] = await Promise.all([
-        listServiceAccounts(conn, ns, { logger, signal: io.signal }),
-        listCredentials(
-          conn,
-          { namespace: ns, ...(only ? { serviceAccount: only } : {}) },
-          { logger, signal: io.signal },
-        ),
-      ]);
-      results.push(inventory);
-      credentials.push(...listed.credentials);
-      for (const n of listed.notes) notes.add(n);
-    }
+    const options = { logger, signal: io.signal };
+    // A dozen lists go out together, each listening for the interrupt.
+    if (io.signal) setMaxListeners(64, io.signal);
+    const scope = { include: all ? ('all' as const) : ('managed' as const), serviceAccount: only };
+    const given = namespaces.length > 0 ? namespaces : [stringFlag(flags, 'namespace') ?? conn.namespace];
+    // -A: the namespace list and the cluster-wide lists go out together.
+    const [listed, across] = await Promise.all([
+      allNamespaces ? listNamespaces(conn, options) : undefined,
+      listInventoryAcross(conn, allNamespaces ? scope : { ...scope, namespaces: given }, options),
+    ]);
+    if (listed?.note && outputFormat(flags) === 'text') io.stderr(`Note: ${listed.note}\n`);
+    const targets = listed ? listed.namespaces : given;
+    const { results, credentials, notes } = across
+      ? await fromAcross(across, new Set(targets), only, conn.server)
+      : await namespaceByNamespace(conn, targets, only, options);
     const accounts = results
       .flatMap((r) => r.serviceAccounts)
       .filter((sa) => (all || sa.managed || (only !== undefined && sa.name === only)) && (!only || sa.name === only))

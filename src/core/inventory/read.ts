@@ -1,6 +1,7 @@
 // Reading service accounts, the one way every face does it (the tree, the wizard host, the CLI's `list`):
 //   fetchServiceAccountPage    one page of a namespace's service accounts (limit/continue: namespaces can hold thousands)
 //   fetchTokenSecretOwners     token Secret counts per service account, metadata only
+//   fetchBindingIndex          the cluster's bindings, listed once and shared by many accounts (the tree's per context)
 //   fetchServiceAccountDetails one account's bindings and token Secrets; what is Forbidden becomes a note
 //   fetchRoleRules             the rules of one binding's role
 //   fetchRulesOfRoles          the rules of many bindings' roles, each read once; missing or Forbidden ones say why
@@ -184,41 +185,92 @@ export async function fetchInventorySecrets(
 
 type TaggedBinding = RawBinding & { kind: BindingSummary['kind'] };
 
-/** RoleBindings (in every namespace when allowed, else in `namespace`) and ClusterRoleBindings. */
+/**
+ * The cluster's bindings, read once and shared by every namespace (the tree keeps one per context until a refresh).
+ * `roleBindings` is undefined when listing them in all namespaces is Forbidden: each namespace then reads its own.
+ */
+export interface BindingIndex {
+  roleBindings?: TaggedBinding[];
+  clusterRoleBindings: TaggedBinding[];
+  /** What could not be listed (Forbidden), in words. */
+  notes: string[];
+}
+
+/** Every item of a list, page by page (500 a page). */
+export async function listAllPages<T>(
+  conn: Connection,
+  path: string,
+  query: Record<string, string>,
+  action: string,
+  options: OperationOptions,
+  accept?: string,
+): Promise<T[]> {
+  const items: T[] = [];
+  let continueToken: string | undefined;
+  do {
+    const answer = await conn.client.request<ListAnswer<T>>(
+      {
+        method: 'GET',
+        path,
+        query: { ...query, limit: 500, ...(continueToken ? { continue: continueToken } : {}) },
+        ...(accept ? { accept } : {}),
+        action,
+      },
+      options,
+    );
+    items.push(...(answer.items ?? []));
+    continueToken = answer.metadata?.continue || undefined;
+  } while (continueToken);
+  return items;
+}
+
+/** RoleBindings in all namespaces and ClusterRoleBindings: two lists, together. */
+export async function fetchBindingIndex(conn: Connection, options: OperationOptions = {}): Promise<BindingIndex> {
+  const forbidden = new ForbiddenNotes();
+  const list = (plural: string, kind: BindingSummary['kind']) =>
+    listAllPages<RawBinding>(conn, `${RBAC_PATH}/${plural}`, {}, `list ${plural}`, options).then((items) =>
+      items.map((b): TaggedBinding => ({ ...b, kind })),
+    );
+  const [roleBindings, clusterRoleBindings] = await Promise.all([
+    forbidden.attempt('list RoleBindings in all namespaces', () => list('rolebindings', 'RoleBinding'), true),
+    forbidden.attempt('list ClusterRoleBindings', () => list('clusterrolebindings', 'ClusterRoleBinding')),
+  ]);
+  return {
+    ...(roleBindings ? { roleBindings } : {}),
+    clusterRoleBindings: clusterRoleBindings ?? [],
+    notes: forbidden.notes,
+  };
+}
+
+/**
+ * RoleBindings (in every namespace when allowed, else in `namespace`) and ClusterRoleBindings, from `index` when
+ * given (else read now).
+ */
 async function fetchBindings(
   conn: Connection,
   namespace: string,
   forbidden: ForbiddenNotes,
   options: OperationOptions,
+  index?: Promise<BindingIndex>,
 ): Promise<TaggedBinding[]> {
-  const list = (path: string, what: string) =>
-    conn.client
-      .request<ListAnswer<RawBinding>>({ method: 'GET', path, action: `list ${what}` }, options)
-      .then((l) => l.items ?? []);
-  const [allRoleBindings, clusterRoleBindings] = await Promise.all([
-    forbidden.attempt(
-      'list RoleBindings in all namespaces',
-      () => list(`${RBAC_PATH}/rolebindings`, 'rolebindings'),
-      true,
-    ),
-    forbidden.attempt('list ClusterRoleBindings', () =>
-      list(`${RBAC_PATH}/clusterrolebindings`, 'clusterrolebindings'),
-    ),
-  ]);
-  let roleBindings = allRoleBindings;
+  const shared = await (index ?? fetchBindingIndex(conn, options));
+  forbidden.notes.push(...shared.notes);
+  let roleBindings = shared.roleBindings;
   if (!roleBindings) {
     roleBindings = await forbidden.attempt(`list RoleBindings in namespace "${namespace}"`, () =>
-      list(`${RBAC_PATH}/namespaces/${ns(namespace)}/rolebindings`, 'rolebindings'),
+      conn.client
+        .request<ListAnswer<RawBinding>>(
+          { method: 'GET', path: `${RBAC_PATH}/namespaces/${ns(namespace)}/rolebindings`, action: 'list rolebindings' },
+          options,
+        )
+        .then((l) => (l.items ?? []).map((b): TaggedBinding => ({ ...b, kind: 'RoleBinding' }))),
     );
     if (roleBindings)
       forbidden.notes.push(
         `Showing RoleBindings of namespace "${namespace}" only (listing them in all namespaces is not allowed).`,
       );
   }
-  return [
-    ...(roleBindings ?? []).map((b): TaggedBinding => ({ ...b, kind: 'RoleBinding' })),
-    ...(clusterRoleBindings ?? []).map((b): TaggedBinding => ({ ...b, kind: 'ClusterRoleBinding' })),
-  ];
+  return [...(roleBindings ?? []), ...shared.clusterRoleBindings];
 }
 
 /**
@@ -230,10 +282,12 @@ export async function fetchServiceAccountDetails(
   namespace: string,
   serviceAccount: string,
   options: OperationOptions = {},
+  /** The cluster's bindings, read once for many accounts (fetchBindingIndex); read now when absent. */
+  index?: Promise<BindingIndex>,
 ): Promise<ServiceAccountDetails> {
   const forbidden = new ForbiddenNotes();
   const [bindings, secrets] = await Promise.all([
-    fetchBindings(conn, namespace, forbidden, options),
+    fetchBindings(conn, namespace, forbidden, options, index),
     fetchInventorySecrets(conn, namespace, forbidden, options, { bindingSecrets: false }),
   ]);
   return {
