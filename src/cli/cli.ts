@@ -1,10 +1,12 @@
 // Command dispatch and the top-level help. `runCli` never exits the process, so tests run it in-process.
 import { HELP_FLAG, parseArgs, UsageError } from './args';
 import { commandHelp, type Command } from './command';
+import { auditCommand } from './commands/audit';
 import { createCommand } from './commands/create';
 import { deleteCommand } from './commands/delete';
 import { discoverCommand } from './commands/discover';
 import { listCommand } from './commands/list';
+import { migrateCommand } from './commands/migrate';
 import { presetsCommand } from './commands/presets';
 import { revokeCommand } from './commands/revoke';
 import { rotateCommand } from './commands/rotate';
@@ -33,6 +35,8 @@ export const COMMANDS: readonly Command[] = [
   shrinkCommand,
   discoverCommand,
   presetsCommand,
+  auditCommand,
+  migrateCommand,
 ];
 
 export function mainHelp(version: string): string {
