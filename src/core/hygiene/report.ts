@@ -2,10 +2,10 @@
 // (the CLI's `audit -o markdown` and the extension's Save Report write the same). Pure. A report names Secrets,
 // accounts and dates, never a token: the audit never reads one.
 
-import type { AuditCredential, AuditedServiceAccount, AuditReport, Finding } from './assess';
+import type { AuditCredential, AuditedServiceAccount, AuditPermission, AuditReport, Finding } from './assess';
 import { GRADES } from './risk';
 
-function credentialWords(c: AuditCredential): string {
+export function credentialWords(c: AuditCredential): string {
   const parts = [`${c.kind}${c.managed ? '' : ' (not ours)'}`, c.secretName ?? c.id];
   if (c.invalidSince) parts.push(`invalid since ${c.invalidSince}`);
   else if (c.kind === 'legacy') parts.push(c.lastUsed ? `last used ${c.lastUsed}` : 'no recorded use');
@@ -15,7 +15,17 @@ function credentialWords(c: AuditCredential): string {
   return parts.join(', ');
 }
 
-function summaryLine(report: AuditReport): string {
+/** One binding in words: grade, binding, role, where, how it names the account. Pure. */
+export function bindingWords(p: AuditPermission): string {
+  const via = p.via.kind === 'serviceAccount' ? 'directly' : `via ${p.via.kind} ${p.via.name}`;
+  const where = p.namespace ? `in ${p.namespace}` : 'cluster-wide';
+  return (
+    `${p.grade}: ${p.binding.kind} ${p.binding.name} → ${p.role} ${where}, ${via}${p.missingRole ? ' (role missing)' : ''}` +
+    (p.aggregatedFrom ? ` (aggregates ${p.aggregatedFrom.join(', ')})` : '')
+  );
+}
+
+export function summaryLine(report: AuditReport): string {
   const s = report.summary;
   const grades = [...GRADES]
     .reverse()
@@ -24,7 +34,7 @@ function summaryLine(report: AuditReport): string {
   return `${s.serviceAccounts} service account(s) (${grades}), ${s.credentials} credential(s), ${s.findings} finding(s).`;
 }
 
-function scopeWords(report: AuditReport): string {
+export function scopeWords(report: AuditReport): string {
   return report.namespace !== undefined ? `namespace ${report.namespace}` : 'all namespaces';
 }
 
@@ -100,15 +110,7 @@ function accountMarkdown(a: AuditedServiceAccount): string[] {
     out.push('Credentials:', ...a.credentials.map((c) => `- ${escapeMarkdown(credentialWords(c))}`), '');
   if (a.permissions.length > 0) {
     out.push('Bindings:');
-    for (const p of a.permissions) {
-      const via = p.via.kind === 'serviceAccount' ? 'directly' : `via ${p.via.kind} ${p.via.name}`;
-      const where = p.namespace ? `in ${p.namespace}` : 'cluster-wide';
-      out.push(
-        `- ${p.grade}: ${p.binding.kind} ${escapeMarkdown(p.binding.name)} → ${escapeMarkdown(p.role)} ${where}, ` +
-          `${escapeMarkdown(via)}${p.missingRole ? ' (role missing)' : ''}` +
-          (p.aggregatedFrom ? ` (aggregates ${escapeMarkdown(p.aggregatedFrom.join(', '))})` : ''),
-      );
-    }
+    for (const p of a.permissions) out.push(`- ${escapeMarkdown(bindingWords(p))}`);
     out.push('');
   }
   if (a.findings.length > 0) out.push('Findings:', ...a.findings.flatMap(findingMarkdown), '');
