@@ -77,6 +77,25 @@ const productBuilds = [
         },
       ]
     : []),
+  // The Audit report page and its stylesheet (same browser settings as the wizard).
+  ...(existsSync('src/webview/page/audit/main.ts')
+    ? [
+        {
+          ...common,
+          platform: 'browser',
+          target: 'es2022',
+          format: 'iife',
+          entryPoints: ['src/webview/page/audit/main.ts'],
+          outfile: 'dist/webview/audit.js',
+        },
+        {
+          ...common,
+          sourcemap: false,
+          entryPoints: ['src/webview/page/audit/audit.css'],
+          outfile: 'dist/webview/audit.css',
+        },
+      ]
+    : []),
 ];
 
 const testBuilds = [

@@ -1,11 +1,13 @@
 // Command dispatch and the top-level help. `runCli` never exits the process, so tests run it in-process.
 import { HELP_FLAG, parseArgs, UsageError } from './args';
 import { commandHelp, type Command } from './command';
+import { auditCommand } from './commands/audit';
 import { createCommand } from './commands/create';
 import { deleteCommand } from './commands/delete';
 import { discoverCommand } from './commands/discover';
 import { expiringCommand } from './commands/expiring';
 import { listCommand } from './commands/list';
+import { migrateCommand } from './commands/migrate';
 import { presetsCommand } from './commands/presets';
 import { renewCommand } from './commands/renew';
 import { revokeCommand } from './commands/revoke';
@@ -37,6 +39,8 @@ export const COMMANDS: readonly Command[] = [
   presetsCommand,
   expiringCommand,
   renewCommand,
+  auditCommand,
+  migrateCommand,
 ];
 
 export function mainHelp(version: string): string {

@@ -6,6 +6,7 @@ import { isSaKubeconfigError } from '../core/errors';
 import { notificationText } from '../editor/untrustedText';
 import { describeError } from '../logging';
 import { addNamespace } from './addNamespace';
+import { auditCredentials } from './auditCredentials';
 import { checkAccess } from './checkAccess';
 import { clearFilter } from './clearFilter';
 import { copyToken } from './copyToken';
@@ -63,6 +64,7 @@ export const COMMANDS: Record<string, CommandFunction> = {
   'saKubeconfig.showLog': (deps) => deps.logger.show(),
   'saKubeconfig.renewCredential': renewCredential,
   'saKubeconfig.showExpiring': showExpiring,
+  'saKubeconfig.auditCredentials': auditCredentials,
 };
 
 /** Registers every command with the shared error handling; returns the disposables (also pushed to the context). */

@@ -25,6 +25,11 @@ export interface Prefill {
   context?: string;
   namespace?: string;
   serviceAccount?: string;
+  /** Permissions to start from (the audit's Shrink: the account's rules minus the risky ones). */
+  rules?: PolicyRule[];
+  /** With rules: the namespaces they apply in (besides the account's), or cluster-wide. */
+  namespaces?: string[];
+  clusterWide?: boolean;
 }
 
 /** A preset as the page shows it (core's Preset). */

@@ -75,7 +75,19 @@ describe('--output json: one parseable document on every exit path', () => {
   });
   after(() => fs.rm(dir, { recursive: true, force: true }));
 
-  const cluster = ['create', 'verify', 'list', 'rotate', 'revoke', 'delete', 'usage', 'shrink', 'discover'];
+  const cluster = [
+    'create',
+    'verify',
+    'list',
+    'rotate',
+    'revoke',
+    'delete',
+    'usage',
+    'shrink',
+    'discover',
+    'audit',
+    'migrate',
+  ];
   it('names every command of the CLI (a new command needs its exit paths here)', () => {
     assert.deepEqual(COMMANDS.map((c) => c.name).sort(), [...cluster, 'presets', 'expiring', 'renew'].sort());
   });
@@ -111,6 +123,8 @@ describe('--output json: one parseable document on every exit path', () => {
     ['revoke', '-s', 'a'],
     ['delete', '-s', 'a'],
     ['discover'],
+    ['audit', '-A'],
+    ['migrate', '--secret', 'a', '--out', 'OUT'],
   ];
   for (const argv of reachCluster) {
     it(`${argv[0]}: a missing kubeconfig and an unreachable server are error documents with exit code 1`, async () => {

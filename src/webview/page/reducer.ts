@@ -3,7 +3,7 @@
 // in Node (test/unit/wizardReducer.test.ts). Replies are dropped when they answer a question no longer asked: another
 // context or namespace, an older review, another run.
 
-import { fieldProblems } from '../formToRequest';
+import { fieldProblems, rulesToPicks } from '../formToRequest';
 import type { HostMessage, PageMessage } from '../protocol';
 import { namespaceMissing, type PageState } from './state';
 
@@ -45,7 +45,15 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
       if (!context || !message.contexts.some((c) => c.name === context)) {
         context = (message.contexts.find((c) => c.current) ?? message.contexts[0])?.name ?? '';
       }
-      const next: PageState = { ...state, ...change, form: { ...state.form, context } };
+      const prefilledRules =
+        prefill?.rules && !state.initialized
+          ? {
+              picks: rulesToPicks(prefill.rules),
+              scope: prefill.clusterWide ? ('cluster' as const) : ('namespaces' as const),
+              extraNamespaces: (prefill.namespaces ?? []).filter((n) => n !== prefill.namespace).join(', '),
+            }
+          : {};
+      const next: PageState = { ...state, ...change, form: { ...state.form, ...prefilledRules, context } };
       if (!context) return { state: next, effects: [] };
       return loadContext(next, context, next.contextData?.context !== context);
     }
