@@ -94,6 +94,9 @@ export async function apply(conn: Connection, plan: Plan, options: ApplyOptions 
     kept: removals.filter((r) => r.action === 'keep').map((r) => refOf(r.object)),
     requests: 0,
   };
+  const refKey = (r: ObjectRef) => `${r.kind}/${r.namespace ?? ''}/${r.name}`;
+  const order = new Map(report.plan.objects.map((p, i) => [refKey(refOf(p.object)), i]));
+  const planIndex = (r: ObjectRef) => order.get(refKey(r)) ?? order.size;
   // Requests that change the cluster get no signal (see the top of this file); reads do.
   const writes: OperationOptions = { logger: options.logger };
   try {
@@ -103,6 +106,8 @@ export async function apply(conn: Connection, plan: Plan, options: ApplyOptions 
       const sent = await Promise.allSettled(
         stage.map((p) => applyOne(conn, p, plan.request.adoptUnmanaged === true, result, writes)),
       );
+      // In plan order whatever the order the answers came in: rollback deletes newest first.
+      result.created.sort((a, b) => planIndex(a) - planIndex(b));
       const failed = sent.find((s): s is PromiseRejectedResult => s.status === 'rejected');
       if (failed) throw failed.reason;
       for (const kind of ['Namespace', 'ServiceAccount'] as const)
