@@ -29,6 +29,8 @@ export interface RequestSpec {
   /** Defaults to application/json; merge patches use application/merge-patch+json. */
   contentType?: string;
   accept?: string;
+  /** More request headers (e.g. If-None-Match); never credentials. */
+  headers?: Record<string, string>;
   /** Human words for errors: `create roles in namespace "x"`. */
   action?: string;
 }
@@ -105,6 +107,8 @@ export interface RequestTiming {
   path: string;
   start: number;
   end: number;
+  /** The answer's HTTP status (undefined when none came). */
+  status?: number;
 }
 
 type TimingObserver = (timing: RequestTiming) => void;
@@ -251,6 +255,7 @@ export class KubeClient {
     const reqOpts: https.RequestOptions = {
       method: spec.method,
       headers: {
+        ...spec.headers,
         Accept: spec.accept ?? 'application/json',
         'User-Agent': 'sa-kubeconfig',
       },
@@ -291,9 +296,9 @@ export class KubeClient {
     this.requestCount++;
     const started = Date.now();
     const startedAt = performance.now();
-    const observe = () => {
+    const observe = (status?: number) => {
       if (timingObservers.size === 0) return;
-      const timing = { method: spec.method, path: spec.path, start: startedAt, end: performance.now() };
+      const timing = { method: spec.method, path: spec.path, start: startedAt, end: performance.now(), status };
       for (const o of timingObservers) o(timing);
     };
     logger?.debug(`${spec.method} ${fullPath}`);
@@ -320,7 +325,7 @@ export class KubeClient {
               for (const w of Array.isArray(warning) ? warning : [warning])
                 this.warnings.push(w.replace(/^\d+\s+\S+\s+/, '').replace(/^"|"$/g, ''));
             logger?.debug(`${spec.method} ${spec.path} -> ${res.statusCode} in ${Date.now() - started} ms`);
-            observe();
+            observe(res.statusCode);
             resolve({
               status: res.statusCode ?? 0,
               headers: res.headers,
