@@ -54,3 +54,12 @@ describe('start-up: what the CLI loads', function () {
     assert.equal(withClientNode(files).length, 1, files.join(', '));
   });
 });
+
+describe('the wizard page bundle', function () {
+  it('carries no Node-only code: no js-yaml, no Buffer, no Kubernetes client', function () {
+    const bundle = readFileSync(path.join(__dirname, '..', '..', '..', 'dist', 'webview', 'wizard.js'), 'utf8');
+    assert.ok(bundle.length > 0);
+    assert.doesNotMatch(bundle, /js-yaml|YAMLException|\bBuffer\b|node:|require\(/);
+    assert.ok(!bundle.includes(CLIENT_NODE_MARKER));
+  });
+});
