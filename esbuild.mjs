@@ -1,6 +1,7 @@
 // Bundles every face of sa-kubeconfig with esbuild:
 //   dist/extension.js  the VS Code extension (CommonJS, `vscode` external)
 //   dist/cli.js        the `sa-kubeconfig` command line (Node 20+)
+//   dist/client-node.js @kubernetes/client-node, loaded by both when they first connect (see clientNodeApart)
 //   dist/webview/      the wizard page (browser, IIFE)
 //   out/test/          with --tests: the unit, cluster, extension-host and e2e test bundles
 // @kubernetes/client-node ships ESM only; bundling it is what lets the CommonJS extension host load it.
@@ -39,6 +40,20 @@ const common = {
   plugins: [problemMatcher],
 };
 
+/**
+ * @kubernetes/client-node (most of the bytes) goes to a bundle of its own, dist/client-node.js, loaded by the one
+ * dynamic import in core/cluster/clientNode.ts when a command first connects: `--version`, `--help`, `presets` and
+ * offline dry runs never parse it, and activating the extension does not either.
+ */
+const clientNodeApart = {
+  name: 'client-node-apart',
+  setup(build) {
+    build.onResolve({ filter: /^@kubernetes\/client-node$/ }, (args) =>
+      args.kind === 'dynamic-import' ? { path: './client-node.js', external: true } : undefined,
+    );
+  },
+};
+
 const node = { ...common, platform: 'node', target: 'node20', format: 'cjs', mainFields: ['module', 'main'] };
 
 /** Every `*.ts` file below dir whose name matches the pattern. */
@@ -52,8 +67,25 @@ function findFiles(dir, pattern) {
 }
 
 const productBuilds = [
-  { ...node, entryPoints: ['src/extension.ts'], outfile: 'dist/extension.js', external: ['vscode'] },
-  { ...node, entryPoints: ['src/cli/main.ts'], outfile: 'dist/cli.js', banner: { js: '#!/usr/bin/env node' } },
+  {
+    ...node,
+    entryPoints: ['src/extension.ts'],
+    outfile: 'dist/extension.js',
+    external: ['vscode'],
+    plugins: [...node.plugins, clientNodeApart],
+  },
+  {
+    ...node,
+    entryPoints: ['src/cli/main.ts'],
+    outfile: 'dist/cli.js',
+    banner: { js: '#!/usr/bin/env node' },
+    plugins: [...node.plugins, clientNodeApart],
+  },
+  {
+    ...node,
+    stdin: { contents: "export * from '@kubernetes/client-node';", resolveDir: '.', sourcefile: 'client-node.js' },
+    outfile: 'dist/client-node.js',
+  },
   ...(existsSync('src/webview/page/main.ts')
     ? [
         {

@@ -21,6 +21,18 @@ import type { TokenResult } from './token/token';
 import type { DiscoveredResource, OperationOptions, Plan, ProvisionRequest } from './types';
 import { expectationsFromPlan, verifyKubeconfig, type VerificationReport } from './verify/verify';
 
+/** A promise with its resolve and reject at hand (Promise.withResolvers needs Node 22). */
+function deferred(): { promise: Promise<void>; resolve: () => void; reject: (err: unknown) => void } {
+  let resolve!: () => void;
+  let reject!: (err: unknown) => void;
+  const promise = new Promise<void>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  promise.catch(() => undefined);
+  return { promise, resolve, reject };
+}
+
 export type ProvisionStep = 'connect' | 'plan' | 'preflight' | 'apply' | 'token' | 'kubeconfig' | 'verify';
 export const PROVISION_STEPS: readonly ProvisionStep[] = [
   'connect',
@@ -135,9 +147,32 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     );
     const warnings = [...plan.warnings];
 
+    // The credential's own pre-check (its Secret's dry run; the rights are asked by the preflight) goes out with the
+    // preflight's dry runs. Its namespace may be one this run creates: then the server cannot dry-run into it yet.
+    const issuing = !options.dryRun && options.issueCredential !== false;
+    const issueSpec = {
+      ...issueSpecForTokenMode(request.namespace, request.serviceAccount, request.token),
+      skipAccessCheck: true,
+      tokenTimeoutMs: options.tokenTimeoutMs,
+    };
+    let issuePrecheck: Promise<void> | undefined;
     const report = await runStep(
       'preflight',
-      () => preflight(conn, plan, op),
+      () =>
+        preflight(conn, plan, {
+          ...op,
+          ...(issuing
+            ? {
+                alongsideDryRun: (checked: Plan) => {
+                  const skipDryRun = checked.objects.some(
+                    (p) => p.object.kind === 'Namespace' && p.status === 'create',
+                  );
+                  issuePrecheck = precheckIssue(conn, { ...issueSpec, skipDryRun }, op);
+                  return issuePrecheck;
+                },
+              }
+            : {}),
+        }),
       (r) => (r.ok ? 'ok' : 'refused'),
     );
     const finish = (extra: Partial<ProvisionResult>): ProvisionResult => ({
@@ -154,39 +189,56 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     }
     try {
       refuseUnlessOk(report);
+      await issuePrecheck;
     } catch (err) {
       progress('apply', 'failed', (err as Error).message.split('\n')[0]);
       throw err;
     }
 
-    // The credential's own pre-check before anything is written: its Secret's dry run (the rights were asked above).
-    // Its namespace may be one this run creates: then the server cannot dry-run into it yet.
-    const issueSpec = {
-      ...issueSpecForTokenMode(request.namespace, request.serviceAccount, request.token),
-      skipAccessCheck: true,
-      skipDryRun: report.plan.objects.some((p) => p.object.kind === 'Namespace' && p.status === 'create'),
-      tokenTimeoutMs: options.tokenTimeoutMs,
-    };
+    // Nothing was written before this point. The credential is issued alongside the apply: its Secret once the
+    // namespace exists, its token once the service account does (issue.ts); each round trip carries what it can.
+    const ready = { Namespace: deferred(), ServiceAccount: deferred() };
+    if (!report.plan.objects.some((p) => p.object.kind === 'Namespace')) ready.Namespace.resolve();
+    const issue =
+      options.issueCredential === false
+        ? undefined
+        : issueCredential(
+            conn,
+            { ...issueSpec, skipDryRun: true },
+            {
+              ...op,
+              namespaceReady: ready.Namespace.promise,
+              accountReady: ready.ServiceAccount.promise,
+              annotateLater: true,
+            },
+          );
+    issue?.catch(() => undefined);
+    let applyResult: ApplyResult;
     try {
-      if (options.issueCredential !== false) await precheckIssue(conn, issueSpec, op);
+      applyResult = await runStep(
+        'apply',
+        () => apply(conn, plan, { ...op, preflight: report, onReady: (kind) => ready[kind].resolve() }),
+        (r) =>
+          `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged` +
+          `${r.removed.length > 0 ? `, ${r.removed.length} removed` : ''}`,
+      );
     } catch (err) {
-      progress('apply', 'failed', (err as Error).message.split('\n')[0]);
+      // apply rolled back what it created; the credential stops (deleting its Secret) or, if it got its token, is
+      // taken back here: no half-made credential.
+      ready.Namespace.reject(err);
+      ready.ServiceAccount.reject(err);
+      const issuedMeanwhile = await issue?.catch(() => undefined);
+      await issuedMeanwhile?.annotated;
+      if (issuedMeanwhile?.credential.revocable)
+        await revokeSelected(conn, [issuedMeanwhile.credential], { logger, ledger: false }).catch(() => undefined);
       throw err;
     }
-
-    const applyResult = await runStep(
-      'apply',
-      () => apply(conn, plan, { ...op, preflight: report }),
-      (r) =>
-        `${r.created.length} created, ${r.updated.length} updated, ${r.unchanged.length} unchanged` +
-        `${r.removed.length > 0 ? `, ${r.removed.length} removed` : ''}`,
-    );
 
     if (applyResult.kept.length > 0) {
       const kept = applyResult.kept.map(describeRef).join(', ');
       warnings.push(`Kept as asked, though this request no longer has them, and still granting: ${kept}.`);
     }
-    if (options.issueCredential === false) {
+    if (!issue) {
       for (const step of ['token', 'kubeconfig', 'verify'] as const) progress(step, 'skipped', 'no new credential');
       return finish({ applyResult });
     }
@@ -199,7 +251,7 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     try {
       issued = await runStep(
         'token',
-        () => issueCredential(conn, { ...issueSpec, skipDryRun: true }, op),
+        () => issue,
         (i) => `credential ${i.credential.id}${i.credential.expiresAt ? `, expires ${i.credential.expiresAt}` : ''}`,
       );
       token = issued.token;
@@ -237,6 +289,7 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
       ));
     } catch (err) {
       logger?.error(`Provisioning failed after apply; rolling back what this run created.`);
+      await issued?.annotated;
       if (issued?.credential.revocable)
         await revokeSelected(conn, [issued.credential], { logger, ledger: false }).catch(() => undefined);
       await rollback(conn, applyResult, logger);
@@ -255,6 +308,7 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     const { token: _secret, secretCaPem: _ca, ...tokenSummary } = token;
     let verification: VerificationReport | undefined;
     let verificationError: ProvisionResult['verificationError'];
+    // The verification goes out while the credential's id and expiry are written onto its Secret.
     if (options.verify === false) {
       progress('verify', 'skipped');
     } else {
@@ -272,6 +326,8 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
         verificationError = { code: e.code, message: e.message, hint: e.hint };
       }
     }
+    await issued.annotated;
+    for (const w of issued.warnings) if (!warnings.includes(w)) warnings.push(w);
     return finish({
       applyResult,
       token: tokenSummary,

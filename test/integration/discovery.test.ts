@@ -1,9 +1,19 @@
 // Discovery against the real cluster: aggregated (2 requests) and legacy, including a CRD made here.
 import * as assert from 'node:assert/strict';
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import * as path from 'node:path';
 
+import { observeRequests } from '../../src/core/cluster/client';
 import { discover, rbacResources, type DiscoveryResult } from '../../src/core/discovery/discovery';
 import type { DiscoveredResource } from '../../src/core/types';
-import { adminConnection, Cleanup, eventually, kubectlOk, restrictedConnection } from '../support/cluster';
+import {
+  adminConnection,
+  Cleanup,
+  eventually,
+  kubectlOk,
+  privateTempDir,
+  restrictedConnection,
+} from '../support/cluster';
 
 const CRD_GROUP = 'sak-test.example.com';
 const CRD = {
@@ -125,6 +135,41 @@ describe('discovery', function () {
       const r = await discover(conn);
       assert.equal(r.mode, 'aggregated');
       assert.ok(find(r, '', 'pods'));
+    } finally {
+      conn.close();
+    }
+  });
+  it('a second discovery revalidates the disk cache: If-None-Match, two 304s, the same resources', async function () {
+    const cacheDir = cleanup.dir(privateTempDir());
+    const conn = await adminConnection();
+    try {
+      const first = observeRequests();
+      const cold = await discover(conn, { cacheDir });
+      const coldRequests = first.stop();
+      const second = observeRequests();
+      const warm = await discover(conn, { cacheDir });
+      const warmRequests = second.stop();
+      assert.deepEqual(coldRequests.map((r) => [r.path, r.status]).sort(), [
+        ['/api', 200],
+        ['/apis', 200],
+      ]);
+      // The server answers 304 only to an If-None-Match that names its current ETag.
+      assert.deepEqual(warmRequests.map((r) => [r.path, r.status]).sort(), [
+        ['/api', 304],
+        ['/apis', 304],
+      ]);
+      assert.equal(warm.revalidated, 2);
+      assert.deepEqual(warm.resources, cold.resources);
+      // One folder for the server, holding discovery documents only: nothing of the caller's credentials.
+      const files = readdirSync(cacheDir, { recursive: true, withFileTypes: true }).filter((f) => f.isFile());
+      assert.equal(files.length, 2);
+      for (const f of files) {
+        const text = readFileSync(path.join(f.parentPath, f.name), 'utf8');
+        assert.doesNotMatch(text, /BEGIN|PRIVATE KEY|Bearer/);
+        for (const secret of conn.kubeConfig.users.flatMap((u) => [u.keyData, u.certData, u.token]))
+          if (secret) assert.ok(!text.includes(secret.slice(0, 40)), 'no credential in the cache');
+        assert.equal(statSync(path.join(f.parentPath, f.name)).mode & 0o077, 0);
+      }
     } finally {
       conn.close();
     }

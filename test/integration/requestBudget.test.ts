@@ -2,6 +2,7 @@
 // or per rule fails here. Wall time is not asserted; the side-by-side benchmark against kubectl is bench/create.sh.
 import * as assert from 'node:assert/strict';
 
+import { longestSequentialChain, observeRequests } from '../../src/core/cluster/client';
 import { connect } from '../../src/core/cluster/connect';
 import { provision } from '../../src/core/provision';
 import { Cleanup, clusterEnv, currentContextOf, uniqueName } from '../support/cluster';
@@ -14,10 +15,11 @@ describe('request budget of one create', function () {
     await cleanup.run();
   });
 
-  it('provisions the tutorial request in at most 40 API requests, verification included', async function () {
+  it('provisions the tutorial request in at most 40 API requests and 8 sequential waves, verification included', async function () {
     const env = clusterEnv();
     const ns = cleanup.namespace(uniqueName('bench-core'));
     const conn = await connect({ kubeconfigPath: env.adminKubeconfig });
+    const observed = observeRequests();
     const r = await provision(
       tutorialRequest({
         context: currentContextOf(env.adminKubeconfig),
@@ -27,11 +29,18 @@ describe('request budget of one create', function () {
       { connection: conn },
     );
     conn.close();
+    const timings = observed.stop();
+    // Round trips on the critical path: a far-away cluster pays one RTT per wave of requests sent together.
+    const waves = longestSequentialChain(timings);
     const total = r.requests + r.verification!.requests;
     console.log(
-      `      provision: ${total} requests (${r.preflight.requests} preflight, ${r.applyResult!.requests} apply, ${r.requests - r.preflight.requests - r.applyResult!.requests} credential (its Secret, the TokenRequest, the jti annotation) and CA, ${r.verification!.requests} verification with the new credential)`,
+      `      provision: ${total} requests (${r.preflight.requests} preflight; ${r.requests - r.preflight.requests} apply, ` +
+        `credential (its Secret, the TokenRequest, the jti annotation) and CA, sent together; ` +
+        `${r.verification!.requests} verification with the new credential); ${waves} sequential waves`,
     );
+    assert.equal(timings.length, total, 'every request observed');
     assert.ok(total <= 40, `${total} requests`);
+    assert.ok(waves <= 8, `${waves} sequential waves of requests (at most 8)`);
     assert.ok(r.verification!.ok);
   });
 });

@@ -1,7 +1,10 @@
 // Applying a checked plan: create or update only what the preflight marked, idempotently. Objects the plan uses
 // as they are (an existing service account) are never sent, and so never rolled back.
 //
-// Cancellation is cooperative: the signal is checked between objects, never handed to a create, patch or delete
+// Objects go out in stages (applyStages): the Namespace, then the ServiceAccount and roles together, then the
+// bindings together; one round trip per stage, whatever the number of namespaces.
+//
+// Cancellation is cooperative: the signal is checked between stages, never handed to a create, patch or delete
 // in flight. An aborted POST may still have made its object on the server without this run learning of it, and
 // rollback, which deletes only what the run recorded, would miss it.
 //
@@ -49,6 +52,24 @@ export interface ApplyResult {
 export interface ApplyOptions extends OperationOptions {
   /** A preflight already run for this plan; otherwise apply runs one. */
   preflight?: PreflightReport;
+  /** Called once the planned Namespace / ServiceAccount exists (created, updated or found): issuing may go on. */
+  onReady?: (kind: 'Namespace' | 'ServiceAccount') => void;
+}
+
+const BINDING_KINDS = new Set(['RoleBinding', 'ClusterRoleBinding']);
+
+/**
+ * The planned objects in the order they can be sent: the Namespace, then everything in it that depends on nothing
+ * else (ServiceAccount, Roles, ClusterRoles), then the bindings (RBAC checks a binding against its role, so the role
+ * must exist first). Objects of one stage go out together. Pure.
+ */
+export function applyStages(objects: PlannedObject[]): PlannedObject[][] {
+  const stages: PlannedObject[][] = [
+    objects.filter((p) => p.object.kind === 'Namespace'),
+    objects.filter((p) => p.object.kind !== 'Namespace' && !BINDING_KINDS.has(p.object.kind)),
+    objects.filter((p) => BINDING_KINDS.has(p.object.kind)),
+  ];
+  return stages.filter((stage) => stage.length > 0);
 }
 
 /**
@@ -73,12 +94,24 @@ export async function apply(conn: Connection, plan: Plan, options: ApplyOptions 
     kept: removals.filter((r) => r.action === 'keep').map((r) => refOf(r.object)),
     requests: 0,
   };
+  const refKey = (r: ObjectRef) => `${r.kind}/${r.namespace ?? ''}/${r.name}`;
+  const order = new Map(report.plan.objects.map((p, i) => [refKey(refOf(p.object)), i]));
+  const planIndex = (r: ObjectRef) => order.get(refKey(r)) ?? order.size;
   // Requests that change the cluster get no signal (see the top of this file); reads do.
   const writes: OperationOptions = { logger: options.logger };
   try {
-    for (const p of report.plan.objects) {
+    for (const stage of applyStages(report.plan.objects)) {
       throwIfAborted(options.signal);
-      await applyOne(conn, p, plan.request.adoptUnmanaged === true, result, writes);
+      // Objects of one stage go out together; a failure waits for the others, so that rollback knows them all.
+      const sent = await Promise.allSettled(
+        stage.map((p) => applyOne(conn, p, plan.request.adoptUnmanaged === true, result, writes)),
+      );
+      // In plan order whatever the order the answers came in: rollback deletes newest first.
+      result.created.sort((a, b) => planIndex(a) - planIndex(b));
+      const failed = sent.find((s): s is PromiseRejectedResult => s.status === 'rejected');
+      if (failed) throw failed.reason;
+      for (const kind of ['Namespace', 'ServiceAccount'] as const)
+        if (stage.some((p) => p.object.kind === kind)) options.onReady?.(kind);
     }
     throwIfAborted(options.signal);
     await removeStale(conn, removals, result, options.logger);

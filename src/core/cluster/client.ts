@@ -29,6 +29,8 @@ export interface RequestSpec {
   /** Defaults to application/json; merge patches use application/merge-patch+json. */
   contentType?: string;
   accept?: string;
+  /** More request headers (e.g. If-None-Match); never credentials. */
+  headers?: Record<string, string>;
   /** Human words for errors: `create roles in namespace "x"`. */
   action?: string;
 }
@@ -49,6 +51,12 @@ export interface RetryPolicy {
   /** First backoff without Retry-After (default 500 ms), doubled per retry. */
   baseDelayMs: number;
 }
+
+/**
+ * Kept-alive connections per client. Provisioning sends its independent requests together (a dozen or more at
+ * once); with fewer sockets the rest would queue behind them and cost another round trip each.
+ */
+const MAX_SOCKETS = 24;
 
 export const DEFAULT_RETRY_POLICY: RetryPolicy = { maxRetries: 5, maxDelayMs: 10_000, baseDelayMs: 500 };
 
@@ -91,6 +99,53 @@ export function isRetriedCreateConflict(err: unknown): boolean {
     err.code === 'conflict' &&
     (err as { retriedCreate?: boolean }).retriedCreate === true
   );
+}
+
+/** When one request was sent and when its answer had arrived (performance.now() ms), for counting round trips. */
+export interface RequestTiming {
+  method: HttpMethod;
+  path: string;
+  start: number;
+  end: number;
+  /** The answer's HTTP status (undefined when none came). */
+  status?: number;
+}
+
+type TimingObserver = (timing: RequestTiming) => void;
+const timingObservers = new Set<TimingObserver>();
+
+/**
+ * Records the timing of every request any KubeClient sends (the verification's own client included) until stop():
+ * tests and benchmarks count the sequential waves of a flow with it (longestSequentialChain).
+ */
+export function observeRequests(): { timings: RequestTiming[]; stop(): RequestTiming[] } {
+  const timings: RequestTiming[] = [];
+  const observer: TimingObserver = (t) => timings.push(t);
+  timingObservers.add(observer);
+  return {
+    timings,
+    stop() {
+      timingObservers.delete(observer);
+      return timings;
+    },
+  };
+}
+
+/**
+ * The longest chain of requests each sent after the previous one's answer had arrived: the round trips on the
+ * critical path (requests in flight together count once). Pure.
+ */
+export function longestSequentialChain(timings: readonly Pick<RequestTiming, 'start' | 'end'>[]): number {
+  const sorted = [...timings].sort((a, b) => a.start - b.start);
+  const chain: number[] = [];
+  let longest = 0;
+  sorted.forEach((t, i) => {
+    let before = 0;
+    for (let j = 0; j < i; j++) if (sorted[j].end <= t.start) before = Math.max(before, chain[j]);
+    chain[i] = before + 1;
+    longest = Math.max(longest, chain[i]);
+  });
+  return longest;
 }
 
 /** Builds the URL path with its query string. Pure. */
@@ -200,6 +255,7 @@ export class KubeClient {
     const reqOpts: https.RequestOptions = {
       method: spec.method,
       headers: {
+        ...spec.headers,
         Accept: spec.accept ?? 'application/json',
         'User-Agent': 'sa-kubeconfig',
       },
@@ -239,6 +295,12 @@ export class KubeClient {
     const fullPath = basePath + buildPath(spec.path, spec.query);
     this.requestCount++;
     const started = Date.now();
+    const startedAt = performance.now();
+    const observe = (status?: number) => {
+      if (timingObservers.size === 0) return;
+      const timing = { method: spec.method, path: spec.path, start: startedAt, end: performance.now(), status };
+      for (const o of timingObservers) o(timing);
+    };
     logger?.debug(`${spec.method} ${fullPath}`);
     return new Promise<RawResponse>((resolve, reject) => {
       const mod = isHttps ? https : http;
@@ -263,6 +325,7 @@ export class KubeClient {
               for (const w of Array.isArray(warning) ? warning : [warning])
                 this.warnings.push(w.replace(/^\d+\s+\S+\s+/, '').replace(/^"|"$/g, ''));
             logger?.debug(`${spec.method} ${spec.path} -> ${res.statusCode} in ${Date.now() - started} ms`);
+            observe(res.statusCode);
             resolve({
               status: res.statusCode ?? 0,
               headers: res.headers,
@@ -277,6 +340,7 @@ export class KubeClient {
         req.destroy(err);
       });
       req.on('error', (err) => {
+        observe();
         if (signal?.aborted) reject(new SaKubeconfigError('aborted', 'Cancelled.', { cause: err }));
         else reject(errorFromNetwork(err, this.server, this.contextName));
       });
@@ -312,13 +376,13 @@ export class KubeClient {
         `connecting to ${this.server} through the proxy from the environment (HTTPS_PROXY/HTTP_PROXY)`,
       );
       this.agent = isHttps
-        ? new HttpsProxyAgent({ keepAlive: true, maxSockets: 8, proxy, ...tls })
-        : new HttpProxyAgent({ keepAlive: true, maxSockets: 8, proxy });
+        ? new HttpsProxyAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, proxy, ...tls })
+        : new HttpProxyAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, proxy });
       return this.agent;
     }
     this.agent = isHttps
-      ? new https.Agent({ keepAlive: true, maxSockets: 8, ...tls })
-      : new http.Agent({ keepAlive: true, maxSockets: 8 });
+      ? new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS, ...tls })
+      : new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS });
     return this.agent;
   }
 

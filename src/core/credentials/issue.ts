@@ -14,6 +14,10 @@
 // permission and changes nothing. Credential Secrets are not part of the RBAC plan: a re-run of `create`
 // converges RBAC objects and issues a new credential; credentials live until revoked, rotated or expired.
 //
+// Provision issues alongside its apply (IssueOptions): the credential Secret waits until the namespace exists and
+// the TokenRequest until the service account does; if the apply fails first, the issue stops and deletes what it
+// made, the same as for a failed TokenRequest. The id/expiry annotation may be written while the caller goes on.
+//
 // Cancellation as elsewhere in core: reads get the signal, writes do not, and the signal is checked before the
 // first write. The token never reaches a log: only its claims (jti, exp) are read.
 
@@ -65,6 +69,23 @@ export interface IssuedCredential {
   /** The token. SECRET: never log or print it. */
   token: TokenResult;
   warnings: string[];
+  /**
+   * With annotateLater: settles once the credential's id and expiry are on its Secret (a failure adds a warning to
+   * `warnings`; it never rejects). The caller awaits it before finishing or revoking.
+   */
+  annotated?: Promise<void>;
+}
+
+export interface IssueOptions extends OperationOptions {
+  /**
+   * Issue alongside the apply that makes the service account (provision): the credential Secret waits for
+   * namespaceReady, and the TokenRequest (or a long-lived token Secret) for accountReady. A rejection of either
+   * stops the issue; whatever it had made is deleted again, as for any failure.
+   */
+  namespaceReady?: Promise<unknown>;
+  accountReady?: Promise<unknown>;
+  /** Return as soon as the token is there and write its id and expiry onto the Secret meanwhile (see `annotated`). */
+  annotateLater?: boolean;
 }
 
 /** The IssueSpec kind and options for a request's TokenMode (what create, the wizard and Quick Create ask for). Pure. */
@@ -201,11 +222,16 @@ function secretPath(namespace: string, name: string): string {
 export async function issueCredential(
   conn: Connection,
   spec: IssueSpec,
-  options: OperationOptions = {},
+  issueOptions: IssueOptions = {},
 ): Promise<IssuedCredential> {
+  const { namespaceReady, accountReady, annotateLater, ...options } = issueOptions;
   const kind = spec.kind ?? 'bound';
   const { namespace, serviceAccount } = spec;
   await precheckIssue(conn, spec, options);
+  throwIfAborted(options.signal);
+  await namespaceReady;
+  // Kinds that write nothing before the account is needed wait for it here; a bound Secret does not need it yet.
+  if (kind !== 'bound') await accountReady;
   throwIfAborted(options.signal);
   const writes: OperationOptions = { logger: options.logger };
   const warnings: string[] = [];
@@ -277,6 +303,7 @@ export async function issueCredential(
   options.logger?.info(`created credential Secret ${namespace}/${secretName}`);
   let token: TokenResult;
   try {
+    if (kind === 'bound') await accountReady;
     token =
       kind === 'bound'
         ? await requestToken(
@@ -317,7 +344,8 @@ export async function issueCredential(
   }
   const claims = tokenClaims(token.token);
   const expiresAt = token.expiresAt;
-  if (claims.jti || expiresAt) {
+  const annotate = async (): Promise<void> => {
+    if (!claims.jti && !expiresAt) return;
     try {
       await conn.client.request(
         {
@@ -342,7 +370,8 @@ export async function issueCredential(
         `The credential works, but its id and expiry could not be written onto Secret "${secretName}" (${err.message}); list shows it by the Secret's name.`,
       );
     }
-  }
+  };
+  const annotated = annotateLater ? annotate().catch(() => undefined) : await annotate();
   const credential: Credential = {
     ...base,
     id: kind === 'bound' && claims.jti ? shortCredentialId(claims.jti) : secretName,
@@ -355,5 +384,5 @@ export async function issueCredential(
     managed: true,
     revocable: true,
   };
-  return { credential, token, warnings };
+  return { credential, token, warnings, ...(annotated ? { annotated } : {}) };
 }

@@ -2,12 +2,14 @@
 // subresources. Aggregated discovery (apidiscovery.k8s.io/v2, Kubernetes 1.30+) answers in two
 // requests (/api and /apis); older servers get legacy discovery (/api, /api/v1, /apis, then one request
 // per group version). Building requests and parsing answers are pure; only discover() sends.
+// Aggregated answers are kept on disk and revalidated with If-None-Match (cache.ts): a warm run gets two 304s.
 
-import type { RequestSpec } from '../cluster/client';
+import type { RawResponse, RequestSpec } from '../cluster/client';
 import type { Connection } from '../cluster/connect';
 import { mapLimit } from '../cluster/util';
 import { errorFromResponse, SaKubeconfigError } from '../errors';
 import type { DiscoveredResource, OperationOptions } from '../types';
+import { discoveryCacheFile, discoveryCacheRoot, readCachedAnswer, writeCachedAnswer } from './cache';
 
 export const AGGREGATED_ACCEPT =
   'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
@@ -143,21 +145,52 @@ export interface DiscoveryResult {
   requests: number;
   /** Group versions that failed (e.g. an unavailable aggregated API server); the rest is still returned. */
   failedGroupVersions: string[];
+  /** Answers the server confirmed unchanged (304) and the disk cache supplied. */
+  revalidated?: number;
 }
 
 /** Discovers every resource the server serves. Also accepts `{ legacy: true }` to force legacy discovery (benchmarks). */
-export async function discover(
-  conn: Connection,
-  options: OperationOptions & { legacy?: boolean } = {},
-): Promise<DiscoveryResult> {
+export interface DiscoverOptions extends OperationOptions {
+  legacy?: boolean;
+  /**
+   * Folder of the ETag cache of aggregated answers (cache.ts); default discoveryCacheRoot() of the environment;
+   * null: no cache.
+   */
+  cacheDir?: string | null;
+}
+
+export async function discover(conn: Connection, options: DiscoverOptions = {}): Promise<DiscoveryResult> {
   const before = conn.client.requestCount;
   const [coreSpec, groupsSpec] = aggregatedRequests().map((s) =>
     options.legacy ? { ...s, accept: 'application/json' } : s,
   );
-  const [coreRes, groupsRes] = await Promise.all([
-    conn.client.requestRaw(coreSpec, options),
-    conn.client.requestRaw(groupsSpec, options),
-  ]);
+  const cacheRoot =
+    options.legacy || options.cacheDir === null ? undefined : (options.cacheDir ?? discoveryCacheRoot());
+  const send = async (spec: RequestSpec): Promise<RawResponse & { revalidated?: boolean }> => {
+    if (!cacheRoot) return conn.client.requestRaw(spec, options);
+    const file = discoveryCacheFile(cacheRoot, conn.server, spec.path);
+    const cached = await readCachedAnswer(file);
+    const res = await conn.client.requestRaw(
+      cached ? { ...spec, headers: { 'If-None-Match': cached.etag } } : spec,
+      options,
+    );
+    if (res.status === 304 && cached) {
+      return {
+        ...res,
+        status: 200,
+        headers: { 'content-type': cached.contentType },
+        body: cached.body,
+        revalidated: true,
+      };
+    }
+    const etag = res.headers.etag;
+    const contentType = String(res.headers['content-type'] ?? '');
+    // Only aggregated documents are kept: a legacy server's lists are read anew each time.
+    if (res.status === 200 && typeof etag === 'string' && /apidiscovery\.k8s\.io/.test(contentType))
+      await writeCachedAnswer(file, { etag, contentType, body: res.body });
+    return res;
+  };
+  const [coreRes, groupsRes] = await Promise.all([send(coreSpec), send(groupsSpec)]);
   for (const [spec, res] of [
     [coreSpec, coreRes],
     [groupsSpec, groupsRes],
@@ -182,6 +215,7 @@ export async function discover(
       mode: 'aggregated',
       requests: conn.client.requestCount - before,
       failedGroupVersions: [],
+      revalidated: [coreRes, groupsRes].filter((r) => r.revalidated).length,
     };
   }
   options.logger?.info('Aggregated discovery is not served; using legacy discovery.');

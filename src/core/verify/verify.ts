@@ -290,16 +290,10 @@ export async function verifyWith(
 ): Promise<VerificationReport> {
   const before = conn.client.requestCount;
   const { checks: planned, notes } = plannedChecks(exp);
-  // whoami first: a rejected token fails here with a clear 401 error.
-  const whoami = await whoAmI(conn, options).catch((err) => {
-    if ((err as { code?: string }).code === 'notFound') {
-      notes.push('SelfSubjectReview is not served (Kubernetes < 1.28).');
-      return undefined;
-    }
-    throw err;
-  });
-  const reviewRules = () => mapLimit(exp.namespaces, 4, (ns) => rulesReview(conn, ns, options));
-  const [firstReviews, outcome] = await Promise.all([
+  // Everything goes out at once. whoami's answer is awaited first: a rejected token fails there with a clear 401.
+  const asking = whoAmI(conn, options);
+  const reviewRules = () => mapLimit(exp.namespaces, 8, (ns) => rulesReview(conn, ns, options));
+  const checking = Promise.all([
     reviewRules(),
     checkWithPropagationRetry(
       planned,
@@ -321,9 +315,20 @@ export async function verifyWith(
       {
         delaysMs: options.propagationDelaysMs,
         wait: (ms) => sleep(ms, options.signal),
+        concurrency: 16,
       },
     ),
   ]);
+  checking.catch(() => undefined);
+  const whoami = await asking.catch(async (err) => {
+    if ((err as { code?: string }).code === 'notFound') {
+      notes.push('SelfSubjectReview is not served (Kubernetes < 1.28).');
+      return undefined;
+    }
+    await checking.catch(() => undefined);
+    throw err;
+  });
+  const [firstReviews, outcome] = await checking;
   // The rules reviews ran while permissions were still arriving: ask again for the settled picture.
   const reviews = outcome.retries > 0 ? await reviewRules() : firstReviews;
   if (outcome.allowedLate > 0) {

@@ -1,0 +1,65 @@
+// What the built CLI loads: commands that need no cluster (--version, --help, presets, an offline dry run) never
+// load @kubernetes/client-node (dist/client-node.js, most of the bytes); a command that connects loads it once.
+// Node reports the files it loaded (require.cache, from a --require'd script at exit); each is searched for a string
+// only client-node holds. Needs `node esbuild.mjs` (dist/) and, for the connecting command, the local cluster.
+import * as assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+
+import { clusterEnv, privateTempDir } from '../support/cluster';
+import { runCli } from '../support/users';
+
+/** An error message of client-node's KubeConfig: a literal, so it survives minification. */
+const CLIENT_NODE_MARKER = 'No active cluster!';
+
+describe('start-up: what the CLI loads', function () {
+  let reportScript: string;
+  before(function () {
+    const dir = privateTempDir();
+    reportScript = path.join(dir, 'report-loaded.cjs');
+    writeFileSync(
+      reportScript,
+      "process.on('exit', () => require('node:fs').writeSync(2, '\\nLOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n",
+    );
+  });
+
+  /** Runs the CLI and returns the files Node loaded, besides the report script. */
+  async function loadedBy(args: string[], kubeconfig = '/nonexistent/kubeconfig'): Promise<string[]> {
+    const run = await runCli(args, kubeconfig, 60_000, { NODE_OPTIONS: `--require ${reportScript}` });
+    assert.equal(run.code, 0, `sa-kubeconfig ${args.join(' ')}: ${run.stderr}`);
+    const line = run.stderr.split('\n').find((l) => l.startsWith('LOADED '));
+    assert.ok(line, 'the report of loaded files');
+    const files = (JSON.parse(line.slice('LOADED '.length)) as string[]).filter((f) => f !== reportScript);
+    assert.ok(
+      files.some((f) => f.endsWith(path.join('dist', 'cli.js'))),
+      `dist/cli.js among ${files.join(', ')}`,
+    );
+    return files;
+  }
+  const withClientNode = (files: string[]) => files.filter((f) => readFileSync(f, 'utf8').includes(CLIENT_NODE_MARKER));
+
+  for (const args of [
+    ['--version'],
+    ['--help'],
+    ['presets'],
+    ['create', '--dry-run', '--offline', '-n', 'ci', '-s', 'deployer', '--rule', 'pods:get'],
+  ]) {
+    it(`\`${args.join(' ')}\` does not load the Kubernetes client`, async function () {
+      assert.deepEqual(withClientNode(await loadedBy(args)), []);
+    });
+  }
+
+  it('a command that connects loads it, once', async function () {
+    const files = await loadedBy(['discover', '-o', 'json'], clusterEnv().adminKubeconfig);
+    assert.equal(withClientNode(files).length, 1, files.join(', '));
+  });
+});
+
+describe('the wizard page bundle', function () {
+  it('carries no Node-only code: no js-yaml, no Buffer, no Kubernetes client', function () {
+    const bundle = readFileSync(path.join(__dirname, '..', '..', '..', 'dist', 'webview', 'wizard.js'), 'utf8');
+    assert.ok(bundle.length > 0);
+    assert.doesNotMatch(bundle, /js-yaml|YAMLException|\bBuffer\b|node:|require\(/);
+    assert.ok(!bundle.includes(CLIENT_NODE_MARKER));
+  });
+});
