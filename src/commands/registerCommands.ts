@@ -27,7 +27,9 @@ import { revokeToken } from './revokeToken';
 import { rotateToken } from './rotateToken';
 import { saveKubeconfigAs } from './saveKubeconfigAs';
 import { selectContext } from './selectContext';
+import { showUsage } from './showUsage';
 import { showYaml } from './showYaml';
+import { shrinkToObservedUse } from './shrinkToObservedUse';
 import { testConnection } from './testConnection';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -59,6 +61,8 @@ export const COMMANDS: Record<string, CommandFunction> = {
   'saKubeconfig.mergeKubeconfig': mergeKubeconfig,
   'saKubeconfig.testConnection': testConnection,
   'saKubeconfig.showLog': (deps) => deps.logger.show(),
+  'saKubeconfig.showUsage': showUsage,
+  'saKubeconfig.shrinkToObservedUse': shrinkToObservedUse,
 };
 
 /** Registers every command with the shared error handling; returns the disposables (also pushed to the context). */
