@@ -22,15 +22,18 @@ export class ReportDocuments implements vscode.TextDocumentContentProvider {
 
   /**
    * Shows `markdown` as the read-only report `title` (its tab title; "/" becomes U+2215, as a file name cannot hold
-   * it): the rendered preview beside the current editor. Resolves to the report's URI.
+   * it): the rendered preview beside the current editor, or the open one updated. Resolves to the report's URI.
    */
   async show(title: string, markdown: string): Promise<vscode.Uri> {
     const uri = vscode.Uri.from({ scheme: REPORT_SCHEME, path: `/${title.replace(/\//g, '\u2215')}.md` });
     const known = this.texts.has(uri.path);
     this.texts.set(uri.path, markdown);
+    // An open preview of the report follows the document's change: it is updated in place, not opened again.
     if (known) this.changed.fire(uri);
     await vscode.workspace.openTextDocument(uri);
-    await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
+    const previewLabel = `Preview ${uri.path.slice(1)}`;
+    const open = vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.label === previewLabel));
+    if (!open) await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
     return uri;
   }
 

@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import type { marked as Marked } from 'marked' with { 'resolution-mode': 'import' };
 
+import { runCli } from '../../src/cli/cli';
+import { EXIT, type CliIo } from '../../src/cli/io';
 import {
   GENERAL_POLICY_WARNING_START,
   parseAuditPolicy,
@@ -99,6 +101,36 @@ describe('audit policy findings', () => {
       policyFindings(parseAuditPolicy('kind: Policy\nrules:\n- level: Metadata\n', 'ok.yaml'), 'team', 'ci'),
     );
     assert.ok(clean.warnings.some((w) => /ok\.yaml logs every request of this account/.test(w)));
+  });
+
+  it('sa-kubeconfig usage --audit-policy names the rules in its warnings; a missing policy file is exit 2', async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'sak-policy-cli-'));
+    const log = path.join(dir, 'audit.log');
+    writeFileSync(log, `${auditLine({ verb: 'list', namespace: 'team' })}\n`);
+    writeFileSync(path.join(dir, 'policy.yaml'), POLICY);
+    const run = async (args: string[]) => {
+      let out = '';
+      let err = '';
+      const io: CliIo = {
+        stdout: (t) => void (out += t),
+        stderr: (t) => void (err += t),
+        interactive: false,
+        confirm: async () => false,
+        env: {},
+      };
+      const base = ['usage', '-n', 'team', '-s', 'ci', '--audit-log', log, '-o', 'json'];
+      return { code: await runCli([...base, ...args], io), out, err };
+    };
+    const r = await run(['--audit-policy', path.join(dir, 'policy.yaml')]);
+    assert.equal(r.code, EXIT.ok, r.err);
+    const doc = JSON.parse(r.out) as { coverage: { warnings: string[] } };
+    assert.ok(
+      doc.coverage.warnings.some((w) => /policy\.yaml logs some of this account's requests at level None/.test(w)),
+    );
+    assert.ok(doc.coverage.warnings.some((w) => /rule 3 \(level None\): every verb of leases/.test(w)));
+    const missing = await run(['--audit-policy', path.join(dir, 'nope.yaml')]);
+    assert.equal(missing.code, EXIT.usage);
+    assert.match(missing.err, /Cannot read the audit policy .*nope\.yaml/);
   });
 
   it('a file that is not a policy, or cannot be read, is a clear error', async () => {
