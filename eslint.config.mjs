@@ -20,6 +20,41 @@ function layerBlocks(layers) {
   }));
 }
 
+/**
+ * No index files under src/ (README, Development: one import style, every import names the file it uses). Reports a
+ * file named index.* and an import or re-export that names a folder ('.', '..', './x/index') instead of a file.
+ */
+const noIndexFiles = {
+  meta: {
+    type: 'problem',
+    schema: [],
+    messages: {
+      file: 'No index files under src/: name the module for what it holds and import it by that name.',
+      folderImport: "Import the file itself, not a folder or its index ('{{source}}').",
+    },
+  },
+  create(context) {
+    const check = (source) => {
+      if (
+        source &&
+        typeof source.value === 'string' &&
+        /^\.{1,2}(\/\.\.)*\/?$|\/index(\.[cm]?[jt]s)?$/.test(source.value)
+      ) {
+        context.report({ node: source, messageId: 'folderImport', data: { source: source.value } });
+      }
+    };
+    return {
+      Program(node) {
+        if (/(^|[\\/])index\.[cm]?[jt]sx?$/.test(context.filename)) context.report({ node, messageId: 'file' });
+      },
+      ImportDeclaration: (node) => check(node.source),
+      ExportAllDeclaration: (node) => check(node.source),
+      ExportNamedDeclaration: (node) => check(node.source),
+      ImportExpression: (node) => check(node.source),
+    };
+  },
+};
+
 export default tseslint.config(
   { ignores: ['dist/**', 'out/**', 'node_modules/**', 'test/cluster/**', '.vscode-test/**', 'test-results/**'] },
   js.configs.recommended,
@@ -115,6 +150,11 @@ export default tseslint.config(
         },
       ],
     },
+  },
+  {
+    files: ['src/**/*.ts'],
+    plugins: { local: { rules: { 'no-index-files': noIndexFiles } } },
+    rules: { 'local/no-index-files': 'error' },
   },
   {
     files: ['**/*.mjs', 'scripts/**/*.js'],

@@ -1,7 +1,9 @@
 // The flags `usage` and `shrink` share: which audit log to read, whose requests and which time window; and the read
 // itself, which needs no cluster. Every value is checked before anything is read.
-import { AuditSourceError, readAuditLog, resolveAuditSources, type AuditFilter } from '../core/audit/reader';
-import { UsageAccumulator, type UsageReport } from '../core/audit/usage';
+import { readAuditPolicy, type AuditPolicy } from '../core/audit/policy';
+import { AuditSourceError, resolveAuditSources, type AuditFilter } from '../core/audit/reader';
+import { readUsageReport } from '../core/audit/report';
+import type { UsageReport } from '../core/audit/usage';
 import { ValidationError } from '../core/errors';
 import { parseDuration } from '../core/plan/duration';
 import { listFlag, stringFlag, UsageError, type FlagSpec, type FlagValues } from './args';
@@ -37,6 +39,14 @@ export const AUDIT_FLAGS: FlagSpec[] = [
     value: 'TIME',
     description: 'Only requests before this time (a duration back from now, or an RFC 3339 time).',
   },
+  {
+    name: 'audit-policy',
+    type: 'string',
+    value: 'FILE',
+    description:
+      "The API server's audit policy (--audit-policy-file): the coverage warning then names the rules that " +
+      "leave the account's requests out of the log (level None, no catch-all).",
+  },
 ];
 
 export const AUDIT_DETAILS = `Audit log: what kube-apiserver writes with --audit-log-path and
@@ -44,7 +54,7 @@ export const AUDIT_DETAILS = `Audit log: what kube-apiserver writes with --audit
 requests. Rotated files (audit-<time>.log, .gz with --audit-log-compress) are read from a folder; gzip is
 recognised by its content. The log is streamed: its size does not matter. Only completed requests (stage
 ResponseComplete) count. Lines that are not events are counted and reported, not fatal. Requests the audit
-policy does not log (level None) cannot be shown.`;
+policy does not log (level None) cannot be shown; with --audit-policy the warning names the rules that drop them.`;
 
 /** A --since/--until value: a duration before `now`, or an absolute time. */
 export function parseTime(flag: string, text: string, now: Date): Date {
@@ -65,6 +75,8 @@ export function parseTime(flag: string, text: string, now: Date): Date {
 export interface AuditQuery {
   sources: string[];
   filter: AuditFilter;
+  /** The API server's audit policy, when given: the coverage names what it leaves out. */
+  policy?: AuditPolicy;
 }
 
 /** Checks the audit flags (and that every path can be read) before anything is read or any cluster touched. */
@@ -83,6 +95,8 @@ export async function auditQueryFromFlags(flags: FlagValues, namespace: string, 
     throw new ValidationError([`--since (${since.toISOString()}) must be before --until (${until.toISOString()}).`]);
   }
   const credential = stringFlag(flags, 'credential');
+  const policyFile = stringFlag(flags, 'audit-policy');
+  const policy = policyFile !== undefined ? await readAuditPolicy(policyFile) : undefined;
   let sources: string[];
   try {
     sources = await resolveAuditSources(paths);
@@ -97,16 +111,17 @@ export async function auditQueryFromFlags(flags: FlagValues, namespace: string, 
     ...(since ? { since } : {}),
     ...(until ? { until } : {}),
   };
-  return { sources, filter };
+  return { sources, filter, ...(policy ? { policy } : {}) };
 }
 
 /** Streams the log(s) and groups the account's requests. */
 export async function readUsage(query: AuditQuery, io: CliIo): Promise<UsageReport> {
-  const usage = new UsageAccumulator();
   try {
     const options = { ...(io.stdin ? { stdin: io.stdin } : {}), signal: io.signal };
-    const stats = await readAuditLog(query.sources, query.filter, (r) => usage.add(r), options);
-    return usage.report(query.filter, stats);
+    return await readUsageReport(query.sources, query.filter, {
+      ...options,
+      ...(query.policy ? { policy: query.policy } : {}),
+    });
   } catch (err) {
     if (err instanceof AuditSourceError) throw new ValidationError([err.message]);
     throw err;

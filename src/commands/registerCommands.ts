@@ -30,7 +30,9 @@ import { rotateToken } from './rotateToken';
 import { saveKubeconfigAs } from './saveKubeconfigAs';
 import { selectContext } from './selectContext';
 import { showExpiring } from './showExpiring';
+import { showUsage } from './showUsage';
 import { showYaml } from './showYaml';
+import { shrinkToObservedUse } from './shrinkToObservedUse';
 import { testConnection } from './testConnection';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -65,6 +67,8 @@ export const COMMANDS: Record<string, CommandFunction> = {
   'saKubeconfig.renewCredential': renewCredential,
   'saKubeconfig.showExpiring': showExpiring,
   'saKubeconfig.auditCredentials': auditCredentials,
+  'saKubeconfig.showUsage': showUsage,
+  'saKubeconfig.shrinkToObservedUse': shrinkToObservedUse,
 };
 
 /** Registers every command with the shared error handling; returns the disposables (also pushed to the context). */

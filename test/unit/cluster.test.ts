@@ -7,10 +7,10 @@ import * as path from 'node:path';
 import { buildPath } from '../../src/core/cluster/client';
 import {
   clusterCaPem,
+  combineLoadedKubeconfigs,
   kubeconfigPaths,
   loadKubeconfig,
   loadKubeconfigFromString,
-  mergeKubeconfigs,
   parseKubeconfig,
   resolveRelativePaths,
 } from '../../src/core/cluster/loadKubeconfig';
@@ -50,7 +50,7 @@ describe('cluster: kubeconfig loading like kubectl', function () {
   });
 
   it('merge: the first file to define a name wins, and the first current-context wins', function () {
-    const merged = mergeKubeconfigs([
+    const merged = combineLoadedKubeconfigs([
       { path: '/1', doc: { ...doc('a', 'https://one'), contexts: [] } },
       { path: '/2', doc: doc('a', 'https://two', 'a') },
       { path: '/3', doc: doc('b', 'https://three', 'b') },

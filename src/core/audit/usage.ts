@@ -3,6 +3,7 @@
 // apart; and what the log can and cannot show (its window, the counts read and skipped, the audit levels seen).
 // Pure: the accumulator takes requests one by one (memory grows with the number of distinct groups, never with the
 // number of events), and coverage() turns read statistics into sentences. The reading is in reader.ts.
+import type { PolicyFindings } from './policy';
 import type { AuditFilter, AuditRequest, ReadStats } from './reader';
 
 /** How many distinct source IPs and user agents a group keeps (the count of the rest is kept). */
@@ -72,6 +73,8 @@ export interface Coverage {
   otherCredential: number;
   stillOpen: number;
   levels: Record<string, number>;
+  /** What the audit policy leaves out for the account, when the policy was given (policy.ts). */
+  policy?: PolicyFindings;
   /** What the report cannot show, in sentences. */
   warnings: string[];
 }

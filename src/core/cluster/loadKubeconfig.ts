@@ -115,7 +115,7 @@ export function resolveRelativePaths(doc: RawKubeconfig, file: string): RawKubec
 }
 
 /** kubectl's merge: first definition of each name wins; first non-empty current-context wins. Pure. */
-export function mergeKubeconfigs(sources: KubeconfigSource[]): RawKubeconfig {
+export function combineLoadedKubeconfigs(sources: KubeconfigSource[]): RawKubeconfig {
   const merged: Required<Pick<RawKubeconfig, 'clusters' | 'users' | 'contexts'>> & RawKubeconfig = {
     apiVersion: 'v1',
     kind: 'Config',
@@ -200,7 +200,7 @@ export function readMergedKubeconfig(options: Omit<LoadKubeconfigOptions, 'conte
       hint: "Set KUBECONFIG or create ~/.kube/config (your cluster provider's CLI usually writes it).",
     });
   }
-  return { raw: mergeKubeconfigs(sources), files: sources.map((s) => s.path) };
+  return { raw: combineLoadedKubeconfigs(sources), files: sources.map((s) => s.path) };
 }
 
 /** Builds a KubeConfig from already-merged raw data and selects a context. */
@@ -248,7 +248,7 @@ export function selectContext(raw: RawKubeconfig, files: string[], context?: str
 /** Loads a kubeconfig from YAML text (for example a generated one), selecting its current or given context. */
 export function loadKubeconfigFromString(text: string, context?: string, label = 'the kubeconfig'): LoadedKubeconfig {
   const doc = parseKubeconfig(text, label);
-  return selectContext(mergeKubeconfigs([{ path: label, doc }]), [label], context);
+  return selectContext(combineLoadedKubeconfigs([{ path: label, doc }]), [label], context);
 }
 
 /** The CA bundle of the selected cluster as PEM text, from certificate-authority-data or the file. */
