@@ -77,6 +77,10 @@ describe('discovery cache location', function () {
       discoveryCacheRoot({ XDG_CACHE_HOME: 'relative' }, '/home/u'),
       '/home/u/.cache/sa-kubeconfig/discovery',
     );
+    assert.equal(
+      discoveryCacheRoot({ SA_KUBECONFIG_DISCOVERY_CACHE: '/t/d', XDG_CACHE_HOME: '/c' }, '/home/u'),
+      '/t/d',
+    );
     const a = discoveryCacheFile('/r', 'https://example.com:6443', '/apis');
     assert.equal(a, discoveryCacheFile('/r', 'https://example.com:6443/', '/apis'));
     assert.match(a, /^\/r\/[0-9a-f]{16}\/apis\.json$/);

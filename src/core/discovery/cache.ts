@@ -2,7 +2,8 @@
 // is: a warm run sends the same two requests and gets 304 Not Modified with no body. One folder per API server,
 // ${XDG_CACHE_HOME:-~/.cache}/sa-kubeconfig/discovery/<sha256 of the server URL, 16 hex>/, one JSON file per path.
 // It holds only what the server serves to every authenticated user (API groups and resources): no credentials, no
-// context or user names. A missing, unreadable or corrupt entry is a miss; a failed write is ignored (it is a cache).
+// context or user names. SA_KUBECONFIG_DISCOVERY_CACHE names another folder (the tests point it at a temp one).
+// A missing, unreadable or corrupt entry is a miss; a failed write is ignored (it is a cache).
 import { createHash, randomBytes } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as os from 'node:os';
@@ -14,8 +15,10 @@ export interface CachedAnswer {
   body: string;
 }
 
-/** The cache folder for discovery answers (XDG_CACHE_HOME honoured). Pure. */
+/** The cache folder for discovery answers (SA_KUBECONFIG_DISCOVERY_CACHE, then XDG_CACHE_HOME honoured). Pure. */
 export function discoveryCacheRoot(env: NodeJS.ProcessEnv = process.env, home: string = os.homedir()): string {
+  const own = env.SA_KUBECONFIG_DISCOVERY_CACHE;
+  if (own && path.isAbsolute(own)) return own;
   const base =
     env.XDG_CACHE_HOME && path.isAbsolute(env.XDG_CACHE_HOME) ? env.XDG_CACHE_HOME : path.join(home, '.cache');
   return path.join(base, 'sa-kubeconfig', 'discovery');
