@@ -12,7 +12,7 @@ import {
   fieldProblems,
   mergePicks,
   pickLabel,
-  presetApplied,
+  presetState,
   removePreset,
   sortVerbs,
   splitList,
@@ -88,14 +88,16 @@ export function permissionsStep(): HTMLElement {
       'div',
       { class: 'preset-list' },
       state.presets.map((preset) => {
-        const applied = presetApplied(form, preset);
+        const stand = presetState(form, preset);
+        const applied = stand !== 'off';
         return h(
           'button',
           {
             type: 'button',
             id: `preset-${preset.id}`,
-            class: `preset${applied ? ' applied' : ''}`,
-            'aria-pressed': applied ? 'true' : 'false',
+            class: `preset${stand === 'applied' ? ' applied' : stand === 'custom' ? ' custom' : ''}`,
+            // "mixed": everything it grants is picked, but its rules were changed since (shown as "custom").
+            'aria-pressed': stand === 'applied' ? 'true' : stand === 'custom' ? 'mixed' : 'false',
             'aria-describedby': `preset-${preset.id}-desc`,
             on: {
               click: () => {
@@ -104,7 +106,14 @@ export function permissionsStep(): HTMLElement {
               },
             },
           },
-          h('span', { class: 'preset-title' }, applied ? icon('check') : null, applied ? ' ' : '', preset.title),
+          h(
+            'span',
+            { class: 'preset-title' },
+            stand === 'applied' ? icon('check') : null,
+            stand === 'applied' ? ' ' : '',
+            preset.title,
+            stand === 'custom' ? h('span', { class: 'preset-custom' }, ' (custom)') : null,
+          ),
           h('span', { class: 'preset-desc', id: `preset-${preset.id}-desc` }, preset.description),
         );
       }),
