@@ -75,6 +75,14 @@ describe('wizard UX (issue 15), against the real cluster', function () {
     await wb.activityBarItem('SA Kubeconfig').waitFor({ state: 'visible', timeout: 60_000 });
   });
 
+  // Each test opens its own wizard: close it (and whatever a failure left open) before the next.
+  afterEach(async function () {
+    if (this.currentTest?.state === 'failed')
+      await wb.screenshot(`wizard-ux-failed-${Date.now()}`);
+    await wb.page.keyboard.press('Escape');
+    await closeEditors(wb);
+  });
+
   after(async function () {
     for (const ns of [KEYBOARD_NS, AXE_NS]) kubectlSync(['delete', 'namespace', ns, '--wait=false']);
     await wb?.stop();
@@ -111,14 +119,7 @@ describe('wizard UX (issue 15), against the real cluster', function () {
     await w.locator('#escalation-ok').waitFor({ timeout: 30_000 });
     // Review says what Ctrl+Enter does here.
     await w.locator('.footer-hint', { hasText: 'Ctrl+Enter: Create' }).waitFor();
-    await wb.setTheme('Light Modern');
-    await wb.screenshot('wizard-ux-review-hint-light');
-    await wb.setTheme('Dark Modern');
     await wb.screenshot('wizard-ux-review-hint-dark');
-    // The theme picker took the focus: back into the page with the keyboard only (focus the editor group).
-    await page.keyboard.press('Control+1');
-    await w.locator('body').evaluate(() => undefined);
-    await pressUntilFocused(page, w, 'Tab', 'next');
     await page.keyboard.press('Control+Enter');
 
     await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 60_000 });
@@ -138,10 +139,10 @@ describe('wizard UX (issue 15), against the real cluster', function () {
     await wb.setTheme('Light Modern');
     await wb.screenshot('wizard-ux-result-light');
     assert.equal(kubectlSync(['get', 'serviceaccount', 'ux-keys-sa', '-n', KEYBOARD_NS]).code, 0);
-    await closeEditors(wb);
   });
 
   it('axe-core finds no violations on any step, in light, dark and high-contrast themes', async function () {
+    this.timeout(900_000);
     const w = await openWizardFromPalette(wb);
     await waitForValue(w, '#namespace');
     const found: string[] = [];
@@ -168,6 +169,8 @@ describe('wizard UX (issue 15), against the real cluster', function () {
     await w.locator('#next').click();
     await w.locator('#escalation-ok').waitFor({ timeout: 30_000 });
     await check('Review');
+    await wb.setTheme('Light Modern');
+    await wb.screenshot('wizard-ux-review-hint-light');
     await w.locator('#next').click();
     await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 60_000 });
     await check('Result');
@@ -175,11 +178,9 @@ describe('wizard UX (issue 15), against the real cluster', function () {
     await wb.screenshot('wizard-ux-result-hc');
     await wb.setTheme('Light Modern');
     assert.deepEqual(found, [], found.join('\n'));
-    await closeEditors(wb);
   });
 
   it('restricted user: forbidden Target, "custom" preset, Token rights up front, refused objects in Review', async function () {
-    const page = wb.page;
     const w = await openWizardFromPalette(wb);
     await w.locator('#context').selectOption(RESTRICTED_CONTEXT);
     await waitForValue(w, '#namespace', 'restricted-ns');
@@ -240,7 +241,5 @@ describe('wizard UX (issue 15), against the real cluster', function () {
     await wb.setTheme('Dark Modern');
     await wb.screenshot('wizard-ux-review-refused-dark');
     assert.notEqual(kubectlSync(['get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns']).code, 0);
-    await page.keyboard.press('Escape');
-    await closeEditors(wb);
   });
 });
