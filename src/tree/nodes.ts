@@ -388,6 +388,21 @@ export class AddNamespaceNode extends TreeNode {
   }
 }
 
+/** The only row of a kubeconfig without contexts (the view's message names the file): opens that file. */
+export class OpenKubeconfigNode extends TreeNode {
+  readonly key = 'openKubeconfig';
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Open Kubeconfig File', vscode.TreeItemCollapsibleState.None);
+    item.id = this.key;
+    item.iconPath = new vscode.ThemeIcon('go-to-file');
+    item.contextValue = 'openKubeconfig';
+    item.tooltip =
+      "The file holds no context: add one (your provider's login command, or kubectl config), then Refresh.";
+    item.command = { command: 'saKubeconfig.openKubeconfigFile', title: 'Open Kubeconfig File' };
+    return item;
+  }
+}
+
 export class LoadMoreNode extends TreeNode {
   readonly key: string;
   constructor(

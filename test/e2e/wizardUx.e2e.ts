@@ -77,8 +77,7 @@ describe('wizard UX (issue 15), against the real cluster', function () {
 
   // Each test opens its own wizard: close it (and whatever a failure left open) before the next.
   afterEach(async function () {
-    if (this.currentTest?.state === 'failed')
-      await wb.screenshot(`wizard-ux-failed-${Date.now()}`);
+    if (this.currentTest?.state === 'failed') await wb.screenshot(`wizard-ux-failed-${Date.now()}`);
     await wb.page.keyboard.press('Escape');
     await closeEditors(wb);
   });
@@ -119,7 +118,7 @@ describe('wizard UX (issue 15), against the real cluster', function () {
     await w.locator('#escalation-ok').waitFor({ timeout: 30_000 });
     // Review says what Ctrl+Enter does here.
     await w.locator('.footer-hint', { hasText: 'Ctrl+Enter: Create' }).waitFor();
-    await wb.screenshot('wizard-ux-review-hint-dark');
+    await wb.screenshot('wizard-ux-review-hint-light');
     await page.keyboard.press('Control+Enter');
 
     await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 60_000 });
@@ -135,9 +134,9 @@ describe('wizard UX (issue 15), against the real cluster', function () {
       await w.locator('[aria-labelledby="denied-title"] li .glyph').first().getAttribute('aria-label'),
       'denied, as expected',
     );
-    await wb.screenshot('wizard-ux-result-dark');
-    await wb.setTheme('Light Modern');
     await wb.screenshot('wizard-ux-result-light');
+    await wb.setTheme('Dark Modern');
+    await wb.screenshot('wizard-ux-result-dark');
     assert.equal(kubectlSync(['get', 'serviceaccount', 'ux-keys-sa', '-n', KEYBOARD_NS]).code, 0);
   });
 
@@ -169,8 +168,8 @@ describe('wizard UX (issue 15), against the real cluster', function () {
     await w.locator('#next').click();
     await w.locator('#escalation-ok').waitFor({ timeout: 30_000 });
     await check('Review');
-    await wb.setTheme('Light Modern');
-    await wb.screenshot('wizard-ux-review-hint-light');
+    await wb.setTheme('Dark Modern');
+    await wb.screenshot('wizard-ux-review-hint-dark');
     await w.locator('#next').click();
     await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 60_000 });
     await check('Result');
