@@ -342,6 +342,7 @@ function resourceRow(r: DiscoveredResource, query: string): HTMLElement {
     (query !== '' && matchedSubs.length > 0 && !r.resource.includes(query));
   const pick = findPick(r.group, r.resource);
   const rowId = `res-${r.group || 'core'}-${r.resource}`;
+  const moreText = subs.length ? `${subs.length} subresource${subs.length === 1 ? '' : 's'}, names` : 'names';
   const toggle = () =>
     update({ openResources: expanded ? state.openResources.filter((k) => k !== key) : [...state.openResources, key] });
   return h(
@@ -372,10 +373,11 @@ function resourceRow(r: DiscoveredResource, query: string): HTMLElement {
           id: `${rowId}-more`,
           'aria-expanded': expanded ? 'true' : 'false',
           'aria-controls': `${rowId}-extra`,
-          'aria-label': `${expanded ? 'Hide' : 'Show'} subresources and names for ${pickLabel(r.group, r.resource)}`,
+          // The accessible name starts with the visible text (WCAG 2.5.3, axe's label-content-name-mismatch).
+          'aria-label': `${moreText} of ${pickLabel(r.group, r.resource)}`,
           on: { click: toggle },
         },
-        subs.length ? `${subs.length} subresource${subs.length === 1 ? '' : 's'}, names` : 'names',
+        moreText,
       ),
     ),
     expanded
