@@ -18,6 +18,7 @@ import { KubeconfigLocation } from './services/kubeconfigLocation';
 import { TokenMemory } from './services/tokenMemory';
 import { ClusterTreeModel } from './tree/model';
 import { ClusterTreeDataProvider } from './tree/provider';
+import { bindViewStatus } from './tree/viewStatus';
 
 /** What activate() returns: for the extension-host tests (and nothing else relies on it). */
 export interface SaKubeconfigApi {
@@ -27,6 +28,8 @@ export interface SaKubeconfigApi {
   commands: typeof COMMANDS;
   /** Settles when the optional Kubernetes extension integration has been tried. */
   kubernetesToolsReady: Promise<boolean>;
+  /** The Clusters view (tests read its message and description). */
+  view: vscode.TreeView<unknown>;
 }
 
 export function activate(context: vscode.ExtensionContext): SaKubeconfigApi {
@@ -48,11 +51,7 @@ export function activate(context: vscode.ExtensionContext): SaKubeconfigApi {
   });
   context.subscriptions.push(logger, location, connections, tree, provider, view, documents);
   context.subscriptions.push(expiry);
-  context.subscriptions.push(
-    tree.onDidChange(() => {
-      view.description = tree.filter ? `filter: ${tree.filter}` : undefined;
-    }),
-  );
+  context.subscriptions.push(bindViewStatus(view, tree, () => location.path));
 
   const kubernetesTools = new KubernetesToolsIntegration({
     logger,
@@ -81,7 +80,7 @@ export function activate(context: vscode.ExtensionContext): SaKubeconfigApi {
 
   const activationMs = performance.now() - started;
   logger.info(`Activated in ${activationMs.toFixed(1)} ms`);
-  return { activationMs, deps, provider, commands: COMMANDS, kubernetesToolsReady };
+  return { activationMs, deps, provider, commands: COMMANDS, kubernetesToolsReady, view };
 }
 
 export function deactivate(): void {}

@@ -54,6 +54,8 @@ export class ClusterTreeModel implements vscode.Disposable {
   private bindingIndexes = new Map<string, Promise<BindingIndex>>();
   private credentialLists = new Map<string, Promise<CredentialList>>();
   private filterText = '';
+  /** Names of the service accounts loaded so far per namespace key (for the namespace filter; no request of its own). */
+  private readonly loadedAccounts = new Map<string, string[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
 
   constructor(
@@ -105,6 +107,17 @@ export class ClusterTreeModel implements vscode.Disposable {
 
   matchesFilter(name: string): boolean {
     return this.filterText === '' || name.toLowerCase().includes(this.filterText.toLowerCase());
+  }
+
+  /** Whether a namespace stays under the filter: its name matches, or service accounts already loaded in it do. */
+  namespaceMatchesFilter(context: string, namespace: string): boolean {
+    if (this.matchesFilter(namespace)) return true;
+    return (this.loadedAccounts.get(keys.namespace(context, namespace)) ?? []).some((name) => this.matchesFilter(name));
+  }
+
+  /** Records the names a namespace node showed, so that the filter can keep that namespace without a request. */
+  noteLoadedAccounts(context: string, namespace: string, names: string[]): void {
+    this.loadedAccounts.set(keys.namespace(context, namespace), names);
   }
 
   namespaces(context: string, signal?: AbortSignal): Promise<NamespaceList> {

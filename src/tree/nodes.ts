@@ -83,7 +83,19 @@ export class ContextNode extends TreeNode {
       children.push(new InfoNode(this.key, `${list.note ?? ''} Add others with "Add namespace…".`, 'info'));
       names = [...new Set([...names, ...this.model.extraNamespaces(this.context)])].sort();
     }
-    children.push(...names.map((n) => new NamespaceNode(this.model, this.context, n)));
+    // The filter finds namespaces by name too (among 1,000 the one wanted); a namespace whose name does not match
+    // stays when service accounts already loaded in it do.
+    const shown = this.model.filter ? names.filter((n) => this.model.namespaceMatchesFilter(this.context, n)) : names;
+    if (this.model.filter) {
+      children.push(
+        new InfoNode(
+          this.key,
+          `Filter "${this.model.filter}": ${shown.length} of ${names.length} namespaces`,
+          'filter',
+        ),
+      );
+    }
+    children.push(...shown.map((n) => new NamespaceNode(this.model, this.context, n)));
     if (list.source !== 'namespaces') children.push(new AddNamespaceNode(this.context));
     return children;
   }
@@ -111,9 +123,16 @@ export class NamespaceNode extends TreeNode {
 
   override async getChildren(): Promise<TreeNode[]> {
     const listing = await this.model.serviceAccounts(this.context, this.namespace);
-    const visible = listing.items.filter((sa) => this.model.matchesFilter(sa.name));
+    this.model.noteLoadedAccounts(
+      this.context,
+      this.namespace,
+      listing.items.map((sa) => sa.name),
+    );
+    // A namespace found by its name shows all its service accounts.
+    const byName = this.model.filter !== '' && this.model.matchesFilter(this.namespace);
+    const visible = byName ? listing.items : listing.items.filter((sa) => this.model.matchesFilter(sa.name));
     const children: TreeNode[] = [];
-    if (this.model.filter) {
+    if (this.model.filter && !byName) {
       children.push(
         new InfoNode(
           this.key,
@@ -373,6 +392,21 @@ export class AddNamespaceNode extends TreeNode {
     item.iconPath = new vscode.ThemeIcon('add');
     item.contextValue = 'addNamespace';
     item.command = { command: 'saKubeconfig.addNamespace', title: 'Add namespace…', arguments: [this] };
+    return item;
+  }
+}
+
+/** The only row of a kubeconfig without contexts (the view's message names the file): opens that file. */
+export class OpenKubeconfigNode extends TreeNode {
+  readonly key = 'openKubeconfig';
+  getTreeItem(): vscode.TreeItem {
+    const item = new vscode.TreeItem('Open Kubeconfig File', vscode.TreeItemCollapsibleState.None);
+    item.id = this.key;
+    item.iconPath = new vscode.ThemeIcon('go-to-file');
+    item.contextValue = 'openKubeconfig';
+    item.tooltip =
+      "The file holds no context: add one (your provider's login command, or kubectl config), then Refresh.";
+    item.command = { command: 'saKubeconfig.openKubeconfigFile', title: 'Open Kubeconfig File' };
     return item;
   }
 }

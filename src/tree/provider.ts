@@ -5,7 +5,7 @@ import * as vscode from 'vscode';
 import type { Logger } from '../core/types';
 import { describeError } from '../logging';
 import { ClusterTreeModel } from './model';
-import { ContextNode, ErrorNode, TreeNode } from './nodes';
+import { ContextNode, ErrorNode, OpenKubeconfigNode, TreeNode } from './nodes';
 
 export class ClusterTreeDataProvider implements vscode.TreeDataProvider<TreeNode>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<TreeNode | undefined>();
@@ -63,6 +63,9 @@ export class ClusterTreeDataProvider implements vscode.TreeDataProvider<TreeNode
       return [];
     }
     void vscode.commands.executeCommand('setContext', 'saKubeconfig.noKubeconfig', contexts.length === 0);
+    // A kubeconfig without contexts: the view's message says which file was read (viewStatus.ts), and the one row
+    // opens it (a message hides the viewsWelcome, so the action cannot live there).
+    if (contexts.length === 0) return [new OpenKubeconfigNode()];
     const selected = this.model.selectedContext();
     return contexts.map((c) => new ContextNode(this.model, c, c.name === selected));
   }

@@ -194,6 +194,21 @@ export function presetApplied(form: WizardForm, preset: PresetInfo): boolean {
   return refsIn && picksIn && (preset.roleRefs.length > 0 || preset.rules.length > 0);
 }
 
+/**
+ * How a preset stands in the form: 'applied' when its permissions are picked exactly as it grants them, 'custom' when
+ * they are all picked but its resources were changed since (more verbs, or limited to names), 'off' otherwise.
+ */
+export function presetState(form: WizardForm, preset: PresetInfo): 'applied' | 'custom' | 'off' {
+  if (!presetApplied(form, preset)) return 'off';
+  const own = rulesToPicks(preset.rules);
+  const changed = form.picks.some((p) => {
+    const want = own.find((w) => w.group === p.group && w.resource === p.resource);
+    if (!want) return false;
+    return p.resourceNames.trim() !== want.resourceNames.trim() || p.verbs.some((v) => !want.verbs.includes(v));
+  });
+  return changed ? 'custom' : 'applied';
+}
+
 /** Removes a preset: its role references go, and the verbs it brought are taken off the picks. */
 export function removePreset(form: WizardForm, preset: PresetInfo): WizardForm {
   const drop = rulesToPicks(preset.rules);

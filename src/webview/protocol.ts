@@ -81,6 +81,8 @@ export interface ReviewObject {
   yaml: string;
   status?: ObjectStatus;
   detail?: string;
+  /** Why the escalation pre-check or the server's dry run refuses this object (it will not be created). */
+  refused?: string;
 }
 
 /** An earlier grant of the service account that the request no longer has: removed by the apply, or kept. */
@@ -165,6 +167,16 @@ export interface ResultInfo {
 
 export type ResultAction = 'openKubeconfig' | 'saveAs' | 'merge' | 'copyCommand';
 
+/** What the user may do in the Target's namespace, for the Target and Token steps (SelfSubjectAccessReviews). */
+export interface TargetRights {
+  /** Per token kind, what it needs and the user may not do there (e.g. 'create secrets in namespace "x"'). */
+  tokenDenied: Record<'bound' | 'longLived' | 'unbound', string[]>;
+  /** When the user may not list service accounts there: namespaces (among those checked) where it may create them. */
+  suggestions?: string[];
+  /** How many namespaces were checked for the suggestions. */
+  checkedNamespaces?: number;
+}
+
 // ---------- page -> host ----------
 
 export type PageMessage =
@@ -178,7 +190,9 @@ export type PageMessage =
   | { type: 'apply'; runId: number; request: ProvisionRequest }
   | { type: 'cancel'; runId: number }
   | { type: 'resultAction'; action: ResultAction }
-  | { type: 'startOver' };
+  | { type: 'startOver' }
+  /** Opens the kubeconfig file the wizard read (the empty state's action). */
+  | { type: 'openKubeconfigFile' };
 
 // ---------- host -> page ----------
 
@@ -197,6 +211,8 @@ export type HostMessage =
       presets: PresetInfo[];
       kubeconfigError?: ErrorInfo;
       tokenCapSeconds?: Record<string, number>;
+      /** The kubeconfig file(s) read, for the empty state. */
+      kubeconfigPaths?: string[];
     }
   | {
       type: 'contextLoaded';
@@ -213,7 +229,10 @@ export type HostMessage =
       namespace: string;
       accounts: ServiceAccountInfo[];
       namespaceExists?: boolean;
+      /** The user may not list service accounts there: `accounts` says nothing. */
+      forbidden?: boolean;
     }
+  | { type: 'targetRights'; context: string; namespace: string; rights: TargetRights }
   | {
       type: 'serviceAccountDetails';
       context: string;
@@ -354,6 +373,7 @@ const pageMessage = tagged('type', {
   cancel: shape({ type: str(), runId }),
   resultAction: shape({ type: str(), action: oneOf('openKubeconfig', 'saveAs', 'merge', 'copyCommand') }),
   startOver: shape({ type: str() }),
+  openKubeconfigFile: shape({ type: str() }),
 });
 
 export type ParseResult = { ok: true; message: PageMessage } | { ok: false; problems: string[] };

@@ -153,9 +153,11 @@ describe('wizard page reducer', () => {
       assert.equal(state.form.serviceAccount, 'ci');
       assert.equal(state.form.serviceAccountMode, 'existing');
       assert.equal(state.prefillPending, undefined);
+      // The context's first load also puts the caret in the first empty field (item 10 of issue 15).
       assert.deepEqual(effects, [
         { type: 'markInteractive' },
         { type: 'postDebounced', message: { type: 'loadServiceAccounts', context: 'dev', namespace: 'apps' } },
+        { type: 'focusFirstEmpty' },
       ]);
     });
 

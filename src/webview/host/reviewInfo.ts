@@ -1,6 +1,6 @@
 // Turns core's plan and preflight report into what the Review step shows. Pure: unit tested without a cluster.
 import type { PreflightReport } from '../../core/apply/preflight';
-import { describeRef } from '../../core/objects';
+import { describeRef, refOf } from '../../core/objects';
 import { renderObjectYaml } from '../../core/plan/render';
 import { formatRule } from '../../core/plan/rules';
 import type { Plan, PolicyRule } from '../../core/types';
@@ -14,6 +14,13 @@ function clusterScopedRules(plan: Plan): string[] {
 }
 
 export function reviewFromReport(plan: Plan, report: PreflightReport): ReviewInfo {
+  // Why each object is refused, by its description ("Role ns/name"): the server's words first.
+  const refusals = new Map<string, string>();
+  for (const m of report.missingRules)
+    for (const n of m.neededFor) refusals.set(n, `needs rules you do not hold: ${m.rules.map(formatRule).join('; ')}`);
+  for (const d of report.dryRun)
+    if (!d.ok)
+      refusals.set(describeRef(d.ref), `the server's dry run rejected it: ${d.error?.message ?? 'unknown error'}`);
   const objects = report.plan.objects.map((o) => ({
     kind: o.object.kind,
     name: o.object.metadata.name,
@@ -21,6 +28,7 @@ export function reviewFromReport(plan: Plan, report: PreflightReport): ReviewInf
     yaml: renderObjectYaml(o.object),
     ...(o.status ? { status: o.status } : {}),
     ...(o.detail ? { detail: o.detail } : {}),
+    ...(refusals.has(describeRef(refOf(o.object))) ? { refused: refusals.get(describeRef(refOf(o.object))) } : {}),
   }));
   const removals = (report.plan.removals ?? []).map((r) => {
     const { uid: _uid, resourceVersion: _rv, ...metadata } = r.object.metadata;

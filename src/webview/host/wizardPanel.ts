@@ -4,7 +4,8 @@
 import * as vscode from 'vscode';
 
 import { preflight } from '../../core/apply/preflight';
-import { connectLoaded, listContexts } from '../../core/cluster/connect';
+import { connectLoaded, listContexts, type Connection } from '../../core/cluster/connect';
+import { kubeconfigPaths } from '../../core/cluster/loadKubeconfig';
 import { listNamespaces } from '../../core/cluster/namespaces';
 import type { Credential } from '../../core/credentials/model';
 import { discover } from '../../core/discovery/discovery';
@@ -33,6 +34,7 @@ import { makeNonce, wizardHtml } from './html';
 import { kubectlLine } from './resultInfo';
 import { failedReview, reviewFromReport } from './reviewInfo';
 import { applySteps, runApply, toErrorInfo } from './runApply';
+import { fetchTargetRights, suggestionCandidates } from './targetRights';
 
 export const WIZARD_VIEW_TYPE = 'saKubeconfig.wizard';
 const TOKEN_CAPS_KEY = 'saKubeconfig.wizard.tokenCaps';
@@ -78,6 +80,8 @@ export class WizardPanel implements vscode.Disposable {
   private readyLogged = false;
   /** Context data fetched while the webview boots, handed over when the page asks for it. */
   private readonly contextLoads = new Map<string, Promise<HostMessage>>();
+  /** Per context, its own namespace and the namespaces listed: candidates for "create service accounts here". */
+  private readonly namespacesSeen = new Map<string, { own: string; listed: string[] }>();
 
   /** Opens the wizard for a target, or reveals the one already open for it. */
   static show(deps: WizardDeps, prefill: Prefill = {}): WizardPanel {
@@ -184,6 +188,11 @@ export class WizardPanel implements vscode.Disposable {
       case 'startOver':
         this.run = undefined;
         return;
+      case 'openKubeconfigFile': {
+        const first = kubeconfigPaths(this.deps.location.path).paths[0];
+        if (first) await vscode.window.showTextDocument(vscode.Uri.file(first));
+        return;
+      }
     }
   }
 
@@ -234,6 +243,7 @@ export class WizardPanel implements vscode.Disposable {
         roleRefs: p.roleRefs,
       })),
       tokenCapSeconds,
+      kubeconfigPaths: kubeconfigPaths(this.deps.location.path).paths,
       ...(kubeconfigError ? { kubeconfigError } : {}),
     });
     if (!this.readyLogged) {
@@ -256,6 +266,7 @@ export class WizardPanel implements vscode.Disposable {
     try {
       const conn = await this.deps.connections.get(context);
       const list = await listNamespaces(conn, { signal: controller.signal, logger: this.deps.logger });
+      this.namespacesSeen.set(context, { own: conn.namespace, listed: list.namespaces });
       return {
         type: 'contextLoaded',
         context,
@@ -333,8 +344,12 @@ export class WizardPanel implements vscode.Disposable {
 
   private async loadServiceAccounts(context: string, namespace: string): Promise<void> {
     const controller = this.operation();
+    // The tab says which namespace it is for, as the form changes (a panel opened for an account keeps its name).
+    if (!this.prefill.serviceAccount) this.panel.title = `New Kubeconfig: ${namespace}`;
+    let conn: Connection | undefined;
+    let listForbidden = false;
     try {
-      const conn = await this.deps.connections.get(context);
+      conn = await this.deps.connections.get(context);
       const page = await fetchServiceAccountPage(
         conn,
         namespace,
@@ -348,14 +363,32 @@ export class WizardPanel implements vscode.Disposable {
         accounts: page.items.map((a) => ({ name: a.name, managed: a.managed })),
       });
     } catch (err) {
-      if (isSaKubeconfigError(err, 'aborted')) return;
-      // Not being allowed to list service accounts is no reason to stop: a new one can still be named.
-      if (isSaKubeconfigError(err, 'forbidden')) {
-        this.post({ type: 'serviceAccounts', context, namespace, accounts: [] });
+      if (isSaKubeconfigError(err, 'aborted')) {
+        this.finish(controller);
         return;
       }
-      this.deps.logger.logError(`Wizard: listing service accounts in ${namespace} failed`, err);
-      this.post({ type: 'error', scope: 'serviceAccounts', context, error: toErrorInfo(err) });
+      // Not being allowed to list service accounts is no reason to stop: a new one can still be named.
+      if (isSaKubeconfigError(err, 'forbidden')) {
+        listForbidden = true;
+        this.post({ type: 'serviceAccounts', context, namespace, accounts: [], forbidden: true });
+      } else {
+        this.deps.logger.logError(`Wizard: listing service accounts in ${namespace} failed`, err);
+        this.post({ type: 'error', scope: 'serviceAccounts', context, error: toErrorInfo(err) });
+      }
+    }
+    try {
+      if (!conn) return;
+      const seen = this.namespacesSeen.get(context);
+      const candidates = suggestionCandidates(namespace, seen ? [seen.own] : [], seen?.listed ?? []);
+      const rights = await fetchTargetRights(
+        conn,
+        namespace,
+        { listForbidden, namespaces: candidates },
+        { signal: controller.signal, logger: this.deps.logger },
+      );
+      this.post({ type: 'targetRights', context, namespace, rights });
+    } catch (err) {
+      if (!isSaKubeconfigError(err, 'aborted')) this.deps.logger.logError('Wizard: checking rights failed', err);
     } finally {
       this.finish(controller);
     }

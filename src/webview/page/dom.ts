@@ -52,7 +52,7 @@ function append(parent: Node, children: Child[]): void {
 
 /** A codicon-like glyph drawn with text, so the page needs no icon font. */
 export function icon(
-  name: 'check' | 'error' | 'warning' | 'info' | 'loading' | 'circle' | 'close' | 'pass' | 'dash',
+  name: 'check' | 'error' | 'warning' | 'info' | 'loading' | 'circle' | 'close' | 'pass' | 'dash' | 'denied',
   label?: string,
 ): HTMLSpanElement {
   const glyph = {
@@ -65,6 +65,7 @@ export function icon(
     loading: '◌',
     circle: '○',
     dash: '–',
+    denied: '⊘',
   }[name];
   return h(
     'span',

@@ -25,8 +25,23 @@ const STEP_FIELDS: Partial<Record<StepId, (keyof FieldProblems)[]>> = {
 export function stepProblems(step: StepId): string[] {
   const problems = fieldProblems(state.form);
   const own = (STEP_FIELDS[step] ?? []).map((f) => problems[f]).filter((p): p is string => Boolean(p));
+  if (step === 'target' && state.contextError)
+    own.unshift('The cluster could not be reached: Retry, or pick another context.');
   if (step === 'target' && !state.form.context) own.unshift('Pick a context.');
+  if (step === 'token') {
+    const denied = tokenDenied();
+    if (denied.length > 0) own.unshift(`This token needs rights you do not have here: ${denied.join(', ')}.`);
+  }
   return own;
+}
+
+/** What the chosen token kind needs in the target namespace and the user may not do (empty when unknown). */
+export function tokenDenied(): string[] {
+  const { form, rights } = state;
+  if (!rights || rights.context !== form.context || rights.namespace !== form.namespace) return [];
+  if (form.tokenKind === 'timeBound') return rights.rights.tokenDenied[form.unbound ? 'unbound' : 'bound'];
+  if (form.tokenKind === 'longLived') return rights.rights.tokenDenied.longLived;
+  return [];
 }
 
 export function hasTouched(step: StepId): boolean {

@@ -15,6 +15,8 @@ export type Effect =
   | { type: 'announce'; text: string }
   /** Moves focus to the step's heading (after a step change). */
   | { type: 'focusHeading' }
+  /** Moves focus to the step's first empty field, unless the user already focused something (the wizard opened). */
+  | { type: 'focusFirstEmpty' }
   /** Records the first moment the page could be used (tests read it to measure time to interactive). */
   | { type: 'markInteractive' };
 
@@ -33,6 +35,7 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
         presets: message.presets,
         tokenCaps: message.tokenCapSeconds ?? {},
         kubeconfigError: message.kubeconfigError,
+        kubeconfigPaths: message.kubeconfigPaths,
         initialized: true,
       };
       let context = state.form.context;
@@ -85,7 +88,15 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
         form,
         prefillPending: undefined,
       };
-      return { state: next, effects: [{ type: 'markInteractive' }, accountsEffect(next)] };
+      const first = state.contextData === undefined && state.step === 'target';
+      return {
+        state: next,
+        effects: [
+          { type: 'markInteractive' },
+          accountsEffect(next),
+          ...(first ? [{ type: 'focusFirstEmpty' as const }] : []),
+        ],
+      };
     }
     case 'discovery':
       if (message.context !== state.form.context) return unchanged(state);
@@ -106,12 +117,19 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
           namespace: message.namespace,
           list: message.accounts,
           namespaceExists: message.namespaceExists,
+          forbidden: message.forbidden,
         },
         accountsError: undefined,
       };
       const details = detailsRequest(next);
       return { state: next, effects: details ? [{ type: 'post', message: details }] : [] };
     }
+    case 'targetRights':
+      if (message.context !== state.form.context || message.namespace !== state.form.namespace) return unchanged(state);
+      return {
+        state: { ...state, rights: { context: message.context, namespace: message.namespace, rights: message.rights } },
+        effects: [],
+      };
     case 'serviceAccountDetails':
       return {
         state: {
@@ -201,6 +219,7 @@ export function loadContext(state: PageState, context: string, reset: boolean): 
         contextError: undefined,
         discoveryError: undefined,
         review: undefined,
+        rights: undefined,
       }
     : { ...state, contextLoading: true };
   return { state: next, effects: [{ type: 'post', message: { type: 'loadContext', context } }] };

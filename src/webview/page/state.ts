@@ -14,6 +14,7 @@ import type {
   ServiceAccountDetailsInfo,
   ServiceAccountInfo,
   StepId,
+  TargetRights,
 } from '../protocol';
 
 export interface RunState {
@@ -37,6 +38,8 @@ export interface PageState {
   presets: PresetInfo[];
   tokenCaps: Record<string, number>;
   kubeconfigError?: ErrorInfo;
+  /** The kubeconfig file(s) the host read (the empty state names them). */
+  kubeconfigPaths?: string[];
   prefillPending?: { namespace?: string; serviceAccount?: string };
   contextData?: {
     context: string;
@@ -49,7 +52,16 @@ export interface PageState {
   contextError?: ErrorInfo;
   discovery?: { context: string; resources: DiscoveredResource[]; stats: DiscoveryStats };
   discoveryError?: ErrorInfo;
-  accounts?: { context: string; namespace: string; list: ServiceAccountInfo[]; namespaceExists?: boolean };
+  accounts?: {
+    context: string;
+    namespace: string;
+    list: ServiceAccountInfo[];
+    namespaceExists?: boolean;
+    /** The user may not list service accounts there: the list says nothing. */
+    forbidden?: boolean;
+  };
+  /** What the user may do in the target namespace (token kinds, suggestions), from the host's access reviews. */
+  rights?: { context: string; namespace: string; rights: TargetRights };
   accountsError?: ErrorInfo;
   saDetails?: { context: string; namespace: string; name: string; details: ServiceAccountDetailsInfo };
   search: string;

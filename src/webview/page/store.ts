@@ -82,6 +82,19 @@ export function focusHeading(): void {
   window.requestAnimationFrame(() => document.getElementById('step-title')?.focus());
 }
 
+/** Puts the caret in the step's first empty field when nothing has the focus yet (the wizard just opened). */
+export function focusFirstEmpty(): void {
+  window.requestAnimationFrame(() => {
+    const active = document.activeElement;
+    if (active && active !== document.body && active.id !== 'step-title') return;
+    const fields = document.querySelectorAll<HTMLInputElement | HTMLSelectElement>(
+      '.step-body input[type="text"]:not([disabled]), .step-body select:not([disabled])',
+    );
+    const empty = [...fields].find((f) => f.value === '');
+    (empty ?? fields[0])?.focus();
+  });
+}
+
 let debounceTimer: number | undefined;
 
 function runEffects(effects: Effect[]): void {
@@ -101,6 +114,9 @@ function runEffects(effects: Effect[]): void {
         break;
       case 'focusHeading':
         focusHeading();
+        break;
+      case 'focusFirstEmpty':
+        focusFirstEmpty();
         break;
       case 'markInteractive':
         document.documentElement.dataset.interactiveAt ??= String(Date.now());

@@ -12,8 +12,41 @@ import { resultStep } from './steps/result';
 import { reviewStep } from './steps/review';
 import { targetStep } from './steps/target';
 import { tokenStep } from './steps/token';
-import { state } from './store';
+import { post, state } from './store';
 import { errorBox } from './widgets';
+
+/** No context to act with (an empty or unreadable kubeconfig): say which file was read instead of a form. */
+function emptyState(): HTMLElement {
+  const paths = state.kubeconfigPaths ?? [];
+  return h(
+    'main',
+    { class: 'step-body empty-state', 'aria-labelledby': 'step-title' },
+    h('h2', { id: 'step-title', tabindex: '-1' }, 'No cluster to connect to'),
+    h(
+      'p',
+      null,
+      paths.length > 0
+        ? `There are no contexts in ${paths.length === 1 ? 'the kubeconfig file' : 'the kubeconfig files'} `
+        : 'There are no contexts in your kubeconfig',
+      paths.length > 0 ? h('span', { class: 'mono', id: 'kubeconfig-paths' }, paths.join(', ')) : null,
+      ". Add a context (for example with your provider's login command, or kubectl config set-context) and open the wizard again.",
+    ),
+    h(
+      'div',
+      { class: 'buttons' },
+      h(
+        'button',
+        {
+          type: 'button',
+          id: 'open-kubeconfig-file',
+          class: 'primary',
+          on: { click: () => post({ type: 'openKubeconfigFile' }) },
+        },
+        'Open kubeconfig file',
+      ),
+    ),
+  );
+}
 
 export function view(): HTMLElement {
   const stepIndex = STEPS.indexOf(state.step);
@@ -57,12 +90,14 @@ export function view(): HTMLElement {
       ),
     ),
     state.kubeconfigError ? errorBox(state.kubeconfigError) : null,
-    h(
-      'main',
-      { class: 'step-body', 'aria-labelledby': 'step-title' },
-      h('h2', { id: 'step-title', tabindex: '-1' }, `${stepIndex + 1}. ${STEP_TITLES[state.step]}`),
-      stepView(),
-    ),
+    noContexts()
+      ? emptyState()
+      : h(
+          'main',
+          { class: 'step-body', 'aria-labelledby': 'step-title' },
+          h('h2', { id: 'step-title', tabindex: '-1' }, `${stepIndex + 1}. ${STEP_TITLES[state.step]}`),
+          stepView(),
+        ),
     state.notice
       ? h(
           'div',
@@ -70,9 +105,13 @@ export function view(): HTMLElement {
           state.notice.message,
         )
       : null,
-    footer(),
+    noContexts() ? null : footer(),
     h('div', { id: 'live', class: 'sr-only', 'aria-live': 'polite', role: 'status' }),
   );
+}
+
+function noContexts(): boolean {
+  return state.initialized && state.contexts.length === 0 && state.step === 'target';
 }
 
 function footer(): HTMLElement {
@@ -82,6 +121,8 @@ function footer(): HTMLElement {
   let nextLabel = 'Next';
   let nextDisabled = false;
   if (step === 'kubeconfig') nextLabel = 'Review';
+  // Unreachable cluster: nothing after this step can work until Retry succeeds.
+  if (step === 'target' && state.contextError) nextDisabled = true;
   if (step === 'review') {
     nextLabel = 'Create';
     const { request } = currentRequest(state);
@@ -99,7 +140,13 @@ function footer(): HTMLElement {
       : h(
           'span',
           { class: 'footer-hint muted' },
-          step === 'review' || step === 'apply' || step === 'result' ? '' : 'Ctrl+Enter: next step',
+          step === 'review'
+            ? nextDisabled
+              ? ''
+              : 'Ctrl+Enter: Create'
+            : step === 'apply' || step === 'result'
+              ? ''
+              : 'Ctrl+Enter: next step',
         );
   if (step === 'apply') {
     if (running)

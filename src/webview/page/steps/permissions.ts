@@ -12,7 +12,7 @@ import {
   fieldProblems,
   mergePicks,
   pickLabel,
-  presetApplied,
+  presetState,
   removePreset,
   sortVerbs,
   splitList,
@@ -88,14 +88,16 @@ export function permissionsStep(): HTMLElement {
       'div',
       { class: 'preset-list' },
       state.presets.map((preset) => {
-        const applied = presetApplied(form, preset);
+        const stand = presetState(form, preset);
+        const applied = stand !== 'off';
         return h(
           'button',
           {
             type: 'button',
             id: `preset-${preset.id}`,
-            class: `preset${applied ? ' applied' : ''}`,
-            'aria-pressed': applied ? 'true' : 'false',
+            class: `preset${stand === 'applied' ? ' applied' : stand === 'custom' ? ' custom' : ''}`,
+            // "mixed": everything it grants is picked, but its rules were changed since (shown as "custom").
+            'aria-pressed': stand === 'applied' ? 'true' : stand === 'custom' ? 'mixed' : 'false',
             'aria-describedby': `preset-${preset.id}-desc`,
             on: {
               click: () => {
@@ -104,7 +106,14 @@ export function permissionsStep(): HTMLElement {
               },
             },
           },
-          h('span', { class: 'preset-title' }, applied ? icon('check') : null, applied ? ' ' : '', preset.title),
+          h(
+            'span',
+            { class: 'preset-title' },
+            stand === 'applied' ? icon('check') : null,
+            stand === 'applied' ? ' ' : '',
+            preset.title,
+            stand === 'custom' ? h('span', { class: 'preset-custom' }, ' (custom)') : null,
+          ),
           h('span', { class: 'preset-desc', id: `preset-${preset.id}-desc` }, preset.description),
         );
       }),
@@ -333,6 +342,7 @@ function resourceRow(r: DiscoveredResource, query: string): HTMLElement {
     (query !== '' && matchedSubs.length > 0 && !r.resource.includes(query));
   const pick = findPick(r.group, r.resource);
   const rowId = `res-${r.group || 'core'}-${r.resource}`;
+  const moreText = subs.length ? `${subs.length} subresource${subs.length === 1 ? '' : 's'}, names` : 'names';
   const toggle = () =>
     update({ openResources: expanded ? state.openResources.filter((k) => k !== key) : [...state.openResources, key] });
   return h(
@@ -363,10 +373,11 @@ function resourceRow(r: DiscoveredResource, query: string): HTMLElement {
           id: `${rowId}-more`,
           'aria-expanded': expanded ? 'true' : 'false',
           'aria-controls': `${rowId}-extra`,
-          'aria-label': `${expanded ? 'Hide' : 'Show'} subresources and names for ${pickLabel(r.group, r.resource)}`,
+          // The accessible name starts with the visible text (WCAG 2.5.3, axe's label-content-name-mismatch).
+          'aria-label': `${moreText} of ${pickLabel(r.group, r.resource)}`,
           on: { click: toggle },
         },
-        subs.length ? `${subs.length} subresource${subs.length === 1 ? '' : 's'}, names` : 'names',
+        moreText,
       ),
     ),
     expanded

@@ -21,7 +21,10 @@ export function resultStep(): HTMLElement {
           h(
             'li',
             { class: c.ok ? 'ok' : 'bad' },
-            icon(c.ok ? 'check' : 'error', c.ok ? 'as intended' : 'not as intended'),
+            // A denied check that was meant to be denied: a "blocked" sign, never the green tick that reads "allowed".
+            c.ok && c.actual !== 'allowed'
+              ? icon('denied', 'denied, as expected')
+              : icon(c.ok ? 'check' : 'error', c.ok ? 'allowed, as expected' : 'not as intended'),
             ' ',
             c.description,
             c.ok ? null : h('span', { class: 'muted' }, ` (expected ${c.expected})`),

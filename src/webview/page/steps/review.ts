@@ -1,6 +1,6 @@
 // Step 5, Review: the host's plan, dry run and escalation pre-check, object by object, before anything is created.
 
-import type { ReviewInfo } from '../../protocol';
+import type { ReviewInfo, ReviewObject } from '../../protocol';
 import { h, icon } from '../dom';
 import { requestReview } from '../navigation';
 import { setForm, state } from '../store';
@@ -16,6 +16,14 @@ const STATUS_LEAD: Record<string, string> = {
 };
 const STATUS_BADGE: Record<string, string> = { use: 'use as it is' };
 
+/** An object's badge: its dry-run status, or "refused" / "not created" when the request as a whole is refused. */
+function objectBadge(o: ReviewObject, refusedRun: boolean): HTMLElement | null {
+  if (o.refused) return h('span', { class: 'badge status-refused' }, 'refused');
+  if (refusedRun && (o.status === 'create' || o.status === 'update' || o.status === undefined))
+    return h('span', { class: 'badge status-blocked' }, 'not created');
+  return o.status ? h('span', { class: `badge status-${o.status}` }, STATUS_BADGE[o.status] ?? o.status) : null;
+}
+
 export function reviewStep(): HTMLElement {
   const review = state.review;
   if (state.reviewLoading || !review)
@@ -25,6 +33,13 @@ export function reviewStep(): HTMLElement {
       loading('Planning and asking the API server for a dry run and the escalation pre-check…'),
     );
   const escalation = review.escalation;
+  // Refused by the pre-check or the dry run: no object shows as something that will happen.
+  const refusedRun =
+    !review.canApply &&
+    (review.dryRunRejections.length > 0 ||
+      (escalation.checked && !escalation.allowed) ||
+      review.objects.some((o) => o.refused));
+  const refusedCount = review.objects.filter((o) => o.refused).length;
   const statusCounts = new Map<string, number>();
   for (const o of [...review.objects, ...(review.removals ?? [])]) {
     if (o.status) statusCounts.set(o.status, (statusCounts.get(o.status) ?? 0) + 1);
@@ -68,18 +83,20 @@ export function reviewStep(): HTMLElement {
     escalationBox = callout('info', escalation.note);
   }
 
+  // The server's own words stay in view (they often say the same as the pre-check, and they are the authority).
   const rejections =
     review.dryRunRejections.length > 0
       ? escalation.checked && !escalation.allowed
-        ? // Usually the same refusal in the API server's words: available, but not shouted twice.
-          h(
-            'details',
-            { class: 'dry-run-details', id: 'dry-run-rejections' },
-            h('summary', null, `What the server's dry run said (${review.dryRunRejections.length})`),
+        ? h(
+            'div',
+            { class: 'callout callout-error dry-run-details', id: 'dry-run-rejections' },
+            icon('error'),
+            ' ',
+            h('strong', null, `What the API server's dry run said (${review.dryRunRejections.length}):`),
             h(
               'ul',
               null,
-              review.dryRunRejections.map((p) => h('li', null, p)),
+              review.dryRunRejections.map((p) => h('li', { class: 'rejection' }, p)),
             ),
           )
         : h(
@@ -118,8 +135,11 @@ export function reviewStep(): HTMLElement {
     review.dryRun && review.objects.length > 0
       ? h(
           'p',
-          { class: 'lead' },
-          `Dry run: ${[...statusCounts].map(([s, n]) => `${n} to ${STATUS_LEAD[s] ?? s}`).join(', ')}.`,
+          { class: 'lead', id: 'review-lead' },
+          refusedRun
+            ? `Refused: nothing will be created. ${refusedCount} of ${review.objects.length} objects are refused; ` +
+                'the others are not created without them.'
+            : `Dry run: ${[...statusCounts].map(([s, n]) => `${n} to ${STATUS_LEAD[s] ?? s}`).join(', ')}.`,
         )
       : null,
     review.clusterScopedRules.length
@@ -163,13 +183,14 @@ export function reviewStep(): HTMLElement {
           h(
             'summary',
             null,
-            o.status ? h('span', { class: `badge status-${o.status}` }, STATUS_BADGE[o.status] ?? o.status) : null,
+            objectBadge(o, refusedRun),
             ' ',
             h('span', { class: 'object-kind' }, o.kind),
             ' ',
             h('span', { class: 'mono' }, o.namespace ? `${o.namespace}/${o.name}` : o.name),
             o.detail ? h('span', { class: 'muted' }, ` — ${o.detail}`) : null,
           ),
+          o.refused ? h('div', { class: 'refusal' }, icon('error'), ' Refused: ', o.refused) : null,
           h(
             'pre',
             { class: 'yaml', tabindex: '0', 'aria-label': `YAML of ${o.kind} ${o.name}` },

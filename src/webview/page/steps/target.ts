@@ -5,7 +5,7 @@ import { fieldProblems } from '../../formToRequest';
 import { h, icon } from '../dom';
 import { namespaceMissing } from '../state';
 import { loadAccounts, loadContext, maybeLoadDetails, replaceState, setForm, state } from '../store';
-import { checkbox, errorBox, fieldError, invalidProps, loading, radio, textField } from '../widgets';
+import { callout, checkbox, errorBox, fieldError, invalidProps, loading, radio, textField } from '../widgets';
 
 export function targetStep(): HTMLElement {
   const form = state.form;
@@ -20,6 +20,7 @@ export function targetStep(): HTMLElement {
     state.accounts?.context === form.context && state.accounts.namespace === form.namespace
       ? state.accounts
       : undefined;
+  const forbidden = accounts?.forbidden === true;
   const existingNames = accounts?.list.map((a) => a.name) ?? [];
   const newClashes = form.serviceAccountMode === 'new' && existingNames.includes(form.serviceAccount);
 
@@ -57,7 +58,11 @@ export function targetStep(): HTMLElement {
 
   const namespaceHelp: (string | Node)[] = [];
   if (data && !problems.namespace && form.namespace) {
-    if (nsExists === true) namespaceHelp.push(icon('check'), ' Exists.');
+    if (nsExists === true)
+      namespaceHelp.push(
+        icon('check'),
+        forbidden ? " Exists; you may not list its service accounts (can't check them: forbidden)." : ' Exists.',
+      );
     else if (nsExists === false) namespaceHelp.push(icon('info'), ` Does not exist yet: it will be created.`);
     else namespaceHelp.push('You may not list namespaces here; tick "Create it" if it does not exist.');
   }
@@ -104,12 +109,13 @@ export function targetStep(): HTMLElement {
       'sa-mode',
       'sa-existing',
       form.serviceAccountMode === 'existing',
-      `Existing${accounts ? ` (${accounts.list.length} in this namespace)` : ''}`,
+      `Existing${forbidden ? " (can't check: forbidden)" : accounts ? ` (${accounts.list.length} in this namespace)` : ''}`,
       () => {
         setForm({ serviceAccountMode: 'existing', serviceAccount: '' });
       },
       accounts !== undefined && accounts.list.length === 0,
     ),
+    forbidden ? forbiddenNote() : null,
   );
 
   let saField: HTMLElement;
@@ -167,12 +173,79 @@ export function targetStep(): HTMLElement {
       { class: 'lead' },
       'Where should the new identity live? Pick the cluster context to act with, a namespace, and a service account.',
     ),
-    state.contextError ? errorBox(state.contextError) : null,
+    state.contextError
+      ? errorBox(
+          state.contextError,
+          h(
+            'button',
+            {
+              type: 'button',
+              id: 'retry-context',
+              class: 'secondary',
+              on: { click: () => loadContext(state.form.context, true) },
+            },
+            'Retry',
+          ),
+        )
+      : null,
     contextSelect,
     namespaceField,
     state.accountsError ? errorBox(state.accountsError) : null,
     saMode,
     saField,
+  );
+}
+
+/** The user may not list service accounts here: say so, and where it may create them (from the host's checks). */
+function forbiddenNote(): HTMLElement {
+  const { context, namespace } = state.form;
+  const r = state.rights?.context === context && state.rights.namespace === namespace ? state.rights.rights : undefined;
+  const suggestions = r?.suggestions ?? [];
+  return callout(
+    'info',
+    h(
+      'span',
+      { id: 'sa-forbidden' },
+      `You may not list service accounts in "${namespace}", so the wizard can't check (forbidden) whether a name is taken. `,
+      r === undefined
+        ? 'Checking where you may create service accounts…'
+        : suggestions.length > 0
+          ? 'You may create service accounts in: '
+          : `None of the ${r.checkedNamespaces ?? 0} other namespaces checked lets you create service accounts.`,
+    ),
+    suggestions.length > 0
+      ? h(
+          'span',
+          { class: 'suggestions', role: 'group', 'aria-label': 'Namespaces where you may create service accounts' },
+          suggestions.map((ns) =>
+            h(
+              'button',
+              {
+                type: 'button',
+                class: 'link',
+                id: `suggest-${ns}`,
+                on: {
+                  click: () => {
+                    const data = state.contextData;
+                    const missing = data ? namespaceMissing(ns, data.namespaces, data.namespacesSource) : undefined;
+                    setForm(
+                      {
+                        namespace: ns,
+                        createNamespace: missing ?? state.form.createNamespace,
+                        serviceAccountMode: 'new',
+                        existingSecretName: '',
+                      },
+                      ['namespace'],
+                    );
+                    loadAccounts();
+                  },
+                },
+              },
+              ns,
+            ),
+          ),
+        )
+      : null,
   );
 }
 

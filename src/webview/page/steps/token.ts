@@ -2,11 +2,64 @@
 
 import { formatDuration, parseDuration } from '../../../core/plan/duration';
 import { fieldProblems } from '../../formToRequest';
-import { h } from '../dom';
+import { h, icon } from '../dom';
+import { tokenDenied } from '../navigation';
 import { setForm, state } from '../store';
 import { callout, checkbox, fieldError, invalidProps, radio, textField } from '../widgets';
 
 const LIFETIMES = ['1h', '8h', '24h', '7d', '30d', '90d', '365d'];
+
+/** Up front, before the Review: the chosen token needs rights the user lacks here, and the honest alternative. */
+function rightsNote(): HTMLElement | null {
+  const denied = tokenDenied();
+  if (denied.length === 0) return null;
+  const { form } = state;
+  const unboundDenied = state.rights?.rights.tokenDenied.unbound ?? [];
+  const revocable = form.tokenKind === 'timeBound' ? 'A revocable token' : 'A long-lived token Secret';
+  return h(
+    'div',
+    { class: 'callout callout-error', role: 'alert', id: 'token-rights' },
+    icon('error'),
+    ' ',
+    h(
+      'strong',
+      null,
+      `${revocable} cannot be issued here: you may not ${denied.map((d) => d.replace(/ in namespace .*$/, '')).join(' or ')} in namespace "${form.namespace}".`,
+    ),
+    h(
+      'div',
+      null,
+      form.tokenKind === 'timeBound'
+        ? 'It is bound to a Secret of its own so that deleting the Secret revokes it, and creating that Secret is not allowed to you.'
+        : 'The token controller fills a Secret that you would have to create and read.',
+    ),
+    unboundDenied.length === 0
+      ? h(
+          'div',
+          { class: 'hint' },
+          'The alternative: a short-lived token that is not bound to a Secret. It cannot be revoked before it expires ' +
+            '(only deleting the service account ends it), so keep its lifetime short. ',
+          h(
+            'button',
+            {
+              type: 'button',
+              id: 'use-unbound',
+              class: 'secondary',
+              on: {
+                click: () =>
+                  setForm({
+                    tokenKind: 'timeBound',
+                    unbound: true,
+                    tokenLifetime: form.tokenKind === 'timeBound' ? form.tokenLifetime : '1h',
+                  }),
+              },
+            },
+            'Use a short-lived token that cannot be revoked early',
+          ),
+        )
+      : h('div', { class: 'hint' }, `No token can be issued here: you may not ${unboundDenied.join(', ')} either.`),
+  );
+}
 
 export function tokenStep(): HTMLElement {
   const form = state.form;
@@ -150,6 +203,7 @@ export function tokenStep(): HTMLElement {
     'section',
     { class: 'step-token' },
     h('p', { class: 'lead' }, 'How should the kubeconfig authenticate?'),
+    rightsNote(),
     h(
       'fieldset',
       { class: 'radios' },
