@@ -25,6 +25,8 @@ export interface Prefill {
   context?: string;
   namespace?: string;
   serviceAccount?: string;
+  /** The setting saKubeconfig.defaultTokenLifetime (e.g. "24h"): the lifetime the token step starts with. */
+  tokenLifetime?: string;
 }
 
 /** A preset as the page shows it (core's Preset). */
