@@ -196,6 +196,8 @@ export class KubeconfigDocuments implements vscode.Disposable, vscode.CodeLensPr
     how: 'revoked' | 'replaced',
   ): Promise<number> {
     const wanted = new Set(credentials.filter((c): c is string => Boolean(c)));
+    const before = vscode.window.activeTextEditor;
+    const replaced = new Set<string>();
     let marked = 0;
     for (const doc of this.openDocuments()) {
       const info = this.infoFor(doc);
@@ -222,9 +224,13 @@ export class KubeconfigDocuments implements vscode.Disposable, vscode.CodeLensPr
       );
       this.track(fresh, { ...info, revoked: how });
       await vscode.window.showTextDocument(fresh, { preview: false, preserveFocus: true, viewColumn: column });
+      replaced.add(doc.uri.toString());
       await this.close(doc.uri);
       marked++;
     }
+    // Reopening a tab makes it the active one in its group: give the focus back to what the user was looking at.
+    if (marked > 0 && before && !before.document.isClosed && !replaced.has(before.document.uri.toString()))
+      await vscode.window.showTextDocument(before.document, { preview: false, viewColumn: before.viewColumn });
     if (marked > 0)
       this.logger.info(`Marked ${marked} open kubeconfig tab(s) of ${t.namespace}/${t.serviceAccount} as ${how}`);
     return marked;

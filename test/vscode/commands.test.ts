@@ -434,7 +434,7 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: old }).code, 0, 'the Quick create kubeconfig works before');
     const node = await childByLabel(a, await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns), sa);
     const prompts = new ScriptedPrompts([
-      [/Rotate the token/, 'Rotate'],
+      [/^Rotate the /, 'Rotate'],
       [/Lifetime of the new token/, 3600],
     ]);
     await withPrompts(a, prompts, () => a.commands['saKubeconfig.rotateToken'](a.deps, node) as Promise<unknown>);

@@ -59,6 +59,7 @@ export class ScriptedPrompts implements Prompts {
       assert.ok(options.back, `prompt "${title}" has no Back button`);
       throw new GoBack();
     }
+    if (answer === undefined) return undefined; // Escape
     if (typeof answer === 'function') return (answer as (i: PickItem<T>[]) => T | undefined)(items);
     const byLabel = items.find((i) => i.label === answer);
     if (byLabel) return byLabel.value;
@@ -111,7 +112,10 @@ export class ScriptedPrompts implements Prompts {
     this.errorChoice = undefined;
     return choice;
   }
+  /** The actions each info/warning offered, in the order of `messages`. */
+  readonly messageActions: string[][] = [];
   private choose(actions: string[]): string | undefined {
+    this.messageActions.push(actions);
     if (!this.messageChoice || !actions.includes(this.messageChoice)) return undefined;
     const choice = this.messageChoice;
     this.messageChoice = undefined;
