@@ -5,7 +5,7 @@ import { SaKubeconfigError } from '../core/errors';
 import { PRESETS } from '../core/plan/presets';
 import { checkDns1123Subdomain, checkRbacName } from '../core/plan/validate';
 import type { ProvisionRequest, RoleReference, TokenMode } from '../core/types';
-import { GoBack, type PickItem, type StepInfo } from '../editor/prompts';
+import { isGoBack, type PickItem, type StepInfo } from '../editor/prompts';
 import type { CommandDeps } from './deps';
 import { lifetimeLabel, pickTokenMode } from './support/lifetimes';
 import { withCancellableProgress } from './support/progress';
@@ -75,7 +75,7 @@ export async function askQuickCreateRequest(deps: CommandDeps, node?: unknown): 
     try {
       answered = await ask(deps, target, steps[i], draft, stepInfo, i > 0);
     } catch (err) {
-      if (!(err instanceof GoBack)) throw err;
+      if (!isGoBack(err)) throw err;
       i = Math.max(0, i - 1);
       continue;
     }

@@ -24,6 +24,11 @@ export class GoBack extends Error {
   }
 }
 
+/** By name, not instanceof: the extension-host tests' scripted prompts come from another bundle. */
+export function isGoBack(err: unknown): boolean {
+  return err instanceof Error && err.name === 'GoBack';
+}
+
 export interface PickOptions {
   placeholder?: string;
   step?: StepInfo;

@@ -1,7 +1,7 @@
 import { formatDuration, parseDuration } from '../../core/plan/duration';
 import { MIN_TOKEN_SECONDS } from '../../core/plan/validate';
 import type { TokenMode } from '../../core/types';
-import { GoBack, type PickItem, type StepInfo } from '../../editor/prompts';
+import { isGoBack, type PickItem, type StepInfo } from '../../editor/prompts';
 import { defaultTokenLifetime } from '../../editor/tokenLifetimeSetting';
 import type { CommandDeps } from '../deps';
 
@@ -100,7 +100,7 @@ export async function pickTokenMode(
       });
       return text === undefined ? undefined : { kind: 'timeBound', durationSeconds: parseDuration(text), ...unbound };
     } catch (err) {
-      if (!(err instanceof GoBack)) throw err;
+      if (!isGoBack(err)) throw err;
       // Back from the custom lifetime: the list again.
     }
   }
