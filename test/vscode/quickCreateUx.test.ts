@@ -12,11 +12,12 @@ import * as vscode from 'vscode';
 import type { ProvisionOutcome } from '../../src/commands/support/provisioning';
 import type { VerificationReport } from '../../src/core/verify/verify';
 import { KUBECONFIG_SCHEME } from '../../src/editor/kubeconfigDocuments';
-import { REPORT_SCHEME } from '../../src/editor/reports';
 import type { SaKubeconfigApi } from '../../src/extension';
 import { kubectlOkSync, kubectlSync } from '../support/kubectl';
 import { adminContext, api, BACK, haveCluster, ScriptedPrompts, uniqueName, withPrompts } from './support/harness';
 
+/** src/editor/reports.ts's REPORT_SCHEME, spelled out so that this file also builds against the code before it. */
+const REPORT_SCHEME = 'sa-kubeconfig-report';
 const RESTRICTED = process.env.SAK_RESTRICTED_KUBECONFIG ?? '';
 const RESTRICTED_CONTEXT = 'restricted@local';
 const RESTRICTED_NS = 'restricted-ns';
