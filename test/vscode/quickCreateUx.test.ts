@@ -43,6 +43,9 @@ function reportShown(pattern: RegExp): vscode.TextDocument | undefined {
 /** Runs fn with a kubeconfig file of the test's choosing as the one the extension reads. */
 async function withKubeconfig<T>(a: SaKubeconfigApi, file: string, fn: () => Promise<T>): Promise<T> {
   a.deps.location.setOverride(file);
+  // The tree reloads on the change and drops every pooled connection; let that happen before the command connects
+  // (otherwise its first request may be cut off: ECONNRESET).
+  await new Promise((r) => setTimeout(r, 1500));
   try {
     return await fn();
   } finally {
