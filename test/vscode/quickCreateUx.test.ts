@@ -42,6 +42,11 @@ function reportShown(pattern: RegExp): vscode.TextDocument | undefined {
 
 /** Runs fn with a kubeconfig file of the test's choosing as the one the extension reads. */
 async function withKubeconfig<T>(a: SaKubeconfigApi, file: string, fn: () => Promise<T>): Promise<T> {
+  // Microsoft's Kubernetes extension (installed for this suite) sets the path back to its own kubeconfig when it
+  // reports a change: pin ours for the duration of the test.
+  const pin = a.deps.location.onDidChange(() => {
+    if (a.deps.location.path !== file) a.deps.location.setOverride(file);
+  });
   a.deps.location.setOverride(file);
   // The tree reloads on the change and drops every pooled connection; let that happen before the command connects
   // (otherwise its first request may be cut off: ECONNRESET).
@@ -49,6 +54,7 @@ async function withKubeconfig<T>(a: SaKubeconfigApi, file: string, fn: () => Pro
   try {
     return await fn();
   } finally {
+    pin.dispose();
     a.deps.location.setOverride(undefined);
   }
 }
