@@ -47,7 +47,9 @@ export class ExtensionLogger implements Logger, vscode.Disposable {
 export function describeError(err: unknown): string {
   if (err instanceof Error) {
     const hint = (err as { hint?: unknown }).hint;
-    return redact(typeof hint === 'string' && hint ? `${err.message} ${hint}` : err.message);
+    // "…: Unauthorized" + hint reads as "Unauthorized Your credentials…" without a full stop between them.
+    const message = /[.!?:]$/.test(err.message.trim()) ? err.message.trim() : `${err.message.trim()}.`;
+    return redact(typeof hint === 'string' && hint ? `${message} ${hint}` : err.message);
   }
   return redact(String(err));
 }

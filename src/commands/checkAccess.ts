@@ -33,6 +33,8 @@ export async function checkAccess(deps: CommandDeps, node?: unknown): Promise<Ve
     },
   );
   await openMarkdownReport(
+    deps.context,
+    `Access of ${t.namespace}/${t.serviceAccount}`,
     verificationMarkdown(`Access of ${t.namespace}/${t.serviceAccount} (context ${t.context})`, report),
   );
   return report;

@@ -1,10 +1,10 @@
 // The one list of commands. Each is a plain function in its own file; this wraps every one in the same error
-// handling: the error goes to the log, and a notification says what failed with "Show Log" and "Retry".
+// handling: the error goes to the log, and a notification says in one sentence what failed and what to do, with
+// "Show Details" (the full explanation, rendered) and "Retry" where retrying can help (support/errorNotice.ts).
 import * as vscode from 'vscode';
 
 import { isSaKubeconfigError } from '../core/errors';
-import { notificationText } from '../editor/untrustedText';
-import { describeError } from '../logging';
+import { openMarkdownReport } from '../editor/reports';
 import { addNamespace } from './addNamespace';
 import { auditCredentials } from './auditCredentials';
 import { checkAccess } from './checkAccess';
@@ -33,6 +33,7 @@ import { showExpiring } from './showExpiring';
 import { showUsage } from './showUsage';
 import { showYaml } from './showYaml';
 import { shrinkToObservedUse } from './shrinkToObservedUse';
+import { errorNotice } from './support/errorNotice';
 import { testConnection } from './testConnection';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -108,7 +109,18 @@ async function offerActions(
   args: unknown[],
   err: unknown,
 ): Promise<void> {
-  const choice = await vscode.window.showErrorMessage(notificationText(describeError(err)), 'Show Log', 'Retry');
-  if (choice === 'Show Log') deps.logger.show();
+  const what = commandTitle(deps, id);
+  const notice = errorNotice(what, err);
+  const choice = await deps.prompts.error(notice.summary, 'Show Details', ...(notice.retryable ? ['Retry'] : []));
+  if (choice === 'Show Details') await openMarkdownReport(deps.context, `${what} failed`, notice.details);
   else if (choice === 'Retry') await runWithErrorHandling(id, fn, deps, args).catch(() => undefined);
+}
+
+/** The command's title as package.json contributes it ("Quick Create…" → "Quick Create"). */
+function commandTitle(deps: CommandDeps, id: string): string {
+  const commands = (
+    deps.context.extension.packageJSON as { contributes?: { commands?: { command: string; title: string }[] } }
+  ).contributes?.commands;
+  const title = commands?.find((c) => c.command === id)?.title ?? id.replace(/^saKubeconfig\./, '');
+  return title.replace(/…$/, '');
 }

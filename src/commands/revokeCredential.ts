@@ -51,6 +51,11 @@ export async function revokeCredential(
   });
   const secrets = result.revoked.map((c) => c.secretName);
   await deps.tokens.forgetBoundTo({ context: t.context, namespace: t.namespace }, secrets);
+  await deps.documents.markRevoked(
+    t,
+    result.revoked.flatMap((c) => [c.id, c.secretName]),
+    'revoked',
+  );
   deps.logger.info(
     `Revoked credential ${credential.id} of ${t.namespace}/${t.serviceAccount}: deleted ${secrets.join(', ') || 'nothing'}`,
   );

@@ -52,6 +52,11 @@ export async function revokeCredentials(
   );
   const secrets = result.revoked.map((c) => c.secretName);
   await deps.tokens.forgetBoundTo({ context: t.context, namespace: t.namespace }, secrets);
+  await deps.documents.markRevoked(
+    t,
+    result.revoked.flatMap((c) => [c.id, c.secretName]),
+    'revoked',
+  );
   deps.logger.info(
     `Revoked ${result.revoked.length} credential(s) of ${t.namespace}/${t.serviceAccount}: ${result.revoked.map((c) => c.id).join(', ') || 'none'}`,
   );

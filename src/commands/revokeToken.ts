@@ -36,6 +36,11 @@ export async function revokeToken(deps: CommandDeps, node?: unknown): Promise<Re
   });
   const deleted = result.revoked.map((c) => c.secretName ?? c.id);
   await deps.tokens.forgetBoundTo(t, deleted);
+  await deps.documents.markRevoked(
+    t,
+    result.revoked.flatMap((c) => [c.id, c.secretName]),
+    'revoked',
+  );
   deps.logger.info(
     `Revoked: deleted ${deleted.join(', ') || 'nothing'}${result.notes.length ? `; ${result.notes.join(' ')}` : ''}`,
   );

@@ -3,7 +3,7 @@ import type { CommandDeps } from './deps';
 import { rememberToken, suggestedFileName } from './support/issue';
 import { pickTokenMode } from './support/lifetimes';
 import { withCancellableProgress } from './support/progress';
-import { resolveServiceAccount } from './support/targets';
+import { resolveServiceAccount, type Target } from './support/targets';
 
 /**
  * Rotates a service account's credentials, make before break (core rotateCredentials): a new credential is issued
@@ -14,12 +14,8 @@ export async function rotateToken(deps: CommandDeps, node?: unknown): Promise<Ro
   const t = await resolveServiceAccount(deps, node);
   if (!t) return undefined;
   const which = t.credentialId ?? t.tokenSecret;
-  const go = await deps.prompts.confirm(
-    `Rotate the token of ${t.namespace}/${t.serviceAccount}?`,
-    `A new credential is issued and opened first; then ${which ? `credential ${which}` : 'every credential sa-kubeconfig made for it'} is revoked ` +
-      '(kubeconfigs holding the old token get 401 within about 10 seconds). If anything fails before that, the old credential keeps working.',
-    'Rotate',
-  );
+  const { message, detail } = rotateConfirmation(t, which);
+  const go = await deps.prompts.confirm(message, detail, 'Rotate');
   if (go !== 'Rotate') return undefined;
   const mode = await pickTokenMode(deps, {
     allowLongLived: false,
@@ -54,6 +50,11 @@ export async function rotateToken(deps: CommandDeps, node?: unknown): Promise<Ro
   );
   const revoked = (result.revokeResult?.revoked ?? []).map((c) => c.secretName);
   await deps.tokens.forgetBoundTo(t, revoked);
+  await deps.documents.markRevoked(
+    t,
+    (result.revokeResult?.revoked ?? []).flatMap((c) => [c.id, c.secretName]),
+    'replaced',
+  );
   await rememberToken(deps, t, result.token);
   deps.logger.info(
     `Rotated the token of ${t.namespace}/${t.serviceAccount}: new credential ${result.credential.id}; revoked ${revoked.join(', ') || 'nothing'}`,
@@ -70,4 +71,43 @@ export async function rotateToken(deps: CommandDeps, node?: unknown): Promise<Ro
   if (result.warnings.length > 0) void deps.prompts.warn(result.warnings.join(' '));
   deps.tree.refreshServiceAccount(t.context, t.namespace);
   return result;
+}
+
+const KIND_WORDS: Record<string, string> = {
+  bound: 'time-bound token',
+  longLived: 'long-lived token Secret',
+  legacy: 'token Secret (not made by sa-kubeconfig)',
+  unbound: 'unbound token',
+};
+
+/** The confirmation names the one credential clicked and what happens to it; a non-revocable one stays valid. */
+export function rotateConfirmation(t: Target & { namespace: string; serviceAccount: string }, which?: string) {
+  const c = t.credential;
+  const after = 'kubeconfigs holding it get 401 within about 10 seconds';
+  const intact = 'If anything fails before that, the old credential keeps working.';
+  if (!which || !c) {
+    return {
+      message: `Rotate the credentials of ${t.namespace}/${t.serviceAccount}?`,
+      detail:
+        `A new time-bound token is issued and opened first; then every credential sa-kubeconfig made for ` +
+        `${t.serviceAccount} is revoked (${after}). ${intact}`,
+    };
+  }
+  const kind = KIND_WORDS[c.kind] ?? 'credential';
+  const fresh = c.kind === 'longLived' ? 'long-lived token Secret' : 'time-bound token';
+  if (!c.revocable) {
+    const until = c.expiresAt ? `until ${new Date(c.expiresAt).toLocaleString()}` : 'until it expires';
+    return {
+      message: `Rotate the ${kind} ${which} of ${t.namespace}/${t.serviceAccount}?`,
+      detail:
+        `This ${kind} cannot be revoked: it stays valid ${until} whatever you do here (only deleting the service ` +
+        'account ends it early). Rotate issues a new time-bound token and opens its kubeconfig; the old one is not cut off.',
+    };
+  }
+  return {
+    message: `Rotate the ${kind} ${which} of ${t.namespace}/${t.serviceAccount}?`,
+    detail:
+      `A new ${fresh} is issued and opened first; then this ${kind} is revoked by deleting its Secret ` +
+      `${which} (${after}). Other credentials of ${t.serviceAccount} keep working. ${intact}`,
+  };
 }

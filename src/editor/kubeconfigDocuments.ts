@@ -23,6 +23,8 @@ export interface GeneratedKubeconfigInfo {
   expectations?: Expectations;
   /** The credential the kubeconfig holds (no token): where it is written goes into the local ledger. */
   credential?: Credential;
+  /** Set when sa-kubeconfig revoked or replaced that credential while the tab was open (the tab says so). */
+  revoked?: 'revoked' | 'replaced';
 }
 
 /** Notes in the local ledger (never a token) where this machine wrote a credential. */
@@ -181,6 +183,57 @@ export class KubeconfigDocuments implements vscode.Disposable, vscode.CodeLensPr
     this.updateContextKey(editor);
     await this.recordWritten(info, { kind: 'editor' });
     return editor;
+  }
+
+  /**
+   * Marks the open tabs whose credential sa-kubeconfig just revoked or replaced (matched by the credential's Secret
+   * name or id): each is reopened in place with a banner comment at the top of the read-only text and " (revoked)"
+   * after its title, so nobody saves or merges a dead token unawares. Returns how many tabs were marked.
+   */
+  async markRevoked(
+    t: { namespace: string; serviceAccount: string },
+    credentials: (string | undefined)[],
+    how: 'revoked' | 'replaced',
+  ): Promise<number> {
+    const wanted = new Set(credentials.filter((c): c is string => Boolean(c)));
+    const before = vscode.window.activeTextEditor;
+    const replaced = new Set<string>();
+    let marked = 0;
+    for (const doc of this.openDocuments()) {
+      const info = this.infoFor(doc);
+      const c = info?.credential;
+      if (!info || !c || !this.isVirtual(doc) || info.revoked) continue;
+      if (info.namespace !== t.namespace || info.serviceAccount !== t.serviceAccount) continue;
+      if (!wanted.has(c.id) && !(c.secretName && wanted.has(c.secretName))) continue;
+      const text = this.textOf(doc);
+      const when = new Date().toISOString();
+      const banner =
+        `# REVOKED: sa-kubeconfig ${how === 'replaced' ? 'rotated' : 'revoked'} this credential (${c.id}) at ${when}.\n` +
+        '# The token below no longer works. Use New Token or Rotate on the service account for a working kubeconfig.\n';
+      const tabs = this.tabsOf(doc.uri);
+      const column = tabs[0]?.group.viewColumn;
+      this.counter += 1;
+      const uri = vscode.Uri.from({
+        scheme: KUBECONFIG_SCHEME,
+        path: `/${this.counter}/${kubeconfigTabTitle(info.namespace, info.serviceAccount)} (revoked)`,
+      });
+      this.fileSystem.add(uri, banner + text);
+      const fresh = await vscode.languages.setTextDocumentLanguage(
+        await vscode.workspace.openTextDocument(uri),
+        'yaml',
+      );
+      this.track(fresh, { ...info, revoked: how });
+      await vscode.window.showTextDocument(fresh, { preview: false, preserveFocus: true, viewColumn: column });
+      replaced.add(doc.uri.toString());
+      await this.close(doc.uri);
+      marked++;
+    }
+    // Reopening a tab makes it the active one in its group: give the focus back to what the user was looking at.
+    if (marked > 0 && before && !before.document.isClosed && !replaced.has(before.document.uri.toString()))
+      await vscode.window.showTextDocument(before.document, { preview: false, viewColumn: before.viewColumn });
+    if (marked > 0)
+      this.logger.info(`Marked ${marked} open kubeconfig tab(s) of ${t.namespace}/${t.serviceAccount} as ${how}`);
+    return marked;
   }
 
   /** Records in the local ledger where the document's credential went (a file, a merge, the editor). Never throws. */

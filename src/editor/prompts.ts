@@ -13,12 +13,33 @@ export interface StepInfo {
   totalSteps: number;
 }
 
+/**
+ * Thrown by pick/input asked with `back: true` when the user presses the title bar's Back button
+ * (QuickInputButtons.Back): the caller goes one question back. Escape still resolves to undefined.
+ */
+export class GoBack extends Error {
+  constructor() {
+    super('Back');
+    this.name = 'GoBack';
+  }
+}
+
+/** By name, not instanceof: the extension-host tests' scripted prompts come from another bundle. */
+export function isGoBack(err: unknown): boolean {
+  return err instanceof Error && err.name === 'GoBack';
+}
+
+export interface PickOptions {
+  placeholder?: string;
+  step?: StepInfo;
+  /** Show a Back button; pressing it throws GoBack. */
+  back?: boolean;
+  /** The item to highlight first (by value, compared as JSON); default the first. */
+  active?: unknown;
+}
+
 export interface Prompts {
-  pick<T>(
-    title: string,
-    items: PickItem<T>[],
-    options?: { placeholder?: string; step?: StepInfo },
-  ): Promise<T | undefined>;
+  pick<T>(title: string, items: PickItem<T>[], options?: PickOptions): Promise<T | undefined>;
   input(
     title: string,
     options?: {
@@ -26,6 +47,8 @@ export interface Prompts {
       prompt?: string;
       placeholder?: string;
       step?: StepInfo;
+      /** Show a Back button; pressing it throws GoBack. */
+      back?: boolean;
       validate?: (value: string) => string | undefined;
     },
   ): Promise<string | undefined>;
@@ -34,20 +57,23 @@ export interface Prompts {
   saveDialog(options: vscode.SaveDialogOptions): Promise<vscode.Uri | undefined>;
   info(message: string, ...actions: string[]): Promise<string | undefined>;
   warn(message: string, ...actions: string[]): Promise<string | undefined>;
+  /** An error notification: one sentence; the details go behind an action such as "Show Details". */
+  error(message: string, ...actions: string[]): Promise<string | undefined>;
 }
 
 /** The real UI: QuickPick/InputBox with step counters, modal messages, the native save dialog. */
 export const vscodePrompts: Prompts = {
-  pick<T>(
-    title: string,
-    items: PickItem<T>[],
-    options: { placeholder?: string; step?: StepInfo } = {},
-  ): Promise<T | undefined> {
-    return new Promise((resolve) => {
+  pick<T>(title: string, items: PickItem<T>[], options: PickOptions = {}): Promise<T | undefined> {
+    return new Promise((resolve, reject) => {
       const qp = vscode.window.createQuickPick<PickItem<T>>();
       qp.title = title;
       qp.placeholder = options.placeholder;
       qp.items = items;
+      if (options.active !== undefined) {
+        const key = JSON.stringify(options.active);
+        const active = items.find((i) => JSON.stringify(i.value) === key);
+        if (active) qp.activeItems = [active];
+      }
       qp.matchOnDescription = true;
       qp.ignoreFocusOut = true;
       if (options.step) {
@@ -55,6 +81,13 @@ export const vscodePrompts: Prompts = {
         qp.totalSteps = options.step.totalSteps;
       }
       let done = false;
+      if (options.back) qp.buttons = [vscode.QuickInputButtons.Back];
+      qp.onDidTriggerButton((button) => {
+        if (button !== vscode.QuickInputButtons.Back) return;
+        done = true;
+        reject(new GoBack());
+        qp.dispose();
+      });
       qp.onDidAccept(() => {
         const chosen = qp.selectedItems[0];
         if (!chosen) return;
@@ -70,7 +103,7 @@ export const vscodePrompts: Prompts = {
     });
   },
   input(title, options = {}) {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       const box = vscode.window.createInputBox();
       box.title = title;
       box.value = options.value ?? '';
@@ -86,6 +119,13 @@ export const vscodePrompts: Prompts = {
         box.validationMessage = check(v);
       });
       let done = false;
+      if (options.back) box.buttons = [vscode.QuickInputButtons.Back];
+      box.onDidTriggerButton((button) => {
+        if (button !== vscode.QuickInputButtons.Back) return;
+        done = true;
+        reject(new GoBack());
+        box.dispose();
+      });
       box.onDidAccept(() => {
         const problem = check(box.value);
         if (problem) {
@@ -119,5 +159,8 @@ export const vscodePrompts: Prompts = {
   },
   async warn(message, ...actions) {
     return vscode.window.showWarningMessage(notificationText(message), ...actions);
+  },
+  async error(message, ...actions) {
+    return vscode.window.showErrorMessage(notificationText(message), ...actions);
   },
 };

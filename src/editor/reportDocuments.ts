@@ -1,4 +1,4 @@
-// Reports (usage, shrink) as read-only Markdown documents of our own scheme, `sa-kubeconfig-report:`, served from
+// Reports (usage, shrink, Test Connection, Check Access, error details) as read-only Markdown documents of our own scheme, `sa-kubeconfig-report:`, served from
 // memory by a TextDocumentContentProvider and shown in the Markdown preview. Such a document is never dirty: closing
 // it asks nothing, and nothing reaches the disk. Showing a report again under the same name replaces its text (the
 // open preview follows). One provider per extension context, registered on first use.
@@ -33,7 +33,13 @@ export class ReportDocuments implements vscode.TextDocumentContentProvider {
     await vscode.workspace.openTextDocument(uri);
     const previewLabel = `Preview ${uri.path.slice(1)}`;
     const open = vscode.window.tabGroups.all.some((g) => g.tabs.some((t) => t.label === previewLabel));
-    if (!open) await vscode.commands.executeCommand('markdown.showPreviewToSide', uri);
+    if (open) return uri;
+    const rendered = await vscode.commands.executeCommand('markdown.showPreviewToSide', uri).then(
+      () => true,
+      () => false,
+    );
+    // Without the Markdown extension the source opens, still read-only.
+    if (!rendered) await vscode.window.showTextDocument(uri, { preview: false, viewColumn: vscode.ViewColumn.Beside });
     return uri;
   }
 

@@ -1,8 +1,14 @@
-// Verification and access reports as Markdown, opened read-only in a tab. Pure text: no token ever reaches them.
+// Verification and access reports, and the details of a failed command, as Markdown rendered in VS Code's Markdown
+// preview of a read-only virtual document (scheme `sa-kubeconfig-report:`, served from memory by a content
+// provider): nothing to save, so closing it asks nothing. Pure text: no token ever reaches them.
 import * as vscode from 'vscode';
 
 import type { PolicyRule } from '../core/types';
 import type { VerificationReport } from '../core/verify/verify';
+import { reportDocuments } from './reportDocuments';
+import { consistentNotes, verdict } from './reportVerdict';
+
+export { REPORT_SCHEME } from './reportDocuments';
 
 const VERBS = ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'];
 
@@ -41,12 +47,7 @@ export function accessMatrix(rules: PolicyRule[]): string {
 /** The verification report of a kubeconfig. Pure. */
 export function verificationMarkdown(title: string, report: VerificationReport): string {
   const lines = [`# ${title}`, ''];
-  lines.push(
-    report.ok
-      ? '**Result: OK** — every check gave the expected answer.'
-      : '**Result: PROBLEMS** — some checks did not give the expected answer.',
-    '',
-  );
+  lines.push(verdict(report), '');
   if (report.whoami)
     lines.push(
       `Authenticated as \`${report.whoami.username}\` (groups: ${report.whoami.groups.join(', ') || 'none'}), context \`${report.context}\`.`,
@@ -70,13 +71,20 @@ export function verificationMarkdown(title: string, report: VerificationReport):
       '> The server said its rule list is incomplete (e.g. webhook authorizers): the tables may miss permissions.',
       '',
     );
-  for (const note of report.notes) lines.push(`> ${note}`, '');
+  for (const note of consistentNotes(report)) lines.push(`> ${note}`, '');
   lines.push(`_${report.requests} requests, sent with the kubeconfig's own credentials._`);
   return lines.join('\n') + '\n';
 }
 
-export async function openMarkdownReport(markdown: string): Promise<vscode.TextDocument> {
-  const doc = await vscode.workspace.openTextDocument({ language: 'markdown', content: markdown });
-  await vscode.window.showTextDocument(doc, { preview: false, viewColumn: vscode.ViewColumn.Beside });
-  return doc;
+/**
+ * Opens a Markdown report rendered (the built-in Markdown preview, beside the editor) from a read-only virtual
+ * document: never dirty, so no "Do you want to save?". Without the Markdown extension the source opens read-only.
+ */
+export async function openMarkdownReport(
+  context: vscode.ExtensionContext,
+  title: string,
+  markdown: string,
+): Promise<vscode.TextDocument> {
+  const uri = await reportDocuments(context).show(title, markdown);
+  return vscode.workspace.openTextDocument(uri);
 }

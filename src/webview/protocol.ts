@@ -30,6 +30,8 @@ export interface Prefill {
   /** With rules: the namespaces they apply in (besides the account's), or cluster-wide. */
   namespaces?: string[];
   clusterWide?: boolean;
+  /** The setting saKubeconfig.defaultTokenLifetime (e.g. "24h"): the lifetime the token step starts with. */
+  tokenLifetime?: string;
 }
 
 /** A preset as the page shows it (core's Preset). */

@@ -15,6 +15,7 @@ import type { ProvisionOutcome } from '../../src/commands/support/provisioning';
 import type { MergeFileResult } from '../../src/core/kubeconfig/merge';
 import type { VerificationReport } from '../../src/core/verify/verify';
 import { KUBECONFIG_SCHEME } from '../../src/editor/kubeconfigDocuments';
+import { REPORT_SCHEME } from '../../src/editor/reports';
 import { kubectlOkSync, kubectlSync } from '../support/kubectl';
 import {
   adminContext,
@@ -295,9 +296,12 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(report.ok, true);
     assert.equal(report.whoami?.username, `system:serviceaccount:${ns}:${sa}`);
     assert.ok(report.checks.some((c) => c.expected === 'denied' && c.resource === 'secrets' && c.ok));
-    const md = vscode.window.visibleTextEditors.find((e) => e.document.languageId === 'markdown');
-    assert.ok(md, 'the report opens beside the kubeconfig');
-    assert.match(md.document.getText(), /Result: OK/);
+    const md = vscode.workspace.textDocuments.find(
+      (d) => d.uri.scheme === REPORT_SCHEME && /^# Test connection/.test(d.getText()),
+    );
+    assert.ok(md, 'the report opens (rendered) beside the kubeconfig');
+    assert.equal(md.isDirty, false, 'read-only: nothing to save');
+    assert.match(md.getText(), /Result: OK/);
   });
 
   it('Generate kubeconfig for this service account: a fresh token in a new tab, nothing changed in RBAC', async () => {
@@ -333,11 +337,11 @@ describe('Commands (real cluster, real editor)', function () {
       rules.some((r) => r.resources.includes('pods/exec') && r.verbs.includes('create')),
       JSON.stringify(rules),
     );
-    const md = vscode.window.visibleTextEditors.find(
-      (e) => e.document.languageId === 'markdown' && /Access of/.test(e.document.getText()),
+    const md = vscode.workspace.textDocuments.find(
+      (d) => d.uri.scheme === REPORT_SCHEME && /Access of/.test(d.getText()),
     );
     assert.ok(md);
-    assert.match(md.document.getText(), /\| `pods` \| ✓ \| ✓ \| ✓ \| ✓ \|/);
+    assert.match(md.getText(), /\| `pods` \| ✓ \| ✓ \| ✓ \| ✓ \|/);
   });
 
   it('Copy token puts a working token on the clipboard after a warning', async () => {
@@ -434,7 +438,7 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: old }).code, 0, 'the Quick create kubeconfig works before');
     const node = await childByLabel(a, await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns), sa);
     const prompts = new ScriptedPrompts([
-      [/Rotate the token/, 'Rotate'],
+      [/^Rotate the /, 'Rotate'],
       [/Lifetime of the new token/, 3600],
     ]);
     await withPrompts(a, prompts, () => a.commands['saKubeconfig.rotateToken'](a.deps, node) as Promise<unknown>);

@@ -190,7 +190,7 @@ describe('Credentials in the tree (real cluster)', function () {
     const node = (await credentialNodes()).find((n) => n.credential.jti === jtiB);
     assert.ok(node);
     const prompts = new ScriptedPrompts([
-      [/^Rotate the token/, 'Rotate'],
+      [/^Rotate the /, 'Rotate'],
       [/Lifetime of the new token/, 3600],
     ]);
     await withPrompts(a, prompts, () => a.commands['saKubeconfig.rotateToken'](a.deps, node) as Promise<unknown>);

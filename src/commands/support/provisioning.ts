@@ -1,5 +1,7 @@
 // Runs a ProvisionRequest through core's provision (plan → preflight → apply → token → kubeconfig → verify) with
 // progress and cancellation, then opens the kubeconfig in a read-only in-memory tab.
+import type * as vscode from 'vscode';
+
 import { SaKubeconfigError } from '../../core/errors';
 import { describeRef } from '../../core/objects';
 import { provision, type ProvisionProgress, type ProvisionResult } from '../../core/provision';
@@ -12,6 +14,8 @@ import { withCancellableProgress } from './progress';
 export interface ProvisionOutcome {
   request: ProvisionRequest;
   result: ProvisionResult;
+  /** The read-only tab the kubeconfig opened in. */
+  documentUri?: vscode.Uri;
 }
 
 const STEP_WORDS: Record<ProvisionProgress['step'], string> = {
@@ -47,7 +51,7 @@ export async function provisionAndOpen(deps: CommandDeps, request: ProvisionRequ
     `Provisioned ${request.namespace}/${request.serviceAccount} in ${request.context} (${result.requests} requests, ${result.durationMs} ms): created ${created.join(', ') || 'nothing (all existed)'}`,
   );
   if (result.token) await rememberToken(deps, request, result.token);
-  await deps.documents.open(result.kubeconfigYaml, {
+  const editor = await deps.documents.open(result.kubeconfigYaml, {
     sourceContext: request.context,
     namespace: request.namespace,
     serviceAccount: request.serviceAccount,
@@ -63,5 +67,5 @@ export async function provisionAndOpen(deps: CommandDeps, request: ProvisionRequ
     problems.push('Verification found problems: run Test connection for the report.');
   if (result.verificationError) problems.push(`Verification could not run: ${result.verificationError.message}`);
   if (problems.length > 0) void deps.prompts.warn(problems.join(' '));
-  return { request, result };
+  return { request, result, documentUri: editor.document.uri };
 }

@@ -1,6 +1,8 @@
 // What a command acts on. Commands are called from our tree (a node), from Microsoft's Kubernetes tree (its
 // command target, resolved through its API), or from the palette (nothing: we ask).
+import type { Credential } from '../../core/credentials/model';
 import { SaKubeconfigError } from '../../core/errors';
+import type { StepInfo } from '../../editor/prompts';
 import type { ClusterExplorerTarget } from '../../integrations/kubernetesTools';
 import type { IssuedTokenRecord } from '../../services/tokenMemory';
 import {
@@ -18,6 +20,8 @@ export interface Target extends ClusterExplorerTarget {
   tokenSecret?: string;
   /** A credential's id (short jti or Secret name), e.g. from a credential node of the tree. */
   credentialId?: string;
+  /** The clicked credential's kind, whether deleting its Secret revokes it, and its expiry (credential nodes). */
+  credential?: Pick<Credential, 'kind' | 'revocable' | 'expiresAt'>;
   issuedToken?: IssuedTokenRecord;
 }
 
@@ -41,6 +45,7 @@ export async function targetOf(deps: CommandDeps, arg: unknown): Promise<Target>
       namespace: c.namespace,
       serviceAccount: c.serviceAccount,
       credentialId: c.secretName ?? c.id,
+      credential: { kind: c.kind, revocable: c.revocable, ...(c.expiresAt ? { expiresAt: c.expiresAt } : {}) },
       managed: c.managed,
       ...tokenSecret,
     };
@@ -57,19 +62,37 @@ function isPlainTarget(arg: unknown): arg is Target {
   return (
     keys.length > 0 &&
     keys.every((k) =>
-      ['context', 'namespace', 'serviceAccount', 'managed', 'tokenSecret', 'credentialId', 'issuedToken'].includes(k),
+      [
+        'context',
+        'namespace',
+        'serviceAccount',
+        'managed',
+        'tokenSecret',
+        'credentialId',
+        'credential',
+        'issuedToken',
+      ].includes(k),
     )
   );
 }
 
-export async function pickContext(deps: CommandDeps, target: Target): Promise<string | undefined> {
+/** Whether pickContext would ask (more than one context and none given): Quick Create numbers the question. */
+export function contextIsAsked(deps: CommandDeps, target: Target): boolean {
+  return !target.context && deps.tree.contexts().length > 1;
+}
+
+export async function pickContext(
+  deps: CommandDeps,
+  target: Target,
+  options: { title?: string; step?: StepInfo; active?: string } = {},
+): Promise<string | undefined> {
   if (target.context) return target.context;
   const contexts = deps.tree.contexts();
   if (contexts.length === 0) throw new SaKubeconfigError('kubeconfig', 'Your kubeconfig has no contexts.');
   if (contexts.length === 1) return contexts[0].name;
   const selected = deps.tree.selectedContext();
   return deps.prompts.pick(
-    'Context',
+    options.title ?? 'Context',
     contexts
       .map((c) => ({
         label: c.name,
@@ -78,6 +101,7 @@ export async function pickContext(deps: CommandDeps, target: Target): Promise<st
         value: c.name,
       }))
       .sort((a, b) => Number(b.value === selected) - Number(a.value === selected)),
+    { step: options.step, ...(options.active ? { active: options.active } : {}) },
   );
 }
 

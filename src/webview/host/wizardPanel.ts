@@ -18,6 +18,7 @@ import { namespacedLookupFrom } from '../../core/plan/scope';
 import type { ProvisionResult } from '../../core/provision';
 import type { DiscoveredResource, ProvisionRequest } from '../../core/types';
 import { mergeKubeconfigDocument, saveKubeconfigDocument, type KubeconfigFileDeps } from '../../editor/kubeconfigFiles';
+import { defaultTokenLifetime } from '../../editor/tokenLifetimeSetting';
 import type { Services } from '../../services/services';
 import type { ClusterTreeModel } from '../../tree/model';
 import {
@@ -234,7 +235,7 @@ export class WizardPanel implements vscode.Disposable {
         namespace: c.namespace,
         current: c.current,
       })),
-      prefill: this.prefill,
+      prefill: { ...this.prefill, tokenLifetime: defaultTokenLifetime(this.deps.logger).text },
       presets: PRESETS.map((p) => ({
         id: p.id,
         title: p.title,

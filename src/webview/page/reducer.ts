@@ -39,10 +39,12 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
         initialized: true,
       };
       let context = state.form.context;
+      let tokenLifetime = state.form.tokenLifetime;
       const prefill = message.prefill;
       // Only a page's first init applies the prefill: after that, the form holds what the user chose.
       if (prefill && !state.initialized) {
         if (prefill.context) context = prefill.context;
+        if (prefill.tokenLifetime) tokenLifetime = prefill.tokenLifetime;
         change.prefillPending = { namespace: prefill.namespace, serviceAccount: prefill.serviceAccount };
       }
       if (!context || !message.contexts.some((c) => c.name === context)) {
@@ -56,7 +58,7 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
               extraNamespaces: (prefill.namespaces ?? []).filter((n) => n !== prefill.namespace).join(', '),
             }
           : {};
-      const next: PageState = { ...state, ...change, form: { ...state.form, ...prefilledRules, context } };
+      const next: PageState = { ...state, ...change, form: { ...state.form, ...prefilledRules, context, tokenLifetime } };
       if (!context) return { state: next, effects: [] };
       return loadContext(next, context, next.contextData?.context !== context);
     }

@@ -3,7 +3,7 @@
 import * as assert from 'node:assert/strict';
 import * as vscode from 'vscode';
 
-import type { PickItem, Prompts } from '../../../src/editor/prompts';
+import { GoBack, type PickItem, type PickOptions, type Prompts, type StepInfo } from '../../../src/editor/prompts';
 import type { SaKubeconfigApi } from '../../../src/extension';
 import type { TreeNode } from '../../../src/tree/nodes';
 import { kubectlOkSync } from '../../support/kubectl';
@@ -26,6 +26,9 @@ export function uniqueName(prefix: string): string {
 
 type Answer = unknown | ((items: PickItem<unknown>[]) => unknown);
 
+/** A scripted answer that presses the Back button (the prompt must have been asked with `back: true`). */
+export const BACK = Symbol('back');
+
 /**
  * Prompts that answer from a script: each call takes the first entry whose pattern matches the title (or the
  * message), and fails the test when none does. Picks may answer with a value, a label, or a function of the items.
@@ -33,6 +36,12 @@ type Answer = unknown | ((items: PickItem<unknown>[]) => unknown);
 export class ScriptedPrompts implements Prompts {
   readonly asked: string[] = [];
   readonly messages: string[] = [];
+  /** Each question as asked: its title, step counter, whether it had Back, the prefilled value / highlighted item. */
+  readonly questions: { title: string; step?: StepInfo; back?: boolean; value?: string; active?: unknown }[] = [];
+  /** Error notifications: the text and the actions offered. */
+  readonly errors: { message: string; actions: string[] }[] = [];
+  /** The action to choose on the next error notification (e.g. "Show Details"). */
+  errorChoice: string | undefined;
   constructor(private readonly script: [RegExp, Answer][]) {}
 
   private take(title: string): Answer {
@@ -43,8 +52,14 @@ export class ScriptedPrompts implements Prompts {
     return answer;
   }
 
-  async pick<T>(title: string, items: PickItem<T>[]): Promise<T | undefined> {
+  async pick<T>(title: string, items: PickItem<T>[], options: PickOptions = {}): Promise<T | undefined> {
+    this.questions.push({ title, step: options.step, back: options.back, active: options.active });
     const answer = this.take(title);
+    if (answer === BACK) {
+      assert.ok(options.back, `prompt "${title}" has no Back button`);
+      throw new GoBack();
+    }
+    if (answer === undefined) return undefined; // Escape
     if (typeof answer === 'function') return (answer as (i: PickItem<T>[]) => T | undefined)(items);
     const byLabel = items.find((i) => i.label === answer);
     if (byLabel) return byLabel.value;
@@ -55,8 +70,21 @@ export class ScriptedPrompts implements Prompts {
     );
     return byValue.value;
   }
-  async input(title: string): Promise<string | undefined> {
-    return this.take(title) as string | undefined;
+  async input(
+    title: string,
+    options: { value?: string; step?: StepInfo; back?: boolean; validate?: (v: string) => string | undefined } = {},
+  ): Promise<string | undefined> {
+    this.questions.push({ title, step: options.step, back: options.back, value: options.value });
+    const answer = this.take(title);
+    if (answer === BACK) {
+      assert.ok(options.back, `prompt "${title}" has no Back button`);
+      throw new GoBack();
+    }
+    if (typeof answer === 'string') {
+      const problem = options.validate?.(answer);
+      assert.equal(problem, undefined, `prompt "${title}" refuses ${JSON.stringify(answer)}`);
+    }
+    return answer as string | undefined;
   }
   /** The detail text of each confirmation, in order. */
   readonly details: string[] = [];
@@ -68,13 +96,30 @@ export class ScriptedPrompts implements Prompts {
     this.asked.push(`save dialog (default ${options.defaultUri?.fsPath})`);
     return this.take('save dialog') as vscode.Uri | undefined;
   }
-  async info(message: string): Promise<string | undefined> {
+  async info(message: string, ...actions: string[]): Promise<string | undefined> {
     this.messages.push(message);
-    return undefined;
+    return this.choose(actions);
   }
-  async warn(message: string): Promise<string | undefined> {
+  /** The action to choose on the next info/warning that offers it. */
+  messageChoice: string | undefined;
+  async warn(message: string, ...actions: string[]): Promise<string | undefined> {
     this.messages.push(`warning: ${message}`);
-    return undefined;
+    return this.choose(actions);
+  }
+  async error(message: string, ...actions: string[]): Promise<string | undefined> {
+    this.errors.push({ message, actions });
+    const choice = this.errorChoice && actions.includes(this.errorChoice) ? this.errorChoice : undefined;
+    this.errorChoice = undefined;
+    return choice;
+  }
+  /** The actions each info/warning offered, in the order of `messages`. */
+  readonly messageActions: string[][] = [];
+  private choose(actions: string[]): string | undefined {
+    this.messageActions.push(actions);
+    if (!this.messageChoice || !actions.includes(this.messageChoice)) return undefined;
+    const choice = this.messageChoice;
+    this.messageChoice = undefined;
+    return choice;
   }
 
   /** Every scripted answer was used. */
