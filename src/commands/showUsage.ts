@@ -22,7 +22,11 @@ export async function showUsage(deps: CommandDeps, node?: unknown): Promise<Usag
         `showing every request of ${t.namespace}/${t.serviceAccount}.`,
     );
   }
-  const query = await askAuditQuery(deps, { ...t, ...(credential?.jti ? { credential: credential.jti } : {}) });
+  const query = await askAuditQuery(deps, {
+    namespace: t.namespace,
+    serviceAccount: t.serviceAccount,
+    ...(credential?.jti ? { credential: credential.jti } : {}),
+  });
   if (!query) return undefined;
   const who = serviceAccountUsername(t.namespace, t.serviceAccount);
   const report = await withCancellableProgress(`Reading the audit log for ${who}`, (signal) =>

@@ -26,7 +26,7 @@ export async function shrinkToObservedUse(deps: CommandDeps, node?: unknown): Pr
   const t = await resolveServiceAccount(deps, node);
   if (!t) return undefined;
   // The rules are the account's, not one credential's: every credential's requests count.
-  const query = await askAuditQuery(deps, t);
+  const query = await askAuditQuery(deps, { namespace: t.namespace, serviceAccount: t.serviceAccount });
   if (!query) return undefined;
   const names = await deps.prompts.pick<boolean>('Restrict rules to object names?', [
     { label: 'No: rules per resource', description: 'the verbs it used on each resource', value: false },

@@ -58,7 +58,11 @@ export function reduce(state: PageState, message: HostMessage): Reduced {
               extraNamespaces: (prefill.namespaces ?? []).filter((n) => n !== prefill.namespace).join(', '),
             }
           : {};
-      const next: PageState = { ...state, ...change, form: { ...state.form, ...prefilledRules, context, tokenLifetime } };
+      const next: PageState = {
+        ...state,
+        ...change,
+        form: { ...state.form, ...prefilledRules, context, tokenLifetime },
+      };
       if (!context) return { state: next, effects: [] };
       return loadContext(next, context, next.contextData?.context !== context);
     }
