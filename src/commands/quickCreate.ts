@@ -114,7 +114,8 @@ export async function askQuickCreateRequest(deps: CommandDeps, node?: unknown): 
     rules,
     roleRefs,
     scope: { kind: 'namespaces', namespaces: [namespace] },
-    // issueCredential binds a time-bound token to a Secret of its own, so that "Revoke" can cut it off before it expires.
+    // issueCredential binds a time-bound token to a Secret of its own, so that
+    // "Revoke" can cut it off before it expires.
     token,
     kubeconfig: {},
   };

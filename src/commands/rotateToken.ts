@@ -16,8 +16,10 @@ export async function rotateToken(deps: CommandDeps, node?: unknown): Promise<Ro
   const which = t.credentialId ?? t.tokenSecret;
   const go = await deps.prompts.confirm(
     `Rotate the token of ${t.namespace}/${t.serviceAccount}?`,
-    `A new credential is issued and opened first; then ${which ? `credential ${which}` : 'every credential sa-kubeconfig made for it'} is revoked ` +
-      '(kubeconfigs holding the old token get 401 within about 10 seconds). If anything fails before that, the old credential keeps working.',
+    'A new credential is issued and opened first; ' +
+      `then ${which ? `credential ${which}` : 'every credential sa-kubeconfig made for it'} is revoked ` +
+      '(kubeconfigs holding the old token get 401 within about 10 seconds). ' +
+      'If anything fails before that, the old credential keeps working.',
     'Rotate',
   );
   if (go !== 'Rotate') return undefined;
@@ -56,16 +58,19 @@ export async function rotateToken(deps: CommandDeps, node?: unknown): Promise<Ro
   await deps.tokens.forgetBoundTo(t, revoked);
   await rememberToken(deps, t, result.token);
   deps.logger.info(
-    `Rotated the token of ${t.namespace}/${t.serviceAccount}: new credential ${result.credential.id}; revoked ${revoked.join(', ') || 'nothing'}`,
+    `Rotated the token of ${t.namespace}/${t.serviceAccount}: new credential ${result.credential.id}; ` +
+      `revoked ${revoked.join(', ') || 'nothing'}`,
   );
   const failed = result.revokeResult?.failed ?? [];
   if (failed.length > 0)
     void deps.prompts.warn(
-      `The new credential is in place, but ${failed.map((f) => `${f.credential.id}: ${f.message}`).join('; ')} could not be revoked.`,
+      `The new credential is in place, but ${failed.map((f) => `${f.credential.id}: ${f.message}`).join('; ')} ` +
+        'could not be revoked.',
     );
   else if (revoked.length > 0)
     void deps.prompts.info(
-      `Rotated: the old credential(s) ${result.replaced.map((c) => c.id).join(', ')} stop working within about 10 seconds.`,
+      `Rotated: the old credential(s) ${result.replaced.map((c) => c.id).join(', ')} stop working ` +
+        'within about 10 seconds.',
     );
   if (result.warnings.length > 0) void deps.prompts.warn(result.warnings.join(' '));
   deps.tree.refreshServiceAccount(t.context, t.namespace);

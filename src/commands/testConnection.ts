@@ -18,7 +18,8 @@ export async function testConnection(deps: CommandDeps, arg?: unknown): Promise<
     verifyKubeconfig(text, expectations, { signal, logger: deps.logger }),
   );
   deps.logger.info(
-    `Test connection of ${loaded.contextName}: ${report.ok ? 'ok' : 'problems'} (${report.checks.length} checks, ${report.requests} requests)`,
+    `Test connection of ${loaded.contextName}: ${report.ok ? 'ok' : 'problems'} ` +
+      `(${report.checks.length} checks, ${report.requests} requests)`,
   );
   await openMarkdownReport(verificationMarkdown(`Test connection: ${loaded.contextName}`, report));
   void (report.ok

@@ -196,7 +196,8 @@ function existingDetails(): HTMLElement | null {
             h(
               'li',
               null,
-              `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} → ${b.roleRef.kind} ${b.roleRef.name}${b.managed ? ' (sa-kubeconfig)' : ''}`,
+              `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} → ${b.roleRef.kind} ` +
+                `${b.roleRef.name}${b.managed ? ' (sa-kubeconfig)' : ''}`,
               b.rules === undefined
                 ? h(
                     'div',

@@ -70,14 +70,16 @@ export function tokenStep(): HTMLElement {
           ? seconds !== undefined && seconds > cap
             ? h('strong', null, `This API server caps tokens at ${formatDuration(cap)}; it will shorten this one.`)
             : `This API server caps tokens at ${formatDuration(cap)}.`
-          : 'The API server may shorten it (--service-account-max-token-expiration); the real expiry is shown at the end.',
+          : 'The API server may shorten it (--service-account-max-token-expiration); ' +
+              'the real expiry is shown at the end.',
       ),
       fieldError('tokenLifetime', problems),
     ),
     h(
       'div',
       { class: 'help' },
-      `Bound to a new Secret of its own (${form.serviceAccount || '<name>'}-cred-xxxxx): deleting it revokes exactly this token.`,
+      `Bound to a new Secret of its own (${form.serviceAccount || '<name>'}-cred-xxxxx): ` +
+        'deleting it revokes exactly this token.',
     ),
     checkbox(
       'unbound-token',
@@ -101,7 +103,9 @@ export function tokenStep(): HTMLElement {
     { class: 'token-option-body' },
     callout(
       'warning',
-      'Weaker: the token never expires, sits in a Secret that anyone who can read Secrets in the namespace can copy, and stays valid until that Secret or the service account is deleted. Use it only when the consumer cannot renew a token.',
+      'Weaker: the token never expires, sits in a Secret that anyone who can read Secrets in the namespace can ' +
+        'copy, and stays valid until that Secret or the service account is deleted. ' +
+        'Use it only when the consumer cannot renew a token.',
     ),
     textField({
       id: 'long-lived-secret',
