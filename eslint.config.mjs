@@ -42,7 +42,8 @@ export default tseslint.config(
             {
               name: 'vscode',
               message:
-                'src/core and src/cli must not import vscode; put editor code in src/extension, src/commands, src/tree or src/webview.',
+                'src/core and src/cli must not import vscode; put editor code in src/extension, src/commands, ' +
+                'src/tree or src/webview.',
             },
           ],
         },
@@ -71,8 +72,11 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex:
-                '^(?!\\./[\\w/]+$|\\.\\./(protocol|formToRequest)$|\\.\\./\\.\\./core/(types|plan/\\w+|errors|kubeconfig/names|credentials/note)$)',
+              regex: [
+                '^(?!\\./[\\w/]+$',
+                '\\.\\./(protocol|formToRequest)$',
+                '\\.\\./\\.\\./core/(types|plan/\\w+|errors|kubeconfig/names|credentials/note)$)',
+              ].join('|'),
               message:
                 'The wizard page may import only page files, ../protocol, ../formToRequest and pure core modules.',
             },
@@ -89,8 +93,11 @@ export default tseslint.config(
         {
           patterns: [
             {
-              regex:
-                '^(?!\\.\\./[\\w/]+$|\\.\\./\\.\\./(protocol|formToRequest)$|\\.\\./\\.\\./\\.\\./core/(types|plan/\\w+|errors|kubeconfig/names|credentials/note)$)',
+              regex: [
+                '^(?!\\.\\./[\\w/]+$',
+                '\\.\\./\\.\\./(protocol|formToRequest)$',
+                '\\.\\./\\.\\./\\.\\./core/(types|plan/\\w+|errors|kubeconfig/names|credentials/note)$)',
+              ].join('|'),
               message:
                 'A wizard step may import only page files, the protocol, the form mapping and pure core modules.',
             },
