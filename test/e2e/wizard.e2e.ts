@@ -41,10 +41,12 @@ describe('wizard webview, against the real cluster', function () {
   before(async function () {
     if (!ADMIN || !RESTRICTED) {
       throw new Error(
-        'SAK_ADMIN_KUBECONFIG / SAK_RESTRICTED_KUBECONFIG are not set: run through scripts/with-cluster.sh (npm run test:e2e).',
+        'SAK_ADMIN_KUBECONFIG / SAK_RESTRICTED_KUBECONFIG are not set: ' +
+          'run through scripts/with-cluster.sh (npm run test:e2e).',
       );
     }
-    // One kubeconfig with both users' contexts (admin@local, restricted@local), merged the way kubectl merges KUBECONFIG.
+    // One kubeconfig with both users' contexts (admin@local, restricted@local),
+    // merged the way kubectl merges KUBECONFIG.
     wb = await startWorkbench({ name: 'wizard', env: { ...process.env, KUBECONFIG: `${ADMIN}:${RESTRICTED}` } });
     // The palette lists our commands only once the extension's contributions are registered.
     await wb.activityBarItem('SA Kubeconfig').waitFor({ state: 'visible', timeout: 60_000 });
@@ -202,7 +204,9 @@ describe('wizard webview, against the real cluster', function () {
     );
 
     console.log(
-      `      [wizard] time to interactive ${timeToInteractive} ms (webview boot until our script ran: ${bootAt - opened} ms); permission picker ready ${pickerReady} ms; discovery: ${stats} -> ${discoveryRequests} requests`,
+      `      [wizard] time to interactive ${timeToInteractive} ms (webview boot until our script ran: ` +
+        `${bootAt - opened} ms); permission picker ready ${pickerReady} ms; ` +
+        `discovery: ${stats} -> ${discoveryRequests} requests`,
     );
     // Aggregated discovery (Kubernetes 1.30+) is two requests: /api and /apis.
     assert.equal(discoveryRequests, 2, `discovery used ${discoveryRequests} requests`);

@@ -107,7 +107,8 @@ describe('wizard host: cancel during Apply, against the real cluster', function 
     ]);
     assert.equal(managed.trim(), '', `managed objects left in ${NAMESPACE}: ${managed}`);
     console.log(
-      `      [cancel] rolled back: ${outcome.final.rolledBack.join('; ')}; namespace now ${ns.code === 0 ? ns.stdout : 'gone'}`,
+      `      [cancel] rolled back: ${outcome.final.rolledBack.join('; ')}; ` +
+        `namespace now ${ns.code === 0 ? ns.stdout : 'gone'}`,
     );
   });
 });

@@ -182,7 +182,10 @@ describe('wizard with an existing service account and its legacy token Secret', 
     const account = objects.find((o) => o.includes(`${NAMESPACE}/${SERVICE_ACCOUNT}`) && /ServiceAccount/.test(o));
     assert.match(
       account ?? '',
-      /^use as it is\s+ServiceAccount\s.*not made by sa-kubeconfig\); used as it is: never labelled, changed or deleted by sa-kubeconfig/,
+      new RegExp(
+        /^use as it is\s+ServiceAccount\s.*not made by sa-kubeconfig\); /.source +
+          /used as it is: never labelled, changed or deleted by sa-kubeconfig/.source,
+      ),
       objects.join('\n'),
     );
     assert.match(await w.locator('.step-review .lead').innerText(), /1 to use as it is/);

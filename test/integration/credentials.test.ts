@@ -215,7 +215,8 @@ describe('credentials through the CLI (issue 8)', function () {
       const secretsBefore = await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']);
       const conn = await connect({ kubeconfigPath: rotator });
       try {
-        // Skipping the access check lets the request reach the server, as on a cluster whose authorizer a review cannot predict.
+        // Skipping the access check lets the request reach the server,
+        // as on a cluster whose authorizer a review cannot predict.
         await assert.rejects(
           issueCredential(conn, { namespace: ns, serviceAccount: 'myexample-sa', skipAccessCheck: true }),
           (err: unknown) => {
@@ -421,7 +422,8 @@ describe('credentials through the CLI (issue 8)', function () {
     assert.match(
       text.stdout,
       new RegExp(
-        `credential ${c.id}  bound  active  created \\S+  expires ${c.expiresAt!.replace(/[.]/g, '\\.')}  Secret ${c.secretName}  note "github-actions deploy"  written to ${file.replace(/[.]/g, '\\.')}`,
+        `credential ${c.id}  bound  active  created \\S+  expires ${c.expiresAt!.replace(/[.]/g, '\\.')}  ` +
+          `Secret ${c.secretName}  note "github-actions deploy"  written to ${file.replace(/[.]/g, '\\.')}`,
       ),
     );
     const ledger = readFileSync(process.env.SA_KUBECONFIG_LEDGER!, 'utf8');

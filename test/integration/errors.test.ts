@@ -139,7 +139,10 @@ describe('clear errors', function () {
           assert.ok(isSaKubeconfigError(err, 'forbidden'));
           assert.match(
             err.message,
-            /Forbidden: secrets is forbidden: User "restricted" cannot list resource "secrets" in API group "" in the namespace "restricted-ns"/,
+            new RegExp(
+              /Forbidden: secrets is forbidden: User "restricted" cannot list resource "secrets" in API group "" /
+                .source + /in the namespace "restricted-ns"/.source,
+            ),
           );
           return true;
         },
@@ -205,13 +208,15 @@ describe('clear errors', function () {
     assert.match(
       r.stderr,
       new RegExp(
-        `Nothing was created: namespaces "${gone1}", "${gone2}", where permissions were to be granted \\(--namespaces\\), do not exist\\.`,
+        `Nothing was created: namespaces "${gone1}", "${gone2}", where permissions were to be granted ` +
+          '\\(--namespaces\\), do not exist\\.',
       ),
     );
     assert.match(
       r.stderr,
       new RegExp(
-        `Create them first \\(kubectl create namespace ${gone1} ${gone2}\\) or leave them out of --namespaces; --create-namespace only creates the service account's own namespace \\("${own}"\\)\\.`,
+        `Create them first \\(kubectl create namespace ${gone1} ${gone2}\\) or leave them out of --namespaces; ` +
+          `--create-namespace only creates the service account's own namespace \\("${own}"\\)\\.`,
       ),
     );
     assert.doesNotMatch(
@@ -239,7 +244,10 @@ describe('clear errors', function () {
     const help = await runCli(['--help'], env.adminKubeconfig);
     assert.match(
       help.stdout,
-      /2 {2}usage error or invalid input: bad flags or values, or a namespace, service account or Secret\n\s+that does not exist; nothing was changed/,
+      new RegExp(
+        /2 {2}usage error or invalid input: bad flags or values, or a namespace, service account or Secret\n/.source +
+          /\s+that does not exist; nothing was changed/.source,
+      ),
     );
   });
 
@@ -307,7 +315,9 @@ describe('clear errors', function () {
       assert.deepEqual(await listNamespaces(conn), {
         namespaces: [ns],
         source: 'context',
-        note: `Listing namespaces is not allowed (nor OpenShift projects): showing only the context's namespace "${ns}".`,
+        note:
+          'Listing namespaces is not allowed (nor OpenShift projects): ' +
+          `showing only the context's namespace "${ns}".`,
       });
     } finally {
       conn.close();

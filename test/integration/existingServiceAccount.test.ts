@@ -1,6 +1,7 @@
 // Using a service account that exists, made by someone else, against the real cluster: it is used as it is (no
 // label, no change), `delete` and a rollback leave it, a missing one is refused with what to do, and the CLI's
-// --existing-service-account and --existing-secret (legacy token Secrets, as on OpenShift <= 4.15) ask for exactly this.
+// --existing-service-account and --existing-secret (legacy token Secrets,
+// as on OpenShift <= 4.15) ask for exactly this.
 import * as assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import * as path from 'node:path';
@@ -124,7 +125,8 @@ describe('an existing service account is used as it is', function () {
       assert.deepEqual(
         result.kept.map((k) => `${k.ref.kind}/${k.ref.name}: ${k.reason}`),
         [
-          'ServiceAccount/app: it was not made by sa-kubeconfig (it was used as it is), so only what sa-kubeconfig made for it is deleted',
+          'ServiceAccount/app: it was not made by sa-kubeconfig (it was used as it is), ' +
+            'so only what sa-kubeconfig made for it is deleted',
         ],
       );
     } finally {
@@ -236,7 +238,8 @@ describe('an existing service account is used as it is', function () {
     assert.match(
       del.stdout,
       new RegExp(
-        `Kept ServiceAccount ${ns}/app: it was not made by sa-kubeconfig \\(it was used as it is\\), so only what sa-kubeconfig made for it is deleted\\.`,
+        `Kept ServiceAccount ${ns}/app: it was not made by sa-kubeconfig \\(it was used as it is\\), ` +
+          'so only what sa-kubeconfig made for it is deleted\\.',
       ),
     );
     assert.deepEqual(await accountState(ns, 'app'), before, 'delete left the account');

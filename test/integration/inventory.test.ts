@@ -88,7 +88,8 @@ describe('inventory and clean-up', function () {
     assert.deepEqual(generated.rules, [
       { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'], verbs: ['get', 'update'] },
     ]);
-    // The bound ClusterRole's rules are read (`view` is aggregated: empty unless the cluster runs clusterrole-aggregation).
+    // The bound ClusterRole's rules are read (`view` is aggregated:
+    // empty unless the cluster runs clusterrole-aggregation).
     assert.ok(Array.isArray(deployer.bindings.find((b) => b.roleRef.name === 'view')!.rules));
     assert.deepEqual(
       deployer.tokenSecrets.map((t) => [t.role, t.managed, t.populated]),

@@ -42,7 +42,10 @@ describe('cancelling rotate and delete with a change in flight', function () {
     await cleanup.run();
   });
 
-  /** Runs fn over a connection through a relay that holds the answer to the first request matching `held`, cancels then, and releases. */
+  /**
+   * Runs fn over a connection through a relay that holds the answer to the first request matching `held`,
+   * cancels then, and releases.
+   */
   async function cancelledWhileHeld<T>(
     held: RegExp,
     fn: (conn: Connection, options: OperationOptions) => Promise<T>,

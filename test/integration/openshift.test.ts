@@ -150,7 +150,9 @@ describe('OpenShift: projects instead of namespaces, legacy token Secrets', func
       assert.deepEqual(list, {
         namespaces: [nsA],
         source: 'context',
-        note: `Listing namespaces is not allowed (nor OpenShift projects): showing only the context's namespace "${nsA}".`,
+        note:
+          'Listing namespaces is not allowed (nor OpenShift projects): ' +
+          `showing only the context's namespace "${nsA}".`,
       });
     } finally {
       conn.close();

@@ -29,7 +29,10 @@ describe('request budget of one create', function () {
     conn.close();
     const total = r.requests + r.verification!.requests;
     console.log(
-      `      provision: ${total} requests (${r.preflight.requests} preflight, ${r.applyResult!.requests} apply, ${r.requests - r.preflight.requests - r.applyResult!.requests} credential (its Secret, the TokenRequest, the jti annotation) and CA, ${r.verification!.requests} verification with the new credential)`,
+      `      provision: ${total} requests (${r.preflight.requests} preflight, ${r.applyResult!.requests} apply, ` +
+        `${r.requests - r.preflight.requests - r.applyResult!.requests} credential (its Secret, ` +
+        `the TokenRequest, the jti annotation) and CA, ${r.verification!.requests} verification ` +
+        'with the new credential)',
     );
     assert.ok(total <= 40, `${total} requests`);
     assert.ok(r.verification!.ok);

@@ -180,7 +180,10 @@ describe('apply: preflight decisions', function () {
     assert.equal(c.status, 'conflict');
     assert.match(
       c.detail!,
-      /to use it as it is, choose the existing service account \(--existing-service-account; "Existing" in the wizard\)/,
+      new RegExp(
+        /to use it as it is, choose the existing service account /.source +
+          /\(--existing-service-account; "Existing" in the wizard\)/.source,
+      ),
     );
   });
 
@@ -203,7 +206,8 @@ describe('apply: preflight decisions', function () {
     const checks = actionsToCheck(plan).map(
       (a) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.namespace ?? '-'}`,
     );
-    // The credential (a Secret of its own, then a token bound to it) is not in the plan, but its rights are checked with it.
+    // The credential (a Secret of its own, then a token bound to it) is not in the plan,
+    // but its rights are checked with it.
     assert.deepEqual(checks, [
       'create namespaces -',
       'create serviceaccounts ns',
@@ -293,12 +297,16 @@ describe('missing namespaces', function () {
     );
     assert.equal(
       one.hint,
-      'Create it first (kubectl create namespace team-b) or leave it out of --namespaces; --create-namespace only creates the service account\'s own namespace ("own").',
+      'Create it first (kubectl create namespace team-b) or leave it out of --namespaces; ' +
+        '--create-namespace only creates the service account\'s own namespace ("own").',
     );
     const both = describeMissingNamespaces('own', ['own', 'b', 'c']);
     assert.match(
       both.message,
-      /namespace "own" does not exist, and namespaces "b", "c", where permissions were to be granted \(--namespaces\), do not exist\.$/,
+      new RegExp(
+        /namespace "own" does not exist, and namespaces "b", "c", /.source +
+          /where permissions were to be granted \(--namespaces\), do not exist\.$/.source,
+      ),
     );
     assert.match(
       both.hint,

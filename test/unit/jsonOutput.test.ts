@@ -14,7 +14,8 @@ import { redactStructured } from '../../src/core/redact';
 
 // Made-up values of the right shapes (not real credentials).
 const JWT =
-  'eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EifQ.c2lnbmF0dXJlLW5vdC1yZWFsLWF0LWFsbA';
+  'eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EifQ.' +
+  'c2lnbmF0dXJlLW5vdC1yZWFsLWF0LWFsbA';
 const OPAQUE = 'sha256~Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0';
 
 function capture(): { io: CliIo; out: () => string; err: () => string } {

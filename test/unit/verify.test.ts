@@ -66,7 +66,9 @@ describe('verify: planned checks', function () {
 
 describe('verify: retrying checks denied while RBAC propagates', function () {
   type C = { id: string; expected: 'allowed' | 'denied' };
-  /** A check that answers "denied" for the first `deniedCalls[id]` calls of that id, then "allowed" (or always denied). */
+  /**
+   * A check that answers "denied" for the first `deniedCalls[id]` calls of that id, then "allowed" (or always denied).
+   */
   function checker(deniedCalls: Record<string, number>, alwaysDenied: string[] = []) {
     const calls: string[] = [];
     return {
