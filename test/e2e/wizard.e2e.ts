@@ -212,56 +212,59 @@ describe('wizard webview, against the real cluster', function () {
     assert.equal(discoveryRequests, 2, `discovery used ${discoveryRequests} requests`);
   });
 
-  it('as the restricted user, the escalation pre-check refuses: missing rules shown, nothing created', async function () {
-    const page = wb.page;
-    // Back to the wizard tab (the kubeconfig editor took the focus), and start over.
-    await page.locator('.tabs-container .tab', { hasText: 'New Service Account Kubeconfig' }).first().click();
-    const w = wizard(page);
-    // Hidden behind the editor tab, the page was dropped (no retainContextWhenHidden); getState brought it back.
-    await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 20_000 });
-    await w.locator('[aria-labelledby="allowed-title"] li').first().waitFor();
-    await w.locator('#start-over').click();
-    await w.locator('#step-title', { hasText: 'Target' }).waitFor();
-    await w.locator('#context').selectOption(RESTRICTED_CONTEXT);
-    await w.locator('#context-help', { hasText: 'Server https://' }).waitFor({ timeout: 30_000 });
-    assert.equal(await waitForValue(w, '#namespace'), 'restricted-ns');
-    await w.locator('#service-account').fill(DENIED_SA);
-    await w.locator('#next').click();
+  it(
+    'as the restricted user, the escalation pre-check refuses: ' + 'missing rules shown, nothing created',
+    async function () {
+      const page = wb.page;
+      // Back to the wizard tab (the kubeconfig editor took the focus), and start over.
+      await page.locator('.tabs-container .tab', { hasText: 'New Service Account Kubeconfig' }).first().click();
+      const w = wizard(page);
+      // Hidden behind the editor tab, the page was dropped (no retainContextWhenHidden); getState brought it back.
+      await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 20_000 });
+      await w.locator('[aria-labelledby="allowed-title"] li').first().waitFor();
+      await w.locator('#start-over').click();
+      await w.locator('#step-title', { hasText: 'Target' }).waitFor();
+      await w.locator('#context').selectOption(RESTRICTED_CONTEXT);
+      await w.locator('#context-help', { hasText: 'Server https://' }).waitFor({ timeout: 30_000 });
+      assert.equal(await waitForValue(w, '#namespace'), 'restricted-ns');
+      await w.locator('#service-account').fill(DENIED_SA);
+      await w.locator('#next').click();
 
-    await w.locator('#resource-groups').waitFor({ timeout: 30_000 });
-    await w.locator('#preset-exec-pods').click();
-    await w.locator('#preset-exec-pods[aria-pressed="true"]').waitFor();
-    // Keyboard only from here: Ctrl+Enter moves to the next step.
-    for (const title of ['Token', 'Kubeconfig', 'Review']) {
-      await page.keyboard.press('Control+Enter');
-      await w.locator('#step-title', { hasText: title }).waitFor();
-    }
+      await w.locator('#resource-groups').waitFor({ timeout: 30_000 });
+      await w.locator('#preset-exec-pods').click();
+      await w.locator('#preset-exec-pods[aria-pressed="true"]').waitFor();
+      // Keyboard only from here: Ctrl+Enter moves to the next step.
+      for (const title of ['Token', 'Kubeconfig', 'Review']) {
+        await page.keyboard.press('Control+Enter');
+        await w.locator('#step-title', { hasText: title }).waitFor();
+      }
 
-    await w.locator('#step-title', { hasText: 'Review' }).waitFor();
-    await w.locator('#escalation-refused').waitFor({ timeout: 30_000 });
-    // The server's dry run says the same in its words: kept, folded away.
-    await w.locator('details#dry-run-rejections').waitFor();
-    const missing = await w.locator('#escalation-refused .missing-rules li').allInnerTexts();
-    assert.ok(
-      missing.some((r) => r.includes('pods/exec')),
-      missing.join('\n'),
-    );
-    assert.ok(
-      missing.some((r) => /^pods:/.test(r)),
-      missing.join('\n'),
-    );
-    assert.equal(await w.locator('#next', { hasText: 'Create' }).isDisabled(), true);
-    await wb.screenshot('wizard-9-escalation-refused');
+      await w.locator('#step-title', { hasText: 'Review' }).waitFor();
+      await w.locator('#escalation-refused').waitFor({ timeout: 30_000 });
+      // The server's dry run says the same in its words: kept, folded away.
+      await w.locator('details#dry-run-rejections').waitFor();
+      const missing = await w.locator('#escalation-refused .missing-rules li').allInnerTexts();
+      assert.ok(
+        missing.some((r) => r.includes('pods/exec')),
+        missing.join('\n'),
+      );
+      assert.ok(
+        missing.some((r) => /^pods:/.test(r)),
+        missing.join('\n'),
+      );
+      assert.equal(await w.locator('#next', { hasText: 'Create' }).isDisabled(), true);
+      await wb.screenshot('wizard-9-escalation-refused');
 
-    assert.notEqual(
-      kubectlSync(['get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns']).code,
-      0,
-      'the refused run created the service account',
-    );
-    assert.notEqual(
-      kubectlSync(['get', 'role', `sa-kubeconfig:restricted-ns:${DENIED_SA}`, '-n', 'restricted-ns']).code,
-      0,
-      'the refused run created the role',
-    );
-  });
+      assert.notEqual(
+        kubectlSync(['get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns']).code,
+        0,
+        'the refused run created the service account',
+      );
+      assert.notEqual(
+        kubectlSync(['get', 'role', `sa-kubeconfig:restricted-ns:${DENIED_SA}`, '-n', 'restricted-ns']).code,
+        0,
+        'the refused run created the role',
+      );
+    },
+  );
 });

@@ -98,32 +98,35 @@ describe('inventory and clean-up', function () {
     assert.match(deployer.tokenSecrets[0].name, /^deployer-cred-[a-z0-9]{5}$/);
   });
 
-  it("one account's holdings: the same bindings and rules as the inventory, and why a role's rules are unknown", async function () {
-    await kubectlOk([
-      'create',
-      'rolebinding',
-      'ghost-binding',
-      '--role=ghost-role',
-      `--serviceaccount=${ns}:handmade`,
-      '-n',
-      ns,
-    ]);
-    const conn = await adminConnection();
-    try {
-      const inv = await listServiceAccounts(conn, ns);
-      const deployer = await fetchServiceAccountHoldings(conn, ns, 'deployer');
-      assert.deepEqual(deployer.bindings, inv.serviceAccounts.find((s) => s.name === 'deployer')!.bindings);
-      assert.deepEqual(deployer.notes, []);
-      const handmade = await fetchServiceAccountHoldings(conn, ns, 'handmade');
-      assert.deepEqual(
-        handmade.bindings.map((b) => [b.name, b.rules, b.rulesError]),
-        [['ghost-binding', undefined, 'Role "ghost-role" does not exist']],
-      );
-    } finally {
-      conn.close();
-      await kubectlOk(['delete', 'rolebinding', 'ghost-binding', '-n', ns]);
-    }
-  });
+  it(
+    "one account's holdings: the same bindings and rules as the inventory, " + "and why a role's rules are unknown",
+    async function () {
+      await kubectlOk([
+        'create',
+        'rolebinding',
+        'ghost-binding',
+        '--role=ghost-role',
+        `--serviceaccount=${ns}:handmade`,
+        '-n',
+        ns,
+      ]);
+      const conn = await adminConnection();
+      try {
+        const inv = await listServiceAccounts(conn, ns);
+        const deployer = await fetchServiceAccountHoldings(conn, ns, 'deployer');
+        assert.deepEqual(deployer.bindings, inv.serviceAccounts.find((s) => s.name === 'deployer')!.bindings);
+        assert.deepEqual(deployer.notes, []);
+        const handmade = await fetchServiceAccountHoldings(conn, ns, 'handmade');
+        assert.deepEqual(
+          handmade.bindings.map((b) => [b.name, b.rules, b.rulesError]),
+          [['ghost-binding', undefined, 'Role "ghost-role" does not exist']],
+        );
+      } finally {
+        conn.close();
+        await kubectlOk(['delete', 'rolebinding', 'ghost-binding', '-n', ns]);
+      }
+    },
+  );
 
   it('says what it could not list for a user with fewer rights', async function () {
     const conn = await restrictedConnection();

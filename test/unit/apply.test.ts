@@ -120,46 +120,50 @@ describe('apply: preflight decisions', function () {
     assert.match(c.detail!, /never deleted by sa-kubeconfig/);
   });
 
-  it('an existing service account (serviceAccountMode "existing") is planned without our label and used as it is, never a conflict', function () {
-    const request: ProvisionRequest = {
-      context: 'c',
-      namespace: 'ns',
-      serviceAccount: 'app',
-      serviceAccountMode: 'existing',
-      rules,
-      roleRefs: [],
-      scope: { kind: 'namespaces', namespaces: ['ns'] },
-      token: { kind: 'longLived' },
-      kubeconfig: {},
-    };
-    const plan = buildPlan(request);
-    const sa = plan.objects[0].object;
-    assert.deepEqual(sa, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: 'ns' } });
-    // Everything else is ours, labelled and annotated for the account.
-    for (const o of plan.objects.slice(1))
-      assert.equal(o.object.metadata.labels?.['app.kubernetes.io/managed-by'], 'sa-kubeconfig', o.object.kind);
-    const handmade: KubeObject = {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name: 'app', namespace: 'ns', labels: { team: 'blue' } },
-    };
-    const used = classify(sa, handmade, false);
-    assert.equal(used.status, 'use');
-    assert.match(used.detail!, /not made by sa-kubeconfig\); used as it is: never labelled, changed or deleted/);
-    assert.equal(
-      classify(sa, { ...handmade, metadata: { ...handmade.metadata, labels: LABELS } }, false).status,
-      'use',
-    );
-    assert.deepEqual(classify(sa, undefined, false), {
-      status: 'missing',
-      detail: 'service account "app" does not exist in namespace "ns"; create it, or choose a new service account',
-    });
-    plan.objects.forEach((o, i) => {
-      o.status = i === 0 ? 'use' : 'create';
-    });
-    const checks = actionsToCheck(plan).map((a) => `${a.verb} ${a.resource} ${a.namespace ?? '-'}`);
-    assert.ok(!checks.some((c) => c.includes('serviceaccounts')), checks.join('; '));
-  });
+  it(
+    'an existing service account (serviceAccountMode "existing") is planned without our label and used as it ' +
+      'is, never a conflict',
+    function () {
+      const request: ProvisionRequest = {
+        context: 'c',
+        namespace: 'ns',
+        serviceAccount: 'app',
+        serviceAccountMode: 'existing',
+        rules,
+        roleRefs: [],
+        scope: { kind: 'namespaces', namespaces: ['ns'] },
+        token: { kind: 'longLived' },
+        kubeconfig: {},
+      };
+      const plan = buildPlan(request);
+      const sa = plan.objects[0].object;
+      assert.deepEqual(sa, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: 'ns' } });
+      // Everything else is ours, labelled and annotated for the account.
+      for (const o of plan.objects.slice(1))
+        assert.equal(o.object.metadata.labels?.['app.kubernetes.io/managed-by'], 'sa-kubeconfig', o.object.kind);
+      const handmade: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'app', namespace: 'ns', labels: { team: 'blue' } },
+      };
+      const used = classify(sa, handmade, false);
+      assert.equal(used.status, 'use');
+      assert.match(used.detail!, /not made by sa-kubeconfig\); used as it is: never labelled, changed or deleted/);
+      assert.equal(
+        classify(sa, { ...handmade, metadata: { ...handmade.metadata, labels: LABELS } }, false).status,
+        'use',
+      );
+      assert.deepEqual(classify(sa, undefined, false), {
+        status: 'missing',
+        detail: 'service account "app" does not exist in namespace "ns"; create it, or choose a new service account',
+      });
+      plan.objects.forEach((o, i) => {
+        o.status = i === 0 ? 'use' : 'create';
+      });
+      const checks = actionsToCheck(plan).map((a) => `${a.verb} ${a.resource} ${a.namespace ?? '-'}`);
+      assert.ok(!checks.some((c) => c.includes('serviceaccounts')), checks.join('; '));
+    },
+  );
 
   it('a new service account whose name exists unmanaged stays a conflict, and says how to use it instead', function () {
     const plan = buildPlan({

@@ -184,19 +184,22 @@ describe('--output json: one parseable document on every exit path', () => {
     assert.ok(Array.isArray(r.doc.objects));
   });
 
-  it('an escalation refusal whose details hold the request\'s token options parses (it printed "token": <redacted>)', () => {
-    // The shape provision throws: the preflight report, whose plan holds the request with its token options.
-    const refusal = new SaKubeconfigError('escalation', 'You cannot grant rules you do not hold: get secrets.', {
-      details: {
-        plan: { request: { token: { mode: 'timeBound', durationSeconds: 86400 }, namespace: 'a' } },
-        missingRules: ['secrets:get'],
-      },
-    });
-    const c = capture();
-    assert.equal(reportError(c.io, refusal, 'create', 'json'), EXIT.conflict);
-    const doc = JSON.parse(c.out()) as { error: { details: { plan: { request: { token: { mode: string } } } } } };
-    assert.equal(doc.error.details.plan.request.token.mode, 'timeBound');
-  });
+  it(
+    "an escalation refusal whose details hold the request's token options parses " + '(it printed "token": <redacted>)',
+    () => {
+      // The shape provision throws: the preflight report, whose plan holds the request with its token options.
+      const refusal = new SaKubeconfigError('escalation', 'You cannot grant rules you do not hold: get secrets.', {
+        details: {
+          plan: { request: { token: { mode: 'timeBound', durationSeconds: 86400 }, namespace: 'a' } },
+          missingRules: ['secrets:get'],
+        },
+      });
+      const c = capture();
+      assert.equal(reportError(c.io, refusal, 'create', 'json'), EXIT.conflict);
+      const doc = JSON.parse(c.out()) as { error: { details: { plan: { request: { token: { mode: string } } } } } };
+      assert.equal(doc.error.details.plan.request.token.mode, 'timeBound');
+    },
+  );
 
   it('an unexpected error is a document with exit code 1, its message redacted', () => {
     const c = capture();
