@@ -227,8 +227,8 @@ export class KubeClient {
         {
           cause: err,
           hint:
-            "Log in again with your cluster provider's CLI (the kubeconfig's exec plugin or auth provider " +
-            'failed), then retry.',
+            "Log in again with your cluster provider's CLI " +
+            "(the kubeconfig's exec plugin or auth provider failed), then retry.",
         },
       );
     }

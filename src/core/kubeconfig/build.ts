@@ -66,8 +66,8 @@ export function certificateAuthorityData(ca: string | Uint8Array): string {
   if (!pem.includes('-----BEGIN CERTIFICATE-----')) {
     throw new ValidationError([
       'The cluster CA is not a PEM certificate (expected "-----BEGIN CERTIFICATE-----", plain or base64-encoded). ' +
-        'Check the certificate-authority-data of your context, or pass --insecure only if you accept an ' +
-        'unverified connection.',
+        'Check the certificate-authority-data of your context, ' +
+        'or pass --insecure only if you accept an unverified connection.',
     ]);
   }
   return Buffer.from(pem, 'utf8').toString('base64');

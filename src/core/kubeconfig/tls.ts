@@ -143,8 +143,7 @@ export async function generatedTls(
   const fingerprint = certificateFingerprint(ca.pem);
   warnings.push(
     'Your context skips TLS verification (insecure-skip-tls-verify), so the CA embedded in the kubeconfig ' +
-      `(from ${ca.source}) ` +
-      'was read over a connection nobody verified. ' +
+      `(from ${ca.source}) was read over a connection nobody verified. ` +
       `Compare its fingerprint${fingerprint ? ` SHA256 ${fingerprint}` : ''} with your ` +
       `cluster's CA (ask its administrator) before using the kubeconfig. ${fix}`,
   );

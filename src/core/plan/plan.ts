@@ -103,8 +103,8 @@ export function clusterScopeProblems(
       problems.push(
         `${shown}, and ${names} ${clusterNames.length > 1 ? 'are' : 'is'} cluster-scoped: only a ` +
           `ClusterRoleBinding can grant that, and one holding this rule would grant ${resource} ` +
-          'of every API group in ' +
-          `every namespace. To grant ${names} too, add ${add} (it alone goes into a ClusterRole), or ask for every ` +
+          `of every API group in every namespace. To grant ${names} too, add ${add} ` +
+          '(it alone goes into a ClusterRole), or ask for every ' +
           'permission cluster-wide (--cluster-wide; "Cluster-wide" in the wizard).' +
           (namespacedAlternatives.length > 0
             ? ` To grant only the namespaced ${base}, name their API group instead of "*": ` +
