@@ -45,7 +45,8 @@ export const COMMANDS: readonly Command[] = [
 
 export function mainHelp(version: string): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
-  return `sa-kubeconfig ${version}: least-privilege Kubernetes service accounts and verified kubeconfigs for scripts and CI.
+  const tagline = 'least-privilege Kubernetes service accounts and verified kubeconfigs for scripts and CI.';
+  return `sa-kubeconfig ${version}: ${tagline}
 
 Usage: sa-kubeconfig COMMAND [flags]
 

@@ -30,7 +30,8 @@ export const REQUEST_FLAGS: FlagSpec[] = [
     name: 'existing-service-account',
     type: 'boolean',
     description:
-      'Use the service account -s NAME that exists already, as it is: it is not labelled, changed or deleted by sa-kubeconfig (only what sa-kubeconfig makes for it is). Implied by --existing-secret.',
+      'Use the service account -s NAME that exists already, as it is: it is not labelled, ' +
+      'changed or deleted by sa-kubeconfig (only what sa-kubeconfig makes for it is). Implied by --existing-secret.',
   },
   {
     name: 'rule',
@@ -61,7 +62,8 @@ export const REQUEST_FLAGS: FlagSpec[] = [
     repeatable: true,
     value: 'NAME',
     description:
-      'Bind an existing ClusterRole, e.g. view (repeatable; in the target namespaces, or cluster-wide with --cluster-wide).',
+      'Bind an existing ClusterRole, e.g. view (repeatable; ' +
+      'in the target namespaces, or cluster-wide with --cluster-wide).',
   },
   {
     name: 'namespaces',
@@ -80,13 +82,15 @@ export const REQUEST_FLAGS: FlagSpec[] = [
     short: 'd',
     type: 'string',
     value: 'DURATION',
-    description: `Time-limited token lifetime, e.g. 90m, 24h, 7d (default ${DEFAULT_DURATION}; the server may grant less).`,
+    description:
+      `Time-limited token lifetime, e.g. 90m, 24h, 7d (default ${DEFAULT_DURATION}; ` + 'the server may grant less).',
   },
   {
     name: 'unbound',
     type: 'boolean',
     description:
-      'Issue a time-limited token bound to nothing. It CANNOT be revoked before it expires (only deleting the service account ends it). Default: bound to a Secret of its own.',
+      'Issue a time-limited token bound to nothing. It CANNOT be revoked before it expires ' +
+      '(only deleting the service account ends it). Default: bound to a Secret of its own.',
   },
   {
     name: 'note',
@@ -122,7 +126,8 @@ export const REQUEST_FLAGS: FlagSpec[] = [
     name: 'adopt',
     type: 'boolean',
     description:
-      'Take over same-named objects that sa-kubeconfig did not make (they get its label, are updated, and "delete" removes them; otherwise they are a conflict).',
+      'Take over same-named objects that sa-kubeconfig did not make (they get its label, are updated, ' +
+      'and "delete" removes them; otherwise they are a conflict).',
   },
   {
     name: 'server',

@@ -143,7 +143,8 @@ export function exitCodeFor(error: unknown): number {
   if (error instanceof VerificationFailedError) return EXIT.denied;
   if (error instanceof SaKubeconfigError) {
     switch (error.code) {
-      // A namespace, service account or Secret the input names that does not exist is invalid input too; nothing changed.
+      // A namespace, service account or Secret the input names that does not exist is invalid input too;
+      // nothing changed.
       case 'invalidInput':
       case 'notFound':
         return EXIT.usage;

@@ -1,6 +1,6 @@
-// Where a generated kubeconfig goes: --out FILE (0600, atomic), --merge-into FILE (backup, no silent clobbering), or stdout.
-// checkKubeconfigTarget checks the target BEFORE the cluster is touched (writable, parseable, no refused clash), so a
-// refusal changes nothing in the cluster.
+// Where a generated kubeconfig goes: --out FILE (0600, atomic), --merge-into FILE (backup, no silent clobbering), or
+// stdout. checkKubeconfigTarget checks the target BEFORE the cluster is touched (writable, parseable, no refused
+// clash), so a refusal changes nothing in the cluster.
 import { promises as fs, constants as fsConstants } from 'node:fs';
 import * as path from 'node:path';
 
@@ -130,7 +130,8 @@ export async function checkKubeconfigTarget(flags: FlagValues, expected?: Expect
   } catch (err) {
     throw new SaKubeconfigError(
       'invalidInput',
-      `Cannot merge into ${mergeInto}: it cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}). ${nothingChanged}`,
+      `Cannot merge into ${mergeInto}: ` +
+        `it cannot be read (${(err as NodeJS.ErrnoException).code ?? String(err)}). ${nothingChanged}`,
     );
   }
   let doc;
@@ -146,7 +147,8 @@ export async function checkKubeconfigTarget(flags: FlagValues, expected?: Expect
   const strategy = (stringFlag(flags, 'on-conflict') ?? 'refuse') as ConflictStrategy;
   if (strategy !== 'refuse' || !expected) return;
   const clashes: Clash[] = [
-    // The user entry always differs (a new token); a context or cluster of the same name differs unless it is ours already.
+    // The user entry always differs (a new token); a context or cluster of the same name differs unless it is ours
+    // already.
     ...(doc.users ?? [])
       .filter((u) => expected.names.users.includes(u.name))
       .map((u): Clash => ({ section: 'user', name: u.name })),
@@ -184,7 +186,8 @@ export async function writeKubeconfigOutput(
   flags: FlagValues,
   kubeconfigYaml: string,
   io: CliIo,
-  afterFailure = 'The service account and its credential exist in the cluster. Re-run the same command with another --out/--merge-into (or --on-conflict rename) to get the kubeconfig.',
+  afterFailure = 'The service account and its credential exist in the cluster. ' +
+    'Re-run the same command with another --out/--merge-into (or --on-conflict rename) to get the kubeconfig.',
 ): Promise<Destination> {
   const out = stringFlag(flags, 'out');
   const mergeInto = stringFlag(flags, 'merge-into');

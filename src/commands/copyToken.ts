@@ -16,7 +16,8 @@ export async function copyToken(deps: CommandDeps, node?: unknown): Promise<bool
   if (!t) return false;
   const go = await deps.prompts.confirm(
     `Copy a token of ${t.namespace}/${t.serviceAccount} to the clipboard?`,
-    'Anyone holding it can act as this service account until it expires or is revoked. Other applications can read the clipboard; paste it only where it must go, and clear the clipboard afterwards.',
+    'Anyone holding it can act as this service account until it expires or is revoked. ' +
+      'Other applications can read the clipboard; paste it only where it must go, and clear the clipboard afterwards.',
     'Copy Token',
   );
   if (go !== 'Copy Token') return false;
@@ -51,7 +52,8 @@ export async function copyToken(deps: CommandDeps, node?: unknown): Promise<bool
   await rememberToken(deps, t, result);
   deps.tree.refreshServiceAccount(t.context, t.namespace);
   deps.logger.info(
-    `Copied a ${result.mode} token of ${t.namespace}/${t.serviceAccount} to the clipboard${result.expiresAt ? ` (expires ${result.expiresAt})` : ''}`,
+    `Copied a ${result.mode} token of ${t.namespace}/${t.serviceAccount} to the ` +
+      `clipboard${result.expiresAt ? ` (expires ${result.expiresAt})` : ''}`,
   );
   void deps.prompts.info(
     `Token copied${result.expiresAt ? `; it expires ${new Date(result.expiresAt).toLocaleString()}` : ''}.`,

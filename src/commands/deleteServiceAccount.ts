@@ -53,17 +53,16 @@ export async function deleteServiceAccount(deps: CommandDeps, node?: unknown): P
   await deps.tokens.forget(
     (r) => r.context === t.context && r.namespace === t.namespace && r.serviceAccount === t.serviceAccount,
   );
+  const failures = result.failed.map((f) => `${describeRef(f.ref)} (${f.message})`).join(', ');
   deps.logger.info(
-    `Deleted ${result.deleted.map(describeRef).join(', ')}${result.failed.length ? `; failed: ${result.failed.map((f) => `${describeRef(f.ref)} (${f.message})`).join(', ')}` : ''}`,
+    `Deleted ${result.deleted.map(describeRef).join(', ')}${result.failed.length ? `; failed: ${failures}` : ''}`,
   );
+  const kept = `; the service account ${t.namespace}/${t.serviceAccount} stays (sa-kubeconfig did not make it)`;
   if (result.failed.length > 0)
     void deps.prompts.warn(
       `Some objects could not be deleted: ${result.failed.map((f) => describeRef(f.ref)).join(', ')}. See the log.`,
     );
-  else
-    void deps.prompts.info(
-      `Deleted ${result.deleted.length} object(s)${keptAccount ? `; the service account ${t.namespace}/${t.serviceAccount} stays (sa-kubeconfig did not make it)` : ''}.`,
-    );
+  else void deps.prompts.info(`Deleted ${result.deleted.length} object(s)${keptAccount ? kept : ''}.`);
   deps.tree.refresh(go === withNamespace ? `ctx/${t.context}` : `ns/${t.context}/${t.namespace}`);
   return result;
 }

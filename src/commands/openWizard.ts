@@ -10,13 +10,15 @@ export function openWizard(deps: CommandDeps, prefill: Prefill = {}): WizardPane
   if (prefill.context) clean.context = prefill.context;
   if (prefill.namespace) clean.namespace = prefill.namespace;
   if (prefill.serviceAccount) clean.serviceAccount = prefill.serviceAccount;
-  deps.logger.info(
-    `Wizard: opening${clean.context ? ` for ${[clean.context, clean.namespace, clean.serviceAccount].filter(Boolean).join('/')}` : ''}`,
-  );
+  const target = [clean.context, clean.namespace, clean.serviceAccount].filter(Boolean).join('/');
+  deps.logger.info(`Wizard: opening${clean.context ? ` for ${target}` : ''}`);
   return WizardPanel.show(deps, clean);
 }
 
-/** The command form: whatever it was invoked on (a tree node, a Kubernetes-extension target, nothing) becomes the prefill. */
+/**
+ * The command form: whatever it was invoked on (a tree node, a Kubernetes-extension target,
+ * nothing) becomes the prefill.
+ */
 export async function openWizardCommand(deps: CommandDeps, node?: unknown): Promise<WizardPanel> {
   const target = await targetOf(deps, node);
   return openWizard(deps, {

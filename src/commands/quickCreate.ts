@@ -304,7 +304,8 @@ async function announceCreated(deps: CommandDeps, outcome: ProvisionOutcome): Pr
       ? ' The token does not expire: revoke it when it is no longer needed.'
       : '';
   const choice = await deps.prompts.info(
-    `Created ${name} and verified its kubeconfig with its own token (${passed} of ${v.checks.length} checks passed).${expires}`,
+    `Created ${name} and verified its kubeconfig with its own token (${passed} of ${v.checks.length} ` +
+      `checks passed).${expires}`,
     'Save As…',
     'Merge…',
   );

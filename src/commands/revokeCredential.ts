@@ -29,7 +29,8 @@ export async function revokeCredential(
   const name = `${credential.id}${credential.note ? ` ("${credential.note}")` : ''}`;
   const go = await deps.prompts.confirm(
     `Revoke credential ${name} of ${t.namespace}/${t.serviceAccount}?`,
-    `Deletes Secret ${t.namespace}/${credential.secretName}. Kubeconfigs holding this token get 401 Unauthorized within about ` +
+    `Deletes Secret ${t.namespace}/${credential.secretName}. ` +
+      'Kubeconfigs holding this token get 401 Unauthorized within about ' +
       '10 seconds (the API server caches tokens it has validated).' +
       (credential.sharedSecret
         ? ' This Secret was made by an earlier version: every token bound to it is revoked with it.'
@@ -57,7 +58,8 @@ export async function revokeCredential(
     'revoked',
   );
   deps.logger.info(
-    `Revoked credential ${credential.id} of ${t.namespace}/${t.serviceAccount}: deleted ${secrets.join(', ') || 'nothing'}`,
+    `Revoked credential ${credential.id} of ${t.namespace}/${t.serviceAccount}: ` +
+      `deleted ${secrets.join(', ') || 'nothing'}`,
   );
   if (result.failed.length > 0) {
     void deps.prompts.warn(
@@ -65,7 +67,8 @@ export async function revokeCredential(
     );
   } else if (result.revoked.length > 0) {
     void deps.prompts.info(
-      `Revoked credential ${credential.id} (deleted Secret ${secrets.join(', ')}): it stops working within about 10 seconds.`,
+      `Revoked credential ${credential.id} (deleted Secret ${secrets.join(', ')}): ` +
+        'it stops working within about 10 seconds.',
     );
   } else {
     void deps.prompts.info(result.notes.join(' '));

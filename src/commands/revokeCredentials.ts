@@ -34,7 +34,8 @@ export async function revokeCredentials(
   if (selection.all) {
     const go = await deps.prompts.confirm(
       `Revoke every credential sa-kubeconfig made for ${t.namespace}/${t.serviceAccount}?`,
-      'Every kubeconfig holding one of them gets 401 Unauthorized within about 10 seconds (the API server caches tokens it has validated).',
+      'Every kubeconfig holding one of them gets 401 Unauthorized within about 10 seconds ' +
+        '(the API server caches tokens it has validated).',
       'Revoke All',
     );
     if (go !== 'Revoke All') return undefined;
@@ -58,7 +59,8 @@ export async function revokeCredentials(
     'revoked',
   );
   deps.logger.info(
-    `Revoked ${result.revoked.length} credential(s) of ${t.namespace}/${t.serviceAccount}: ${result.revoked.map((c) => c.id).join(', ') || 'none'}`,
+    `Revoked ${result.revoked.length} credential(s) of ${t.namespace}/${t.serviceAccount}: ` +
+      `${result.revoked.map((c) => c.id).join(', ') || 'none'}`,
   );
   const failed = result.failed.map((f) => `${f.credential.id}: ${f.message}`);
   if (failed.length > 0) void deps.prompts.warn(`Not revoked (still working): ${failed.join('; ')}.`);

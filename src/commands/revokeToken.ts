@@ -22,7 +22,8 @@ export async function revokeToken(deps: CommandDeps, node?: unknown): Promise<Re
     : `every credential sa-kubeconfig made for ${t.namespace}/${t.serviceAccount}`;
   const go = await deps.prompts.confirm(
     `Revoke by deleting ${what}?`,
-    'Kubeconfigs holding the token get 401 Unauthorized within about 10 seconds (the API server caches tokens it has validated).',
+    'Kubeconfigs holding the token get 401 Unauthorized within about 10 seconds ' +
+      '(the API server caches tokens it has validated).',
     'Revoke',
   );
   if (go !== 'Revoke') return undefined;
@@ -46,7 +47,8 @@ export async function revokeToken(deps: CommandDeps, node?: unknown): Promise<Re
   );
   void deps.prompts.info(
     deleted.length
-      ? `Revoked ${result.revoked.map((c) => c.id).join(', ')} (deleted Secret ${deleted.join(', ')}): it stops working within about 10 seconds.`
+      ? `Revoked ${result.revoked.map((c) => c.id).join(', ')} (deleted Secret ${deleted.join(', ')}): ` +
+          'it stops working within about 10 seconds.'
       : result.notes.join(' '),
   );
   deps.tree.refreshServiceAccount(t.context, t.namespace);

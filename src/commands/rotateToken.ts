@@ -57,16 +57,19 @@ export async function rotateToken(deps: CommandDeps, node?: unknown): Promise<Ro
   );
   await rememberToken(deps, t, result.token);
   deps.logger.info(
-    `Rotated the token of ${t.namespace}/${t.serviceAccount}: new credential ${result.credential.id}; revoked ${revoked.join(', ') || 'nothing'}`,
+    `Rotated the token of ${t.namespace}/${t.serviceAccount}: new credential ${result.credential.id}; ` +
+      `revoked ${revoked.join(', ') || 'nothing'}`,
   );
   const failed = result.revokeResult?.failed ?? [];
   if (failed.length > 0)
     void deps.prompts.warn(
-      `The new credential is in place, but ${failed.map((f) => `${f.credential.id}: ${f.message}`).join('; ')} could not be revoked.`,
+      `The new credential is in place, but ${failed.map((f) => `${f.credential.id}: ${f.message}`).join('; ')} ` +
+        'could not be revoked.',
     );
   else if (revoked.length > 0)
     void deps.prompts.info(
-      `Rotated: the old credential(s) ${result.replaced.map((c) => c.id).join(', ')} stop working within about 10 seconds.`,
+      `Rotated: the old credential(s) ${result.replaced.map((c) => c.id).join(', ')} stop working ` +
+        'within about 10 seconds.',
     );
   if (result.warnings.length > 0) void deps.prompts.warn(result.warnings.join(' '));
   deps.tree.refreshServiceAccount(t.context, t.namespace);
@@ -101,7 +104,8 @@ export function rotateConfirmation(t: Target & { namespace: string; serviceAccou
       message: `Rotate the ${kind} ${which} of ${t.namespace}/${t.serviceAccount}?`,
       detail:
         `This ${kind} cannot be revoked: it stays valid ${until} whatever you do here (only deleting the service ` +
-        'account ends it early). Rotate issues a new time-bound token and opens its kubeconfig; the old one is not cut off.',
+        'account ends it early). Rotate issues a new time-bound token and opens its kubeconfig; ' +
+        'the old one is not cut off.',
     };
   }
   return {

@@ -35,7 +35,8 @@ export async function testConnection(deps: CommandDeps, arg?: unknown): Promise<
     return deadToken(deps, { namespace: account[1], serviceAccount: account[2], context: info?.sourceContext }, claims);
   }
   deps.logger.info(
-    `Test connection of ${loaded.contextName}: ${report.ok ? 'ok' : 'problems'} (${report.checks.length} checks, ${report.requests} requests)`,
+    `Test connection of ${loaded.contextName}: ${report.ok ? 'ok' : 'problems'} ` +
+      `(${report.checks.length} checks, ${report.requests} requests)`,
   );
   await openMarkdownReport(
     deps.context,
@@ -63,7 +64,9 @@ async function deadToken(
     ? `has expired (${new Date(claims.exp! * 1000).toLocaleString()})`
     : 'was revoked (its Secret was deleted, e.g. by Revoke or Rotate) or the service account is gone';
   deps.logger.warn(`Test connection: the token of ${t.namespace}/${t.serviceAccount} ${what}.`);
-  const message = `The cluster rejected this kubeconfig: the token of service account ${t.namespace}/${t.serviceAccount} ${what}.`;
+  const message =
+    'The cluster rejected this kubeconfig: ' +
+    `the token of service account ${t.namespace}/${t.serviceAccount} ${what}.`;
   if (!t.context) {
     void deps.prompts.warn(`${message} Issue a new token for it (New Token… on the account in the tree).`);
     return undefined;

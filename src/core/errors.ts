@@ -84,11 +84,20 @@ export function isSaKubeconfigError(err: unknown, code?: ErrorCode): err is SaKu
 function defaultHint(code: ErrorCode): string {
   switch (code) {
     case 'unreachable':
-      return 'Check that the cluster is running and that the server address in your kubeconfig is right (VPN, proxy, port).';
+      return (
+        'Check that the cluster is running and that the server address in your kubeconfig is ' +
+        'right (VPN, proxy, port).'
+      );
     case 'tls':
-      return 'The server certificate could not be verified: check certificate-authority(-data) and the server name in your kubeconfig.';
+      return (
+        'The server certificate could not be verified: check certificate-authority(-data) and the server ' +
+        'name in your kubeconfig.'
+      );
     case 'unauthorized':
-      return "Your credentials for this cluster are expired or invalid: log in again (refresh the token, re-run your provider's login) and retry.";
+      return (
+        'Your credentials for this cluster are expired or invalid: ' +
+        "log in again (refresh the token, re-run your provider's login) and retry."
+      );
     case 'forbidden':
       return 'Ask a cluster administrator for the missing permission, or choose a namespace where you have it.';
     case 'notFound':
@@ -102,7 +111,10 @@ function defaultHint(code: ErrorCode): string {
     case 'invalidInput':
       return 'Correct the input and try again.';
     case 'escalation':
-      return 'Ask an administrator to grant you these rules (or `escalate`/`bind` on roles), or request fewer permissions.';
+      return (
+        'Ask an administrator to grant you these rules (or `escalate`/`bind` on roles), ' +
+        'or request fewer permissions.'
+      );
     case 'unmanagedConflict':
       return 'Choose another name, or agree to adopt the existing objects (--adopt).';
     case 'timeout':
@@ -182,7 +194,8 @@ export function errorFromResponse(status: number, body: string, req: RequestDesc
       const causes = parsed?.details?.causes?.map((c) => `${c.field ?? ''}: ${c.message ?? ''}`).join('; ');
       return new SaKubeconfigError(
         'invalid',
-        `The server rejected the request to ${what}: ${serverMessage}${causes && !serverMessage.includes(causes) ? ` (${causes})` : ''}`,
+        `The server rejected the request to ${what}: ` +
+          `${serverMessage}${causes && !serverMessage.includes(causes) ? ` (${causes})` : ''}`,
         { status, details },
       );
     }

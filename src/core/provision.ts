@@ -258,7 +258,8 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
       for (const w of issued.warnings) if (!warnings.includes(w)) warnings.push(w);
       if (token.shortened)
         warnings.push(
-          `The server granted a token lifetime of ${token.grantedSeconds} s, shorter than the ${token.requestedSeconds} s requested (the cluster caps token lifetimes).`,
+          `The server granted a token lifetime of ${token.grantedSeconds} s, ` +
+            `shorter than the ${token.requestedSeconds} s requested (the cluster caps token lifetimes).`,
         );
       for (const w of token.warnings) if (!warnings.includes(w)) warnings.push(w);
       ({

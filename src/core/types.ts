@@ -40,7 +40,10 @@ export type TokenMode =
    * `bindToSecret` is what earlier versions asked for; binding is now the default and it changes nothing.
    */
   | { kind: 'timeBound'; durationSeconds: number; unbound?: boolean; note?: string; bindToSecret?: boolean }
-  /** A new kubernetes.io/service-account-token Secret that the token controller fills (named `secretName`, or generated). */
+  /**
+   * A new kubernetes.io/service-account-token Secret that the token controller fills (named `secretName`,
+   * or generated).
+   */
   | { kind: 'longLived'; secretName?: string; note?: string }
   /** A token Secret that already exists for the service account (older clusters, OpenShift <= 4.15). */
   | { kind: 'existingSecret'; secretName: string };

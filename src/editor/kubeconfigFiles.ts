@@ -58,7 +58,8 @@ export async function saveKubeconfigDocument(
     const ignore = 'Add to .gitignore and Save';
     const choice = await deps.prompts.confirm(
       `${path.basename(file)} would be inside the git repository ${workTree} and is not ignored.`,
-      'The kubeconfig holds a token: a commit would publish it. Save it elsewhere, or let sa-kubeconfig add it to .gitignore.',
+      'The kubeconfig holds a token: a commit would publish it. ' +
+        'Save it elsewhere, or let sa-kubeconfig add it to .gitignore.',
       ignore,
       'Save Anyway',
     );
@@ -84,7 +85,8 @@ export async function saveKubeconfigDocument(
   if (deps.documents.isVirtual(doc)) await deps.documents.close(doc.uri);
   await vscode.window.showTextDocument(saved, { preview: false });
   void deps.prompts.info(
-    `Saved ${written.path} (readable only by you).${written.tightenedFrom !== undefined ? ` Its permissions were ${written.tightenedFrom.toString(8)} before.` : ''}`,
+    `Saved ${written.path} (readable only by you).` +
+      (written.tightenedFrom !== undefined ? ` Its permissions were ${written.tightenedFrom.toString(8)} before.` : ''),
   );
   return written.path;
 }
@@ -148,7 +150,10 @@ export async function mergeKubeconfigDocument(
   const lines = preview.changes.map(describeChange);
   const go = await deps.prompts.confirm(
     `Merge into ${file}?`,
-    `${lines.join('\n')}\n\n${existing ? 'The current file is backed up first (mode 0600).' : 'The file does not exist yet and will be created (mode 0600).'}`,
+    `${lines.join('\n')}\n\n` +
+      (existing
+        ? 'The current file is backed up first (mode 0600).'
+        : 'The file does not exist yet and will be created (mode 0600).'),
     'Merge',
   );
   if (go !== 'Merge') return undefined;
@@ -157,7 +162,8 @@ export async function mergeKubeconfigDocument(
     result.changes.find((c) => c.section === 'context' && c.action !== 'unchanged')?.name ?? incomingCurrent;
   await deps.documents.recordWritten(info, { kind: 'merge', path: result.path, ...(context ? { context } : {}) });
   deps.logger.info(
-    `Merged into ${result.path}: ${result.changes.map(describeChange).join('; ')}${result.backupPath ? `; backup ${result.backupPath}` : ''}`,
+    `Merged into ${result.path}: ` +
+      `${result.changes.map(describeChange).join('; ')}${result.backupPath ? `; backup ${result.backupPath}` : ''}`,
   );
   void deps.prompts.info(`Merged into ${result.path}${result.backupPath ? ` (backup: ${result.backupPath})` : ''}.`);
   return result;

@@ -1,7 +1,8 @@
-// Reports (usage, shrink, Test Connection, Check Access, error details) as read-only Markdown documents of our own scheme, `sa-kubeconfig-report:`, served from
-// memory by a TextDocumentContentProvider and shown in the Markdown preview. Such a document is never dirty: closing
-// it asks nothing, and nothing reaches the disk. Showing a report again under the same name replaces its text (the
-// open preview follows). One provider per extension context, registered on first use.
+// Reports (usage, shrink, Test Connection, Check Access, error details) as read-only Markdown documents of our own
+// scheme, `sa-kubeconfig-report:`, served from memory by a TextDocumentContentProvider and shown in the Markdown
+// preview. Such a document is never dirty: closing it asks nothing, and nothing reaches the disk. Showing a report
+// again under the same name replaces its text (the open preview follows).
+// One provider per extension context, registered on first use.
 import * as vscode from 'vscode';
 
 export const REPORT_SCHEME = 'sa-kubeconfig-report';

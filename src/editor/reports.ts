@@ -50,13 +50,15 @@ export function verificationMarkdown(title: string, report: VerificationReport):
   lines.push(verdict(report), '');
   if (report.whoami)
     lines.push(
-      `Authenticated as \`${report.whoami.username}\` (groups: ${report.whoami.groups.join(', ') || 'none'}), context \`${report.context}\`.`,
+      `Authenticated as \`${report.whoami.username}\` (groups: ${report.whoami.groups.join(', ') || 'none'}), ` +
+        `context \`${report.context}\`.`,
       '',
     );
   if (report.checks.length > 0) {
     lines.push('## Checks', '', '| | verb | resource | namespace | expected | why |', '|---|---|---|---|---|---|');
     for (const c of report.checks) {
-      const res = `${resourceLabel(c.group, c.resource)}${c.subresource ? `/${c.subresource}` : ''}${c.name ? ` ${c.name}` : ''}`;
+      const subresource = c.subresource ? `/${c.subresource}` : '';
+      const res = `${resourceLabel(c.group, c.resource)}${subresource}${c.name ? ` ${c.name}` : ''}`;
       lines.push(
         `| ${c.ok ? '✅' : '❌'} | ${c.verb} | \`${res}\` | ${c.namespace ?? '(cluster)'} | ${c.expected} | ${c.why} |`,
       );

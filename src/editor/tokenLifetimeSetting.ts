@@ -20,11 +20,13 @@ export function defaultTokenLifetime(logger?: Logger): { text: string; seconds: 
     const seconds = parseDuration(raw);
     if (seconds >= MIN_TOKEN_SECONDS) return { text: raw, seconds };
     logger?.warn(
-      `saKubeconfig.${DEFAULT_TOKEN_LIFETIME_SETTING} "${raw}" is shorter than ${formatDuration(MIN_TOKEN_SECONDS)}; using ${FALLBACK_TOKEN_LIFETIME}.`,
+      `saKubeconfig.${DEFAULT_TOKEN_LIFETIME_SETTING} "${raw}" is shorter than ` +
+        `${formatDuration(MIN_TOKEN_SECONDS)}; using ${FALLBACK_TOKEN_LIFETIME}.`,
     );
   } catch (err) {
     logger?.warn(
-      `saKubeconfig.${DEFAULT_TOKEN_LIFETIME_SETTING} "${raw}": ${(err as Error).message}; using ${FALLBACK_TOKEN_LIFETIME}.`,
+      `saKubeconfig.${DEFAULT_TOKEN_LIFETIME_SETTING} "${raw}": ${(err as Error).message}; ` +
+        `using ${FALLBACK_TOKEN_LIFETIME}.`,
     );
   }
   return { text: FALLBACK_TOKEN_LIFETIME, seconds: parseDuration(FALLBACK_TOKEN_LIFETIME) };

@@ -54,7 +54,9 @@ export class ClusterTreeModel implements vscode.Disposable {
   private bindingIndexes = new Map<string, Promise<BindingIndex>>();
   private credentialLists = new Map<string, Promise<CredentialList>>();
   private filterText = '';
-  /** Names of the service accounts loaded so far per namespace key (for the namespace filter; no request of its own). */
+  /**
+   * Names of the service accounts loaded so far per namespace key (for the namespace filter; no request of its own).
+   */
   private readonly loadedAccounts = new Map<string, string[]>();
   private readonly subscriptions: vscode.Disposable[] = [];
 

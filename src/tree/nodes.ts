@@ -1,5 +1,6 @@
 // The tree's node classes. Each owns its TreeItem and its children; data comes from the model.
-// contextValue is a base plus "+flag"s (e.g. "serviceAccount+managed+hasToken"); package.json matches them with regexes.
+// contextValue is a base plus "+flag"s (e.g. "serviceAccount+managed+hasToken");
+// package.json matches them with regexes.
 import * as vscode from 'vscode';
 
 import type { ContextSummary } from '../core/cluster/connect';
@@ -23,7 +24,9 @@ export abstract class TreeNode {
   }
 }
 
-/** A Markdown tooltip of data from the cluster or a kubeconfig: values are escaped (see md), links never run commands. */
+/**
+ * A Markdown tooltip of data from the cluster or a kubeconfig: values are escaped (see md), links never run commands.
+ */
 function markdownTooltip(source: string): vscode.MarkdownString {
   const tooltip = new vscode.MarkdownString(source);
   tooltip.isTrusted = false;
@@ -232,9 +235,12 @@ export class BindingNode extends TreeNode {
     const item = new vscode.TreeItem(b.name, vscode.TreeItemCollapsibleState.Collapsed);
     item.id = this.key;
     item.iconPath = new vscode.ThemeIcon(b.kind === 'ClusterRoleBinding' ? 'globe' : 'link');
-    item.description = `${b.kind === 'ClusterRoleBinding' ? 'cluster-wide' : `in ${b.namespace}`} → ${b.roleRef.kind} ${b.roleRef.name}`;
+    item.description =
+      `${b.kind === 'ClusterRoleBinding' ? 'cluster-wide' : `in ${b.namespace}`} → ` +
+      `${b.roleRef.kind} ${b.roleRef.name}`;
     item.contextValue = flags('binding', { managed: b.managed, cluster: b.kind === 'ClusterRoleBinding' });
-    item.tooltip = `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name}\nbinds ${b.roleRef.kind} ${b.roleRef.name}`;
+    item.tooltip =
+      `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name}\n` + `binds ${b.roleRef.kind} ${b.roleRef.name}`;
     return item;
   }
 
@@ -261,7 +267,11 @@ export class RuleNode extends TreeNode {
     item.id = this.key;
     item.iconPath = new vscode.ThemeIcon('key');
     item.contextValue = 'rule';
-    item.tooltip = `apiGroups: ${JSON.stringify(this.rule.apiGroups)}\nresources: ${JSON.stringify(this.rule.resources)}\nverbs: ${JSON.stringify(this.rule.verbs)}${this.rule.resourceNames ? `\nresourceNames: ${JSON.stringify(this.rule.resourceNames)}` : ''}`;
+    item.tooltip =
+      `apiGroups: ${JSON.stringify(this.rule.apiGroups)}\n` +
+      `resources: ${JSON.stringify(this.rule.resources)}\n` +
+      `verbs: ${JSON.stringify(this.rule.verbs)}` +
+      (this.rule.resourceNames ? `\nresourceNames: ${JSON.stringify(this.rule.resourceNames)}` : '');
     return item;
   }
 }
@@ -295,7 +305,8 @@ export function expiryWords(credential: Pick<Credential, 'expiresAt' | 'kind'>, 
 
 /**
  * One credential of a service account (core's Credential: a token sa-kubeconfig issued, a long-lived or legacy
- * token Secret, or an unbound token this machine issued). contextValue "credential+<kind>+<state>[+revocable][+managed][+inFile]" (inFile: written into a file here).
+ * token Secret, or an unbound token this machine issued). contextValue
+ * "credential+<kind>+<state>[+revocable][+managed][+inFile]" (inFile: written into a file here).
  */
 export class CredentialNode extends TreeNode {
   readonly key: string;
@@ -344,13 +355,16 @@ export class CredentialNode extends TreeNode {
       md(expiryWords(c).replace(/^./, (x) => x.toUpperCase())),
       ...(c.supersededAt
         ? [
-            `Superseded ${md(new Date(c.supersededAt).toLocaleString())}${c.revokeAfter ? `; revoke after ${md(new Date(c.revokeAfter).toLocaleString())}` : ''}`,
+            `Superseded ${md(new Date(c.supersededAt).toLocaleString())}` +
+              (c.revokeAfter ? `; revoke after ${md(new Date(c.revokeAfter).toLocaleString())}` : ''),
           ]
         : []),
       c.revocable && c.secretName
-        ? `Revoke: deletes Secret ${md(`${c.namespace}/${c.secretName}`)}; the token then stops working within about 10 seconds.` +
+        ? `Revoke: deletes Secret ${md(`${c.namespace}/${c.secretName}`)}; ` +
+          'the token then stops working within about 10 seconds.' +
           (c.sharedSecret ? ' Every token bound to this Secret (made by an earlier version) is revoked with it.' : '')
-        : 'Cannot be revoked before it expires (not bound to a Secret); only deleting the service account ends it early.',
+        : 'Cannot be revoked before it expires (not bound to a Secret); ' +
+          'only deleting the service account ends it early.',
       c.destinations.length > 0
         ? `Written by this machine to: ${c.destinations.map((d) => md(describeDestination(d))).join('; ')}`
         : 'Not written anywhere by this machine (or written elsewhere).',

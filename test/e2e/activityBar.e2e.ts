@@ -67,7 +67,8 @@ describe('activity bar', function () {
     );
     const shot = await wb!.screenshot('activity-bar');
     console.log(
-      `      screenshot: ${shot} (${contexts.length > 0 ? `contexts: ${contexts.join(', ')}` : 'no kubeconfig: welcome text'})`,
+      '      screenshot: ' +
+        `${shot} (${contexts.length > 0 ? `contexts: ${contexts.join(', ')}` : 'no kubeconfig: welcome text'})`,
     );
   });
 });

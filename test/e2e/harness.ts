@@ -287,7 +287,8 @@ export class Workbench {
     const exposed = await this.unmaskedCredentialText();
     if (exposed.length > 0) {
       throw new Error(
-        `refusing to save screenshot ${name}: credential-looking text visible outside the masked editor lines, in: ${exposed.join('; ')}`,
+        `refusing to save screenshot ${name}: credential-looking text visible outside the masked editor lines, ` +
+          `in: ${exposed.join('; ')}`,
       );
     }
     // Playwright places the mask where the lines are when it starts; the editor may move them meanwhile (a CodeLens

@@ -41,10 +41,12 @@ describe('wizard webview, against the real cluster', function () {
   before(async function () {
     if (!ADMIN || !RESTRICTED) {
       throw new Error(
-        'SAK_ADMIN_KUBECONFIG / SAK_RESTRICTED_KUBECONFIG are not set: run through scripts/with-cluster.sh (npm run test:e2e).',
+        'SAK_ADMIN_KUBECONFIG / SAK_RESTRICTED_KUBECONFIG are not set: ' +
+          'run through scripts/with-cluster.sh (npm run test:e2e).',
       );
     }
-    // One kubeconfig with both users' contexts (admin@local, restricted@local), merged the way kubectl merges KUBECONFIG.
+    // One kubeconfig with both users' contexts (admin@local, restricted@local),
+    // merged the way kubectl merges KUBECONFIG.
     wb = await startWorkbench({ name: 'wizard', env: { ...process.env, KUBECONFIG: `${ADMIN}:${RESTRICTED}` } });
     // The palette lists our commands only once the extension's contributions are registered.
     await wb.activityBarItem('SA Kubeconfig').waitFor({ state: 'visible', timeout: 60_000 });
@@ -202,71 +204,76 @@ describe('wizard webview, against the real cluster', function () {
     );
 
     console.log(
-      `      [wizard] time to interactive ${timeToInteractive} ms (webview boot until our script ran: ${bootAt - opened} ms); permission picker ready ${pickerReady} ms; discovery: ${stats} -> ${discoveryRequests} requests`,
+      `      [wizard] time to interactive ${timeToInteractive} ms (webview boot until our script ran: ` +
+        `${bootAt - opened} ms); permission picker ready ${pickerReady} ms; ` +
+        `discovery: ${stats} -> ${discoveryRequests} requests`,
     );
     // Aggregated discovery (Kubernetes 1.30+) is two requests: /api and /apis.
     assert.equal(discoveryRequests, 2, `discovery used ${discoveryRequests} requests`);
   });
 
-  it('as the restricted user, the escalation pre-check refuses: missing rules shown, nothing created', async function () {
-    const page = wb.page;
-    // Back to the wizard tab (the kubeconfig editor took the focus), and start over.
-    // The tab is named after the namespace it is for.
-    await page
-      .locator('.tabs-container .tab', { hasText: `New Kubeconfig: ${NAMESPACE}` })
-      .first()
-      .click();
-    const w = wizard(page);
-    // Hidden behind the editor tab, the page was dropped (no retainContextWhenHidden); getState brought it back.
-    await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 20_000 });
-    await w.locator('[aria-labelledby="allowed-title"] li').first().waitFor();
-    await w.locator('#start-over').click();
-    await w.locator('#step-title', { hasText: 'Target' }).waitFor();
-    await w.locator('#context').selectOption(RESTRICTED_CONTEXT);
-    await w.locator('#context-help', { hasText: 'Server https://' }).waitFor({ timeout: 30_000 });
-    assert.equal(await waitForValue(w, '#namespace'), 'restricted-ns');
-    await w.locator('#service-account').fill(DENIED_SA);
-    await w.locator('#next').click();
+  it(
+    'as the restricted user, the escalation pre-check refuses: ' + 'missing rules shown, nothing created',
+    async function () {
+      const page = wb.page;
+      // Back to the wizard tab (the kubeconfig editor took the focus), and start over.
+      // The tab is named after the namespace it is for.
+      await page
+        .locator('.tabs-container .tab', { hasText: `New Kubeconfig: ${NAMESPACE}` })
+        .first()
+        .click();
+      const w = wizard(page);
+      // Hidden behind the editor tab, the page was dropped (no retainContextWhenHidden); getState brought it back.
+      await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 20_000 });
+      await w.locator('[aria-labelledby="allowed-title"] li').first().waitFor();
+      await w.locator('#start-over').click();
+      await w.locator('#step-title', { hasText: 'Target' }).waitFor();
+      await w.locator('#context').selectOption(RESTRICTED_CONTEXT);
+      await w.locator('#context-help', { hasText: 'Server https://' }).waitFor({ timeout: 30_000 });
+      assert.equal(await waitForValue(w, '#namespace'), 'restricted-ns');
+      await w.locator('#service-account').fill(DENIED_SA);
+      await w.locator('#next').click();
 
-    await w.locator('#resource-groups').waitFor({ timeout: 30_000 });
-    await w.locator('#preset-exec-pods').click();
-    await w.locator('#preset-exec-pods[aria-pressed="true"]').waitFor();
-    // Keyboard only from here: Ctrl+Enter moves to the next step.
-    await page.keyboard.press('Control+Enter');
-    await w.locator('#step-title', { hasText: 'Token' }).waitFor();
-    // No rights on Secrets: a revocable token is impossible here, said on this step; take the unbound one.
-    await w.locator('#token-rights').waitFor({ timeout: 30_000 });
-    await w.locator('#use-unbound').click();
-    for (const title of ['Kubeconfig', 'Review']) {
+      await w.locator('#resource-groups').waitFor({ timeout: 30_000 });
+      await w.locator('#preset-exec-pods').click();
+      await w.locator('#preset-exec-pods[aria-pressed="true"]').waitFor();
+      // Keyboard only from here: Ctrl+Enter moves to the next step.
       await page.keyboard.press('Control+Enter');
-      await w.locator('#step-title', { hasText: title }).waitFor();
-    }
+      await w.locator('#step-title', { hasText: 'Token' }).waitFor();
+      // No rights on Secrets: a revocable token is impossible here, said on this step; take the unbound one.
+      await w.locator('#token-rights').waitFor({ timeout: 30_000 });
+      await w.locator('#use-unbound').click();
+      for (const title of ['Kubeconfig', 'Review']) {
+        await page.keyboard.press('Control+Enter');
+        await w.locator('#step-title', { hasText: title }).waitFor();
+      }
 
-    await w.locator('#step-title', { hasText: 'Review' }).waitFor();
-    await w.locator('#escalation-refused').waitFor({ timeout: 30_000 });
-    // The server's dry run says the same in its words: kept in view.
-    await w.locator('div#dry-run-rejections li').first().waitFor();
-    const missing = await w.locator('#escalation-refused .missing-rules li').allInnerTexts();
-    assert.ok(
-      missing.some((r) => r.includes('pods/exec')),
-      missing.join('\n'),
-    );
-    assert.ok(
-      missing.some((r) => /^pods:/.test(r)),
-      missing.join('\n'),
-    );
-    assert.equal(await w.locator('#next', { hasText: 'Create' }).isDisabled(), true);
-    await wb.screenshot('wizard-9-escalation-refused');
+      await w.locator('#step-title', { hasText: 'Review' }).waitFor();
+      await w.locator('#escalation-refused').waitFor({ timeout: 30_000 });
+      // The server's dry run says the same in its words: kept in view.
+      await w.locator('div#dry-run-rejections li').first().waitFor();
+      const missing = await w.locator('#escalation-refused .missing-rules li').allInnerTexts();
+      assert.ok(
+        missing.some((r) => r.includes('pods/exec')),
+        missing.join('\n'),
+      );
+      assert.ok(
+        missing.some((r) => /^pods:/.test(r)),
+        missing.join('\n'),
+      );
+      assert.equal(await w.locator('#next', { hasText: 'Create' }).isDisabled(), true);
+      await wb.screenshot('wizard-9-escalation-refused');
 
-    assert.notEqual(
-      kubectlSync(['get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns']).code,
-      0,
-      'the refused run created the service account',
-    );
-    assert.notEqual(
-      kubectlSync(['get', 'role', `sa-kubeconfig:restricted-ns:${DENIED_SA}`, '-n', 'restricted-ns']).code,
-      0,
-      'the refused run created the role',
-    );
-  });
+      assert.notEqual(
+        kubectlSync(['get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns']).code,
+        0,
+        'the refused run created the service account',
+      );
+      assert.notEqual(
+        kubectlSync(['get', 'role', `sa-kubeconfig:restricted-ns:${DENIED_SA}`, '-n', 'restricted-ns']).code,
+        0,
+        'the refused run created the role',
+      );
+    },
+  );
 });

@@ -30,32 +30,35 @@ describe('wizard and Clusters view with a broken kubeconfig', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('empty kubeconfig: the view names the file and offers to open it; the wizard shows an empty state', async function () {
-    await wb.clickActivityBarItem('SA Kubeconfig');
-    // Its one row opens the file (the view's message hides the viewsWelcome).
-    await wb.waitForTreeItem('Clusters', 'Open Kubeconfig File');
-    const pane = wb.view('Clusters').locator('.pane-body');
-    await pane.locator('.message', { hasText: file }).first().waitFor({ timeout: 20_000 });
-    assert.match(await pane.innerText(), new RegExp(`No contexts in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
+  it(
+    'empty kubeconfig: the view names the file and offers to open it; ' + 'the wizard shows an empty state',
+    async function () {
+      await wb.clickActivityBarItem('SA Kubeconfig');
+      // Its one row opens the file (the view's message hides the viewsWelcome).
+      await wb.waitForTreeItem('Clusters', 'Open Kubeconfig File');
+      const pane = wb.view('Clusters').locator('.pane-body');
+      await pane.locator('.message', { hasText: file }).first().waitFor({ timeout: 20_000 });
+      assert.match(await pane.innerText(), new RegExp(`No contexts in ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}`));
 
-    await wb.runCommand('Create Service Account Kubeconfig…');
-    const w = wizard(wb.page);
-    await w.locator('#open-kubeconfig-file').waitFor({ timeout: 30_000 });
-    assert.equal(await w.locator('#kubeconfig-paths').innerText(), file);
-    // No form to fill in vain: no Next, no Target fields.
-    assert.equal(await w.locator('#next').count(), 0);
-    assert.equal(await w.locator('#service-account').count(), 0);
-    await wb.setTheme('Light Modern');
-    await wb.screenshot('wizard-broken-empty-light');
-    await wb.setTheme('Dark Modern');
-    await wb.screenshot('wizard-broken-empty-dark');
-    await w.locator('#open-kubeconfig-file').click();
-    await wb.page
-      .locator('.tabs-container .tab', { hasText: basename(file) })
-      .first()
-      .waitFor({ timeout: 20_000 });
-    await wb.runCommand('View: Close All Editors');
-  });
+      await wb.runCommand('Create Service Account Kubeconfig…');
+      const w = wizard(wb.page);
+      await w.locator('#open-kubeconfig-file').waitFor({ timeout: 30_000 });
+      assert.equal(await w.locator('#kubeconfig-paths').innerText(), file);
+      // No form to fill in vain: no Next, no Target fields.
+      assert.equal(await w.locator('#next').count(), 0);
+      assert.equal(await w.locator('#service-account').count(), 0);
+      await wb.setTheme('Light Modern');
+      await wb.screenshot('wizard-broken-empty-light');
+      await wb.setTheme('Dark Modern');
+      await wb.screenshot('wizard-broken-empty-dark');
+      await w.locator('#open-kubeconfig-file').click();
+      await wb.page
+        .locator('.tabs-container .tab', { hasText: basename(file) })
+        .first()
+        .waitFor({ timeout: 20_000 });
+      await wb.runCommand('View: Close All Editors');
+    },
+  );
 
   it('unreachable server: the Target step has Retry and does not let the user continue', async function () {
     // The admin kubeconfig pointed at a port where nothing listens.

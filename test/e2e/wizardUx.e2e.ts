@@ -87,58 +87,61 @@ describe('wizard UX (issue 15), against the real cluster', function () {
     await wb?.stop();
   });
 
-  it('keyboard only: first empty field focused, Ctrl+Enter through every step, "Ctrl+Enter: Create", ⊘ for denied', async function () {
-    const page = wb.page;
-    const w = await openWizardFromPalette(wb);
-    await waitForValue(w, '#namespace');
-    assert.equal(await w.locator('#context').inputValue(), ADMIN_CONTEXT);
-    // The caret waits in the first empty field (the namespace came from the context).
-    await w.locator('#service-account:focus').waitFor({ timeout: 10_000 });
-    assert.equal(await activeId(w), 'service-account');
-    // The tab is named after the namespace, and follows it.
-    await page.locator('.tabs-container .tab', { hasText: 'New Kubeconfig: default' }).waitFor({ timeout: 10_000 });
-    await page.keyboard.type('ux-keys-sa');
-    await pressUntilFocused(page, w, 'Shift+Tab', 'namespace');
-    await page.keyboard.press('Control+a');
-    await page.keyboard.type(KEYBOARD_NS);
-    await page
-      .locator('.tabs-container .tab', { hasText: `New Kubeconfig: ${KEYBOARD_NS}` })
-      .waitFor({ timeout: 10_000 });
-    await page.keyboard.press('Control+Enter');
-
-    await w.locator('#step-title', { hasText: 'Permissions' }).waitFor();
-    await w.locator('#resource-groups').waitFor({ timeout: 30_000 });
-    await pressUntilFocused(page, w, 'Tab', 'preset-read-pods-logs');
-    await page.keyboard.press('Space');
-    await w.locator('#preset-read-pods-logs[aria-pressed="true"]').waitFor();
-    for (const title of ['Token', 'Kubeconfig', 'Review']) {
+  it(
+    'keyboard only: first empty field focused, Ctrl+Enter through every step, "Ctrl+Enter: ' + 'Create", ⊘ for denied',
+    async function () {
+      const page = wb.page;
+      const w = await openWizardFromPalette(wb);
+      await waitForValue(w, '#namespace');
+      assert.equal(await w.locator('#context').inputValue(), ADMIN_CONTEXT);
+      // The caret waits in the first empty field (the namespace came from the context).
+      await w.locator('#service-account:focus').waitFor({ timeout: 10_000 });
+      assert.equal(await activeId(w), 'service-account');
+      // The tab is named after the namespace, and follows it.
+      await page.locator('.tabs-container .tab', { hasText: 'New Kubeconfig: default' }).waitFor({ timeout: 10_000 });
+      await page.keyboard.type('ux-keys-sa');
+      await pressUntilFocused(page, w, 'Shift+Tab', 'namespace');
+      await page.keyboard.press('Control+a');
+      await page.keyboard.type(KEYBOARD_NS);
+      await page
+        .locator('.tabs-container .tab', { hasText: `New Kubeconfig: ${KEYBOARD_NS}` })
+        .waitFor({ timeout: 10_000 });
       await page.keyboard.press('Control+Enter');
-      await w.locator('#step-title', { hasText: title }).waitFor();
-    }
-    await w.locator('#escalation-ok').waitFor({ timeout: 30_000 });
-    // Review says what Ctrl+Enter does here.
-    await w.locator('.footer-hint', { hasText: 'Ctrl+Enter: Create' }).waitFor();
-    await wb.screenshot('wizard-ux-review-hint-light');
-    await page.keyboard.press('Control+Enter');
 
-    await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 60_000 });
-    const denied = w.locator('[aria-labelledby="denied-title"] li');
-    await denied.first().waitFor();
-    const deniedTexts = await denied.allInnerTexts();
-    assert.ok(deniedTexts.length > 0);
-    for (const t of deniedTexts) {
-      assert.ok(t.startsWith('⊘'), `a denied entry reads "${t}"`);
-      assert.ok(!t.includes('✓'), `a denied entry reads "${t}"`);
-    }
-    assert.equal(
-      await w.locator('[aria-labelledby="denied-title"] li .glyph').first().getAttribute('aria-label'),
-      'denied, as expected',
-    );
-    await wb.screenshot('wizard-ux-result-light');
-    await wb.setTheme('Dark Modern');
-    await wb.screenshot('wizard-ux-result-dark');
-    assert.equal(kubectlSync(['get', 'serviceaccount', 'ux-keys-sa', '-n', KEYBOARD_NS]).code, 0);
-  });
+      await w.locator('#step-title', { hasText: 'Permissions' }).waitFor();
+      await w.locator('#resource-groups').waitFor({ timeout: 30_000 });
+      await pressUntilFocused(page, w, 'Tab', 'preset-read-pods-logs');
+      await page.keyboard.press('Space');
+      await w.locator('#preset-read-pods-logs[aria-pressed="true"]').waitFor();
+      for (const title of ['Token', 'Kubeconfig', 'Review']) {
+        await page.keyboard.press('Control+Enter');
+        await w.locator('#step-title', { hasText: title }).waitFor();
+      }
+      await w.locator('#escalation-ok').waitFor({ timeout: 30_000 });
+      // Review says what Ctrl+Enter does here.
+      await w.locator('.footer-hint', { hasText: 'Ctrl+Enter: Create' }).waitFor();
+      await wb.screenshot('wizard-ux-review-hint-light');
+      await page.keyboard.press('Control+Enter');
+
+      await w.locator('#step-title', { hasText: 'Result' }).waitFor({ timeout: 60_000 });
+      const denied = w.locator('[aria-labelledby="denied-title"] li');
+      await denied.first().waitFor();
+      const deniedTexts = await denied.allInnerTexts();
+      assert.ok(deniedTexts.length > 0);
+      for (const t of deniedTexts) {
+        assert.ok(t.startsWith('⊘'), `a denied entry reads "${t}"`);
+        assert.ok(!t.includes('✓'), `a denied entry reads "${t}"`);
+      }
+      assert.equal(
+        await w.locator('[aria-labelledby="denied-title"] li .glyph').first().getAttribute('aria-label'),
+        'denied, as expected',
+      );
+      await wb.screenshot('wizard-ux-result-light');
+      await wb.setTheme('Dark Modern');
+      await wb.screenshot('wizard-ux-result-dark');
+      assert.equal(kubectlSync(['get', 'serviceaccount', 'ux-keys-sa', '-n', KEYBOARD_NS]).code, 0);
+    },
+  );
 
   it('axe-core finds no violations on any step, in light, dark and high-contrast themes', async function () {
     this.timeout(900_000);
@@ -179,66 +182,69 @@ describe('wizard UX (issue 15), against the real cluster', function () {
     assert.deepEqual(found, [], found.join('\n'));
   });
 
-  it('restricted user: forbidden Target, "custom" preset, Token rights up front, refused objects in Review', async function () {
-    const w = await openWizardFromPalette(wb);
-    await w.locator('#context').selectOption(RESTRICTED_CONTEXT);
-    await waitForValue(w, '#namespace', 'restricted-ns');
-    // In "default" it may not list service accounts: the Target says it can't check, and where it may create one.
-    await w.locator('#namespace').fill('default');
-    await w.locator('#sa-forbidden', { hasText: "can't check (forbidden)" }).waitFor({ timeout: 30_000 });
-    await w.locator('label[for="sa-existing"]', { hasText: "can't check: forbidden" }).waitFor();
-    assert.doesNotMatch(await w.locator('label[for="sa-existing"]').innerText(), /0 in this namespace/);
-    await w.locator('#suggest-restricted-ns').waitFor({ timeout: 30_000 });
-    await wb.setTheme('Light Modern');
-    await wb.screenshot('wizard-ux-forbidden-light');
-    await wb.setTheme('Dark Modern');
-    await wb.screenshot('wizard-ux-forbidden-dark');
-    await w.locator('#suggest-restricted-ns').click();
-    assert.equal(await w.locator('#namespace').inputValue(), 'restricted-ns');
-    await w.locator('#service-account').fill(DENIED_SA);
-    await w.locator('#next').click();
+  it(
+    'restricted user: forbidden Target, "custom" preset, Token rights up front, ' + 'refused objects in Review',
+    async function () {
+      const w = await openWizardFromPalette(wb);
+      await w.locator('#context').selectOption(RESTRICTED_CONTEXT);
+      await waitForValue(w, '#namespace', 'restricted-ns');
+      // In "default" it may not list service accounts: the Target says it can't check, and where it may create one.
+      await w.locator('#namespace').fill('default');
+      await w.locator('#sa-forbidden', { hasText: "can't check (forbidden)" }).waitFor({ timeout: 30_000 });
+      await w.locator('label[for="sa-existing"]', { hasText: "can't check: forbidden" }).waitFor();
+      assert.doesNotMatch(await w.locator('label[for="sa-existing"]').innerText(), /0 in this namespace/);
+      await w.locator('#suggest-restricted-ns').waitFor({ timeout: 30_000 });
+      await wb.setTheme('Light Modern');
+      await wb.screenshot('wizard-ux-forbidden-light');
+      await wb.setTheme('Dark Modern');
+      await wb.screenshot('wizard-ux-forbidden-dark');
+      await w.locator('#suggest-restricted-ns').click();
+      assert.equal(await w.locator('#namespace').inputValue(), 'restricted-ns');
+      await w.locator('#service-account').fill(DENIED_SA);
+      await w.locator('#next').click();
 
-    // A preset whose rules were changed says "custom" instead of staying ticked.
-    await w.locator('#resource-groups').waitFor({ timeout: 30_000 });
-    await w.locator('#preset-exec-pods').click();
-    await w.locator('#preset-exec-pods[aria-pressed="true"]').waitFor();
-    await w.locator('#perm-search').fill('pods');
-    await w.locator('#v-core-pods-delete').check();
-    await w.locator('#preset-exec-pods[aria-pressed="mixed"]', { hasText: '(custom)' }).waitFor();
-    await wb.screenshot('wizard-ux-preset-custom-dark');
-    await w.locator('#next').click();
+      // A preset whose rules were changed says "custom" instead of staying ticked.
+      await w.locator('#resource-groups').waitFor({ timeout: 30_000 });
+      await w.locator('#preset-exec-pods').click();
+      await w.locator('#preset-exec-pods[aria-pressed="true"]').waitFor();
+      await w.locator('#perm-search').fill('pods');
+      await w.locator('#v-core-pods-delete').check();
+      await w.locator('#preset-exec-pods[aria-pressed="mixed"]', { hasText: '(custom)' }).waitFor();
+      await wb.screenshot('wizard-ux-preset-custom-dark');
+      await w.locator('#next').click();
 
-    // Token: said up front that a revocable token needs Secrets, with the honest alternative; Next does not pass.
-    await w.locator('#step-title', { hasText: 'Token' }).waitFor();
-    await w.locator('#token-rights', { hasText: 'create secrets' }).waitFor({ timeout: 30_000 });
-    await w.locator('#next').click();
-    await w.locator('#step-title', { hasText: 'Token' }).waitFor();
-    assert.equal(await w.locator('#step-title', { hasText: 'Kubeconfig' }).count(), 0);
-    await wb.screenshot('wizard-ux-token-rights-dark');
-    await wb.setTheme('Light Modern');
-    await wb.screenshot('wizard-ux-token-rights-light');
-    await w.locator('#use-unbound').click();
-    assert.equal(await w.locator('#unbound-token').isChecked(), true);
-    await w.locator('#token-rights').waitFor({ state: 'detached' });
-    await w.locator('#next').click();
-    await w.locator('#step-title', { hasText: 'Kubeconfig' }).waitFor();
-    await w.locator('#next').click();
+      // Token: said up front that a revocable token needs Secrets, with the honest alternative; Next does not pass.
+      await w.locator('#step-title', { hasText: 'Token' }).waitFor();
+      await w.locator('#token-rights', { hasText: 'create secrets' }).waitFor({ timeout: 30_000 });
+      await w.locator('#next').click();
+      await w.locator('#step-title', { hasText: 'Token' }).waitFor();
+      assert.equal(await w.locator('#step-title', { hasText: 'Kubeconfig' }).count(), 0);
+      await wb.screenshot('wizard-ux-token-rights-dark');
+      await wb.setTheme('Light Modern');
+      await wb.screenshot('wizard-ux-token-rights-light');
+      await w.locator('#use-unbound').click();
+      assert.equal(await w.locator('#unbound-token').isChecked(), true);
+      await w.locator('#token-rights').waitFor({ state: 'detached' });
+      await w.locator('#next').click();
+      await w.locator('#step-title', { hasText: 'Kubeconfig' }).waitFor();
+      await w.locator('#next').click();
 
-    // Review: refused, object by object, and the server's words in view (not folded away).
-    await w.locator('#escalation-refused').waitFor({ timeout: 30_000 });
-    await w.locator('#review-lead', { hasText: /^Refused/ }).waitFor();
-    const badges = await w.locator('.object summary .badge').allInnerTexts();
-    assert.ok(badges.length > 0);
-    assert.ok(!badges.includes('create'), `badges: ${badges.join(', ')}`);
-    assert.ok(badges.includes('refused'), `badges: ${badges.join(', ')}`);
-    const rejections = w.locator('#dry-run-rejections');
-    await rejections.waitFor();
-    assert.equal(await rejections.evaluate((e) => e.tagName), 'DIV');
-    assert.ok(await rejections.locator('li').first().isVisible());
-    assert.equal(await w.locator('#next', { hasText: 'Create' }).isDisabled(), true);
-    await wb.screenshot('wizard-ux-review-refused-light');
-    await wb.setTheme('Dark Modern');
-    await wb.screenshot('wizard-ux-review-refused-dark');
-    assert.notEqual(kubectlSync(['get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns']).code, 0);
-  });
+      // Review: refused, object by object, and the server's words in view (not folded away).
+      await w.locator('#escalation-refused').waitFor({ timeout: 30_000 });
+      await w.locator('#review-lead', { hasText: /^Refused/ }).waitFor();
+      const badges = await w.locator('.object summary .badge').allInnerTexts();
+      assert.ok(badges.length > 0);
+      assert.ok(!badges.includes('create'), `badges: ${badges.join(', ')}`);
+      assert.ok(badges.includes('refused'), `badges: ${badges.join(', ')}`);
+      const rejections = w.locator('#dry-run-rejections');
+      await rejections.waitFor();
+      assert.equal(await rejections.evaluate((e) => e.tagName), 'DIV');
+      assert.ok(await rejections.locator('li').first().isVisible());
+      assert.equal(await w.locator('#next', { hasText: 'Create' }).isDisabled(), true);
+      await wb.screenshot('wizard-ux-review-refused-light');
+      await wb.setTheme('Dark Modern');
+      await wb.screenshot('wizard-ux-review-refused-dark');
+      assert.notEqual(kubectlSync(['get', 'serviceaccount', DENIED_SA, '-n', 'restricted-ns']).code, 0);
+    },
+  );
 });

@@ -114,55 +114,63 @@ describe('preflight and apply', function () {
     });
   });
 
-  it('a revocable credential needs "create secrets": the restricted user (no rights on secrets) is refused with exactly that, nothing created', async function () {
-    const env = clusterEnv();
-    const sa = uniqueName('nosecrets');
-    await assert.rejects(
-      provision(
+  it(
+    'a revocable credential needs "create secrets": the restricted user (no rights on secrets) is refused with ' +
+      'exactly that, nothing created',
+    async function () {
+      const env = clusterEnv();
+      const sa = uniqueName('nosecrets');
+      await assert.rejects(
+        provision(
+          request(env.restrictedKubeconfig, 'restricted-ns', sa, {
+            rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list'] }],
+          }),
+          { kubeconfigPath: env.restrictedKubeconfig },
+        ),
+        (err: unknown) => {
+          assert.ok(err instanceof SaKubeconfigError, String(err));
+          const report = err.details as PreflightReport;
+          assert.deepEqual(
+            report.denied.map((d) => d.description),
+            ['create secrets in namespace "restricted-ns"'],
+          );
+          assert.match(err.message, /create secrets in namespace "restricted-ns"/);
+          return true;
+        },
+      );
+      assert.equal(await exists('serviceaccount', sa, 'restricted-ns'), false);
+    },
+  );
+
+  it(
+    'the restricted user may create what it holds (service accounts read access) in its namespace, ' +
+      'with an unbound token',
+    async function () {
+      const env = clusterEnv();
+      const sa = uniqueName('ok');
+      const r = await provision(
         request(env.restrictedKubeconfig, 'restricted-ns', sa, {
           rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list'] }],
+          token: { kind: 'timeBound', durationSeconds: 3600, unbound: true },
         }),
         { kubeconfigPath: env.restrictedKubeconfig },
-      ),
-      (err: unknown) => {
-        assert.ok(err instanceof SaKubeconfigError, String(err));
-        const report = err.details as PreflightReport;
-        assert.deepEqual(
-          report.denied.map((d) => d.description),
-          ['create secrets in namespace "restricted-ns"'],
-        );
-        assert.match(err.message, /create secrets in namespace "restricted-ns"/);
-        return true;
-      },
-    );
-    assert.equal(await exists('serviceaccount', sa, 'restricted-ns'), false);
-  });
-
-  it('the restricted user may create what it holds (service accounts read access) in its namespace, with an unbound token', async function () {
-    const env = clusterEnv();
-    const sa = uniqueName('ok');
-    const r = await provision(
-      request(env.restrictedKubeconfig, 'restricted-ns', sa, {
-        rules: [{ apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list'] }],
-        token: { kind: 'timeBound', durationSeconds: 3600, unbound: true },
-      }),
-      { kubeconfigPath: env.restrictedKubeconfig },
-    );
-    try {
-      assert.equal(r.preflight.ok, true);
-      assert.equal(r.verification!.ok, true);
-      assert.equal(r.verification!.whoami!.username, `system:serviceaccount:restricted-ns:${sa}`);
-    } finally {
-      await kubectl([
-        'delete',
-        'serviceaccount,role,rolebinding',
-        '-n',
-        'restricted-ns',
-        '-l',
-        'app.kubernetes.io/managed-by=sa-kubeconfig',
-      ]);
-    }
-  });
+      );
+      try {
+        assert.equal(r.preflight.ok, true);
+        assert.equal(r.verification!.ok, true);
+        assert.equal(r.verification!.whoami!.username, `system:serviceaccount:restricted-ns:${sa}`);
+      } finally {
+        await kubectl([
+          'delete',
+          'serviceaccount,role,rolebinding',
+          '-n',
+          'restricted-ns',
+          '-l',
+          'app.kubernetes.io/managed-by=sa-kubeconfig',
+        ]);
+      }
+    },
+  );
 
   describe('idempotency and updates', function () {
     const ns = uniqueName('idem');
@@ -322,65 +330,68 @@ describe('preflight and apply', function () {
       assert.equal((await kubectlOk(['get', 'roles,rolebindings', '-n', ns, '-o', 'name'])).trim(), '');
     });
 
-    it('cancelled while a create is in flight (the server made the Role, its answer not yet back): nothing is left', async function () {
-      const env = clusterEnv();
-      const ns = cleanup.namespace(uniqueName('rb-inflight'));
-      await kubectlOk(['create', 'namespace', ns]);
-      const relay = await HoldingRelay.start(env.server);
-      const dir = cleanup.dir(privateTempDir());
-      const kubeconfigPath = writeKubeconfig(
-        dir,
-        'relay.kubeconfig',
-        relay.kubeconfig(env.adminKubeconfig, env.server),
-      );
-      const ac = new AbortController();
-      let heldRole = false;
-      // The Role's real create (not its dry run) goes out: hold the server's answer, and cancel once it has come.
-      const logger = {
-        debug(m: string) {
-          if (/^POST \S*\/roles$/.test(m)) {
-            relay.hold();
-            heldRole = true;
-          }
-        },
-        info() {},
-        warn() {},
-        error() {},
-      };
-      relay.onHeldAnswer = () => {
-        ac.abort();
-        setTimeout(() => relay.release(), 300);
-      };
-      try {
-        await assert.rejects(
-          provision(request(env.adminKubeconfig, ns, 'inflight'), { kubeconfigPath, signal: ac.signal, logger }),
-          (err: unknown) => {
-            assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
-            const result = (err.details as { applyResult: ApplyResult }).applyResult;
-            assert.deepEqual(
-              result.rolledBack.map((o) => o.kind),
-              ['Role', 'ServiceAccount'],
-            );
-            assert.deepEqual(result.rollbackFailed, []);
-            assert.match(err.message, /Rolled back: Role .*, ServiceAccount/);
-            return true;
-          },
+    it(
+      'cancelled while a create is in flight (the server made the Role, ' + 'its answer not yet back): nothing is left',
+      async function () {
+        const env = clusterEnv();
+        const ns = cleanup.namespace(uniqueName('rb-inflight'));
+        await kubectlOk(['create', 'namespace', ns]);
+        const relay = await HoldingRelay.start(env.server);
+        const dir = cleanup.dir(privateTempDir());
+        const kubeconfigPath = writeKubeconfig(
+          dir,
+          'relay.kubeconfig',
+          relay.kubeconfig(env.adminKubeconfig, env.server),
         );
-      } finally {
-        await relay.close();
-      }
-      assert.ok(heldRole, "the Role's create was held");
-      assert.equal(
-        (await kubectlOk(['get', 'roles,rolebindings', '-n', ns, '-o', 'name'])).trim(),
-        '',
-        'no Role or RoleBinding is left',
-      );
-      await eventually(
-        async () => !(await exists('serviceaccount', 'inflight', ns)),
-        10_000,
-        'the service account to go',
-      );
-    });
+        const ac = new AbortController();
+        let heldRole = false;
+        // The Role's real create (not its dry run) goes out: hold the server's answer, and cancel once it has come.
+        const logger = {
+          debug(m: string) {
+            if (/^POST \S*\/roles$/.test(m)) {
+              relay.hold();
+              heldRole = true;
+            }
+          },
+          info() {},
+          warn() {},
+          error() {},
+        };
+        relay.onHeldAnswer = () => {
+          ac.abort();
+          setTimeout(() => relay.release(), 300);
+        };
+        try {
+          await assert.rejects(
+            provision(request(env.adminKubeconfig, ns, 'inflight'), { kubeconfigPath, signal: ac.signal, logger }),
+            (err: unknown) => {
+              assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
+              const result = (err.details as { applyResult: ApplyResult }).applyResult;
+              assert.deepEqual(
+                result.rolledBack.map((o) => o.kind),
+                ['Role', 'ServiceAccount'],
+              );
+              assert.deepEqual(result.rollbackFailed, []);
+              assert.match(err.message, /Rolled back: Role .*, ServiceAccount/);
+              return true;
+            },
+          );
+        } finally {
+          await relay.close();
+        }
+        assert.ok(heldRole, "the Role's create was held");
+        assert.equal(
+          (await kubectlOk(['get', 'roles,rolebindings', '-n', ns, '-o', 'name'])).trim(),
+          '',
+          'no Role or RoleBinding is left',
+        );
+        await eventually(
+          async () => !(await exists('serviceaccount', 'inflight', ns)),
+          10_000,
+          'the service account to go',
+        );
+      },
+    );
 
     it('a token step that fails after apply rolls back every object this run created', async function () {
       const ns = cleanup.namespace(uniqueName('rb-token'));

@@ -94,68 +94,78 @@ describe('scope and convergence (issue 9)', function () {
       );
     });
 
-    it('`builds.*:get` for one namespace is refused, naming the cluster-scoped group and how to ask; nothing is made', async function () {
-      const r = await runCli(
-        ['create', '-n', ns, '-s', 'reader', '--rule', 'builds.*:get', '--out', out('star')],
-        env.adminKubeconfig,
-      );
-      assert.equal(r.code, 2, r.stderr);
-      assert.match(r.stderr, /builds\.config\.example\.io is cluster-scoped/);
-      assert.match(r.stderr, /builds\.config\.example\.io:get/);
-      assert.match(r.stderr, /builds\.build\.example\.io:get/);
-      assert.equal(await exists('serviceaccount', 'reader', ns), false);
-      const clusterGrants = await kubectlOk(['get', 'clusterroles,clusterrolebindings', '-l', MANAGED, '-o', 'name']);
-      assert.equal(clusterGrants.includes(`:${ns}:reader`), false);
-    });
+    it(
+      '`builds.*:get` for one namespace is refused, naming the cluster-scoped group and how to ' +
+        'ask; nothing is made',
+      async function () {
+        const r = await runCli(
+          ['create', '-n', ns, '-s', 'reader', '--rule', 'builds.*:get', '--out', out('star')],
+          env.adminKubeconfig,
+        );
+        assert.equal(r.code, 2, r.stderr);
+        assert.match(r.stderr, /builds\.config\.example\.io is cluster-scoped/);
+        assert.match(r.stderr, /builds\.config\.example\.io:get/);
+        assert.match(r.stderr, /builds\.build\.example\.io:get/);
+        assert.equal(await exists('serviceaccount', 'reader', ns), false);
+        const clusterGrants = await kubectlOk(['get', 'clusterroles,clusterrolebindings', '-l', MANAGED, '-o', 'name']);
+        assert.equal(clusterGrants.includes(`:${ns}:reader`), false);
+      },
+    );
 
-    it('with the cluster-scoped group named too: namespaced builds in the namespace only, the other cluster-wide', async function () {
-      cleanup.clusterObject('clusterrole', `sa-kubeconfig:${ns}:reader`);
-      cleanup.clusterObject('clusterrolebinding', `sa-kubeconfig:${ns}:reader`);
+    it(
+      'with the cluster-scoped group named too: namespaced builds in the namespace only, ' + 'the other cluster-wide',
+      async function () {
+        cleanup.clusterObject('clusterrole', `sa-kubeconfig:${ns}:reader`);
+        cleanup.clusterObject('clusterrolebinding', `sa-kubeconfig:${ns}:reader`);
+        const r = await runCli(
+          [
+            'create',
+            '-n',
+            ns,
+            '-s',
+            'reader',
+            '--rule',
+            'builds.*:get',
+            '--rule',
+            'builds.config.example.io:get',
+            '--out',
+            out('named'),
+            '-o',
+            'json',
+          ],
+          env.adminKubeconfig,
+        );
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(JSON.parse(r.stdout).verification.ok, true);
+        await expectCan(true, ns, 'reader', 'get', 'builds.build.example.io', ns);
+        await expectCan(false, ns, 'reader', 'get', 'builds.build.example.io', other);
+        await expectCan(true, ns, 'reader', 'get', 'builds.config.example.io');
+        const text = await kubectlOk(['get', 'clusterrole', `sa-kubeconfig:${ns}:reader`, '-o', 'json']);
+        const clusterRole = JSON.parse(text) as { rules: { apiGroups: string[] }[] };
+        assert.deepEqual(
+          clusterRole.rules.map((x) => x.apiGroups),
+          [['config.example.io']],
+        );
+      },
+    );
+  });
+
+  it(
+    '`-n team-a --rule nodes:get` is verified: ' + 'checked cluster-wide, not expected denied in "default"',
+    async function () {
+      const ns = cleanup.namespace(uniqueName('nodes'));
+      cleanup.clusterObject('clusterrole', `sa-kubeconfig:${ns}:watcher`);
+      cleanup.clusterObject('clusterrolebinding', `sa-kubeconfig:${ns}:watcher`);
+      await kubectlOk(['create', 'namespace', ns]);
       const r = await runCli(
-        [
-          'create',
-          '-n',
-          ns,
-          '-s',
-          'reader',
-          '--rule',
-          'builds.*:get',
-          '--rule',
-          'builds.config.example.io:get',
-          '--out',
-          out('named'),
-          '-o',
-          'json',
-        ],
+        ['create', '-n', ns, '-s', 'watcher', '--rule', 'nodes:get', '--out', out('nodes')],
         env.adminKubeconfig,
       );
       assert.equal(r.code, 0, r.stderr);
-      assert.equal(JSON.parse(r.stdout).verification.ok, true);
-      await expectCan(true, ns, 'reader', 'get', 'builds.build.example.io', ns);
-      await expectCan(false, ns, 'reader', 'get', 'builds.build.example.io', other);
-      await expectCan(true, ns, 'reader', 'get', 'builds.config.example.io');
-      const text = await kubectlOk(['get', 'clusterrole', `sa-kubeconfig:${ns}:reader`, '-o', 'json']);
-      const clusterRole = JSON.parse(text) as { rules: { apiGroups: string[] }[] };
-      assert.deepEqual(
-        clusterRole.rules.map((x) => x.apiGroups),
-        [['config.example.io']],
-      );
-    });
-  });
-
-  it('`-n team-a --rule nodes:get` is verified: checked cluster-wide, not expected denied in "default"', async function () {
-    const ns = cleanup.namespace(uniqueName('nodes'));
-    cleanup.clusterObject('clusterrole', `sa-kubeconfig:${ns}:watcher`);
-    cleanup.clusterObject('clusterrolebinding', `sa-kubeconfig:${ns}:watcher`);
-    await kubectlOk(['create', 'namespace', ns]);
-    const r = await runCli(
-      ['create', '-n', ns, '-s', 'watcher', '--rule', 'nodes:get', '--out', out('nodes')],
-      env.adminKubeconfig,
-    );
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(r.stdout, /Verified as system:serviceaccount/);
-    await expectCan(true, ns, 'watcher', 'get', 'nodes');
-  });
+      assert.match(r.stdout, /Verified as system:serviceaccount/);
+      await expectCan(true, ns, 'watcher', 'get', 'nodes');
+    },
+  );
 
   describe('re-running create converges', function () {
     const home = cleanup.namespace(uniqueName('conv'));
@@ -287,52 +297,55 @@ describe('scope and convergence (issue 9)', function () {
       await expectCan(true, home, sa, 'list', 'configmaps', a);
     });
 
-    it('a run that fails part-way deletes what it made and still removes earlier grants: never more than asked', async function () {
-      // Now: pods:get and view in a. New request: pods:get,list and ClusterRole edit in b, cancelled once a binding
-      // is posted.
-      const ac = new AbortController();
-      const logger = {
-        debug(m: string) {
-          if (/^POST \S*\/rolebindings$/.test(m)) ac.abort();
-        },
-        info() {},
-        warn() {},
-        error() {},
-      };
-      const request: ProvisionRequest = {
-        context: currentContextOf(env.adminKubeconfig),
-        namespace: home,
-        serviceAccount: sa,
-        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
-        roleRefs: [{ kind: 'ClusterRole', name: 'edit' }],
-        scope: { kind: 'namespaces', namespaces: [b] },
-        token: { kind: 'longLived' },
-        kubeconfig: {},
-      };
-      const err = await provision(request, { kubeconfigPath: env.adminKubeconfig, signal: ac.signal, logger }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
-      const gone = [
-        ['get', 'pods', a],
-        ['list', 'configmaps', a],
-        ['create', 'configmaps', b],
-        ['list', 'pods', b],
-      ];
-      for (const [verb, resource, where] of gone) {
-        await expectCan(false, home, sa, verb, resource, where);
-      }
-      const result = (err.details as { applyResult: ApplyResult }).applyResult;
-      assert.ok(result.rolledBack.length > 0, 'something was created and rolled back');
-      assert.deepEqual(result.removed.map((x) => `${x.kind} ${x.namespace}`).sort(), [
-        `Role ${a}`,
-        `RoleBinding ${a}`,
-        `RoleBinding ${a}`,
-      ]);
-      assert.match(err.message, /Removed as requested \(not put back\)/);
-      assert.equal(await exists('rolebinding', 'foreign-labelled', b), true);
-    });
+    it(
+      'a run that fails part-way deletes what it made and still removes earlier grants: ' + 'never more than asked',
+      async function () {
+        // Now: pods:get and view in a. New request: pods:get,list and ClusterRole edit in b, cancelled once a binding
+        // is posted.
+        const ac = new AbortController();
+        const logger = {
+          debug(m: string) {
+            if (/^POST \S*\/rolebindings$/.test(m)) ac.abort();
+          },
+          info() {},
+          warn() {},
+          error() {},
+        };
+        const request: ProvisionRequest = {
+          context: currentContextOf(env.adminKubeconfig),
+          namespace: home,
+          serviceAccount: sa,
+          rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }],
+          roleRefs: [{ kind: 'ClusterRole', name: 'edit' }],
+          scope: { kind: 'namespaces', namespaces: [b] },
+          token: { kind: 'longLived' },
+          kubeconfig: {},
+        };
+        const err = await provision(request, { kubeconfigPath: env.adminKubeconfig, signal: ac.signal, logger }).then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        assert.ok(isSaKubeconfigError(err, 'aborted'), String(err));
+        const gone = [
+          ['get', 'pods', a],
+          ['list', 'configmaps', a],
+          ['create', 'configmaps', b],
+          ['list', 'pods', b],
+        ];
+        for (const [verb, resource, where] of gone) {
+          await expectCan(false, home, sa, verb, resource, where);
+        }
+        const result = (err.details as { applyResult: ApplyResult }).applyResult;
+        assert.ok(result.rolledBack.length > 0, 'something was created and rolled back');
+        assert.deepEqual(result.removed.map((x) => `${x.kind} ${x.namespace}`).sort(), [
+          `Role ${a}`,
+          `RoleBinding ${a}`,
+          `RoleBinding ${a}`,
+        ]);
+        assert.match(err.message, /Removed as requested \(not put back\)/);
+        assert.equal(await exists('rolebinding', 'foreign-labelled', b), true);
+      },
+    );
   });
 
   describe('delete trusts more than a label', function () {

@@ -104,40 +104,43 @@ describe('credentials through the CLI (issue 8)', function () {
     return r;
   }
 
-  it("the README's create command gives a revocable credential: revoke, and kubectl gets 401 within 15 s", async function () {
-    const ns = cleanup.namespace(uniqueName('cred-readme'));
-    const file = path.join(dir, 'readme.kubeconfig');
-    await runCli(
-      [
-        'create',
-        '-n',
-        ns,
-        '--create-namespace',
-        '-s',
-        'myexample-sa',
-        '--rule',
-        'pods:get,watch,list,create',
-        '--rule',
-        'pods/exec:create',
-        '--duration',
-        '24h',
-        '--out',
-        file,
-      ],
-      env().adminKubeconfig,
-    ).then((r) => assert.equal(r.code, 0, r.stderr));
-    assert.equal(await access(file, ns), 'ok');
-    const { credentials } = await credentialsOf(ns, 'myexample-sa', env().adminKubeconfig);
-    assert.equal(credentials.length, 1);
-    const revoked = await runCli(
-      ['revoke', '-n', ns, '-s', 'myexample-sa', '--credential', credentials[0].id],
-      env().adminKubeconfig,
-    );
-    assert.equal(revoked.code, 0, revoked.stderr);
-    assert.match(revoked.stdout, /within about 10 seconds/);
-    assert.doesNotMatch(revoked.stdout + revoked.stderr, /at once/);
-    await becomesUnauthorized(file, ns);
-  });
+  it(
+    "the README's create command gives a revocable credential: " + 'revoke, and kubectl gets 401 within 15 s',
+    async function () {
+      const ns = cleanup.namespace(uniqueName('cred-readme'));
+      const file = path.join(dir, 'readme.kubeconfig');
+      await runCli(
+        [
+          'create',
+          '-n',
+          ns,
+          '--create-namespace',
+          '-s',
+          'myexample-sa',
+          '--rule',
+          'pods:get,watch,list,create',
+          '--rule',
+          'pods/exec:create',
+          '--duration',
+          '24h',
+          '--out',
+          file,
+        ],
+        env().adminKubeconfig,
+      ).then((r) => assert.equal(r.code, 0, r.stderr));
+      assert.equal(await access(file, ns), 'ok');
+      const { credentials } = await credentialsOf(ns, 'myexample-sa', env().adminKubeconfig);
+      assert.equal(credentials.length, 1);
+      const revoked = await runCli(
+        ['revoke', '-n', ns, '-s', 'myexample-sa', '--credential', credentials[0].id],
+        env().adminKubeconfig,
+      );
+      assert.equal(revoked.code, 0, revoked.stderr);
+      assert.match(revoked.stdout, /within about 10 seconds/);
+      assert.doesNotMatch(revoked.stdout + revoked.stderr, /at once/);
+      await becomesUnauthorized(file, ns);
+    },
+  );
 
   it('two kubeconfigs for the same service account: revoking one leaves the other working', async function () {
     const ns = cleanup.namespace(uniqueName('cred-two'));
@@ -211,32 +214,37 @@ describe('credentials through the CLI (issue 8)', function () {
       assert.match(r.stderr, INTACT);
     });
 
-    it('core: a TokenRequest refused after the credential Secret was made takes that Secret away again (no half-made credential)', async function () {
-      const secretsBefore = await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']);
-      const conn = await connect({ kubeconfigPath: rotator });
-      try {
-        // Skipping the access check lets the request reach the server, as on a cluster whose authorizer a review cannot predict.
-        await assert.rejects(
-          issueCredential(conn, { namespace: ns, serviceAccount: 'myexample-sa', skipAccessCheck: true }),
-          (err: unknown) => {
-            assert.ok(isSaKubeconfigError(err, 'forbidden'), String(err));
-            assert.match(
-              err.message,
-              /The credential Secret "myexample-sa-cred-[a-z0-9]{5}" made for it was deleted again/,
-            );
-            return true;
-          },
+    it(
+      'core: a TokenRequest refused after the credential Secret was made takes that Secret away again ' +
+        '(no half-made credential)',
+      async function () {
+        const secretsBefore = await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']);
+        const conn = await connect({ kubeconfigPath: rotator });
+        try {
+          // Skipping the access check lets the request reach the server,
+          // as on a cluster whose authorizer a review cannot predict.
+          await assert.rejects(
+            issueCredential(conn, { namespace: ns, serviceAccount: 'myexample-sa', skipAccessCheck: true }),
+            (err: unknown) => {
+              assert.ok(isSaKubeconfigError(err, 'forbidden'), String(err));
+              assert.match(
+                err.message,
+                /The credential Secret "myexample-sa-cred-[a-z0-9]{5}" made for it was deleted again/,
+              );
+              return true;
+            },
+          );
+        } finally {
+          conn.close();
+        }
+        await eventually(
+          async () => (await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name'])) === secretsBefore,
+          10_000,
+          'the half-made Secret to go',
         );
-      } finally {
-        conn.close();
-      }
-      await eventually(
-        async () => (await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name'])) === secretsBefore,
-        10_000,
-        'the half-made Secret to go',
-      );
-      await keepsWorking(old, ns);
-    });
+        await keepsWorking(old, ns);
+      },
+    );
 
     it('an output target that refuses (a malformed --merge-into)', async function () {
       const broken = path.join(dir, 'rotfail-broken.yaml');
@@ -267,139 +275,157 @@ describe('credentials through the CLI (issue 8)', function () {
       await becomesUnauthorized(old, ns);
     });
 
-    it('with --grace the old one keeps working, is listed superseded, and revoke --superseded ends it', async function () {
-      const before = (await credentialsOf(ns, 'myexample-sa', env().adminKubeconfig)).credentials;
-      assert.equal(before.length, 1);
-      const old = path.join(dir, 'rot-new.kubeconfig');
-      const fresh = path.join(dir, 'rot-grace.kubeconfig');
-      const r = await runCli(
-        ['rotate', '-n', ns, '-s', 'myexample-sa', '--grace', '15m', '--out', fresh],
-        env().adminKubeconfig,
-      );
-      assert.equal(r.code, 0, r.stderr);
-      assert.equal(await access(fresh, ns), 'ok');
-      await keepsWorking(old, ns);
-      const listed = (await credentialsOf(ns, 'myexample-sa', env().adminKubeconfig)).credentials;
-      assert.deepEqual(listed.find((c) => c.id === before[0].id)?.state, 'superseded');
-      assert.equal(listed.filter((c) => c.state === 'active').length, 1);
-      const revoke = await runCli(['revoke', '-n', ns, '-s', 'myexample-sa', '--superseded'], env().adminKubeconfig);
-      assert.equal(revoke.code, 0, revoke.stderr);
-      await becomesUnauthorized(old, ns);
-      assert.equal(await access(fresh, ns), 'ok');
-    });
+    it(
+      'with --grace the old one keeps working, is listed superseded, ' + 'and revoke --superseded ends it',
+      async function () {
+        const before = (await credentialsOf(ns, 'myexample-sa', env().adminKubeconfig)).credentials;
+        assert.equal(before.length, 1);
+        const old = path.join(dir, 'rot-new.kubeconfig');
+        const fresh = path.join(dir, 'rot-grace.kubeconfig');
+        const r = await runCli(
+          ['rotate', '-n', ns, '-s', 'myexample-sa', '--grace', '15m', '--out', fresh],
+          env().adminKubeconfig,
+        );
+        assert.equal(r.code, 0, r.stderr);
+        assert.equal(await access(fresh, ns), 'ok');
+        await keepsWorking(old, ns);
+        const listed = (await credentialsOf(ns, 'myexample-sa', env().adminKubeconfig)).credentials;
+        assert.deepEqual(listed.find((c) => c.id === before[0].id)?.state, 'superseded');
+        assert.equal(listed.filter((c) => c.state === 'active').length, 1);
+        const revoke = await runCli(['revoke', '-n', ns, '-s', 'myexample-sa', '--superseded'], env().adminKubeconfig);
+        assert.equal(revoke.code, 0, revoke.stderr);
+        await becomesUnauthorized(old, ns);
+        assert.equal(await access(fresh, ns), 'ok');
+      },
+    );
   });
 
-  it('create with a malformed --merge-into changes nothing in the cluster (resourceVersions, no new Secret)', async function () {
-    const ns = cleanup.namespace(uniqueName('cred-merge'));
-    await readmeCreate(ns, path.join(dir, 'merge-first.kubeconfig'));
-    const snapshot = async () =>
-      kubectlOk([
+  it(
+    'create with a malformed --merge-into changes nothing in the cluster ' + '(resourceVersions, no new Secret)',
+    async function () {
+      const ns = cleanup.namespace(uniqueName('cred-merge'));
+      await readmeCreate(ns, path.join(dir, 'merge-first.kubeconfig'));
+      const snapshot = async () =>
+        kubectlOk([
+          'get',
+          'serviceaccounts,roles,rolebindings,secrets',
+          '-n',
+          ns,
+          '-o',
+          'jsonpath={range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion}{"\\n"}{end}',
+        ]);
+      const before = await snapshot();
+      const rulesBefore = await kubectlOk([
         'get',
-        'serviceaccounts,roles,rolebindings,secrets',
+        'role',
+        `sa-kubeconfig:${ns}:myexample-sa`,
         '-n',
         ns,
         '-o',
-        'jsonpath={range .items[*]}{.kind}/{.metadata.name}@{.metadata.resourceVersion}{"\\n"}{end}',
+        'jsonpath={.rules}',
       ]);
-    const before = await snapshot();
-    const rulesBefore = await kubectlOk([
-      'get',
-      'role',
-      `sa-kubeconfig:${ns}:myexample-sa`,
-      '-n',
-      ns,
-      '-o',
-      'jsonpath={.rules}',
-    ]);
-    const broken = path.join(dir, 'broken.yaml');
-    writeFileSync(broken, 'apiVersion: v1\nkind: Config\nclusters: {not: a list\n', { mode: 0o600 });
-    const r = await runCli(
-      ['create', '-n', ns, '-s', 'myexample-sa', '--rule', 'pods:get', '--merge-into', broken],
-      env().adminKubeconfig,
-    );
-    assert.equal(
-      await kubectlOk(['get', 'role', `sa-kubeconfig:${ns}:myexample-sa`, '-n', ns, '-o', 'jsonpath={.rules}']),
-      rulesBefore,
-      'the Role was not narrowed',
-    );
-    assert.equal(await snapshot(), before);
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(r.stderr, /Nothing in the cluster was changed/);
-  });
+      const broken = path.join(dir, 'broken.yaml');
+      writeFileSync(broken, 'apiVersion: v1\nkind: Config\nclusters: {not: a list\n', { mode: 0o600 });
+      const r = await runCli(
+        ['create', '-n', ns, '-s', 'myexample-sa', '--rule', 'pods:get', '--merge-into', broken],
+        env().adminKubeconfig,
+      );
+      assert.equal(
+        await kubectlOk(['get', 'role', `sa-kubeconfig:${ns}:myexample-sa`, '-n', ns, '-o', 'jsonpath={.rules}']),
+        rulesBefore,
+        'the Role was not narrowed',
+      );
+      assert.equal(await snapshot(), before);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(r.stderr, /Nothing in the cluster was changed/);
+    },
+  );
 
-  it('create --merge-into a kubeconfig that has our entries already (--on-conflict refuse): exit 4 before any change', async function () {
-    const ns = cleanup.namespace(uniqueName('cred-clash'));
-    const merged = path.join(dir, 'clash.kubeconfig');
-    const first = await runCli(
-      ['create', '-n', ns, '--create-namespace', '-s', 'app', '--rule', 'pods:get', '--merge-into', merged],
-      env().adminKubeconfig,
-    );
-    assert.equal(first.code, 0, first.stderr);
-    const secretsBefore = await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']);
-    const again = await runCli(
-      ['create', '-n', ns, '-s', 'app', '--rule', 'pods:get,list', '--merge-into', merged],
-      env().adminKubeconfig,
-    );
-    assert.equal(
-      await kubectlOk(['get', 'role', `sa-kubeconfig:${ns}:app`, '-n', ns, '-o', 'jsonpath={.rules[0].verbs}']),
-      '["get"]',
-      'the Role is as it was',
-    );
-    assert.equal(await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']), secretsBefore, 'no new credential');
-    assert.equal(again.code, 4, again.stderr);
-    assert.match(again.stderr, /already has user ".*-app".*Nothing in the cluster was changed/s);
-  });
+  it(
+    'create --merge-into a kubeconfig that has our entries already (--on-conflict refuse): ' +
+      'exit 4 before any change',
+    async function () {
+      const ns = cleanup.namespace(uniqueName('cred-clash'));
+      const merged = path.join(dir, 'clash.kubeconfig');
+      const first = await runCli(
+        ['create', '-n', ns, '--create-namespace', '-s', 'app', '--rule', 'pods:get', '--merge-into', merged],
+        env().adminKubeconfig,
+      );
+      assert.equal(first.code, 0, first.stderr);
+      const secretsBefore = await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']);
+      const again = await runCli(
+        ['create', '-n', ns, '-s', 'app', '--rule', 'pods:get,list', '--merge-into', merged],
+        env().adminKubeconfig,
+      );
+      assert.equal(
+        await kubectlOk(['get', 'role', `sa-kubeconfig:${ns}:app`, '-n', ns, '-o', 'jsonpath={.rules[0].verbs}']),
+        '["get"]',
+        'the Role is as it was',
+      );
+      assert.equal(await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name']), secretsBefore, 'no new credential');
+      assert.equal(again.code, 4, again.stderr);
+      assert.match(again.stderr, /already has user ".*-app".*Nothing in the cluster was changed/s);
+    },
+  );
 
-  it('Secrets made by earlier versions (<sa>-token, <sa>-token-binding) stay listed credentials: a re-run never deletes them, revoke does', async function () {
-    const ns = cleanup.namespace(uniqueName('cred-old'));
-    await readmeCreate(ns, path.join(dir, 'old-first.kubeconfig'));
-    const ours = {
-      labels: { 'app.kubernetes.io/managed-by': 'sa-kubeconfig' },
-      annotations: { 'sa-kubeconfig.io/service-account': `${ns}/myexample-sa` },
-    };
-    await kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: [
-          {
-            apiVersion: 'v1',
-            kind: 'Secret',
-            type: 'Opaque',
-            metadata: { name: 'myexample-sa-token-binding', namespace: ns, ...ours },
-          },
-          {
-            apiVersion: 'v1',
-            kind: 'Secret',
-            type: 'kubernetes.io/service-account-token',
-            metadata: {
-              name: 'myexample-sa-token',
-              namespace: ns,
-              labels: ours.labels,
-              annotations: { ...ours.annotations, 'kubernetes.io/service-account.name': 'myexample-sa' },
+  it(
+    'Secrets made by earlier versions (<sa>-token, <sa>-token-binding) stay listed credentials: ' +
+      'a re-run never deletes them, revoke does',
+    async function () {
+      const ns = cleanup.namespace(uniqueName('cred-old'));
+      await readmeCreate(ns, path.join(dir, 'old-first.kubeconfig'));
+      const ours = {
+        labels: { 'app.kubernetes.io/managed-by': 'sa-kubeconfig' },
+        annotations: { 'sa-kubeconfig.io/service-account': `${ns}/myexample-sa` },
+      };
+      await kubectlOk(['apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'List',
+          items: [
+            {
+              apiVersion: 'v1',
+              kind: 'Secret',
+              type: 'Opaque',
+              metadata: { name: 'myexample-sa-token-binding', namespace: ns, ...ours },
             },
-          },
-        ],
-      }),
-    });
-    await readmeCreate(ns, path.join(dir, 'old-second.kubeconfig'));
-    const { credentials } = await credentialsOf(ns, 'myexample-sa', env().adminKubeconfig);
-    const byId = new Map(credentials.map((c) => [c.id, c]));
-    assert.equal(byId.get('myexample-sa-token-binding')?.kind, 'bound');
-    assert.equal(byId.get('myexample-sa-token')?.kind, 'longLived');
-    assert.equal(credentials.length, 4, JSON.stringify(credentials.map((c) => c.id)));
-    const r = await runCli(
-      ['revoke', '-n', ns, '-s', 'myexample-sa', '--credential', 'myexample-sa-token-binding', '-o', 'json'],
-      env().adminKubeconfig,
-    );
-    assert.equal(r.code, 0, r.stderr);
-    assert.match(
-      (JSON.parse(r.stdout) as { notes: string[] }).notes.join(' '),
-      /earlier sa-kubeconfig.*every token bound to it/,
-    );
-    assert.notEqual((await kubectl(['get', 'secret', 'myexample-sa-token-binding', '-n', ns])).code, 0);
-    assert.equal((await kubectl(['get', 'secret', 'myexample-sa-token', '-n', ns])).code, 0, 'only the named one went');
-  });
+            {
+              apiVersion: 'v1',
+              kind: 'Secret',
+              type: 'kubernetes.io/service-account-token',
+              metadata: {
+                name: 'myexample-sa-token',
+                namespace: ns,
+                labels: ours.labels,
+                annotations: { ...ours.annotations, 'kubernetes.io/service-account.name': 'myexample-sa' },
+              },
+            },
+          ],
+        }),
+      });
+      await readmeCreate(ns, path.join(dir, 'old-second.kubeconfig'));
+      const { credentials } = await credentialsOf(ns, 'myexample-sa', env().adminKubeconfig);
+      const byId = new Map(credentials.map((c) => [c.id, c]));
+      assert.equal(byId.get('myexample-sa-token-binding')?.kind, 'bound');
+      assert.equal(byId.get('myexample-sa-token')?.kind, 'longLived');
+      assert.equal(credentials.length, 4, JSON.stringify(credentials.map((c) => c.id)));
+      const r = await runCli(
+        ['revoke', '-n', ns, '-s', 'myexample-sa', '--credential', 'myexample-sa-token-binding', '-o', 'json'],
+        env().adminKubeconfig,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      assert.match(
+        (JSON.parse(r.stdout) as { notes: string[] }).notes.join(' '),
+        /earlier sa-kubeconfig.*every token bound to it/,
+      );
+      assert.notEqual((await kubectl(['get', 'secret', 'myexample-sa-token-binding', '-n', ns])).code, 0);
+      assert.equal(
+        (await kubectl(['get', 'secret', 'myexample-sa-token', '-n', ns])).code,
+        0,
+        'only the named one went',
+      );
+    },
+  );
 
   it('list shows each credential with its real expiry; -o json has the same fields and no token', async function () {
     const ns = cleanup.namespace(uniqueName('cred-list'));
@@ -421,7 +447,8 @@ describe('credentials through the CLI (issue 8)', function () {
     assert.match(
       text.stdout,
       new RegExp(
-        `credential ${c.id}  bound  active  created \\S+  expires ${c.expiresAt!.replace(/[.]/g, '\\.')}  Secret ${c.secretName}  note "github-actions deploy"  written to ${file.replace(/[.]/g, '\\.')}`,
+        `credential ${c.id}  bound  active  created \\S+  expires ${c.expiresAt!.replace(/[.]/g, '\\.')}  ` +
+          `Secret ${c.secretName}  note "github-actions deploy"  written to ${file.replace(/[.]/g, '\\.')}`,
       ),
     );
     const ledger = readFileSync(process.env.SA_KUBECONFIG_LEDGER!, 'utf8');

@@ -139,7 +139,10 @@ describe('clear errors', function () {
           assert.ok(isSaKubeconfigError(err, 'forbidden'));
           assert.match(
             err.message,
-            /Forbidden: secrets is forbidden: User "restricted" cannot list resource "secrets" in API group "" in the namespace "restricted-ns"/,
+            new RegExp(
+              /Forbidden: secrets is forbidden: User "restricted" cannot list resource "secrets" in API group "" /
+                .source + /in the namespace "restricted-ns"/.source,
+            ),
           );
           return true;
         },
@@ -149,99 +152,114 @@ describe('clear errors', function () {
     }
   });
 
-  it('the service account\'s namespace does not exist: "notFound" naming it, and the hint to create it', async function () {
-    const env = clusterEnv();
-    const ns = uniqueName('missing');
-    await assert.rejects(
-      provision(
-        {
-          context: currentContextOf(env.adminKubeconfig),
-          namespace: ns,
-          serviceAccount: 'x',
-          rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
-          roleRefs: [],
-          scope: { kind: 'namespaces', namespaces: [ns] },
-          token: { kind: 'timeBound', durationSeconds: 3600 },
-          kubeconfig: {},
+  it(
+    "the service account's namespace does not exist: " + '"notFound" naming it, and the hint to create it',
+    async function () {
+      const env = clusterEnv();
+      const ns = uniqueName('missing');
+      await assert.rejects(
+        provision(
+          {
+            context: currentContextOf(env.adminKubeconfig),
+            namespace: ns,
+            serviceAccount: 'x',
+            rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }],
+            roleRefs: [],
+            scope: { kind: 'namespaces', namespaces: [ns] },
+            token: { kind: 'timeBound', durationSeconds: 3600 },
+            kubeconfig: {},
+          },
+          { kubeconfigPath: env.adminKubeconfig },
+        ),
+        (err: unknown) => {
+          assert.ok(isSaKubeconfigError(err, 'notFound'), String(err));
+          assert.equal(err.message, `Nothing was created: the service account's namespace "${ns}" does not exist.`);
+          assert.equal(
+            err.hint,
+            `Ask sa-kubeconfig to create "${ns}" (--create-namespace), or pick an existing namespace.`,
+          );
+          return true;
         },
-        { kubeconfigPath: env.adminKubeconfig },
-      ),
-      (err: unknown) => {
-        assert.ok(isSaKubeconfigError(err, 'notFound'), String(err));
-        assert.equal(err.message, `Nothing was created: the service account's namespace "${ns}" does not exist.`);
-        assert.equal(
-          err.hint,
-          `Ask sa-kubeconfig to create "${ns}" (--create-namespace), or pick an existing namespace.`,
-        );
-        return true;
-      },
-    );
-  });
+      );
+    },
+  );
 
-  it('namespaces given for the permissions do not exist: the CLI names exactly those, says --create-namespace does not make them, creates nothing', async function () {
-    this.timeout(60_000);
-    const env = clusterEnv();
-    const own = uniqueName('own');
-    const [gone1, gone2] = [uniqueName('gone'), uniqueName('gone')];
-    const existing = cleanup.namespace(uniqueName('there'));
-    await kubectlOk(['create', 'namespace', existing]);
-    const r = await runCli(
-      [
-        'create',
-        '-n',
-        own,
-        '--create-namespace',
-        '-s',
-        'ci',
-        '--rule',
-        'pods:get',
-        '--namespaces',
-        `${own},${existing},${gone1},${gone2}`,
-      ],
-      env.adminKubeconfig,
-    );
-    // Invalid input that changed nothing: exit 2, as `--help` and the README say.
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(
-      r.stderr,
-      new RegExp(
-        `Nothing was created: namespaces "${gone1}", "${gone2}", where permissions were to be granted \\(--namespaces\\), do not exist\\.`,
-      ),
-    );
-    assert.match(
-      r.stderr,
-      new RegExp(
-        `Create them first \\(kubectl create namespace ${gone1} ${gone2}\\) or leave them out of --namespaces; --create-namespace only creates the service account's own namespace \\("${own}"\\)\\.`,
-      ),
-    );
-    assert.doesNotMatch(
-      r.stderr,
-      new RegExp(`"${own}" does not exist|"${existing}"`),
-      'only the missing namespaces are named',
-    );
-    assert.notEqual(
-      (await kubectl(['get', 'namespace', own])).code,
-      0,
-      "nothing was created, not even the service account's namespace",
-    );
-    assert.equal((await kubectlOk(['get', 'roles,rolebindings', '-n', existing, '-o', 'name'])).trim(), '');
-  });
+  it(
+    'namespaces given for the permissions do not exist: the CLI names exactly those, ' +
+      'says --create-namespace does not make them, creates nothing',
+    async function () {
+      this.timeout(60_000);
+      const env = clusterEnv();
+      const own = uniqueName('own');
+      const [gone1, gone2] = [uniqueName('gone'), uniqueName('gone')];
+      const existing = cleanup.namespace(uniqueName('there'));
+      await kubectlOk(['create', 'namespace', existing]);
+      const r = await runCli(
+        [
+          'create',
+          '-n',
+          own,
+          '--create-namespace',
+          '-s',
+          'ci',
+          '--rule',
+          'pods:get',
+          '--namespaces',
+          `${own},${existing},${gone1},${gone2}`,
+        ],
+        env.adminKubeconfig,
+      );
+      // Invalid input that changed nothing: exit 2, as `--help` and the README say.
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `Nothing was created: namespaces "${gone1}", "${gone2}", where permissions were to be granted ` +
+            '\\(--namespaces\\), do not exist\\.',
+        ),
+      );
+      assert.match(
+        r.stderr,
+        new RegExp(
+          `Create them first \\(kubectl create namespace ${gone1} ${gone2}\\) or leave them out of --namespaces; ` +
+            `--create-namespace only creates the service account's own namespace \\("${own}"\\)\\.`,
+        ),
+      );
+      assert.doesNotMatch(
+        r.stderr,
+        new RegExp(`"${own}" does not exist|"${existing}"`),
+        'only the missing namespaces are named',
+      );
+      assert.notEqual(
+        (await kubectl(['get', 'namespace', own])).code,
+        0,
+        "nothing was created, not even the service account's namespace",
+      );
+      assert.equal((await kubectlOk(['get', 'roles,rolebindings', '-n', existing, '-o', 'name'])).trim(), '');
+    },
+  );
 
-  it('the CLI with a missing namespace exits 2 (invalid input, nothing changed), and --help says so', async function () {
-    const env = clusterEnv();
-    const ns = uniqueName('missing');
-    const r = await runCli(['create', '-n', ns, '-s', 'x', '--rule', 'pods:get'], env.adminKubeconfig);
-    assert.equal(r.code, 2, r.stderr);
-    assert.match(
-      r.stderr,
-      new RegExp(`error: Nothing was created: the service account's namespace "${ns}" does not exist\\.`),
-    );
-    const help = await runCli(['--help'], env.adminKubeconfig);
-    assert.match(
-      help.stdout,
-      /2 {2}usage error or invalid input: bad flags or values, or a namespace, service account or Secret\n\s+that does not exist; nothing was changed/,
-    );
-  });
+  it(
+    'the CLI with a missing namespace exits 2 (invalid input, ' + 'nothing changed), and --help says so',
+    async function () {
+      const env = clusterEnv();
+      const ns = uniqueName('missing');
+      const r = await runCli(['create', '-n', ns, '-s', 'x', '--rule', 'pods:get'], env.adminKubeconfig);
+      assert.equal(r.code, 2, r.stderr);
+      assert.match(
+        r.stderr,
+        new RegExp(`error: Nothing was created: the service account's namespace "${ns}" does not exist\\.`),
+      );
+      const help = await runCli(['--help'], env.adminKubeconfig);
+      assert.match(
+        help.stdout,
+        new RegExp(
+          /2 {2}usage error or invalid input: bad flags or values, or a namespace, service account or Secret\n/.source +
+            /\s+that does not exist; nothing was changed/.source,
+        ),
+      );
+    },
+  );
 
   it('every problem with the input at once (names and rules), exit 2, before anything is sent', async function () {
     const env = clusterEnv();
@@ -307,7 +325,9 @@ describe('clear errors', function () {
       assert.deepEqual(await listNamespaces(conn), {
         namespaces: [ns],
         source: 'context',
-        note: `Listing namespaces is not allowed (nor OpenShift projects): showing only the context's namespace "${ns}".`,
+        note:
+          'Listing namespaces is not allowed (nor OpenShift projects): ' +
+          `showing only the context's namespace "${ns}".`,
       });
     } finally {
       conn.close();

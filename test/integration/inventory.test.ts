@@ -88,7 +88,8 @@ describe('inventory and clean-up', function () {
     assert.deepEqual(generated.rules, [
       { apiGroups: ['apps'], resources: ['deployments', 'deployments/scale'], verbs: ['get', 'update'] },
     ]);
-    // The bound ClusterRole's rules are read (`view` is aggregated: empty unless the cluster runs clusterrole-aggregation).
+    // The bound ClusterRole's rules are read (`view` is aggregated:
+    // empty unless the cluster runs clusterrole-aggregation).
     assert.ok(Array.isArray(deployer.bindings.find((b) => b.roleRef.name === 'view')!.rules));
     assert.deepEqual(
       deployer.tokenSecrets.map((t) => [t.role, t.managed, t.populated]),
@@ -97,32 +98,35 @@ describe('inventory and clean-up', function () {
     assert.match(deployer.tokenSecrets[0].name, /^deployer-cred-[a-z0-9]{5}$/);
   });
 
-  it("one account's holdings: the same bindings and rules as the inventory, and why a role's rules are unknown", async function () {
-    await kubectlOk([
-      'create',
-      'rolebinding',
-      'ghost-binding',
-      '--role=ghost-role',
-      `--serviceaccount=${ns}:handmade`,
-      '-n',
-      ns,
-    ]);
-    const conn = await adminConnection();
-    try {
-      const inv = await listServiceAccounts(conn, ns);
-      const deployer = await fetchServiceAccountHoldings(conn, ns, 'deployer');
-      assert.deepEqual(deployer.bindings, inv.serviceAccounts.find((s) => s.name === 'deployer')!.bindings);
-      assert.deepEqual(deployer.notes, []);
-      const handmade = await fetchServiceAccountHoldings(conn, ns, 'handmade');
-      assert.deepEqual(
-        handmade.bindings.map((b) => [b.name, b.rules, b.rulesError]),
-        [['ghost-binding', undefined, 'Role "ghost-role" does not exist']],
-      );
-    } finally {
-      conn.close();
-      await kubectlOk(['delete', 'rolebinding', 'ghost-binding', '-n', ns]);
-    }
-  });
+  it(
+    "one account's holdings: the same bindings and rules as the inventory, " + "and why a role's rules are unknown",
+    async function () {
+      await kubectlOk([
+        'create',
+        'rolebinding',
+        'ghost-binding',
+        '--role=ghost-role',
+        `--serviceaccount=${ns}:handmade`,
+        '-n',
+        ns,
+      ]);
+      const conn = await adminConnection();
+      try {
+        const inv = await listServiceAccounts(conn, ns);
+        const deployer = await fetchServiceAccountHoldings(conn, ns, 'deployer');
+        assert.deepEqual(deployer.bindings, inv.serviceAccounts.find((s) => s.name === 'deployer')!.bindings);
+        assert.deepEqual(deployer.notes, []);
+        const handmade = await fetchServiceAccountHoldings(conn, ns, 'handmade');
+        assert.deepEqual(
+          handmade.bindings.map((b) => [b.name, b.rules, b.rulesError]),
+          [['ghost-binding', undefined, 'Role "ghost-role" does not exist']],
+        );
+      } finally {
+        conn.close();
+        await kubectlOk(['delete', 'rolebinding', 'ghost-binding', '-n', ns]);
+      }
+    },
+  );
 
   it('says what it could not list for a user with fewer rights', async function () {
     const conn = await restrictedConnection();

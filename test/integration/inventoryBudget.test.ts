@@ -83,30 +83,33 @@ describe('request budget of list across namespaces', function () {
     await cleanup.run();
   });
 
-  it(`list -A sends at most ${BUDGET} requests however many namespaces there are, and lists what kubectl shows`, async () => {
-    const { doc, requests } = await list(['-A'], env.adminKubeconfig);
-    console.log(`      list -A: ${requests} requests over ${doc.namespaces.length} namespaces`);
-    assert.ok(requests <= BUDGET, `${requests} requests for ${doc.namespaces.length} namespaces`);
-    const ours = doc.serviceAccounts.filter((sa) => sa.namespace.startsWith(run));
-    assert.deepEqual(
-      ours.map((sa) => `${sa.namespace}/${sa.name}`),
-      made.map((ns) => `${ns}/ci`),
-    );
-    for (const sa of ours) {
-      const bindings = JSON.parse(await kubectlOk(['-n', sa.namespace, 'get', 'rolebindings', '-o', 'json'])) as {
-        items: { metadata: { name: string } }[];
-      };
+  it(
+    `list -A sends at most ${BUDGET} requests however many namespaces there are, ` + 'and lists what kubectl shows',
+    async () => {
+      const { doc, requests } = await list(['-A'], env.adminKubeconfig);
+      console.log(`      list -A: ${requests} requests over ${doc.namespaces.length} namespaces`);
+      assert.ok(requests <= BUDGET, `${requests} requests for ${doc.namespaces.length} namespaces`);
+      const ours = doc.serviceAccounts.filter((sa) => sa.namespace.startsWith(run));
       assert.deepEqual(
-        sa.bindings.map((b) => b.name).sort(),
-        bindings.items.map((b) => b.metadata.name).sort(),
-        `${sa.namespace}/${sa.name}`,
+        ours.map((sa) => `${sa.namespace}/${sa.name}`),
+        made.map((ns) => `${ns}/ci`),
       );
-      for (const b of sa.bindings) assert.ok(b.rules && b.rules.length > 0, `rules of ${b.name}`);
-    }
-    const longLived = ours.find((sa) => sa.namespace === made[0])!;
-    assert.equal(longLived.tokenSecrets.length, 1);
-    assert.equal(longLived.credentials.length, 1);
-  });
+      for (const sa of ours) {
+        const bindings = JSON.parse(await kubectlOk(['-n', sa.namespace, 'get', 'rolebindings', '-o', 'json'])) as {
+          items: { metadata: { name: string } }[];
+        };
+        assert.deepEqual(
+          sa.bindings.map((b) => b.name).sort(),
+          bindings.items.map((b) => b.metadata.name).sort(),
+          `${sa.namespace}/${sa.name}`,
+        );
+        for (const b of sa.bindings) assert.ok(b.rules && b.rules.length > 0, `rules of ${b.name}`);
+      }
+      const longLived = ours.find((sa) => sa.namespace === made[0])!;
+      assert.equal(longLived.tokenSecrets.length, 1);
+      assert.equal(longLived.credentials.length, 1);
+    },
+  );
 
   it(`list --namespaces with several namespaces and list -n stay within ${BUDGET} requests`, async () => {
     const several = await list(['--namespaces', made.join(',')], env.adminKubeconfig);

@@ -27,7 +27,8 @@ async function json(
     doc = JSON.parse(r.stdout) as Record<string, unknown>;
   } catch (error) {
     assert.fail(
-      `stdout of "${args.join(' ')}" (exit ${r.code}) is not one JSON document (${(error as Error).message}):\n${r.stdout}\n${r.stderr}`,
+      `stdout of "${args.join(' ')}" (exit ${r.code}) is not one JSON document ` +
+        `(${(error as Error).message}):\n${r.stdout}\n${r.stderr}`,
     );
   }
   return { code: r.code, doc, stderr: r.stderr };

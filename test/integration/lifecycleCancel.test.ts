@@ -42,7 +42,10 @@ describe('cancelling rotate and delete with a change in flight', function () {
     await cleanup.run();
   });
 
-  /** Runs fn over a connection through a relay that holds the answer to the first request matching `held`, cancels then, and releases. */
+  /**
+   * Runs fn over a connection through a relay that holds the answer to the first request matching `held`,
+   * cancels then, and releases.
+   */
   async function cancelledWhileHeld<T>(
     held: RegExp,
     fn: (conn: Connection, options: OperationOptions) => Promise<T>,
@@ -110,40 +113,47 @@ describe('cancelling rotate and delete with a change in flight', function () {
     );
   });
 
-  it("rotate: cancelled while the old credential's DELETE is in flight, it finishes: the old one is revoked, the new one works", async function () {
-    const ns = cleanup.namespace(uniqueName('cancel-rot'));
-    const first = await provision(request(ns, 'app'), { kubeconfigPath: clusterEnv().adminKubeconfig, verify: false });
-    const oldSecret = first.credential!.secretName!;
-    const { outcome, heldOne } = await cancelledWhileHeld(/^DELETE \S*\/secrets\//, (conn, options) =>
-      rotateCredentials(
-        conn,
-        {
-          namespace: ns,
-          serviceAccount: 'app',
-          kubeconfig: { server: clusterEnv().server },
-          ledger: false,
-        },
-        async () => [],
-        options,
-      ),
-    );
-    assert.ok(heldOne, "the old credential's delete was held");
-    assert.ok(!(outcome instanceof Error), String(outcome));
-    const rotated = outcome as Awaited<ReturnType<typeof rotateCredentials>>;
-    assert.deepEqual(
-      rotated.revokeResult!.revoked.map((c) => c.secretName),
-      [oldSecret],
-    );
-    assert.notEqual(rotated.credential.secretName, oldSecret);
-    assert.notEqual(
-      (await kubectl(['get', 'secret', oldSecret, '-n', ns])).code,
-      0,
-      "the old credential's Secret is gone",
-    );
-    const dir = cleanup.dir(privateTempDir());
-    const who = await kubectlOk(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], {
-      kubeconfig: writeKubeconfig(dir, 'rotated', rotated.kubeconfigYaml),
-    });
-    assert.equal(who, `system:serviceaccount:${ns}:app`);
-  });
+  it(
+    "rotate: cancelled while the old credential's DELETE is in flight, it finishes: " +
+      'the old one is revoked, the new one works',
+    async function () {
+      const ns = cleanup.namespace(uniqueName('cancel-rot'));
+      const first = await provision(request(ns, 'app'), {
+        kubeconfigPath: clusterEnv().adminKubeconfig,
+        verify: false,
+      });
+      const oldSecret = first.credential!.secretName!;
+      const { outcome, heldOne } = await cancelledWhileHeld(/^DELETE \S*\/secrets\//, (conn, options) =>
+        rotateCredentials(
+          conn,
+          {
+            namespace: ns,
+            serviceAccount: 'app',
+            kubeconfig: { server: clusterEnv().server },
+            ledger: false,
+          },
+          async () => [],
+          options,
+        ),
+      );
+      assert.ok(heldOne, "the old credential's delete was held");
+      assert.ok(!(outcome instanceof Error), String(outcome));
+      const rotated = outcome as Awaited<ReturnType<typeof rotateCredentials>>;
+      assert.deepEqual(
+        rotated.revokeResult!.revoked.map((c) => c.secretName),
+        [oldSecret],
+      );
+      assert.notEqual(rotated.credential.secretName, oldSecret);
+      assert.notEqual(
+        (await kubectl(['get', 'secret', oldSecret, '-n', ns])).code,
+        0,
+        "the old credential's Secret is gone",
+      );
+      const dir = cleanup.dir(privateTempDir());
+      const who = await kubectlOk(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], {
+        kubeconfig: writeKubeconfig(dir, 'rotated', rotated.kubeconfigYaml),
+      });
+      assert.equal(who, `system:serviceaccount:${ns}:app`);
+    },
+  );
 });

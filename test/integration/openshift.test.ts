@@ -150,114 +150,123 @@ describe('OpenShift: projects instead of namespaces, legacy token Secrets', func
       assert.deepEqual(list, {
         namespaces: [nsA],
         source: 'context',
-        note: `Listing namespaces is not allowed (nor OpenShift projects): showing only the context's namespace "${nsA}".`,
+        note:
+          'Listing namespaces is not allowed (nor OpenShift projects): ' +
+          `showing only the context's namespace "${nsA}".`,
       });
     } finally {
       conn.close();
     }
   });
 
-  it("CLI `list -A` lists the service accounts of the user's projects and says where the list came from", async function () {
-    this.timeout(60_000);
-    const text = await runCli(['list', '-A', '--all'], projectKubeconfig);
-    assert.equal(text.code, 0, text.stderr);
-    assert.match(text.stderr, /Note: Listing namespaces is not allowed: showing your OpenShift projects instead\./);
-    assert.match(text.stdout, new RegExp(`^${nsA}/default `, 'm'));
-    assert.match(text.stdout, new RegExp(`^${nsB}/default `, 'm'));
-    assert.match(text.stdout, /Not allowed to list Secrets in namespace/);
-    const json = await runCli(['list', '-A', '--all', '-o', 'json'], projectKubeconfig);
-    assert.equal(json.code, 0, json.stderr);
-    const data = JSON.parse(json.stdout) as {
-      namespaceSource: string;
-      namespaces: string[];
-      serviceAccounts: { namespace: string; name: string }[];
-    };
-    assert.equal(data.namespaceSource, 'projects');
-    assert.deepEqual(data.namespaces, [nsA, nsB].sort());
-    assert.deepEqual(
-      data.serviceAccounts.map((s) => `${s.namespace}/${s.name}`).sort(),
-      [`${nsA}/default`, `${nsB}/default`].sort(),
-    );
-  });
-
-  it("a legacy `<sa>-token-xxxxx` Secret listed in the service account's .secrets: inventory finds it, create --existing-secret uses it", async function () {
-    this.timeout(90_000);
-    const sa = 'builder';
-    const secret = `${sa}-token-x7k2p`;
-    // What OpenShift ≤ 4.15 does for every service account: a token Secret and a dockercfg Secret, both in .secrets.
-    await kubectlOk(['-n', nsA, 'create', 'serviceaccount', sa]);
-    await kubectlOk(['apply', '-f', '-'], {
-      input: JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'Secret',
-        type: 'kubernetes.io/service-account-token',
-        metadata: { name: secret, namespace: nsA, annotations: { 'kubernetes.io/service-account.name': sa } },
-      }),
-    });
-    await kubectlOk([
-      '-n',
-      nsA,
-      'patch',
-      'serviceaccount',
-      sa,
-      '--type=merge',
-      '-p',
-      JSON.stringify({ secrets: [{ name: secret }, { name: `${sa}-dockercfg-q8w4z` }] }),
-    ]);
-    await eventually(
-      async () => (await kubectlOk(['-n', nsA, 'get', 'secret', secret, '-o', 'jsonpath={.data.token}'])).length > 0,
-      20_000,
-      'the token controller to fill the Secret',
-    );
-
-    const admin = await adminConnection();
-    try {
-      const inv = await listServiceAccounts(admin, nsA);
-      const builder = inv.serviceAccounts.find((s) => s.name === sa);
+  it(
+    "CLI `list -A` lists the service accounts of the user's projects and says " + 'where the list came from',
+    async function () {
+      this.timeout(60_000);
+      const text = await runCli(['list', '-A', '--all'], projectKubeconfig);
+      assert.equal(text.code, 0, text.stderr);
+      assert.match(text.stderr, /Note: Listing namespaces is not allowed: showing your OpenShift projects instead\./);
+      assert.match(text.stdout, new RegExp(`^${nsA}/default `, 'm'));
+      assert.match(text.stdout, new RegExp(`^${nsB}/default `, 'm'));
+      assert.match(text.stdout, /Not allowed to list Secrets in namespace/);
+      const json = await runCli(['list', '-A', '--all', '-o', 'json'], projectKubeconfig);
+      assert.equal(json.code, 0, json.stderr);
+      const data = JSON.parse(json.stdout) as {
+        namespaceSource: string;
+        namespaces: string[];
+        serviceAccounts: { namespace: string; name: string }[];
+      };
+      assert.equal(data.namespaceSource, 'projects');
+      assert.deepEqual(data.namespaces, [nsA, nsB].sort());
       assert.deepEqual(
-        builder?.tokenSecrets.map((t) => [t.name, t.role, t.managed, t.populated]),
-        [[secret, 'longLived', false, true]],
+        data.serviceAccounts.map((s) => `${s.namespace}/${s.name}`).sort(),
+        [`${nsA}/default`, `${nsB}/default`].sort(),
       );
-      // Without a name, the existing-Secret token is found from the service account.
-      const k = await kubeconfigForServiceAccount(admin, {
-        namespace: nsA,
-        serviceAccount: sa,
-        token: { kind: 'existingSecret' },
-      });
-      assert.equal(k.token.secretName, secret);
-      assert.ok(!JSON.stringify(k.token).includes('eyJ'), 'the token summary holds no token');
-    } finally {
-      admin.close();
-    }
+    },
+  );
 
-    const out = path.join(cleanup.dir(privateTempDir()), 'builder.kubeconfig');
-    const r = await runCli(
-      [
-        'create',
+  it(
+    "a legacy `<sa>-token-xxxxx` Secret listed in the service account's .secrets: " +
+      'inventory finds it, create --existing-secret uses it',
+    async function () {
+      this.timeout(90_000);
+      const sa = 'builder';
+      const secret = `${sa}-token-x7k2p`;
+      // What OpenShift ≤ 4.15 does for every service account: a token Secret and a dockercfg Secret, both in .secrets.
+      await kubectlOk(['-n', nsA, 'create', 'serviceaccount', sa]);
+      await kubectlOk(['apply', '-f', '-'], {
+        input: JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'Secret',
+          type: 'kubernetes.io/service-account-token',
+          metadata: { name: secret, namespace: nsA, annotations: { 'kubernetes.io/service-account.name': sa } },
+        }),
+      });
+      await kubectlOk([
         '-n',
         nsA,
-        '-s',
+        'patch',
+        'serviceaccount',
         sa,
-        '--adopt',
-        '--existing-secret',
-        secret,
-        '--rule',
-        'configmaps:get,list',
-        '--out',
-        out,
-        '--output',
-        'json',
-      ],
-      clusterEnv().adminKubeconfig,
-    );
-    assert.equal(r.code, 0, r.stderr);
-    const report = JSON.parse(r.stdout) as { token: { mode: string; secretName: string } };
-    assert.equal(report.token.mode, 'existingSecret');
-    assert.equal(report.token.secretName, secret);
-    assert.equal(
-      await kubectlOk(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: out }),
-      `system:serviceaccount:${nsA}:${sa}`,
-    );
-    assert.equal((await kubectl(['get', 'configmaps', '-n', nsA], { kubeconfig: out })).code, 0);
-  });
+        '--type=merge',
+        '-p',
+        JSON.stringify({ secrets: [{ name: secret }, { name: `${sa}-dockercfg-q8w4z` }] }),
+      ]);
+      await eventually(
+        async () => (await kubectlOk(['-n', nsA, 'get', 'secret', secret, '-o', 'jsonpath={.data.token}'])).length > 0,
+        20_000,
+        'the token controller to fill the Secret',
+      );
+
+      const admin = await adminConnection();
+      try {
+        const inv = await listServiceAccounts(admin, nsA);
+        const builder = inv.serviceAccounts.find((s) => s.name === sa);
+        assert.deepEqual(
+          builder?.tokenSecrets.map((t) => [t.name, t.role, t.managed, t.populated]),
+          [[secret, 'longLived', false, true]],
+        );
+        // Without a name, the existing-Secret token is found from the service account.
+        const k = await kubeconfigForServiceAccount(admin, {
+          namespace: nsA,
+          serviceAccount: sa,
+          token: { kind: 'existingSecret' },
+        });
+        assert.equal(k.token.secretName, secret);
+        assert.ok(!JSON.stringify(k.token).includes('eyJ'), 'the token summary holds no token');
+      } finally {
+        admin.close();
+      }
+
+      const out = path.join(cleanup.dir(privateTempDir()), 'builder.kubeconfig');
+      const r = await runCli(
+        [
+          'create',
+          '-n',
+          nsA,
+          '-s',
+          sa,
+          '--adopt',
+          '--existing-secret',
+          secret,
+          '--rule',
+          'configmaps:get,list',
+          '--out',
+          out,
+          '--output',
+          'json',
+        ],
+        clusterEnv().adminKubeconfig,
+      );
+      assert.equal(r.code, 0, r.stderr);
+      const report = JSON.parse(r.stdout) as { token: { mode: string; secretName: string } };
+      assert.equal(report.token.mode, 'existingSecret');
+      assert.equal(report.token.secretName, secret);
+      assert.equal(
+        await kubectlOk(['auth', 'whoami', '-o', 'jsonpath={.status.userInfo.username}'], { kubeconfig: out }),
+        `system:serviceaccount:${nsA}:${sa}`,
+      );
+      assert.equal((await kubectl(['get', 'configmaps', '-n', nsA], { kubeconfig: out })).code, 0);
+    },
+  );
 });

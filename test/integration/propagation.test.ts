@@ -35,51 +35,54 @@ describe('verification while RBAC propagates (real cluster)', function () {
     }
   }
 
-  it('a binding that arrives while verifying: denied at first, retried, then verified, with the retries reported', async function () {
-    const yaml = await kubeconfigOf('late');
-    // The grant lands a moment after verification started, as it would when the authorizer's cache lags behind.
-    const grant = new Promise<void>((resolve, reject) =>
-      setTimeout(() => {
-        kubectlOk(['apply', '-f', '-'], {
-          input: JSON.stringify({
-            apiVersion: 'v1',
-            kind: 'List',
-            items: [
-              {
-                apiVersion: 'rbac.authorization.k8s.io/v1',
-                kind: 'Role',
-                metadata: { name: 'cm-reader', namespace: ns },
-                rules,
-              },
-              {
-                apiVersion: 'rbac.authorization.k8s.io/v1',
-                kind: 'RoleBinding',
-                metadata: { name: 'late-cm-reader', namespace: ns },
-                roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm-reader' },
-                subjects: [{ kind: 'ServiceAccount', name: 'late', namespace: ns }],
-              },
-            ],
-          }),
-        }).then(() => resolve(), reject);
-      }, 150),
-    );
-    const report = await verifyKubeconfig(yaml, { namespaces: [ns], rules });
-    await grant;
-    assert.equal(report.ok, true, JSON.stringify(report.checks.filter((c) => !c.ok)));
-    assert.ok(report.retries >= 1, `retries: ${report.retries}`);
-    assert.ok(
-      report.notes.some((n) => /were denied at first and allowed after \d+ retry round\(s\)/.test(n)),
-      report.notes.join(' | '),
-    );
-    assert.deepEqual(
-      report.rulesByNamespace[ns]
-        .filter((r) => r.resources.includes('configmaps'))
-        .flatMap((r) => r.verbs)
-        .sort(),
-      ['get', 'list'],
-      'the rules review is asked again once the permissions arrived',
-    );
-  });
+  it(
+    'a binding that arrives while verifying: denied at first, retried, then verified, ' + 'with the retries reported',
+    async function () {
+      const yaml = await kubeconfigOf('late');
+      // The grant lands a moment after verification started, as it would when the authorizer's cache lags behind.
+      const grant = new Promise<void>((resolve, reject) =>
+        setTimeout(() => {
+          kubectlOk(['apply', '-f', '-'], {
+            input: JSON.stringify({
+              apiVersion: 'v1',
+              kind: 'List',
+              items: [
+                {
+                  apiVersion: 'rbac.authorization.k8s.io/v1',
+                  kind: 'Role',
+                  metadata: { name: 'cm-reader', namespace: ns },
+                  rules,
+                },
+                {
+                  apiVersion: 'rbac.authorization.k8s.io/v1',
+                  kind: 'RoleBinding',
+                  metadata: { name: 'late-cm-reader', namespace: ns },
+                  roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: 'cm-reader' },
+                  subjects: [{ kind: 'ServiceAccount', name: 'late', namespace: ns }],
+                },
+              ],
+            }),
+          }).then(() => resolve(), reject);
+        }, 150),
+      );
+      const report = await verifyKubeconfig(yaml, { namespaces: [ns], rules });
+      await grant;
+      assert.equal(report.ok, true, JSON.stringify(report.checks.filter((c) => !c.ok)));
+      assert.ok(report.retries >= 1, `retries: ${report.retries}`);
+      assert.ok(
+        report.notes.some((n) => /were denied at first and allowed after \d+ retry round\(s\)/.test(n)),
+        report.notes.join(' | '),
+      );
+      assert.deepEqual(
+        report.rulesByNamespace[ns]
+          .filter((r) => r.resources.includes('configmaps'))
+          .flatMap((r) => r.verbs)
+          .sort(),
+        ['get', 'list'],
+        'the rules review is asked again once the permissions arrived',
+      );
+    },
+  );
 
   it('a permission that never arrives: verification gives up after the bounded retries and fails', async function () {
     const yaml = await kubeconfigOf('never');

@@ -15,32 +15,36 @@ describe('request budget of one create', function () {
     await cleanup.run();
   });
 
-  it('provisions the tutorial request in at most 40 API requests and 8 sequential waves, verification included', async function () {
-    const env = clusterEnv();
-    const ns = cleanup.namespace(uniqueName('bench-core'));
-    const conn = await connect({ kubeconfigPath: env.adminKubeconfig });
-    const observed = observeRequests();
-    const r = await provision(
-      tutorialRequest({
-        context: currentContextOf(env.adminKubeconfig),
-        namespace: ns,
-        scope: { kind: 'namespaces', namespaces: [ns] },
-      }),
-      { connection: conn },
-    );
-    conn.close();
-    const timings = observed.stop();
-    // Round trips on the critical path: a far-away cluster pays one RTT per wave of requests sent together.
-    const waves = longestSequentialChain(timings);
-    const total = r.requests + r.verification!.requests;
-    console.log(
-      `      provision: ${total} requests (${r.preflight.requests} preflight; ${r.requests - r.preflight.requests} apply, ` +
-        `credential (its Secret, the TokenRequest, the jti annotation) and CA, sent together; ` +
-        `${r.verification!.requests} verification with the new credential); ${waves} sequential waves`,
-    );
-    assert.equal(timings.length, total, 'every request observed');
-    assert.ok(total <= 40, `${total} requests`);
-    assert.ok(waves <= 8, `${waves} sequential waves of requests (at most 8)`);
-    assert.ok(r.verification!.ok);
-  });
+  it(
+    'provisions the tutorial request in at most 40 API requests and 8 sequential waves, ' + 'verification included',
+    async function () {
+      const env = clusterEnv();
+      const ns = cleanup.namespace(uniqueName('bench-core'));
+      const conn = await connect({ kubeconfigPath: env.adminKubeconfig });
+      const observed = observeRequests();
+      const r = await provision(
+        tutorialRequest({
+          context: currentContextOf(env.adminKubeconfig),
+          namespace: ns,
+          scope: { kind: 'namespaces', namespaces: [ns] },
+        }),
+        { connection: conn },
+      );
+      conn.close();
+      const timings = observed.stop();
+      // Round trips on the critical path: a far-away cluster pays one RTT per wave of requests sent together.
+      const waves = longestSequentialChain(timings);
+      const total = r.requests + r.verification!.requests;
+      console.log(
+        `      provision: ${total} requests (${r.preflight.requests} preflight; ` +
+          `${r.requests - r.preflight.requests} apply, ` +
+          `credential (its Secret, the TokenRequest, the jti annotation) and CA, sent together; ` +
+          `${r.verification!.requests} verification with the new credential); ${waves} sequential waves`,
+      );
+      assert.equal(timings.length, total, 'every request observed');
+      assert.ok(total <= 40, `${total} requests`);
+      assert.ok(waves <= 8, `${waves} sequential waves of requests (at most 8)`);
+      assert.ok(r.verification!.ok);
+    },
+  );
 });

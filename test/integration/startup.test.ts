@@ -19,7 +19,8 @@ describe('start-up: what the CLI loads', function () {
     reportScript = path.join(dir, 'report-loaded.cjs');
     writeFileSync(
       reportScript,
-      "process.on('exit', () => require('node:fs').writeSync(2, '\\nLOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n",
+      "process.on('exit', () => require('node:fs').writeSync(2, " +
+        "'\\nLOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n",
     );
   });
 

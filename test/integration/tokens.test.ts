@@ -91,67 +91,73 @@ describe('token modes', function () {
       });
     });
 
-    it('each run issues a credential with a Secret of its own, annotated with the jti and the real expiry', async function () {
-      const a = first.credential!;
-      const b = second.credential!;
-      assert.equal(a.kind, 'bound');
-      assert.match(a.secretName!, /^ci-cred-[a-z0-9]{5}$/);
-      assert.notEqual(a.secretName, b.secretName);
-      assert.equal(a.id, a.jti!.replace(/-/g, '').slice(0, 8));
-      assert.deepEqual(
-        second.applyResult!.created,
-        [],
-        'the second run converges the RBAC objects and creates only its credential',
-      );
-      const annotations = JSON.parse(
-        await kubectlOk(['get', 'secret', a.secretName!, '-n', ns, '-o', 'jsonpath={.metadata.annotations}']),
-      ) as Record<string, string>;
-      assert.equal(annotations['sa-kubeconfig.io/credential-id'], a.jti);
-      assert.equal(annotations['sa-kubeconfig.io/expires-at'], first.token!.expiresAt);
-      assert.equal(annotations['sa-kubeconfig.io/note'], 'pipeline a');
-      assert.equal(await identity(first.kubeconfigYaml!), `system:serviceaccount:${ns}:ci`);
-      const admin = await adminConnection();
-      try {
-        const listed = await listCredentials(admin, { namespace: ns, serviceAccount: 'ci', ledger: false });
-        assert.deepEqual(listed.credentials.map((c) => c.id).sort(), [a.id, b.id].sort());
-        assert.ok(listed.credentials.every((c) => c.state === 'active' && c.expiresAt));
-      } finally {
-        admin.close();
-      }
-    });
-
-    it('revoking one credential kills exactly that token (401 within 15 s); the other keeps working', async function () {
-      const admin = await adminConnection();
-      try {
-        const rv = await revokeCredentials(admin, {
-          namespace: ns,
-          serviceAccount: 'ci',
-          selection: { ids: [first.credential!.id] },
-          ledger: false,
-        });
+    it(
+      'each run issues a credential with a Secret of its own, ' + 'annotated with the jti and the real expiry',
+      async function () {
+        const a = first.credential!;
+        const b = second.credential!;
+        assert.equal(a.kind, 'bound');
+        assert.match(a.secretName!, /^ci-cred-[a-z0-9]{5}$/);
+        assert.notEqual(a.secretName, b.secretName);
+        assert.equal(a.id, a.jti!.replace(/-/g, '').slice(0, 8));
         assert.deepEqual(
-          rv.revoked.map((c) => c.secretName),
-          [first.credential!.secretName],
+          second.applyResult!.created,
+          [],
+          'the second run converges the RBAC objects and creates only its credential',
         );
-        assert.match(rv.notes.join(' '), /within about 10 seconds/);
-      } finally {
-        admin.close();
-      }
-      await eventually(
-        async () => (await identity(first.kubeconfigYaml!)) === 'error:unauthorized',
-        15_000,
-        'the revoked token to be rejected',
-      );
-      const dir = cleanup.dir(privateTempDir());
-      const k = await kubectl(['get', 'configmaps'], {
-        kubeconfig: writeKubeconfig(dir, 'bound', first.kubeconfigYaml!),
-      });
-      assert.match(k.stderr, /Unauthorized|must be logged in/);
-      const other = await kubectl(['get', 'configmaps'], {
-        kubeconfig: writeKubeconfig(dir, 'other', second.kubeconfigYaml!),
-      });
-      assert.equal(other.code, 0, other.stderr);
-    });
+        const annotations = JSON.parse(
+          await kubectlOk(['get', 'secret', a.secretName!, '-n', ns, '-o', 'jsonpath={.metadata.annotations}']),
+        ) as Record<string, string>;
+        assert.equal(annotations['sa-kubeconfig.io/credential-id'], a.jti);
+        assert.equal(annotations['sa-kubeconfig.io/expires-at'], first.token!.expiresAt);
+        assert.equal(annotations['sa-kubeconfig.io/note'], 'pipeline a');
+        assert.equal(await identity(first.kubeconfigYaml!), `system:serviceaccount:${ns}:ci`);
+        const admin = await adminConnection();
+        try {
+          const listed = await listCredentials(admin, { namespace: ns, serviceAccount: 'ci', ledger: false });
+          assert.deepEqual(listed.credentials.map((c) => c.id).sort(), [a.id, b.id].sort());
+          assert.ok(listed.credentials.every((c) => c.state === 'active' && c.expiresAt));
+        } finally {
+          admin.close();
+        }
+      },
+    );
+
+    it(
+      'revoking one credential kills exactly that token (401 within 15 s); ' + 'the other keeps working',
+      async function () {
+        const admin = await adminConnection();
+        try {
+          const rv = await revokeCredentials(admin, {
+            namespace: ns,
+            serviceAccount: 'ci',
+            selection: { ids: [first.credential!.id] },
+            ledger: false,
+          });
+          assert.deepEqual(
+            rv.revoked.map((c) => c.secretName),
+            [first.credential!.secretName],
+          );
+          assert.match(rv.notes.join(' '), /within about 10 seconds/);
+        } finally {
+          admin.close();
+        }
+        await eventually(
+          async () => (await identity(first.kubeconfigYaml!)) === 'error:unauthorized',
+          15_000,
+          'the revoked token to be rejected',
+        );
+        const dir = cleanup.dir(privateTempDir());
+        const k = await kubectl(['get', 'configmaps'], {
+          kubeconfig: writeKubeconfig(dir, 'bound', first.kubeconfigYaml!),
+        });
+        assert.match(k.stderr, /Unauthorized|must be logged in/);
+        const other = await kubectl(['get', 'configmaps'], {
+          kubeconfig: writeKubeconfig(dir, 'other', second.kubeconfigYaml!),
+        });
+        assert.equal(other.code, 0, other.stderr);
+      },
+    );
   });
 
   describe('long-lived Secret', function () {
@@ -189,34 +195,37 @@ describe('token modes', function () {
       }
     });
 
-    it('rotate makes the new long-lived credential first, then revokes the old one: old gets 401, new works', async function () {
-      const admin = await adminConnection();
-      let rotated;
-      try {
-        rotated = await rotateCredentials(
-          admin,
-          { namespace: ns, serviceAccount: 'ci', ledger: false },
-          async () => [],
+    it(
+      'rotate makes the new long-lived credential first, then revokes the old one: ' + 'old gets 401, new works',
+      async function () {
+        const admin = await adminConnection();
+        let rotated;
+        try {
+          rotated = await rotateCredentials(
+            admin,
+            { namespace: ns, serviceAccount: 'ci', ledger: false },
+            async () => [],
+          );
+        } finally {
+          admin.close();
+        }
+        assert.equal(rotated.credential.kind, 'longLived');
+        assert.deepEqual(
+          rotated.revokeResult!.revoked.map((c) => c.secretName),
+          [r.token!.secretName],
         );
-      } finally {
-        admin.close();
-      }
-      assert.equal(rotated.credential.kind, 'longLived');
-      assert.deepEqual(
-        rotated.revokeResult!.revoked.map((c) => c.secretName),
-        [r.token!.secretName],
-      );
-      assert.notEqual(rotated.kubeconfigYaml.match(/token: (\S+)/)![1], r.kubeconfigYaml!.match(/token: (\S+)/)![1]);
-      assert.equal(await identity(rotated.kubeconfigYaml), `system:serviceaccount:${ns}:ci`);
-      await eventually(
-        async () => (await identity(r.kubeconfigYaml!)) === 'error:unauthorized',
-        15_000,
-        'the old long-lived token to be rejected',
-      );
-      r = { ...r, kubeconfigYaml: rotated.kubeconfigYaml };
-      const secrets = (await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name'])).trim().split('\n').sort();
-      assert.deepEqual(secrets, [`secret/${rotated.credential.secretName}`]);
-    });
+        assert.notEqual(rotated.kubeconfigYaml.match(/token: (\S+)/)![1], r.kubeconfigYaml!.match(/token: (\S+)/)![1]);
+        assert.equal(await identity(rotated.kubeconfigYaml), `system:serviceaccount:${ns}:ci`);
+        await eventually(
+          async () => (await identity(r.kubeconfigYaml!)) === 'error:unauthorized',
+          15_000,
+          'the old long-lived token to be rejected',
+        );
+        r = { ...r, kubeconfigYaml: rotated.kubeconfigYaml };
+        const secrets = (await kubectlOk(['get', 'secrets', '-n', ns, '-o', 'name'])).trim().split('\n').sort();
+        assert.deepEqual(secrets, [`secret/${rotated.credential.secretName}`]);
+      },
+    );
 
     it('revoke --all deletes the long-lived Secret and the token then gets 401', async function () {
       const admin = await adminConnection();
@@ -278,21 +287,25 @@ describe('token modes', function () {
     assert.equal(await identity(r.kubeconfigYaml!), `system:serviceaccount:${ns}:legacy`);
   });
 
-  it('the wait for a long-lived token ends with the token: it does not wait for ca.crt (clusters without a root CA)', async function () {
-    const ns = cleanup.namespace(uniqueName('tok-noca'));
-    await kubectlOk(['create', 'namespace', ns]);
-    // What the token controller writes on a cluster without --root-ca-file: a token and no ca.crt.
-    await kubectlOk(['create', 'secret', 'generic', 'token-only', '-n', ns, '--from-literal=token=not-a-real-token']);
-    const admin = await adminConnection();
-    try {
-      const started = Date.now();
-      const t = await waitForTokenSecret(admin, { namespace: ns, secretName: 'token-only', timeoutMs: 5000 });
-      assert.equal(t.secretCaPem, undefined);
-      assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
-    } finally {
-      admin.close();
-    }
-  });
+  it(
+    'the wait for a long-lived token ends with the token: ' +
+      'it does not wait for ca.crt (clusters without a root CA)',
+    async function () {
+      const ns = cleanup.namespace(uniqueName('tok-noca'));
+      await kubectlOk(['create', 'namespace', ns]);
+      // What the token controller writes on a cluster without --root-ca-file: a token and no ca.crt.
+      await kubectlOk(['create', 'secret', 'generic', 'token-only', '-n', ns, '--from-literal=token=not-a-real-token']);
+      const admin = await adminConnection();
+      try {
+        const started = Date.now();
+        const t = await waitForTokenSecret(admin, { namespace: ns, secretName: 'token-only', timeoutMs: 5000 });
+        assert.equal(t.secretCaPem, undefined);
+        assert.ok(Date.now() - started < 2000, `took ${Date.now() - started} ms`);
+      } finally {
+        admin.close();
+      }
+    },
+  );
 
   it('a token Secret nobody fills times out with a clear error', async function () {
     const ns = cleanup.namespace(uniqueName('tok-to'));

@@ -125,7 +125,8 @@ export function codeServerInstall(): CodeServerInstall {
   const entry = vars.SAK_CODE_SERVER_ENTRY;
   if (!node24 || !entry || !existsSync(node24) || !existsSync(entry)) {
     throw new Error(
-      `${envFile} does not name an existing Node 24 and code-server; delete ${join(cache, 'sa-kubeconfig', 'code-server-4.139.1')} and run scripts/ensure-code-server.sh`,
+      `${envFile} does not name an existing Node 24 and code-server; ` +
+        `delete ${join(cache, 'sa-kubeconfig', 'code-server-4.139.1')} and run scripts/ensure-code-server.sh`,
     );
   }
   return { node24, entry };

@@ -51,9 +51,11 @@ async function main(): Promise<number> {
 /** True for the errors a failed VS Code download gives when the update server cannot be resolved or reached. */
 function isDownloadFailure(err: unknown): boolean {
   const text = `${(err as { code?: string })?.code ?? ''} ${err instanceof Error ? err.message : String(err)}`;
-  return /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT|update\.code\.visualstudio\.com|Failed to get JSON|Failed to download/i.test(
-    text,
-  );
+  const failure = [
+    /ENOTFOUND|EAI_AGAIN|ECONNREFUSED|ECONNRESET|ETIMEDOUT/.source,
+    /update\.code\.visualstudio\.com|Failed to get JSON|Failed to download/.source,
+  ].join('|');
+  return new RegExp(failure, 'i').test(text);
 }
 
 main().then(

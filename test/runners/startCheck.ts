@@ -23,7 +23,9 @@ async function main(): Promise<void> {
     await wb.screenshot(path);
     const contexts = items.filter((item) => item.level === 1).map((item) => item.label);
     console.log(
-      `[start --check] Clusters view shows ${contexts.length > 0 ? `contexts: ${contexts.join(', ')}` : 'its welcome text (no contexts)'}; screenshot: ${path}`,
+      '[start --check] Clusters view shows ' +
+        `${contexts.length > 0 ? `contexts: ${contexts.join(', ')}` : 'its welcome text (no contexts)'}; ` +
+        `screenshot: ${path}`,
     );
   } finally {
     await wb.stop();

@@ -26,7 +26,9 @@ function envFrom(vars: Record<string, string | undefined>): ClusterEnv {
   const missing = need.filter((k) => !vars[k]);
   if (missing.length > 0) {
     throw new Error(
-      `The cluster tests need a running local cluster (${missing.join(', ')} not set). Run them with \`npm run test:cluster\` or \`bash scripts/with-cluster.sh npx mocha --config test/.mocharc.integration.json\`.`,
+      `The cluster tests need a running local cluster (${missing.join(', ')} not set). ` +
+        `Run them with \`npm run test:cluster\` or \`bash scripts/with-cluster.sh npx mocha --config ` +
+        `test/.mocharc.integration.json\`.`,
     );
   }
   return {

@@ -20,7 +20,10 @@ export interface ThrottleRule {
   times: number;
   status?: 429 | 503;
   retryAfterSeconds?: number;
-  /** Pass the request on first and replace the server's answer by the busy one: the server acted, the client never heard. */
+  /**
+   * Pass the request on first and replace the server's answer by the busy one: the server acted,
+   * the client never heard.
+   */
   afterForwarding?: boolean;
 }
 

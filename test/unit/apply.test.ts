@@ -120,46 +120,50 @@ describe('apply: preflight decisions', function () {
     assert.match(c.detail!, /never deleted by sa-kubeconfig/);
   });
 
-  it('an existing service account (serviceAccountMode "existing") is planned without our label and used as it is, never a conflict', function () {
-    const request: ProvisionRequest = {
-      context: 'c',
-      namespace: 'ns',
-      serviceAccount: 'app',
-      serviceAccountMode: 'existing',
-      rules,
-      roleRefs: [],
-      scope: { kind: 'namespaces', namespaces: ['ns'] },
-      token: { kind: 'longLived' },
-      kubeconfig: {},
-    };
-    const plan = buildPlan(request);
-    const sa = plan.objects[0].object;
-    assert.deepEqual(sa, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: 'ns' } });
-    // Everything else is ours, labelled and annotated for the account.
-    for (const o of plan.objects.slice(1))
-      assert.equal(o.object.metadata.labels?.['app.kubernetes.io/managed-by'], 'sa-kubeconfig', o.object.kind);
-    const handmade: KubeObject = {
-      apiVersion: 'v1',
-      kind: 'ServiceAccount',
-      metadata: { name: 'app', namespace: 'ns', labels: { team: 'blue' } },
-    };
-    const used = classify(sa, handmade, false);
-    assert.equal(used.status, 'use');
-    assert.match(used.detail!, /not made by sa-kubeconfig\); used as it is: never labelled, changed or deleted/);
-    assert.equal(
-      classify(sa, { ...handmade, metadata: { ...handmade.metadata, labels: LABELS } }, false).status,
-      'use',
-    );
-    assert.deepEqual(classify(sa, undefined, false), {
-      status: 'missing',
-      detail: 'service account "app" does not exist in namespace "ns"; create it, or choose a new service account',
-    });
-    plan.objects.forEach((o, i) => {
-      o.status = i === 0 ? 'use' : 'create';
-    });
-    const checks = actionsToCheck(plan).map((a) => `${a.verb} ${a.resource} ${a.namespace ?? '-'}`);
-    assert.ok(!checks.some((c) => c.includes('serviceaccounts')), checks.join('; '));
-  });
+  it(
+    'an existing service account (serviceAccountMode "existing") is planned without our label and used as it ' +
+      'is, never a conflict',
+    function () {
+      const request: ProvisionRequest = {
+        context: 'c',
+        namespace: 'ns',
+        serviceAccount: 'app',
+        serviceAccountMode: 'existing',
+        rules,
+        roleRefs: [],
+        scope: { kind: 'namespaces', namespaces: ['ns'] },
+        token: { kind: 'longLived' },
+        kubeconfig: {},
+      };
+      const plan = buildPlan(request);
+      const sa = plan.objects[0].object;
+      assert.deepEqual(sa, { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: 'app', namespace: 'ns' } });
+      // Everything else is ours, labelled and annotated for the account.
+      for (const o of plan.objects.slice(1))
+        assert.equal(o.object.metadata.labels?.['app.kubernetes.io/managed-by'], 'sa-kubeconfig', o.object.kind);
+      const handmade: KubeObject = {
+        apiVersion: 'v1',
+        kind: 'ServiceAccount',
+        metadata: { name: 'app', namespace: 'ns', labels: { team: 'blue' } },
+      };
+      const used = classify(sa, handmade, false);
+      assert.equal(used.status, 'use');
+      assert.match(used.detail!, /not made by sa-kubeconfig\); used as it is: never labelled, changed or deleted/);
+      assert.equal(
+        classify(sa, { ...handmade, metadata: { ...handmade.metadata, labels: LABELS } }, false).status,
+        'use',
+      );
+      assert.deepEqual(classify(sa, undefined, false), {
+        status: 'missing',
+        detail: 'service account "app" does not exist in namespace "ns"; create it, or choose a new service account',
+      });
+      plan.objects.forEach((o, i) => {
+        o.status = i === 0 ? 'use' : 'create';
+      });
+      const checks = actionsToCheck(plan).map((a) => `${a.verb} ${a.resource} ${a.namespace ?? '-'}`);
+      assert.ok(!checks.some((c) => c.includes('serviceaccounts')), checks.join('; '));
+    },
+  );
 
   it('a new service account whose name exists unmanaged stays a conflict, and says how to use it instead', function () {
     const plan = buildPlan({
@@ -180,7 +184,10 @@ describe('apply: preflight decisions', function () {
     assert.equal(c.status, 'conflict');
     assert.match(
       c.detail!,
-      /to use it as it is, choose the existing service account \(--existing-service-account; "Existing" in the wizard\)/,
+      new RegExp(
+        /to use it as it is, choose the existing service account /.source +
+          /\(--existing-service-account; "Existing" in the wizard\)/.source,
+      ),
     );
   });
 
@@ -203,7 +210,8 @@ describe('apply: preflight decisions', function () {
     const checks = actionsToCheck(plan).map(
       (a) => `${a.verb} ${a.resource}${a.subresource ? `/${a.subresource}` : ''} ${a.namespace ?? '-'}`,
     );
-    // The credential (a Secret of its own, then a token bound to it) is not in the plan, but its rights are checked with it.
+    // The credential (a Secret of its own, then a token bound to it) is not in the plan,
+    // but its rights are checked with it.
     assert.deepEqual(checks, [
       'create namespaces -',
       'create serviceaccounts ns',
@@ -293,12 +301,16 @@ describe('missing namespaces', function () {
     );
     assert.equal(
       one.hint,
-      'Create it first (kubectl create namespace team-b) or leave it out of --namespaces; --create-namespace only creates the service account\'s own namespace ("own").',
+      'Create it first (kubectl create namespace team-b) or leave it out of --namespaces; ' +
+        '--create-namespace only creates the service account\'s own namespace ("own").',
     );
     const both = describeMissingNamespaces('own', ['own', 'b', 'c']);
     assert.match(
       both.message,
-      /namespace "own" does not exist, and namespaces "b", "c", where permissions were to be granted \(--namespaces\), do not exist\.$/,
+      new RegExp(
+        /namespace "own" does not exist, and namespaces "b", "c", /.source +
+          /where permissions were to be granted \(--namespaces\), do not exist\.$/.source,
+      ),
     );
     assert.match(
       both.hint,

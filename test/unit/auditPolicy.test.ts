@@ -71,7 +71,8 @@ describe('audit policy findings', () => {
   });
 
   it('a rule after a catch-all for the account is shadowed; no catch-all and omitted ResponseComplete are said', () => {
-    const shadowed = `kind: Policy\nrules:\n- level: Metadata\n- level: None\n  resources: [{group: "", resources: [pods]}]\n`;
+    const shadowed =
+      'kind: Policy\nrules:\n- level: Metadata\n- level: None\n  resources: [{group: ' + '"", resources: [pods]}]\n';
     assert.deepEqual(policyFindings(parseAuditPolicy(shadowed, 'p'), 'team', 'ci').dropping, []);
     const partial = `kind: Policy\nomitStages: [ResponseComplete]\nrules:\n- level: Metadata\n  verbs: [create]\n`;
     const f = policyFindings(parseAuditPolicy(partial, 'p.yaml'), 'team', 'ci');
@@ -103,35 +104,38 @@ describe('audit policy findings', () => {
     assert.ok(clean.warnings.some((w) => /ok\.yaml logs every request of this account/.test(w)));
   });
 
-  it('sa-kubeconfig usage --audit-policy names the rules in its warnings; a missing policy file is exit 2', async () => {
-    const dir = mkdtempSync(path.join(tmpdir(), 'sak-policy-cli-'));
-    const log = path.join(dir, 'audit.log');
-    writeFileSync(log, `${auditLine({ verb: 'list', namespace: 'team' })}\n`);
-    writeFileSync(path.join(dir, 'policy.yaml'), POLICY);
-    const run = async (args: string[]) => {
-      let out = '';
-      let err = '';
-      const io: CliIo = {
-        stdout: (t) => void (out += t),
-        stderr: (t) => void (err += t),
-        interactive: false,
-        confirm: async () => false,
-        env: {},
+  it(
+    'sa-kubeconfig usage --audit-policy names the rules in its warnings; ' + 'a missing policy file is exit 2',
+    async () => {
+      const dir = mkdtempSync(path.join(tmpdir(), 'sak-policy-cli-'));
+      const log = path.join(dir, 'audit.log');
+      writeFileSync(log, `${auditLine({ verb: 'list', namespace: 'team' })}\n`);
+      writeFileSync(path.join(dir, 'policy.yaml'), POLICY);
+      const run = async (args: string[]) => {
+        let out = '';
+        let err = '';
+        const io: CliIo = {
+          stdout: (t) => void (out += t),
+          stderr: (t) => void (err += t),
+          interactive: false,
+          confirm: async () => false,
+          env: {},
+        };
+        const base = ['usage', '-n', 'team', '-s', 'ci', '--audit-log', log, '-o', 'json'];
+        return { code: await runCli([...base, ...args], io), out, err };
       };
-      const base = ['usage', '-n', 'team', '-s', 'ci', '--audit-log', log, '-o', 'json'];
-      return { code: await runCli([...base, ...args], io), out, err };
-    };
-    const r = await run(['--audit-policy', path.join(dir, 'policy.yaml')]);
-    assert.equal(r.code, EXIT.ok, r.err);
-    const doc = JSON.parse(r.out) as { coverage: { warnings: string[] } };
-    assert.ok(
-      doc.coverage.warnings.some((w) => /policy\.yaml logs some of this account's requests at level None/.test(w)),
-    );
-    assert.ok(doc.coverage.warnings.some((w) => /rule 3 \(level None\): every verb of leases/.test(w)));
-    const missing = await run(['--audit-policy', path.join(dir, 'nope.yaml')]);
-    assert.equal(missing.code, EXIT.usage);
-    assert.match(missing.err, /Cannot read the audit policy .*nope\.yaml/);
-  });
+      const r = await run(['--audit-policy', path.join(dir, 'policy.yaml')]);
+      assert.equal(r.code, EXIT.ok, r.err);
+      const doc = JSON.parse(r.out) as { coverage: { warnings: string[] } };
+      assert.ok(
+        doc.coverage.warnings.some((w) => /policy\.yaml logs some of this account's requests at level None/.test(w)),
+      );
+      assert.ok(doc.coverage.warnings.some((w) => /rule 3 \(level None\): every verb of leases/.test(w)));
+      const missing = await run(['--audit-policy', path.join(dir, 'nope.yaml')]);
+      assert.equal(missing.code, EXIT.usage);
+      assert.match(missing.err, /Cannot read the audit policy .*nope\.yaml/);
+    },
+  );
 
   it('a file that is not a policy, or cannot be read, is a clear error', async () => {
     assert.throws(() => parseAuditPolicy('kind: Pod\n', 'x.yaml'), /x\.yaml is not an audit policy/);

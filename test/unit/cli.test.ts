@@ -446,7 +446,13 @@ describe('create --dry-run explains a ClusterRole', () => {
     );
     assert.match(
       c.out(),
-      /# Why a ClusterRole: nodes:get,list names cluster-scoped resources, which a namespaced Role cannot grant, so a ClusterRole and a ClusterRoleBinding hold those rules; the other rules stay in namespaced Roles\.\napiVersion: rbac.authorization.k8s.io\/v1\nkind: ClusterRole\n/,
+      new RegExp(
+        /# Why a ClusterRole: nodes:get,list names cluster-scoped resources, which a namespaced Role cannot grant, /
+          .source +
+          /so a ClusterRole and a ClusterRoleBinding hold those rules; the other rules stay in namespaced Roles\.\n/
+            .source +
+          /apiVersion: rbac.authorization.k8s.io\/v1\nkind: ClusterRole\n/.source,
+      ),
     );
   });
 
@@ -462,7 +468,11 @@ describe('create --dry-run explains a ClusterRole', () => {
     );
     assert.match(
       c.out(),
-      /# Why a ClusterRole: The permissions were asked for cluster-wide, so they are granted with a ClusterRoleBinding to a ClusterRole: they apply in every namespace, present and future\.\n/,
+      new RegExp(
+        /# Why a ClusterRole: The permissions were asked for cluster-wide, /.source +
+          /so they are granted with a ClusterRoleBinding to a ClusterRole: /.source +
+          /they apply in every namespace, present and future\.\n/.source,
+      ),
     );
   });
 

@@ -40,14 +40,18 @@ describe('cluster: kubeconfig loading like kubectl', function () {
     rmSync(dir, { recursive: true, force: true });
   });
 
-  it('paths: explicit path wins; KUBECONFIG split on the delimiter, empty and duplicate entries dropped; else ~/.kube/config', function () {
-    assert.deepEqual(kubeconfigPaths('/x/k', { KUBECONFIG: '/a' }, '/home/u'), { paths: ['/x/k'], explicit: true });
-    assert.deepEqual(
-      kubeconfigPaths(undefined, { KUBECONFIG: ['/a', '', '/b', '/a'].join(path.delimiter) }, '/home/u'),
-      { paths: ['/a', '/b'], explicit: false },
-    );
-    assert.deepEqual(kubeconfigPaths(undefined, {}, '/home/u'), { paths: ['/home/u/.kube/config'], explicit: false });
-  });
+  it(
+    'paths: explicit path wins; KUBECONFIG split on the delimiter, ' +
+      'empty and duplicate entries dropped; else ~/.kube/config',
+    function () {
+      assert.deepEqual(kubeconfigPaths('/x/k', { KUBECONFIG: '/a' }, '/home/u'), { paths: ['/x/k'], explicit: true });
+      assert.deepEqual(
+        kubeconfigPaths(undefined, { KUBECONFIG: ['/a', '', '/b', '/a'].join(path.delimiter) }, '/home/u'),
+        { paths: ['/a', '/b'], explicit: false },
+      );
+      assert.deepEqual(kubeconfigPaths(undefined, {}, '/home/u'), { paths: ['/home/u/.kube/config'], explicit: false });
+    },
+  );
 
   it('merge: the first file to define a name wins, and the first current-context wins', function () {
     const merged = combineLoadedKubeconfigs([
@@ -63,32 +67,36 @@ describe('cluster: kubeconfig loading like kubectl', function () {
     );
   });
 
-  it("relative certificate, key and token files resolve against the kubeconfig's folder; exec commands only with a slash", function () {
-    const raw = resolveRelativePaths(
-      {
-        clusters: [{ name: 'c', cluster: { server: 's', 'certificate-authority': 'ca.crt' } }],
-        users: [
-          {
-            name: 'u',
-            user: {
-              'client-certificate': 'u.crt',
-              'client-key': '/abs/u.key',
-              'token-file': 'tok',
-              exec: { command: './bin/login' },
+  it(
+    "relative certificate, key and token files resolve against the kubeconfig's folder; " +
+      'exec commands only with a slash',
+    function () {
+      const raw = resolveRelativePaths(
+        {
+          clusters: [{ name: 'c', cluster: { server: 's', 'certificate-authority': 'ca.crt' } }],
+          users: [
+            {
+              name: 'u',
+              user: {
+                'client-certificate': 'u.crt',
+                'client-key': '/abs/u.key',
+                'token-file': 'tok',
+                exec: { command: './bin/login' },
+              },
             },
-          },
-          { name: 'v', user: { exec: { command: 'aws' } } },
-        ],
-      },
-      '/etc/kube/config',
-    );
-    assert.equal(raw.clusters![0].cluster['certificate-authority'], '/etc/kube/ca.crt');
-    assert.equal(raw.users![0].user['client-certificate'], '/etc/kube/u.crt');
-    assert.equal(raw.users![0].user['client-key'], '/abs/u.key');
-    assert.equal(raw.users![0].user['token-file'], '/etc/kube/tok');
-    assert.equal((raw.users![0].user.exec as { command: string }).command, '/etc/kube/bin/login');
-    assert.equal((raw.users![1].user.exec as { command: string }).command, 'aws');
-  });
+            { name: 'v', user: { exec: { command: 'aws' } } },
+          ],
+        },
+        '/etc/kube/config',
+      );
+      assert.equal(raw.clusters![0].cluster['certificate-authority'], '/etc/kube/ca.crt');
+      assert.equal(raw.users![0].user['client-certificate'], '/etc/kube/u.crt');
+      assert.equal(raw.users![0].user['client-key'], '/abs/u.key');
+      assert.equal(raw.users![0].user['token-file'], '/etc/kube/tok');
+      assert.equal((raw.users![0].user.exec as { command: string }).command, '/etc/kube/bin/login');
+      assert.equal((raw.users![1].user.exec as { command: string }).command, 'aws');
+    },
+  );
 
   it('loads merged files from KUBECONFIG, ignores missing ones, selects the context and its namespace', function () {
     const a = path.join(dir, 'a');
@@ -204,30 +212,33 @@ describe('cluster: error classification', function () {
     assert.match(server.message, /upstream connect error/);
   });
 
-  it('network errors: refused, DNS, timeout -> unreachable; certificate problems -> tls; abort -> aborted', function () {
-    const e = (code: string, message = code) => Object.assign(new Error(message), { code });
-    assert.match(
-      errorFromNetwork(e('ECONNREFUSED'), 'https://h:1', 'c').message,
-      /Cannot reach the API server https:\/\/h:1 \(context "c"\): connection refused/,
-    );
-    assert.match(errorFromNetwork(e('ENOTFOUND'), 'https://h:1').message, /host name not found/);
-    assert.match(errorFromNetwork(e('ETIMEDOUT'), 'https://h:1').message, /timed out/);
-    assert.equal(
-      errorFromNetwork(e('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), 'https://h:1').code,
-      'tls',
-    );
-    assert.equal(
-      errorFromNetwork(
-        e('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"),
-        'https://h:1',
-      ).code,
-      'tls',
-    );
-    assert.equal(
-      errorFromNetwork(Object.assign(new Error('aborted'), { name: 'AbortError' }), 'https://h:1').code,
-      'aborted',
-    );
-  });
+  it(
+    'network errors: refused, DNS, timeout -> unreachable; ' + 'certificate problems -> tls; abort -> aborted',
+    function () {
+      const e = (code: string, message = code) => Object.assign(new Error(message), { code });
+      assert.match(
+        errorFromNetwork(e('ECONNREFUSED'), 'https://h:1', 'c').message,
+        /Cannot reach the API server https:\/\/h:1 \(context "c"\): connection refused/,
+      );
+      assert.match(errorFromNetwork(e('ENOTFOUND'), 'https://h:1').message, /host name not found/);
+      assert.match(errorFromNetwork(e('ETIMEDOUT'), 'https://h:1').message, /timed out/);
+      assert.equal(
+        errorFromNetwork(e('DEPTH_ZERO_SELF_SIGNED_CERT', 'self-signed certificate'), 'https://h:1').code,
+        'tls',
+      );
+      assert.equal(
+        errorFromNetwork(
+          e('ERR_TLS_CERT_ALTNAME_INVALID', "Hostname/IP does not match certificate's altnames"),
+          'https://h:1',
+        ).code,
+        'tls',
+      );
+      assert.equal(
+        errorFromNetwork(Object.assign(new Error('aborted'), { name: 'AbortError' }), 'https://h:1').code,
+        'aborted',
+      );
+    },
+  );
 
   it('never carries a token: messages and hints are redacted', function () {
     const jwt = 'eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJzeXN0ZW0ifQ.c2lnbmF0dXJlc2lnbmF0dXJl';

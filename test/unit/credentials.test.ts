@@ -116,152 +116,164 @@ describe('credentials (pure)', function () {
     assert.equal(l.metadata.annotations['kubernetes.io/service-account.name'], 'deployer');
   });
 
-  it('parses credentials from Secret metadata: bound, long-lived, earlier deterministic names, legacy, superseded, expired', function () {
-    const bound = credentialFromSecret(
-      secret('deployer-cred-abcde', {
-        'sa-kubeconfig.io/service-account': 'ci/deployer',
-        'sa-kubeconfig.io/credential-kind': 'bound',
-        'sa-kubeconfig.io/credential-id': '3f9a1c2b-aaaa-bbbb-cccc-000000000000',
-        'sa-kubeconfig.io/expires-at': '2026-12-02T10:00:00Z',
-        'sa-kubeconfig.io/note': 'ci',
-      }),
-      'ci',
-      'deployer',
-      now,
-    )!;
-    assert.deepEqual(
-      {
-        id: bound.id,
-        kind: bound.kind,
-        state: bound.state,
-        secretName: bound.secretName,
-        expiresAt: bound.expiresAt,
-        note: bound.note,
-        revocable: bound.revocable,
-        managed: bound.managed,
-      },
-      {
-        id: '3f9a1c2b',
-        kind: 'bound',
-        state: 'active',
-        secretName: 'deployer-cred-abcde',
-        expiresAt: '2026-12-02T10:00:00Z',
-        note: 'ci',
-        revocable: true,
-        managed: true,
-      },
-    );
-    const expired = credentialFromSecret(
-      secret('x', {
-        'sa-kubeconfig.io/service-account': 'ci/deployer',
-        'sa-kubeconfig.io/credential-kind': 'bound',
-        'sa-kubeconfig.io/expires-at': '2026-12-01T11:00:00Z',
-      }),
-      'ci',
-      'deployer',
-      now,
-    )!;
-    assert.equal(expired.state, 'expired');
-    assert.equal(expired.id, 'x', 'without a jti the Secret name is the id');
-    const oldBinding = credentialFromSecret(
-      secret('deployer-token-binding', { 'sa-kubeconfig.io/service-account': 'ci/deployer' }),
-      'ci',
-      'deployer',
-      now,
-    )!;
-    assert.equal(oldBinding.kind, 'bound');
-    assert.equal(oldBinding.sharedSecret, true);
-    const oldLongLived = credentialFromSecret(
-      secret('deployer-token', {
-        'sa-kubeconfig.io/service-account': 'ci/deployer',
-        'kubernetes.io/service-account.name': 'deployer',
-      }),
-      'ci',
-      'deployer',
-      now,
-    )!;
-    assert.equal(oldLongLived.kind, 'longLived');
-    const legacy = credentialFromSecret(
-      secret(
-        'deployer-token-x7k2p',
-        { 'kubernetes.io/service-account.name': 'deployer' },
-        { labels: {}, type: 'kubernetes.io/service-account-token' },
-      ),
-      'ci',
-      'deployer',
-      now,
-    )!;
-    assert.deepEqual([legacy.kind, legacy.managed], ['legacy', false]);
-    assert.equal(
-      credentialFromSecret(
-        secret('other', { 'kubernetes.io/service-account.name': 'other' }, { labels: {} }),
+  it(
+    'parses credentials from Secret metadata: bound, long-lived, earlier deterministic names, ' +
+      'legacy, superseded, expired',
+    function () {
+      const bound = credentialFromSecret(
+        secret('deployer-cred-abcde', {
+          'sa-kubeconfig.io/service-account': 'ci/deployer',
+          'sa-kubeconfig.io/credential-kind': 'bound',
+          'sa-kubeconfig.io/credential-id': '3f9a1c2b-aaaa-bbbb-cccc-000000000000',
+          'sa-kubeconfig.io/expires-at': '2026-12-02T10:00:00Z',
+          'sa-kubeconfig.io/note': 'ci',
+        }),
         'ci',
         'deployer',
         now,
-      ),
-      undefined,
-    );
-    assert.equal(
-      credentialFromSecret(secret('mine-for-b', { 'sa-kubeconfig.io/service-account': 'ci/b' }), 'ci', 'deployer', now),
-      undefined,
-    );
-    const superseded = credentialFromSecret(
-      secret('s', {
-        'sa-kubeconfig.io/service-account': 'ci/deployer',
-        'sa-kubeconfig.io/credential-kind': 'bound',
-        'sa-kubeconfig.io/superseded-at': '2026-12-01T11:50:00Z',
-        'sa-kubeconfig.io/revoke-after': '2026-12-01T12:05:00Z',
-      }),
-      'ci',
-      'deployer',
-      now,
-    )!;
-    assert.equal(superseded.state, 'superseded');
-    assert.equal(isDueForRevocation(superseded, now), false);
-    assert.equal(isDueForRevocation(superseded, new Date('2026-12-01T12:06:00Z')), true);
-  });
+      )!;
+      assert.deepEqual(
+        {
+          id: bound.id,
+          kind: bound.kind,
+          state: bound.state,
+          secretName: bound.secretName,
+          expiresAt: bound.expiresAt,
+          note: bound.note,
+          revocable: bound.revocable,
+          managed: bound.managed,
+        },
+        {
+          id: '3f9a1c2b',
+          kind: 'bound',
+          state: 'active',
+          secretName: 'deployer-cred-abcde',
+          expiresAt: '2026-12-02T10:00:00Z',
+          note: 'ci',
+          revocable: true,
+          managed: true,
+        },
+      );
+      const expired = credentialFromSecret(
+        secret('x', {
+          'sa-kubeconfig.io/service-account': 'ci/deployer',
+          'sa-kubeconfig.io/credential-kind': 'bound',
+          'sa-kubeconfig.io/expires-at': '2026-12-01T11:00:00Z',
+        }),
+        'ci',
+        'deployer',
+        now,
+      )!;
+      assert.equal(expired.state, 'expired');
+      assert.equal(expired.id, 'x', 'without a jti the Secret name is the id');
+      const oldBinding = credentialFromSecret(
+        secret('deployer-token-binding', { 'sa-kubeconfig.io/service-account': 'ci/deployer' }),
+        'ci',
+        'deployer',
+        now,
+      )!;
+      assert.equal(oldBinding.kind, 'bound');
+      assert.equal(oldBinding.sharedSecret, true);
+      const oldLongLived = credentialFromSecret(
+        secret('deployer-token', {
+          'sa-kubeconfig.io/service-account': 'ci/deployer',
+          'kubernetes.io/service-account.name': 'deployer',
+        }),
+        'ci',
+        'deployer',
+        now,
+      )!;
+      assert.equal(oldLongLived.kind, 'longLived');
+      const legacy = credentialFromSecret(
+        secret(
+          'deployer-token-x7k2p',
+          { 'kubernetes.io/service-account.name': 'deployer' },
+          { labels: {}, type: 'kubernetes.io/service-account-token' },
+        ),
+        'ci',
+        'deployer',
+        now,
+      )!;
+      assert.deepEqual([legacy.kind, legacy.managed], ['legacy', false]);
+      assert.equal(
+        credentialFromSecret(
+          secret('other', { 'kubernetes.io/service-account.name': 'other' }, { labels: {} }),
+          'ci',
+          'deployer',
+          now,
+        ),
+        undefined,
+      );
+      assert.equal(
+        credentialFromSecret(
+          secret('mine-for-b', { 'sa-kubeconfig.io/service-account': 'ci/b' }),
+          'ci',
+          'deployer',
+          now,
+        ),
+        undefined,
+      );
+      const superseded = credentialFromSecret(
+        secret('s', {
+          'sa-kubeconfig.io/service-account': 'ci/deployer',
+          'sa-kubeconfig.io/credential-kind': 'bound',
+          'sa-kubeconfig.io/superseded-at': '2026-12-01T11:50:00Z',
+          'sa-kubeconfig.io/revoke-after': '2026-12-01T12:05:00Z',
+        }),
+        'ci',
+        'deployer',
+        now,
+      )!;
+      assert.equal(superseded.state, 'superseded');
+      assert.equal(isDueForRevocation(superseded, now), false);
+      assert.equal(isDueForRevocation(superseded, new Date('2026-12-01T12:06:00Z')), true);
+    },
+  );
 
-  it('matches ids by short jti, full jti or Secret name; selection refuses unknown ids and keeps --all to our own', function () {
-    const c = { id: '3f9a1c2b', jti: '3f9a1c2b-aaaa-bbbb-cccc-000000000000', secretName: 'deployer-cred-abcde' };
-    for (const q of ['3f9a1c2b', '3f9a1c2b-aaaa-bbbb-cccc-000000000000', 'deployer-cred-abcde', '3f9a1c2baaaa'])
-      assert.ok(credentialMatches(c, q), q);
-    for (const q of ['', '3f9', 'deployer-cred']) assert.ok(!credentialMatches(c, q), q);
-    const base = { namespace: 'ci', serviceAccount: 'd', destinations: [], revocable: true as const };
-    const list: Credential[] = [
-      { ...base, id: 'a1', kind: 'bound', state: 'active', secretName: 'd-cred-a', managed: true },
-      { ...base, id: 'b2', kind: 'bound', state: 'expired', secretName: 'd-cred-b', managed: true },
-      {
-        ...base,
-        id: 'c3',
-        kind: 'bound',
-        state: 'superseded',
-        secretName: 'd-cred-c',
-        managed: true,
-        supersededAt: '2026-12-01T11:00:00Z',
-      },
-      { ...base, id: 'd-token-x', kind: 'legacy', state: 'active', secretName: 'd-token-x', managed: false },
-    ];
-    assert.deepEqual(
-      selectCredentials(list, { all: true }, now).map((x) => x.id),
-      ['a1', 'b2', 'c3'],
-    );
-    assert.deepEqual(
-      selectCredentials(list, { expired: true }, now).map((x) => x.id),
-      ['b2'],
-    );
-    assert.deepEqual(
-      selectCredentials(list, { superseded: true }, now).map((x) => x.id),
-      ['c3'],
-    );
-    assert.deepEqual(
-      selectCredentials(list, { ids: ['d-token-x'] }, now).map((x) => x.id),
-      ['d-token-x'],
-    );
-    assert.throws(
-      () => selectCredentials(list, { ids: ['nope'] }, now),
-      (e: unknown) => isSaKubeconfigError(e, 'notFound') && /Nothing was revoked/.test(e.message),
-    );
-  });
+  it(
+    'matches ids by short jti, full jti or Secret name; ' + 'selection refuses unknown ids and keeps --all to our own',
+    function () {
+      const c = { id: '3f9a1c2b', jti: '3f9a1c2b-aaaa-bbbb-cccc-000000000000', secretName: 'deployer-cred-abcde' };
+      for (const q of ['3f9a1c2b', '3f9a1c2b-aaaa-bbbb-cccc-000000000000', 'deployer-cred-abcde', '3f9a1c2baaaa'])
+        assert.ok(credentialMatches(c, q), q);
+      for (const q of ['', '3f9', 'deployer-cred']) assert.ok(!credentialMatches(c, q), q);
+      const base = { namespace: 'ci', serviceAccount: 'd', destinations: [], revocable: true as const };
+      const list: Credential[] = [
+        { ...base, id: 'a1', kind: 'bound', state: 'active', secretName: 'd-cred-a', managed: true },
+        { ...base, id: 'b2', kind: 'bound', state: 'expired', secretName: 'd-cred-b', managed: true },
+        {
+          ...base,
+          id: 'c3',
+          kind: 'bound',
+          state: 'superseded',
+          secretName: 'd-cred-c',
+          managed: true,
+          supersededAt: '2026-12-01T11:00:00Z',
+        },
+        { ...base, id: 'd-token-x', kind: 'legacy', state: 'active', secretName: 'd-token-x', managed: false },
+      ];
+      assert.deepEqual(
+        selectCredentials(list, { all: true }, now).map((x) => x.id),
+        ['a1', 'b2', 'c3'],
+      );
+      assert.deepEqual(
+        selectCredentials(list, { expired: true }, now).map((x) => x.id),
+        ['b2'],
+      );
+      assert.deepEqual(
+        selectCredentials(list, { superseded: true }, now).map((x) => x.id),
+        ['c3'],
+      );
+      assert.deepEqual(
+        selectCredentials(list, { ids: ['d-token-x'] }, now).map((x) => x.id),
+        ['d-token-x'],
+      );
+      assert.throws(
+        () => selectCredentials(list, { ids: ['nope'] }, now),
+        (e: unknown) => isSaKubeconfigError(e, 'notFound') && /Nothing was revoked/.test(e.message),
+      );
+    },
+  );
 
   it('joins the ledger: destinations onto credentials, unbound tokens from the ledger alone', function () {
     const entry = (id: string, extra: Partial<LedgerEntry> = {}): LedgerEntry => ({
@@ -305,60 +317,66 @@ describe('credentials (pure)', function () {
     assert.equal(out[1].revocable, false);
   });
 
-  it('merges ledger entries (destinations unioned), removes by key, drops long-dead ones and never keeps a token', function () {
-    const e: LedgerEntry = {
-      server: 's',
-      context: 'c',
-      namespace: 'n',
-      serviceAccount: 'a',
-      id: 'x',
-      kind: 'bound',
-      issuedAt: '2026-12-01T00:00:00Z',
-      expiresAt: '2026-12-02T00:00:00Z',
-      destinations: [{ kind: 'file', path: '/a' }],
-    };
-    const merged = mergeLedgerEntries(
-      [e],
-      [{ ...e, destinations: [{ kind: 'file', path: '/a' }, { kind: 'editor' }] }],
-      now,
-    );
-    assert.deepEqual(merged[0].destinations, [{ kind: 'file', path: '/a' }, { kind: 'editor' }]);
-    assert.equal(mergeLedgerEntries([{ ...e, expiresAt: '2026-10-01T00:00:00Z' }], [], now).length, 0);
-    assert.deepEqual(removeLedgerEntries(merged, [{ server: 's', namespace: 'n', id: 'x' }]), []);
-    const withToken = {
-      ...e,
-      token: 'eyJhbGciOi.secret.sig',
-      destinations: [{ kind: 'file', path: '/a', token: 't' }],
-    } as unknown as LedgerEntry;
-    assert.doesNotMatch(JSON.stringify(sanitizeEntry(withToken)), /token|secret\.sig/);
-  });
-
-  it('the ledger file: under XDG_CONFIG_HOME or the env override, 0600, and concurrent writers lose nothing', async function () {
-    assert.equal(ledgerPath({ XDG_CONFIG_HOME: '/x/cfg' }, '/home/u'), '/x/cfg/sa-kubeconfig/ledger.json');
-    assert.equal(ledgerPath({}, '/home/u'), '/home/u/.config/sa-kubeconfig/ledger.json');
-    assert.equal(ledgerPath({ SA_KUBECONFIG_LEDGER: '/t/l.json', XDG_CONFIG_HOME: '/x' }, '/home/u'), '/t/l.json');
-    const dir = mkdtempSync(path.join(tmpdir(), 'sak-ledger-'));
-    try {
-      const file = path.join(dir, 'sub', 'ledger.json');
-      const entry = (i: number): LedgerEntry => ({
+  it(
+    'merges ledger entries (destinations unioned), removes by key, ' + 'drops long-dead ones and never keeps a token',
+    function () {
+      const e: LedgerEntry = {
         server: 's',
         context: 'c',
         namespace: 'n',
         serviceAccount: 'a',
-        id: `id${i}`,
+        id: 'x',
         kind: 'bound',
-        issuedAt: now.toISOString(),
-        destinations: [],
-      });
-      await Promise.all(Array.from({ length: 20 }, (_, i) => recordCredentials([entry(i)], file)));
-      assert.equal((await readLedger(file)).entries.length, 20);
-      assert.equal(statSync(file).mode & 0o777, 0o600);
-      await forgetCredentials([{ server: 's', namespace: 'n', id: 'id3' }], file);
-      const left = JSON.parse(readFileSync(file, 'utf8')) as { entries: LedgerEntry[] };
-      assert.equal(left.entries.length, 19);
-      assert.ok(!left.entries.some((x) => x.id === 'id3'));
-    } finally {
-      rmSync(dir, { recursive: true, force: true });
-    }
-  });
+        issuedAt: '2026-12-01T00:00:00Z',
+        expiresAt: '2026-12-02T00:00:00Z',
+        destinations: [{ kind: 'file', path: '/a' }],
+      };
+      const merged = mergeLedgerEntries(
+        [e],
+        [{ ...e, destinations: [{ kind: 'file', path: '/a' }, { kind: 'editor' }] }],
+        now,
+      );
+      assert.deepEqual(merged[0].destinations, [{ kind: 'file', path: '/a' }, { kind: 'editor' }]);
+      assert.equal(mergeLedgerEntries([{ ...e, expiresAt: '2026-10-01T00:00:00Z' }], [], now).length, 0);
+      assert.deepEqual(removeLedgerEntries(merged, [{ server: 's', namespace: 'n', id: 'x' }]), []);
+      const withToken = {
+        ...e,
+        token: 'eyJhbGciOi.secret.sig',
+        destinations: [{ kind: 'file', path: '/a', token: 't' }],
+      } as unknown as LedgerEntry;
+      assert.doesNotMatch(JSON.stringify(sanitizeEntry(withToken)), /token|secret\.sig/);
+    },
+  );
+
+  it(
+    'the ledger file: under XDG_CONFIG_HOME or the env override, 0600, ' + 'and concurrent writers lose nothing',
+    async function () {
+      assert.equal(ledgerPath({ XDG_CONFIG_HOME: '/x/cfg' }, '/home/u'), '/x/cfg/sa-kubeconfig/ledger.json');
+      assert.equal(ledgerPath({}, '/home/u'), '/home/u/.config/sa-kubeconfig/ledger.json');
+      assert.equal(ledgerPath({ SA_KUBECONFIG_LEDGER: '/t/l.json', XDG_CONFIG_HOME: '/x' }, '/home/u'), '/t/l.json');
+      const dir = mkdtempSync(path.join(tmpdir(), 'sak-ledger-'));
+      try {
+        const file = path.join(dir, 'sub', 'ledger.json');
+        const entry = (i: number): LedgerEntry => ({
+          server: 's',
+          context: 'c',
+          namespace: 'n',
+          serviceAccount: 'a',
+          id: `id${i}`,
+          kind: 'bound',
+          issuedAt: now.toISOString(),
+          destinations: [],
+        });
+        await Promise.all(Array.from({ length: 20 }, (_, i) => recordCredentials([entry(i)], file)));
+        assert.equal((await readLedger(file)).entries.length, 20);
+        assert.equal(statSync(file).mode & 0o777, 0o600);
+        await forgetCredentials([{ server: 's', namespace: 'n', id: 'id3' }], file);
+        const left = JSON.parse(readFileSync(file, 'utf8')) as { entries: LedgerEntry[] };
+        assert.equal(left.entries.length, 19);
+        assert.ok(!left.entries.some((x) => x.id === 'id3'));
+      } finally {
+        rmSync(dir, { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -48,27 +48,30 @@ describe('inventory (pure)', function () {
     assert.equal('description' in page.items[1], false);
   });
 
-  it('a page of service accounts: summaries, the managed mark, and the continue token only when there is more', function () {
-    const page = parseServiceAccountPage(
-      {
-        metadata: { continue: 'abc' },
+  it(
+    'a page of service accounts: summaries, the managed mark, ' + 'and the continue token only when there is more',
+    function () {
+      const page = parseServiceAccountPage(
+        {
+          metadata: { continue: 'abc' },
+          items: [
+            { metadata: { name: 'ci', labels: managed, creationTimestamp: '2025-01-01T00:00:00Z' } },
+            { metadata: { name: 'default' } },
+            { metadata: {} },
+          ],
+        },
+        'ns',
+      );
+      assert.deepEqual(page, {
+        continueToken: 'abc',
         items: [
-          { metadata: { name: 'ci', labels: managed, creationTimestamp: '2025-01-01T00:00:00Z' } },
-          { metadata: { name: 'default' } },
-          { metadata: {} },
+          { namespace: 'ns', name: 'ci', managed: true, createdAt: '2025-01-01T00:00:00Z' },
+          { namespace: 'ns', name: 'default', managed: false },
         ],
-      },
-      'ns',
-    );
-    assert.deepEqual(page, {
-      continueToken: 'abc',
-      items: [
-        { namespace: 'ns', name: 'ci', managed: true, createdAt: '2025-01-01T00:00:00Z' },
-        { namespace: 'ns', name: 'default', managed: false },
-      ],
-    });
-    assert.equal(parseServiceAccountPage({ metadata: { continue: '' }, items: [] }, 'ns').continueToken, undefined);
-  });
+      });
+      assert.equal(parseServiceAccountPage({ metadata: { continue: '' }, items: [] }, 'ns').continueToken, undefined);
+    },
+  );
 
   it('a binding binds the service account by kind, name and namespace', function () {
     assert.equal(
@@ -137,54 +140,62 @@ describe('inventory (pure)', function () {
     );
   });
 
-  it("token Secrets: long-lived by annotation or by the account's .secrets (OpenShift ≤ 4.15), our binding Secret by our annotation", function () {
-    const secrets = tokenSecretsFor(
-      'ns',
-      'sa',
-      [
-        secretMeta({
-          metadata: { name: 'sa-token', labels: managed, annotations: { 'kubernetes.io/service-account.name': 'sa' } },
-          type: TOKEN_TYPE,
-          data: { token: 'eA==' },
-        }),
-        secretMeta({
-          metadata: { name: 'sa-token-x7k2p', annotations: { 'kubernetes.io/service-account.name': 'sa-renamed' } },
-          type: TOKEN_TYPE,
-          data: {},
-        }),
-        secretMeta({
-          metadata: {
-            name: 'sa-token-binding',
-            labels: managed,
-            annotations: { 'sa-kubeconfig.io/service-account': 'ns/sa' },
-          },
-          type: 'Opaque',
-        }),
-        secretMeta({
-          metadata: {
-            name: 'other-binding',
-            labels: managed,
-            annotations: { 'sa-kubeconfig.io/service-account': 'ns/other' },
-          },
-          type: 'Opaque',
-        }),
-        secretMeta({ metadata: { name: 'unrelated' }, type: 'Opaque' }),
-        secretMeta({
-          metadata: { name: 'someone-elses', annotations: { 'kubernetes.io/service-account.name': 'other' } },
-          type: TOKEN_TYPE,
-        }),
-      ],
-      ['sa-token-x7k2p', 'sa-dockercfg-abcde'],
-    );
-    assert.deepEqual(
-      secrets.map((s) => [s.name, s.role, s.managed, s.populated]),
-      [
-        ['sa-token', 'longLived', true, true],
-        ['sa-token-binding', 'binding', true, false],
-        ['sa-token-x7k2p', 'longLived', false, false],
-      ],
-    );
-  });
+  it(
+    "token Secrets: long-lived by annotation or by the account's .secrets (OpenShift ≤ 4.15), " +
+      'our binding Secret by our annotation',
+    function () {
+      const secrets = tokenSecretsFor(
+        'ns',
+        'sa',
+        [
+          secretMeta({
+            metadata: {
+              name: 'sa-token',
+              labels: managed,
+              annotations: { 'kubernetes.io/service-account.name': 'sa' },
+            },
+            type: TOKEN_TYPE,
+            data: { token: 'eA==' },
+          }),
+          secretMeta({
+            metadata: { name: 'sa-token-x7k2p', annotations: { 'kubernetes.io/service-account.name': 'sa-renamed' } },
+            type: TOKEN_TYPE,
+            data: {},
+          }),
+          secretMeta({
+            metadata: {
+              name: 'sa-token-binding',
+              labels: managed,
+              annotations: { 'sa-kubeconfig.io/service-account': 'ns/sa' },
+            },
+            type: 'Opaque',
+          }),
+          secretMeta({
+            metadata: {
+              name: 'other-binding',
+              labels: managed,
+              annotations: { 'sa-kubeconfig.io/service-account': 'ns/other' },
+            },
+            type: 'Opaque',
+          }),
+          secretMeta({ metadata: { name: 'unrelated' }, type: 'Opaque' }),
+          secretMeta({
+            metadata: { name: 'someone-elses', annotations: { 'kubernetes.io/service-account.name': 'other' } },
+            type: TOKEN_TYPE,
+          }),
+        ],
+        ['sa-token-x7k2p', 'sa-dockercfg-abcde'],
+      );
+      assert.deepEqual(
+        secrets.map((s) => [s.name, s.role, s.managed, s.populated]),
+        [
+          ['sa-token', 'longLived', true, true],
+          ['sa-token-binding', 'binding', true, false],
+          ['sa-token-x7k2p', 'longLived', false, false],
+        ],
+      );
+    },
+  );
 
   it('counts token Secrets per owner, also from metadata-only answers without a type', function () {
     const counts = countTokenSecretsByOwner([
@@ -226,24 +237,28 @@ describe('inventory (pure)', function () {
     );
   });
 
-  it("why a role's rules are unknown: Forbidden always says so, other errors only when noted (redacted), a cancel never", function () {
-    const view = { kind: 'ClusterRole' as const, name: 'view' };
-    const forbidden = new SaKubeconfigError('forbidden', 'no');
-    assert.equal(unreadableRoleReason(view, forbidden, 'throw'), 'you may not read ClusterRole "view"');
-    assert.equal(unreadableRoleReason(view, forbidden, 'note'), 'you may not read ClusterRole "view"');
-    const unreachable = new SaKubeconfigError('unreachable', 'connect ECONNREFUSED 127.0.0.1:6443');
-    assert.equal(unreadableRoleReason(view, unreachable, 'throw'), undefined);
-    assert.equal(
-      unreadableRoleReason(view, unreachable, 'note'),
-      'could not read ClusterRole "view": connect ECONNREFUSED 127.0.0.1:6443',
-    );
-    assert.equal(
-      unreadableRoleReason(view, new Error('Authorization: Bearer abc.def'), 'note'),
-      'could not read ClusterRole "view": Authorization: Bearer <redacted>',
-    );
-    assert.equal(unreadableRoleReason({ kind: 'Role', name: 'r' }, 'odd', 'note'), 'could not read Role "r": odd');
-    assert.equal(unreadableRoleReason(view, new SaKubeconfigError('aborted', 'Cancelled.'), 'note'), undefined);
-  });
+  it(
+    "why a role's rules are unknown: Forbidden always says so, " +
+      'other errors only when noted (redacted), a cancel never',
+    function () {
+      const view = { kind: 'ClusterRole' as const, name: 'view' };
+      const forbidden = new SaKubeconfigError('forbidden', 'no');
+      assert.equal(unreadableRoleReason(view, forbidden, 'throw'), 'you may not read ClusterRole "view"');
+      assert.equal(unreadableRoleReason(view, forbidden, 'note'), 'you may not read ClusterRole "view"');
+      const unreachable = new SaKubeconfigError('unreachable', 'connect ECONNREFUSED 127.0.0.1:6443');
+      assert.equal(unreadableRoleReason(view, unreachable, 'throw'), undefined);
+      assert.equal(
+        unreadableRoleReason(view, unreachable, 'note'),
+        'could not read ClusterRole "view": connect ECONNREFUSED 127.0.0.1:6443',
+      );
+      assert.equal(
+        unreadableRoleReason(view, new Error('Authorization: Bearer abc.def'), 'note'),
+        'could not read ClusterRole "view": Authorization: Bearer <redacted>',
+      );
+      assert.equal(unreadableRoleReason({ kind: 'Role', name: 'r' }, 'odd', 'note'), 'could not read Role "r": odd');
+      assert.equal(unreadableRoleReason(view, new SaKubeconfigError('aborted', 'Cancelled.'), 'note'), undefined);
+    },
+  );
 
   it('assembles service accounts with their bindings, the bound rules and token Secrets', function () {
     const rules = [{ apiGroups: [''], resources: ['pods'], verbs: ['get'] }];

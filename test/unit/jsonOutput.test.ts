@@ -14,7 +14,8 @@ import { redactStructured } from '../../src/core/redact';
 
 // Made-up values of the right shapes (not real credentials).
 const JWT =
-  'eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EifQ.c2lnbmF0dXJlLW5vdC1yZWFsLWF0LWFsbA';
+  'eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EifQ.' +
+  'c2lnbmF0dXJlLW5vdC1yZWFsLWF0LWFsbA';
 const OPAQUE = 'sha256~Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0';
 
 function capture(): { io: CliIo; out: () => string; err: () => string } {
@@ -168,25 +169,28 @@ describe('--output json: one parseable document on every exit path', () => {
     assert.ok(error.problems.length >= 1);
   });
 
-  it('expiring: nothing in the window is exit 0; a bad --within is exit 2; renew of an unknown id is exit 2', async () => {
-    const previous = process.env.SA_KUBECONFIG_LEDGER;
-    process.env.SA_KUBECONFIG_LEDGER = path.join(dir, 'empty-ledger.json');
-    try {
-      let r = await runJson(['expiring', '--within', '3d', '-o', 'json']);
-      assert.equal(r.code, EXIT.ok);
-      assert.deepEqual([r.doc.within, r.doc.expiring, r.doc.expired], ['3d', [], []]);
-      r = await runJson(['expiring', '--within', '3', '-o', 'json']);
-      assert.equal(r.code, EXIT.usage);
-      assert.match((r.doc as unknown as ErrorDoc).error.message, /has no unit/);
-      r = await runJson(['renew', '-o', 'json']);
-      assert.equal(r.code, EXIT.usage);
-      r = await runJson(['renew', '--credential', 'abcdef12', '-o', 'json']);
-      assert.equal(r.code, EXIT.usage);
-      assert.match((r.doc as unknown as ErrorDoc).error.message, /No credential "abcdef12" in the local ledger/);
-    } finally {
-      process.env.SA_KUBECONFIG_LEDGER = previous;
-    }
-  });
+  it(
+    'expiring: nothing in the window is exit 0; a bad --within is exit 2; ' + 'renew of an unknown id is exit 2',
+    async () => {
+      const previous = process.env.SA_KUBECONFIG_LEDGER;
+      process.env.SA_KUBECONFIG_LEDGER = path.join(dir, 'empty-ledger.json');
+      try {
+        let r = await runJson(['expiring', '--within', '3d', '-o', 'json']);
+        assert.equal(r.code, EXIT.ok);
+        assert.deepEqual([r.doc.within, r.doc.expiring, r.doc.expired], ['3d', [], []]);
+        r = await runJson(['expiring', '--within', '3', '-o', 'json']);
+        assert.equal(r.code, EXIT.usage);
+        assert.match((r.doc as unknown as ErrorDoc).error.message, /has no unit/);
+        r = await runJson(['renew', '-o', 'json']);
+        assert.equal(r.code, EXIT.usage);
+        r = await runJson(['renew', '--credential', 'abcdef12', '-o', 'json']);
+        assert.equal(r.code, EXIT.usage);
+        assert.match((r.doc as unknown as ErrorDoc).error.message, /No credential "abcdef12" in the local ledger/);
+      } finally {
+        process.env.SA_KUBECONFIG_LEDGER = previous;
+      }
+    },
+  );
 
   it('presets: success, and an unknown preset', async () => {
     let r = await runJson(['presets', 'exec-pods', '-o', 'json']);
@@ -217,19 +221,22 @@ describe('--output json: one parseable document on every exit path', () => {
     assert.ok(Array.isArray(r.doc.objects));
   });
 
-  it('an escalation refusal whose details hold the request\'s token options parses (it printed "token": <redacted>)', () => {
-    // The shape provision throws: the preflight report, whose plan holds the request with its token options.
-    const refusal = new SaKubeconfigError('escalation', 'You cannot grant rules you do not hold: get secrets.', {
-      details: {
-        plan: { request: { token: { mode: 'timeBound', durationSeconds: 86400 }, namespace: 'a' } },
-        missingRules: ['secrets:get'],
-      },
-    });
-    const c = capture();
-    assert.equal(reportError(c.io, refusal, 'create', 'json'), EXIT.conflict);
-    const doc = JSON.parse(c.out()) as { error: { details: { plan: { request: { token: { mode: string } } } } } };
-    assert.equal(doc.error.details.plan.request.token.mode, 'timeBound');
-  });
+  it(
+    "an escalation refusal whose details hold the request's token options parses " + '(it printed "token": <redacted>)',
+    () => {
+      // The shape provision throws: the preflight report, whose plan holds the request with its token options.
+      const refusal = new SaKubeconfigError('escalation', 'You cannot grant rules you do not hold: get secrets.', {
+        details: {
+          plan: { request: { token: { mode: 'timeBound', durationSeconds: 86400 }, namespace: 'a' } },
+          missingRules: ['secrets:get'],
+        },
+      });
+      const c = capture();
+      assert.equal(reportError(c.io, refusal, 'create', 'json'), EXIT.conflict);
+      const doc = JSON.parse(c.out()) as { error: { details: { plan: { request: { token: { mode: string } } } } } };
+      assert.equal(doc.error.details.plan.request.token.mode, 'timeBound');
+    },
+  );
 
   it('an unexpected error is a document with exit code 1, its message redacted', () => {
     const c = capture();

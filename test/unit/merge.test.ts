@@ -195,7 +195,8 @@ describe('mergeKubeconfigIntoFile', () => {
       assert.match(
         error.message,
         new RegExp(
-          `^Cannot merge into ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: it is not valid YAML \\(.+\\)\\. The file was not changed`,
+          `^Cannot merge into ${file.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}: it is not valid YAML \\(.+\\)\\. ` +
+            'The file was not changed',
         ),
       );
       return true;

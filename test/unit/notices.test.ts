@@ -33,7 +33,8 @@ describe('error notifications (one sentence, details behind Show Details)', () =
   it('a multi-line refusal keeps its bullets in the details, not in the toast', () => {
     const err = new SaKubeconfigError(
       'escalation',
-      'You cannot grant all of this:\n- You may not create secrets in namespace "a"\n- You may not get secrets in namespace "a"',
+      'You cannot grant all of this:\n- You may not create secrets in namespace "a"\n- You may not get ' +
+        'secrets in namespace "a"',
     );
     const n = errorNotice('Quick Create', err);
     assert.ok(!n.summary.includes('- You may not'), n.summary);

@@ -79,24 +79,28 @@ describe('buildPlan', () => {
     ]);
   });
 
-  it('grants a cluster-scoped resource with a ClusterRole and ClusterRoleBinding, keeping namespaced rules in the Role', () => {
-    const request = tutorialRequest({
-      createNamespace: false,
-      rules: [{ apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list'] }],
-    });
-    const objects = objectsOf(request);
-    assert.deepEqual(summary(objects), [
-      'ServiceAccount/myexample/myexample-sa',
-      `Role/myexample/${BASE}`,
-      `ClusterRole/${BASE}`,
-      `RoleBinding/myexample/${BASE}`,
-      `ClusterRoleBinding/${BASE}`,
-    ]);
-    assert.deepEqual(objects[1].rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]);
-    assert.deepEqual(objects[2].rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }]);
-    assert.deepEqual(objects[4].roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: BASE });
-    assert.ok(buildPlan(request).warnings.some((w) => /cluster-scoped/.test(w)));
-  });
+  it(
+    'grants a cluster-scoped resource with a ClusterRole and ClusterRoleBinding, ' +
+      'keeping namespaced rules in the Role',
+    () => {
+      const request = tutorialRequest({
+        createNamespace: false,
+        rules: [{ apiGroups: [''], resources: ['pods', 'nodes'], verbs: ['get', 'list'] }],
+      });
+      const objects = objectsOf(request);
+      assert.deepEqual(summary(objects), [
+        'ServiceAccount/myexample/myexample-sa',
+        `Role/myexample/${BASE}`,
+        `ClusterRole/${BASE}`,
+        `RoleBinding/myexample/${BASE}`,
+        `ClusterRoleBinding/${BASE}`,
+      ]);
+      assert.deepEqual(objects[1].rules, [{ apiGroups: [''], resources: ['pods'], verbs: ['get', 'list'] }]);
+      assert.deepEqual(objects[2].rules, [{ apiGroups: [''], resources: ['nodes'], verbs: ['get', 'list'] }]);
+      assert.deepEqual(objects[4].roleRef, { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: BASE });
+      assert.ok(buildPlan(request).warnings.some((w) => /cluster-scoped/.test(w)));
+    },
+  );
 
   it('asks the caller-supplied lookup which resources are namespaced (CRDs)', () => {
     const isNamespaced = namespacedLookupFrom([
@@ -183,17 +187,21 @@ describe('buildPlan', () => {
     ]);
   });
 
-  it('never plans a credential Secret: each credential is issued on its own (core/credentials), never converged or pruned', () => {
-    for (const token of [
-      { kind: 'longLived' as const },
-      { kind: 'longLived' as const, secretName: 'ci-token' },
-      { kind: 'timeBound' as const, durationSeconds: 3600, bindToSecret: true },
-      { kind: 'timeBound' as const, durationSeconds: 3600 },
-      { kind: 'existingSecret' as const, secretName: 'old-token' },
-    ]) {
-      assert.ok(!objectsOf(tutorialRequest({ token })).some((o) => o.kind === 'Secret'), JSON.stringify(token));
-    }
-  });
+  it(
+    'never plans a credential Secret: each credential is issued on its own (core/credentials), ' +
+      'never converged or pruned',
+    () => {
+      for (const token of [
+        { kind: 'longLived' as const },
+        { kind: 'longLived' as const, secretName: 'ci-token' },
+        { kind: 'timeBound' as const, durationSeconds: 3600, bindToSecret: true },
+        { kind: 'timeBound' as const, durationSeconds: 3600 },
+        { kind: 'existingSecret' as const, secretName: 'old-token' },
+      ]) {
+        assert.ok(!objectsOf(tutorialRequest({ token })).some((o) => o.kind === 'Secret'), JSON.stringify(token));
+      }
+    },
+  );
 
   it('is deterministic', () => {
     assert.deepEqual(buildPlan(tutorialRequest()), buildPlan(tutorialRequest()));

@@ -5,7 +5,8 @@ import { redact } from '../../src/core/redact';
 
 // Made-up values of the right shapes (not real credentials).
 const JWT =
-  'eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EifQ.c2lnbmF0dXJlLW5vdC1yZWFsLWF0LWFsbA';
+  'eyJhbGciOiJSUzI1NiIsImtpZCI6InRlc3QifQ.eyJzdWIiOiJzeXN0ZW06c2VydmljZWFjY291bnQ6bnM6c2EifQ.' +
+  'c2lnbmF0dXJlLW5vdC1yZWFsLWF0LWFsbA';
 const OPAQUE = 'sha256~Zm9vYmFyYmF6cXV4cXV1eGNvcmdlZ3JhdWx0';
 const KEY_B64 =
   'LS0tLS1CRUdJTiBQUklWQVRFIEtFWS0tLS0tCk1JSUV2Z0lCQURBTkJna3Foa2lHOXcwQkFRRUZBQVNDQktnd2dnU2tBZ0VBQW9JQkFRQwo=';
@@ -24,7 +25,9 @@ describe('redact', () => {
   });
 
   it('client-key-data, client-certificate-data and token fields of a kubeconfig, in YAML and JSON', () => {
-    const yamlText = `users:\n- name: u\n  user:\n    client-key-data: ${KEY_B64}\n    client-certificate-data: ${KEY_B64}\n    token: ${OPAQUE}\n`;
+    const yamlText =
+      `users:\n- name: u\n  user:\n    client-key-data: ${KEY_B64}\n    client-certificate-data: ` +
+      `${KEY_B64}\n    token: ${OPAQUE}\n`;
     const out = redact(yamlText);
     assert.ok(!out.includes(KEY_B64) && !out.includes(OPAQUE), out);
     assert.match(out, /client-key-data: <redacted>\n/);

@@ -70,98 +70,118 @@ const published = (ca?: PublishedCa) => {
 };
 
 describe('TLS settings carried into the generated kubeconfig', () => {
-  it('a context with a CA: that CA, and tls-server-name and proxy-url as they are; the cluster is not asked', async () => {
-    const source = sourceTls(
-      loaded({
+  it(
+    'a context with a CA: that CA, and tls-server-name and proxy-url as they are; ' + 'the cluster is not asked',
+    async () => {
+      const source = sourceTls(
+        loaded({
+          server: SERVER,
+          'certificate-authority-data': Buffer.from(caPem).toString('base64'),
+          'tls-server-name': 'kubernetes.default',
+          'proxy-url': 'http://proxy.corp:3128',
+        }),
+      );
+      const p = published({ pem: 'other', source: 'kube-root-ca.crt' });
+      const tls = await generatedTls(source, SERVER, false, p.fetch);
+      assert.deepEqual(
+        { ...tls, caPem: tls.caPem === caPem },
+        {
+          caPem: true,
+          caSource: 'kubeconfig',
+          insecure: false,
+          tlsServerName: 'kubernetes.default',
+          proxyUrl: 'http://proxy.corp:3128',
+          warnings: [],
+          notes: [],
+        },
+      );
+      assert.equal(p.calls.length, 0);
+      const doc = buildKubeconfig({
         server: SERVER,
-        'certificate-authority-data': Buffer.from(caPem).toString('base64'),
-        'tls-server-name': 'kubernetes.default',
-        'proxy-url': 'http://proxy.corp:3128',
-      }),
-    );
-    const p = published({ pem: 'other', source: 'kube-root-ca.crt' });
-    const tls = await generatedTls(source, SERVER, false, p.fetch);
-    assert.deepEqual(
-      { ...tls, caPem: tls.caPem === caPem },
-      {
-        caPem: true,
-        caSource: 'kubeconfig',
-        insecure: false,
-        tlsServerName: 'kubernetes.default',
-        proxyUrl: 'http://proxy.corp:3128',
-        warnings: [],
-        notes: [],
-      },
-    );
-    assert.equal(p.calls.length, 0);
-    const doc = buildKubeconfig({
-      server: SERVER,
-      certificateAuthority: tls.caPem,
-      tlsServerName: tls.tlsServerName,
-      proxyUrl: tls.proxyUrl,
-      token: 't',
-      namePrefix: 'p',
-      namespaces: ['a'],
-    });
-    assert.deepEqual(Object.keys(doc.clusters[0].cluster), [
-      'server',
-      'certificate-authority-data',
-      'tls-server-name',
-      'proxy-url',
-    ]);
-  });
+        certificateAuthority: tls.caPem,
+        tlsServerName: tls.tlsServerName,
+        proxyUrl: tls.proxyUrl,
+        token: 't',
+        namePrefix: 'p',
+        namespaces: ['a'],
+      });
+      assert.deepEqual(Object.keys(doc.clusters[0].cluster), [
+        'server',
+        'certificate-authority-data',
+        'tls-server-name',
+        'proxy-url',
+      ]);
+    },
+  );
 
   it('a CA file is read like certificate-authority-data', async () => {
     const source = sourceTls(loaded({ server: SERVER, 'certificate-authority': path.join(dir, 'ca.crt') }));
     assert.equal(source.caPem, caPem);
   });
 
-  it("a context that verifies with the system roots: no CA embedded, the cluster's internal CA never fetched", async () => {
-    const p = published({ pem: caPem, source: 'kube-root-ca.crt' });
-    const tls = await generatedTls(sourceTls(loaded({ server: SERVER })), SERVER, false, p.fetch);
-    assert.equal(tls.caPem, undefined);
-    assert.equal(tls.caSource, 'none');
-    assert.equal(tls.insecure, false);
-    assert.deepEqual(tls.warnings, []);
-    assert.equal(p.calls.length, 0);
-    const doc = buildKubeconfig({
-      server: SERVER,
-      certificateAuthority: tls.caPem,
-      token: 't',
-      namePrefix: 'p',
-      namespaces: ['a'],
-    });
-    assert.deepEqual(doc.clusters[0].cluster, { server: SERVER });
-  });
+  it(
+    'a context that verifies with the system roots: ' + "no CA embedded, the cluster's internal CA never fetched",
+    async () => {
+      const p = published({ pem: caPem, source: 'kube-root-ca.crt' });
+      const tls = await generatedTls(sourceTls(loaded({ server: SERVER })), SERVER, false, p.fetch);
+      assert.equal(tls.caPem, undefined);
+      assert.equal(tls.caSource, 'none');
+      assert.equal(tls.insecure, false);
+      assert.deepEqual(tls.warnings, []);
+      assert.equal(p.calls.length, 0);
+      const doc = buildKubeconfig({
+        server: SERVER,
+        certificateAuthority: tls.caPem,
+        token: 't',
+        namePrefix: 'p',
+        namespaces: ['a'],
+      });
+      assert.deepEqual(doc.clusters[0].cluster, { server: SERVER });
+    },
+  );
 
-  it('an insecure context: the published CA with a warning giving its fingerprint and what to do; insecure only on request', async () => {
-    const source = sourceTls(loaded({ server: SERVER, 'insecure-skip-tls-verify': true }));
-    const tls = await generatedTls(source, SERVER, false, published({ pem: caPem, source: 'kube-root-ca.crt' }).fetch);
-    assert.equal(tls.caPem, caPem);
-    assert.equal(tls.insecure, false);
-    assert.equal(tls.warnings.length, 1);
-    const fingerprint = execFileSync('openssl', [
-      'x509',
-      '-in',
-      path.join(dir, 'ca.crt'),
-      '-noout',
-      '-fingerprint',
-      '-sha256',
-    ])
-      .toString()
-      .trim()
-      .split('=')[1];
-    assert.equal(certificateFingerprint(caPem), fingerprint);
-    assert.ok(tls.warnings[0].includes(fingerprint));
-    assert.match(tls.warnings[0], /insecure-skip-tls-verify.*not verified|nobody verified/);
-    assert.match(tls.warnings[0], /--insecure/);
+  it(
+    'an insecure context: the published CA with a warning giving its fingerprint and what to do; ' +
+      'insecure only on request',
+    async () => {
+      const source = sourceTls(loaded({ server: SERVER, 'insecure-skip-tls-verify': true }));
+      const tls = await generatedTls(
+        source,
+        SERVER,
+        false,
+        published({ pem: caPem, source: 'kube-root-ca.crt' }).fetch,
+      );
+      assert.equal(tls.caPem, caPem);
+      assert.equal(tls.insecure, false);
+      assert.equal(tls.warnings.length, 1);
+      const fingerprint = execFileSync('openssl', [
+        'x509',
+        '-in',
+        path.join(dir, 'ca.crt'),
+        '-noout',
+        '-fingerprint',
+        '-sha256',
+      ])
+        .toString()
+        .trim()
+        .split('=')[1];
+      assert.equal(certificateFingerprint(caPem), fingerprint);
+      assert.ok(tls.warnings[0].includes(fingerprint));
+      assert.match(tls.warnings[0], /insecure-skip-tls-verify.*not verified|nobody verified/);
+      assert.match(tls.warnings[0], /--insecure/);
 
-    const asked = await generatedTls(source, SERVER, true, published({ pem: caPem, source: 'kube-root-ca.crt' }).fetch);
-    assert.deepEqual([asked.insecure, asked.caPem, asked.caSource], [true, undefined, 'insecure']);
-    const none = await generatedTls(source, SERVER, false, published(undefined).fetch);
-    assert.deepEqual([none.insecure, none.caPem], [false, undefined]);
-    assert.match(none.warnings[0], /publishes no CA/);
-  });
+      const asked = await generatedTls(
+        source,
+        SERVER,
+        true,
+        published({ pem: caPem, source: 'kube-root-ca.crt' }).fetch,
+      );
+      assert.deepEqual([asked.insecure, asked.caPem, asked.caSource], [true, undefined, 'insecure']);
+      const none = await generatedTls(source, SERVER, false, published(undefined).fetch);
+      assert.deepEqual([none.insecure, none.caPem], [false, undefined]);
+      assert.match(none.warnings[0], /publishes no CA/);
+    },
+  );
 
   it('an http:// server is warned about: the token travels in clear text', async () => {
     const server = 'http://10.0.0.1:8080';

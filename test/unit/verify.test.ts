@@ -53,20 +53,25 @@ describe('verify: planned checks', function () {
     assert.ok(!withRef.checks.some((c) => c.resource === 'secrets'));
   });
 
-  it('scope including default: the outside namespace is kube-system; cluster-wide: checks without namespace', function () {
-    const inDefault = plannedChecks(
-      expectationsFromRequest({ ...base, scope: { kind: 'namespaces', namespaces: ['myexample', 'default'] } }),
-    );
-    assert.ok(inDefault.checks.some((c) => c.expected === 'denied' && c.namespace === 'kube-system'));
-    const cluster = plannedChecks(expectationsFromRequest({ ...base, scope: { kind: 'cluster' } }));
-    assert.ok(cluster.checks.filter((c) => c.expected === 'allowed').every((c) => c.namespace === undefined));
-    assert.ok(!cluster.checks.some((c) => c.why.startsWith('outside')));
-  });
+  it(
+    'scope including default: the outside namespace is kube-system; ' + 'cluster-wide: checks without namespace',
+    function () {
+      const inDefault = plannedChecks(
+        expectationsFromRequest({ ...base, scope: { kind: 'namespaces', namespaces: ['myexample', 'default'] } }),
+      );
+      assert.ok(inDefault.checks.some((c) => c.expected === 'denied' && c.namespace === 'kube-system'));
+      const cluster = plannedChecks(expectationsFromRequest({ ...base, scope: { kind: 'cluster' } }));
+      assert.ok(cluster.checks.filter((c) => c.expected === 'allowed').every((c) => c.namespace === undefined));
+      assert.ok(!cluster.checks.some((c) => c.why.startsWith('outside')));
+    },
+  );
 });
 
 describe('verify: retrying checks denied while RBAC propagates', function () {
   type C = { id: string; expected: 'allowed' | 'denied' };
-  /** A check that answers "denied" for the first `deniedCalls[id]` calls of that id, then "allowed" (or always denied). */
+  /**
+   * A check that answers "denied" for the first `deniedCalls[id]` calls of that id, then "allowed" (or always denied).
+   */
   function checker(deniedCalls: Record<string, number>, alwaysDenied: string[] = []) {
     const calls: string[] = [];
     return {
@@ -186,12 +191,16 @@ describe('verify: expectations from a kubeconfig file', function () {
     );
   });
 
-  it('any other kubeconfig: no rules, so nothing is asserted as denied; the current namespace without context namespaces', function () {
-    assert.deepEqual(expectationsFromKubeconfig('apiVersion: v1\nkind: Config\n', [{}], 'x', none), {
-      namespaces: ['x'],
-      clusterWide: false,
-      rules: [],
-      hasRoleRefs: true,
-    });
-  });
+  it(
+    'any other kubeconfig: no rules, so nothing is asserted as denied; ' +
+      'the current namespace without context namespaces',
+    function () {
+      assert.deepEqual(expectationsFromKubeconfig('apiVersion: v1\nkind: Config\n', [{}], 'x', none), {
+        namespaces: ['x'],
+        clusterWide: false,
+        rules: [],
+        hasRoleRefs: true,
+      });
+    },
+  );
 });

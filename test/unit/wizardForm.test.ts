@@ -275,36 +275,39 @@ describe('wizard presets as presented', () => {
     assert.equal(presetApplied(removed, findPreset('read-pods-logs')), false);
   });
 
-  it('a preset whose rules were changed after applying it shows as "custom", not as applied (issue 15, item 12)', () => {
-    const preset = findPreset('read-pods-logs');
-    const applied = applyPreset(form(), preset);
-    assert.equal(presetState(applied, preset), 'applied');
-    // One more verb on one of its resources: all it grants is still there, but it is no longer the preset.
-    const more = {
-      ...applied,
-      picks: applied.picks.map((p) =>
-        p.resource === 'pods' && p.group === '' ? { ...p, verbs: [...p.verbs, 'delete'] } : p,
-      ),
-    };
-    assert.equal(presetState(more, preset), 'custom');
-    // Limited to named objects: custom too.
-    const named = {
-      ...applied,
-      picks: applied.picks.map((p) => (p.resource === 'pods/log' ? { ...p, resourceNames: 'web-0' } : p)),
-    };
-    assert.equal(presetState(named, preset), 'custom');
-    // Unrelated picks next to it leave it applied; taking a verb away turns it off.
-    const beside = {
-      ...applied,
-      picks: [...applied.picks, { group: '', resource: 'configmaps', verbs: ['get'], resourceNames: '' }],
-    };
-    assert.equal(presetState(beside, preset), 'applied');
-    const fewer = {
-      ...applied,
-      picks: applied.picks.map((p) => (p.resource === 'pods/log' ? { ...p, verbs: [] } : p)),
-    };
-    assert.equal(presetState(fewer, preset), 'off');
-  });
+  it(
+    'a preset whose rules were changed after applying it shows as "custom", ' + 'not as applied (issue 15, item 12)',
+    () => {
+      const preset = findPreset('read-pods-logs');
+      const applied = applyPreset(form(), preset);
+      assert.equal(presetState(applied, preset), 'applied');
+      // One more verb on one of its resources: all it grants is still there, but it is no longer the preset.
+      const more = {
+        ...applied,
+        picks: applied.picks.map((p) =>
+          p.resource === 'pods' && p.group === '' ? { ...p, verbs: [...p.verbs, 'delete'] } : p,
+        ),
+      };
+      assert.equal(presetState(more, preset), 'custom');
+      // Limited to named objects: custom too.
+      const named = {
+        ...applied,
+        picks: applied.picks.map((p) => (p.resource === 'pods/log' ? { ...p, resourceNames: 'web-0' } : p)),
+      };
+      assert.equal(presetState(named, preset), 'custom');
+      // Unrelated picks next to it leave it applied; taking a verb away turns it off.
+      const beside = {
+        ...applied,
+        picks: [...applied.picks, { group: '', resource: 'configmaps', verbs: ['get'], resourceNames: '' }],
+      };
+      assert.equal(presetState(beside, preset), 'applied');
+      const fewer = {
+        ...applied,
+        picks: applied.picks.map((p) => (p.resource === 'pods/log' ? { ...p, verbs: [] } : p)),
+      };
+      assert.equal(presetState(fewer, preset), 'off');
+    },
+  );
 
   it('a partly applied preset does not show as applied', () => {
     const partial = form({ picks: [{ group: '', resource: 'pods', verbs: ['get'], resourceNames: '' }] });

@@ -135,13 +135,15 @@ describe("wizard review from core's preflight", () => {
           {
             ref: { apiVersion: 'v1', kind: 'ServiceAccount', name: 'myexample-sa', namespace: 'myexample' },
             detail:
-              'service account "myexample-sa" does not exist in namespace "myexample"; create it, or choose a new service account',
+              'service account "myexample-sa" does not exist in namespace "myexample"; ' +
+              'create it, or choose a new service account',
           },
         ],
       }),
     );
     assert.deepEqual(missing.problems, [
-      'Service account "myexample-sa" does not exist in namespace "myexample"; create it, or choose a new service account.',
+      'Service account "myexample-sa" does not exist in namespace "myexample"; ' +
+        'create it, or choose a new service account.',
     ]);
     assert.equal(missing.canApply, false);
   });

@@ -56,94 +56,98 @@ describe('Commands (real cluster, real editor)', function () {
     if (haveCluster()) kubectlOkSync(['delete', 'namespace', ns, '--wait=false']);
   });
 
-  it('Quick create, from a namespace node: creates the service account and RBAC, opens the kubeconfig in a read-only in-memory YAML tab', async () => {
-    const a = await api();
-    a.deps.tree.refresh();
-    const namespace = await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns);
-    const prompts = new ScriptedPrompts([
-      [/service account/, sa],
-      [
-        /permissions/,
-        (items: { label: string; value: unknown }[]) => items.find((i) => i.label === 'Exec into pods')!.value,
-      ],
-      [/token lifetime/, 3600],
-    ]);
-    const outcome = await withPrompts(
-      a,
-      prompts,
-      () => a.commands['saKubeconfig.quickCreate'](a.deps, namespace) as Promise<ProvisionOutcome>,
-    );
-    prompts.assertDone();
-    assert.ok(outcome.result.verification?.ok, 'core verified the new kubeconfig');
+  it(
+    'Quick create, from a namespace node: creates the service account and RBAC, ' +
+      'opens the kubeconfig in a read-only in-memory YAML tab',
+    async () => {
+      const a = await api();
+      a.deps.tree.refresh();
+      const namespace = await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns);
+      const prompts = new ScriptedPrompts([
+        [/service account/, sa],
+        [
+          /permissions/,
+          (items: { label: string; value: unknown }[]) => items.find((i) => i.label === 'Exec into pods')!.value,
+        ],
+        [/token lifetime/, 3600],
+      ]);
+      const outcome = await withPrompts(
+        a,
+        prompts,
+        () => a.commands['saKubeconfig.quickCreate'](a.deps, namespace) as Promise<ProvisionOutcome>,
+      );
+      prompts.assertDone();
+      assert.ok(outcome.result.verification?.ok, 'core verified the new kubeconfig');
 
-    // What is in the cluster now, seen by kubectl.
-    const saJson = JSON.parse(kubectlOkSync(['-n', ns, 'get', 'serviceaccount', sa, '-o', 'json']));
-    assert.equal(saJson.metadata.labels['app.kubernetes.io/managed-by'], 'sa-kubeconfig');
-    assert.ok(kubectlOkSync(['-n', ns, 'get', 'rolebindings', '-o', 'name']).includes(`sa-kubeconfig:${ns}:${sa}`));
-    assert.equal(
-      kubectlOkSync([
-        'auth',
-        'can-i',
-        'create',
-        'pods/exec',
-        '-n',
-        ns,
-        `--as=system:serviceaccount:${ns}:${sa}`,
-      ]).trim(),
-      'yes',
-    );
+      // What is in the cluster now, seen by kubectl.
+      const saJson = JSON.parse(kubectlOkSync(['-n', ns, 'get', 'serviceaccount', sa, '-o', 'json']));
+      assert.equal(saJson.metadata.labels['app.kubernetes.io/managed-by'], 'sa-kubeconfig');
+      assert.ok(kubectlOkSync(['-n', ns, 'get', 'rolebindings', '-o', 'name']).includes(`sa-kubeconfig:${ns}:${sa}`));
+      assert.equal(
+        kubectlOkSync([
+          'auth',
+          'can-i',
+          'create',
+          'pods/exec',
+          '-n',
+          ns,
+          `--as=system:serviceaccount:${ns}:${sa}`,
+        ]).trim(),
+        'yes',
+      );
 
-    // The editor tab.
-    const editor = vscode.window.activeTextEditor;
-    assert.ok(editor, 'a tab is active');
-    kubeconfigDoc = editor.document;
-    assert.equal(
-      kubeconfigDoc.uri.scheme,
-      KUBECONFIG_SCHEME,
-      'nothing is written to disk: the text is served from memory',
-    );
-    assert.equal(kubeconfigDoc.isUntitled, false, 'not an untitled document, which hot exit would back up');
-    assert.equal(kubeconfigDoc.isDirty, false);
-    assert.equal(kubeconfigDoc.languageId, 'yaml');
-    const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
-    assert.equal(tab?.label, `kubeconfig for ${ns}\u2215${sa}`, 'the tab is titled "kubeconfig for <ns>/<sa>"');
-    const text = kubeconfigDoc.getText();
-    generatedSha = sha256(text);
-    // Another extension's edit changes the editor's copy, but never makes it dirty (nothing for hot exit to back
-    // up), and Save as…, Merge and Test connection use the generated text (Save as… below compares the hash).
-    const edit = new vscode.WorkspaceEdit();
-    edit.insert(kubeconfigDoc.uri, new vscode.Position(0, 0), 'x');
-    await vscode.workspace.applyEdit(edit);
-    await new Promise((r) => setTimeout(r, 500));
-    assert.equal(kubeconfigDoc.isDirty, false, 'an edit by an extension does not make it dirty');
-    assert.equal(
-      sha256(a.deps.documents.textOf(kubeconfigDoc)),
-      sha256(text),
-      'the generated text is what the actions use',
-    );
-    // The file system behind it is read-only: a write is refused (the e2e test types into the tab: nothing changes).
-    await assert.rejects(
-      Promise.resolve(vscode.workspace.fs.writeFile(kubeconfigDoc.uri, new TextEncoder().encode('x'))),
-      /NoPermissions|read-?only/i,
-    );
-    // The header names the credential.
-    assert.match(text, new RegExp(`^# kubeconfig for ${ns}/${sa} \\(sa-kubeconfig\\)\n# Generated by sa-kubeconfig`));
-    assert.match(text, new RegExp(`# Service account: ${ns}/${sa}`));
-    assert.match(text, /# Rules: pods:/);
-    assert.match(text, /# Token expires: /);
-    const config = yaml.load(text) as Kubeconfig;
-    const current = config.contexts.find((c) => c.name === config['current-context']);
-    assert.equal(current?.context.namespace, ns, 'the kubeconfig has a context for the namespace');
-    // The token in the tab works: kubectl with the tab's content lists pods and may not list secrets.
-    const file = join(scratch, 'from-tab.kubeconfig');
-    writeFileSync(file, text, { mode: 0o600 });
-    assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: file }).code, 0);
-    assert.notEqual(kubectlSync(['get', 'secrets'], { kubeconfig: file }).code, 0);
-    // Its expiry is remembered; the token is not.
-    const remembered = JSON.stringify(a.deps.tokens.all());
-    assert.ok(remembered.includes(sa));
-    assert.ok(!remembered.includes(config.users[0].user.token!), 'the token is not stored');
-  });
+      // The editor tab.
+      const editor = vscode.window.activeTextEditor;
+      assert.ok(editor, 'a tab is active');
+      kubeconfigDoc = editor.document;
+      assert.equal(
+        kubeconfigDoc.uri.scheme,
+        KUBECONFIG_SCHEME,
+        'nothing is written to disk: the text is served from memory',
+      );
+      assert.equal(kubeconfigDoc.isUntitled, false, 'not an untitled document, which hot exit would back up');
+      assert.equal(kubeconfigDoc.isDirty, false);
+      assert.equal(kubeconfigDoc.languageId, 'yaml');
+      const tab = vscode.window.tabGroups.activeTabGroup.activeTab;
+      assert.equal(tab?.label, `kubeconfig for ${ns}\u2215${sa}`, 'the tab is titled "kubeconfig for <ns>/<sa>"');
+      const text = kubeconfigDoc.getText();
+      generatedSha = sha256(text);
+      // Another extension's edit changes the editor's copy, but never makes it dirty (nothing for hot exit to back
+      // up), and Save as…, Merge and Test connection use the generated text (Save as… below compares the hash).
+      const edit = new vscode.WorkspaceEdit();
+      edit.insert(kubeconfigDoc.uri, new vscode.Position(0, 0), 'x');
+      await vscode.workspace.applyEdit(edit);
+      await new Promise((r) => setTimeout(r, 500));
+      assert.equal(kubeconfigDoc.isDirty, false, 'an edit by an extension does not make it dirty');
+      assert.equal(
+        sha256(a.deps.documents.textOf(kubeconfigDoc)),
+        sha256(text),
+        'the generated text is what the actions use',
+      );
+      // The file system behind it is read-only: a write is refused (the e2e test types into the tab: nothing changes).
+      await assert.rejects(
+        Promise.resolve(vscode.workspace.fs.writeFile(kubeconfigDoc.uri, new TextEncoder().encode('x'))),
+        /NoPermissions|read-?only/i,
+      );
+      // The header names the credential.
+      assert.match(text, new RegExp(`^# kubeconfig for ${ns}/${sa} \\(sa-kubeconfig\\)\n# Generated by sa-kubeconfig`));
+      assert.match(text, new RegExp(`# Service account: ${ns}/${sa}`));
+      assert.match(text, /# Rules: pods:/);
+      assert.match(text, /# Token expires: /);
+      const config = yaml.load(text) as Kubeconfig;
+      const current = config.contexts.find((c) => c.name === config['current-context']);
+      assert.equal(current?.context.namespace, ns, 'the kubeconfig has a context for the namespace');
+      // The token in the tab works: kubectl with the tab's content lists pods and may not list secrets.
+      const file = join(scratch, 'from-tab.kubeconfig');
+      writeFileSync(file, text, { mode: 0o600 });
+      assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: file }).code, 0);
+      assert.notEqual(kubectlSync(['get', 'secrets'], { kubeconfig: file }).code, 0);
+      // Its expiry is remembered; the token is not.
+      const remembered = JSON.stringify(a.deps.tokens.all());
+      assert.ok(remembered.includes(sa));
+      assert.ok(!remembered.includes(config.users[0].user.token!), 'the token is not stored');
+    },
+  );
 
   it('shows the new service account in the tree, marked as managed, with its token', async () => {
     const a = await api();
@@ -235,7 +239,8 @@ describe('Commands (real cluster, real editor)', function () {
   it("VS Code's own Save As of a generated kubeconfig also ends in a 0600 file", async () => {
     const a = await api();
     const text =
-      '# Generated by sa-kubeconfig (plain save test)\napiVersion: v1\nkind: Config\nclusters: []\nusers: []\ncontexts: []\n';
+      '# Generated by sa-kubeconfig (plain save test)\napiVersion: v1\nkind: Config\nclusters: ' +
+      '[]\nusers: []\ncontexts: []\n';
     await a.deps.documents.open(text, {
       sourceContext: 'x',
       namespace: ns,
@@ -432,26 +437,37 @@ describe('Commands (real cluster, real editor)', function () {
     assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: file }).code, 0);
   });
 
-  it('Rotate token makes the token-binding Secret again: the old kubeconfig stops working, the new one works', async () => {
-    const a = await api();
-    const old = join(scratch, 'saved.kubeconfig');
-    assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: old }).code, 0, 'the Quick create kubeconfig works before');
-    const node = await childByLabel(a, await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns), sa);
-    const prompts = new ScriptedPrompts([
-      [/^Rotate the /, 'Rotate'],
-      [/Lifetime of the new token/, 3600],
-    ]);
-    await withPrompts(a, prompts, () => a.commands['saKubeconfig.rotateToken'](a.deps, node) as Promise<unknown>);
-    const fresh = join(scratch, 'rotated.kubeconfig');
-    writeFileSync(fresh, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
-    assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: fresh }).code, 0, 'the rotated kubeconfig works');
-    let oldWorks = true;
-    for (let i = 0; i < 30 && oldWorks; i++) {
-      oldWorks = kubectlSync(['get', 'pods'], { kubeconfig: old }).code === 0;
-      if (oldWorks) await new Promise((r) => setTimeout(r, 500));
-    }
-    assert.equal(oldWorks, false, 'the old token was revoked with its binding Secret');
-  });
+  it(
+    'Rotate token makes the token-binding Secret again: ' + 'the old kubeconfig stops working, the new one works',
+    async () => {
+      const a = await api();
+      const old = join(scratch, 'saved.kubeconfig');
+      assert.equal(
+        kubectlSync(['get', 'pods'], { kubeconfig: old }).code,
+        0,
+        'the Quick create kubeconfig works before',
+      );
+      const node = await childByLabel(
+        a,
+        await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns),
+        sa,
+      );
+      const prompts = new ScriptedPrompts([
+        [/^Rotate the /, 'Rotate'],
+        [/Lifetime of the new token/, 3600],
+      ]);
+      await withPrompts(a, prompts, () => a.commands['saKubeconfig.rotateToken'](a.deps, node) as Promise<unknown>);
+      const fresh = join(scratch, 'rotated.kubeconfig');
+      writeFileSync(fresh, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
+      assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: fresh }).code, 0, 'the rotated kubeconfig works');
+      let oldWorks = true;
+      for (let i = 0; i < 30 && oldWorks; i++) {
+        oldWorks = kubectlSync(['get', 'pods'], { kubeconfig: old }).code === 0;
+        if (oldWorks) await new Promise((r) => setTimeout(r, 500));
+      }
+      assert.equal(oldWorks, false, 'the old token was revoked with its binding Secret');
+    },
+  );
 
   it("Revoke Credential on the rotated credential's node: the token gets 401", async () => {
     const a = await api();

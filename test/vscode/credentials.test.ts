@@ -113,7 +113,8 @@ describe('Credentials in the tree (real cluster)', function () {
     const all = await children(await api(), await saNode());
     assert.ok(
       a && b,
-      `a node per credential: ${all.map((n) => `${String(n.getTreeItem().label)} [${n.getTreeItem().contextValue}]`).join(', ')}`,
+      'a node per credential: ' +
+        `${all.map((n) => `${String(n.getTreeItem().label)} [${n.getTreeItem().contextValue}]`).join(', ')}`,
     );
     for (const node of [a, b]) {
       const item = node.getTreeItem();

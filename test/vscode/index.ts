@@ -35,7 +35,8 @@ export async function run(): Promise<void> {
   const started = Date.now();
   const failures = await new Promise<number>((resolve) => mocha.run(resolve));
   Mocha.reporters.Base.consoleLog(
-    `extension-host suite: ${files.length} file(s), ${failures} failure(s), ${((Date.now() - started) / 1000).toFixed(1)}s`,
+    `extension-host suite: ${files.length} file(s), ${failures} failure(s), ` +
+      `${((Date.now() - started) / 1000).toFixed(1)}s`,
   );
   if (failures > 0) throw new Error(`${failures} extension-host test(s) failed`);
 }

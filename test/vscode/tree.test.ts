@@ -196,147 +196,157 @@ describe('Clusters tree (real cluster)', function () {
     }
   });
 
-  it('shows OpenShift projects (with the explanation) for a user who may list projects but not namespaces', async () => {
-    const a = await api();
-    const user = uniqueName('oc-dev');
-    const projects = [uniqueName('oc-a'), uniqueName('oc-b')].sort();
-    let kubeconfigFile: string | undefined;
-    const crd = {
-      apiVersion: 'apiextensions.k8s.io/v1',
-      kind: 'CustomResourceDefinition',
-      metadata: { name: 'projects.project.openshift.io' },
-      spec: {
-        group: 'project.openshift.io',
-        scope: 'Cluster',
-        names: { plural: 'projects', singular: 'project', kind: 'Project', listKind: 'ProjectList' },
-        versions: [
-          {
-            name: 'v1',
-            served: true,
-            storage: true,
-            schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
-          },
-        ],
-      },
-    };
-    try {
-      for (const p of projects) kubectlOkSync(['create', 'namespace', p]);
-      kubectlOkSync(['apply', '-f', '-'], { input: JSON.stringify(crd) });
-      kubectlOkSync(['wait', '--for=condition=Established', `crd/${crd.metadata.name}`, '--timeout=60s']);
-      const projectList = JSON.stringify({
-        apiVersion: 'v1',
-        kind: 'List',
-        items: projects.map((name) => ({ apiVersion: 'project.openshift.io/v1', kind: 'Project', metadata: { name } })),
-      });
-      // The new resource is served a moment after the CRD is Established.
-      for (let i = 0; ; i++) {
-        try {
-          kubectlOkSync(['apply', '-f', '-'], { input: projectList });
-          break;
-        } catch (err) {
-          if (i >= 50) throw err;
+  it(
+    'shows OpenShift projects (with the explanation) for a user who may list ' + 'projects but not namespaces',
+    async () => {
+      const a = await api();
+      const user = uniqueName('oc-dev');
+      const projects = [uniqueName('oc-a'), uniqueName('oc-b')].sort();
+      let kubeconfigFile: string | undefined;
+      const crd = {
+        apiVersion: 'apiextensions.k8s.io/v1',
+        kind: 'CustomResourceDefinition',
+        metadata: { name: 'projects.project.openshift.io' },
+        spec: {
+          group: 'project.openshift.io',
+          scope: 'Cluster',
+          names: { plural: 'projects', singular: 'project', kind: 'Project', listKind: 'ProjectList' },
+          versions: [
+            {
+              name: 'v1',
+              served: true,
+              storage: true,
+              schema: { openAPIV3Schema: { type: 'object', 'x-kubernetes-preserve-unknown-fields': true } },
+            },
+          ],
+        },
+      };
+      try {
+        for (const p of projects) kubectlOkSync(['create', 'namespace', p]);
+        kubectlOkSync(['apply', '-f', '-'], { input: JSON.stringify(crd) });
+        kubectlOkSync(['wait', '--for=condition=Established', `crd/${crd.metadata.name}`, '--timeout=60s']);
+        const projectList = JSON.stringify({
+          apiVersion: 'v1',
+          kind: 'List',
+          items: projects.map((name) => ({
+            apiVersion: 'project.openshift.io/v1',
+            kind: 'Project',
+            metadata: { name },
+          })),
+        });
+        // The new resource is served a moment after the CRD is Established.
+        for (let i = 0; ; i++) {
+          try {
+            kubectlOkSync(['apply', '-f', '-'], { input: projectList });
+            break;
+          } catch (err) {
+            if (i >= 50) throw err;
+          }
+          await new Promise((r) => setTimeout(r, 200));
         }
-        await new Promise((r) => setTimeout(r, 200));
+        kubectlOkSync([
+          'create',
+          'clusterrole',
+          `${user}-projects`,
+          '--verb=get,list,watch',
+          '--resource=projects.project.openshift.io',
+        ]);
+        kubectlOkSync([
+          'create',
+          'clusterrolebinding',
+          `${user}-projects`,
+          `--clusterrole=${user}-projects`,
+          `--user=${user}`,
+        ]);
+        for (const p of projects)
+          kubectlOkSync(['-n', p, 'create', 'rolebinding', 'dev-view', '--clusterrole=view', `--user=${user}`]);
+        kubeconfigFile = clientCertificateKubeconfig(user);
+        a.deps.location.setOverride(kubeconfigFile);
+        const context = await childByLabel(a, undefined, `${user}@local`);
+        const kids = await children(a, context);
+        assert.equal(label(kids[0]), 'Listing namespaces is not allowed: showing your OpenShift projects instead.');
+        assert.deepEqual(kids.filter((k) => contextValue(k) === 'namespace').map(label), projects);
+        assert.equal(label(kids.at(-1)!), 'Add namespace…');
+        const accounts = await children(a, await childByLabel(a, context, projects[0]));
+        assert.ok(
+          accounts.some((k) => label(k) === 'default' && contextValue(k).startsWith('serviceAccount')),
+          accounts.map(label).join(', '),
+        );
+      } finally {
+        a.deps.location.setOverride(undefined);
+        if (kubeconfigFile) rmSync(dirname(kubeconfigFile), { recursive: true, force: true });
+        kubectlOkSync([
+          'delete',
+          'customresourcedefinition',
+          crd.metadata.name,
+          'clusterrole',
+          `${user}-projects`,
+          '--ignore-not-found',
+          '--wait=false',
+        ]);
+        kubectlOkSync(['delete', 'clusterrolebinding', `${user}-projects`, '--ignore-not-found']);
+        kubectlOkSync(['delete', 'namespace', ...projects, '--wait=false']);
       }
-      kubectlOkSync([
-        'create',
-        'clusterrole',
-        `${user}-projects`,
-        '--verb=get,list,watch',
-        '--resource=projects.project.openshift.io',
-      ]);
-      kubectlOkSync([
-        'create',
-        'clusterrolebinding',
-        `${user}-projects`,
-        `--clusterrole=${user}-projects`,
-        `--user=${user}`,
-      ]);
-      for (const p of projects)
-        kubectlOkSync(['-n', p, 'create', 'rolebinding', 'dev-view', '--clusterrole=view', `--user=${user}`]);
-      kubeconfigFile = clientCertificateKubeconfig(user);
-      a.deps.location.setOverride(kubeconfigFile);
-      const context = await childByLabel(a, undefined, `${user}@local`);
-      const kids = await children(a, context);
-      assert.equal(label(kids[0]), 'Listing namespaces is not allowed: showing your OpenShift projects instead.');
-      assert.deepEqual(kids.filter((k) => contextValue(k) === 'namespace').map(label), projects);
-      assert.equal(label(kids.at(-1)!), 'Add namespace…');
-      const accounts = await children(a, await childByLabel(a, context, projects[0]));
-      assert.ok(
-        accounts.some((k) => label(k) === 'default' && contextValue(k).startsWith('serviceAccount')),
-        accounts.map(label).join(', '),
-      );
-    } finally {
-      a.deps.location.setOverride(undefined);
-      if (kubeconfigFile) rmSync(dirname(kubeconfigFile), { recursive: true, force: true });
-      kubectlOkSync([
-        'delete',
-        'customresourcedefinition',
-        crd.metadata.name,
-        'clusterrole',
-        `${user}-projects`,
-        '--ignore-not-found',
-        '--wait=false',
-      ]);
-      kubectlOkSync(['delete', 'clusterrolebinding', `${user}-projects`, '--ignore-not-found']);
-      kubectlOkSync(['delete', 'namespace', ...projects, '--wait=false']);
-    }
-  });
+    },
+  );
 
-  it('renders names, annotations and server messages in tooltips literally: no Markdown, HTML or command links', async () => {
-    const a = await api();
-    const { marked } = await import('marked');
-    const hostile =
-      '*bold* __strong__ [run](command:saKubeconfig.refresh) <b>html</b> ![i](https://example.invalid/i.png)';
-    // Rendered the way VS Code renders a MarkdownString: nothing but text and our own bold title.
-    const rendered = (tooltip: vscode.TreeItem['tooltip']): string => {
-      assert.ok(tooltip instanceof vscode.MarkdownString, 'a Markdown tooltip');
-      assert.ok(!tooltip.isTrusted, 'command links are not trusted');
-      assert.ok(!tooltip.supportHtml, 'no HTML');
-      const html = marked.parse(tooltip.value, { async: false });
-      assert.doesNotMatch(html, /<(a|em|b|img|code|h\d|ul|ol|blockquote)\b/, html);
-      assert.ok((html.match(/<strong>/g) ?? []).length <= 1, `only the title is bold: ${html}`);
-      return html
-        .replace(/<[^>]+>/g, '')
-        .replace(/&lt;/g, '<')
-        .replace(/&gt;/g, '>')
-        .replace(/&quot;/g, '"')
-        .replace(/&#39;/g, "'")
-        .replace(/&amp;/g, '&');
-    };
+  it(
+    'renders names, annotations and server messages in tooltips literally: ' + 'no Markdown, HTML or command links',
+    async () => {
+      const a = await api();
+      const { marked } = await import('marked');
+      const hostile =
+        '*bold* __strong__ [run](command:saKubeconfig.refresh) <b>html</b> ![i](https://example.invalid/i.png)';
+      // Rendered the way VS Code renders a MarkdownString: nothing but text and our own bold title.
+      const rendered = (tooltip: vscode.TreeItem['tooltip']): string => {
+        assert.ok(tooltip instanceof vscode.MarkdownString, 'a Markdown tooltip');
+        assert.ok(!tooltip.isTrusted, 'command links are not trusted');
+        assert.ok(!tooltip.supportHtml, 'no HTML');
+        const html = marked.parse(tooltip.value, { async: false });
+        assert.doesNotMatch(html, /<(a|em|b|img|code|h\d|ul|ol|blockquote)\b/, html);
+        assert.ok((html.match(/<strong>/g) ?? []).length <= 1, `only the title is bold: ${html}`);
+        return html
+          .replace(/<[^>]+>/g, '')
+          .replace(/&lt;/g, '<')
+          .replace(/&gt;/g, '>')
+          .replace(/&quot;/g, '"')
+          .replace(/&#39;/g, "'")
+          .replace(/&amp;/g, '&');
+      };
 
-    // A service account whose description annotation is Markdown.
-    const sa = 'aaa-described'; // sorts onto the first page of the namespace's 230 service accounts
-    kubectlOkSync(['-n', ns, 'create', 'serviceaccount', sa]);
-    kubectlOkSync(['-n', ns, 'annotate', 'serviceaccount', sa, `kubernetes.io/description=${hostile}`]);
-    a.deps.tree.refresh();
-    const namespace = await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns);
-    await vscode.commands.executeCommand('saKubeconfig.filter', sa);
-    try {
-      const node = await childByLabel(a, namespace, sa);
-      assert.ok(rendered(node.getTreeItem().tooltip).includes(hostile), 'the description shows as the text it is');
-    } finally {
-      await vscode.commands.executeCommand('saKubeconfig.clearFilter');
-    }
+      // A service account whose description annotation is Markdown.
+      const sa = 'aaa-described'; // sorts onto the first page of the namespace's 230 service accounts
+      kubectlOkSync(['-n', ns, 'create', 'serviceaccount', sa]);
+      kubectlOkSync(['-n', ns, 'annotate', 'serviceaccount', sa, `kubernetes.io/description=${hostile}`]);
+      a.deps.tree.refresh();
+      const namespace = await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns);
+      await vscode.commands.executeCommand('saKubeconfig.filter', sa);
+      try {
+        const node = await childByLabel(a, namespace, sa);
+        assert.ok(rendered(node.getTreeItem().tooltip).includes(hostile), 'the description shows as the text it is');
+      } finally {
+        await vscode.commands.executeCommand('saKubeconfig.clearFilter');
+      }
 
-    // A user whose name is Markdown: the context's tooltip, and the server's 403 message that quotes the user name.
-    // No "/" (openssl's -subj would take it for the next name component), at most 64 characters (a CN's limit), no
-    // "<" (the API server HTML-escapes user names in its Forbidden messages; the annotation above covers HTML).
-    const user = `*e* _u_ [r](command:saKubeconfig.refresh) ${Date.now().toString(36).slice(-6)}`;
-    const file = clientCertificateKubeconfig(user);
-    a.deps.location.setOverride(file);
-    try {
-      const context = await childByLabel(a, undefined, `${user}@local`);
-      assert.ok(rendered(context.getTreeItem().tooltip).includes(`${user}@local`));
-      const fallback = (await children(a, context)).find((k) => contextValue(k) === 'namespace');
-      assert.ok(fallback, "the context's namespace is shown when namespaces may not be listed");
-      const [error] = await children(a, fallback);
-      assert.match(contextValue(error), /^error\+forbidden/);
-      const text = rendered(error.getTreeItem().tooltip);
-      assert.ok(text.includes(user), `the server's message quotes the user name literally: ${text}`);
-    } finally {
-      a.deps.location.setOverride(undefined);
-      rmSync(dirname(file), { recursive: true, force: true });
-    }
-  });
+      // A user whose name is Markdown: the context's tooltip, and the server's 403 message that quotes the user name.
+      // No "/" (openssl's -subj would take it for the next name component), at most 64 characters (a CN's limit), no
+      // "<" (the API server HTML-escapes user names in its Forbidden messages; the annotation above covers HTML).
+      const user = `*e* _u_ [r](command:saKubeconfig.refresh) ${Date.now().toString(36).slice(-6)}`;
+      const file = clientCertificateKubeconfig(user);
+      a.deps.location.setOverride(file);
+      try {
+        const context = await childByLabel(a, undefined, `${user}@local`);
+        assert.ok(rendered(context.getTreeItem().tooltip).includes(`${user}@local`));
+        const fallback = (await children(a, context)).find((k) => contextValue(k) === 'namespace');
+        assert.ok(fallback, "the context's namespace is shown when namespaces may not be listed");
+        const [error] = await children(a, fallback);
+        assert.match(contextValue(error), /^error\+forbidden/);
+        const text = rendered(error.getTreeItem().tooltip);
+        assert.ok(text.includes(user), `the server's message quotes the user name literally: ${text}`);
+      } finally {
+        a.deps.location.setOverride(undefined);
+        rmSync(dirname(file), { recursive: true, force: true });
+      }
+    },
+  );
 });

@@ -33,39 +33,42 @@ describe('Clusters tree filter (namespaces and service accounts)', function () {
     if (haveCluster()) kubectlOkSync(['delete', 'namespace', wanted, other, '--wait=false']);
   });
 
-  it('keeps only namespaces whose name matches (plus those with matching loaded accounts), and says so in the view', async () => {
-    const a = await api();
-    a.deps.tree.refresh();
-    const context = await childByLabel(a, undefined, adminContext());
-    // Load the other namespace's accounts once, as a user who expanded it.
-    await children(a, await childByLabel(a, context, other));
+  it(
+    'keeps only namespaces whose name matches (plus those with matching loaded accounts), ' + 'and says so in the view',
+    async () => {
+      const a = await api();
+      a.deps.tree.refresh();
+      const context = await childByLabel(a, undefined, adminContext());
+      // Load the other namespace's accounts once, as a user who expanded it.
+      await children(a, await childByLabel(a, context, other));
 
-    await vscode.commands.executeCommand('saKubeconfig.filter', 'findme');
-    const kids = await children(a, context);
-    const namespaces = kids.filter((k) => contextValue(k) === 'namespace').map(label);
-    // "findme" is in the wanted namespace's name, and in the name of an account already loaded in the other one.
-    assert.deepEqual(namespaces.sort(), [wanted, other].sort());
-    assert.ok(
-      kids.some((k) => /^Filter "findme": 2 of \d+ namespaces$/.test(label(k))),
-      kids.map(label).join('\n'),
-    );
-    // Found by its name: all its service accounts show, not only those whose name matches.
-    const accounts = (await children(a, await childByLabel(a, context, wanted)))
-      .filter((k) => contextValue(k).startsWith('serviceAccount'))
-      .map(label);
-    assert.ok(accounts.includes('app-one'), accounts.join(', '));
+      await vscode.commands.executeCommand('saKubeconfig.filter', 'findme');
+      const kids = await children(a, context);
+      const namespaces = kids.filter((k) => contextValue(k) === 'namespace').map(label);
+      // "findme" is in the wanted namespace's name, and in the name of an account already loaded in the other one.
+      assert.deepEqual(namespaces.sort(), [wanted, other].sort());
+      assert.ok(
+        kids.some((k) => /^Filter "findme": 2 of \d+ namespaces$/.test(label(k))),
+        kids.map(label).join('\n'),
+      );
+      // Found by its name: all its service accounts show, not only those whose name matches.
+      const accounts = (await children(a, await childByLabel(a, context, wanted)))
+        .filter((k) => contextValue(k).startsWith('serviceAccount'))
+        .map(label);
+      assert.ok(accounts.includes('app-one'), accounts.join(', '));
 
-    // The view says which filter is active, where it wraps instead of being cut off.
-    assert.match(a.view.message ?? '', /Filter "findme"/);
-    assert.equal(a.view.description, 'filter: findme');
+      // The view says which filter is active, where it wraps instead of being cut off.
+      assert.match(a.view.message ?? '', /Filter "findme"/);
+      assert.equal(a.view.description, 'filter: findme');
 
-    await vscode.commands.executeCommand('saKubeconfig.filter', uniqueName('no-such-name'));
-    const none = (await children(a, context)).filter((k) => contextValue(k) === 'namespace');
-    assert.deepEqual(none.map(label), []);
+      await vscode.commands.executeCommand('saKubeconfig.filter', uniqueName('no-such-name'));
+      const none = (await children(a, context)).filter((k) => contextValue(k) === 'namespace');
+      assert.deepEqual(none.map(label), []);
 
-    await vscode.commands.executeCommand('saKubeconfig.clearFilter');
-    assert.equal(a.view.message, undefined);
-    const all = (await children(a, context)).filter((k) => contextValue(k) === 'namespace').map(label);
-    assert.ok(all.includes(wanted) && all.includes(other) && all.length > 2, all.join(', '));
-  });
+      await vscode.commands.executeCommand('saKubeconfig.clearFilter');
+      assert.equal(a.view.message, undefined);
+      const all = (await children(a, context)).filter((k) => contextValue(k) === 'namespace').map(label);
+      assert.ok(all.includes(wanted) && all.includes(other) && all.length > 2, all.join(', '));
+    },
+  );
 });

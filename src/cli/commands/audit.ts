@@ -62,7 +62,8 @@ export const auditCommand: Command = {
   details:
     "For every service account: its credentials (legacy token Secrets with the API server's last-used and\n" +
     'invalid-since dates, the credentials sa-kubeconfig made, and the time-bound tokens issued on this machine),\n' +
-    'its effective permissions (bindings naming it directly or via system:serviceaccounts, system:serviceaccounts:NS\n' +
+    'its effective permissions (bindings naming it directly or via system:serviceaccounts, ' +
+    'system:serviceaccounts:NS\n' +
     'or system:authenticated; aggregated ClusterRoles expanded), a risk grade with reasons, and findings: legacy\n' +
     'token never used / stale / invalid, long-lived token too old, no pod uses the account but a credential exists,\n' +
     'a powerful account with a credential that never expires. Each finding names its remedy command: migrate\n' +

@@ -41,7 +41,8 @@ export const createCommand: Command = {
   name: 'create',
   summary: 'Create a service account with least-privilege RBAC and write a verified kubeconfig for it.',
   usage:
-    'sa-kubeconfig create --service-account NAME (--rule RULE | --preset ID | --role NAME | --cluster-role NAME)... [flags]',
+    'sa-kubeconfig create --service-account NAME (--rule RULE | --preset ID | --role NAME | ' +
+    '--cluster-role NAME)... [flags]',
   flags: [
     ...CONNECTION_FLAGS,
     ...REQUEST_FLAGS,
@@ -63,10 +64,12 @@ export const createCommand: Command = {
     OUTPUT_FLAG,
     VERBOSE_FLAG,
   ],
-  details: `${RULE_SYNTAX_HELP}
+  details:
+    `${RULE_SYNTAX_HELP}
 
 Credentials: every run issues a new credential of its own. By default a time-limited token (--duration, default
-${DEFAULT_DURATION}) bound to a new Secret <sa>-cred-xxxxx: "sa-kubeconfig revoke --credential ID" deletes that Secret and
+${DEFAULT_DURATION}) bound to a new Secret <sa>-cred-xxxxx: "sa-kubeconfig revoke --credential ID" \
+deletes that Secret and
 the token stops working within about 10 seconds; other credentials of the account keep working. --unbound issues a
 token bound to nothing, which cannot be revoked before it expires. --long-lived makes a new token Secret that does
 not expire; --existing-secret NAME uses one that exists. --note says what it is for ("list" shows it). A re-run
@@ -89,7 +92,8 @@ Output: the kubeconfig goes to --out FILE, --merge-into FILE, or stdout; message
 Examples:
   sa-kubeconfig create -n myexample --create-namespace -s myexample-sa \\
       --rule pods:get,watch,list,create --rule pods/exec:create --out myexample.kubeconfig
-  sa-kubeconfig create -n ci -s deployer --preset ci-apply --duration 7d --merge-into ~/.kube/config --on-conflict rename
+  sa-kubeconfig create -n ci -s deployer --preset ci-apply --duration 7d --merge-into ~/.kube/config ` +
+    `--on-conflict rename
   sa-kubeconfig create -n team-a -s reader --cluster-role view --namespaces team-a,team-b --dry-run
   sa-kubeconfig create -n legacy -s app --existing-secret app-token-x7k2p --preset read-pods-logs --out app.kubeconfig`,
   run: runCreate,
@@ -114,7 +118,8 @@ async function runCreate({ flags, positionals }: ParsedArgs, io: CliIo): Promise
     return EXIT.ok;
   }
 
-  // Every problem with the values at once, before contacting the cluster (the context's namespace is not needed for it).
+  // Every problem with the values at once, before contacting the cluster
+  // (the context's namespace is not needed for it).
   requestFromFlags(flags, { context: stringFlag(flags, 'context') ?? 'current', namespace: 'default' });
   const connection = await connectFromFlags(flags, logger, io);
   try {
@@ -153,7 +158,8 @@ async function runCreate({ flags, positionals }: ParsedArgs, io: CliIo): Promise
           return EXIT.conflict;
         }
         io.stderr(
-          `Dry run: nothing was changed (${checked.requests} requests). Run without --dry-run to create these objects.\n`,
+          `Dry run: nothing was changed (${checked.requests} requests). ` +
+            'Run without --dry-run to create these objects.\n',
         );
         return EXIT.ok;
       }
@@ -181,13 +187,15 @@ async function runCreate({ flags, positionals }: ParsedArgs, io: CliIo): Promise
     printReport(io, format, result, destination);
     if (result.verificationError) {
       throw new VerificationFailedError(
-        `The new kubeconfig could not be verified: ${result.verificationError.message}\n${result.verificationError.hint}`,
+        'The new kubeconfig could not be verified: ' +
+          `${result.verificationError.message}\n${result.verificationError.hint}`,
       );
     }
     if (result.verification && !result.verification.ok) {
       throw new VerificationFailedError(
         `The new kubeconfig does not behave as requested:\n${describeVerification(result.verification, false)}\n` +
-          'The objects and the kubeconfig were kept; inspect them with "sa-kubeconfig list" and "sa-kubeconfig verify".',
+          'The objects and the kubeconfig were kept; ' +
+          'inspect them with "sa-kubeconfig list" and "sa-kubeconfig verify".',
       );
     }
     return EXIT.ok;
@@ -324,7 +332,8 @@ function printReport(io: CliIo, format: OutputFormat, result: ProvisionResult, d
   const contexts = (result.contexts ?? []).map((name) => renamed.find((c) => c.renamedFrom === name)?.name ?? name);
   const verification = result.verification;
   const lines = [
-    `Service account ${result.plan.request.namespace}/${result.plan.request.serviceAccount} is ready in context "${result.plan.request.context}": ` +
+    `Service account ${result.plan.request.namespace}/${result.plan.request.serviceAccount} is ready in context ` +
+      `"${result.plan.request.context}": ` +
       `${a.created.length} created, ${a.updated.length} updated, ${a.unchanged.length} unchanged` +
       `${a.removed.length > 0 ? `, ${a.removed.length} removed` : ''}.`,
     ...a.created.map((r) => `  created ${describeRef(r)}`),
@@ -341,7 +350,9 @@ function printReport(io: CliIo, format: OutputFormat, result: ProvisionResult, d
       : result.verificationError
         ? 'Verification could not run.'
         : 'Not verified (--no-verify).',
-    `${result.requests} API requests with your credentials${verification ? `, ${verification.requests} with the new one` : ''}; ${(result.durationMs / 1000).toFixed(1)} s.`,
+    `${result.requests} API requests with your ` +
+      `credentials${verification ? `, ${verification.requests} with the new one` : ''}; ` +
+      `${(result.durationMs / 1000).toFixed(1)} s.`,
   ];
   messageWriter(io, destination)(`${lines.join('\n')}\n`);
   printWarnings(io, result.warnings);

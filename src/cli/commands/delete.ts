@@ -33,8 +33,10 @@ export const deleteCommand: Command = {
   ],
   details:
     'Objects are found by their sa-kubeconfig label and annotation. Bindings go first, so the credential loses its\n' +
-    'rights before anything else. Objects sa-kubeconfig did not make are never touched: a service account used as it is\n' +
-    '(create --existing-service-account / --existing-secret) is kept, and only its Role, bindings and token Secret go.\n' +
+    'rights before anything else. Objects sa-kubeconfig did not make are never touched: ' +
+    'a service account used as it is\n' +
+    '(create --existing-service-account / --existing-secret) is kept, and only its Role, ' +
+    'bindings and token Secret go.\n' +
     'Exit code 1 if some object could not be deleted.',
   run: runDelete,
 };

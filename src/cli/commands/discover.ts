@@ -60,7 +60,10 @@ async function runDiscover({ flags }: ParsedArgs, io: CliIo): Promise<number> {
         result.failedGroupVersions.length > 0
           ? `\nUnavailable group versions: ${result.failedGroupVersions.join(', ')}`
           : '';
-      return `${table(rows)}\n${resources.length} resources (${result.mode} discovery, ${result.requests} requests).${failed}`;
+      return (
+        `${table(rows)}\n${resources.length} resources (${result.mode} discovery, ` +
+        `${result.requests} requests).${failed}`
+      );
     });
     return EXIT.ok;
   } finally {

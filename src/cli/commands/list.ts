@@ -36,7 +36,8 @@ export const listCommand: Command = {
       short: 'A',
       type: 'boolean',
       description:
-        "Every namespace you may list (your OpenShift projects, or the context's namespace, when listing namespaces is not allowed).",
+        "Every namespace you may list (your OpenShift projects, or the context's namespace, " +
+        'when listing namespaces is not allowed).',
     },
     { name: 'service-account', short: 's', type: 'string', value: 'NAME', description: 'Only this service account.' },
     { name: 'all', short: 'a', type: 'boolean', description: 'Include service accounts sa-kubeconfig did not make.' },
@@ -44,16 +45,20 @@ export const listCommand: Command = {
     VERBOSE_FLAG,
   ],
   details:
-    'Each credential: its id (short jti of a bound token, or the Secret name; "revoke --credential ID" takes it), kind\n' +
-    '(bound, long-lived, legacy, unbound), state (active, expired, superseded), created, the real expiry, its note, its Secret\n' +
-    'and where this machine wrote it (from the local ledger, ~/.config/sa-kubeconfig/ledger.json). Unbound tokens are not\n' +
+    'Each credential: its id (short jti of a bound token, or the Secret name; ' +
+    '"revoke --credential ID" takes it), kind\n' +
+    '(bound, long-lived, legacy, unbound), state (active, expired, superseded), created, the real expiry, ' +
+    'its note, its Secret\n' +
+    'and where this machine wrote it (from the local ledger, ~/.config/sa-kubeconfig/ledger.json). ' +
+    'Unbound tokens are not\n' +
     'stored in the cluster: only those this machine issued are listed. Secrets are read as metadata only.',
   run: runList,
 };
 
 function describeAccount(sa: ServiceAccountInfo & { credentials: Credential[] }): string {
   const lines = [
-    `${sa.namespace}/${sa.name}${sa.managed ? '' : '  (not made by sa-kubeconfig)'}${sa.createdAt ? `  created ${sa.createdAt}` : ''}`,
+    `${sa.namespace}/${sa.name}${sa.managed ? '' : '  (not made by sa-kubeconfig)'}` +
+      `${sa.createdAt ? `  created ${sa.createdAt}` : ''}`,
   ];
   if (sa.bindings.length === 0) lines.push('  no bindings');
   for (const b of sa.bindings) {
@@ -196,7 +201,8 @@ async function runList({ flags }: ParsedArgs, io: CliIo): Promise<number> {
         const body =
           accounts.length > 0
             ? accounts.map(describeAccount).join('\n\n')
-            : `No service accounts${all ? '' : ' made by sa-kubeconfig'} in ${targets.join(', ')}${all ? '' : ' (use --all to see every service account)'}.`;
+            : `No service accounts${all ? '' : ' made by sa-kubeconfig'} in ` +
+              `${targets.join(', ')}${all ? '' : ' (use --all to see every service account)'}.`;
         return incomplete.length > 0 ? `${body}\n\n${incomplete.join('\n')}` : body;
       },
     );

@@ -145,7 +145,8 @@ async function runMigrate(parsed: ParsedArgs, io: CliIo): Promise<number> {
       format === 'text' &&
       destination.kind !== 'stdout' &&
       (await io.confirm(
-        `The new kubeconfig is in place. Delete the old Secret "${secretName}" now (it stops working within about 10 seconds)?`,
+        `The new kubeconfig is in place. Delete the old Secret "${secretName}" now ` +
+          '(it stops working within about 10 seconds)?',
       ))
     ) {
       revokeResult = await revokeSelected(conn, [result.old], { logger });
@@ -172,7 +173,8 @@ async function runMigrate(parsed: ParsedArgs, io: CliIo): Promise<number> {
         destination,
       )(
         [
-          `New credential ${describe(c)} for ${namespace}/${result.serviceAccount}: ${c.expiresAt ? `expires ${c.expiresAt}` : 'does not expire'}.`,
+          `New credential ${describe(c)} for ${namespace}/${result.serviceAccount}: ` +
+            `${c.expiresAt ? `expires ${c.expiresAt}` : 'does not expire'}.`,
           ...describeDestination(destination),
           `Contexts: ${result.contexts.join(', ')}.`,
           `Verified: the cluster accepts the new token as ${result.verifiedAs}.`,

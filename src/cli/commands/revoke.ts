@@ -57,7 +57,8 @@ export const revokeCommand: Command = {
   ],
   details:
     "Deleting a credential's Secret revokes exactly that token. The API server may accept a token it has already\n" +
-    'validated for about 10 seconds (its token cache), so a revoked credential stops working within about 10 seconds.\n' +
+    'validated for about 10 seconds (its token cache), so a revoked credential stops working ' +
+    'within about 10 seconds.\n' +
     'Unbound tokens (create --unbound) cannot be revoked before they expire; "sa-kubeconfig delete" removes the\n' +
     'service account, which ends them too.\n\n' +
     'Examples:\n' +
@@ -67,7 +68,8 @@ export const revokeCommand: Command = {
 };
 
 function line(c: Credential): string {
-  return `${c.id}${c.secretName && c.secretName !== c.id ? ` (Secret ${c.secretName})` : ''}${c.note ? ` "${c.note}"` : ''}`;
+  const secret = c.secretName && c.secretName !== c.id ? ` (Secret ${c.secretName})` : '';
+  return `${c.id}${secret}${c.note ? ` "${c.note}"` : ''}`;
 }
 
 function runRevoke(parsed: ParsedArgs, io: CliIo): Promise<number> {
@@ -102,7 +104,8 @@ function runRevoke(parsed: ParsedArgs, io: CliIo): Promise<number> {
       [
         ...(result.revoked.length > 0
           ? [
-              `Revoked ${result.revoked.length} credential(s) of ${namespace}/${serviceAccount}: ${result.revoked.map(line).join(', ')}.`,
+              `Revoked ${result.revoked.length} credential(s) of ${namespace}/${serviceAccount}: ` +
+                `${result.revoked.map(line).join(', ')}.`,
             ]
           : []),
         ...result.notRevocable.map(

@@ -191,7 +191,8 @@ async function rotateChecked(parsed: ParsedArgs, io: CliIo): Promise<number> {
         destination,
       )(
         [
-          `New credential ${describe(c)} for ${namespace}/${serviceAccount}: ${c.expiresAt ? `expires ${c.expiresAt}` : 'does not expire'}.`,
+          `New credential ${describe(c)} for ${namespace}/${serviceAccount}: ` +
+            `${c.expiresAt ? `expires ${c.expiresAt}` : 'does not expire'}.`,
           ...describeDestination(destination),
           `Contexts: ${result.contexts.join(', ')}.`,
           result.verifiedAs
@@ -199,17 +200,20 @@ async function rotateChecked(parsed: ParsedArgs, io: CliIo): Promise<number> {
             : 'Not verified (--no-verify).',
           ...(result.revokeAfter
             ? [
-                `Superseded (still working): ${result.replaced.map(describe).join(', ') || 'none'}; "sa-kubeconfig revoke --superseded" revokes them, ` +
+                `Superseded (still working): ${result.replaced.map(describe).join(', ') || 'none'}; ` +
+                  '"sa-kubeconfig revoke --superseded" revokes them, ' +
                   `"--expired" from ${result.revokeAfter} (grace ${formatDuration(graceSeconds ?? 0)}).`,
               ]
             : revoked.length > 0
               ? [
-                  `Revoked the old credential(s) ${revoked.map(describe).join(', ')}: they stop working within about 10 seconds.`,
+                  `Revoked the old credential(s) ${revoked.map(describe).join(', ')}: ` +
+                    'they stop working within about 10 seconds.',
                 ]
               : []),
           ...failed.map(
             (f) =>
-              `Could not revoke ${describe(f.credential)}: ${f.message}. The new credential is in place; revoke the old one with "sa-kubeconfig revoke".`,
+              `Could not revoke ${describe(f.credential)}: ${f.message}. ` +
+              'The new credential is in place; revoke the old one with "sa-kubeconfig revoke".',
           ),
         ].join('\n') + '\n',
       );

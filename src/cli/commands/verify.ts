@@ -110,9 +110,13 @@ async function runVerify({ flags, positionals }: ParsedArgs, io: CliIo): Promise
 }
 
 function describeCheck(c: VerificationCheck): string {
-  const resource = `${c.resource}${c.subresource ? `/${c.subresource}` : ''}${c.group ? `.${c.group}` : ''}${c.name ? ` "${c.name}"` : ''}`;
+  const subresource = c.subresource ? `/${c.subresource}` : '';
+  const resource = `${c.resource}${subresource}${c.group ? `.${c.group}` : ''}${c.name ? ` "${c.name}"` : ''}`;
   const where = c.namespace ? `in ${c.namespace}` : 'cluster-wide';
-  return `${c.ok ? 'ok  ' : 'FAIL'}  ${c.allowed ? 'allowed' : 'denied '}  ${c.verb} ${resource} ${where}  (${c.why}; expected ${c.expected})`;
+  return (
+    `${c.ok ? 'ok  ' : 'FAIL'}  ${c.allowed ? 'allowed' : 'denied '}  ${c.verb} ${resource} ${where}  ` +
+    `(${c.why}; expected ${c.expected})`
+  );
 }
 
 /** Text report of a verification; `all` lists every check, otherwise only a count plus the failures. */
@@ -121,7 +125,8 @@ export function describeVerification(report: VerificationReport, all: boolean): 
   const who = report.whoami ? ` as ${report.whoami.username}` : '';
   const head = report.ok
     ? `Verified${who} (context "${report.context}"): ${report.checks.length} checks passed.`
-    : `Verification FAILED${who} (context "${report.context}"): ${failed.length} of ${report.checks.length} checks failed.`;
+    : `Verification FAILED${who} (context "${report.context}"): ` +
+      `${failed.length} of ${report.checks.length} checks failed.`;
   const lines = [head, ...(all ? report.checks : failed).map((c) => `  ${describeCheck(c)}`)];
   if (all) {
     for (const [ns, rules] of Object.entries(report.rulesByNamespace)) {

@@ -11,7 +11,10 @@ export function suggestedFileName(context: string, serviceAccount: string): stri
   return `${context}-${serviceAccount}.kubeconfig`.replace(/[^A-Za-z0-9._-]+/g, '_');
 }
 
-/** Issues the token, opens the kubeconfig in a read-only in-memory tab (which notes it in the ledger), remembers the token's expiry (not the token). */
+/**
+ * Issues the token, opens the kubeconfig in a read-only in-memory tab (which notes it in the ledger), remembers the
+ * token's expiry (not the token).
+ */
 export async function openKubeconfigForServiceAccount(
   deps: CommandDeps,
   t: { context: string; namespace: string; serviceAccount: string },

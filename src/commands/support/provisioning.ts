@@ -48,7 +48,9 @@ export async function provisionAndOpen(deps: CommandDeps, request: ProvisionRequ
   const created =
     result.applyResult?.created.map((r) => `${r.kind} ${r.namespace ? `${r.namespace}/` : ''}${r.name}`) ?? [];
   deps.logger.info(
-    `Provisioned ${request.namespace}/${request.serviceAccount} in ${request.context} (${result.requests} requests, ${result.durationMs} ms): created ${created.join(', ') || 'nothing (all existed)'}`,
+    `Provisioned ${request.namespace}/${request.serviceAccount} in ${request.context} ` +
+      `(${result.requests} requests, ${result.durationMs} ms): ` +
+      `created ${created.join(', ') || 'nothing (all existed)'}`,
   );
   if (result.token) await rememberToken(deps, request, result.token);
   const editor = await deps.documents.open(result.kubeconfigYaml, {

@@ -164,11 +164,14 @@ export function describeMissingNamespaces(
   }
   if (others.length > 0) {
     parts.push(
-      `${others.length === 1 ? 'namespace' : 'namespaces'} ${quoted(others)}, where permissions were to be granted (--namespaces), ${others.length === 1 ? 'does' : 'do'} not exist`,
+      `${others.length === 1 ? 'namespace' : 'namespaces'} ${quoted(others)}, ` +
+        `where permissions were to be granted (--namespaces), ${others.length === 1 ? 'does' : 'do'} not exist`,
     );
     hints.push(
-      `Create ${others.length === 1 ? 'it' : 'them'} first (kubectl create namespace ${others.join(' ')}) or leave ${others.length === 1 ? 'it' : 'them'} out of --namespaces; ` +
-        `--create-namespace only creates the service account's own namespace${own ? '' : ` ("${serviceAccountNamespace}")`}.`,
+      `Create ${others.length === 1 ? 'it' : 'them'} first (kubectl create namespace ${others.join(' ')}) or ` +
+        `leave ${others.length === 1 ? 'it' : 'them'} out of --namespaces; ` +
+        "--create-namespace only creates the service account's own " +
+        `namespace${own ? '' : ` ("${serviceAccountNamespace}")`}.`,
     );
   }
   return { message: `Nothing was created: ${parts.join(', and ')}.`, hint: hints.join(' ') };
@@ -191,12 +194,15 @@ export function refuseUnlessOk(report: PreflightReport): void {
     const ref = missingAccounts[0].ref;
     throw new SaKubeconfigError(
       'notFound',
-      `Nothing was created: service account "${ref.name}" does not exist in namespace "${ref.namespace ?? ''}".${others.length > 0 ? `\n${others.join('\n')}` : ''}`,
+      `Nothing was created: service account "${ref.name}" does not exist in namespace ` +
+        `"${ref.namespace ?? ''}".${others.length > 0 ? `\n${others.join('\n')}` : ''}`,
       {
         details: report,
         hint:
-          `Create it first (kubectl create serviceaccount ${ref.name} -n ${ref.namespace ?? ''}), or choose a new service account ` +
-          '(leave out --existing-service-account and --existing-secret; "New" in the wizard) that sa-kubeconfig makes for you.',
+          `Create it first (kubectl create serviceaccount ${ref.name} -n ${ref.namespace ?? ''}), ` +
+          'or choose a new service account ' +
+          '(leave out --existing-service-account and --existing-secret; ' +
+          '"New" in the wizard) that sa-kubeconfig makes for you.',
       },
     );
   }

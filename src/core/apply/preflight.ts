@@ -75,7 +75,10 @@ interface Live {
 
 /** What to tell someone whose existing service account (used as it is) is not there. Pure. */
 export function missingServiceAccountDetail(ref: ObjectRef): string {
-  return `service account "${ref.name}" does not exist in namespace "${ref.namespace ?? ''}"; create it, or choose a new service account`;
+  return (
+    `service account "${ref.name}" does not exist in namespace "${ref.namespace ?? ''}"; ` +
+    'create it, or choose a new service account'
+  );
 }
 
 /** Status and detail of one planned object given what exists. Pure. */
@@ -109,17 +112,22 @@ export function classify(
   if (!ours && !adoptUnmanaged) {
     const useInstead =
       planned.kind === 'ServiceAccount'
-        ? '; to use it as it is, choose the existing service account (--existing-service-account; "Existing" in the wizard)'
+        ? '; to use it as it is, choose the existing service account (--existing-service-account; ' +
+          '"Existing" in the wizard)'
         : '';
     return {
       status: 'conflict',
-      detail: `${describeRef(refOf(planned))} already exists and was not made by sa-kubeconfig; it will not be changed unless you agree to adopt it${useInstead}`,
+      detail:
+        `${describeRef(refOf(planned))} already exists and was not made by sa-kubeconfig; ` +
+        `it will not be changed unless you agree to adopt it${useInstead}`,
     };
   }
   if (ours && liveFor && wantedFor && liveFor !== wantedFor && !adoptUnmanaged) {
     return {
       status: 'conflict',
-      detail: `${describeRef(refOf(planned))} was made by sa-kubeconfig for service account ${liveFor}, not ${wantedFor}`,
+      detail:
+        `${describeRef(refOf(planned))} was made by sa-kubeconfig for service account ` +
+        `${liveFor}, not ${wantedFor}`,
     };
   }
   const immutable = immutableChanges(planned, live);
@@ -341,7 +349,8 @@ export async function preflight(
   const objects: PlannedObject[] = lives.map(({ planned, live, unknown }) => {
     if (unknown && !isManaged(planned.object)) {
       notes.push(
-        `You may not read ${describeRef(refOf(planned.object))}; assuming it exists, to be used as it is (the token step checks).`,
+        `You may not read ${describeRef(refOf(planned.object))}; ` +
+          'assuming it exists, to be used as it is (the token step checks).',
       );
       return {
         object: planned.object,
@@ -472,7 +481,9 @@ export async function preflight(
       if (read.forbidden) {
         incomplete = true;
         return {
-          note: `You may not read ${roleRef.kind} "${roleRef.name}", so whether you hold its rules is left to the server's dry run.`,
+          note:
+            `You may not read ${roleRef.kind} "${roleRef.name}", so whether you hold its rules is left to ` +
+            "the server's dry run.",
         };
       }
       if (!read.rules) {
@@ -484,7 +495,9 @@ export async function preflight(
             namespace: bindNs,
             name: roleRef.name,
             description: `bind ${roleRef.kind} "${roleRef.name}"`,
-            reason: `${roleRef.kind} "${roleRef.name}" does not exist${roleRef.kind === 'Role' ? ` in namespace "${ns}"` : ''}`,
+            reason:
+              `${roleRef.kind} "${roleRef.name}" does not ` +
+              `exist${roleRef.kind === 'Role' ? ` in namespace "${ns}"` : ''}`,
           },
         };
       }
@@ -571,7 +584,8 @@ async function readReferencedRole(
       {
         path:
           roleRef.kind === 'Role'
-            ? `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(ns ?? '')}/roles/${encodeURIComponent(roleRef.name)}`
+            ? `/apis/rbac.authorization.k8s.io/v1/namespaces/${encodeURIComponent(ns ?? '')}` +
+              `/roles/${encodeURIComponent(roleRef.name)}`
             : `/apis/rbac.authorization.k8s.io/v1/clusterroles/${encodeURIComponent(roleRef.name)}`,
         action: `read ${roleRef.kind} "${roleRef.name}"`,
       },
@@ -605,7 +619,8 @@ export function explainRefusal(report: PreflightReport): string {
   for (const m of report.missingRules) {
     const where = m.namespace ? `in namespace "${m.namespace}"` : 'cluster-wide';
     lines.push(
-      `- You cannot grant rules you do not hold ${where} (needed for ${m.neededFor.join(', ')}): ${m.rules.map(formatRule).join('; ')}`,
+      `- You cannot grant rules you do not hold ${where} (needed for ${m.neededFor.join(', ')}): ` +
+        `${m.rules.map(formatRule).join('; ')}`,
     );
   }
   for (const d of report.denied) lines.push(`- You may not ${d.description}${d.reason ? ` (${d.reason})` : ''}`);

@@ -65,7 +65,9 @@ export interface ClientOptions {
   timeoutMs?: number;
   logger?: Logger;
   retry?: Partial<RetryPolicy>;
-  /** HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read from here (default: process.env) when the kubeconfig has no proxy-url. */
+  /**
+   * HTTPS_PROXY / HTTP_PROXY / NO_PROXY are read from here (default: process.env) when the kubeconfig has no proxy-url.
+   */
   env?: NodeJS.ProcessEnv;
 }
 
@@ -239,7 +241,8 @@ export class KubeClient {
       if (delay === undefined) return attempt > 0 ? { ...res, retries: attempt } : res;
       this.retryCount++;
       logger?.info(
-        `${spec.method} ${spec.path}: the server answered ${res.status} (busy); retry ${attempt + 1} of ${this.retryPolicy.maxRetries} ` +
+        `${spec.method} ${spec.path}: the server answered ${res.status} (busy); ` +
+          `retry ${attempt + 1} of ${this.retryPolicy.maxRetries} ` +
           `in ${(delay / 1000).toFixed(1)} s`,
       );
       await sleep(delay, options.signal);
@@ -279,7 +282,9 @@ export class KubeClient {
         `Could not get credentials for context "${this.contextName}": ${(err as Error).message}`,
         {
           cause: err,
-          hint: "Log in again with your cluster provider's CLI (the kubeconfig's exec plugin or auth provider failed), then retry.",
+          hint:
+            "Log in again with your cluster provider's CLI " +
+            "(the kubeconfig's exec plugin or auth provider failed), then retry.",
         },
       );
     }

@@ -18,7 +18,10 @@ export function namespaceListNote(source: NamespaceList['source'], contextNamesp
     case 'projects':
       return 'Listing namespaces is not allowed: showing your OpenShift projects instead.';
     case 'context':
-      return `Listing namespaces is not allowed (nor OpenShift projects): showing only the context's namespace "${contextNamespace}".`;
+      return (
+        'Listing namespaces is not allowed (nor OpenShift projects): ' +
+        `showing only the context's namespace "${contextNamespace}".`
+      );
     default:
       return undefined;
   }

@@ -21,7 +21,9 @@ export async function mapLimit<T, R>(
 /** Accept header for a list of metadata only (PartialObjectMetadataList): no Secret data crosses the wire. */
 export const METADATA_ONLY_LIST = 'application/json;as=PartialObjectMetadataList;g=meta.k8s.io;v=v1,application/json';
 
-/** Throws SaKubeconfigError('aborted') when the signal has aborted: the check between steps of cooperative cancellation. */
+/**
+ * Throws SaKubeconfigError('aborted') when the signal has aborted: the check between steps of cooperative cancellation.
+ */
 export function throwIfAborted(signal?: AbortSignal): void {
   if (signal?.aborted) throw new SaKubeconfigError('aborted', 'Cancelled.');
 }

@@ -51,7 +51,10 @@ export interface IssueSpec {
   durationSeconds?: number;
   /** One line that says what it is for, e.g. "github-actions deploy". */
   note?: string;
-  /** For 'existing': the token Secret to read (default: the account's newest). For 'longLived': its name (default generated). */
+  /**
+   * For 'existing': the token Secret to read (default: the account's newest). For 'longLived': its name
+   * (default generated).
+   */
   secretName?: string;
   /** How long to wait for the token controller to fill a long-lived Secret (default 30 s). */
   tokenTimeoutMs?: number;
@@ -88,7 +91,9 @@ export interface IssueOptions extends OperationOptions {
   annotateLater?: boolean;
 }
 
-/** The IssueSpec kind and options for a request's TokenMode (what create, the wizard and Quick Create ask for). Pure. */
+/**
+ * The IssueSpec kind and options for a request's TokenMode (what create, the wizard and Quick Create ask for). Pure.
+ */
 export function issueSpecForTokenMode(namespace: string, serviceAccount: string, token: TokenMode): IssueSpec {
   switch (token.kind) {
     case 'timeBound':
@@ -182,7 +187,8 @@ export async function precheckIssue(conn: Connection, spec: IssueSpec, options: 
     if (denied.length > 0) {
       throw new SaKubeconfigError(
         'forbidden',
-        `You may not ${denied.map((d) => d.description).join(', nor ')}, which issuing the credential needs. Nothing was changed.`,
+        `You may not ${denied.map((d) => d.description).join(', nor ')}, which issuing the credential needs. ` +
+          'Nothing was changed.',
         {
           hint: 'Ask a cluster administrator for these permissions, or use a context that has them.',
           details: { missing: denied.map(({ description: _d, ...a }) => a) },
@@ -331,7 +337,8 @@ export async function issueCredential(
     if (err instanceof SaKubeconfigError) {
       throw new SaKubeconfigError(
         err.code,
-        `${err.message} ${removed ? `The credential Secret "${secretName}" made for it was deleted again.` : `The credential Secret "${secretName}" made for it could not be deleted; delete it.`}`,
+        `${err.message} The credential Secret "${secretName}" made for it ` +
+          (removed ? 'was deleted again.' : 'could not be deleted; delete it.'),
         {
           hint: err.hint,
           status: err.status,
@@ -367,7 +374,8 @@ export async function issueCredential(
     } catch (err) {
       if (!isSaKubeconfigError(err)) throw err;
       warnings.push(
-        `The credential works, but its id and expiry could not be written onto Secret "${secretName}" (${err.message}); list shows it by the Secret's name.`,
+        `The credential works, but its id and expiry could not be written onto Secret "${secretName}" ` +
+          `(${err.message}); list shows it by the Secret's name.`,
       );
     }
   };

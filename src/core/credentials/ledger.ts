@@ -118,7 +118,10 @@ export function sanitizeEntry(e: LedgerEntry): LedgerEntry {
   };
 }
 
-/** Parses the ledger file's text; anything unreadable is an empty ledger (it is a convenience, not a source of truth). Pure. */
+/**
+ * Parses the ledger file's text; anything unreadable is an empty ledger (it is a convenience,
+ * not a source of truth). Pure.
+ */
 export function parseLedger(text: string | undefined): Ledger {
   if (!text) return { version: 1, entries: [] };
   try {
@@ -170,7 +173,8 @@ async function withLock<T>(file: string, fn: () => Promise<T>): Promise<T> {
       }
       if (Date.now() > deadline)
         throw new Error(
-          `The ledger ${file} is locked by another process (${lock}); try again, or remove the lock file if no sa-kubeconfig runs.`,
+          `The ledger ${file} is locked by another process (${lock}); ` +
+            'try again, or remove the lock file if no sa-kubeconfig runs.',
         );
       await new Promise((r) => setTimeout(r, Math.min(200, 10 * 2 ** attempt) + Math.random() * 10));
     }

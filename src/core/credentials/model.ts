@@ -81,7 +81,8 @@ export const UNBOUND_NOTE =
 export function durationProblems(seconds: number, maxSeconds?: number): string[] {
   if (!Number.isInteger(seconds) || seconds < MIN_TOKEN_SECONDS) {
     return [
-      `Token lifetime must be at least 10m (Kubernetes' minimum for TokenRequest); got ${Number.isFinite(seconds) && seconds > 0 ? formatDuration(seconds) : String(seconds)}.`,
+      "Token lifetime must be at least 10m (Kubernetes' minimum for TokenRequest); " +
+        `got ${Number.isFinite(seconds) && seconds > 0 ? formatDuration(seconds) : String(seconds)}.`,
     ];
   }
   if (seconds > MAX_TOKEN_SECONDS)
@@ -201,7 +202,8 @@ export function credentialFromSecret(
   const revokeAfter = annotations[REVOKE_AFTER_ANNOTATION] || undefined;
   const expired = expiresAt !== undefined && Date.parse(expiresAt) <= now.getTime();
   const state: CredentialState = expired ? 'expired' : supersededAt ? 'superseded' : 'active';
-  // A binding Secret without a kind annotation was made by an earlier version: every token of the account was bound to it.
+  // A binding Secret without a kind annotation was made by an earlier version:
+  // every token of the account was bound to it.
   const sharedSecret = ours && kind === 'bound' && annotations[CREDENTIAL_KIND_ANNOTATION] === undefined;
   return {
     id: kind === 'bound' && jti ? shortCredentialId(jti) : name,

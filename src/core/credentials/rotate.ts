@@ -35,7 +35,9 @@ export interface RotateCredentialsArgs {
   note?: string;
   /** Which credentials to replace (ids); default: every active credential sa-kubeconfig made for the account. */
   credentialIds?: string[];
-  /** Keep the old ones working this long (marked superseded); default: revoke them right after the new one is delivered. */
+  /**
+   * Keep the old ones working this long (marked superseded); default: revoke them right after the new one is delivered.
+   */
   graceSeconds?: number;
   kubeconfig?: KubeconfigOptions;
   namespaces?: string[];
@@ -152,7 +154,8 @@ export async function rotateCredentials(
       err,
       back.revoked.length > 0
         ? `The new credential ${issued.credential.id} was revoked again.`
-        : `The new credential ${issued.credential.id} (Secret ${issued.credential.secretName}) could not be revoked again; revoke it.`,
+        : `The new credential ${issued.credential.id} (Secret ${issued.credential.secretName}) could not be ` +
+            'revoked again; revoke it.',
     );
   };
 

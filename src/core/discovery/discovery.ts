@@ -11,8 +11,11 @@ import { errorFromResponse, SaKubeconfigError } from '../errors';
 import type { DiscoveredResource, OperationOptions } from '../types';
 import { discoveryCacheFile, discoveryCacheRoot, readCachedAnswer, writeCachedAnswer } from './cache';
 
-export const AGGREGATED_ACCEPT =
-  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList,application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList,application/json';
+export const AGGREGATED_ACCEPT = [
+  'application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList',
+  'application/json;g=apidiscovery.k8s.io;v=v2beta1;as=APIGroupDiscoveryList',
+  'application/json',
+].join(',');
 
 // ---- aggregated discovery (apidiscovery.k8s.io/v2 APIGroupDiscoveryList) ----
 
@@ -45,7 +48,9 @@ export function aggregatedRequests(): RequestSpec[] {
   ];
 }
 
-/** True when the server answered with an aggregated discovery document (rather than legacy APIVersions/APIGroupList). */
+/**
+ * True when the server answered with an aggregated discovery document (rather than legacy APIVersions/APIGroupList).
+ */
 export function isAggregated(doc: unknown, contentType?: string): doc is APIGroupDiscoveryList {
   const d = doc as { kind?: string } | undefined;
   return d?.kind === 'APIGroupDiscoveryList' || /apidiscovery\.k8s\.io/.test(contentType ?? '');
@@ -149,7 +154,9 @@ export interface DiscoveryResult {
   revalidated?: number;
 }
 
-/** Discovers every resource the server serves. Also accepts `{ legacy: true }` to force legacy discovery (benchmarks). */
+/**
+ * Discovers every resource the server serves. Also accepts `{ legacy: true }` to force legacy discovery (benchmarks).
+ */
 export interface DiscoverOptions extends OperationOptions {
   legacy?: boolean;
   /**

@@ -41,7 +41,8 @@ export async function writeSecretFile(target: string, content: string): Promise<
   const handle = await fs.open(temporary, 'wx', SECRET_FILE_MODE);
   try {
     await handle.writeFile(content, 'utf8');
-    await handle.chmod(SECRET_FILE_MODE); // the umask can only narrow the mode, but an odd umask should not matter either
+    // The umask can only narrow the mode, but an odd umask should not matter either.
+    await handle.chmod(SECRET_FILE_MODE);
     await handle.sync();
     await handle.close();
     await fs.rename(temporary, resolved.path);

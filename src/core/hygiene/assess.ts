@@ -306,7 +306,9 @@ export function findingsFor(
           kind: 'legacyInvalid',
           severity: 'medium',
           secretName: secret,
-          text: `Legacy token Secret ${secret} is marked invalid since ${c.invalidSince} (unused; the API server rejects it and will delete it).`,
+          text:
+            `Legacy token Secret ${secret} is marked invalid since ${c.invalidSince} (unused; ` +
+            'the API server rejects it and will delete it).',
           remedies: [revokeRemedy(ns, name, secret)],
         });
         continue;
@@ -330,7 +332,9 @@ export function findingsFor(
           kind: 'legacyStale',
           severity: 'medium',
           secretName: secret,
-          text: `Legacy token Secret ${secret} was last used on ${c.lastUsed}, ${idle} days ago (threshold ${thresholds.staleDays}).`,
+          text:
+            `Legacy token Secret ${secret} was last used on ${c.lastUsed}, ` +
+            `${idle} days ago (threshold ${thresholds.staleDays}).`,
           remedies: [revokeRemedy(ns, name, secret), migrateRemedy(ns, name, secret)],
         });
       }
@@ -342,7 +346,9 @@ export function findingsFor(
         kind: 'longLivedOld',
         severity: 'medium',
         secretName: secret,
-        text: `Long-lived token Secret ${secret} is ${age} days old (threshold ${thresholds.maxAgeDays}) and never expires.`,
+        text:
+          `Long-lived token Secret ${secret} is ${age} days old ` +
+          `(threshold ${thresholds.maxAgeDays}) and never expires.`,
         remedies: [migrateRemedy(ns, name, secret), revokeRemedy(ns, name, secret)],
       });
     }

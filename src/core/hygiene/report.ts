@@ -20,7 +20,8 @@ export function bindingWords(p: AuditPermission): string {
   const via = p.via.kind === 'serviceAccount' ? 'directly' : `via ${p.via.kind} ${p.via.name}`;
   const where = p.namespace ? `in ${p.namespace}` : 'cluster-wide';
   return (
-    `${p.grade}: ${p.binding.kind} ${p.binding.name} → ${p.role} ${where}, ${via}${p.missingRole ? ' (role missing)' : ''}` +
+    `${p.grade}: ${p.binding.kind} ${p.binding.name} → ${p.role} ${where}, ` +
+    `${via}${p.missingRole ? ' (role missing)' : ''}` +
     (p.aggregatedFrom ? ` (aggregates ${p.aggregatedFrom.join(', ')})` : '')
   );
 }
@@ -31,7 +32,10 @@ export function summaryLine(report: AuditReport): string {
     .reverse()
     .map((g) => `${s[g]} ${g}`)
     .join(', ');
-  return `${s.serviceAccounts} service account(s) (${grades}), ${s.credentials} credential(s), ${s.findings} finding(s).`;
+  return (
+    `${s.serviceAccounts} service account(s) (${grades}), ${s.credentials} credential(s), ` +
+    `${s.findings} finding(s).`
+  );
 }
 
 export function scopeWords(report: AuditReport): string {

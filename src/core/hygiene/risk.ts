@@ -131,7 +131,8 @@ export const RISK_RULES: readonly RiskRow[] = [
     clusterGrade: 'critical',
     match: (g) =>
       g.rule.resources.includes('*') && !g.rule.verbs.includes('*')
-        ? `may ${g.rule.verbs.join(', ')} every resource${g.rule.apiGroups.includes('*') ? ' of every API group' : ''} ${where(g)}`
+        ? `may ${g.rule.verbs.join(', ')} every ` +
+          `resource${g.rule.apiGroups.includes('*') ? ' of every API group' : ''} ${where(g)}`
         : undefined,
   },
   {
@@ -140,7 +141,8 @@ export const RISK_RULES: readonly RiskRow[] = [
     clusterGrade: 'critical',
     match: (g) =>
       covers(g.rule, '', 'secrets', READ_VERBS)
-        ? `may read Secrets ${where(g)}${g.rule.resourceNames?.length ? ` (named: ${g.rule.resourceNames.join(', ')})` : ''}`
+        ? 'may read Secrets ' +
+          `${where(g)}${g.rule.resourceNames?.length ? ` (named: ${g.rule.resourceNames.join(', ')})` : ''}`
         : undefined,
   },
   {

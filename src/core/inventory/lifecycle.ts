@@ -148,8 +148,8 @@ const DELETE_ORDER = [
  * Deletes everything sa-kubeconfig made for the service account (label, annotation and the ownership test of
  * apply/ownership.ts), bindings first so the credential loses its rights before anything else. Objects that carry the
  * label and annotation but fail the test are listed under `kept` and never deleted. The namespace only with
- * includeNamespace: deleting it deletes everything in it, including what others put there. A service account sa-kubeconfig did not make (one it
- * used as it is) is never deleted: it is listed under `kept`, with why.
+ * includeNamespace: deleting it deletes everything in it, including what others put there. A service account
+ * sa-kubeconfig did not make (one it used as it is) is never deleted: it is listed under `kept`, with why.
  */
 export async function deleteManaged(
   conn: Connection,
@@ -183,7 +183,8 @@ export async function deleteManaged(
         ref,
         reason: isManaged(live)
           ? `it was made by sa-kubeconfig for ${managedFor(live) ?? 'another service account'}`
-          : 'it was not made by sa-kubeconfig (it was used as it is), so only what sa-kubeconfig made for it is deleted',
+          : 'it was not made by sa-kubeconfig (it was used as it is), ' +
+            'so only what sa-kubeconfig made for it is deleted',
       });
     }
   }
@@ -235,7 +236,9 @@ export async function deleteManaged(
   return result;
 }
 
-/** A cancel part-way through deleteManaged: says what is already gone, and carries the result in `details.deleteResult`. */
+/**
+ * A cancel part-way through deleteManaged: says what is already gone, and carries the result in `details.deleteResult`.
+ */
 function cancelledDeleting(result: DeleteResult): SaKubeconfigError {
   const done =
     result.deleted.length > 0

@@ -95,7 +95,9 @@ export interface ServiceAccountDetails {
   notes: string[];
 }
 
-/** What one account already holds: its bindings with their roles' rules (or why those are unknown), its token Secrets. */
+/**
+ * What one account already holds: its bindings with their roles' rules (or why those are unknown), its token Secrets.
+ */
 export interface ServiceAccountHoldings extends Omit<ServiceAccountDetails, 'bindings'> {
   bindings: BindingInfo[];
 }
@@ -154,7 +156,9 @@ function bindingOrder(a: BindingSummary, b: BindingSummary): number {
   return `${a.kind}/${a.namespace ?? ''}/${a.name}`.localeCompare(`${b.kind}/${b.namespace ?? ''}/${b.name}`);
 }
 
-/** Bindings (RoleBindings and ClusterRoleBindings, already tagged by kind) whose subjects include the service account. */
+/**
+ * Bindings (RoleBindings and ClusterRoleBindings, already tagged by kind) whose subjects include the service account.
+ */
 export function bindingsFor(
   bindings: (RawBinding & { kind: BindingSummary['kind'] })[],
   namespace: string,
@@ -220,7 +224,10 @@ export function roleKeyOf(b: BindingSummary): string {
   return b.roleRef.kind === 'Role' ? `Role/${b.namespace ?? ''}/${b.roleRef.name}` : `ClusterRole//${b.roleRef.name}`;
 }
 
-/** How a role read whose error is not Forbidden is treated: thrown (the inventory), or kept as the reason (one account's view). */
+/**
+ * How a role read whose error is not Forbidden is treated: thrown (the inventory), or kept as the reason
+ * (one account's view).
+ */
 export type OtherRoleErrors = 'throw' | 'note';
 
 /**
@@ -235,7 +242,8 @@ export function unreadableRoleReason(
 ): string | undefined {
   if (isSaKubeconfigError(err, 'forbidden')) return `you may not read ${roleRef.kind} "${roleRef.name}"`;
   if (otherErrors === 'throw' || isSaKubeconfigError(err, 'aborted')) return undefined;
-  return `could not read ${roleRef.kind} "${roleRef.name}": ${redact(err instanceof Error ? err.message : String(err))}`;
+  const message = redact(err instanceof Error ? err.message : String(err));
+  return `could not read ${roleRef.kind} "${roleRef.name}": ${message}`;
 }
 
 /** Joins bindings with their roles' rules (or the reason they could not be read). `roleRules` is keyed by roleKeyOf. */

@@ -1,5 +1,5 @@
 // Reading service accounts, the one way every face does it (the tree, the wizard host, the CLI's `list`):
-//   fetchServiceAccountPage    one page of a namespace's service accounts (limit/continue: namespaces can hold thousands)
+//   fetchServiceAccountPage    one page of a namespace's service accounts (limit/continue: there may be thousands)
 //   fetchTokenSecretOwners     token Secret counts per service account, metadata only
 //   fetchBindingIndex          the cluster's bindings, listed once and shared by many accounts (the tree's per context)
 //   fetchServiceAccountDetails one account's bindings and token Secrets; what is Forbidden becomes a note
@@ -297,7 +297,10 @@ export async function fetchServiceAccountDetails(
   };
 }
 
-/** The rules of a binding's role (a Role in the binding's namespace, or a ClusterRole); undefined when it does not exist. */
+/**
+ * The rules of a binding's role (a Role in the binding's namespace, or a ClusterRole);
+ * undefined when it does not exist.
+ */
 export async function fetchRoleRules(
   conn: Connection,
   roleRef: BindingSummary['roleRef'],
@@ -366,7 +369,9 @@ export interface InventoryResult {
   requests: number;
 }
 
-/** Every service account of a namespace with its bindings (in any namespace we may list), their rules and token Secrets. */
+/**
+ * Every service account of a namespace with its bindings (in any namespace we may list), their rules and token Secrets.
+ */
 export async function listServiceAccounts(
   conn: Connection,
   namespace: string,

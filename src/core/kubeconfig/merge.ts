@@ -13,7 +13,10 @@ import { withFileLocks, type FileLockOptions } from '../fs/fileLock';
 import { backupSecretFile, pruneBackups, writeSecretFile } from '../fs/secretFile';
 import type { KubeconfigDocument, NamedCluster, NamedContext, NamedUser } from './build';
 
-/** What to do when an entry of the same name but different content exists: refuse, add a "-2" copy, or replace (explicit consent). */
+/**
+ * What to do when an entry of the same name but different content exists: refuse, add a "-2" copy, or replace
+ * (explicit consent).
+ */
 export type ConflictStrategy = 'refuse' | 'rename' | 'overwrite';
 export const CONFLICT_STRATEGIES: readonly ConflictStrategy[] = ['refuse', 'rename', 'overwrite'];
 
@@ -41,7 +44,8 @@ export class KubeconfigConflictError extends Error {
   ) {
     super(
       `${target} already has ${clashes.map((c) => `${c.section} "${c.name}"`).join(', ')} with different content. ` +
-        'Nothing was changed. Choose another --name-prefix, or --on-conflict rename (adds "-2", "-3", ...) or --on-conflict overwrite (replaces them).',
+        'Nothing was changed. Choose another --name-prefix, or --on-conflict rename (adds "-2", "-3", ' +
+        '...) or --on-conflict overwrite (replaces them).',
     );
     this.name = 'KubeconfigConflictError';
   }
@@ -122,7 +126,9 @@ function mergeSection<T extends Named>(section: Section, existing: T[], incoming
   return { merged, changes, clashes, renames };
 }
 
-/** Checks the shape of a parsed kubeconfig and fills missing sections; returns a problem description or the document. */
+/**
+ * Checks the shape of a parsed kubeconfig and fills missing sections; returns a problem description or the document.
+ */
 export function asKubeconfig(value: unknown): KubeconfigDocument | string {
   if (value === null || value === undefined) return emptyKubeconfig();
   if (typeof value !== 'object' || Array.isArray(value))

@@ -101,12 +101,14 @@ export async function generatedTls(
       `The server ${server} is plain http://: the token travels in clear text and anyone on the network path can ` +
         'read and use it. Use the https:// address of the API server (--server) if it has one.',
     );
-    // No TLS: a CA would be meaningless; insecure-skip-tls-verify only as the context had it (client-node needs it for http).
+    // No TLS: a CA would be meaningless; insecure-skip-tls-verify only as the context had it
+    // (client-node needs it for http).
     return { caSource: 'none', insecure: source.insecure || insecureRequested, ...carried, warnings, notes };
   }
   if (insecureRequested) {
     warnings.push(
-      'The kubeconfig skips TLS verification (insecure-skip-tls-verify): anyone in the network path can read the token.',
+      'The kubeconfig skips TLS verification (insecure-skip-tls-verify): ' +
+        'anyone in the network path can read the token.',
     );
     return { caSource: 'insecure', insecure: true, ...carried, warnings, notes };
   }
@@ -114,7 +116,8 @@ export async function generatedTls(
     return { caPem: source.caPem, caSource: 'kubeconfig', insecure: false, ...carried, warnings, notes };
   if (source.caFileProblem) {
     warnings.push(
-      `Your context's certificate-authority file cannot be read (${source.caFileProblem}), so the kubeconfig embeds no CA and ` +
+      `Your context's certificate-authority file cannot be read (${source.caFileProblem}), ` +
+        'so the kubeconfig embeds no CA and ' +
         "verifies the server with the system's trusted CAs. Fix the path and run again if the cluster uses its own CA.",
     );
     return { caSource: 'none', insecure: false, ...carried, warnings, notes };
@@ -132,14 +135,16 @@ export async function generatedTls(
   if (!ca) {
     warnings.push(
       'Your context skips TLS verification (insecure-skip-tls-verify) and the cluster publishes no CA, so the ' +
-        `kubeconfig embeds none and verifies the server with the system's trusted CAs; it fails if the cluster uses its own CA. ${fix}`,
+        "kubeconfig embeds none and verifies the server with the system's trusted CAs; " +
+        `it fails if the cluster uses its own CA. ${fix}`,
     );
     return { caSource: 'none', insecure: false, ...carried, warnings, notes };
   }
   const fingerprint = certificateFingerprint(ca.pem);
   warnings.push(
-    `Your context skips TLS verification (insecure-skip-tls-verify), so the CA embedded in the kubeconfig (from ${ca.source}) ` +
-      `was read over a connection nobody verified. Compare its fingerprint${fingerprint ? ` SHA256 ${fingerprint}` : ''} with your ` +
+    'Your context skips TLS verification (insecure-skip-tls-verify), so the CA embedded in the kubeconfig ' +
+      `(from ${ca.source}) was read over a connection nobody verified. ` +
+      `Compare its fingerprint${fingerprint ? ` SHA256 ${fingerprint}` : ''} with your ` +
       `cluster's CA (ask its administrator) before using the kubeconfig. ${fix}`,
   );
   return { caPem: ca.pem, caSource: ca.source, insecure: false, ...carried, warnings, notes };

@@ -1,8 +1,10 @@
 // Names of the objects sa-kubeconfig generates. They are deterministic, so a second run of the same request finds
 // (and leaves alone) what the first made, and readable, so `kubectl get rolebindings` explains itself.
 //
-//   Role / ClusterRole / RoleBinding / ClusterRoleBinding for generated rules:  sa-kubeconfig:<sa-namespace>:<sa>
-//   RoleBinding / ClusterRoleBinding for an existing role:                    sa-kubeconfig:<sa-namespace>:<sa>:<role|clusterrole>:<role-name>
+//   Role / ClusterRole / RoleBinding / ClusterRoleBinding for generated rules:
+//       sa-kubeconfig:<sa-namespace>:<sa>
+//   RoleBinding / ClusterRoleBinding for an existing role:
+//       sa-kubeconfig:<sa-namespace>:<sa>:<role|clusterrole>:<role-name>
 //   credential Secrets are not named here: each issued credential gets a generated name (core/credentials).
 //
 // The service account's namespace is part of every RBAC name because ClusterRoles are cluster-wide and a

@@ -102,8 +102,9 @@ export function clusterScopeProblems(
           : 'a rule naming its group';
       problems.push(
         `${shown}, and ${names} ${clusterNames.length > 1 ? 'are' : 'is'} cluster-scoped: only a ` +
-          `ClusterRoleBinding can grant that, and one holding this rule would grant ${resource} of every API group in ` +
-          `every namespace. To grant ${names} too, add ${add} (it alone goes into a ClusterRole), or ask for every ` +
+          `ClusterRoleBinding can grant that, and one holding this rule would grant ${resource} ` +
+          `of every API group in every namespace. To grant ${names} too, add ${add} ` +
+          '(it alone goes into a ClusterRole), or ask for every ' +
           'permission cluster-wide (--cluster-wide; "Cluster-wide" in the wizard).' +
           (namespacedAlternatives.length > 0
             ? ` To grant only the namespaced ${base}, name their API group instead of "*": ` +
@@ -154,7 +155,8 @@ export function buildPlan(request: ProvisionRequest, options: PlanOptions = {}):
 
   const objects: KubeObject[] = [];
   if (request.createNamespace) objects.push({ apiVersion: 'v1', kind: 'Namespace', metadata: metadata(saNamespace) });
-  // An existing service account is used as it is: planned without our label, so nothing ever sends, labels or deletes it.
+  // An existing service account is used as it is: planned without our label, so nothing ever sends,
+  // labels or deletes it.
   objects.push(
     request.serviceAccountMode === 'existing'
       ? { apiVersion: 'v1', kind: 'ServiceAccount', metadata: { name: sa, namespace: saNamespace } }
@@ -248,7 +250,8 @@ export function clusterRoleReasonFor(
   }
   if (clusterScopedRules.length > 0) {
     return (
-      `${clusterScopedRules.map(formatRule).join('; ')} ${clusterScopedRules.length === 1 ? 'names' : 'name'} cluster-scoped resources, which a namespaced Role cannot grant, ` +
+      `${clusterScopedRules.map(formatRule).join('; ')} ${clusterScopedRules.length === 1 ? 'names' : 'name'} ` +
+      'cluster-scoped resources, which a namespaced Role cannot grant, ' +
       'so a ClusterRole and a ClusterRoleBinding hold those rules; the other rules stay in namespaced Roles.'
     );
   }

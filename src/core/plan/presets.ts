@@ -37,7 +37,8 @@ export const PRESETS: readonly Preset[] = [
     id: 'exec-pods',
     title: 'Exec into pods',
     description:
-      "The tutorial's permissions: list, watch and create pods, and kubectl exec into them (pods/exec create, plus get, which kubectl exec " +
+      "The tutorial's permissions: list, watch and create pods, and kubectl exec into them (pods/exec create, " +
+      'plus get, which kubectl exec ' +
       'uses for the WebSocket upgrade). Exec is remote code execution inside the containers.',
     rules: [rule([''], ['pods'], ['get', 'watch', 'list', 'create']), rule([''], ['pods/exec'], ['create', 'get'])],
     roleRefs: [],
@@ -46,7 +47,8 @@ export const PRESETS: readonly Preset[] = [
     id: 'deploy',
     title: 'Deploy',
     description:
-      'Manage Deployments, Services and ConfigMaps, scale and restart rollouts, and follow them with kubectl rollout status ' +
+      'Manage Deployments, Services and ConfigMaps, scale and restart rollouts, ' +
+      'and follow them with kubectl rollout status ' +
       '(reads ReplicaSets and Pods, and pod logs). Cannot read Secrets through the API and cannot exec, but the ' +
       'pods of a Deployment it writes can run as any service account of the namespace and mount any of its Secrets.',
     rules: [
@@ -65,8 +67,10 @@ export const PRESETS: readonly Preset[] = [
     id: 'ci-apply',
     title: 'CI: apply into one namespace',
     description:
-      'kubectl apply of a typical application (workloads, services, config, ingress, jobs, autoscaling, PVCs) into one namespace, ' +
-      'and waiting for rollouts. Secrets can be created and updated but not read: apply them with "kubectl apply --server-side" ' +
+      'kubectl apply of a typical application (workloads, services, config, ingress, jobs, autoscaling, ' +
+      'PVCs) into one namespace, ' +
+      'and waiting for rollouts. Secrets can be created and updated but not read: ' +
+      'apply them with "kubectl apply --server-side" ' +
       '(client-side apply reads the live object first; add --rule secrets:get if you accept that). No RBAC, no exec. ' +
       'The pods of the workloads it writes can still run as any service account of the namespace and mount any of ' +
       'its Secrets.',

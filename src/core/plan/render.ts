@@ -49,7 +49,10 @@ function statusComment(planned: PlannedObject): string {
 }
 
 export interface RenderOptions {
-  /** Prefix each document with a comment saying whether it will be created, updated, left or conflicts (after preflight). */
+  /**
+   * Prefix each document with a comment saying whether it will be created, updated, left or conflicts
+   * (after preflight).
+   */
   statusComments?: boolean;
   /** Add the plan's warnings as comments at the top. */
   warningComments?: boolean;

@@ -121,7 +121,10 @@ function parseResource(item: string): { group: string; resource: string } | stri
   if (group !== '' && !GROUP_NAME.test(group)) return `"${item}": API group "${group}" is not a valid group name.`;
   if (subresource !== undefined) {
     if (subresource === '*') {
-      return `"${item}": Kubernetes RBAC has no "${resource}/*" wildcard; list the subresources, e.g. "${resource}/log,${resource}/exec".`;
+      return (
+        `"${item}": Kubernetes RBAC has no "${resource}/*" wildcard; list the subresources, e.g. ` +
+        `"${resource}/log,${resource}/exec".`
+      );
     }
     if (!RESOURCE_NAME.test(subresource))
       return `"${item}": subresource "${subresource}" should look like "exec", "log" or "scale".`;

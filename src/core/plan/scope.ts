@@ -1,5 +1,6 @@
 // Whether a resource lives in a namespace. Discovery knows for certain (DiscoveredResource.namespaced);
-// this table covers the built-in cluster-scoped kinds so that planning without a cluster (dry runs, tests) is right too.
+// this table covers the built-in cluster-scoped kinds so that planning without a cluster (dry runs,
+// tests) is right too.
 import type { DiscoveredResource, ProvisionRequest } from '../types';
 
 /**

@@ -57,7 +57,9 @@ export function suggestName(value: string, dotsAllowed = false): string | undefi
   return cleaned === '' ? undefined : cleaned;
 }
 
-/** TokenRequest refuses less than ten minutes; kube-apiserver caps the rest (`--service-account-max-token-expiration`). */
+/**
+ * TokenRequest refuses less than ten minutes; kube-apiserver caps the rest (`--service-account-max-token-expiration`).
+ */
 export const MIN_TOKEN_SECONDS = 600;
 export const MAX_TOKEN_SECONDS = 2 ** 32 - 1;
 
@@ -73,7 +75,8 @@ export function checkRule(rule: PolicyRule, where: string): string[] {
     if (resource === '') problems.push(`${where} has an empty resource name.`);
     else if (/^[^*/]+\/\*$/.test(resource)) {
       problems.push(
-        `${where}: "${resource}" does not match any subresource in Kubernetes RBAC (only "*" and "*/<subresource>" are wildcards); ` +
+        `${where}: "${resource}" does not match any subresource in Kubernetes RBAC ` +
+          '(only "*" and "*/<subresource>" are wildcards); ' +
           `list the subresources you need, e.g. "${resource.split('/')[0]}/log".`,
       );
     } else if (resource.split('/').length > 2) problems.push(`${where}: "${resource}" has more than one "/".`);
@@ -87,7 +90,8 @@ export function checkRule(rule: PolicyRule, where: string): string[] {
     rule.verbs?.some((v) => v === 'create' || v === 'deletecollection')
   ) {
     problems.push(
-      `${where} limits resourceNames but grants create or deletecollection, which Kubernetes never matches by name (the name is not known yet); ` +
+      `${where} limits resourceNames but grants create or deletecollection, ` +
+        'which Kubernetes never matches by name (the name is not known yet); ' +
         'put those verbs in a separate rule without names.',
     );
   }
@@ -112,7 +116,8 @@ export function requestProblems(request: ProvisionRequest): string[] {
     push(checkRbacName(ref.name, `${ref.kind} name`));
     if (ref.kind === 'Role' && request.scope.kind === 'cluster') {
       problems.push(
-        `Role "${ref.name}" is namespaced and cannot be bound cluster-wide; bind a ClusterRole instead, or choose namespaces.`,
+        `Role "${ref.name}" is namespaced and cannot be bound cluster-wide; ` +
+          'bind a ClusterRole instead, or choose namespaces.',
       );
     }
   }

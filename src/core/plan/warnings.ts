@@ -57,7 +57,8 @@ function ruleWarnings(rule: PolicyRule): RiskWarning[] {
   if (rule.verbs.includes('*')) {
     out.push({
       code: 'wildcard-verbs',
-      message: `Rule ${shown} allows every verb (*), including delete and any verb added later; list the verbs you need.`,
+      message:
+        `Rule ${shown} allows every verb (*), including delete and any verb added later; ` + 'list the verbs you need.',
     });
   }
   if (rule.resources.includes('*')) {
@@ -83,21 +84,27 @@ function ruleWarnings(rule: PolicyRule): RiskWarning[] {
   if (escalation.length > 0) {
     out.push({
       code: 'privilege-escalation',
-      message: `Rule ${shown} grants ${escalation.join('/')}, which lets the holder give itself (or act with) permissions it was not granted.`,
+      message:
+        `Rule ${shown} grants ${escalation.join('/')}, which lets the holder give itself ` +
+        '(or act with) permissions it was not granted.',
     });
   }
   for (const sub of ['pods/exec', 'pods/attach']) {
     if (touches(rule, '', sub) && grantsAny(rule, ['create', 'get']).length > 0) {
       out.push({
         code: 'remote-exec',
-        message: `Rule ${shown} allows ${sub}: running commands inside containers (remote code execution with the pod's identity).`,
+        message:
+          `Rule ${shown} allows ${sub}: running commands inside containers ` +
+          "(remote code execution with the pod's identity).",
       });
     }
   }
   if (touches(rule, '', 'pods') && grantsAny(rule, ['create']).length > 0) {
     out.push({
       code: 'create-pods',
-      message: `Rule ${shown} can create Pods, which can run as any service account of the namespace and mount its Secrets and ConfigMaps.`,
+      message:
+        `Rule ${shown} can create Pods, which can run as any service account of the namespace and mount ` +
+        'its Secrets and ConfigMaps.',
     });
   }
   const workloads = WORKLOADS.filter(([group, resource]) => touches(rule, group, resource)).map(([, , kind]) => kind);
@@ -119,7 +126,9 @@ function ruleWarnings(rule: PolicyRule): RiskWarning[] {
   if (touches(rule, '', 'nodes/proxy')) {
     out.push({
       code: 'node-proxy',
-      message: `Rule ${shown} reaches the kubelet API through nodes/proxy, which can run commands in any pod on the node.`,
+      message:
+        `Rule ${shown} reaches the kubelet API through nodes/proxy, ` +
+        'which can run commands in any pod on the node.',
     });
   }
   return out;
@@ -161,20 +170,24 @@ export function riskWarnings({ request, clusterScopedRules = [] }: WarningInput)
     warnings.push({
       code: 'cluster-wide',
       message:
-        'The custom rules are granted cluster-wide (ClusterRoleBinding): they apply in every namespace, present and future.',
+        'The custom rules are granted cluster-wide (ClusterRoleBinding): ' +
+        'they apply in every namespace, present and future.',
     });
   } else if (clusterScopedRules.length > 0) {
     const shown = clusterScopedRules.map((r) => `"${formatRule(r)}"`).join(', ');
     warnings.push({
       code: 'cluster-wide',
-      message: `${shown} name cluster-scoped resources, so they are granted with a ClusterRoleBinding across the cluster.`,
+      message:
+        `${shown} name cluster-scoped resources, ` +
+        'so they are granted with a ClusterRoleBinding across the cluster.',
     });
   }
   if (request.kubeconfig.insecureSkipTlsVerify) {
     warnings.push({
       code: 'insecure-tls',
       message:
-        'TLS verification is off (insecure-skip-tls-verify): anyone on the network path can impersonate the API server and capture the token.',
+        'TLS verification is off (insecure-skip-tls-verify): anyone on the network path can impersonate the API ' +
+        'server and capture the token.',
     });
   }
   if (request.token.kind === 'longLived' || request.token.kind === 'existingSecret') {
@@ -183,7 +196,9 @@ export function riskWarnings({ request, clusterScopedRules = [] }: WarningInput)
       : 'its Secret';
     warnings.push({
       code: 'long-lived-token',
-      message: `The token does not expire; it stays valid until ${secret} is deleted (sa-kubeconfig revoke) or the service account is.`,
+      message:
+        `The token does not expire; it stays valid until ${secret} is deleted ` +
+        '(sa-kubeconfig revoke) or the service account is.',
     });
   }
   const seen = new Set<string>();

@@ -98,7 +98,10 @@ export function parseTokenRequest(
 }
 
 export function tokenRequestPath(namespace: string, serviceAccount: string): string {
-  return `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}/token`;
+  return (
+    `/api/v1/namespaces/${encodeURIComponent(namespace)}/serviceaccounts/${encodeURIComponent(serviceAccount)}` +
+    '/token'
+  );
 }
 
 export async function requestToken(
@@ -117,7 +120,9 @@ export async function requestToken(
     const secret = await conn.client.request<{ metadata: { uid: string } }>(
       {
         method: 'GET',
-        path: `/api/v1/namespaces/${encodeURIComponent(args.namespace)}/secrets/${encodeURIComponent(args.boundSecretName)}`,
+        path:
+          `/api/v1/namespaces/${encodeURIComponent(args.namespace)}/secrets/` +
+          encodeURIComponent(args.boundSecretName),
         action: `get the Secret "${args.boundSecretName}" to bind the token to`,
       },
       options,
@@ -186,8 +191,9 @@ export function backoffDelay(attempt: number): number {
 
 /**
  * Waits until the token controller has filled the Secret with its token, polling with backoff. Not for ca.crt: a
- * cluster without a root CA file never fills it, and the kubeconfig's CA comes from the caller's context (kubeconfig/tls.ts).
- * Times out with a clear error when nothing fills it (no kube-controller-manager, or the SA is missing).
+ * cluster without a root CA file never fills it, and the kubeconfig's CA comes from the caller's context
+ * (kubeconfig/tls.ts). Times out with a clear error when nothing fills it (no kube-controller-manager,
+ * or the SA is missing).
  */
 export async function waitForTokenSecret(
   conn: Connection,
@@ -196,7 +202,8 @@ export async function waitForTokenSecret(
 ): Promise<TokenResult> {
   const timeoutMs = args.timeoutMs ?? 30_000;
   const deadline = Date.now() + timeoutMs;
-  const path = `/api/v1/namespaces/${encodeURIComponent(args.namespace)}/secrets/${encodeURIComponent(args.secretName)}`;
+  const path =
+    `/api/v1/namespaces/${encodeURIComponent(args.namespace)}/secrets/` + encodeURIComponent(args.secretName);
   for (let attempt = 0; ; attempt++) {
     const secret = await conn.client.getOptional<SecretObject>(
       { path, action: `read the token Secret "${args.secretName}"` },
@@ -205,7 +212,8 @@ export async function waitForTokenSecret(
     if (!secret)
       throw new SaKubeconfigError(
         'notFound',
-        `The token Secret "${args.secretName}" in namespace "${args.namespace}" disappeared while waiting for its token (the token controller deletes it when its service account does not exist).`,
+        `The token Secret "${args.secretName}" in namespace "${args.namespace}" disappeared while waiting for ` +
+          'its token (the token controller deletes it when its service account does not exist).',
       );
     const filled = readTokenSecret(secret);
     if (filled) {
@@ -220,9 +228,12 @@ export async function waitForTokenSecret(
     if (Date.now() >= deadline) {
       throw new SaKubeconfigError(
         'timeout',
-        `The token Secret "${args.secretName}" in namespace "${args.namespace}" was not filled with a token within ${Math.round(timeoutMs / 1000)} s.`,
+        `The token Secret "${args.secretName}" in namespace "${args.namespace}" was not filled with a token ` +
+          `within ${Math.round(timeoutMs / 1000)} s.`,
         {
-          hint: "The cluster's token controller (kube-controller-manager) fills these Secrets; check that it runs, or use a time-bound token instead (--duration).",
+          hint:
+            "The cluster's token controller (kube-controller-manager) fills these Secrets; " +
+            'check that it runs, or use a time-bound token instead (--duration).',
         },
       );
     }

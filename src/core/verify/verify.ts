@@ -333,7 +333,8 @@ export async function verifyWith(
   const reviews = outcome.retries > 0 ? await reviewRules() : firstReviews;
   if (outcome.allowedLate > 0) {
     notes.push(
-      `${outcome.allowedLate} permission check(s) were denied at first and allowed after ${outcome.retries} retry round(s): the API server takes a moment to learn new RBAC objects.`,
+      `${outcome.allowedLate} permission check(s) were denied at first and allowed after ${outcome.retries} ` +
+        'retry round(s): the API server takes a moment to learn new RBAC objects.',
     );
   }
   const checks: VerificationCheck[] = planned.map((c, i) => {

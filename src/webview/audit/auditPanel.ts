@@ -153,7 +153,8 @@ export class AuditPanel implements vscode.Disposable {
       this.report = report;
       this.deps.logger.info(
         `Audit of ${this.context} (${this.allNamespaces ? 'all namespaces' : this.namespace}): ` +
-          `${report.summary.serviceAccounts} accounts, ${report.summary.findings} findings, ${report.requests} requests`,
+          `${report.summary.serviceAccounts} accounts, ${report.summary.findings} findings, ` +
+          `${report.requests} requests`,
       );
     } catch (err) {
       if (abort.signal.aborted) return undefined;
@@ -245,13 +246,16 @@ export class AuditPanel implements vscode.Disposable {
     );
     const expires = result.credential.expiresAt ? `expires ${result.credential.expiresAt}` : 'expiring';
     const go = await this.deps.prompts.confirm(
-      `The new kubeconfig for ${m.namespace}/${m.serviceAccount} is open in an editor tab. Delete the old Secret ${secret} now?`,
+      `The new kubeconfig for ${m.namespace}/${m.serviceAccount} is open in an editor tab. ` +
+        `Delete the old Secret ${secret} now?`,
       `The new credential (${result.credential.id}, ${expires}) is verified: the cluster accepts it as ` +
         `${result.verifiedAs}. Save the new kubeconfig where the old one was used first. Deleting ${secret} revokes ` +
         'the old token within about 10 seconds; if you keep it, revoke it later from this report.',
       'Delete Old Secret',
     );
-    let text = `New credential ${result.credential.id} (${expires}) is open in an editor tab; Secret ${secret} still works.`;
+    let text =
+      `New credential ${result.credential.id} (${expires}) is open in an editor tab; ` +
+      `Secret ${secret} still works.`;
     if (go === 'Delete Old Secret') {
       const revoked = await revokeSelected(conn, [result.old], { logger: this.deps.logger });
       text =

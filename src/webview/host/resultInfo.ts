@@ -78,14 +78,17 @@ export function resultFromProvision(
   const token = result.token;
   let expiryNote: string | undefined;
   if (token?.shortened && token.requestedSeconds && token.grantedSeconds) {
-    expiryNote = `You asked for ${formatDuration(token.requestedSeconds)}; this API server caps tokens and granted ${formatDuration(token.grantedSeconds)}.`;
+    expiryNote =
+      `You asked for ${formatDuration(token.requestedSeconds)}; ` +
+      `this API server caps tokens and granted ${formatDuration(token.grantedSeconds)}.`;
   } else if (token && token.mode !== 'timeBound') {
     expiryNote = `Long-lived: revoke it by deleting Secret ${request.namespace}/${token.secretName ?? ''}.`;
   } else if (result.credential && !result.credential.revocable) {
     expiryNote = 'Unbound: it cannot be revoked before it expires (only deleting the service account ends it).';
   } else if (result.credential?.secretName) {
     expiryNote =
-      `Credential ${result.credential.id}: revoke exactly this token by deleting Secret ${request.namespace}/${result.credential.secretName} ` +
+      `Credential ${result.credential.id}: revoke exactly this token by deleting Secret ` +
+      `${request.namespace}/${result.credential.secretName} ` +
       '(Revoke in the tree, or sa-kubeconfig revoke --credential); it stops working within about 10 seconds.';
   }
   const verification = result.verification;

@@ -68,7 +68,8 @@ export async function runApply(request: ProvisionRequest, options: ApplyRunOptio
       },
     });
     logger.info(
-      `Wizard: provisioned ${request.namespace}/${request.serviceAccount} in ${result.durationMs} ms (${result.requests} requests); verification ${result.verification?.ok ? 'passed' : 'did not pass'}`,
+      `Wizard: provisioned ${request.namespace}/${request.serviceAccount} in ${result.durationMs} ms ` +
+        `(${result.requests} requests); verification ${result.verification?.ok ? 'passed' : 'did not pass'}`,
     );
     return {
       final: { type: 'applyDone', runId, result: resultFromProvision(request, result, options.connection.server) },

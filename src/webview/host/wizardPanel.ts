@@ -250,7 +250,8 @@ export class WizardPanel implements vscode.Disposable {
     if (!this.readyLogged) {
       this.readyLogged = true;
       this.deps.logger.info(
-        `Wizard: page ready ${Math.round(performance.now() - this.openedAt)} ms after opening${navigationMs !== undefined ? ` (the page's own load took ${navigationMs} ms)` : ''}`,
+        `Wizard: page ready ${Math.round(performance.now() - this.openedAt)} ms after ` +
+          `opening${navigationMs !== undefined ? ` (the page's own load took ${navigationMs} ms)` : ''}`,
       );
     }
     // The page lost everything it did not store when it was hidden: tell it how the run stands.
@@ -312,7 +313,9 @@ export class WizardPanel implements vscode.Disposable {
         wizardStats.discoveryRequests += result.requests;
         wizardStats.discoveries += 1;
         this.deps.logger.info(
-          `Wizard: discovery of ${context}: ${result.resources.length} resources, ${result.requests} requests (${result.mode}) in ${durationMs} ms; total discovery requests ${wizardStats.discoveryRequests}`,
+          `Wizard: discovery of ${context}: ${result.resources.length} resources, ` +
+            `${result.requests} requests (${result.mode}) in ${durationMs} ms; ` +
+            `total discovery requests ${wizardStats.discoveryRequests}`,
         );
         return {
           resources: result.resources,
@@ -456,7 +459,8 @@ export class WizardPanel implements vscode.Disposable {
       const conn = await this.deps.connections.get(request.context);
       const report = await preflight(conn, plan, { signal: controller.signal, logger: this.deps.logger });
       this.deps.logger.info(
-        `Wizard: preflight for ${request.namespace}/${request.serviceAccount}: ${report.ok ? 'ok' : 'refused'} (${report.requests} requests)`,
+        `Wizard: preflight for ${request.namespace}/${request.serviceAccount}: ` +
+          `${report.ok ? 'ok' : 'refused'} (${report.requests} requests)`,
       );
       this.post({ type: 'reviewResult', reviewId, review: reviewFromReport(plan, report) });
     } catch (err) {

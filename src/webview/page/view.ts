@@ -29,7 +29,8 @@ function emptyState(): HTMLElement {
         ? `There are no contexts in ${paths.length === 1 ? 'the kubeconfig file' : 'the kubeconfig files'} `
         : 'There are no contexts in your kubeconfig',
       paths.length > 0 ? h('span', { class: 'mono', id: 'kubeconfig-paths' }, paths.join(', ')) : null,
-      ". Add a context (for example with your provider's login command, or kubectl config set-context) and open the wizard again.",
+      ". Add a context (for example with your provider's login command, " +
+        'or kubectl config set-context) and open the wizard again.',
     ),
     h(
       'div',

@@ -350,7 +350,8 @@ function render(): void {
           'p',
           { class: 'subtitle' },
           host
-            ? `Context ${host.context} · ${view?.scope ?? (host.allNamespaces ? 'all namespaces' : `namespace ${host.namespace}`)}`
+            ? `Context ${host.context} · ` +
+                `${view?.scope ?? (host.allNamespaces ? 'all namespaces' : `namespace ${host.namespace}`)}`
             : 'Loading…',
           view ? ` · ${view.generatedAt}` : '',
         ),

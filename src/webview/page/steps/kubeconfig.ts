@@ -62,7 +62,8 @@ export function kubeconfigStep(): HTMLElement {
       form.insecure
         ? callout(
             'warning',
-            'Anyone on the network path can impersonate the API server and capture the token. Use only for throw-away test clusters.',
+            'Anyone on the network path can impersonate the API server and capture the token. ' +
+              'Use only for throw-away test clusters.',
           )
         : null,
     ),

@@ -82,7 +82,8 @@ export function permissionsStep(): HTMLElement {
     h(
       'p',
       { class: 'help' },
-      'Each preset is complete for its job; applying one ticks its permissions below, where you can review or trim them.',
+      'Each preset is complete for its job; applying one ticks its permissions below, ' +
+        'where you can review or trim them.',
     ),
     h(
       'div',
@@ -202,7 +203,8 @@ export function permissionsStep(): HTMLElement {
         ? h(
             'span',
             { class: 'muted' },
-            `${resources?.length ?? 0} resources from live discovery (${stats.requests} request${stats.requests === 1 ? '' : 's'}, ${stats.durationMs} ms)`,
+            `${resources?.length ?? 0} resources from live discovery ` +
+              `(${stats.requests} request${stats.requests === 1 ? '' : 's'}, ${stats.durationMs} ms)`,
           )
         : null,
       h(
@@ -460,7 +462,8 @@ function selectedSummary(
     form.scope === 'cluster'
       ? callout(
           'info',
-          'Cluster-wide: the rules go into a ClusterRole bound with a ClusterRoleBinding, so they apply in every namespace.',
+          'Cluster-wide: the rules go into a ClusterRole bound with a ClusterRoleBinding, ' +
+            'so they apply in every namespace.',
         )
       : clusterScopedRules.length > 0 || cluster.length > 0
         ? callout(
@@ -468,7 +471,10 @@ function selectedSummary(
             h(
               'span',
               { id: 'cluster-scope-explanation' },
-              `${cluster.map((p) => pickLabel(p.group, p.resource)).join(', ')} ${cluster.length === 1 ? 'is' : 'are'} cluster-scoped, so ${cluster.length === 1 ? 'it goes' : 'they go'} into a ClusterRole with a ClusterRoleBinding (namespaced rules stay in Roles).`,
+              `${cluster.map((p) => pickLabel(p.group, p.resource)).join(', ')} ` +
+                `${cluster.length === 1 ? 'is' : 'are'} cluster-scoped, ` +
+                `so ${cluster.length === 1 ? 'it goes' : 'they go'} into a ClusterRole with a ClusterRoleBinding ` +
+                '(namespaced rules stay in Roles).',
             ),
           )
         : null,

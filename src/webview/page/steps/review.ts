@@ -145,7 +145,8 @@ export function reviewStep(): HTMLElement {
     review.clusterScopedRules.length
       ? callout(
           'info',
-          `${review.clusterScopedRules.join(', ')} name cluster-scoped resources, so they are granted with a ClusterRole and ClusterRoleBinding.`,
+          `${review.clusterScopedRules.join(', ')} name cluster-scoped resources, ` +
+            'so they are granted with a ClusterRole and ClusterRoleBinding.',
         )
       : null,
     review.warnings.length

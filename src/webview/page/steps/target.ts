@@ -109,7 +109,8 @@ export function targetStep(): HTMLElement {
       'sa-mode',
       'sa-existing',
       form.serviceAccountMode === 'existing',
-      `Existing${forbidden ? " (can't check: forbidden)" : accounts ? ` (${accounts.list.length} in this namespace)` : ''}`,
+      'Existing' +
+        (forbidden ? " (can't check: forbidden)" : accounts ? ` (${accounts.list.length} in this namespace)` : ''),
       () => {
         setForm({ serviceAccountMode: 'existing', serviceAccount: '' });
       },
@@ -206,7 +207,8 @@ function forbiddenNote(): HTMLElement {
     h(
       'span',
       { id: 'sa-forbidden' },
-      `You may not list service accounts in "${namespace}", so the wizard can't check (forbidden) whether a name is taken. `,
+      `You may not list service accounts in "${namespace}", so the wizard can't check ` +
+        '(forbidden) whether a name is taken. ',
       r === undefined
         ? 'Checking where you may create service accounts…'
         : suggestions.length > 0
@@ -269,7 +271,8 @@ function existingDetails(): HTMLElement | null {
             h(
               'li',
               null,
-              `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} → ${b.roleRef.kind} ${b.roleRef.name}${b.managed ? ' (sa-kubeconfig)' : ''}`,
+              `${b.kind} ${b.namespace ? `${b.namespace}/` : ''}${b.name} → ${b.roleRef.kind} ` +
+                `${b.roleRef.name}${b.managed ? ' (sa-kubeconfig)' : ''}`,
               b.rules === undefined
                 ? h(
                     'div',

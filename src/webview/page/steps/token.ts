@@ -24,20 +24,24 @@ function rightsNote(): HTMLElement | null {
     h(
       'strong',
       null,
-      `${revocable} cannot be issued here: you may not ${denied.map((d) => d.replace(/ in namespace .*$/, '')).join(' or ')} in namespace "${form.namespace}".`,
+      `${revocable} cannot be issued here: ` +
+        `you may not ${denied.map((d) => d.replace(/ in namespace .*$/, '')).join(' or ')} ` +
+        `in namespace "${form.namespace}".`,
     ),
     h(
       'div',
       null,
       form.tokenKind === 'timeBound'
-        ? 'It is bound to a Secret of its own so that deleting the Secret revokes it, and creating that Secret is not allowed to you.'
+        ? 'It is bound to a Secret of its own so that deleting the Secret revokes it, ' +
+            'and creating that Secret is not allowed to you.'
         : 'The token controller fills a Secret that you would have to create and read.',
     ),
     unboundDenied.length === 0
       ? h(
           'div',
           { class: 'hint' },
-          'The alternative: a short-lived token that is not bound to a Secret. It cannot be revoked before it expires ' +
+          'The alternative: a short-lived token that is not bound to a Secret. ' +
+            'It cannot be revoked before it expires ' +
             '(only deleting the service account ends it), so keep its lifetime short. ',
           h(
             'button',
@@ -123,14 +127,16 @@ export function tokenStep(): HTMLElement {
           ? seconds !== undefined && seconds > cap
             ? h('strong', null, `This API server caps tokens at ${formatDuration(cap)}; it will shorten this one.`)
             : `This API server caps tokens at ${formatDuration(cap)}.`
-          : 'The API server may shorten it (--service-account-max-token-expiration); the real expiry is shown at the end.',
+          : 'The API server may shorten it (--service-account-max-token-expiration); ' +
+              'the real expiry is shown at the end.',
       ),
       fieldError('tokenLifetime', problems),
     ),
     h(
       'div',
       { class: 'help' },
-      `Bound to a new Secret of its own (${form.serviceAccount || '<name>'}-cred-xxxxx): deleting it revokes exactly this token.`,
+      `Bound to a new Secret of its own (${form.serviceAccount || '<name>'}-cred-xxxxx): ` +
+        'deleting it revokes exactly this token.',
     ),
     checkbox(
       'unbound-token',
@@ -154,7 +160,9 @@ export function tokenStep(): HTMLElement {
     { class: 'token-option-body' },
     callout(
       'warning',
-      'Weaker: the token never expires, sits in a Secret that anyone who can read Secrets in the namespace can copy, and stays valid until that Secret or the service account is deleted. Use it only when the consumer cannot renew a token.',
+      'Weaker: the token never expires, sits in a Secret that anyone who can read Secrets in the namespace can ' +
+        'copy, and stays valid until that Secret or the service account is deleted. ' +
+        'Use it only when the consumer cannot renew a token.',
     ),
     textField({
       id: 'long-lived-secret',
