@@ -202,7 +202,7 @@ function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
 }
 
 /** The environment code-server and its extension host get: this process's, minus anything that would tie it to a
- *  VS Code the tests run inside, plus the run's own HOME/XDG/TMPDIR. */
+ *  VS Code the tests run inside, plus the run's own HOME/XDG/TMPDIR (and so its own ledger). */
 function isolatedEnv(base: NodeJS.ProcessEnv, stateDir: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = {};
   for (const [key, value] of Object.entries(base)) {
@@ -220,6 +220,9 @@ function isolatedEnv(base: NodeJS.ProcessEnv, stateDir: string): NodeJS.ProcessE
     env[key] = join(stateDir, dir);
     mkdirSync(env[key] as string, { recursive: true });
   }
+  // Each code-server keeps its own credential ledger (the default under its XDG_CONFIG_HOME): credentials another
+  // test file issued must not show up here (e.g. as an expiry notification taking the keyboard mid-test).
+  delete env.SA_KUBECONFIG_LEDGER;
   return env;
 }
 
