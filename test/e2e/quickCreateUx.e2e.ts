@@ -13,14 +13,17 @@ const THEMES = ['Dark Modern', 'Light Modern'];
 describe('Quick Create for a user without rights on Secrets (issue 15)', function () {
   let wb: Workbench | undefined;
 
-  before(async function () {
+  // A fresh VS Code per theme: Escape keeps the draft for the session's next Quick Create, which would skip the offer.
+  beforeEach(async function () {
     if (!RESTRICTED) this.skip();
     this.timeout(180_000);
     wb = await startWorkbench({ name: 'quick-ux', env: { ...process.env, KUBECONFIG: RESTRICTED } });
   });
 
-  after(async () => {
+  afterEach(async function () {
+    this.timeout(60_000);
     await wb?.stop();
+    wb = undefined;
   });
 
   for (const theme of THEMES) {
@@ -29,6 +32,8 @@ describe('Quick Create for a user without rights on Secrets (issue 15)', functio
       const page = wb!.page;
       const slug = theme.toLowerCase().replace(/\s+/g, '-');
       const shot = (name: string) => wb!.screenshot(`quick-ux-${slug}-${name}`);
+      // The workbench is settled once our view shows (a theme picker opened earlier can lose its first click).
+      await wb!.clickActivityBarItem('SA Kubeconfig');
       await wb!.setTheme(theme);
 
       await wb!.runCommand('Quick Create Service Account Kubeconfig…');
