@@ -6,15 +6,30 @@
 import net from 'node:net';
 import { setTimeout } from 'node:timers';
 
-/** Passes `from`'s chunks to `to` after `delayMs`, in order (a chunk never overtakes an earlier one). */
+/**
+ * Passes `from`'s chunks to `to` after `delayMs`, in order: one queue per direction drained by one timer (a timer
+ * per chunk is not enough: Node fires timers of different durations that expire in the same millisecond in no
+ * guaranteed order, which reorders TLS records and breaks the connection).
+ */
 function delayedPipe(from, to, delayMs) {
-  let last = 0;
-  from.on('data', (chunk) => {
-    const due = Math.max(Date.now() + delayMs, last);
-    last = due;
-    setTimeout(() => to.destroyed || to.write(chunk), due - Date.now());
-  });
-  from.on('end', () => setTimeout(() => to.end(), Math.max(0, last - Date.now()) + 1));
+  const queue = [];
+  let timer;
+  const pump = () => {
+    timer = undefined;
+    const now = Date.now();
+    while (queue.length > 0 && queue[0].due <= now) {
+      const { chunk } = queue.shift();
+      if (chunk === undefined) to.end();
+      else if (!to.destroyed) to.write(chunk);
+    }
+    if (queue.length > 0) timer = setTimeout(pump, queue[0].due - now);
+  };
+  const push = (chunk) => {
+    queue.push({ chunk, due: Date.now() + delayMs });
+    timer ??= setTimeout(pump, delayMs);
+  };
+  from.on('data', (chunk) => push(chunk));
+  from.on('end', () => push(undefined));
   from.on('error', () => to.destroy());
 }
 
