@@ -2,7 +2,7 @@
 // revocable, expiring credential, make before break (core/hygiene/migrate.ts): the new kubeconfig is verified and
 // written first; the old Secret is deleted only with --confirm (or a "yes" at the terminal), otherwise it stays and
 // the revoke command that deletes it later is printed.
-import { assertValidDuration, type Credential } from '../../core/credentials/model';
+import { assertValidDuration, credentialLabel } from '../../core/credentials/model';
 import { revokeSelected } from '../../core/credentials/revoke';
 import { findTokenSecret, MIGRATE_OLD_INTACT, migrateTokenSecret } from '../../core/hygiene/migrate';
 import { defaultNamePrefix } from '../../core/kubeconfig/build';
@@ -90,10 +90,6 @@ export const migrateCommand: Command = {
   run: runMigrate,
 };
 
-function describe(c: Credential): string {
-  return `${c.id}${c.secretName && c.secretName !== c.id ? ` (Secret ${c.secretName})` : ''}`;
-}
-
 async function runMigrate(parsed: ParsedArgs, io: CliIo): Promise<number> {
   const { flags, positionals } = parsed;
   if (positionals.length > 0)
@@ -173,7 +169,7 @@ async function runMigrate(parsed: ParsedArgs, io: CliIo): Promise<number> {
         destination,
       )(
         [
-          `New credential ${describe(c)} for ${namespace}/${result.serviceAccount}: ` +
+          `New credential ${credentialLabel(c)} for ${namespace}/${result.serviceAccount}: ` +
             `${c.expiresAt ? `expires ${c.expiresAt}` : 'does not expire'}.`,
           ...describeDestination(destination),
           `Contexts: ${result.contexts.join(', ')}.`,
@@ -181,7 +177,9 @@ async function runMigrate(parsed: ParsedArgs, io: CliIo): Promise<number> {
           deleted
             ? `Deleted the old Secret ${secretName}: its token stops working within about 10 seconds.`
             : `The old Secret ${secretName} still works. Once everything uses the new kubeconfig, delete it: ${later}`,
-          ...(revokeResult?.failed ?? []).map((f) => `Could not delete ${describe(f.credential)}: ${f.message}.`),
+          ...(revokeResult?.failed ?? []).map(
+            (f) => `Could not delete ${credentialLabel(f.credential)}: ${f.message}.`,
+          ),
         ].join('\n') + '\n',
       );
     }

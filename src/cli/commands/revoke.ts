@@ -1,5 +1,5 @@
 // `sa-kubeconfig revoke`: revoke credentials of a service account by deleting the Secret each lives in.
-import { type Credential } from '../../core/credentials/model';
+import { credentialLabel, type Credential } from '../../core/credentials/model';
 import { revokeCredentials } from '../../core/credentials/revoke';
 import { booleanFlag, listFlag, stringFlag, type ParsedArgs } from '../args';
 import {
@@ -68,8 +68,7 @@ export const revokeCommand: Command = {
 };
 
 function line(c: Credential): string {
-  const secret = c.secretName && c.secretName !== c.id ? ` (Secret ${c.secretName})` : '';
-  return `${c.id}${secret}${c.note ? ` "${c.note}"` : ''}`;
+  return `${credentialLabel(c)}${c.note ? ` "${c.note}"` : ''}`;
 }
 
 function runRevoke(parsed: ParsedArgs, io: CliIo): Promise<number> {

@@ -2,7 +2,7 @@
 // asked, and only then are the old credential(s) revoked (or, with --grace, marked superseded). Everything that can
 // be refused is checked first (lifetime, output target); a failure before the revocation leaves the old credential
 // working and says so.
-import { assertValidDuration, type Credential } from '../../core/credentials/model';
+import { assertValidDuration, credentialLabel } from '../../core/credentials/model';
 import { OLD_INTACT, rotateCredentials } from '../../core/credentials/rotate';
 import { defaultNamePrefix } from '../../core/kubeconfig/build';
 import { formatDuration, parseDuration } from '../../core/plan/duration';
@@ -110,10 +110,6 @@ export const rotateCommand: Command = {
   run: runRotate,
 };
 
-function describe(c: Credential): string {
-  return `${c.id}${c.secretName && c.secretName !== c.id ? ` (Secret ${c.secretName})` : ''}`;
-}
-
 async function runRotate(parsed: ParsedArgs, io: CliIo): Promise<number> {
   try {
     return await rotateChecked(parsed, io);
@@ -191,7 +187,7 @@ async function rotateChecked(parsed: ParsedArgs, io: CliIo): Promise<number> {
         destination,
       )(
         [
-          `New credential ${describe(c)} for ${namespace}/${serviceAccount}: ` +
+          `New credential ${credentialLabel(c)} for ${namespace}/${serviceAccount}: ` +
             `${c.expiresAt ? `expires ${c.expiresAt}` : 'does not expire'}.`,
           ...describeDestination(destination),
           `Contexts: ${result.contexts.join(', ')}.`,
@@ -200,19 +196,19 @@ async function rotateChecked(parsed: ParsedArgs, io: CliIo): Promise<number> {
             : 'Not verified (--no-verify).',
           ...(result.revokeAfter
             ? [
-                `Superseded (still working): ${result.replaced.map(describe).join(', ') || 'none'}; ` +
+                `Superseded (still working): ${result.replaced.map(credentialLabel).join(', ') || 'none'}; ` +
                   '"sa-kubeconfig revoke --superseded" revokes them, ' +
                   `"--expired" from ${result.revokeAfter} (grace ${formatDuration(graceSeconds ?? 0)}).`,
               ]
             : revoked.length > 0
               ? [
-                  `Revoked the old credential(s) ${revoked.map(describe).join(', ')}: ` +
+                  `Revoked the old credential(s) ${revoked.map(credentialLabel).join(', ')}: ` +
                     'they stop working within about 10 seconds.',
                 ]
               : []),
           ...failed.map(
             (f) =>
-              `Could not revoke ${describe(f.credential)}: ${f.message}. ` +
+              `Could not revoke ${credentialLabel(f.credential)}: ${f.message}. ` +
               'The new credential is in place; revoke the old one with "sa-kubeconfig revoke".',
           ),
         ].join('\n') + '\n',

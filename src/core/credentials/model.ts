@@ -134,6 +134,11 @@ export function tokenClaims(token: string): TokenClaims {
   }
 }
 
+/** How the CLI names a credential: its id, and its Secret when that is named otherwise. Pure. */
+export function credentialLabel(c: Pick<Credential, 'id' | 'secretName'>): string {
+  return `${c.id}${c.secretName && c.secretName !== c.id ? ` (Secret ${c.secretName})` : ''}`;
+}
+
 /** The short form of a jti shown in lists and accepted by `revoke --credential`: its first 8 characters. Pure. */
 export function shortCredentialId(jti: string): string {
   return jti.replace(/-/g, '').slice(0, 8);
