@@ -143,4 +143,25 @@ describe('KubeClient against a busy server', () => {
     busyLeft = 0;
     retryAfter = '0';
   });
+
+  it('a wave of 30 requests on one abort signal prints no listener-leak warning', async () => {
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => warnings.push(`${w.name}: ${w.message}`);
+    process.on('warning', onWarning);
+    try {
+      const { signal } = new AbortController();
+      const wave = Array.from({ length: 30 }, () =>
+        conn.client.request({ method: 'GET', path: '/api/v1/namespaces/ok' }, { signal }),
+      );
+      await Promise.all(wave);
+      await new Promise((r) => setImmediate(r));
+      assert.deepEqual(
+        warnings.filter((w) => w.startsWith('MaxListenersExceededWarning')),
+        [],
+      );
+      assert.equal(seen, 30);
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
 });

@@ -8,6 +8,7 @@
 // patches of the fields we own, reviews, TokenRequests, and creates, where a 409 after a retry means "look again"
 // (apply re-reads the object and takes it as its own only when it is ours and equal: isRetriedCreateConflict).
 
+import { setMaxListeners } from 'node:events';
 import * as http from 'node:http';
 import * as https from 'node:https';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
@@ -307,6 +308,7 @@ export class KubeClient {
       for (const o of timingObservers) o(timing);
     };
     logger?.debug(`${spec.method} ${fullPath}`);
+    if (signal) widenListenerLimit(signal);
     return new Promise<RawResponse>((resolve, reject) => {
       const mod = isHttps ? https : http;
       const req = mod.request(
@@ -396,4 +398,14 @@ export class KubeClient {
     this.agent?.destroy();
     this.agent = undefined;
   }
+}
+
+const widened = new WeakSet<AbortSignal>();
+
+/** One operation's signal rides on every request of a wave (dozens at once), and node:http adds an abort listener
+ *  per request until it ends: lift Node's default limit of 10 so that a normal wave prints no leak warning. */
+function widenListenerLimit(signal: AbortSignal): void {
+  if (widened.has(signal)) return;
+  widened.add(signal);
+  setMaxListeners(256, signal);
 }
