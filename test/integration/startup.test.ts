@@ -1,12 +1,15 @@
 // What the built CLI loads: commands that need no cluster (--version, --help, presets, an offline dry run) never
-// load @kubernetes/client-node (dist/client-node.js, most of the bytes); a command that connects loads it once.
-// Node reports the files it loaded (require.cache, from a --require'd script at exit); each is searched for a string
-// only client-node holds. Needs `node esbuild.mjs` (dist/) and, for the connecting command, the local cluster.
+// load @kubernetes/client-node (dist/client-node.js, most of the bytes), and neither do most that connect.
+// A connecting command loads it only for what core/cluster/auth.ts leaves to it (an auth-provider plugin, a SOCKS
+// proxy). Node reports the files it loaded (require.cache, from a --require'd script at exit); each is searched
+// for a string only client-node holds. Needs `node esbuild.mjs` (dist/) and, for the connecting commands, the
+// local cluster.
 import * as assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 
-import { clusterEnv, privateTempDir } from '../support/cluster';
+import { EXIT } from '../../src/cli/io';
+import { clusterEnv, kubectlOk, privateTempDir } from '../support/cluster';
 import { runCli } from '../support/users';
 
 /** An error message of client-node's KubeConfig: a literal, so it survives minification. */
@@ -25,9 +28,9 @@ describe('start-up: what the CLI loads', function () {
   });
 
   /** Runs the CLI and returns the files Node loaded, besides the report script. */
-  async function loadedBy(args: string[], kubeconfig = '/nonexistent/kubeconfig'): Promise<string[]> {
+  async function loadedBy(args: string[], kubeconfig = '/nonexistent/kubeconfig', code = 0): Promise<string[]> {
     const run = await runCli(args, kubeconfig, 60_000, { NODE_OPTIONS: `--require ${reportScript}` });
-    assert.equal(run.code, 0, `sa-kubeconfig ${args.join(' ')}: ${run.stderr}`);
+    assert.equal(run.code, code, `sa-kubeconfig ${args.join(' ')}: ${run.stderr}`);
     const line = run.stderr.split('\n').find((l) => l.startsWith('LOADED '));
     assert.ok(line, 'the report of loaded files');
     const files = (JSON.parse(line.slice('LOADED '.length)) as string[]).filter((f) => f !== reportScript);
@@ -50,8 +53,30 @@ describe('start-up: what the CLI loads', function () {
     });
   }
 
-  it('a command that connects loads it, once', async function () {
+  it('a command that connects with a client certificate does not load it either', async function () {
     const files = await loadedBy(['discover', '-o', 'json'], clusterEnv().adminKubeconfig);
+    assert.deepEqual(withClientNode(files), []);
+  });
+
+  it('a context with an auth-provider plugin loads it, once', async function () {
+    // An OIDC id-token that has not expired is sent as it is (client-node refreshes only an expired one); the
+    // cluster has no OIDC issuer, so it answers 401: the run fails, after loading client-node.
+    const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+    const idToken = `${part({ alg: 'none' })}.${part({ exp: Math.floor(Date.now() / 1000) + 3600 })}.sig`;
+    const file = path.join(privateTempDir(), 'oidc.kubeconfig');
+    const doc = JSON.parse(
+      await kubectlOk(['config', 'view', '--raw', '--minify', '-o', 'json'], {
+        kubeconfig: clusterEnv().adminKubeconfig,
+      }),
+    ) as { users: { user: Record<string, unknown> }[] };
+    doc.users[0].user = {
+      'auth-provider': {
+        name: 'oidc',
+        config: { 'id-token': idToken, 'client-id': 'sak', 'idp-issuer-url': 'https://127.0.0.1:1' },
+      },
+    };
+    writeFileSync(file, JSON.stringify(doc), { mode: 0o600 });
+    const files = await loadedBy(['discover', '-o', 'json'], file, EXIT.denied);
     assert.equal(withClientNode(files).length, 1, files.join(', '));
   });
 });

@@ -1,6 +1,6 @@
-// A small REST client over the caller's kubeconfig. client-node supplies the credentials (tokens,
-// client certificates, exec plugins, OIDC, auth providers, basic auth, proxies) through
-// applyToHTTPSOptions; we send with node:https so that every request can be cancelled, timed out,
+// A small REST client over the caller's kubeconfig. auth.ts supplies the TLS material and credentials (tokens,
+// client certificates, exec plugins, basic auth; auth providers and proxy-url through client-node);
+// we send with node:https so that every request can be cancelled, timed out,
 // counted, and its failures classified into SaKubeconfigError.
 //
 // A busy server (429 from API Priority and Fairness, 503) is retried a bounded number of times, honouring
@@ -13,9 +13,9 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 
-import { errorFromNetwork, errorFromResponse, SaKubeconfigError } from '../errors';
+import { errorFromNetwork, errorFromResponse, isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import type { Logger, OperationOptions } from '../types';
-import type { KubeConfig } from './clientNode';
+import type { RequestAuth } from './auth';
 import { proxyFromEnvironment } from './proxyEnv';
 import { sleep, throwIfAborted } from './util';
 
@@ -176,7 +176,7 @@ export class KubeClient {
   readonly environmentProxy: string | undefined;
 
   constructor(
-    readonly kubeConfig: KubeConfig,
+    private readonly auth: RequestAuth,
     readonly server: string,
     readonly contextName: string,
     options: ClientOptions = {},
@@ -229,8 +229,15 @@ export class KubeClient {
   /** Sends a request and returns status, headers and body without interpreting the status; retries a busy server. */
   async requestRaw(spec: RequestSpec, options: OperationOptions = {}): Promise<RawResponse> {
     const logger = options.logger ?? this.logger;
+    let reauthenticated = false;
     for (let attempt = 0; ; attempt++) {
       const res = await this.sendOnce(spec, options);
+      // An exec plugin's credential the server no longer takes: fetch a fresh one once, as client-go does.
+      if (res.status === 401 && !reauthenticated && this.auth.invalidate()) {
+        reauthenticated = true;
+        attempt--;
+        continue;
+      }
       const retryAfter = res.headers['retry-after'];
       const delay = retryDelayMs(
         spec,
@@ -265,8 +272,9 @@ export class KubeClient {
       },
     };
     try {
-      await this.kubeConfig.applyToHTTPSOptions(reqOpts);
+      await this.auth.apply(reqOpts);
     } catch (err) {
+      if (isSaKubeconfigError(err)) throw err;
       const message = (err as Error).message ?? String(err);
       if (/HTTP protocol is not allowed/i.test(message)) {
         throw new SaKubeconfigError(
@@ -357,13 +365,11 @@ export class KubeClient {
   }
 
   /**
-   * client-node makes a fresh agent per call (no connection reuse). We keep one keep-alive agent while
-   * the TLS material stays the same, and use client-node's own agent when a proxy-url is configured. Without one,
-   * HTTPS_PROXY / NO_PROXY apply as kubectl applies them (proxyEnv.ts).
+   * We keep one keep-alive agent while the TLS material stays the same, through the cluster's http(s) proxy-url or
+   * else HTTPS_PROXY / NO_PROXY as kubectl applies them (proxyEnv.ts); client-node's own agent for a SOCKS proxy.
    */
   private reuseAgent(opts: https.RequestOptions, isHttps: boolean): http.Agent | undefined {
-    const cluster = this.kubeConfig.getCurrentCluster();
-    if (cluster?.proxyUrl) return opts.agent as http.Agent | undefined;
+    if (this.auth.ownAgent) return opts.agent as http.Agent | undefined;
     const key = [opts.ca, opts.cert, opts.key, opts.rejectUnauthorized, opts.servername]
       .map((v) => (v === undefined ? '' : String(v)))
       .join('|');
@@ -377,10 +383,12 @@ export class KubeClient {
       rejectUnauthorized: opts.rejectUnauthorized,
       servername: opts.servername,
     };
-    const proxy = this.environmentProxy;
+    // The kubeconfig's proxy-url wins over the environment's, as in client-go.
+    const proxy = this.auth.proxyUrl ?? this.environmentProxy;
     if (proxy) {
       this.logger?.debug(
-        `connecting to ${this.server} through the proxy from the environment (HTTPS_PROXY/HTTP_PROXY)`,
+        `connecting to ${this.server} through ` +
+          (this.auth.proxyUrl ? "the cluster's proxy-url" : 'the proxy from the environment (HTTPS_PROXY/HTTP_PROXY)'),
       );
       this.agent = isHttps
         ? new HttpsProxyAgent({ keepAlive: true, maxSockets: MAX_SOCKETS, proxy, ...tls })

@@ -1,9 +1,12 @@
-// @kubernetes/client-node is ESM-only while our TypeScript compiles as CommonJS (module Node16), so it is
+// @kubernetes/client-node, for what auth.ts leaves to it: auth-provider plugins (oidc, azure, gcp), SOCKS proxies.
+// Loaded only for such a context, so most connecting commands never parse its bundle (dist/client-node.js).
+// It is ESM-only while our TypeScript compiles as CommonJS (module Node16), so it is
 // loaded with a dynamic import (esbuild bundles it) and its types are imported with resolution-mode.
 
 import type * as ClientNode from '@kubernetes/client-node' with { 'resolution-mode': 'import' };
 
 import { SaKubeconfigError } from '../errors';
+import type { RequestAuth } from './auth';
 import type { LoadedKubeconfig } from './loadKubeconfig';
 
 export type KubeConfig = ClientNode.KubeConfig;
@@ -39,4 +42,15 @@ export async function toKubeConfig(loaded: LoadedKubeconfig): Promise<KubeConfig
     throw new SaKubeconfigError('kubeconfig', `Cluster "${loaded.clusterName}" in ${where} cannot be used.`);
   }
   return kubeConfig;
+}
+
+/** Authentication through client-node, for a context that needs it (auth.ts: needsClientNode). */
+export async function clientNodeAuth(loaded: LoadedKubeconfig): Promise<RequestAuth> {
+  const kubeConfig = await toKubeConfig(loaded);
+  return {
+    apply: (opts) => kubeConfig.applyToHTTPSOptions(opts),
+    // With a proxy-url, applyToHTTPSOptions puts client-node's own proxy agent on the options.
+    ownAgent: Boolean(kubeConfig.getCurrentCluster()?.proxyUrl),
+    invalidate: () => false,
+  };
 }

@@ -1,8 +1,9 @@
 // Connecting: the caller's kubeconfig, a selected context and a REST client for it.
 
 import type { Logger } from '../types';
+import { nativeAuth, needsClientNode, type RequestAuth } from './auth';
 import { KubeClient } from './client';
-import { toKubeConfig, type KubeConfig } from './clientNode';
+import { clientNodeAuth } from './clientNode';
 import {
   loadKubeconfig,
   loadKubeconfigFromString,
@@ -13,8 +14,6 @@ import {
 
 export interface Connection {
   client: KubeClient;
-  /** client-node's KubeConfig for the same context: `kubeConfig.makeApiClient(CoreV1Api)` gives generated clients. */
-  kubeConfig: KubeConfig;
   loaded: LoadedKubeconfig;
   contextName: string;
   /** The context's default namespace (`default` when unset). */
@@ -33,15 +32,15 @@ export async function connectLoaded(
   loaded: LoadedKubeconfig,
   options: { logger?: Logger; timeoutMs?: number; env?: NodeJS.ProcessEnv } = {},
 ): Promise<Connection> {
-  const kubeConfig = await toKubeConfig(loaded);
-  const client = new KubeClient(kubeConfig, loaded.server, loaded.contextName, {
+  // client-node (most of the bytes a connecting command would load) only for an auth-provider or a proxy-url.
+  const auth: RequestAuth = needsClientNode(loaded) ? await clientNodeAuth(loaded) : nativeAuth(loaded, options);
+  const client = new KubeClient(auth, loaded.server, loaded.contextName, {
     logger: options.logger,
     timeoutMs: options.timeoutMs,
     env: options.env,
   });
   return {
     client,
-    kubeConfig,
     loaded,
     contextName: loaded.contextName,
     namespace: loaded.namespace,

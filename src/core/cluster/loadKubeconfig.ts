@@ -82,7 +82,8 @@ export function parseKubeconfig(text: string, file: string): RawKubeconfig {
 
 const FILE_FIELDS: Record<'cluster' | 'user', string[]> = {
   cluster: ['certificate-authority'],
-  user: ['client-certificate', 'client-key', 'token-file'],
+  // tokenFile is kubectl's field; token-file is what client-node reads (auth.ts takes both).
+  user: ['client-certificate', 'client-key', 'tokenFile', 'token-file'],
 };
 
 /** Resolves relative file references against the kubeconfig's own folder, as client-go does. Pure. */
