@@ -6,6 +6,7 @@ import * as vscode from 'vscode';
 
 import type { CommandDeps } from './commands/deps';
 import { COMMANDS, registerCommands } from './commands/registerCommands';
+import { closeAllSessions } from './core/cluster/http2';
 import { recordCredentials } from './core/credentials/ledger';
 import { ledgerEntryFor } from './core/credentials/record';
 import { KubeconfigDocuments } from './editor/kubeconfigDocuments';
@@ -83,4 +84,7 @@ export function activate(context: vscode.ExtensionContext): SaKubeconfigApi {
   return { activationMs, deps, provider, commands: COMMANDS, kubernetesToolsReady, view };
 }
 
-export function deactivate(): void {}
+/** The HTTP/2 connections to API servers are shared by every connection of the extension host: close them. */
+export function deactivate(): void {
+  closeAllSessions();
+}

@@ -8,7 +8,7 @@
 
 import { apply, refuseUnlessOk, rollback, type ApplyResult } from './apply/apply';
 import { preflight, type PreflightReport } from './apply/preflight';
-import { connect, type Connection } from './cluster/connect';
+import { connect, warmUpCredentialConnection, type Connection } from './cluster/connect';
 import { issueCredential, issueSpecForTokenMode, precheckIssue, type IssuedCredential } from './credentials/issue';
 import type { Credential } from './credentials/model';
 import { revokeSelected } from './credentials/revoke';
@@ -150,6 +150,8 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     // The credential's own pre-check (its Secret's dry run; the rights are asked by the preflight) goes out with the
     // preflight's dry runs. Its namespace may be one this run creates: then the server cannot dry-run into it yet.
     const issuing = !options.dryRun && options.issueCredential !== false;
+    // The verification's own connection (the new credential's: no client certificate) shakes hands meanwhile.
+    if (issuing && options.verify !== false) await warmUpCredentialConnection(conn).catch(() => undefined);
     const issueSpec = {
       ...issueSpecForTokenMode(request.namespace, request.serviceAccount, request.token),
       skipAccessCheck: true,

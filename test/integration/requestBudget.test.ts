@@ -1,11 +1,14 @@
 // A request budget for one provision of the tutorial's request: a regression such as a request per resource
 // or per rule fails here. Wall time is not asserted; the side-by-side benchmark against kubectl is bench/create.sh.
 import * as assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import * as path from 'node:path';
 
 import { longestSequentialChain, observeRequests } from '../../src/core/cluster/client';
 import { connect } from '../../src/core/cluster/connect';
 import { provision } from '../../src/core/provision';
-import { Cleanup, clusterEnv, currentContextOf, uniqueName } from '../support/cluster';
+import { Cleanup, clusterEnv, currentContextOf, privateTempDir, uniqueName } from '../support/cluster';
+import { HoldingRelay } from '../support/holdingRelay';
 import { tutorialRequest } from '../support/requests';
 
 describe('request budget of one create', function () {
@@ -47,4 +50,37 @@ describe('request budget of one create', function () {
       assert.ok(r.verification!.ok);
     },
   );
+
+  it("uses two TLS connections (HTTP/2): the caller's, and the credential's, open before verifying", async () => {
+    const env = clusterEnv();
+    const relay = await HoldingRelay.start(env.server);
+    try {
+      const dir = cleanup.dir(privateTempDir());
+      const kubeconfig = path.join(dir, 'via-relay.kubeconfig');
+      writeFileSync(kubeconfig, relay.kubeconfig(env.adminKubeconfig, env.server), { mode: 0o600 });
+      const ns = cleanup.namespace(uniqueName('conns'));
+      const conn = await connect({ kubeconfigPath: kubeconfig });
+      const observed = observeRequests();
+      const r = await provision(
+        tutorialRequest({
+          context: currentContextOf(kubeconfig),
+          namespace: ns,
+          scope: { kind: 'namespaces', namespaces: [ns] },
+        }),
+        { connection: conn },
+      );
+      conn.close();
+      const timings = observed.stop();
+      assert.ok(r.verification!.ok);
+      const total = r.requests + r.verification!.requests;
+      // Over HTTP/1.1 a wave of reviews opened a connection (and a TLS handshake) per request in flight.
+      assert.equal(relay.connectedAt.length, 2, `${relay.connectedAt.length} connections for ${total} requests`);
+      const firstCheck = Math.min(
+        ...timings.filter((t) => t.path === '/apis/authentication.k8s.io/v1/selfsubjectreviews').map((t) => t.start),
+      );
+      assert.ok(relay.connectedAt[1] < firstCheck, "the credential's connection was open before it was needed");
+    } finally {
+      await relay.close();
+    }
+  });
 });

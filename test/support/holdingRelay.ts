@@ -9,6 +9,8 @@ export class HoldingRelay {
   private holding = false;
   private held: (() => void)[] = [];
   private readonly sockets = new Set<net.Socket>();
+  /** When each client connection arrived (performance.now() ms): tests count connections and order them. */
+  readonly connectedAt: number[] = [];
   /** Called once per hold, when the first answer arrives while holding. */
   onHeldAnswer?: () => void;
 
@@ -52,6 +54,7 @@ export class HoldingRelay {
   }
 
   private connect(client: net.Socket, host: string, port: number): void {
+    this.connectedAt.push(performance.now());
     const upstream = net.connect(port, host);
     this.sockets.add(client);
     this.sockets.add(upstream);

@@ -16,6 +16,7 @@ import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { errorFromNetwork, errorFromResponse, isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import type { Logger, OperationOptions } from '../types';
 import type { RequestAuth } from './auth';
+import { request as http2Request, sessionFor, type TlsMaterial } from './http2';
 import { proxyFromEnvironment } from './proxyEnv';
 import { sleep, throwIfAborted } from './util';
 
@@ -315,8 +316,44 @@ export class KubeClient {
       const timing = { method: spec.method, path: spec.path, start: startedAt, end: performance.now(), status };
       for (const o of timingObservers) o(timing);
     };
+    const done = (status: number, resHeaders: http.IncomingHttpHeaders, resBody: string): RawResponse => {
+      const warning = resHeaders.warning;
+      if (warning)
+        for (const w of Array.isArray(warning) ? warning : [warning])
+          this.warnings.push(w.replace(/^\d+\s+\S+\s+/, '').replace(/^"|"$/g, ''));
+      logger?.debug(`${spec.method} ${spec.path} -> ${status} in ${Date.now() - started} ms`);
+      observe(status);
+      return { status, headers: resHeaders, body: resBody };
+    };
     logger?.debug(`${spec.method} ${fullPath}`);
     if (signal) widenListenerLimit(signal);
+    const h2 = isHttps && !this.auth.ownAgent && !(this.auth.proxyUrl ?? this.environmentProxy);
+    const target = h2
+      ? await sessionFor(url.origin, tlsMaterial(reqOpts), this.timeoutMs).catch((err: unknown) => {
+          observe();
+          throw signal?.aborted
+            ? new SaKubeconfigError('aborted', 'Cancelled.', { cause: err })
+            : errorFromNetwork(err, this.server, this.contextName);
+        })
+      : undefined;
+    if (target) {
+      try {
+        const answer = await http2Request(target.session, target.key, {
+          method: spec.method,
+          path: fullPath,
+          headers,
+          auth: reqOpts.auth,
+          body,
+          timeoutMs: this.timeoutMs,
+          signal,
+        });
+        return done(answer.status, answer.headers as http.IncomingHttpHeaders, answer.body);
+      } catch (err) {
+        observe();
+        if (signal?.aborted) throw new SaKubeconfigError('aborted', 'Cancelled.', { cause: err });
+        throw errorFromNetwork(err, this.server, this.contextName);
+      }
+    }
     return new Promise<RawResponse>((resolve, reject) => {
       const mod = isHttps ? https : http;
       const req = mod.request(
@@ -334,19 +371,7 @@ export class KubeClient {
         (res) => {
           const chunks: Buffer[] = [];
           res.on('data', (c: Buffer) => chunks.push(c));
-          res.on('end', () => {
-            const warning = res.headers.warning;
-            if (warning)
-              for (const w of Array.isArray(warning) ? warning : [warning])
-                this.warnings.push(w.replace(/^\d+\s+\S+\s+/, '').replace(/^"|"$/g, ''));
-            logger?.debug(`${spec.method} ${spec.path} -> ${res.statusCode} in ${Date.now() - started} ms`);
-            observe(res.statusCode);
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-            });
-          });
+          res.on('end', () => resolve(done(res.statusCode ?? 0, res.headers, Buffer.concat(chunks).toString('utf8'))));
           res.on('error', (err) => reject(errorFromNetwork(err, this.server, this.contextName)));
         },
       );
@@ -406,6 +431,17 @@ export class KubeClient {
     this.agent?.destroy();
     this.agent = undefined;
   }
+}
+
+/** The TLS fields of request options that name a connection. */
+export function tlsMaterial(opts: https.RequestOptions): TlsMaterial {
+  return {
+    ca: opts.ca,
+    cert: opts.cert,
+    key: opts.key,
+    rejectUnauthorized: opts.rejectUnauthorized,
+    servername: opts.servername,
+  };
 }
 
 const widened = new WeakSet<AbortSignal>();

@@ -1,9 +1,12 @@
 // Connecting: the caller's kubeconfig, a selected context and a REST client for it.
 
+import type * as https from 'node:https';
+
 import type { Logger } from '../types';
-import { nativeAuth, needsClientNode, type RequestAuth } from './auth';
-import { KubeClient } from './client';
+import { entriesOf, nativeAuth, needsClientNode, type RequestAuth } from './auth';
+import { KubeClient, tlsMaterial } from './client';
 import { clientNodeAuth } from './clientNode';
+import { prewarm } from './http2';
 import {
   loadKubeconfig,
   loadKubeconfigFromString,
@@ -47,6 +50,21 @@ export async function connectLoaded(
     server: loaded.server,
     close: () => client.close(),
   };
+}
+
+/**
+ * Opens, ahead of need, the connection a credential for this context's cluster will use: the same server and trust
+ * (CA, tls-server-name), no client certificate. The verification of a new credential then finds its TLS handshake
+ * done, in parallel with the steps before it. Only where HTTP/2 goes direct (no proxy); errors surface, if at all,
+ * on the request that later uses the connection.
+ */
+export async function warmUpCredentialConnection(conn: Connection): Promise<void> {
+  const { cluster } = entriesOf(conn.loaded);
+  if (!conn.server.startsWith('https:') || cluster['proxy-url'] || conn.client.environmentProxy) return;
+  const anonymous = { ...conn.loaded, userName: '' };
+  const opts: https.RequestOptions = {};
+  await nativeAuth(anonymous).apply(opts);
+  prewarm(new URL(conn.server).origin, tlsMaterial(opts));
 }
 
 /** Loads the kubeconfig like kubectl and selects the context. No request is sent. */
