@@ -1,5 +1,6 @@
 // `npm run bench`: sa-kubeconfig side by side with kubectl on a big local cluster, locally and through a latency
-// relay (bench/relay.mjs), as issue 11 measures it. Plain node + kubectl; needs `node esbuild.mjs` first (dist/).
+// relay (bench/relay.mjs), as issue 11 measures it. Plain node + kubectl; times dist/ as the .vsix ships it (`npm run
+// bench` builds it with `node esbuild.mjs --production` first).
 //   1. starts its own cluster (test/cluster/up.sh --name bench, with an audit log) or reuses it when it is up
 //   2. seeds 1,000 namespaces x 10 service accounts through the API (parallel requests; skipped when present),
 //      plus a few dozen objects made by sa-kubeconfig (`create` of a handful of accounts)
@@ -9,7 +10,8 @@
 //      controller manager's own traffic, which a diff of apiserver_request_total would include
 //   4. prints one Markdown table: task | where | sa-kubeconfig | kubectl | ratio | requests
 // Flags: --runs N (5)  --rtt MS (80; 0: local only)  --quick (20 namespaces, cluster "bench-quick", 3 runs)
-//        --only list,create,discover,start  --keep (leave the cluster up; stop: test/cluster/down.sh --name NAME)
+//        --only list,create,discover,start,tree  --keep (leave the cluster up; stop: test/cluster/down.sh --name NAME)
+// The tree task runs the extension in real VS Code (code-server and Chromium, as the test suite installs them).
 import { Buffer } from 'node:buffer';
 import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
@@ -31,7 +33,7 @@ const value = (name, fallback) => {
 const quick = flag('quick');
 const runs = Number(value('runs', quick ? '3' : '5'));
 const rtt = Number(value('rtt', '80'));
-const only = value('only', 'list,create,discover,start').split(',');
+const only = value('only', 'list,create,discover,start,tree').split(',');
 const clusterName = quick ? 'bench-quick' : 'bench';
 const NAMESPACES = quick ? 20 : 1000;
 const ACCOUNTS = 10;
@@ -168,7 +170,6 @@ if (lastNs.status !== 200) {
     `seeded ${NAMESPACES} namespaces x ${ACCOUNTS} service accounts in ${((Date.now() - started) / 1000).toFixed(1)} s`,
   );
 } else say(`fixture present (${NAMESPACES} x ${ACCOUNTS})`);
-agent.destroy();
 
 const ledger = path.join(work, 'ledger.json');
 const sakEnv = { SA_KUBECONFIG_LEDGER: ledger };
@@ -404,6 +405,63 @@ if (only.includes('start')) {
   await task('`presets` vs `node -e 0`', 'local', () => run('node', [cli, 'presets']), nodeRun);
 }
 await relay?.close();
+
+// --- the tree, in the extension host ------------------------------------------------------------------------------
+// Real VS Code (code-server, as `npm run test:vscode` runs it) with the extension as built, timing our tree's answers
+// to getChildren (test/vscode/treeTiming.bench.ts): the admin context node (the cluster's namespaces) and a namespace
+// of 1,000 service accounts (seeded here; it sorts first, so it is on the first page), each from a full refresh,
+// next to `kubectl get namespaces` and `kubectl get serviceaccounts -n` that namespace.
+if (only.includes('tree')) {
+  const wide = 'bench-000-wide';
+  if ((await api('GET', `/api/v1/namespaces/${wide}/serviceaccounts/sa-999`)).status !== 200) {
+    await ensure('/api/v1/namespaces', { metadata: { name: wide, labels: { 'sak-bench': 'fixture' } } });
+    const names = Array.from({ length: 1000 }, (_, j) => `sa-${j}`);
+    await parallel(names, 32, (name) => ensure(`/api/v1/namespaces/${wide}/serviceaccounts`, { metadata: { name } }));
+    say(`seeded ${wide} with 1,000 service accounts`);
+  }
+  say('tree (local): the extension host suite with SAK_SUITE_FILES=bench (scripts/code-server-suite.sh)');
+  execFileSync('node', ['esbuild.mjs', '--tests'], { cwd: repo, stdio: 'ignore' });
+  const out = execFileSync('bash', [path.join(repo, 'scripts/code-server-suite.sh')], {
+    cwd: repo,
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: {
+      ...process.env,
+      KUBECONFIG: adminKubeconfig,
+      SAK_ADMIN_KUBECONFIG: adminKubeconfig,
+      SAK_KUBECTL: kubectl,
+      SAK_SUITE_FILES: 'bench',
+      SAK_BENCH_WIDE_NS: wide,
+      SAK_BENCH_RUNS: String(runs),
+    },
+  });
+  const line = out.split('\n').find((l) => l.includes('SAK_BENCH '));
+  if (!line) throw new Error(`the tree timing printed no result:\n${out.slice(-2000)}`);
+  const tree = JSON.parse(line.slice(line.indexOf('SAK_BENCH ') + 'SAK_BENCH '.length));
+  const kubectlLocal = (args) => run(kubectl, ['--kubeconfig', adminKubeconfig, ...args]);
+  for (const [key, name, args] of [
+    ['context', `tree: context node (${tree.context.items} namespaces) vs \`kubectl get namespaces\``, ['get', 'ns']],
+    [
+      'namespace',
+      `tree: namespace of 1,000 service accounts (${tree.namespace.items} nodes) vs \`kubectl get sa -n\``,
+      ['get', 'sa', '-n', wide],
+    ],
+  ]) {
+    const k = [];
+    for (let i = 0; i < runs; i++) k.push(await measure(() => kubectlLocal(args)));
+    const times = { sak: tree[key].ms, kubectl: k.map((x) => x.ms) };
+    rows.push({
+      name,
+      where: 'local, extension host',
+      ms: median(times.sak),
+      mk: median(times.kubectl),
+      rs: median(tree[key].requests),
+      rk: median(k.map((x) => x.requests)),
+      times,
+    });
+  }
+}
+agent.destroy();
 
 // --- the table --------------------------------------------------------------------------------------------------
 const cpu = (readFileSync('/proc/cpuinfo', 'utf8').match(/model name\s*:\s*(.*)/) ?? [])[1] ?? os.cpus()[0]?.model;

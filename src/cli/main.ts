@@ -2,7 +2,8 @@
 import { fchmodSync, fstatSync } from 'node:fs';
 import { createInterface } from 'node:readline/promises';
 
-import packageJson from '../../package.json';
+// Only the version: a default import would bundle the whole package.json (the extension's manifest) into the CLI.
+import { version } from '../../package.json';
 import { redact } from '../core/redact';
 import { runCli } from './cli';
 import type { CliIo } from './io';
@@ -42,7 +43,7 @@ const io: CliIo = {
   },
 };
 
-runCli(process.argv.slice(2), io, packageJson.version).then(
+runCli(process.argv.slice(2), io, version).then(
   (code) => {
     // Let stdout drain before exiting, so piped kubeconfigs are never cut short.
     process.exitCode = code;

@@ -60,7 +60,9 @@ export function kubectl(args: string[], options: KubectlOptions = {}): Promise<K
       if (err && code === -1 && !(err as { killed?: boolean }).killed && !stderr) return reject(err);
       resolve({ code, stdout: String(stdout), stderr: String(stderr) });
     });
-    if (options.input !== undefined) child.stdin?.end(options.input);
+    // Standard input ends at once when nothing is given: a kubectl that would prompt (a kubeconfig user it cannot
+    // use asks for a username) fails fast instead of waiting out the timeout.
+    child.stdin?.end(options.input);
   });
 }
 
