@@ -403,6 +403,9 @@ if (only.includes('start')) {
   const nodeRun = () => run('node', ['-e', '0']);
   await task('`--version` vs `node -e 0`', 'local', () => run('node', [cli, '--version']), nodeRun);
   await task('`presets` vs `node -e 0`', 'local', () => run('node', [cli, 'presets']), nodeRun);
+  await task('`--help` vs `node -e 0`', 'local', () => run('node', [cli, '--help']), nodeRun);
+  const offline = ['create', '--dry-run', '--offline', '-n', 'ci', '-s', 'deployer', '--rule', 'pods:get'];
+  await task('`create --dry-run --offline` vs `node -e 0`', 'local', () => run('node', [cli, ...offline]), nodeRun);
 }
 await relay?.close();
 

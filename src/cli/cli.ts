@@ -1,20 +1,8 @@
 // Command dispatch and the top-level help. `runCli` never exits the process, so tests run it in-process.
+// Each command's module is loaded when that command runs (or for the help, which lists them all): a short command
+// such as `presets` does not pay for loading the code of `audit`, `usage` or the cluster client.
 import { HELP_FLAG, parseArgs, UsageError } from './args';
 import { commandHelp, type Command } from './command';
-import { auditCommand } from './commands/audit';
-import { createCommand } from './commands/create';
-import { deleteCommand } from './commands/delete';
-import { discoverCommand } from './commands/discover';
-import { expiringCommand } from './commands/expiring';
-import { listCommand } from './commands/list';
-import { migrateCommand } from './commands/migrate';
-import { presetsCommand } from './commands/presets';
-import { renewCommand } from './commands/renew';
-import { revokeCommand } from './commands/revoke';
-import { rotateCommand } from './commands/rotate';
-import { shrinkCommand } from './commands/shrink';
-import { usageCommand } from './commands/usage';
-import { verifyCommand } from './commands/verify';
 import {
   EXIT,
   EXIT_CODES_HELP,
@@ -26,24 +14,38 @@ import {
   type OutputFormat,
 } from './io';
 
-export const COMMANDS: readonly Command[] = [
-  createCommand,
-  verifyCommand,
-  listCommand,
-  rotateCommand,
-  revokeCommand,
-  deleteCommand,
-  usageCommand,
-  shrinkCommand,
-  discoverCommand,
-  presetsCommand,
-  expiringCommand,
-  renewCommand,
-  auditCommand,
-  migrateCommand,
-];
+/** Every command, in the order the help lists them, and how to load it (import() wants the .js of the built file;
+ *  esbuild bundles the .ts). */
+const COMMAND_LOADERS: Readonly<Record<string, () => Promise<Command>>> = {
+  create: async () => (await import('./commands/create.js')).createCommand,
+  verify: async () => (await import('./commands/verify.js')).verifyCommand,
+  list: async () => (await import('./commands/list.js')).listCommand,
+  rotate: async () => (await import('./commands/rotate.js')).rotateCommand,
+  revoke: async () => (await import('./commands/revoke.js')).revokeCommand,
+  delete: async () => (await import('./commands/delete.js')).deleteCommand,
+  usage: async () => (await import('./commands/usage.js')).usageCommand,
+  shrink: async () => (await import('./commands/shrink.js')).shrinkCommand,
+  discover: async () => (await import('./commands/discover.js')).discoverCommand,
+  presets: async () => (await import('./commands/presets.js')).presetsCommand,
+  expiring: async () => (await import('./commands/expiring.js')).expiringCommand,
+  renew: async () => (await import('./commands/renew.js')).renewCommand,
+  audit: async () => (await import('./commands/audit.js')).auditCommand,
+  migrate: async () => (await import('./commands/migrate.js')).migrateCommand,
+};
 
-export function mainHelp(version: string): string {
+export const COMMAND_NAMES: readonly string[] = Object.keys(COMMAND_LOADERS);
+
+/** The command called `name`, loaded; undefined when there is none. */
+export function loadCommand(name: string): Promise<Command> | undefined {
+  return Object.hasOwn(COMMAND_LOADERS, name) ? COMMAND_LOADERS[name]() : undefined;
+}
+
+/** Every command, loaded (the help lists them all). */
+export function loadCommands(): Promise<Command[]> {
+  return Promise.all(COMMAND_NAMES.map((name) => COMMAND_LOADERS[name]()));
+}
+
+export function mainHelp(version: string, COMMANDS: readonly Command[]): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length)) + 2;
   const tagline = 'least-privilege Kubernetes service accounts and verified kubeconfigs for scripts and CI.';
   return `sa-kubeconfig ${version}: ${tagline}
@@ -80,8 +82,8 @@ export async function runCli(argv: string[], io: CliIo, version = '0.0.0'): Prom
 async function runCommand(argv: string[], io: CliIo, version: string, requested: OutputFormat): Promise<number> {
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
-    const topic = name === 'help' ? COMMANDS.find((c) => c.name === rest[0]) : undefined;
-    printHelp(io, topic ? commandHelp(topic) : mainHelp(version));
+    const topic = name === 'help' && rest[0] !== undefined ? await loadCommand(rest[0]) : undefined;
+    printHelp(io, topic ? commandHelp(topic) : mainHelp(version, await loadCommands()));
     return name === undefined ? EXIT.usage : EXIT.ok;
   }
   if (name === '--version' || name === 'version') {
@@ -89,11 +91,11 @@ async function runCommand(argv: string[], io: CliIo, version: string, requested:
     else io.stdout(`${version}\n`);
     return EXIT.ok;
   }
-  const command = COMMANDS.find((c) => c.name === name);
+  const command = await loadCommand(name);
   if (!command) {
     return reportError(
       io,
-      new UsageError(`Unknown command "${name}". Commands: ${COMMANDS.map((c) => c.name).join(', ')}.`),
+      new UsageError(`Unknown command "${name}". Commands: ${COMMAND_NAMES.join(', ')}.`),
       undefined,
       requested,
     );

@@ -1,5 +1,5 @@
 // The shape of a subcommand, the flags many of them share, and their help text.
-import { connect, type Connection } from '../core/cluster/connect';
+import type { Connection } from '../core/cluster/connect';
 import type { Logger } from '../core/types';
 import {
   booleanFlag,
@@ -72,9 +72,11 @@ export function outputFormat(flags: FlagValues): OutputFormat {
   return (stringFlag(flags, 'output') as OutputFormat | undefined) ?? 'text';
 }
 
-export function connectFromFlags(flags: FlagValues, logger: Logger, io: CliIo): Promise<Connection> {
+export async function connectFromFlags(flags: FlagValues, logger: Logger, io: CliIo): Promise<Connection> {
   const kubeconfigPath = stringFlag(flags, 'kubeconfig');
   const context = stringFlag(flags, 'context');
+  // Loaded here, not at start: commands that never connect (help, presets, offline dry runs) skip the cluster code.
+  const { connect } = await import('../core/cluster/connect.js');
   return connect({
     ...(kubeconfigPath ? { kubeconfigPath } : {}),
     ...(context ? { context } : {}),

@@ -3,7 +3,7 @@
 import * as yaml from 'js-yaml';
 
 import { SaKubeconfigError, ValidationError } from '../core/errors';
-import { KubeconfigConflictError, KubeconfigFileError } from '../core/kubeconfig/merge';
+import { KubeconfigConflictError, KubeconfigFileError } from '../core/kubeconfig/mergeErrors';
 import { redact, redactStructured } from '../core/redact';
 import type { Logger } from '../core/types';
 import { UsageError, type FlagSpec } from './args';

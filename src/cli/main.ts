@@ -1,11 +1,9 @@
 // The `sa-kubeconfig` command line: a thin face over src/core. See cli.ts for the commands.
 import { fchmodSync, fstatSync } from 'node:fs';
-import { createInterface } from 'node:readline/promises';
 
 // Only the version: a default import would bundle the whole package.json (the extension's manifest) into the CLI.
 import { version } from '../../package.json';
 import { redact } from '../core/redact';
-import { runCli } from './cli';
 import type { CliIo } from './io';
 
 const controller = new AbortController();
@@ -34,6 +32,7 @@ const io: CliIo = {
     }
   },
   async confirm(question) {
+    const { createInterface } = await import('node:readline/promises');
     const rl = createInterface({ input: process.stdin, output: process.stderr });
     try {
       return /^y(es)?$/i.test((await rl.question(`${question} [y/N] `)).trim());
@@ -43,7 +42,13 @@ const io: CliIo = {
   },
 };
 
-runCli(process.argv.slice(2), io, version).then(
+const argv = process.argv.slice(2);
+// The version is printed before the command line's modules load: they are most of a short command's start-up.
+const running =
+  argv.length === 1 && (argv[0] === '--version' || argv[0] === 'version')
+    ? Promise.resolve(io.stdout(`${version}\n`)).then(() => 0)
+    : import('./cli.js').then(({ runCli }) => runCli(argv, io, version));
+running.then(
   (code) => {
     // Let stdout drain before exiting, so piped kubeconfigs are never cut short.
     process.exitCode = code;

@@ -264,3 +264,15 @@ export function errorFromNetwork(err: unknown, server: string, context?: string)
     cause: err,
   });
 }
+
+/**
+ * A create answered 409 after it had been sent again (client.ts marks it): the object may be the one an earlier
+ * attempt made.
+ */
+export function isRetriedCreateConflict(err: unknown): boolean {
+  return (
+    err instanceof SaKubeconfigError &&
+    err.code === 'conflict' &&
+    (err as { retriedCreate?: boolean }).retriedCreate === true
+  );
+}

@@ -8,7 +8,7 @@
 
 import { apply, refuseUnlessOk, rollback, type ApplyResult } from './apply/apply';
 import { preflight, type PreflightReport } from './apply/preflight';
-import { connect, warmUpCredentialConnection, type Connection } from './cluster/connect';
+import type { Connection } from './cluster/connect';
 import { issueCredential, issueSpecForTokenMode, precheckIssue, type IssuedCredential } from './credentials/issue';
 import type { Credential } from './credentials/model';
 import { revokeSelected } from './credentials/revoke';
@@ -125,7 +125,10 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     options.connection ??
     (await runStep(
       'connect',
-      () => connect({ kubeconfigPath: options.kubeconfigPath, context: request.context, logger }),
+      async () => {
+        const { connect } = await import('./cluster/connect.js');
+        return connect({ kubeconfigPath: options.kubeconfigPath, context: request.context, logger });
+      },
       (c) => `context ${c.contextName} (${c.server})`,
     ));
   if (options.connection) progress('connect', 'skipped', `context ${conn.contextName}`);
@@ -151,7 +154,10 @@ export async function provision(request: ProvisionRequest, options: ProvisionOpt
     // preflight's dry runs. Its namespace may be one this run creates: then the server cannot dry-run into it yet.
     const issuing = !options.dryRun && options.issueCredential !== false;
     // The verification's own connection (the new credential's: no client certificate) shakes hands meanwhile.
-    if (issuing && options.verify !== false) await warmUpCredentialConnection(conn).catch(() => undefined);
+    if (issuing && options.verify !== false) {
+      const { warmUpCredentialConnection } = await import('./cluster/connect.js');
+      await warmUpCredentialConnection(conn).catch(() => undefined);
+    }
     const issueSpec = {
       ...issueSpecForTokenMode(request.namespace, request.serviceAccount, request.token),
       skipAccessCheck: true,

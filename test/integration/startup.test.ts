@@ -23,9 +23,14 @@ describe('start-up: what the CLI loads', function () {
     writeFileSync(
       reportScript,
       "process.on('exit', () => require('node:fs').writeSync(2, " +
-        "'\\nLOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n'));\n",
+        "'\\nLOADED ' + JSON.stringify(Object.keys(require.cache)) + '\\n' + " +
+        "'BUILTINS ' + JSON.stringify(process.moduleLoadList.filter((m) => m.startsWith('NativeModule ')).map((m) => " +
+        "m.slice('NativeModule '.length))) + '\\n'));\n",
     );
   });
+
+  /** Node's built-in modules the last loadedBy() run loaded. */
+  let builtins: string[] = [];
 
   /** Runs the CLI and returns the files Node loaded, besides the report script. */
   async function loadedBy(args: string[], kubeconfig = '/nonexistent/kubeconfig', code = 0): Promise<string[]> {
@@ -34,6 +39,9 @@ describe('start-up: what the CLI loads', function () {
     const line = run.stderr.split('\n').find((l) => l.startsWith('LOADED '));
     assert.ok(line, 'the report of loaded files');
     const files = (JSON.parse(line.slice('LOADED '.length)) as string[]).filter((f) => f !== reportScript);
+    const builtinLine = run.stderr.split('\n').find((l) => l.startsWith('BUILTINS '));
+    builtins = JSON.parse(builtinLine?.slice('BUILTINS '.length) ?? '[]') as string[];
+    assert.ok(builtins.includes('fs'), 'the report of built-in modules');
     assert.ok(
       files.some((f) => f.endsWith(path.join('dist', 'cli.js'))),
       `dist/cli.js among ${files.join(', ')}`,
@@ -48,8 +56,13 @@ describe('start-up: what the CLI loads', function () {
     ['presets'],
     ['create', '--dry-run', '--offline', '-n', 'ci', '-s', 'deployer', '--rule', 'pods:get'],
   ]) {
-    it(`\`${args.join(' ')}\` does not load the Kubernetes client`, async function () {
+    it(`\`${args.join(' ')}\` loads neither the Kubernetes client nor our cluster client`, async function () {
       assert.deepEqual(withClientNode(await loadedBy(args)), []);
+      // The cluster client's modules (connect, http2, auth) are loaded when a command connects, not at start.
+      assert.deepEqual(
+        builtins.filter((m) => ['http', 'https', 'http2', 'tls', 'child_process'].includes(m)),
+        [],
+      );
     });
   }
 

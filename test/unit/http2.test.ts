@@ -181,6 +181,52 @@ describe('HTTP/2 to the API server', function () {
   });
 });
 
+describe('a server that answers one request and then goes away (as kube-apiserver does with a bad credential)', () => {
+  it('the requests it refused are sent again on a new connection, and all get their answer', async () => {
+    let connections = 0;
+    let answered = 0;
+    const server = http2.createSecureServer({ cert, key });
+    server.on('secureConnection', () => connections++);
+    const handledOn = new WeakSet<http2.Http2Session>();
+    // Node's server keeps a session it sent GOAWAY on open after the client went: the test ends them itself.
+    const serverSessions = new Set<http2.ServerHttp2Session>();
+    server.on('session', (session) => serverSessions.add(session));
+    server.on('stream', (stream) => {
+      stream.on('error', () => undefined);
+      const session = stream.session!;
+      // One stream per connection is handled; after its answer the server goes away, refusing the others.
+      if (handledOn.has(session)) return;
+      handledOn.add(session);
+      answered++;
+      stream.respond({ ':status': 401, 'content-type': 'application/json' });
+      stream.end(JSON.stringify({ kind: 'Status', code: 401, message: 'Unauthorized' }), () =>
+        session.goaway(http2.constants.NGHTTP2_NO_ERROR, stream.id),
+      );
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const conn = await connectWithKubeconfigText(kubeconfigFor((server.address() as AddressInfo).port));
+    try {
+      const results = await Promise.allSettled(
+        Array.from({ length: 4 }, () => conn.client.request({ method: 'GET', path: '/api' })),
+      );
+      for (const r of results) {
+        assert.equal(r.status, 'rejected');
+        assert.ok(
+          isSaKubeconfigError((r as PromiseRejectedResult).reason, 'unauthorized'),
+          String((r as PromiseRejectedResult).reason),
+        );
+      }
+      assert.equal(answered, 4, 'each request was answered once');
+      assert.ok(connections >= 2, `${connections} connections`);
+    } finally {
+      conn.close();
+      closeAllSessions();
+      for (const session of serverSessions) session.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  });
+});
+
 describe('a server that speaks only HTTP/1.1', () => {
   it('is reached over HTTP/1.1 (ALPN), with a kept-alive connection', async () => {
     let connections = 0;

@@ -18,10 +18,9 @@
 // bindings before roles. A failure deletes what this run created and still removes those grants; nothing removed is
 // put back. So a failed run leaves the account with at most what the new request grants.
 
-import { isRetriedCreateConflict } from '../cluster/client';
 import type { Connection } from '../cluster/connect';
 import { throwIfAborted } from '../cluster/util';
-import { isSaKubeconfigError, SaKubeconfigError } from '../errors';
+import { isRetriedCreateConflict, isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import { describeRef, isManaged, objectPath, refOf, type ObjectRef } from '../objects';
 import { redact } from '../redact';
 import type { KubeObject, Logger, OperationOptions, Plan, PlannedObject } from '../types';

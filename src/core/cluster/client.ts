@@ -16,7 +16,7 @@ import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { errorFromNetwork, errorFromResponse, isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import type { Logger, OperationOptions } from '../types';
 import type { RequestAuth } from './auth';
-import { request as http2Request, sessionFor, type TlsMaterial } from './http2';
+import { request as http2Request, notHandled, sessionFor, type TlsMaterial } from './http2';
 import { proxyFromEnvironment } from './proxyEnv';
 import { sleep, throwIfAborted } from './util';
 
@@ -96,14 +96,7 @@ export function retryDelayMs(
   return Math.min(policy.maxDelayMs, Math.max(0, seconds * 1000));
 }
 
-/** A create answered 409 after it had been sent again: the object may be the one an earlier attempt made. */
-export function isRetriedCreateConflict(err: unknown): boolean {
-  return (
-    err instanceof SaKubeconfigError &&
-    err.code === 'conflict' &&
-    (err as { retriedCreate?: boolean }).retriedCreate === true
-  );
-}
+// isRetriedCreateConflict (errors.ts) reads the retriedCreate mark request() puts on such a 409.
 
 /** When one request was sent and when its answer had arrived (performance.now() ms), for counting round trips. */
 export interface RequestTiming {
@@ -328,15 +321,15 @@ export class KubeClient {
     logger?.debug(`${spec.method} ${fullPath}`);
     if (signal) widenListenerLimit(signal);
     const h2 = isHttps && !this.auth.ownAgent && !(this.auth.proxyUrl ?? this.environmentProxy);
-    const target = h2
-      ? await sessionFor(url.origin, tlsMaterial(reqOpts), this.timeoutMs).catch((err: unknown) => {
-          observe();
-          throw signal?.aborted
-            ? new SaKubeconfigError('aborted', 'Cancelled.', { cause: err })
-            : errorFromNetwork(err, this.server, this.contextName);
-        })
-      : undefined;
-    if (target) {
+    // A request the server refused before handling it is sent again on a new connection (a few times at most).
+    for (let attempt = 0; h2; attempt++) {
+      const target = await sessionFor(url.origin, tlsMaterial(reqOpts), this.timeoutMs).catch((err: unknown) => {
+        observe();
+        throw signal?.aborted
+          ? new SaKubeconfigError('aborted', 'Cancelled.', { cause: err })
+          : errorFromNetwork(err, this.server, this.contextName);
+      });
+      if (!target) break;
       try {
         const answer = await http2Request(target.session, target.key, {
           method: spec.method,
@@ -349,6 +342,10 @@ export class KubeClient {
         });
         return done(answer.status, answer.headers as http.IncomingHttpHeaders, answer.body);
       } catch (err) {
+        if (notHandled(err) && attempt < 3 && !signal?.aborted) {
+          logger?.debug(`${spec.method} ${spec.path}: refused before it was handled; sending it again`);
+          continue;
+        }
         observe();
         if (signal?.aborted) throw new SaKubeconfigError('aborted', 'Cancelled.', { cause: err });
         throw errorFromNetwork(err, this.server, this.contextName);

@@ -20,6 +20,7 @@ interface Entry {
   /** Resolves to the session, or to undefined when the server chose HTTP/1.1. */
   opening: Promise<http2.ClientHttp2Session | undefined>;
   session?: http2.ClientHttp2Session;
+  socket?: tls.TLSSocket;
   active: number;
   idle?: NodeJS.Timeout;
 }
@@ -110,13 +111,17 @@ function open(key: string, origin: string, material: TlsMaterial, connectTimeout
       if (sessions.get(key) === entry) sessions.delete(key);
       clearTimeout(entry.idle);
     };
-    session.on('error', forget);
+    session.on('error', () => {
+      forget();
+      socket.destroy();
+    });
     session.on('close', forget);
     session.on('goaway', () => {
       forget();
-      session.close();
+      shut(entry);
     });
     entry.session = session;
+    entry.socket = socket;
     idle(entry);
     return session;
   })();
@@ -124,11 +129,21 @@ function open(key: string, origin: string, material: TlsMaterial, connectTimeout
   return entry;
 }
 
+/**
+ * Closes a session gracefully: no new streams, the ones in flight finish. A socket handed in through
+ * createConnection is not closed by its session, so it is ended here once nothing is in flight (or by the last
+ * stream's end): otherwise the server would keep the connection open, waiting for us.
+ */
+function shut(entry: Entry): void {
+  entry.session?.close();
+  if (entry.active === 0) entry.socket?.destroy();
+}
+
 /** No request in flight: the session does not keep the process alive, and closes after a minute. */
 function idle(entry: Entry): void {
   entry.session?.unref();
   clearTimeout(entry.idle);
-  entry.idle = setTimeout(() => entry.session?.close(), IDLE_CLOSE_MS);
+  entry.idle = setTimeout(() => shut(entry), IDLE_CLOSE_MS);
   entry.idle.unref();
 }
 
@@ -173,7 +188,9 @@ export function request(
         session.ref();
       }
       stream.on('close', () => {
-        if (--entry.active === 0) idle(entry);
+        if (--entry.active > 0) return;
+        if (session.closed) entry.socket?.destroy();
+        else idle(entry);
       });
     }
     let status = 0;
@@ -194,21 +211,46 @@ export function request(
     });
     stream.on('error', (err) => {
       settled = true;
-      reject(err);
+      reject(stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM ? refused(err) : err);
     });
     // A stream closed without a whole answer and without an error (the session went away, a reset).
     stream.on('close', () => {
-      if (!settled) reject(Object.assign(new Error('the connection closed before the answer'), { code: 'ECONNRESET' }));
+      if (settled) return;
+      settled = true;
+      if (stream.rstCode === http2.constants.NGHTTP2_REFUSED_STREAM) reject(refused());
+      else reject(Object.assign(new Error('the connection closed before the answer'), { code: 'ECONNRESET' }));
     });
     if (spec.body !== undefined) stream.end(spec.body);
   });
+}
+
+const REFUSED = Symbol('refused before it was handled');
+
+/** The server refused the stream before handling it (REFUSED_STREAM), or the session was going away. */
+function refused(cause?: unknown): Error {
+  return Object.assign(new Error('the server refused the request before handling it (HTTP/2 REFUSED_STREAM)'), {
+    code: 'ERR_HTTP2_REFUSED_STREAM',
+    cause,
+    [REFUSED]: true,
+  });
+}
+
+/**
+ * True when a request was certainly not handled and may be sent again on a new connection, as Go's client does: the
+ * stream was refused (a server going away, or closing the connection after answering an unauthenticated request,
+ * as kube-apiserver does since kubernetes/kubernetes#121120), or the session was already closing when the request
+ * was made.
+ */
+export function notHandled(err: unknown): boolean {
+  const e = err as { [REFUSED]?: boolean; code?: string } | undefined;
+  return e?.[REFUSED] === true || e?.code === 'ERR_HTTP2_GOAWAY_SESSION' || e?.code === 'ERR_HTTP2_INVALID_SESSION';
 }
 
 /** Closes every session (tests; the extension on deactivation). */
 export function closeAllSessions(): void {
   for (const entry of sessions.values()) {
     clearTimeout(entry.idle);
-    entry.session?.close();
+    shut(entry);
   }
   sessions.clear();
   http1Only.clear();

@@ -12,6 +12,7 @@ import * as yaml from 'js-yaml';
 import { withFileLocks, type FileLockOptions } from '../fs/fileLock';
 import { backupSecretFile, pruneBackups, writeSecretFile } from '../fs/secretFile';
 import type { KubeconfigDocument, NamedCluster, NamedContext, NamedUser } from './build';
+import { KubeconfigConflictError, KubeconfigFileError, type Clash, type Section } from './mergeErrors';
 
 /**
  * What to do when an entry of the same name but different content exists: refuse, add a "-2" copy, or replace
@@ -19,8 +20,6 @@ import type { KubeconfigDocument, NamedCluster, NamedContext, NamedUser } from '
  */
 export type ConflictStrategy = 'refuse' | 'rename' | 'overwrite';
 export const CONFLICT_STRATEGIES: readonly ConflictStrategy[] = ['refuse', 'rename', 'overwrite'];
-
-type Section = 'cluster' | 'user' | 'context';
 
 export interface MergeChange {
   section: Section | 'current-context';
@@ -31,36 +30,8 @@ export interface MergeChange {
   renamedFrom?: string;
 }
 
-export interface Clash {
-  section: Section;
-  name: string;
-}
-
-/** Same-named entries with different content and the 'refuse' strategy. */
-export class KubeconfigConflictError extends Error {
-  constructor(
-    readonly clashes: Clash[],
-    target = 'the kubeconfig',
-  ) {
-    super(
-      `${target} already has ${clashes.map((c) => `${c.section} "${c.name}"`).join(', ')} with different content. ` +
-        'Nothing was changed. Choose another --name-prefix, or --on-conflict rename (adds "-2", "-3", ' +
-        '...) or --on-conflict overwrite (replaces them).',
-    );
-    this.name = 'KubeconfigConflictError';
-  }
-}
-
-/** A kubeconfig file that cannot be read or understood; it was left as it was. */
-export class KubeconfigFileError extends Error {
-  constructor(
-    readonly file: string,
-    problem: string,
-  ) {
-    super(`Cannot merge into ${file}: ${problem}. The file was not changed; fix it, or merge into another file.`);
-    this.name = 'KubeconfigFileError';
-  }
-}
+// The two errors of a merge live in mergeErrors.ts (the CLI's error report reads them without loading this file).
+export { KubeconfigConflictError, KubeconfigFileError, type Clash } from './mergeErrors';
 
 export interface MergeOptions {
   /** Make the incoming current-context the file's current context. By default an existing current-context is kept. */

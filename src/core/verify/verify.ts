@@ -3,7 +3,7 @@
 // allowed) and a few things it must not do (expected denied: list secrets, the same verbs in a namespace
 // outside the scope), plus who the server says it is (SelfSubjectReview).
 
-import { connectWithKubeconfigText, type Connection } from '../cluster/connect';
+import type { Connection } from '../cluster/connect';
 import {
   accessReview,
   rulesReview,
@@ -271,6 +271,8 @@ export async function verifyKubeconfig(
   exp: Expectations,
   options: VerifyOptions & { context?: string; timeoutMs?: number } = {},
 ): Promise<VerificationReport> {
+  // Loaded on use: planning and offline dry runs import this module without ever connecting.
+  const { connectWithKubeconfigText } = await import('../cluster/connect.js');
   const conn = await connectWithKubeconfigText(kubeconfigYaml, options.context, {
     logger: options.logger,
     timeoutMs: options.timeoutMs,
