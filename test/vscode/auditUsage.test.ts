@@ -28,9 +28,9 @@ import {
   children,
   contextValue,
   haveCluster,
+  runCommand,
   ScriptedPrompts,
   uniqueName,
-  withPrompts,
 } from './support/harness';
 
 describe('Show Usage and Shrink to Observed Use (real cluster, audit log file)', function () {
@@ -71,7 +71,7 @@ describe('Show Usage and Shrink to Observed Use (real cluster, audit log file)',
       ],
       [/token lifetime/, 3600],
     ]);
-    await withPrompts(a, create, () => a.commands['saKubeconfig.quickCreate'](a.deps, namespace) as Promise<unknown>);
+    await runCommand(a, create, 'saKubeconfig.quickCreate', namespace);
     a.deps.tree.refreshServiceAccount(adminContext(), ns);
     const credential = (await children(a, await saNode()))
       .filter((k) => contextValue(k).startsWith('credential+'))
@@ -124,11 +124,7 @@ describe('Show Usage and Shrink to Observed Use (real cluster, audit log file)',
       ],
       [/Time window/, 'All of the log'],
     ]);
-    const report = await withPrompts(
-      a,
-      prompts,
-      () => a.commands['saKubeconfig.showUsage'](a.deps, target()) as Promise<UsageReport>,
-    );
+    const report = await runCommand<UsageReport>(a, prompts, 'saKubeconfig.showUsage', target());
     await config.update('auditLogPaths', undefined, vscode.ConfigurationTarget.Global);
     prompts.assertDone();
     assert.equal(report.coverage.matched, 4);
@@ -150,11 +146,7 @@ describe('Show Usage and Shrink to Observed Use (real cluster, audit log file)',
       [/Audit log to read/, [log]],
       [/Time window/, 'All of the log'],
     ]);
-    const report = await withPrompts(
-      a,
-      prompts,
-      () => a.commands['saKubeconfig.showUsage'](a.deps, node) as Promise<UsageReport>,
-    );
+    const report = await runCommand<UsageReport>(a, prompts, 'saKubeconfig.showUsage', node);
     assert.equal(report.coverage.matched, 3);
     assert.equal(report.coverage.otherCredential, 1);
     assert.equal(report.credential, jti);
@@ -169,11 +161,7 @@ describe('Show Usage and Shrink to Observed Use (real cluster, audit log file)',
       [/Restrict rules to object names/, false],
       [/Shrink .* to its observed use\?/, 'Shrink'],
     ]);
-    const outcome = await withPrompts(
-      a,
-      prompts,
-      () => a.commands['saKubeconfig.shrinkToObservedUse'](a.deps, target()) as Promise<ShrinkOutcome>,
-    );
+    const outcome = await runCommand<ShrinkOutcome>(a, prompts, 'saKubeconfig.shrinkToObservedUse', target());
     prompts.assertDone();
     assert.match(prompts.details[0] ?? '', /drop pods\/exec:create,get/);
     assert.ok(outcome.result?.ok, 'the checks as the account passed');

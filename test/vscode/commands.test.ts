@@ -25,9 +25,9 @@ import {
   contextValue,
   haveCluster,
   label,
+  runCommand,
   ScriptedPrompts,
   uniqueName,
-  withPrompts,
 } from './support/harness';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -71,11 +71,7 @@ describe('Commands (real cluster, real editor)', function () {
         ],
         [/token lifetime/, 3600],
       ]);
-      const outcome = await withPrompts(
-        a,
-        prompts,
-        () => a.commands['saKubeconfig.quickCreate'](a.deps, namespace) as Promise<ProvisionOutcome>,
-      );
+      const outcome = await runCommand<ProvisionOutcome>(a, prompts, 'saKubeconfig.quickCreate', namespace);
       prompts.assertDone();
       assert.ok(outcome.result.verification?.ok, 'core verified the new kubeconfig');
 
@@ -169,11 +165,7 @@ describe('Commands (real cluster, real editor)', function () {
     assert.ok(a.deps.documents.holds(virtual));
     const target = vscode.Uri.file(join(scratch, 'saved.kubeconfig'));
     const prompts = new ScriptedPrompts([[/save dialog/, target]]);
-    const written = await withPrompts(
-      a,
-      prompts,
-      () => a.commands['saKubeconfig.saveKubeconfigAs'](a.deps, kubeconfigDoc!.uri) as Promise<string>,
-    );
+    const written = await runCommand<string>(a, prompts, 'saKubeconfig.saveKubeconfigAs', kubeconfigDoc!.uri);
     const suggested = `${adminContext()}-${sa}.kubeconfig`.replace(/[^A-Za-z0-9._-]+/g, '_');
     assert.ok(
       prompts.asked[0].endsWith(`${suggested})`),
@@ -222,11 +214,7 @@ describe('Commands (real cluster, real editor)', function () {
       [/save dialog/, vscode.Uri.file(join(repo, 'ci.kubeconfig'))],
       [/inside the git repository .* not ignored/, 'Add to .gitignore and Save'],
     ]);
-    const written = await withPrompts(
-      a,
-      prompts,
-      () => a.commands['saKubeconfig.saveKubeconfigAs'](a.deps, kubeconfigDoc!.uri) as Promise<string>,
-    );
+    const written = await runCommand<string>(a, prompts, 'saKubeconfig.saveKubeconfigAs', kubeconfigDoc!.uri);
     prompts.assertDone();
     assert.equal(statSync(written).mode & 0o777, 0o600);
     assert.match(readFileSync(join(repo, '.gitignore'), 'utf8'), /^\/ci\.kubeconfig$/m);
@@ -269,10 +257,12 @@ describe('Commands (real cluster, real editor)', function () {
       [/Current context after the merge/, false],
       [/Merge into/, 'Merge'],
     ]);
-    const result = await withPrompts(
+    const result = await runCommand<MergeFileResult>(
       a,
       prompts,
-      () => a.commands['saKubeconfig.mergeKubeconfig'](a.deps, kubeconfigDoc!.uri, target) as Promise<MergeFileResult>,
+      'saKubeconfig.mergeKubeconfig',
+      kubeconfigDoc!.uri,
+      target,
     );
     prompts.assertDone();
     const name = `${adminContext()}-${sa}`;
@@ -293,11 +283,7 @@ describe('Commands (real cluster, real editor)', function () {
   it('Test connection verifies the kubeconfig with its own token', async () => {
     const a = await api();
     const prompts = new ScriptedPrompts([]);
-    const report = await withPrompts(
-      a,
-      prompts,
-      () => a.commands['saKubeconfig.testConnection'](a.deps, kubeconfigDoc!.uri) as Promise<VerificationReport>,
-    );
+    const report = await runCommand<VerificationReport>(a, prompts, 'saKubeconfig.testConnection', kubeconfigDoc!.uri);
     assert.equal(report.ok, true);
     assert.equal(report.whoami?.username, `system:serviceaccount:${ns}:${sa}`);
     assert.ok(report.checks.some((c) => c.expected === 'denied' && c.resource === 'secrets' && c.ok));
@@ -314,11 +300,7 @@ describe('Commands (real cluster, real editor)', function () {
     const rbacBefore = kubectlOkSync(['-n', ns, 'get', 'roles,rolebindings', '-o', 'name']);
     const node = await childByLabel(a, await childByLabel(a, await childByLabel(a, undefined, adminContext()), ns), sa);
     const prompts = new ScriptedPrompts([[/Token lifetime/, 3600]]);
-    await withPrompts(
-      a,
-      prompts,
-      () => a.commands['saKubeconfig.generateKubeconfig'](a.deps, node) as Promise<unknown>,
-    );
+    await runCommand(a, prompts, 'saKubeconfig.generateKubeconfig', node);
     const doc = vscode.window.activeTextEditor!.document;
     assert.equal(doc.uri.scheme, KUBECONFIG_SCHEME);
     const file = join(scratch, 'generated.kubeconfig');
@@ -355,16 +337,11 @@ describe('Commands (real cluster, real editor)', function () {
       [/Copy a token/, 'Copy Token'],
       [/Lifetime/, 3600],
     ]);
-    const copied = await withPrompts(
-      a,
-      prompts,
-      () =>
-        a.commands['saKubeconfig.copyToken'](a.deps, {
-          context: adminContext(),
-          namespace: ns,
-          serviceAccount: sa,
-        }) as Promise<boolean>,
-    );
+    const copied = await runCommand<boolean>(a, prompts, 'saKubeconfig.copyToken', {
+      context: adminContext(),
+      namespace: ns,
+      serviceAccount: sa,
+    });
     assert.equal(copied, true);
     const token = await vscode.env.clipboard.readText();
     assert.match(token, /^eyJ/);
@@ -391,16 +368,11 @@ describe('Commands (real cluster, real editor)', function () {
     const a = await api();
     await vscode.env.clipboard.writeText('unchanged');
     const prompts = new ScriptedPrompts([[/Copy a token/, undefined]]);
-    const copied = await withPrompts(
-      a,
-      prompts,
-      () =>
-        a.commands['saKubeconfig.copyToken'](a.deps, {
-          context: adminContext(),
-          namespace: ns,
-          serviceAccount: sa,
-        }) as Promise<boolean>,
-    );
+    const copied = await runCommand<boolean>(a, prompts, 'saKubeconfig.copyToken', {
+      context: adminContext(),
+      namespace: ns,
+      serviceAccount: sa,
+    });
     assert.equal(copied, false);
     assert.equal(await vscode.env.clipboard.readText(), 'unchanged');
   });
@@ -422,16 +394,11 @@ describe('Commands (real cluster, real editor)', function () {
   it('New token… issues a kubeconfig with a fresh time-bound token', async () => {
     const a = await api();
     const prompts = new ScriptedPrompts([[/Token lifetime/, 3600]]);
-    await withPrompts(
-      a,
-      prompts,
-      () =>
-        a.commands['saKubeconfig.newToken'](a.deps, {
-          context: adminContext(),
-          namespace: ns,
-          serviceAccount: sa,
-        }) as Promise<unknown>,
-    );
+    await runCommand(a, prompts, 'saKubeconfig.newToken', {
+      context: adminContext(),
+      namespace: ns,
+      serviceAccount: sa,
+    });
     const file = join(scratch, 'new-token.kubeconfig');
     writeFileSync(file, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
     assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: file }).code, 0);
@@ -456,7 +423,7 @@ describe('Commands (real cluster, real editor)', function () {
         [/^Rotate the /, 'Rotate'],
         [/Lifetime of the new token/, 3600],
       ]);
-      await withPrompts(a, prompts, () => a.commands['saKubeconfig.rotateToken'](a.deps, node) as Promise<unknown>);
+      await runCommand(a, prompts, 'saKubeconfig.rotateToken', node);
       const fresh = join(scratch, 'rotated.kubeconfig');
       writeFileSync(fresh, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
       assert.equal(kubectlSync(['get', 'pods'], { kubeconfig: fresh }).code, 0, 'the rotated kubeconfig works');
@@ -483,11 +450,7 @@ describe('Commands (real cluster, real editor)', function () {
     assert.ok(credentialNodes.length > 0, 'bound credentials are listed under the service account');
     for (const node of credentialNodes) {
       const prompts = new ScriptedPrompts([[/^Revoke credential/, 'Revoke']]);
-      await withPrompts(
-        a,
-        prompts,
-        () => a.commands['saKubeconfig.revokeCredential'](a.deps, node) as Promise<unknown>,
-      );
+      await runCommand(a, prompts, 'saKubeconfig.revokeCredential', node);
       prompts.assertDone();
     }
     let works = true;
@@ -503,10 +466,7 @@ describe('Commands (real cluster, real editor)', function () {
     const a = await api();
     const before = kubectlOkSync(['config', 'current-context']).trim();
     const prompts = new ScriptedPrompts([[/Select context/, before]]);
-    assert.equal(
-      await withPrompts(a, prompts, () => a.commands['saKubeconfig.selectContext'](a.deps) as Promise<string>),
-      before,
-    );
+    assert.equal(await runCommand<string>(a, prompts, 'saKubeconfig.selectContext'), before);
     assert.equal(a.deps.tree.selectedContext(), before);
     assert.equal(kubectlOkSync(['config', 'current-context']).trim(), before);
     const roots = await children(a);
@@ -517,16 +477,11 @@ describe('Commands (real cluster, real editor)', function () {
     const a = await api();
     kubectlOkSync(['-n', ns, 'create', 'serviceaccount', 'not-ours']);
     const prompts = new ScriptedPrompts([[/^Delete .* and what sa-kubeconfig made/, 'Delete']]);
-    await withPrompts(
-      a,
-      prompts,
-      () =>
-        a.commands['saKubeconfig.deleteServiceAccount'](a.deps, {
-          context: adminContext(),
-          namespace: ns,
-          serviceAccount: sa,
-        }) as Promise<unknown>,
-    );
+    await runCommand(a, prompts, 'saKubeconfig.deleteServiceAccount', {
+      context: adminContext(),
+      namespace: ns,
+      serviceAccount: sa,
+    });
     assert.match(prompts.details[0], new RegExp(`ServiceAccount ${ns}/${sa}|serviceaccount`, 'i'));
     assert.notEqual(kubectlSync(['-n', ns, 'get', 'serviceaccount', sa]).code, 0, 'the service account is gone');
     assert.equal(

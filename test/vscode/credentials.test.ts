@@ -18,9 +18,9 @@ import {
   children,
   contextValue,
   haveCluster,
+  runCommand,
   ScriptedPrompts,
   uniqueName,
-  withPrompts,
 } from './support/harness';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -71,16 +71,11 @@ describe('Credentials in the tree (real cluster)', function () {
   const generate = async (name: string): Promise<string> => {
     const a = await api();
     const prompts = new ScriptedPrompts([[/Token lifetime/, 3600]]);
-    await withPrompts(
-      a,
-      prompts,
-      () =>
-        a.commands['saKubeconfig.generateKubeconfig'](a.deps, {
-          context: adminContext(),
-          namespace: ns,
-          serviceAccount: sa,
-        }) as Promise<unknown>,
-    );
+    await runCommand(a, prompts, 'saKubeconfig.generateKubeconfig', {
+      context: adminContext(),
+      namespace: ns,
+      serviceAccount: sa,
+    });
     const file = join(scratch, `${name}.kubeconfig`);
     writeFileSync(file, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
     files[name] = file;
@@ -137,11 +132,7 @@ describe('Credentials in the tree (real cluster)', function () {
     const node = (await credentialNodes()).find((n) => n.credential.jti === jtiA);
     assert.ok(node);
     const prompts = new ScriptedPrompts([[/^Revoke credential /, 'Revoke']]);
-    const result = await withPrompts(
-      a,
-      prompts,
-      () => a.commands['saKubeconfig.revokeCredential'](a.deps, node) as Promise<RevokeCredentialsResult>,
-    );
+    const result = await runCommand<RevokeCredentialsResult>(a, prompts, 'saKubeconfig.revokeCredential', node);
     prompts.assertDone();
     assert.match(prompts.details[0], /within about 10 seconds/);
     assert.match(prompts.details[0], /other credentials keep working/);
@@ -194,7 +185,7 @@ describe('Credentials in the tree (real cluster)', function () {
       [/^Rotate the /, 'Rotate'],
       [/Lifetime of the new token/, 3600],
     ]);
-    await withPrompts(a, prompts, () => a.commands['saKubeconfig.rotateToken'](a.deps, node) as Promise<unknown>);
+    await runCommand(a, prompts, 'saKubeconfig.rotateToken', node);
     const fresh = join(scratch, 'rotated.kubeconfig');
     writeFileSync(fresh, vscode.window.activeTextEditor!.document.getText(), { mode: 0o600 });
     const jtiC = credentialIdOf(fresh);
@@ -222,11 +213,7 @@ describe('Credentials in the tree (real cluster)', function () {
       [/^Revoke every credential/, 'Revoke All'],
     ]);
     const node = await saNode();
-    const result = await withPrompts(
-      a,
-      prompts,
-      () => a.commands['saKubeconfig.revokeCredentials'](a.deps, node) as Promise<RevokeCredentialsResult>,
-    );
+    const result = await runCommand<RevokeCredentialsResult>(a, prompts, 'saKubeconfig.revokeCredentials', node);
     prompts.assertDone();
     assert.equal(result.revoked.length, 2);
     assert.match(prompts.details.join(' '), /within about 10 seconds/);

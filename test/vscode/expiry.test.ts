@@ -20,9 +20,9 @@ import {
   contextValue,
   EXTENSION_ID,
   haveCluster,
+  runCommand,
   ScriptedPrompts,
   uniqueName,
-  withPrompts,
 } from './support/harness';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -130,11 +130,7 @@ describe('Expiry watch: status bar, notice and Renew (real cluster)', function (
     assert.ok(node);
     assert.equal(contextValue(node), 'credential+bound+active+revocable+managed+inFile');
     const prompts = new ScriptedPrompts([[/^Renew credential /, 'Renew']]);
-    const result = (await withPrompts(
-      a,
-      prompts,
-      () => a.commands['saKubeconfig.renewCredential'](a.deps, node) as Promise<unknown>,
-    )) as RenewResult;
+    const result = (await runCommand(a, prompts, 'saKubeconfig.renewCredential', node)) as RenewResult;
     prompts.assertDone();
     assert.ok(result, `renewed: ${prompts.messages.join(' | ')}`);
     assert.match(prompts.details[0], /ci\.kubeconfig/);
@@ -158,7 +154,7 @@ describe('Expiry watch: status bar, notice and Renew (real cluster)', function (
         (items: { label: string; value: unknown }[]) => items.find((i) => /Open File/.test(i.label))!.value,
       ],
     ]);
-    await withPrompts(a, prompts, () => a.commands['saKubeconfig.showExpiring'](a.deps) as Promise<unknown>);
+    await runCommand(a, prompts, 'saKubeconfig.showExpiring');
     prompts.assertDone();
     assert.equal(vscode.window.activeTextEditor?.document.uri.fsPath, file);
     await vscode.commands.executeCommand('workbench.action.closeActiveEditor');

@@ -14,7 +14,16 @@ import type { VerificationReport } from '../../src/core/verify/verify';
 import { KUBECONFIG_SCHEME } from '../../src/editor/kubeconfigDocuments';
 import type { SaKubeconfigApi } from '../../src/extension';
 import { kubectlOkSync, kubectlSync } from '../support/kubectl';
-import { adminContext, api, BACK, haveCluster, ScriptedPrompts, uniqueName, withPrompts } from './support/harness';
+import {
+  adminContext,
+  api,
+  BACK,
+  haveCluster,
+  runCommand,
+  ScriptedPrompts,
+  uniqueName,
+  withPrompts,
+} from './support/harness';
 
 /** src/editor/reports.ts's REPORT_SCHEME, spelled out so that this file also builds against the code before it. */
 const REPORT_SCHEME = 'sa-kubeconfig-report';
@@ -114,15 +123,10 @@ describe('Quick Create and its messages (issue 15)', function () {
         ],
       ]);
       const outcome = await withKubeconfig(a, RESTRICTED, () =>
-        withPrompts(
-          a,
-          prompts,
-          () =>
-            a.commands['saKubeconfig.quickCreate'](a.deps, {
-              context: RESTRICTED_CONTEXT,
-              namespace: RESTRICTED_NS,
-            }) as Promise<ProvisionOutcome>,
-        ),
+        runCommand<ProvisionOutcome>(a, prompts, 'saKubeconfig.quickCreate', {
+          context: RESTRICTED_CONTEXT,
+          namespace: RESTRICTED_NS,
+        }),
       );
       prompts.assertDone();
       assert.match(prompts.asked[0], /You may not create secrets in namespace "restricted-ns"/, 'asked first');
@@ -162,9 +166,7 @@ describe('Quick Create and its messages (issue 15)', function () {
         [/permissions/, 'Read pods and logs'],
         [/token lifetime/, undefined], // Escape on the last step
       ]);
-      const cancelled = await withKubeconfig(a, both, () =>
-        withPrompts(a, first, () => a.commands['saKubeconfig.quickCreate'](a.deps) as Promise<unknown>),
-      );
+      const cancelled = await withKubeconfig(a, both, () => runCommand(a, first, 'saKubeconfig.quickCreate'));
       first.assertDone();
       assert.equal(cancelled, undefined);
       const q = first.questions;
@@ -286,16 +288,11 @@ describe('Quick Create and its messages (issue 15)', function () {
     async () => {
       const a = await api();
       const generate = new ScriptedPrompts([[/Token lifetime/, 3600]]);
-      await withPrompts(
-        a,
-        generate,
-        () =>
-          a.commands['saKubeconfig.generateKubeconfig'](a.deps, {
-            context: adminContext(),
-            namespace: ns,
-            serviceAccount: sa,
-          }) as Promise<unknown>,
-      );
+      await runCommand(a, generate, 'saKubeconfig.generateKubeconfig', {
+        context: adminContext(),
+        namespace: ns,
+        serviceAccount: sa,
+      });
       const old = vscode.window.activeTextEditor!.document;
       assert.equal(old.uri.scheme, KUBECONFIG_SCHEME);
       const oldText = old.getText();
@@ -335,11 +332,7 @@ describe('Quick Create and its messages (issue 15)', function () {
       writeFileSync(file, oldText, { mode: 0o600 });
       await until('the old token to get 401', () => kubectlSync(['get', 'pods'], { kubeconfig: file }).code !== 0, 30);
       const test = new ScriptedPrompts([]);
-      const result = await withPrompts(
-        a,
-        test,
-        () => a.commands['saKubeconfig.testConnection'](a.deps, revokedUri) as Promise<unknown>,
-      );
+      const result = await runCommand(a, test, 'saKubeconfig.testConnection', revokedUri);
       assert.equal(result, undefined);
       const warning = test.messages.find((m) => /rejected this kubeconfig/.test(m)) ?? '';
       assert.match(warning, new RegExp(`token of service account ${ns}/${sa} was revoked`));
@@ -354,34 +347,24 @@ describe('Quick Create and its messages (issue 15)', function () {
       const a = await api();
       const expiresAt = new Date(Date.now() + 3600_000).toISOString();
       const unbound = new ScriptedPrompts([[/^Rotate the unbound token abc123 of /, undefined]]);
-      await withPrompts(
-        a,
-        unbound,
-        () =>
-          a.commands['saKubeconfig.rotateToken'](a.deps, {
-            context: adminContext(),
-            namespace: ns,
-            serviceAccount: sa,
-            credentialId: 'abc123',
-            credential: { kind: 'unbound', revocable: false, expiresAt },
-          }) as Promise<unknown>,
-      );
+      await runCommand(a, unbound, 'saKubeconfig.rotateToken', {
+        context: adminContext(),
+        namespace: ns,
+        serviceAccount: sa,
+        credentialId: 'abc123',
+        credential: { kind: 'unbound', revocable: false, expiresAt },
+      });
       unbound.assertDone();
       assert.match(unbound.details[0], /cannot be revoked: it stays valid until/);
       assert.doesNotMatch(unbound.details[0], /get 401/);
       const bound = new ScriptedPrompts([[/^Rotate the time-bound token def456 of /, undefined]]);
-      await withPrompts(
-        a,
-        bound,
-        () =>
-          a.commands['saKubeconfig.rotateToken'](a.deps, {
-            context: adminContext(),
-            namespace: ns,
-            serviceAccount: sa,
-            credentialId: 'def456',
-            credential: { kind: 'bound', revocable: true, expiresAt },
-          }) as Promise<unknown>,
-      );
+      await runCommand(a, bound, 'saKubeconfig.rotateToken', {
+        context: adminContext(),
+        namespace: ns,
+        serviceAccount: sa,
+        credentialId: 'def456',
+        credential: { kind: 'bound', revocable: true, expiresAt },
+      });
       bound.assertDone();
       assert.match(bound.details[0], /this time-bound token is revoked by deleting its Secret def456/);
       assert.doesNotMatch(bound.details[0], /long-lived|legacy/);
@@ -396,16 +379,11 @@ describe('Quick Create and its messages (issue 15)', function () {
       assert.equal(config.get('defaultTokenLifetime'), '24h', 'the default is 24h, what the wizard used');
       const ask = async () => {
         const prompts = new ScriptedPrompts([[/Token lifetime/, undefined]]);
-        await withPrompts(
-          a,
-          prompts,
-          () =>
-            a.commands['saKubeconfig.generateKubeconfig'](a.deps, {
-              context: adminContext(),
-              namespace: ns,
-              serviceAccount: sa,
-            }) as Promise<unknown>,
-        );
+        await runCommand(a, prompts, 'saKubeconfig.generateKubeconfig', {
+          context: adminContext(),
+          namespace: ns,
+          serviceAccount: sa,
+        });
         return prompts.questions[0].active;
       };
       assert.equal(await ask(), 86400);

@@ -16,9 +16,9 @@ import {
   contextValue,
   haveCluster,
   label,
+  runCommand,
   ScriptedPrompts,
   uniqueName,
-  withPrompts,
 } from './support/harness';
 
 describe('Clusters tree (real cluster)', function () {
@@ -182,7 +182,7 @@ describe('Clusters tree (real cluster)', function () {
       const add = kids.at(-1)!;
       assert.equal(label(add), 'Add namespace…');
       const prompts = new ScriptedPrompts([[/Add namespace/, 'team-b']]);
-      await withPrompts(a, prompts, () => a.commands['saKubeconfig.addNamespace'](a.deps, add) as Promise<unknown>);
+      await runCommand(a, prompts, 'saKubeconfig.addNamespace', add);
       kids = await children(a, context);
       assert.deepEqual(
         kids

@@ -143,6 +143,16 @@ export async function withPrompts<T>(a: SaKubeconfigApi, prompts: Prompts, fn: (
   }
 }
 
+/** Runs the extension's command `id` with `args`, its prompts answered by `prompts`; resolves with its result. */
+export function runCommand<T = unknown>(
+  a: SaKubeconfigApi,
+  prompts: Prompts,
+  id: string,
+  ...args: unknown[]
+): Promise<T> {
+  return withPrompts(a, prompts, async () => (await a.commands[id](a.deps, ...args)) as T);
+}
+
 export async function children(a: SaKubeconfigApi, node?: TreeNode): Promise<TreeNode[]> {
   return a.provider.getChildren(node);
 }
