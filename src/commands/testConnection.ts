@@ -1,6 +1,6 @@
 import * as vscode from 'vscode';
 
-import { loadKubeconfigFromString } from '../core/cluster/loadKubeconfig';
+import { loadKubeconfigFromString, selectedEntries } from '../core/cluster/loadKubeconfig';
 import { tokenClaims } from '../core/credentials/model';
 import { isSaKubeconfigError } from '../core/errors';
 import { verifyKubeconfig, type VerificationReport } from '../core/verify/verify';
@@ -28,7 +28,7 @@ export async function testConnection(deps: CommandDeps, arg?: unknown): Promise<
       verifyKubeconfig(text, expectations, { signal, logger: deps.logger }),
     );
   } catch (err) {
-    const token = loaded.raw.users?.find((u) => u.name === loaded.userName)?.user?.token;
+    const token = selectedEntries(loaded).user.token;
     const claims = typeof token === 'string' ? tokenClaims(token) : {};
     const account = SA_SUBJECT.exec(claims.sub ?? '');
     if (!isSaKubeconfigError(err, 'unauthorized') || !account) throw err;

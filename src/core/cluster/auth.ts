@@ -20,7 +20,7 @@ import { readFile } from 'node:fs/promises';
 import type * as https from 'node:https';
 
 import { SaKubeconfigError } from '../errors';
-import type { LoadedKubeconfig } from './loadKubeconfig';
+import { selectedEntries, type LoadedKubeconfig } from './loadKubeconfig';
 
 /** What a request needs to reach the selected context's API server as its user. */
 export interface RequestAuth {
@@ -38,15 +38,8 @@ type Entry = Record<string, unknown>;
 
 /** Whether the context needs client-node: an auth-provider plugin or a SOCKS proxy-url. Pure. */
 export function needsClientNode(loaded: LoadedKubeconfig): boolean {
-  const { cluster, user } = entriesOf(loaded);
+  const { cluster, user } = selectedEntries(loaded);
   return Boolean(user['auth-provider']) || /^socks/i.test(str(cluster['proxy-url']) ?? '');
-}
-
-/** The selected context's cluster and user entries (empty objects when absent). Pure. */
-export function entriesOf(loaded: LoadedKubeconfig): { cluster: Entry; user: Entry } {
-  const cluster = (loaded.raw.clusters ?? []).find((c) => c.name === loaded.clusterName)?.cluster ?? {};
-  const user = loaded.userName ? ((loaded.raw.users ?? []).find((u) => u.name === loaded.userName)?.user ?? {}) : {};
-  return { cluster: objectOr(cluster), user: objectOr(user) };
 }
 
 function objectOr(v: unknown): Entry {
@@ -57,7 +50,7 @@ const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== 
 
 /** Our own RequestAuth for a context that does not need client-node. */
 export function nativeAuth(loaded: LoadedKubeconfig, options: { env?: NodeJS.ProcessEnv } = {}): RequestAuth {
-  const { cluster, user } = entriesOf(loaded);
+  const { cluster, user } = selectedEntries(loaded);
   const where = `context "${loaded.contextName}"`;
   const insecure = cluster['insecure-skip-tls-verify'] === true;
   const plainHttpRefused = loaded.server.startsWith('http:') && !insecure;

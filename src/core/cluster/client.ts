@@ -16,7 +16,7 @@ import { HttpProxyAgent, HttpsProxyAgent } from 'hpagent';
 import { errorFromNetwork, errorFromResponse, isSaKubeconfigError, SaKubeconfigError } from '../errors';
 import type { Logger, OperationOptions } from '../types';
 import type { RequestAuth } from './auth';
-import { request as http2Request, notHandled, sessionFor, type TlsMaterial } from './http2';
+import { request as http2Request, materialKey, notHandled, sessionFor, type TlsMaterial } from './http2';
 import { proxyFromEnvironment } from './proxyEnv';
 import { sleep, throwIfAborted } from './util';
 
@@ -318,16 +318,20 @@ export class KubeClient {
       observe(status);
       return { status, headers: resHeaders, body: resBody };
     };
+    /** The error a request that got no answer ends with: cancelled, or the network's failure explained. */
+    const failed = (err: unknown): SaKubeconfigError => {
+      observe();
+      return signal?.aborted
+        ? new SaKubeconfigError('aborted', 'Cancelled.', { cause: err })
+        : errorFromNetwork(err, this.server, this.contextName);
+    };
     logger?.debug(`${spec.method} ${fullPath}`);
     if (signal) widenListenerLimit(signal);
     const h2 = isHttps && !this.auth.ownAgent && !(this.auth.proxyUrl ?? this.environmentProxy);
     // A request the server refused before handling it is sent again on a new connection (a few times at most).
     for (let attempt = 0; h2; attempt++) {
       const target = await sessionFor(url.origin, tlsMaterial(reqOpts), this.timeoutMs).catch((err: unknown) => {
-        observe();
-        throw signal?.aborted
-          ? new SaKubeconfigError('aborted', 'Cancelled.', { cause: err })
-          : errorFromNetwork(err, this.server, this.contextName);
+        throw failed(err);
       });
       if (!target) break;
       try {
@@ -346,9 +350,7 @@ export class KubeClient {
           logger?.debug(`${spec.method} ${spec.path}: refused before it was handled; sending it again`);
           continue;
         }
-        observe();
-        if (signal?.aborted) throw new SaKubeconfigError('aborted', 'Cancelled.', { cause: err });
-        throw errorFromNetwork(err, this.server, this.contextName);
+        throw failed(err);
       }
     }
     return new Promise<RawResponse>((resolve, reject) => {
@@ -377,9 +379,7 @@ export class KubeClient {
         req.destroy(err);
       });
       req.on('error', (err) => {
-        observe();
-        if (signal?.aborted) reject(new SaKubeconfigError('aborted', 'Cancelled.', { cause: err }));
-        else reject(errorFromNetwork(err, this.server, this.contextName));
+        reject(failed(err));
       });
       if (body !== undefined) req.write(body);
       req.end();
@@ -392,19 +392,11 @@ export class KubeClient {
    */
   private reuseAgent(opts: https.RequestOptions, isHttps: boolean): http.Agent | undefined {
     if (this.auth.ownAgent) return opts.agent as http.Agent | undefined;
-    const key = [opts.ca, opts.cert, opts.key, opts.rejectUnauthorized, opts.servername]
-      .map((v) => (v === undefined ? '' : String(v)))
-      .join('|');
+    const tls = tlsMaterial(opts);
+    const key = materialKey(tls);
     if (this.agent && key === this.agentKey) return this.agent;
     this.agent?.destroy();
     this.agentKey = key;
-    const tls = {
-      ca: opts.ca,
-      cert: opts.cert,
-      key: opts.key,
-      rejectUnauthorized: opts.rejectUnauthorized,
-      servername: opts.servername,
-    };
     // The kubeconfig's proxy-url wins over the environment's, as in client-go.
     const proxy = this.auth.proxyUrl ?? this.environmentProxy;
     if (proxy) {

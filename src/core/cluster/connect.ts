@@ -3,7 +3,7 @@
 import type * as https from 'node:https';
 
 import type { Logger } from '../types';
-import { entriesOf, nativeAuth, needsClientNode, type RequestAuth } from './auth';
+import { nativeAuth, needsClientNode, type RequestAuth } from './auth';
 import { KubeClient, tlsMaterial } from './client';
 import { clientNodeAuth } from './clientNode';
 import { prewarm } from './http2';
@@ -11,6 +11,7 @@ import {
   loadKubeconfig,
   loadKubeconfigFromString,
   readMergedKubeconfig,
+  selectedEntries,
   type LoadedKubeconfig,
   type LoadKubeconfigOptions,
 } from './loadKubeconfig';
@@ -59,7 +60,7 @@ export async function connectLoaded(
  * on the request that later uses the connection.
  */
 export async function warmUpCredentialConnection(conn: Connection): Promise<void> {
-  const { cluster } = entriesOf(conn.loaded);
+  const { cluster } = selectedEntries(conn.loaded);
   if (!conn.server.startsWith('https:') || cluster['proxy-url'] || conn.client.environmentProxy) return;
   const anonymous = { ...conn.loaded, userName: '' };
   const opts: https.RequestOptions = {};

@@ -32,7 +32,8 @@ const sessions = new Map<string, Entry>();
 /** Origin + material that negotiated HTTP/1.1: not asked again in this process. */
 const http1Only = new Set<string>();
 
-function keyOf(origin: string, m: TlsMaterial): string {
+/** A string that is the same exactly when two TLS materials are (in memory only: it holds the key). */
+export function materialKey(m: TlsMaterial): string {
   const s = (v: unknown): string =>
     v === undefined
       ? ''
@@ -41,7 +42,11 @@ function keyOf(origin: string, m: TlsMaterial): string {
         : Buffer.isBuffer(v)
           ? v.toString('base64')
           : String(v);
-  return [origin, s(m.ca), s(m.cert), s(m.key), String(m.rejectUnauthorized), s(m.servername)].join('|');
+  return [s(m.ca), s(m.cert), s(m.key), String(m.rejectUnauthorized), s(m.servername)].join('|');
+}
+
+function keyOf(origin: string, m: TlsMaterial): string {
+  return `${origin}|${materialKey(m)}`;
 }
 
 /** The session for this origin and TLS material (opening it if needed), or undefined when HTTP/1.1 must be used. */

@@ -252,9 +252,21 @@ export function loadKubeconfigFromString(text: string, context?: string, label =
   return selectContext(combineLoadedKubeconfigs([{ path: label, doc }]), [label], context);
 }
 
+/** The selected context's cluster and user entries (empty objects when absent or malformed). Pure. */
+export function selectedEntries(loaded: LoadedKubeconfig): {
+  cluster: Record<string, unknown>;
+  user: Record<string, unknown>;
+} {
+  const entry = (v: unknown): Record<string, unknown> =>
+    v && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : {};
+  const cluster = (loaded.raw.clusters ?? []).find((c) => c.name === loaded.clusterName)?.cluster;
+  const user = loaded.userName ? (loaded.raw.users ?? []).find((u) => u.name === loaded.userName)?.user : undefined;
+  return { cluster: entry(cluster), user: entry(user) };
+}
+
 /** The CA bundle of the selected cluster as PEM text, from certificate-authority-data or the file. */
 export function clusterCaPem(loaded: LoadedKubeconfig): string | undefined {
-  const cluster = (loaded.raw.clusters ?? []).find((c) => c.name === loaded.clusterName)?.cluster ?? {};
+  const { cluster } = selectedEntries(loaded);
   const data = cluster['certificate-authority-data'];
   if (typeof data === 'string' && data) return Buffer.from(data, 'base64').toString('utf8');
   const file = cluster['certificate-authority'];

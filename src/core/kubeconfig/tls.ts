@@ -12,7 +12,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 
 import type { Connection } from '../cluster/connect';
-import type { LoadedKubeconfig } from '../cluster/loadKubeconfig';
+import { selectedEntries, type LoadedKubeconfig } from '../cluster/loadKubeconfig';
 import { isSaKubeconfigError } from '../errors';
 import type { OperationOptions } from '../types';
 
@@ -30,7 +30,7 @@ export interface SourceTls {
 
 /** Reads the selected cluster's TLS fields. Reads the CA file, nothing else. */
 export function sourceTls(loaded: LoadedKubeconfig): SourceTls {
-  const cluster = (loaded.raw.clusters ?? []).find((c) => c.name === loaded.clusterName)?.cluster ?? {};
+  const { cluster } = selectedEntries(loaded);
   const text = (key: string) =>
     typeof cluster[key] === 'string' && cluster[key] !== '' ? (cluster[key] as string) : undefined;
   const out: SourceTls = { server: loaded.server, insecure: cluster['insecure-skip-tls-verify'] === true };
